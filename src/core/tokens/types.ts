@@ -1,0 +1,30 @@
+/** Tokenizer encodings the engine counts exactly (ids identical to tiktoken's Rust core). */
+export type EncodingName = 'o200k_base' | 'cl100k_base';
+
+/**
+ * How a count was obtained. Exact only for OpenAI encodings; Claude and other vendors publish no
+ * tokenizer, so their counts are calibrated estimates and the UI marks them with ≈.
+ */
+export type CountMethod = EncodingName | 'claude-estimate' | 'heuristic-estimate' | 'provider-count';
+
+export interface TokenCount {
+	readonly tokens: number;
+	/** False for every estimate; the UI prefixes the number with ≈. */
+	readonly exact: boolean;
+	readonly method: CountMethod;
+}
+
+/** A chat message in the neutral shape both OpenAI chat and Anthropic messages map onto. */
+export interface ChatMessageLike {
+	readonly role: string;
+	/** Plain text, or the JSON/text rendering of structured content blocks. */
+	readonly content: string;
+	readonly name?: string;
+}
+
+/** A tool/function definition as sent to the provider (JSON schema parameters). */
+export interface ToolDefinitionLike {
+	readonly name: string;
+	readonly description?: string;
+	readonly parameters?: unknown;
+}

@@ -1,0 +1,63 @@
+import * as vscode from 'vscode';
+import type { EngineInfo } from '../protocol/engineInfo';
+import { ReplayPanel, replayPanelViewType } from './webviews/replayPanel';
+import { Secrets } from './secrets';
+
+/**
+ * The composition root: builds every service once and owns every disposable. Nothing heavy happens
+ * here — tokenizer ranks, price data and stores load lazily on first use.
+ */
+export class Container implements vscode.Disposable {
+	private readonly disposables: vscode.Disposable[] = [];
+	readonly log: vscode.LogOutputChannel;
+	readonly secrets: Secrets;
+	readonly replayPanel: ReplayPanel;
+	readonly statusItem: vscode.StatusBarItem;
+
+	constructor(readonly context: vscode.ExtensionContext) {
+		this.log = this.own(vscode.window.createOutputChannel('Agent Cost', { log: true }));
+		this.secrets = new Secrets(context.secrets);
+		this.replayPanel = this.own(new ReplayPanel(context.extensionUri, this.log, () => this.engineInfo()));
+
+		this.statusItem = this.own(vscode.window.createStatusBarItem('agentCost.lens', vscode.StatusBarAlignment.Right, 100));
+		this.statusItem.name = 'Agent Cost Lens';
+		this.statusItem.text = '$(pulse) Agent Cost';
+		this.statusItem.tooltip = 'Agent Cost Lens: open the replay panel';
+		this.statusItem.command = 'agentCost.openReplayPanel';
+		this.statusItem.show();
+
+		this.own(vscode.commands.registerCommand('agentCost.openReplayPanel', () => this.replayPanel.show()));
+		this.own(
+			vscode.commands.registerCommand('agentCost.showInfo', () => {
+				const info = this.engineInfo();
+				const text = `Agent Cost Lens ${info.extensionVersion} · encodings ${info.encodings.join(', ')} · prices ${info.priceSource}`;
+				this.log.info(text);
+				void vscode.window.showInformationMessage(text);
+				return info;
+			}),
+		);
+		this.own(
+			vscode.window.registerWebviewPanelSerializer(replayPanelViewType, {
+				deserializeWebviewPanel: async panel => this.replayPanel.attach(panel),
+			}),
+		);
+	}
+
+	engineInfo(): EngineInfo {
+		return {
+			extensionVersion: String(this.context.extension.packageJSON.version ?? 'unknown'),
+			encodings: ['o200k_base', 'cl100k_base'],
+			priceSource: '@pydantic/genai-prices',
+			host: vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop',
+		};
+	}
+
+	private own<T extends vscode.Disposable>(d: T): T {
+		this.disposables.push(d);
+		return d;
+	}
+
+	dispose(): void {
+		for (const d of this.disposables.splice(0).reverse()) d.dispose();
+	}
+}

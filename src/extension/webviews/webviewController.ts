@@ -1,0 +1,144 @@
+import * as vscode from 'vscode';
+import type { IpcCommand, IpcMessage, IpcNotification, IpcRequest, IpcResponse } from '../../protocol/ipc';
+import { createMessage, WebviewReadyCommand } from '../../protocol/ipc';
+import { describeError } from '../../core/lib/errors';
+import { createNonce } from '../system/nonce';
+
+type RequestHandler = (params: unknown) => Promise<unknown> | unknown;
+type CommandHandler = (params: unknown) => void;
+
+export interface WebviewBundle {
+	/** Script file under dist/webview, e.g. "replay.js". */
+	readonly script: string;
+	/** Stylesheet under dist/webview, e.g. "replay.css". */
+	readonly style?: string;
+	readonly title: string;
+	/** Serialized into the HTML so the first paint needs no round trip (no secrets, ever). */
+	readonly bootstrap?: unknown;
+}
+
+/**
+ * Owns one webview: its locked-down HTML, the ready handshake and typed message routing.
+ * Notifications posted before the webview's script announced itself are queued, because a webview
+ * drops messages that arrive before its listener exists.
+ */
+export class WebviewController implements vscode.Disposable {
+	private readonly disposables: vscode.Disposable[] = [];
+	private readonly requestHandlers = new Map<string, { response: IpcNotification<IpcResponse<unknown>>; handle: RequestHandler }>();
+	private readonly commandHandlers = new Map<string, CommandHandler>();
+	private ready = false;
+	private queue: IpcMessage[] = [];
+	private readonly readyWaiters: (() => void)[] = [];
+
+	constructor(
+		readonly webview: vscode.Webview,
+		private readonly extensionUri: vscode.Uri,
+		private readonly log: vscode.LogOutputChannel,
+	) {
+		webview.options = {
+			enableScripts: true,
+			// Only the bundle folder and media are loadable; nothing from the workspace.
+			localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+		};
+		webview.onDidReceiveMessage(msg => void this.onMessage(msg), undefined, this.disposables);
+	}
+
+	onRequest<P, R>(descriptor: IpcRequest<P, R>, handle: (params: P) => Promise<R> | R): void {
+		this.requestHandlers.set(descriptor.method, {
+			response: descriptor.response as IpcNotification<IpcResponse<unknown>>,
+			handle: handle as RequestHandler,
+		});
+	}
+
+	onCommand<P>(descriptor: IpcCommand<P>, handle: (params: P) => void): void {
+		this.commandHandlers.set(descriptor.method, handle as CommandHandler);
+	}
+
+	/** Posts now if the webview is ready, otherwise after its handshake. */
+	notify<P>(descriptor: IpcNotification<P>, params: P): void {
+		const message = createMessage(descriptor, params);
+		if (this.ready) void this.webview.postMessage(message);
+		else this.queue.push(message);
+	}
+
+	/** Resolves once the webview's script has sent its ready command. */
+	whenReady(): Promise<void> {
+		return this.ready ? Promise.resolve() : new Promise(resolve => this.readyWaiters.push(resolve));
+	}
+
+	render(bundle: WebviewBundle): void {
+		this.ready = false;
+		const nonce = createNonce();
+		const asset = (file: string) => this.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', file));
+		const csp = [
+			`default-src 'none'`,
+			`style-src ${this.webview.cspSource} 'nonce-${nonce}'`,
+			`font-src ${this.webview.cspSource}`,
+			`img-src ${this.webview.cspSource} data:`,
+			`script-src 'nonce-${nonce}'`,
+		].join('; ');
+		// The bootstrap goes in a JSON data block (not executed), escaped so transcript text can never
+		// close the tag.
+		const bootstrap = JSON.stringify(bundle.bootstrap ?? null).replace(/</g, '\\u003c');
+		this.webview.html = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+${bundle.style ? `<link rel="stylesheet" href="${asset(bundle.style)}" nonce="${nonce}">` : ''}
+<title>${escapeHtml(bundle.title)}</title>
+</head>
+<body>
+<div id="app"></div>
+<script type="application/json" id="bootstrap" nonce="${nonce}">${bootstrap}</script>
+<script type="module" nonce="${nonce}" src="${asset(bundle.script)}"></script>
+</body>
+</html>`;
+	}
+
+	private async onMessage(msg: unknown): Promise<void> {
+		if (WebviewReadyCommand.is(msg)) {
+			this.ready = true;
+			const queued = this.queue.splice(0);
+			for (const m of queued) void this.webview.postMessage(m);
+			for (const resolve of this.readyWaiters.splice(0)) resolve();
+			return;
+		}
+		if (typeof msg !== 'object' || msg === null || typeof (msg as IpcMessage).method !== 'string') {
+			this.log.warn('webview sent a malformed message; ignored');
+			return;
+		}
+		const message = msg as IpcMessage;
+		const request = this.requestHandlers.get(message.method);
+		if (request) {
+			let response: IpcResponse<unknown>;
+			try {
+				response = { ok: true, value: await request.handle(message.params) };
+			} catch (e) {
+				this.log.error(`webview request ${message.method} failed: ${describeError(e)}`);
+				response = { ok: false, error: describeError(e) };
+			}
+			void this.webview.postMessage(createMessage(request.response, response, message.completionId));
+			return;
+		}
+		const command = this.commandHandlers.get(message.method);
+		if (command) {
+			try {
+				command(message.params);
+			} catch (e) {
+				this.log.error(`webview command ${message.method} failed: ${describeError(e)}`);
+			}
+			return;
+		}
+		this.log.warn(`webview sent an unknown message: ${message.method}`);
+	}
+
+	dispose(): void {
+		for (const d of this.disposables.splice(0)) d.dispose();
+	}
+}
+
+function escapeHtml(text: string): string {
+	return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
+}
