@@ -7,6 +7,35 @@ export interface CostBreakdown {
 	readonly cacheWrite5m: number;
 	readonly cacheWrite1h: number;
 	readonly output: number;
+	/**
+	 * Fixed per-call fee (a few search-backed models bill per request). Absent when the model has
+	 * none; when present it is part of `usd`.
+	 */
+	readonly request?: number;
+}
+
+/**
+ * Prices in USD per million tokens (`perRequest`: USD per call). A missing cache price means those
+ * tokens are billed at the `input` price; a missing `output` price means the model bills no output
+ * (embeddings); `reasoning` is set only when reasoning tokens have their own price.
+ */
+export interface TokenPrices {
+	readonly input: number;
+	readonly output?: number;
+	readonly cacheRead?: number;
+	readonly cacheWrite5m?: number;
+	readonly cacheWrite1h?: number;
+	readonly reasoning?: number;
+	readonly perRequest?: number;
+}
+
+/** No known price: returned instead of a $0 that would look like a real number. */
+export interface UnpricedModel {
+	readonly kind: 'unpriced';
+	readonly model: string;
+	readonly reason: string;
+	/** What the user can do, e.g. add `agentCost.pricing.overrides`. */
+	readonly hint: string;
 }
 
 export type CostResult =
@@ -21,15 +50,16 @@ export type CostResult =
 			readonly source: string;
 			/** Notes that change the number: long-context tier applied, batch discount, cache write priced as input… */
 			readonly notes: readonly string[];
+			/**
+			 * True when a rule had to be approximated (see `notes`), e.g. a 1-hour cache write priced
+			 * without a 1-hour price, or a batch discount the dataset does not know. Absent = exact.
+			 */
+			readonly estimated?: boolean;
+			/** The per-million-token prices actually multiplied (after long-context tier and batch discount). */
+			readonly rates?: TokenPrices;
 	  }
-	| {
-			/** Never a silent $0: the model has no known price. */
-			readonly kind: 'unpriced';
-			readonly model: string;
-			readonly reason: string;
-			/** What the user can do, e.g. add `agentCost.pricing.overrides`. */
-			readonly hint: string;
-	  };
+	/** Never a silent $0: the model has no known price. */
+	| UnpricedModel;
 
 export interface CostOptions {
 	/** Batch API (50% off where the provider offers it). */
@@ -40,7 +70,39 @@ export interface CostOptions {
 	readonly provider?: string;
 }
 
+/** What the catalog knows about a model: for the status-bar tooltip, the router and `agent-cost price`. */
+export interface ModelPriceInfo {
+	readonly kind: 'known';
+	/** The model id as asked. */
+	readonly model: string;
+	/** The entry that prices it, e.g. "anthropic/claude-opus-4-6" or "override:my-org/*". */
+	readonly priceId: string;
+	/** Provider id of the entry ("anthropic", "openai", "google", "openrouter"…); absent for overrides. */
+	readonly provider?: string;
+	readonly name?: string;
+	/** Context window in tokens, when the dataset or the override gives one. */
+	readonly contextWindow?: number;
+	/** "override" or the dataset name and version. */
+	readonly source: string;
+	readonly fromOverride: boolean;
+	/** The dataset lists the model as free of charge. */
+	readonly free: boolean;
+	/** Prices at or below every long-context threshold, at the requested date. */
+	readonly prices: TokenPrices;
+	/** Whole-request repricing: above `aboveInputTokens` total input tokens, every component costs `prices`. */
+	readonly longContext: readonly { readonly aboveInputTokens: number; readonly prices: TokenPrices }[];
+	/** Fraction taken off with the Batch API (0.5 = half price); absent when unknown. */
+	readonly batchDiscount?: number;
+	/** How the entry was found or chosen (historic price, provider fallback…). */
+	readonly notes: readonly string[];
+}
+
 /** The engine's view of prices: the bundled dataset with user overrides on top. */
 export interface PriceCatalog {
 	cost(model: string, usage: Usage, options?: CostOptions): CostResult;
+	/**
+	 * Context window and prices of a model, or why it has none. Optional in the contract so that
+	 * test fakes which only price calls stay valid; `createPriceCatalog` always implements it.
+	 */
+	describe?(model: string, options?: Pick<CostOptions, 'at' | 'provider'>): ModelPriceInfo | UnpricedModel;
 }

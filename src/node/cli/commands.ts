@@ -1,4 +1,5 @@
 import type { CliCommand } from './cliCommand';
+import { priceCommand } from './priceCommand';
 
 /** Every `agent-cost` subcommand, in the order `--help` lists them. */
-export const cliCommands: readonly CliCommand[] = [];
+export const cliCommands: readonly CliCommand[] = [priceCommand];

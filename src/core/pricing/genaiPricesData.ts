@@ -1,0 +1,169 @@
+/**
+ * Lookup in the bundled `@pydantic/genai-prices` dataset: which entry prices a model id, and which
+ * of its prices applied at a given date. The dataset's own `calcPrice` is used only to FIND the
+ * entry (its provider and model matching handles dated ids, `provider:model`, LiteLLM prefixes and
+ * provider fallbacks); the arithmetic is ours (`costModel.ts`) so every rule is explicit.
+ */
+import { calcPrice, findProvider } from '@pydantic/genai-prices';
+import type { ModelInfo, ModelPrice, Provider } from '@pydantic/genai-prices';
+import { InputError } from '../lib/errors';
+import type { ModelRates, TieredRate } from './costModel';
+
+/** The pinned dataset version (package.json pins it exactly; a unit test keeps the two in sync). */
+export const genaiPricesVersion = '0.1.8';
+export const datasetSource = `@pydantic/genai-prices ${genaiPricesVersion}`;
+
+export interface DatasetMatch {
+	readonly provider: Provider;
+	readonly model: ModelInfo;
+	/** How the entry was found, when that is not obvious from its id (provider fallbacks). */
+	readonly notes: readonly string[];
+}
+
+/** Bedrock model ids: `anthropic.claude-…-v1:0`, `us.meta.llama…`, `global.anthropic.…`. */
+const bedrockId = /^(?:[a-z]{2,6}\.)?(?:anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer|twelvelabs)\./i;
+
+function lookup(model: string, providerId: string | undefined): DatasetMatch | undefined {
+	try {
+		// Empty usage: we only want the entry; calcPrice's own arithmetic is discarded.
+		const r = calcPrice({}, model, providerId ? { providerId } : {});
+		return r ? { provider: r.provider, model: r.model, notes: [] } : undefined;
+	} catch {
+		// A malformed entry in the data must not crash pricing: treat it as "not found".
+		return undefined;
+	}
+}
+
+function isKnownProvider(id: string): boolean {
+	return findProvider({ providerId: id }) !== undefined;
+}
+
+/**
+ * Finds the dataset entry for `model`, trying in order: the given provider; `provider:model`;
+ * the id alone (the dataset's model-name matching); `provider/model` (LiteLLM and Inspect
+ * prefixes such as `openai/gpt-4o-mini`, `google/gemini-3-pro-preview`,
+ * `openrouter/openai/gpt-4o-mini`); OpenRouter's `vendor/model` ids; Bedrock ids.
+ */
+export function findDatasetModel(model: string, providerHint?: string): DatasetMatch | undefined {
+	const id = model.trim();
+	if (id === '') return undefined;
+	const hint = providerHint?.trim().toLowerCase() || undefined;
+	const tries: { model: string; provider?: string }[] = [];
+	if (hint) tries.push({ model: id, provider: hint });
+	const colon = /^([a-z0-9_.-]+):(.+)$/i.exec(id);
+	if (colon && isKnownProvider(colon[1])) tries.push({ model: colon[2], provider: colon[1] });
+	tries.push({ model: id });
+	const slash = id.indexOf('/');
+	if (slash > 0) {
+		const prefix = id.slice(0, slash);
+		const rest = id.slice(slash + 1);
+		if (rest && isKnownProvider(prefix)) tries.push({ model: rest, provider: prefix });
+		tries.push({ model: id, provider: 'openrouter' });
+	}
+	if (bedrockId.test(id)) tries.push({ model: id, provider: 'aws' });
+
+	for (const t of tries) {
+		const found = lookup(t.model, t.provider);
+		if (!found) continue;
+		const notes: string[] = [];
+		if (hint && t !== tries[0] && findProvider({ providerId: hint })?.id !== found.provider.id) {
+			notes.push(`the price data has no "${hint}" entry for "${id}"; priced as ${found.provider.id}/${found.model.id}`);
+		}
+		return { ...found, notes };
+	}
+	return undefined;
+}
+
+/** Seconds after UTC midnight of a `HH:MM:SS[.fff](Z|±HH:MM)` time, as the dataset writes them. */
+function utcSecondsOfDay(time: string): number | undefined {
+	const m = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|([+-])(\d{2}):(\d{2}))$/.exec(time);
+	if (!m) return undefined;
+	const local = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) + Number(`0.${m[4] ?? '0'}`);
+	const offset = m[5] === 'Z' ? 0 : (m[6] === '+' ? 1 : -1) * (Number(m[7]) * 60 + Number(m[8])) * 60;
+	return (((local - offset) % 86400) + 86400) % 86400;
+}
+
+export interface SelectedPrice {
+	readonly price: ModelPrice;
+	/** Which of several dated or time-of-day prices applied; absent when the model has one price. */
+	readonly note?: string;
+}
+
+/**
+ * The prices of `model` in effect at `at`: the LAST conditional entry whose constraint holds
+ * (start dates are UTC midnights; time-of-day windows are UTC and may wrap midnight), else the
+ * first entry — the same selection rule as the dataset's own `calcPrice`, cross-checked in tests.
+ */
+export function selectModelPrice(model: ModelInfo, at: Date): SelectedPrice {
+	if (!Array.isArray(model.prices)) return { price: model.prices };
+	if (Number.isNaN(at.getTime())) throw new InputError('badArgument', 'invalid date for historic price lookup');
+	const entries = model.prices;
+	const secondsOfDay = at.getUTCHours() * 3600 + at.getUTCMinutes() * 60 + at.getUTCSeconds() + at.getUTCMilliseconds() / 1000;
+	const day = at.toISOString().slice(0, 10);
+	for (let i = entries.length - 1; i >= 0; i--) {
+		const { constraint, prices } = entries[i];
+		if (constraint === undefined) return { price: prices, note: describeDefault(entries, day) };
+		if (constraint.type === 'start_date') {
+			if (at >= new Date(constraint.start_date)) return { price: prices, note: `price in effect since ${constraint.start_date} (for a call on ${day})` };
+		} else if (constraint.type === 'time_of_date') {
+			const start = utcSecondsOfDay(constraint.start_time);
+			const end = utcSecondsOfDay(constraint.end_time);
+			if (start === undefined || end === undefined) continue;
+			const inside = end < start ? secondsOfDay >= start || secondsOfDay < end : secondsOfDay >= start && secondsOfDay < end;
+			if (inside) return { price: prices, note: `time-of-day price (${constraint.start_time}–${constraint.end_time})` };
+		}
+	}
+	return { price: entries[0].prices, note: describeDefault(entries, day) };
+}
+
+function describeDefault(entries: readonly { constraint?: { type: string; start_date?: string } }[], day: string): string {
+	const firstChange = entries.find(e => e.constraint?.type === 'start_date')?.constraint?.start_date;
+	return firstChange ? `price in effect before ${firstChange} (for a call on ${day})` : 'standard-hours price';
+}
+
+function toRate(v: ModelPrice[string]): TieredRate | undefined {
+	if (v === undefined) return undefined;
+	if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? { base: v, tiers: [] } : undefined;
+	if (typeof v !== 'object' || v === null || typeof v.base !== 'number' || !Array.isArray(v.tiers)) return undefined;
+	const tiers = v.tiers
+		.filter(t => typeof t.start === 'number' && typeof t.price === 'number')
+		.map(t => ({ above: t.start, price: t.price }))
+		.sort((a, b) => a.above - b.above);
+	return { base: v.base, tiers };
+}
+
+export type DatasetRates = { readonly kind: 'rates'; readonly rates: ModelRates; readonly free: boolean } | { readonly kind: 'noTokenPrice' };
+
+/** Marked free by the dataset: OpenRouter's `:free` variants, "(free)" in the name. */
+function listedAsFree(model: ModelInfo): boolean {
+	return /:free$/i.test(model.id) || /\(free\)/i.test(model.name ?? '');
+}
+
+/**
+ * Our rate model from a dataset price record. An entry with no token prices is free only when the
+ * dataset says so; otherwise it has no usable price (subscription-only or non-token billing).
+ */
+export function datasetRates(model: ModelInfo, price: ModelPrice): DatasetRates {
+	const input = toRate(price.input_mtok);
+	const output = toRate(price.output_mtok);
+	if (input === undefined && output === undefined) {
+		const hasAnyPrice = Object.values(price).some(v => v !== undefined);
+		if (!hasAnyPrice && listedAsFree(model)) return { kind: 'rates', rates: { input: { base: 0, tiers: [] }, output: { base: 0, tiers: [] } }, free: true };
+		return { kind: 'noTokenPrice' };
+	}
+	if (input === undefined) return { kind: 'noTokenPrice' };
+	const requests = typeof price.requests_kcount === 'number' ? price.requests_kcount / 1000 : undefined;
+	const rates: ModelRates = {
+		input,
+		...(output && { output }),
+		...(toRate(price.cache_read_mtok) && { cacheRead: toRate(price.cache_read_mtok) }),
+		...((toRate(price.cache_write_5m_mtok) ?? toRate(price.cache_write_mtok)) && {
+			cacheWrite5m: toRate(price.cache_write_5m_mtok) ?? toRate(price.cache_write_mtok),
+		}),
+		...(toRate(price.cache_write_1h_mtok) && { cacheWrite1h: toRate(price.cache_write_1h_mtok) }),
+		...(toRate(price.output_reasoning_mtok) && { reasoning: toRate(price.output_reasoning_mtok) }),
+		...(requests !== undefined && { perRequest: requests }),
+	};
+	const free = input.base === 0 && input.tiers.length === 0 && (output === undefined || (output.base === 0 && output.tiers.length === 0));
+	return { kind: 'rates', rates, free };
+}
