@@ -1,0 +1,61 @@
+import type { CostOptions, CostResult } from '../pricing/types';
+import type { Usage } from '../pricing/usage';
+import type { ChatMessageLike, TokenCount, ToolDefinitionLike } from '../tokens/types';
+
+/** Wall-clock time in ms since the epoch. Injected so every policy is deterministic under test and replay. */
+export interface Clock {
+	now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A manual clock for tests and replays. */
+export class ManualClock implements Clock {
+	constructor(private t = 0) {}
+	now(): number {
+		return this.t;
+	}
+	set(ms: number): void {
+		this.t = ms;
+	}
+	advance(ms: number): void {
+		this.t += ms;
+	}
+}
+
+/** Uniform random numbers in [0, 1). Injected so backoff jitter is reproducible. */
+export interface Random {
+	next(): number;
+}
+
+/** mulberry32: tiny, fast, good enough for jitter and LSH hyperplanes; deterministic per seed. */
+export function seededRandom(seed: number): Random {
+	let a = seed >>> 0;
+	return {
+		next() {
+			a = (a + 0x6d2b79f5) >>> 0;
+			let t = a;
+			t = Math.imul(t ^ (t >>> 15), t | 1);
+			t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+			return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+		},
+	};
+}
+
+/** The token engine as the policies see it (implemented by `src/core/tokens/count.ts`). */
+export interface TokenCounter {
+	countText(model: string, text: string): TokenCount;
+	countChat(model: string, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[]): TokenCount;
+}
+
+/** What the policies need to know about a model beyond its price. */
+export interface ModelDescription {
+	/** Context window in tokens, when known. */
+	readonly contextWindow?: number;
+}
+
+/** The price catalog as the policies see it (`src/core/pricing/catalog.ts`); `describe` is optional. */
+export interface PricingPort {
+	cost(model: string, usage: Usage, options?: CostOptions): CostResult;
+	describe?(model: string): ModelDescription | undefined;
+}
