@@ -1,4 +1,4 @@
-import { IpcRequest } from './ipc';
+import { IpcCommand, IpcNotification, IpcRequest } from './ipc';
 
 /** What the engine runs on, shown in the panel's header and by "Agent Cost: Show Engine Info". */
 export interface EngineInfo {
@@ -12,3 +12,23 @@ export interface EngineInfo {
 }
 
 export const GetEngineInfoRequest = new IpcRequest<void, EngineInfo>('engine/info/get');
+
+/** Health check, host → webview: the panel answers with {@link ReplayPanelPongCommand} once it has rendered. */
+export interface PanelPing {
+	/** Echoed back so the host can pair the answer with this ping. */
+	readonly nonce: string;
+}
+
+/** The panel's answer to a {@link PanelPing}: what it actually rendered, read from its own DOM. */
+export interface PanelPong {
+	readonly nonce: string;
+	/** The panel that answered, e.g. "replay". */
+	readonly panel: string;
+	/** True when the `@vscode-elements/elements` custom elements are registered (the bundle loaded). */
+	readonly elementsDefined: boolean;
+	/** Ids of the interactive controls present in the document. */
+	readonly controls: readonly string[];
+}
+
+export const PanelPingNotification = new IpcNotification<PanelPing>('panel/ping');
+export const PanelPongCommand = new IpcCommand<PanelPong>('panel/pong');

@@ -1,5 +1,5 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { GetEngineInfoRequest } from '../../src/protocol/engineInfo';
+import { GetEngineInfoRequest, PanelPingNotification, PanelPongCommand } from '../../src/protocol/engineInfo';
 import { HostIpc } from '../shared/hostIpc';
 import './replay.css';
 
@@ -29,6 +29,16 @@ infoButton.addEventListener('click', async () => {
 	} catch (e) {
 		infoOut.textContent = `Error: ${e instanceof Error ? e.message : String(e)}`;
 	}
+});
+
+// Health check: answer from what is really on the page, so a blank or half-loaded panel fails it.
+ipc.on(PanelPingNotification, ({ nonce }) => {
+	ipc.command(PanelPongCommand, {
+		nonce,
+		panel: 'replay',
+		elementsDefined: customElements.get('vscode-button') !== undefined,
+		controls: [...document.querySelectorAll('[id]')].map(node => node.id).filter(id => id !== 'app' && id !== 'bootstrap'),
+	});
 });
 
 ipc.ready('replay');
