@@ -23,6 +23,9 @@ export interface DatasetMatch {
 /** Bedrock model ids: `anthropic.claude-…-v1:0`, `us.meta.llama…`, `global.anthropic.…`. */
 const bedrockId = /^(?:[a-z]{2,6}\.)?(?:anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer|twelvelabs)\./i;
 
+/** Model makers, in the order an ambiguous bare id is attributed to them. */
+const firstPartyProviders = ['openai', 'anthropic', 'google', 'mistral', 'x-ai', 'deepseek', 'cohere', 'moonshotai', 'zhipuai', 'minimax', 'voyageai'];
+
 function lookup(model: string, providerId: string | undefined): DatasetMatch | undefined {
 	try {
 		// Empty usage: we only want the entry; calcPrice's own arithmetic is discarded.
@@ -42,7 +45,8 @@ function isKnownProvider(id: string): boolean {
  * Finds the dataset entry for `model`, trying in order: the given provider; `provider:model`;
  * the id alone (the dataset's model-name matching); `provider/model` (LiteLLM and Inspect
  * prefixes such as `openai/gpt-4o-mini`, `google/gemini-3-pro-preview`,
- * `openrouter/openai/gpt-4o-mini`); OpenRouter's `vendor/model` ids; Bedrock ids.
+ * `openrouter/openai/gpt-4o-mini`); OpenRouter's `vendor/model` ids; Bedrock ids; finally the
+ * model makers' own lists (for ids their provider-level pattern misses, e.g. `text-embedding-3-small`).
  */
 export function findDatasetModel(model: string, providerHint?: string): DatasetMatch | undefined {
 	const id = model.trim();
@@ -61,6 +65,9 @@ export function findDatasetModel(model: string, providerHint?: string): DatasetM
 		tries.push({ model: id, provider: 'openrouter' });
 	}
 	if (bedrockId.test(id)) tries.push({ model: id, provider: 'aws' });
+	// Last: first-party providers whose provider-level pattern misses some of their own models
+	// (OpenAI's covers gpt-/o-series but not text-embedding-3-small, davinci…).
+	for (const provider of firstPartyProviders) tries.push({ model: id, provider });
 
 	for (const t of tries) {
 		const found = lookup(t.model, t.provider);
