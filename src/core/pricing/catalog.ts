@@ -5,7 +5,7 @@
  */
 import { InputError } from '../lib/errors';
 import { computeCost, type ModelRates, rateAt, type TieredRate } from './costModel';
-import { datasetRates, datasetSource, findDatasetModel, type DatasetMatch, type DatasetRates, selectModelPrice } from './genaiPricesData';
+import { datasetRates, datasetSource, findDatasetModel, type DatasetMatch, selectModelPrice, type SupplementedRates, supplementRates } from './genaiPricesData';
 import { createOverrideMatcher, type PriceOverride, type PriceOverrides } from './overrides';
 import type { CostOptions, CostResult, ModelPriceInfo, PriceCatalog, TokenPrices, UnpricedModel } from './types';
 import type { Usage } from './usage';
@@ -49,6 +49,8 @@ interface Resolved {
 	readonly batchLabel?: string;
 	readonly oneHourFallback: 'twiceInput' | 'fiveMinuteWrite';
 	readonly notes: readonly string[];
+	/** Where a long-context tier comes from when the dataset lacks it; noted when the tier applies. */
+	readonly tierBasis?: string;
 }
 
 /** The hint every "no price" result carries: the two places a user can add one. */
@@ -127,7 +129,9 @@ export function createPriceCatalog(options: PriceCatalogOptions = {}): FullPrice
 	const matchOverride = createOverrideMatcher(options.overrides ?? {});
 	const now = options.now ?? (() => new Date());
 	const lookups = new Map<string, DatasetMatch | null>();
-	const ratesCache = new WeakMap<object, DatasetRates>();
+	type CachedRates = { kind: 'noTokenPrice' } | (SupplementedRates & { kind: 'rates'; free: boolean });
+	// Keyed by the dataset's price record AND the entry id: a provider can borrow another's record.
+	const ratesCache = new WeakMap<object, Map<string, CachedRates>>();
 
 	function findInDataset(model: string, provider: string | undefined): DatasetMatch | undefined {
 		const key = `${provider ?? ''}\u0000${model}`;
@@ -165,12 +169,15 @@ export function createPriceCatalog(options: PriceCatalogOptions = {}): FullPrice
 			return unpriced(model, `"${model}"${provider ? ` (provider "${provider}")` : ''} is not in the price data (${datasetSource})`);
 		}
 		const selected = selectModelPrice(match.model, at);
-		let rates = ratesCache.get(selected.price);
-		if (!rates) {
-			rates = datasetRates(match.model, selected.price);
-			ratesCache.set(selected.price, rates);
-		}
 		const priceId = `${match.provider.id}/${match.model.id}`;
+		let byId = ratesCache.get(selected.price);
+		if (!byId) ratesCache.set(selected.price, (byId = new Map()));
+		let rates = byId.get(priceId);
+		if (!rates) {
+			const fromData = datasetRates(match.model, selected.price);
+			rates = fromData.kind === 'rates' ? { kind: 'rates', free: fromData.free, ...supplementRates(priceId, fromData.rates) } : fromData;
+			byId.set(priceId, rates);
+		}
 		if (rates.kind === 'noTokenPrice') {
 			return unpriced(model, `the price data lists ${priceId} but without a per-token price (it may be subscription-only or billed by other units)`);
 		}
@@ -191,6 +198,7 @@ export function createPriceCatalog(options: PriceCatalogOptions = {}): FullPrice
 			batchLabel: batch?.label,
 			oneHourFallback: match.provider.id === 'anthropic' || isClaude(match.model.id) ? 'twiceInput' : 'fiveMinuteWrite',
 			notes,
+			...(rates.tierBasis !== undefined && { tierBasis: rates.tierBasis }),
 		};
 	}
 
@@ -214,6 +222,7 @@ export function createPriceCatalog(options: PriceCatalogOptions = {}): FullPrice
 			});
 			if (computed.kind === 'missingPrice') return unpriced(model, computed.reason);
 			const notes = [...r.notes, ...computed.notes];
+			if (r.tierBasis && r.rates.input.tiers.some(t => usage.input > t.above)) notes.push(`long-context tier: ${r.tierBasis}`);
 			const tokens = usage.input + usage.output;
 			if (r.free && tokens > 0 && !r.fromOverride) notes.push(`the price data lists ${r.priceId} as free of charge: $0`);
 			return {

@@ -174,3 +174,43 @@ export function datasetRates(model: ModelInfo, price: ModelPrice): DatasetRates 
 	const free = input.base === 0 && input.tiers.length === 0 && (output === undefined || (output.base === 0 && output.tiers.length === 0));
 	return { kind: 'rates', rates, free };
 }
+
+/**
+ * Known gaps in the pinned dataset, filled from the provider's own price page. A supplement only
+ * applies while the dataset entry has no tiers of its own, and a unit test fails once the dataset
+ * gains them, so the supplement is then deleted rather than left to drift.
+ */
+const longContextSupplements: Readonly<Record<string, { readonly above: number; readonly basis: string }>> = {
+	// Anthropic's pricing page: Sonnet 4 with the 1M-context beta bills requests above 200k input
+	// tokens at $6 input / $22.50 output, cache prices scaled like input (the dataset has this tier
+	// for Sonnet 4.5 but not for Sonnet 4).
+	'anthropic/claude-sonnet-4-0': { above: 200_000, basis: "Anthropic's long-context price for Sonnet 4 (not in the price data)" },
+};
+
+export interface SupplementedRates {
+	readonly rates: ModelRates;
+	/** Set when a supplement added a tier: say so whenever that tier is used. */
+	readonly tierBasis?: string;
+}
+
+/** The dataset rates of `priceId` with any known gap filled (see `longContextSupplements`). */
+export function supplementRates(priceId: string, rates: ModelRates): SupplementedRates {
+	const supplement = longContextSupplements[priceId];
+	const hasTiers = [rates.input, rates.output, rates.cacheRead, rates.cacheWrite5m, rates.cacheWrite1h].some(r => r && r.tiers.length > 0);
+	if (!supplement || hasTiers) return { rates };
+	const scaled = (r: TieredRate | undefined, factor: number): TieredRate | undefined => r && { base: r.base, tiers: [{ above: supplement.above, price: r.base * factor }] };
+	return {
+		rates: {
+			...rates,
+			input: scaled(rates.input, 2) as TieredRate,
+			...(rates.output && { output: scaled(rates.output, 1.5) }),
+			...(rates.cacheRead && { cacheRead: scaled(rates.cacheRead, 2) }),
+			...(rates.cacheWrite5m && { cacheWrite5m: scaled(rates.cacheWrite5m, 2) }),
+			...(rates.cacheWrite1h && { cacheWrite1h: scaled(rates.cacheWrite1h, 2) }),
+		},
+		tierBasis: supplement.basis,
+	};
+}
+
+/** For the test that retires supplements once the dataset catches up. */
+export const supplementedPriceIds: readonly string[] = Object.keys(longContextSupplements);

@@ -114,6 +114,18 @@ describe('pricing: long-context tiers reprice the whole request on its TOTAL inp
 		assertUsd(priced('claude-sonnet-4-5', usage({ input: 200_001 })).usd, 1.200006);
 	});
 
+	it('claude-sonnet-4 (Sonnet 4) gets the same >200k tier, supplied by us because the dataset lacks it, and says so', () => {
+		// 250,000 total = 50,000 uncached + 200,000 cache reads; 2,000 output → same arithmetic as Sonnet 4.5: $0.465
+		const r = priced('claude-sonnet-4-20250514', usage({ input: 250_000, cacheRead: 200_000, output: 2_000 }));
+		assert.equal(r.priceId, 'anthropic/claude-sonnet-4-0');
+		assertUsd(r.usd, 0.465);
+		assert.ok(r.notes.some(n => n.includes("Anthropic's long-context price for Sonnet 4")), r.notes.join('\n'));
+		// Below the threshold: base price, no supplement note. 150k → $0.21 as for Sonnet 4.5.
+		const base = priced('claude-sonnet-4-0', usage({ input: 150_000, cacheRead: 100_000, output: 2_000 }));
+		assertUsd(base.usd, 0.21);
+		assert.ok(!base.notes.some(n => n.includes('long-context')), base.notes.join('\n'));
+	});
+
 	it('Gemini 3 Pro above 200k: cache reads and output also move to the tier', () => {
 		// 250,000 total = 150,000 uncached + 100,000 cached; 1,000 output. >200k: $4 / $0.40 / $18.
 		//   150,000 × $4    = $0.60

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { calcPrice, waitForUpdate, type ModelInfo, type ModelPrice, type Provider } from '@pydantic/genai-prices';
 import { createPriceCatalog } from '../../../src/core/pricing/catalog';
-import { genaiPricesVersion, selectModelPrice } from '../../../src/core/pricing/genaiPricesData';
+import { genaiPricesVersion, selectModelPrice, supplementedPriceIds } from '../../../src/core/pricing/genaiPricesData';
 import type { CostResult } from '../../../src/core/pricing/types';
 import { fromOpenAIChatUsage, type Usage } from '../../../src/core/pricing/usage';
 import { repoRoot, transcriptsDir } from '../../support/paths';
@@ -69,6 +69,19 @@ describe('price dataset: version pin', () => {
 	});
 });
 
+describe('price dataset: supplements', () => {
+	it('every supplemented entry still exists and still lacks tiers in the dataset (delete the supplement when this fails)', () => {
+		for (const id of supplementedPriceIds) {
+			const [providerId, ...rest] = id.split('/');
+			const model = providers.find(p => p.id === providerId)?.models.find(m => m.id === rest.join('/'));
+			assert.ok(model, `${id} is in the dataset`);
+			for (const record of priceRecords(model)) {
+				for (const [key, value] of Object.entries(record)) assert.equal(typeof value, 'number', `${id} ${key} is now tiered in the dataset`);
+			}
+		}
+	});
+});
+
 describe('price dataset: our arithmetic agrees with calcPrice', () => {
 	const at = new Date('2026-06-01T12:00:00Z');
 	const catalog = createPriceCatalog({ now: () => at });
@@ -85,10 +98,12 @@ describe('price dataset: our arithmetic agrees with calcPrice', () => {
 				if (!probe || probe.model !== model || probe.provider.id !== provider.id) continue;
 				const prices = probe.model_price;
 				if (prices.input_mtok === undefined || prices.output_mtok === undefined) continue; // see "differences" below
+				const supplemented = supplementedPriceIds.includes(`${provider.id}/${model.id}`); // difference 4
 				for (let i = 0; i < 5; i++) {
 					let u = randomUsage(next);
 					// Difference 1 (below): 1-hour writes on a Claude entry without a 1-hour price.
 					if (prices.cache_write_1h_mtok === undefined && /claude/i.test(model.id)) u = { ...u, cacheWrite1h: 0 };
+					if (supplemented && u.input > 200_000) u = { ...u, input: u.input - 200_000, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 };
 					// Reasoning only matters to calcPrice when priced separately; otherwise it is part of output for both.
 					const theirs = calcPrice(genaiUsage(u), model.id, { providerId: provider.id, timestamp: at });
 					const ours: CostResult = catalog.cost(model.id, u, { provider: provider.id, at });
@@ -131,6 +146,16 @@ describe('price dataset: our arithmetic agrees with calcPrice', () => {
 		const u: Usage = { input: 1_000, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 50, reasoning: 0 };
 		assert.equal(calcPrice(genaiUsage(u), 'gpt-4o', { providerId: 'github-copilot', timestamp: at })?.total_price, 0);
 		assert.equal(catalog.cost('gpt-4o', u, { provider: 'github-copilot' }).kind, 'unpriced');
+	});
+
+	it('difference 4: a tier the dataset lacks (Sonnet 4 above 200k) — calcPrice bills base prices, we bill Anthropic\'s long-context price', () => {
+		const u: Usage = { input: 300_000, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 1_000, reasoning: 0 };
+		// calcPrice: 300,000 × $3 + 1,000 × $15 = $0.915     ours: 300,000 × $6 + 1,000 × $22.50 = $1.8225
+		const theirs = calcPrice(genaiUsage(u), 'claude-sonnet-4-0', { providerId: 'anthropic', timestamp: at });
+		const ours = catalog.cost('claude-sonnet-4-0', u);
+		assert.ok(theirs && ours.kind === 'priced');
+		assert.ok(Math.abs(theirs.total_price - 0.915) < 1e-12);
+		assert.ok(Math.abs(ours.usd - 1.8225) < 1e-12);
 	});
 });
 
