@@ -42,7 +42,6 @@ interface Resolved {
 	readonly contextWindow?: number;
 	readonly source: string;
 	readonly fromOverride: boolean;
-	readonly overrideKey?: string;
 	readonly free: boolean;
 	readonly rates: ModelRates;
 	readonly batchDiscount?: number;
@@ -133,6 +132,13 @@ export function createPriceCatalog(options: PriceCatalogOptions = {}): FullPrice
 	// Keyed by the dataset's price record AND the entry id: a provider can borrow another's record.
 	const ratesCache = new WeakMap<object, Map<string, CachedRates>>();
 
+	const overrideRatesCache = new Map<string, ModelRates>();
+	function overrideRatesFor(key: string, o: PriceOverride): ModelRates {
+		let rates = overrideRatesCache.get(key);
+		if (!rates) overrideRatesCache.set(key, (rates = overrideRates(o)));
+		return rates;
+	}
+
 	function findInDataset(model: string, provider: string | undefined): DatasetMatch | undefined {
 		const key = `${provider ?? ''}\u0000${model}`;
 		let found = lookups.get(key);
@@ -155,9 +161,8 @@ export function createPriceCatalog(options: PriceCatalogOptions = {}): FullPrice
 				contextWindow: o.contextWindow,
 				source: overrideSource,
 				fromOverride: true,
-				overrideKey: override.key,
 				free: o.input === 0 && o.output === 0 && !o.longContext,
-				rates: overrideRates(o),
+				rates: overrideRatesFor(override.key, o),
 				batchDiscount: o.batchDiscount,
 				batchLabel: o.batchDiscount !== undefined ? 'from the override' : undefined,
 				oneHourFallback: isClaude(model) ? 'twiceInput' : 'fiveMinuteWrite',

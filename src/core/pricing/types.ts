@@ -99,6 +99,11 @@ export interface ModelPriceInfo {
 
 /** The engine's view of prices: the bundled dataset with user overrides on top. */
 export interface PriceCatalog {
+	/**
+	 * Prices one call. `usage` must be normalized (see `usage.ts`: `input` is the TOTAL prompt).
+	 * Throws `InputError('badArgument')` only for programming errors: negative or non-finite token
+	 * counts, an invalid `at`. An unknown model is a result (`kind: 'unpriced'`), not an error.
+	 */
 	cost(model: string, usage: Usage, options?: CostOptions): CostResult;
 	/**
 	 * Context window and prices of a model, or why it has none. Optional in the contract so that
