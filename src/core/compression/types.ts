@@ -1,0 +1,55 @@
+import type { Usage } from '../pricing/usage';
+import type { EngineMessage } from './messages';
+
+/** What a history compression did, in terms a UI can list. Indexes refer to the ORIGINAL messages. */
+export type CompressionChange =
+	| { readonly kind: 'dropped'; readonly from: number; readonly to: number; readonly messages: number; readonly tokens: number }
+	| { readonly kind: 'marker'; readonly omitted: number; readonly tokens: number }
+	| { readonly kind: 'summarized'; readonly messages: number; readonly tokens: number; readonly summaryTokens: number; readonly estimated: boolean }
+	| { readonly kind: 'toolOutputTruncated'; readonly index: number; readonly before: number; readonly after: number; readonly note: string };
+
+export type HistoryStrategy = 'truncate' | 'window' | 'summarize' | 'toolOutputs';
+
+/** The result of a history compression with its measured savings. */
+export interface HistoryCompressionResult {
+	readonly strategy: HistoryStrategy;
+	readonly messages: readonly EngineMessage[];
+	/** False when nothing needed to change (the input is returned as is). */
+	readonly applied: boolean;
+	readonly tokensBefore: number;
+	readonly tokensAfter: number;
+	readonly saved: number;
+	/** tokensAfter / tokensBefore. */
+	readonly ratio: number;
+	/** False when a count is an estimate (≈). */
+	readonly exact: boolean;
+	readonly changes: readonly CompressionChange[];
+	/** Summaries only: what the summary call used (estimated in replay mode). */
+	readonly summary?: { readonly model: string; readonly usage: Usage; readonly estimated: boolean };
+}
+
+/** A change to a single prompt, for the Compress Prompt preview. */
+export interface PromptChange {
+	readonly rule: 'lineEndings' | 'whitespace' | 'blankLines' | 'jsonMinify' | 'duplicateLines' | 'filler' | 'articles' | 'stopWords' | 'prepositions';
+	readonly count: number;
+	readonly description: string;
+}
+
+/** The result of compressing one prompt text: everything a diff preview needs. */
+export interface PromptCompressionResult {
+	readonly strategy: 'lossless' | 'lossy';
+	readonly original: string;
+	readonly text: string;
+	readonly tokensBefore: number;
+	readonly tokensAfter: number;
+	/** tokensAfter / tokensBefore (1 for an empty prompt). */
+	readonly ratio: number;
+	readonly exact: boolean;
+	readonly changes: readonly PromptChange[];
+	/** Lossy only: whether the requested target ratio was reached without touching protected text. */
+	readonly targetReached?: boolean;
+}
+
+export function ratioOf(after: number, before: number): number {
+	return before > 0 ? after / before : 1;
+}
