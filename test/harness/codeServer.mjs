@@ -23,6 +23,7 @@ export function freePort() {
 /** Settings that keep a test profile quiet and offline: no welcome page, no AI/chat setup, no git scans. */
 const quietSettings = {
 	'workbench.startupEditor': 'none',
+	'workbench.secondarySideBar.defaultVisibility': 'hidden',
 	'workbench.tips.enabled': false,
 	'workbench.enableExperiments': false,
 	'workbench.welcomePage.walkthroughs.openOnInstall': false,

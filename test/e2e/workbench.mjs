@@ -1,0 +1,58 @@
+// Page-object helpers for the VS Code web workbench (code-server), shared by the e2e checks.
+// Selectors are the workbench's own DOM classes; each helper waits for the state it needs rather
+// than sleeping, except where REAL-VSCODE.md documents a flake and its fix.
+
+/** The status bar entry of a contributed item: the workbench uses `<extension id>.<item id>` as its DOM id. */
+export function statusBarItem(page, itemId) {
+	return page.locator(`.statusbar-item[id$=${JSON.stringify(`.${itemId}`)}]`);
+}
+
+/** Waits until the workbench has rendered its status bar (the extension host may still be starting). */
+export async function waitForWorkbench(page, timeoutMs = 90_000) {
+	await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
+/**
+ * Runs a command from the F1 palette by its full label ("Category: Title").
+ * Pitfall 10: Enter pressed right after the list re-filters can be lost, so wait for the focused row
+ * that carries the label, give the list 250 ms to settle, press Enter, and wait for the palette to
+ * close. F1 itself is retried because the first key press can land before the workbench has focus.
+ */
+export async function runPaletteCommand(page, label, timeoutMs = 20_000) {
+	const widget = page.locator('.quick-input-widget');
+	const input = widget.locator('input.input, .quick-input-box input').first();
+	let opened = false;
+	for (let attempt = 0; attempt < 3 && !opened; attempt++) {
+		await page.keyboard.press('F1');
+		opened = await input.waitFor({ state: 'visible', timeout: 5000 }).then(
+			() => true,
+			() => false,
+		);
+	}
+	if (!opened) throw new Error('the F1 command palette did not open');
+	await input.fill(`>${label}`);
+	const row = widget.locator('.monaco-list-row.focused', { hasText: label });
+	await row.waitFor({ state: 'visible', timeout: timeoutMs });
+	await page.waitForTimeout(250);
+	await page.keyboard.press('Enter');
+	await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
+}
+
+/**
+ * The document inside a webview panel: VS Code nests it as `iframe.webview.ready` (the host frame,
+ * marked ready once loaded) → `iframe#active-frame` (our HTML). With several webviews open, pass the
+ * index of the one you mean.
+ */
+export function webviewFrame(page, index = 0) {
+	return page.locator('iframe.webview.ready').nth(index).contentFrame().locator('iframe#active-frame').contentFrame();
+}
+
+/** The editor tab with exactly this title. */
+export function editorTab(page, title) {
+	return page.locator('.tabs-container .tab', { has: page.locator('.label-name', { hasText: title }) });
+}
+
+/** A notification toast (real toasts only appear without the smoke-test driver, i.e. in this e2e run). */
+export function notificationToast(page, text) {
+	return page.locator('.notifications-toasts .notification-toast', { hasText: text });
+}
