@@ -1,0 +1,21 @@
+/**
+ * Where caches persist between sessions: one JSON document per name. The Node implementation
+ * (`src/node/fileSnapshotStore.ts`) writes files into VS Code's workspace storage folder; Redis
+ * (`src/node/redisStore.ts`) shares them across machines.
+ */
+export interface SnapshotStore {
+	load(name: string): Promise<unknown | undefined>;
+	save(name: string, value: unknown): Promise<void>;
+}
+
+/** In-memory store for tests and replays. */
+export class MemorySnapshotStore implements SnapshotStore {
+	private readonly data = new Map<string, string>();
+	async load(name: string): Promise<unknown | undefined> {
+		const s = this.data.get(name);
+		return s === undefined ? undefined : JSON.parse(s);
+	}
+	async save(name: string, value: unknown): Promise<void> {
+		this.data.set(name, JSON.stringify(value));
+	}
+}
