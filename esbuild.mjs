@@ -120,6 +120,17 @@ if (withTests) {
 			external: ['vscode'],
 		});
 	}
+	// The fake OpenAI/Anthropic server as a program (`npm run fake-provider`), for integration tests
+	// and manual runs without internet.
+	contexts.push({
+		...common,
+		minify: false,
+		entryPoints: { fakeProviderServer: 'src/node/providers/fakeProviderServerMain.ts' },
+		outdir: 'out',
+		platform: 'node',
+		format: 'cjs',
+		target: 'node20',
+	});
 	const benches = findFiles('bench', '.ts');
 	if (benches.length) {
 		contexts.push({
