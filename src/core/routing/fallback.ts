@@ -1,0 +1,246 @@
+import type { Clock, Random } from '../engine/ports';
+import { CancelledError, EngineError } from '../lib/errors';
+
+/** Why a provider call failed, as far as retry and fallback decisions are concerned. */
+export type FailureKind = 'rateLimit' | 'server' | 'timeout' | 'network' | 'invalidResponse' | 'badRequest' | 'auth' | 'cancelled' | 'other';
+
+export interface CallFailure {
+	readonly kind: FailureKind;
+	readonly status?: number;
+	/** From a `retry-after` / `retry-after-ms` header. */
+	readonly retryAfterMs?: number;
+	readonly message: string;
+}
+
+/** Retrying the same model can help. */
+export function isRetryable(kind: FailureKind): boolean {
+	return kind === 'rateLimit' || kind === 'server' || kind === 'timeout' || kind === 'network';
+}
+
+function header(headers: unknown, name: string): string | undefined {
+	if (!headers) return undefined;
+	if (typeof (headers as { get?: unknown }).get === 'function') return ((headers as { get(n: string): string | null }).get(name) ?? undefined) || undefined;
+	const h = headers as Record<string, unknown>;
+	const v = h[name] ?? h[name.toLowerCase()];
+	return typeof v === 'string' ? v : undefined;
+}
+
+/** Parses `retry-after-ms`, then `retry-after` (seconds or an HTTP date, relative to `now`). */
+export function parseRetryAfter(headers: unknown, now: number): number | undefined {
+	const ms = Number(header(headers, 'retry-after-ms'));
+	if (Number.isFinite(ms) && ms >= 0 && header(headers, 'retry-after-ms') !== undefined) return ms;
+	const v = header(headers, 'retry-after');
+	if (v === undefined) return undefined;
+	const secs = Number(v);
+	if (Number.isFinite(secs) && secs >= 0) return secs * 1000;
+	const date = Date.parse(v);
+	return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}
+
+/**
+ * Classifies an error thrown by a provider SDK (OpenAI and Anthropic SDK errors carry `status` and
+ * `headers`) or by fetch/sockets, without matching message text.
+ */
+export function classifyFailure(e: unknown, now = 0): CallFailure {
+	const err = (typeof e === 'object' && e !== null ? e : {}) as Record<string, unknown>;
+	const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+	if (CancelledError.is(e) || err.name === 'AbortError' || err.name === 'APIUserAbortError') return { kind: 'cancelled', message };
+	if (err.name === 'TimeoutError' || err.name === 'APIConnectionTimeoutError' || err.code === 'ETIMEDOUT') return { kind: 'timeout', message };
+	const status = typeof err.status === 'number' ? err.status : typeof err.statusCode === 'number' ? err.statusCode : undefined;
+	const retryAfterMs = parseRetryAfter(err.headers, now);
+	if (status !== undefined) {
+		if (status === 429) return { kind: 'rateLimit', status, retryAfterMs, message };
+		if (status === 408) return { kind: 'timeout', status, retryAfterMs, message };
+		if (status === 401 || status === 403) return { kind: 'auth', status, message };
+		if (status === 529 || status >= 500) return { kind: 'server', status, retryAfterMs, message };
+		if (status >= 400) return { kind: 'badRequest', status, message };
+	}
+	if (typeof err.code === 'string' && /^(ECONNRESET|ECONNREFUSED|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR_SOCKET)$/.test(err.code)) return { kind: 'network', message };
+	if (err.name === 'APIConnectionError' || err.name === 'FetchError') return { kind: 'network', message };
+	return { kind: 'other', message };
+}
+
+export interface RetryPolicy {
+	readonly maxRetries: number;
+	/** @default 500 */
+	readonly baseMs?: number;
+	/** Cap of one backoff. @default 20 000 */
+	readonly maxMs?: number;
+	/** A `retry-after` longer than this is not waited for: the next model is tried instead. @default 60 000 */
+	readonly maxRetryAfterMs?: number;
+}
+
+/**
+ * Delay before retry number `retry` (0-based): the server's `retry-after` when given (it knows its
+ * rate window), else exponential backoff with full jitter — uniform in [0, min(max, base·2^retry)] —
+ * which spreads concurrent retriers best. Deterministic under the injected {@link Random}.
+ */
+export function backoffDelay(retry: number, policy: RetryPolicy, random: Random, retryAfterMs?: number): number {
+	if (retryAfterMs !== undefined) return retryAfterMs;
+	const cap = Math.min(policy.maxMs ?? 20_000, (policy.baseMs ?? 500) * 2 ** retry);
+	return Math.floor(random.next() * cap);
+}
+
+export interface BreakerOptions {
+	/** Consecutive failures that open the breaker. @default 3 */
+	readonly failureThreshold?: number;
+	readonly cooldownMs: number;
+	readonly clock: Clock;
+}
+
+/**
+ * Per-model circuit breaker: after `failureThreshold` consecutive retryable failures a model is
+ * skipped for `cooldownMs`; then one trial call is let through (half-open) and a success closes it.
+ */
+export class CircuitBreaker {
+	private readonly state = new Map<string, { failures: number; openUntil: number }>();
+	constructor(private readonly opts: BreakerOptions) {}
+
+	/** ms until the model may be tried again (0 = available now). */
+	cooldownLeft(model: string): number {
+		const s = this.state.get(model);
+		if (!s || s.openUntil === 0) return 0;
+		return Math.max(0, s.openUntil - this.opts.clock.now());
+	}
+
+	isOpen(model: string): boolean {
+		return this.cooldownLeft(model) > 0;
+	}
+
+	recordSuccess(model: string): void {
+		this.state.delete(model);
+	}
+
+	recordFailure(model: string): void {
+		const s = this.state.get(model) ?? { failures: 0, openUntil: 0 };
+		s.failures++;
+		if (s.failures >= (this.opts.failureThreshold ?? 3)) {
+			s.openUntil = this.opts.clock.now() + this.opts.cooldownMs;
+			s.failures = 0;
+		}
+		this.state.set(model, s);
+	}
+}
+
+/** One try of one model, for logs and the UI. */
+export interface AttemptRecord {
+	readonly model: string;
+	readonly retry: number;
+	readonly outcome: 'ok' | FailureKind | 'skipped';
+	readonly detail?: string;
+	/** ms waited before this attempt. */
+	readonly waitedMs: number;
+}
+
+/** Every model in the chain failed or was skipped. */
+export class FallbackExhaustedError extends EngineError<'exhausted' | 'auth'> {
+	readonly kind = 'routing';
+	constructor(
+		reason: 'exhausted' | 'auth',
+		readonly attempts: readonly AttemptRecord[],
+		message: string,
+	) {
+		super(reason, message);
+	}
+	static is(e: unknown, reason?: 'exhausted' | 'auth'): e is FallbackExhaustedError {
+		return e instanceof FallbackExhaustedError && (reason === undefined || e.reason === reason);
+	}
+}
+
+export interface FallbackOptions<R> {
+	/** The chosen model first, then its fallbacks. */
+	readonly models: readonly string[];
+	readonly call: (model: string, info: { readonly retry: number; readonly signal?: AbortSignal }) => Promise<R>;
+	/** Returns an error text when a response is unusable (e.g. not valid JSON): the next model is tried. */
+	readonly validate?: (result: R) => string | undefined;
+	/**
+	 * Called before the first try of each model (e.g. to reserve its budget); return 'skip' to pass
+	 * it over. Throwing stops the chain (a hard budget refusal).
+	 */
+	readonly beforeModel?: (model: string, index: number) => Promise<'ok' | 'skip'>;
+	/**
+	 * Called after a model is given up on: release its reservation, or — for `invalidResponse`, whose
+	 * call was billed — settle it with the rejected `result`'s usage.
+	 */
+	readonly afterModelFailed?: (model: string, failure: CallFailure, result?: R) => Promise<void>;
+	readonly retry: RetryPolicy;
+	readonly breaker?: CircuitBreaker;
+	readonly random: Random;
+	readonly clock: Clock;
+	readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+	readonly classify?: (e: unknown, now: number) => CallFailure;
+	readonly signal?: AbortSignal;
+}
+
+export interface FallbackResult<R> {
+	readonly result: R;
+	readonly model: string;
+	readonly attempts: readonly AttemptRecord[];
+}
+
+/**
+ * Calls the chain: each model is retried on 429/5xx/timeouts/network errors with backoff (honoring
+ * `retry-after`), a model whose breaker is open is skipped, an invalid response or a 4xx moves on to
+ * the next model, an auth error or cancellation stops at once.
+ */
+export async function callWithFallback<R>(o: FallbackOptions<R>): Promise<FallbackResult<R>> {
+	const attempts: AttemptRecord[] = [];
+	const classify = o.classify ?? classifyFailure;
+	for (let index = 0; index < o.models.length; index++) {
+		const model = o.models[index];
+		if (o.breaker?.isOpen(model) && index < o.models.length - 1) {
+			attempts.push({ model, retry: 0, outcome: 'skipped', detail: `cooling down for ${Math.ceil(o.breaker.cooldownLeft(model) / 1000)} s after repeated failures`, waitedMs: 0 });
+			continue;
+		}
+		if (o.beforeModel && (await o.beforeModel(model, index)) === 'skip') {
+			attempts.push({ model, retry: 0, outcome: 'skipped', detail: 'skipped by policy (budget)', waitedMs: 0 });
+			continue;
+		}
+		let waited = 0;
+		for (let retry = 0; ; retry++) {
+			if (o.signal?.aborted) throw new CancelledError();
+			let result: R;
+			try {
+				result = await o.call(model, { retry, signal: o.signal });
+			} catch (e) {
+				const f = classify(e, o.clock.now());
+				attempts.push({ model, retry, outcome: f.kind, detail: f.message, waitedMs: waited });
+				if (f.kind === 'cancelled') throw e instanceof CancelledError ? e : new CancelledError();
+				if (f.kind === 'auth') {
+					await o.afterModelFailed?.(model, f);
+					throw new FallbackExhaustedError('auth', attempts, `The provider rejected the credentials for ${model} (HTTP ${f.status}). Set the API key again.`);
+				}
+				const tooLong = f.retryAfterMs !== undefined && f.retryAfterMs > (o.retry.maxRetryAfterMs ?? 60_000);
+				if (isRetryable(f.kind) && retry < o.retry.maxRetries && !tooLong) {
+					waited = backoffDelay(retry, o.retry, o.random, f.retryAfterMs);
+					await o.sleep(waited, o.signal);
+					continue;
+				}
+				if (isRetryable(f.kind)) o.breaker?.recordFailure(model);
+				await o.afterModelFailed?.(model, f);
+				break;
+			}
+			const invalid = o.validate?.(result);
+			if (invalid !== undefined) {
+				const f: CallFailure = { kind: 'invalidResponse', message: invalid };
+				attempts.push({ model, retry, outcome: 'invalidResponse', detail: invalid, waitedMs: waited });
+				await o.afterModelFailed?.(model, f, result);
+				break;
+			}
+			o.breaker?.recordSuccess(model);
+			attempts.push({ model, retry, outcome: 'ok', waitedMs: waited });
+			return { result, model, attempts };
+		}
+	}
+	throw new FallbackExhaustedError('exhausted', attempts, `Every model failed: ${attempts.map(a => `${a.model} ${a.outcome}${a.detail ? ` (${a.detail})` : ''}`).join('; ')}`);
+}
+
+/** A validator for responses that must be JSON. */
+export function validJson(text: string): string | undefined {
+	try {
+		JSON.parse(text);
+		return undefined;
+	} catch (e) {
+		return `not valid JSON: ${e instanceof Error ? e.message : String(e)}`;
+	}
+}
