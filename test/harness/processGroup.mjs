@@ -92,6 +92,12 @@ export function killAllGroups() {
 }
 
 let installed = false;
+let stopping = false;
+/** True once a signal asked us to stop: children exiting now is expected, not a failure. */
+export function shuttingDown() {
+	return stopping;
+}
+
 /** Ctrl-C, SIGTERM or an uncaught crash still take every started group down with us. */
 export function installCleanupHandlers() {
 	if (installed) return;
@@ -99,8 +105,12 @@ export function installCleanupHandlers() {
 	process.on('exit', killAllGroups);
 	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 		process.on(signal, () => {
-			killAllGroups();
-			process.exit(signal === 'SIGINT' ? 130 : 143);
+			stopping = true;
+			// SIGTERM first so code-server can shut its children down; whatever is left gets SIGKILL.
+			void Promise.all([...live].map(handle => handle.stop(3000))).finally(() => {
+				killAllGroups();
+				process.exit(signal === 'SIGINT' ? 130 : 143);
+			});
 		});
 	}
 }

@@ -51,8 +51,6 @@ describe('foundation (real VS Code extension host)', () => {
 		const extension = vscode.extensions.getExtension(extensionId)!;
 		assert.equal(extension.isActive, true);
 		assert.equal(extension.packageJSON.version, manifest.version);
-		// code-server runs extensions in a remote Node host with a web UI: the same as a browser window.
-		assert.equal(vscode.env.uiKind, vscode.UIKind.Web);
 	});
 
 	it('contributes its commands under the "Agent Cost" category', async () => {
@@ -63,7 +61,8 @@ describe('foundation (real VS Code extension host)', () => {
 	it('runs "Agent Cost: Show Engine Info" and returns what the engine runs on', async () => {
 		const info = await vscode.commands.executeCommand<EngineInfo>('agentCost.showInfo');
 		assert.equal(info.extensionVersion, manifest.version);
-		assert.equal(info.host, 'web');
+		// code-server reports a web UI (remote Node host); desktop VS Code (npm run test:electron) does not.
+		assert.equal(info.host, vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop');
 		assert.ok(info.encodings.includes('o200k_base'), `encodings: ${info.encodings.join(', ')}`);
 		assert.ok(info.priceSource.length > 0);
 	});
