@@ -86,14 +86,14 @@ describe('keep-recent truncation', () => {
 	});
 
 	it('never drops the system message or the last user turn; keeps tool pairs; idempotent (property)', () => {
-		const msg = fc.oneof(
+		const msg = fc.oneof<fc.Arbitrary<EngineMessage>[]>(
 			fc.record({ role: fc.constantFrom('user', 'assistant', 'system'), content: fc.lorem({ maxCount: 60 }) }),
 			fc.integer({ min: 0, max: 1e6 }).map(n => ({ role: 'assistant', content: `tool call ${n}`, toolCallIds: [`t${n}`] })),
 		);
 		fc.assert(
 			fc.property(fc.array(msg, { maxLength: 40 }), fc.integer({ min: 0, max: 400 }), (raw, keep) => {
 				// Give every tool call its result right after it.
-				const ms: EngineMessage[] = raw.flatMap(m => ('toolCallIds' in m ? [m, { role: 'tool', content: 'ok done', toolResultIds: m.toolCallIds }] : [m]));
+				const ms: EngineMessage[] = raw.flatMap((m): EngineMessage[] => (m.toolCallIds ? [m, { role: 'tool', content: 'ok done', toolResultIds: m.toolCallIds }] : [m]));
 				const r = truncateHistory(ms, keep, o);
 				for (const m of ms) if (m.role === 'system') assert.ok(r.messages.includes(m));
 				const lu = lastUserTurnIndex(ms);

@@ -1,0 +1,344 @@
+import type { BudgetWarning, Reservation, BudgetStatus } from '../budget/budgetGuard';
+import { BudgetGuard } from '../budget/budgetGuard';
+import type { BudgetExceededError, UnpricedModelError } from '../budget/budgetErrors';
+import type { BudgetStore } from '../budget/budgetStore';
+import type { CacheableParams } from '../caching/cacheKey';
+import { requestCacheKey, semanticPartition, semanticText } from '../caching/cacheKey';
+import type { Embedder } from '../caching/embedder';
+import { createOfflineEmbedder } from '../caching/embedder';
+import { ExactCache } from '../caching/exactCache';
+import { SemanticCache } from '../caching/semanticCache';
+import type { CompressionTrigger, Summarizer } from '../compression/history';
+import { compressHistory, compressionTrigger, describeTrigger, truncateHistory } from '../compression/history';
+import type { EngineMessage } from '../compression/messages';
+import { countMessages } from '../compression/messages';
+import { truncateToolOutputs } from '../compression/toolOutput';
+import type { HistoryCompressionResult } from '../compression/types';
+import type { EngineConfig } from '../config/defaults';
+import type { CostResult } from '../pricing/types';
+import type { Usage } from '../pricing/usage';
+import type { StepInfo, Tier } from '../routing/classifier';
+import { tierOrder } from '../routing/classifier';
+import type { RoutingDecision } from '../routing/router';
+import { routeRequest } from '../routing/router';
+import type { ToolDefinitionLike } from '../tokens/types';
+import type { Clock, PricingPort, Random, TokenCounter } from './ports';
+
+/** A response as the caches keep it. */
+export interface CachedResponse {
+	readonly model: string;
+	readonly content: string;
+	/** What the original call used (a hit costs nothing; this is what it saved). */
+	readonly usage?: Usage;
+	/** Tool calls, finish reason… in the caller's own shape (JSON-serializable). */
+	readonly extra?: unknown;
+}
+
+export interface PolicyEngineDeps {
+	readonly config: EngineConfig;
+	readonly counter: TokenCounter;
+	readonly pricing: PricingPort;
+	readonly clock: Clock;
+	readonly random: Random;
+	readonly budgetStore: BudgetStore;
+	/** Live: calls `summary_model`; replay: `estimatingSummarizer`. */
+	readonly summarizer: Summarizer;
+	/** For the semantic cache. @default the offline n-gram embedder */
+	readonly embedder?: Embedder;
+	/** Inject to persist them (see `SnapshotStore`); created from the config otherwise. */
+	readonly exactCache?: ExactCache<CachedResponse>;
+	readonly semanticCache?: SemanticCache<CachedResponse>;
+}
+
+export interface PlanRequest {
+	readonly runId: string;
+	readonly messages: readonly EngineMessage[];
+	readonly tools?: readonly ToolDefinitionLike[];
+	readonly params?: CacheableParams;
+	readonly step?: StepInfo;
+	/** The user's explicit model (or "as recorded" in replay): routing is skipped. */
+	readonly pinnedModel?: string;
+	/** 'bypass' skips the cache look-up (a forced fresh answer); the response is still stored. */
+	readonly cache?: 'use' | 'bypass';
+	readonly signal?: AbortSignal;
+}
+
+/** One line of "why": which policy did what. */
+export interface PlanExplanation {
+	readonly stage: 'routing' | 'cache' | 'compression' | 'budget';
+	readonly rule: string;
+	readonly text: string;
+}
+
+interface PlanBase {
+	readonly routing: RoutingDecision;
+	readonly explanation: readonly PlanExplanation[];
+	readonly cacheKey: string;
+}
+
+/** Served from the response cache: no call, no cost. */
+export interface CachedPlan extends PlanBase {
+	readonly kind: 'cached';
+	readonly source: 'exact' | 'semantic';
+	readonly response: CachedResponse;
+	readonly similarity?: number;
+	readonly ageMs: number;
+}
+
+/** Make this call: the model, the (compressed) messages and the budget reservation that covers it. */
+export interface CallPlan extends PlanBase {
+	readonly kind: 'call';
+	readonly model: string;
+	readonly tier: Tier | 'pinned';
+	readonly messages: readonly EngineMessage[];
+	readonly maxOutputTokens: number;
+	readonly inputTokens: number;
+	readonly exactCount: boolean;
+	readonly reservation: Reservation;
+	/** More capable models to try if this one fails (each needs {@link PolicyEngine.reserveFallback}). */
+	readonly fallbacks: readonly string[];
+	/** The routed model when the soft budget policy picked a cheaper one. */
+	readonly downgradedFrom?: string;
+	readonly trigger?: CompressionTrigger;
+	readonly compression?: HistoryCompressionResult;
+	readonly toolOutputs?: HistoryCompressionResult;
+	/** The summary call's cost, when history was summarized (estimated in replay). */
+	readonly summaryCost?: CostResult;
+	readonly warnings: readonly BudgetWarning[];
+	readonly params?: CacheableParams;
+	readonly tools?: readonly ToolDefinitionLike[];
+	/** For storing the response after the call. */
+	readonly semantic?: { readonly partition: string; readonly text: string };
+}
+
+export type Plan = CachedPlan | CallPlan;
+
+export type CallOutcome =
+	| { readonly kind: 'completed'; readonly usage: Usage; readonly response: CachedResponse; readonly cacheable?: boolean }
+	/** Failed before anything was billed: the reservation is released. */
+	| { readonly kind: 'failed' }
+	/** Cancelled mid-call: settles what was billed — pass the usage (e.g. counted streamed output); without it the worst case is kept. */
+	| { readonly kind: 'cancelled'; readonly usage?: Usage };
+
+export interface SettleResult {
+	readonly cost: CostResult | undefined;
+	/** True when no usage was known and the reserved worst case was kept as spend. */
+	readonly estimated: boolean;
+	readonly status: BudgetStatus;
+}
+
+function tierOf(model: string, tiers: EngineConfig['tiers']): Tier | undefined {
+	return tierOrder.find(t => tiers[t] === model);
+}
+
+/**
+ * The ONE facade over routing, caching, compression and budgets that both live calls and the replay
+ * simulator use. `plan` runs router → cache look-up → compression → budget reservation and explains
+ * every decision; `settle` records what the call really cost and fills the caches. Pure apart from
+ * its ports (stores, clock, counter, catalog, summarizer, embedder).
+ */
+export class PolicyEngine {
+	readonly budget: BudgetGuard;
+	readonly exactCache: ExactCache<CachedResponse>;
+	readonly semanticCache: SemanticCache<CachedResponse> | undefined;
+	private config: EngineConfig;
+
+	constructor(private readonly deps: PolicyEngineDeps) {
+		this.config = deps.config;
+		this.budget = new BudgetGuard({ store: deps.budgetStore, pricing: deps.pricing, clock: deps.clock, random: deps.random }, deps.config.budget);
+		this.exactCache = deps.exactCache ?? new ExactCache<CachedResponse>({ maxEntries: deps.config.cache.maxEntries, ttlMs: deps.config.cache.ttlSeconds * 1000, clock: deps.clock });
+		this.semanticCache =
+			deps.semanticCache ??
+			(deps.config.cache.semanticEnabled
+				? new SemanticCache<CachedResponse>({ embedder: deps.embedder ?? createOfflineEmbedder(), threshold: deps.config.cache.similarityThreshold, ttlMs: deps.config.cache.ttlSeconds * 1000, maxEntries: deps.config.cache.semanticMaxEntries, clock: deps.clock })
+				: undefined);
+	}
+
+	/** Budget settings take effect at once; cache sizes and strategies on the next plan. */
+	updateConfig(config: EngineConfig): void {
+		this.config = config;
+		this.budget.updateSettings(config.budget);
+	}
+
+	async plan(req: PlanRequest): Promise<Plan> {
+		const config = this.config;
+		const { counter } = this.deps;
+		const explanation: PlanExplanation[] = [];
+
+		// 1. Routing.
+		const routing = routeRequest({ messages: req.messages, tools: req.tools, step: req.step, pinnedModel: req.pinnedModel, promptTokens: counter.countChat(config.tiers.medium, req.messages, req.tools).tokens }, config);
+		for (const r of routing.reasons) explanation.push({ stage: 'routing', rule: r.rule, text: r.text });
+		explanation.push({ stage: 'routing', rule: 'route.model', text: `${routing.tier} → ${routing.model}` });
+
+		// 2. Cache look-up (on the request as the agent built it, before compression).
+		const params: CacheableParams = { temperature: config.defaults.temperature, maxOutputTokens: config.defaults.maxOutputTokens, ...req.params };
+		const cacheReq = { model: routing.model, messages: req.messages, tools: req.tools, params };
+		const cacheKey = requestCacheKey(cacheReq);
+		const semantic = this.semanticCache ? { partition: semanticPartition(cacheReq), text: semanticText(cacheReq) } : undefined;
+		if (config.cache.enabled && req.cache !== 'bypass') {
+			const hit = this.exactCache.get(cacheKey);
+			if (hit) {
+				explanation.push({ stage: 'cache', rule: 'cache.exact', text: `identical request answered ${Math.round(hit.ageMs / 1000)} s ago: served from the cache at no cost` });
+				return { kind: 'cached', source: 'exact', response: hit.value, ageMs: hit.ageMs, routing, explanation, cacheKey };
+			}
+			if (this.semanticCache && semantic) {
+				const s = await this.semanticCache.lookup(semantic.partition, semantic.text, req.signal);
+				if (s) {
+					explanation.push({ stage: 'cache', rule: 'cache.semantic', text: `a similar request (cosine ${s.similarity.toFixed(3)} ≥ ${config.cache.similarityThreshold}) was answered ${Math.round(s.ageMs / 1000)} s ago` });
+					return { kind: 'cached', source: 'semantic', response: s.value, similarity: s.similarity, ageMs: s.ageMs, routing, explanation, cacheKey };
+				}
+			}
+			explanation.push({ stage: 'cache', rule: 'cache.miss', text: 'not in the response cache' });
+		} else explanation.push({ stage: 'cache', rule: 'cache.off', text: config.cache.enabled ? 'cache bypassed for this request' : 'response cache is off' });
+
+		// 3. Compression.
+		let messages = req.messages;
+		let toolOutputs: HistoryCompressionResult | undefined;
+		let compression: HistoryCompressionResult | undefined;
+		let trigger: CompressionTrigger | undefined;
+		let summaryCost: CostResult | undefined;
+		const strategy = config.compression.strategy;
+		if (strategy !== 'none') {
+			const t = truncateToolOutputs(messages, config.compression.toolResponseMaxTokens, routing.model, counter);
+			if (t.applied) {
+				toolOutputs = t;
+				messages = t.messages;
+				explanation.push({ stage: 'compression', rule: 'compress.toolOutputs', text: `${t.changes.length} tool output(s) over ${config.compression.toolResponseMaxTokens} tokens truncated: −${t.saved.toLocaleString('en-US')} tokens` });
+			}
+			const tokens = countMessages(counter, routing.model, messages).tokens;
+			trigger = compressionTrigger({ tokens, step: req.step?.index, contextWindow: this.deps.pricing.describe?.(routing.model)?.contextWindow }, config);
+			if (trigger) {
+				const r = await this.compress(strategy, messages, routing.model, req, explanation);
+				compression = r.result;
+				summaryCost = r.summaryCost;
+				if (compression.applied) {
+					messages = compression.messages;
+					explanation.push({ stage: 'compression', rule: `compress.${compression.strategy}`, text: `${describeTrigger(trigger)}: ${compression.strategy} ${compression.tokensBefore.toLocaleString('en-US')} → ${compression.tokensAfter.toLocaleString('en-US')} tokens` });
+				} else explanation.push({ stage: 'compression', rule: 'compress.nothing', text: `${describeTrigger(trigger)}, but there was no older history to compress` });
+			}
+		}
+
+		// 4. Budget: reserve the worst case; under the soft policy step down the tiers until one fits.
+		const maxOutputTokens = params.maxOutputTokens ?? config.defaults.maxOutputTokens;
+		const candidates = this.budgetCandidates(routing);
+		let firstError: BudgetExceededError | UnpricedModelError | undefined;
+		for (const model of candidates) {
+			const count = countMessages(counter, model, messages);
+			const tools = req.tools?.length ? counter.countChat(model, [], req.tools).tokens - counter.countChat(model, []).tokens : 0;
+			const inputTokens = count.tokens + tools;
+			const r = await this.budget.tryReserve({ runId: req.runId, model, inputTokens, maxOutputTokens, exactCount: count.exact, newStep: (req.step?.attempt ?? 0) === 0 });
+			if (!r.ok) {
+				firstError ??= r.error;
+				explanation.push({ stage: 'budget', rule: `budget.refused.${r.error.reason}`, text: r.error.message });
+				if (r.error.reason === 'steps') break; // a cheaper model does not help with the step limit
+				continue;
+			}
+			const downgraded = model !== routing.model;
+			explanation.push({ stage: 'budget', rule: downgraded ? 'budget.downgraded' : 'budget.reserved', text: `${downgraded ? `soft budget: downgraded ${routing.model} → ${model}; ` : ''}reserved up to $${r.reservation.usd.toFixed(4)} (${inputTokens.toLocaleString('en-US')} input + ${maxOutputTokens.toLocaleString('en-US')} max output tokens)` });
+			for (const w of r.reservation.warnings) explanation.push({ stage: 'budget', rule: `budget.${w.kind}`, text: w.kind === 'threshold' ? `${w.scope} budget ${Math.round(w.ratio * 100)}% used (incl. reservations)` : w.kind === 'overLimit' ? `over the ${w.scope} limit (warn-only policy)` : `${w.model} has no price: not counted. ${w.hint}` });
+			const tier = tierOf(model, config.tiers) ?? routing.tier;
+			const fallbacks = tier === 'pinned' ? [] : tierOrder.slice(tierOrder.indexOf(tier) + 1).map(t => config.tiers[t]).filter((m, i, a) => m !== model && a.indexOf(m) === i);
+			return {
+				kind: 'call',
+				model,
+				tier,
+				messages,
+				maxOutputTokens,
+				inputTokens,
+				exactCount: count.exact,
+				reservation: r.reservation,
+				fallbacks,
+				downgradedFrom: downgraded ? routing.model : undefined,
+				trigger,
+				compression,
+				toolOutputs,
+				summaryCost,
+				warnings: r.reservation.warnings,
+				routing,
+				explanation,
+				cacheKey,
+				params,
+				tools: req.tools,
+				semantic,
+			};
+		}
+		throw firstError!;
+	}
+
+	/** The routed model, then (soft policy only) every cheaper tier model. */
+	private budgetCandidates(routing: RoutingDecision): string[] {
+		const tiers = this.config.tiers;
+		const out = [routing.model];
+		if (this.config.budget.policy === 'soft' && this.config.budget.enabled) {
+			const from = routing.tier === 'pinned' ? 2 : tierOrder.indexOf(routing.tier);
+			for (let i = from - 1; i >= 0; i--) if (!out.includes(tiers[tierOrder[i]])) out.push(tiers[tierOrder[i]]);
+		}
+		return out;
+	}
+
+	private async compress(strategy: Exclude<EngineConfig['compression']['strategy'], 'none'>, messages: readonly EngineMessage[], model: string, req: PlanRequest, explanation: PlanExplanation[]): Promise<{ result: HistoryCompressionResult; summaryCost?: CostResult }> {
+		const c = this.config.compression;
+		const o = { model, counter: this.deps.counter };
+		if (strategy !== 'summarize') return { result: await compressHistory(strategy, messages, { ...o, config: c, summarizer: this.deps.summarizer, signal: req.signal }) };
+		// The summary is a call too: it needs its own reservation. If the budget cannot cover it, truncate instead.
+		const input = countMessages(this.deps.counter, c.summaryModel, messages).tokens;
+		const r = await this.budget.tryReserve({ runId: req.runId, model: c.summaryModel, inputTokens: input, maxOutputTokens: c.summaryMaxTokens, newStep: false, purpose: 'summary' });
+		if (!r.ok) {
+			explanation.push({ stage: 'compression', rule: 'compress.summaryUnaffordable', text: `the budget cannot cover a summary by ${c.summaryModel} (${r.error.message}); truncating instead` });
+			return { result: truncateHistory(messages, c.tokensToKeepRecent, o) };
+		}
+		try {
+			const result = await compressHistory('summarize', messages, { ...o, config: c, summarizer: this.deps.summarizer, signal: req.signal });
+			if (!result.summary) {
+				await this.budget.release(r.reservation);
+				return { result };
+			}
+			const summaryCost = await this.budget.settle(r.reservation, result.summary.usage);
+			return { result, summaryCost };
+		} catch (e) {
+			await this.budget.release(r.reservation);
+			throw e;
+		}
+	}
+
+	/**
+	 * Reserves budget for a fallback model of a plan (a retry of the same step: no new step). Returns
+	 * undefined when the budget cannot cover it under the soft or warn policy — skip that model; under
+	 * the hard policy it throws {@link BudgetExceededError}.
+	 */
+	async reserveFallback(plan: CallPlan, model: string): Promise<Reservation | undefined> {
+		const count = countMessages(this.deps.counter, model, plan.messages);
+		const r = await this.budget.tryReserve({ runId: plan.reservation.runId, model, inputTokens: count.tokens + (plan.inputTokens - countMessages(this.deps.counter, plan.model, plan.messages).tokens), maxOutputTokens: plan.maxOutputTokens, exactCount: count.exact, newStep: false });
+		if (r.ok) return r.reservation;
+		if (this.config.budget.policy === 'hard') throw r.error;
+		return undefined;
+	}
+
+	/** Records a call's outcome against `reservation` (the plan's own by default) and caches a completed response. */
+	async settle(plan: CallPlan, outcome: CallOutcome, reservation: Reservation = plan.reservation): Promise<SettleResult> {
+		let cost: CostResult | undefined;
+		let estimated = false;
+		if (outcome.kind === 'failed') await this.budget.release(reservation);
+		else if (outcome.kind === 'cancelled' && !outcome.usage) {
+			// Unknown how much was billed: keep the worst case (never undercount).
+			await this.budget.settleUsd(reservation, reservation.usd);
+			estimated = true;
+		} else {
+			cost = await this.budget.settle(reservation, outcome.usage!);
+			if (outcome.kind === 'completed' && outcome.cacheable !== false && this.config.cache.enabled && reservation.model === plan.model) {
+				this.exactCache.set(plan.cacheKey, outcome.response);
+				if (this.semanticCache && plan.semantic) await this.semanticCache.store(plan.semantic.partition, plan.semantic.text, outcome.response);
+			}
+		}
+		return { cost, estimated, status: await this.budget.status(reservation.runId) };
+	}
+
+	status(runId: string): Promise<BudgetStatus> {
+		return this.budget.status(runId);
+	}
+}
+
+/** Creates the engine facade (see {@link PolicyEngine}). */
+export function createPolicyEngine(deps: PolicyEngineDeps): PolicyEngine {
+	return new PolicyEngine(deps);
+}

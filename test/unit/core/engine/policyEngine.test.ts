@@ -1,0 +1,155 @@
+import * as assert from 'node:assert/strict';
+import { BudgetExceededError } from '../../../../src/core/budget/budgetErrors';
+import { RecordingBudgetStore } from '../../../../src/core/budget/budgetLedger';
+import type { Summarizer } from '../../../../src/core/compression/history';
+import { estimatingSummarizer } from '../../../../src/core/compression/history';
+import type { EngineMessage } from '../../../../src/core/compression/messages';
+import type { EngineConfig } from '../../../../src/core/config/defaults';
+import { parseEngineConfig } from '../../../../src/core/config/parseEngineConfig';
+import type { CallPlan } from '../../../../src/core/engine/policyEngine';
+import { createPolicyEngine } from '../../../../src/core/engine/policyEngine';
+import { ManualClock, seededRandom } from '../../../../src/core/engine/ports';
+import { fakePricing, wordCounter, words } from '../../../support/policyFakes';
+
+const usage = (input: number, output: number) => ({ input, output, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 });
+
+function engine(settings: Record<string, unknown> = {}, summarizer: Summarizer = estimatingSummarizer) {
+	const { config, problems } = parseEngineConfig(settings);
+	assert.deepEqual(problems, []);
+	const clock = new ManualClock(Date.UTC(2026, 10, 27, 12));
+	const store = new RecordingBudgetStore();
+	return { e: createPolicyEngine({ config, counter: wordCounter, pricing: fakePricing, clock, random: seededRandom(1), budgetStore: store, summarizer }), clock, config: config as EngineConfig, store };
+}
+
+const sys: EngineMessage = { role: 'system', content: 'You are a coding agent.' };
+const task: EngineMessage = { role: 'user', content: 'Explain how HTTP caching headers work.' };
+
+describe('policy engine: the 20-step run with 500 tokens per step (worked example)', () => {
+	it('routes, compresses at the triggers and stops at the step limit; the history is rebuilt as the agent would', async () => {
+		const { e } = engine({ 'agentCost.compression.strategy': 'truncate' });
+		let history: EngineMessage[] = [sys, task];
+		const log: string[] = [];
+		let stoppedAt: number | undefined;
+		for (let step = 1; step <= 21; step++) {
+			let plan;
+			try {
+				plan = await e.plan({ runId: 'run', messages: history, step: { index: step } });
+			} catch (err) {
+				assert.ok(BudgetExceededError.is(err, 'steps'));
+				stoppedAt = step;
+				break;
+			}
+			assert.equal(plan.kind, 'call');
+			const p = plan as CallPlan;
+			if (p.trigger && p.compression?.applied) log.push(`${step}:${p.trigger.kind}:${p.compression.tokensBefore}→${p.compression.tokensAfter}`);
+			// The agent continues from the compressed history: reply (500 words) + next tool exchange.
+			history = [...p.messages, { role: 'assistant', content: words(246, `a${step}`) }, { role: 'user', content: `${words(245, `u${step}`)} continue` }];
+			await e.settle(p, { kind: 'completed', usage: usage(p.inputTokens, 250), response: { model: p.model, content: 'x' } });
+		}
+		// Step 1 sends 22 tokens (system 5+4, task 6+4, primer 3); each step adds 500 (two messages of
+		// 246 words + 4). Step 9: 22 + 8·500 = 4,022 > 4,000 → truncate to system + last user turn + the
+		// newest 1,500 tokens = 9 + 250 + 1,500 + 3 = 1,762. Step 10 is a step trigger (2,262 → 1,762);
+		// then +500/step until 4,262 > 4,000 at step 15 and again at 20 (tokens win over the step trigger).
+		assert.deepEqual(log, ['9:tokens:4022→1762', '10:steps:2262→1762', '15:tokens:4262→1762', '20:tokens:4262→1762']);
+		assert.equal(stoppedAt, 21); // recursion_limit 20
+		const s = await e.status('run');
+		assert.equal(s.steps.used, 20);
+		assert.equal(s.run.reserved, 0);
+	});
+
+	it('replay summarization: a 600-token estimated summary, priced on gpt-4o-mini and charged to the run', async () => {
+		const { e } = engine();
+		const history: EngineMessage[] = [sys, task];
+		for (let i = 0; i < 9; i++) history.push({ role: 'assistant', content: words(496, `a${i}`) }, { role: 'user', content: words(496, `u${i}`) });
+		const p = (await e.plan({ runId: 'r', messages: history, step: { index: 9 } })) as CallPlan;
+		assert.equal(p.compression?.strategy, 'summarize');
+		assert.equal(p.compression?.summary?.estimated, true);
+		const summary = p.messages.find(m => m.compression?.kind === 'summary')!;
+		assert.equal(summary.compression?.tokens, 600);
+		assert.equal(p.summaryCost?.kind, 'priced');
+		// The summary call: input = summarized history + 60 instruction tokens at $0.15/M, output 600 at $0.60/M.
+		const u = p.compression!.summary!.usage;
+		assert.ok(p.summaryCost?.kind === 'priced' && Math.abs(p.summaryCost.usd - (u.input * 0.15e-6 + 600 * 0.6e-6)) < 1e-12);
+		const s = await e.status('r');
+		assert.ok(Math.abs(s.run.spent - (p.summaryCost?.kind === 'priced' ? p.summaryCost.usd : 0)) < 1e-8);
+		assert.ok(p.explanation.some(x => x.rule === 'compress.summarize'));
+	});
+});
+
+describe('policy engine: routing, cache and budget together', () => {
+	it('serves the second identical request from the exact cache at no cost', async () => {
+		const { e, clock } = engine();
+		const req = { runId: 'r', messages: [sys, { role: 'user', content: 'Classify this ticket: app crashes' }] };
+		const p = (await e.plan(req)) as CallPlan;
+		assert.equal(p.model, 'gpt-4o-mini');
+		await e.settle(p, { kind: 'completed', usage: usage(p.inputTokens, 3), response: { model: p.model, content: 'bug' } });
+		clock.advance(5000);
+		const again = await e.plan(req);
+		assert.equal(again.kind, 'cached');
+		assert.ok(again.kind === 'cached' && again.response.content === 'bug' && again.ageMs === 5000);
+		assert.equal((await e.status('r')).steps.used, 1);
+		// After the TTL it is a miss again.
+		clock.advance(3600_000);
+		assert.equal((await e.plan(req)).kind, 'call');
+	});
+
+	it('semantic cache (opt-in) serves a near-identical request', async () => {
+		const { e } = engine({ 'agentCost.cache.semanticEnabled': true });
+		const p = (await e.plan({ runId: 'r', messages: [sys, { role: 'user', content: 'How do I reverse a linked list in Python?' }] })) as CallPlan;
+		await e.settle(p, { kind: 'completed', usage: usage(10, 10), response: { model: p.model, content: 'answer' } });
+		const q = await e.plan({ runId: 'r', messages: [sys, { role: 'user', content: 'how do I reverse a linked list in python' }] });
+		assert.equal(q.kind, 'cached');
+		assert.ok(q.kind === 'cached' && q.source === 'semantic' && q.similarity! >= 0.95);
+	});
+
+	it('soft policy downgrades to a cheaper tier instead of refusing; hard refuses', async () => {
+		const big = { role: 'user', content: `Design a distributed system with novel trade-offs. ${words(1500)}` };
+		const soft = engine({ 'agentCost.budget.policy': 'soft', 'agentCost.budget.runUsd': 0.03, 'agentCost.compression.strategy': 'none' });
+		const p = (await soft.e.plan({ runId: 'r', messages: [sys, big] })) as CallPlan;
+		// Opus worst case: 1,520 × $5/M × 1.25 + 2,048 × $25/M = 0.0607 > 0.03; gpt-4o: 0.00475 + 0.02048 fits.
+		assert.equal(p.routing.model, 'claude-opus-4-6');
+		assert.equal(p.model, 'gpt-4o');
+		assert.equal(p.downgradedFrom, 'claude-opus-4-6');
+		assert.ok(p.explanation.some(x => x.rule === 'budget.downgraded'));
+		const hard = engine({ 'agentCost.budget.runUsd': 0.03, 'agentCost.compression.strategy': 'none' });
+		await assert.rejects(hard.e.plan({ runId: 'r', messages: [sys, big] }), (err: unknown) => BudgetExceededError.is(err, 'run'));
+		// Nothing stays reserved after a refusal.
+		assert.equal((await hard.e.status('r')).run.reserved, 0);
+	});
+
+	it('fallback reservations, failed and cancelled calls settle correctly', async () => {
+		const { e } = engine({ 'agentCost.compression.strategy': 'none' });
+		const p = (await e.plan({ runId: 'r', messages: [sys, { role: 'user', content: 'List the files.' }] })) as CallPlan;
+		assert.deepEqual(p.fallbacks, ['gpt-4o', 'claude-opus-4-6']);
+		await e.settle(p, { kind: 'failed' });
+		const fb = await e.reserveFallback(p, 'gpt-4o');
+		assert.ok(fb);
+		const r = await e.settle(p, { kind: 'cancelled', usage: usage(p.inputTokens, 7) }, fb);
+		assert.ok(r.cost?.kind === 'priced' && Math.abs(r.cost.usd - (p.inputTokens * 2.5e-6 + 7e-5)) < 1e-12);
+		assert.equal(r.status.run.reserved, 0);
+		assert.equal(r.status.steps.used, 1); // the fallback is the same step
+		// A cancelled call with unknown usage keeps its worst case.
+		const p2 = (await e.plan({ runId: 'r2', messages: [sys, { role: 'user', content: 'List them again.' }] })) as CallPlan;
+		const r2 = await e.settle(p2, { kind: 'cancelled' });
+		assert.equal(r2.estimated, true);
+		assert.ok(Math.abs(r2.status.run.spent - p2.reservation.usd) < 1e-9);
+	});
+
+	it('a summary the budget cannot cover falls back to truncation', async () => {
+		// Summary worst case ≈ 5,000 × $0.1875/M + 600 × $0.60/M ≈ $0.0013 > $0.0005; the truncated call ≈ 1,770 × $0.1875/M + 100 × $0.60/M ≈ $0.0004 fits.
+		const { e } = engine({ 'agentCost.budget.runUsd': 0.0005, 'agentCost.tiers.medium': 'gpt-4o-mini', 'agentCost.defaults.maxOutputTokens': 100 });
+		const history: EngineMessage[] = [sys, task];
+		for (let i = 0; i < 5; i++) history.push({ role: 'assistant', content: words(496) }, { role: 'user', content: words(496) });
+		const p = (await e.plan({ runId: 'r', messages: history })) as CallPlan;
+		assert.equal(p.compression?.strategy, 'truncate');
+		assert.ok(p.explanation.some(x => x.rule === 'compress.summaryUnaffordable'));
+	});
+
+	it('every plan explains routing, cache, compression and budget', async () => {
+		const { e } = engine();
+		const p = await e.plan({ runId: 'r', messages: [sys, task] });
+		const stages = new Set(p.explanation.map(x => x.stage));
+		assert.deepEqual([...stages].sort(), ['budget', 'cache', 'routing']);
+		assert.ok(p.explanation.every(x => x.text.length > 5));
+	});
+});
