@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface RedisServer {
+	readonly url: string;
+	readonly port: number;
+	readonly pid: number;
+	stop(): Promise<void>;
+}
+
+const candidates = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'];
+
+/** Path of redis-server, or a LOUD error: these tests must never be skipped silently. */
+export function redisServerPath(): string {
+	const found = candidates.find(p => existsSync(p));
+	if (!found) throw new Error('redis-server is not installed (Debian: apt-get install -y redis-server); the Redis store tests cannot run and FAIL instead of skipping.');
+	return found;
+}
+
+async function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const s = createServer();
+		s.once('error', reject);
+		s.listen(0, '127.0.0.1', () => {
+			const port = (s.address() as { port: number }).port;
+			s.close(() => resolve(port));
+		});
+	});
+}
+
+async function ping(port: number): Promise<boolean> {
+	return new Promise(resolve => {
+		const sock = new Socket();
+		sock.setTimeout(500);
+		sock.once('error', () => resolve(false));
+		sock.once('timeout', () => {
+			sock.destroy();
+			resolve(false);
+		});
+		sock.connect(port, '127.0.0.1', () => sock.write('PING\r\n'));
+		sock.once('data', d => {
+			sock.destroy();
+			resolve(d.toString().startsWith('+PONG'));
+		});
+	});
+}
+
+/** Starts a throwaway redis-server on a free 127.0.0.1 port with a temp dir and no persistence. */
+export async function startRedis(): Promise<RedisServer> {
+	const bin = redisServerPath();
+	const dir = mkdtempSync(join(tmpdir(), 'acl-redis-'));
+	const port = await freePort();
+	const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'], { stdio: 'ignore' });
+	let exited = false;
+	child.once('exit', () => (exited = true));
+	const deadline = Date.now() + 10_000;
+	while (!(await ping(port))) {
+		if (exited || Date.now() > deadline) {
+			child.kill('SIGKILL');
+			rmSync(dir, { recursive: true, force: true });
+			throw new Error(`redis-server did not start on 127.0.0.1:${port}`);
+		}
+		await new Promise(r => setTimeout(r, 50));
+	}
+	return {
+		url: `redis://127.0.0.1:${port}/0`,
+		port,
+		pid: child.pid!,
+		async stop() {
+			if (!exited) {
+				const done = new Promise(r => child.once('exit', r));
+				process.kill(child.pid!, 'SIGTERM');
+				await Promise.race([done, new Promise(r => setTimeout(r, 3000))]);
+				if (!exited) process.kill(child.pid!, 'SIGKILL');
+			}
+			rmSync(dir, { recursive: true, force: true });
+		},
+	};
+}

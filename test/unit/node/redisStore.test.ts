@@ -1,0 +1,119 @@
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { BudgetExceededError } from '../../../src/core/budget/budgetErrors';
+import { BudgetGuard } from '../../../src/core/budget/budgetGuard';
+import { defaultEngineConfig } from '../../../src/core/config/parseEngineConfig';
+import { ManualClock, seededRandom } from '../../../src/core/engine/ports';
+import { RedisStore } from '../../../src/node/redisStore';
+import { repoRoot } from '../../support/paths';
+import { fakePricing } from '../../support/policyFakes';
+import type { RedisServer } from '../../support/redisServer';
+import { startRedis } from '../../support/redisServer';
+
+const day = '2026-11-27';
+const limits = { runNano: 0, dailyNano: 0, maxSteps: 0 };
+const req = (id: string, nano: number, over: Partial<{ run: string; dailyNano: number; runNano: number; maxSteps: number; exp: number; at: number }> = {}) => ({
+	id,
+	runId: over.run ?? 'r',
+	day,
+	nano,
+	model: 'gpt-4o',
+	at: over.at ?? 1,
+	limits: { runNano: over.runNano ?? 0, dailyNano: over.dailyNano ?? 0, maxSteps: over.maxSteps ?? 0 },
+	enforce: true,
+	newStep: true,
+	expiresAt: over.exp ?? 1e15,
+});
+
+describe('RedisStore against a real redis-server', function () {
+	this.timeout(60_000);
+	let server: RedisServer;
+	let dir: string;
+	let store: RedisStore;
+	let n = 0;
+	const prefix = () => `t${n}:`;
+
+	before(async () => {
+		server = await startRedis(); // throws (fails loudly) when redis-server is missing
+		dir = mkdtempSync(join(tmpdir(), 'acl-redis-child-'));
+	});
+	after(async () => {
+		await server?.stop();
+		if (dir) rmSync(dir, { recursive: true, force: true });
+	});
+	beforeEach(() => {
+		n++;
+		store = new RedisStore({ url: server.url, keyPrefix: prefix() });
+	});
+	afterEach(async () => store.close());
+
+	it('reserves, settles and releases with the same rules as the in-memory store', async () => {
+		assert.equal((await store.reserve(req('a', 500, { dailyNano: 1000 }))).ok, true);
+		const refused = await store.reserve(req('b', 600, { dailyNano: 1000 }));
+		assert.deepEqual(refused, { ok: false, reason: 'daily', totals: { run: { spentNano: 0, reservedNano: 500, steps: 1 }, daily: { spentNano: 0, reservedNano: 500 } } });
+		assert.equal(await store.settle('a', 420), 'settled');
+		assert.equal(await store.settle('a', 420), 'missing'); // idempotent
+		assert.equal((await store.reserve(req('c', 580, { dailyNano: 1000 }))).ok, true);
+		assert.equal(await store.release('c'), 'released');
+		assert.deepEqual(await store.totals('r', day, 2), { run: { spentNano: 420, reservedNano: 0, steps: 2 }, daily: { spentNano: 420, reservedNano: 0 } });
+		assert.deepEqual(await store.reserve(req('d', 1, { maxSteps: 2 })), { ok: false, reason: 'steps', totals: { run: { spentNano: 420, reservedNano: 0, steps: 2 }, daily: { spentNano: 420, reservedNano: 0 } } });
+		assert.equal((await store.reserve(req('e', 10_000, { runNano: 1000, run: 'other' }))).ok, false);
+	});
+
+	it('an expired reservation turns into spend at its reserved amount', async () => {
+		await store.reserve(req('x', 700, { exp: 100 }));
+		assert.deepEqual((await store.totals('r', day, 99)).daily, { spentNano: 0, reservedNano: 700 });
+		assert.deepEqual((await store.totals('r', day, 100)).daily, { spentNano: 700, reservedNano: 0 });
+		assert.equal(await store.settle('x', 1), 'missing');
+	});
+
+	it('drives the BudgetGuard (hard policy refusal comes from the Lua check)', async () => {
+		const g = new BudgetGuard({ store, pricing: fakePricing, clock: new ManualClock(Date.UTC(2026, 10, 27, 12)), random: seededRandom(4) }, { ...defaultEngineConfig().budget, runUsd: 0.05 });
+		const r = await g.reserve({ runId: 'g', model: 'gpt-4o', inputTokens: 1000, maxOutputTokens: 2048 });
+		await g.settle(r, { input: 1000, output: 100, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 });
+		await g.reserve({ runId: 'g', model: 'gpt-4o', inputTokens: 1000, maxOutputTokens: 2048 });
+		await assert.rejects(g.reserve({ runId: 'g', model: 'gpt-4o', inputTokens: 1000, maxOutputTokens: 2048 }), (e: unknown) => BudgetExceededError.is(e, 'run'));
+		const s = await g.status('g');
+		assert.ok(Math.abs(s.run.spent - 0.0035) < 1e-12);
+		assert.ok(s.run.spent + s.run.reserved <= 0.05);
+	});
+
+	it('cache snapshots round-trip', async () => {
+		await store.save('responses', { v: 1, entries: [['k', { content: 'x' }, 1, 0]] });
+		assert.deepEqual(await store.load('responses'), { v: 1, entries: [['k', { content: 'x' }, 1, 0]] });
+		assert.equal(await store.load('nothing'), undefined);
+	});
+
+	it('ACCEPTANCE: 200 concurrent reservations from 4 processes against one daily budget never exceed it', async () => {
+		const childJs = join(dir, 'redisChild.js');
+		await esbuild.build({ entryPoints: [join(repoRoot(), 'test/unit/node/redisChild.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: childJs, logLevel: 'error' });
+		const nano = 1_000_000; // $0.001 worst case per call
+		const daily = 120 * nano; // room for exactly 120 of the 200
+		const startAt = Date.now() + 1500;
+		const outs = await Promise.all(
+			[0, 1, 2, 3].map(
+				w =>
+					new Promise<{ accepted: number; refused: number }>((resolve, reject) => {
+						const c = spawn(process.execPath, [childJs, server.url, prefix(), `w${w}`, '50', String(nano), String(daily), String(startAt)], { stdio: ['ignore', 'pipe', 'pipe'] });
+						let out = '';
+						let err = '';
+						c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+						c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+						c.once('exit', code => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`child ${w} exited ${code}: ${err}`))));
+					}),
+			),
+		);
+		const accepted = outs.reduce((s, o) => s + o.accepted, 0);
+		const refused = outs.reduce((s, o) => s + o.refused, 0);
+		assert.equal(accepted + refused, 200);
+		assert.equal(accepted, 120, `accepted ${accepted}: the budget admits exactly 120 worst-case reservations`);
+		const t = await store.totals('x', day, Date.now());
+		assert.deepEqual(t.daily, { spentNano: daily, reservedNano: 0 });
+		// Started together, the processes competed for the budget (not one after another).
+		assert.ok(outs.filter(o => o.accepted > 0).length >= 2, `accepted per process: ${outs.map(o => o.accepted).join(', ')}`);
+	});
+});
