@@ -1,7 +1,7 @@
 // Where the real-VS-Code harness keeps its cached installs, read from env.sh so the shell setup and
 // the Node harness can never disagree about a path or a pinned version.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -48,7 +48,17 @@ export function requireInstalled({ chromium = true } = {}) {
  * the real profile, and concurrent runs (several people testing at once) never share state.
  */
 export function createRunDir(label) {
-	const dir = join(harnessRoot, 'run', `${label}-${process.pid}-${Date.now().toString(36)}`);
+	const runs = join(harnessRoot, 'run');
+	// Failed runs keep their logs for inspection; a day later they are only clutter.
+	for (const name of existsSync(runs) ? readdirSync(runs) : []) {
+		const path = join(runs, name);
+		try {
+			if (Date.now() - statSync(path).mtimeMs > 24 * 3600_000) rmSync(path, { recursive: true, force: true });
+		} catch {
+			// another run removed it first
+		}
+	}
+	const dir = join(runs, `${label}-${process.pid}-${Date.now().toString(36)}`);
 	rmSync(dir, { recursive: true, force: true });
 	mkdirSync(dir, { recursive: true });
 	return dir;

@@ -102,7 +102,7 @@ async function main() {
 /** Exit code and results file must tell the same story; anything else is a failure. */
 function verify(code) {
 	if (!existsSync(resultsFile)) {
-		throw new HarnessError(`the runner wrote no results to ${resultsFile} (exit code ${code}); did out/test/integration/index.js load?`);
+		throw new HarnessError(`the runner wrote no results to ${resultsFile} (exit code ${code}): a test file failed to load or the runner never started — see the [mocha] lines above`);
 	}
 	const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
 	const summary = `${results.passed} passed, ${results.failed} failed`;
