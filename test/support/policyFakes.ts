@@ -1,5 +1,5 @@
 import type { PricingPort, TokenCounter } from '../../src/core/engine/ports';
-import type { CostResult } from '../../src/core/pricing/types';
+import type { CostResult, ModelPriceInfo, UnpricedModel } from '../../src/core/pricing/types';
 import type { Usage } from '../../src/core/pricing/usage';
 import { uncachedInput } from '../../src/core/pricing/usage';
 import type { ChatMessageLike, TokenCount } from '../../src/core/tokens/types';
@@ -28,8 +28,10 @@ export const fakePricing: PricingPort = {
 		const usd = breakdown.input + breakdown.cacheRead + breakdown.cacheWrite5m + breakdown.cacheWrite1h + breakdown.output;
 		return { kind: 'priced', usd, breakdown, priceId: model, source: 'test', notes: [] };
 	},
-	describe(model: string) {
-		return model.startsWith('claude') ? { contextWindow: 200_000 } : model in fakePrices ? { contextWindow: 128_000 } : undefined;
+	describe(model: string): ModelPriceInfo | UnpricedModel {
+		const p = fakePrices[model];
+		if (!p) return { kind: 'unpriced', model, reason: 'not in the test table', hint: 'add it to fakePrices' };
+		return { kind: 'known', model, priceId: model, source: 'test', fromOverride: false, free: false, prices: { input: p[0], output: p[1] }, longContext: [], notes: [], contextWindow: model.startsWith('claude') ? 200_000 : 128_000 };
 	},
 };
 

@@ -23,6 +23,7 @@ import type { RoutingDecision } from '../routing/router';
 import { routeRequest } from '../routing/router';
 import type { ToolDefinitionLike } from '../tokens/types';
 import type { Clock, PricingPort, Random, TokenCounter } from './ports';
+import { contextWindowOf } from './ports';
 
 /** A response as the caches keep it. */
 export interface CachedResponse {
@@ -206,7 +207,7 @@ export class PolicyEngine {
 				explanation.push({ stage: 'compression', rule: 'compress.toolOutputs', text: `${t.changes.length} tool output(s) over ${config.compression.toolResponseMaxTokens} tokens truncated: −${t.saved.toLocaleString('en-US')} tokens` });
 			}
 			const tokens = countMessages(counter, routing.model, messages).tokens;
-			trigger = compressionTrigger({ tokens, step: req.step?.index, contextWindow: this.deps.pricing.describe?.(routing.model)?.contextWindow }, config);
+			trigger = compressionTrigger({ tokens, step: req.step?.index, contextWindow: contextWindowOf(this.deps.pricing, routing.model) }, config);
 			if (trigger) {
 				const r = await this.compress(strategy, messages, routing.model, req, explanation);
 				compression = r.result;

@@ -1,5 +1,4 @@
-import type { CostOptions, CostResult } from '../pricing/types';
-import type { Usage } from '../pricing/usage';
+import type { PriceCatalog } from '../pricing/types';
 import type { ChatMessageLike, TokenCount, ToolDefinitionLike } from '../tokens/types';
 
 /** Wall-clock time in ms since the epoch. Injected so every policy is deterministic under test and replay. */
@@ -48,14 +47,14 @@ export interface TokenCounter {
 	countChat(model: string, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[]): TokenCount;
 }
 
-/** What the policies need to know about a model beyond its price. */
-export interface ModelDescription {
-	/** Context window in tokens, when known. */
-	readonly contextWindow?: number;
-}
+/**
+ * The price catalog as the policies see it (`createPriceCatalog()` in `src/core/pricing/catalog.ts`):
+ * `cost` prices a call, the optional `describe` gives the context window used by compression triggers.
+ */
+export type PricingPort = PriceCatalog;
 
-/** The price catalog as the policies see it (`src/core/pricing/catalog.ts`); `describe` is optional. */
-export interface PricingPort {
-	cost(model: string, usage: Usage, options?: CostOptions): CostResult;
-	describe?(model: string): ModelDescription | undefined;
+/** The model's context window from the catalog, when it knows one. */
+export function contextWindowOf(pricing: PricingPort, model: string): number | undefined {
+	const d = pricing.describe?.(model);
+	return d?.kind === 'known' ? d.contextWindow : undefined;
 }

@@ -255,3 +255,21 @@ describe('budget: never overshoots (property, random concurrent schedules)', () 
 		for (const run of ['r0', 'r1', 'r2']) assert.deepEqual(book.totals(run, 'd'), store.book.totals(run, 'd'));
 	});
 });
+
+describe('budget: with the real price catalog', () => {
+	it('worst case of the default tiers uses the dataset prices, including the cache-write premium', async () => {
+		const { defaultPriceCatalog } = await import('../../../../src/core/pricing/catalog');
+		const catalog = defaultPriceCatalog();
+		for (const model of ['gpt-4o-mini', 'gpt-4o', 'claude-opus-4-6']) {
+			const info = catalog.describe(model);
+			assert.equal(info.kind, 'known', model);
+			if (info.kind !== 'known') continue;
+			const w = worstCaseCost(catalog, model, 10_000, 2048);
+			assert.equal(w.kind, 'priced');
+			const inputRate = Math.max(info.prices.input, info.prices.cacheWrite5m ?? 0);
+			const expected = (10_000 * inputRate + 2048 * (info.prices.output ?? 0)) / 1e6;
+			assert.ok(w.kind === 'priced' && Math.abs(w.usd - expected) < 1e-9, `${model}: ${w.kind === 'priced' && w.usd} vs ${expected}`);
+		}
+		assert.equal(worstCaseCost(catalog, 'no-such-model-xyz', 10, 10).kind, 'unpriced');
+	});
+});
