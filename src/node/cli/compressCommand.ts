@@ -1,0 +1,120 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseChatDocument, serializeChatDocument } from '../../core/compression/chatFile';
+import { slidingWindow, truncateHistory } from '../../core/compression/history';
+import { countMessages } from '../../core/compression/messages';
+import { compressPromptLossless, compressPromptLossy } from '../../core/compression/prompt';
+import { truncateToolOutputs } from '../../core/compression/toolOutput';
+import { defaultEngineConfig } from '../../core/config/parseEngineConfig';
+import type { TokenCounter } from '../../core/engine/ports';
+import type { CliCommand, CliIo, ParsedCliArgs } from './cliCommand';
+import { optionalCount, optionalNumber, UsageError } from './cliCommand';
+
+/** Offline strategies, in the order `--help` lists them. */
+export const compressStrategies = ['lossless', 'lossy', 'truncate', 'window', 'tool-outputs'] as const;
+type Strategy = (typeof compressStrategies)[number];
+
+const defaults = defaultEngineConfig();
+
+const usage = `Usage: agent-cost compress <file|-> --strategy S [--target-ratio R] [--json] [options]
+
+Compresses a prompt file (text, Markdown, .prompt…) or a chat file (JSON array of messages,
+{"messages":[…]} request body, or JSONL) and reports the tokens before and after.
+
+Strategies:
+  lossless       whitespace, blank lines, duplicate lines, JSON minify (any file)
+  lossy          lossless + filler and stop-word pruning down to --target-ratio; never touches
+                 code blocks, inline code, quoted strings, numbers, identifiers or names
+  truncate       chat files: keep system messages, the last user turn and the newest
+                 --keep-tokens tokens (tool calls stay with their results)
+  window         chat files: the first and last --window messages, an omission marker between
+  tool-outputs   chat files: truncate each tool result to --max-tool-tokens, keeping structure
+
+Options:
+  --strategy S         one of: ${compressStrategies.join(', ')}
+  --target-ratio R     lossy: aim for compressed/original tokens ≤ R (0 < R ≤ 1) [default 0.8]
+  --model M            model whose tokenizer counts [default ${defaults.lens.model}]
+  --keep-tokens N      truncate: recent tokens kept [default ${defaults.compression.tokensToKeepRecent}]
+  --window N           window: messages kept at each end [default ${defaults.compression.windowMessages}]
+  --max-tool-tokens N  tool-outputs: limit per tool result [default ${defaults.compression.toolResponseMaxTokens}]
+  --json               print {"strategy","originalTokens","compressedTokens","ratio","text"}
+
+Without --json the compressed text goes to stdout and a one-line summary to stderr.`;
+
+export interface CompressOutput {
+	readonly strategy: Strategy;
+	readonly originalTokens: number;
+	readonly compressedTokens: number;
+	readonly ratio: number;
+	readonly text: string;
+}
+
+/** Runs one strategy over file text (shared with tests; the extension's command uses the core functions directly). */
+export function compressText(text: string, strategy: Strategy, o: { model: string; counter: TokenCounter; targetRatio: number; keepTokens: number; window: number; maxToolTokens: number }): CompressOutput & { exact: boolean } {
+	const round = (r: number) => Math.round(r * 10_000) / 10_000;
+	if (strategy === 'lossless' || strategy === 'lossy') {
+		const r = strategy === 'lossless' ? compressPromptLossless(text, o.model, o.counter) : compressPromptLossy(text, o.model, o.counter, o.targetRatio);
+		return { strategy, originalTokens: r.tokensBefore, compressedTokens: r.tokensAfter, ratio: round(r.ratio), text: r.text, exact: r.exact };
+	}
+	const doc = parseChatDocument(text);
+	if (!doc) throw new UsageError(`--strategy ${strategy} needs a chat file: a JSON array of {role, content} messages, a {"messages": [...]} body, or JSONL`);
+	const h = { model: o.model, counter: o.counter };
+	const r = strategy === 'truncate' ? truncateHistory(doc.messages, o.keepTokens, h) : strategy === 'window' ? slidingWindow(doc.messages, o.window, h) : truncateToolOutputs(doc.messages, o.maxToolTokens, o.model, o.counter);
+	const before = countMessages(o.counter, o.model, doc.messages);
+	const out = r.applied ? serializeChatDocument(doc, r.messages) : text;
+	return { strategy, originalTokens: before.tokens, compressedTokens: r.tokensAfter, ratio: round(r.ratio), text: out, exact: r.exact };
+}
+
+/** `agent-cost compress`, over an injected token counter (the CLI passes the real one). */
+export function createCompressCommand(counter: TokenCounter): CliCommand {
+	return {
+		name: 'compress',
+		summary: 'compress a prompt or chat file (lossless, lossy, truncate, window, tool-outputs)',
+		usage,
+		options: {
+			strategy: { type: 'string' },
+			'target-ratio': { type: 'string' },
+			model: { type: 'string' },
+			'keep-tokens': { type: 'string' },
+			window: { type: 'string' },
+			'max-tool-tokens': { type: 'string' },
+			json: { type: 'boolean' },
+		},
+		async run(args: ParsedCliArgs, io: CliIo): Promise<number> {
+			const strategy = args.values.strategy;
+			if (typeof strategy !== 'string') throw new UsageError(`compress: missing --strategy (one of: ${compressStrategies.join(', ')})`);
+			if (!(compressStrategies as readonly string[]).includes(strategy)) throw new UsageError(`compress: unknown strategy ${JSON.stringify(strategy)}; valid strategies: ${compressStrategies.join(', ')}`);
+			if (args.positionals.length !== 1) throw new UsageError('compress: expected exactly one file (or - for stdin)');
+			const targetRatio = optionalNumber(args, 'target-ratio') ?? 0.8;
+			if (!(targetRatio > 0 && targetRatio <= 1)) throw new UsageError(`--target-ratio must be in (0, 1], got ${targetRatio}`);
+			const window = optionalCount(args, 'window') ?? defaults.compression.windowMessages;
+			if (window < 1) throw new UsageError('--window must be at least 1');
+			const model = typeof args.values.model === 'string' && args.values.model ? args.values.model : defaults.lens.model;
+			const file = args.positionals[0];
+			let text: string;
+			try {
+				text = file === '-' ? await io.readStdin() : await readFile(resolve(io.cwd, file), 'utf8');
+			} catch (e) {
+				io.stderr(`agent-cost: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
+				return 1;
+			}
+			const r = compressText(text, strategy as Strategy, {
+				model,
+				counter,
+				targetRatio,
+				keepTokens: optionalCount(args, 'keep-tokens') ?? defaults.compression.tokensToKeepRecent,
+				window,
+				maxToolTokens: optionalCount(args, 'max-tool-tokens') ?? defaults.compression.toolResponseMaxTokens,
+			});
+			if (args.values.json) {
+				const out: CompressOutput = { strategy: r.strategy, originalTokens: r.originalTokens, compressedTokens: r.compressedTokens, ratio: r.ratio, text: r.text };
+				io.stdout(JSON.stringify(out) + '\n');
+			} else {
+				io.stdout(r.text.endsWith('\n') || r.text === '' ? r.text : r.text + '\n');
+				const approx = r.exact ? '' : '≈';
+				io.stderr(`${strategy}: ${approx}${r.originalTokens.toLocaleString('en-US')} → ${approx}${r.compressedTokens.toLocaleString('en-US')} tokens (${model}), ratio ${r.ratio.toFixed(3)}\n`);
+			}
+			return 0;
+		},
+	};
+}
