@@ -12,6 +12,7 @@
 //   installedDir   where code-server unpacked the .vsix
 //   screenshot(name, locator?)  saves test-results/screenshots/<name>.png (page or element)
 //   expect(cond, message)       throws `message` unless cond
+//   note(message)               records a detail (printed, and kept in e2e.json) — e.g. what was read
 //   foreignRequests()           non-local URLs the page tried to load so far
 // plus the helpers of ./workbench.mjs (import them). Give a check `timeoutMs` if it needs more than 60 s.
 import { readdirSync, statSync } from 'node:fs';
@@ -50,7 +51,7 @@ export const checks = [
 	{
 		name: 'status bar shows the Agent Cost item',
 		timeoutMs: 120_000,
-		async run({ page, screenshot, expect }) {
+		async run({ page, screenshot, expect, note }) {
 			await waitForWorkbench(page);
 			// The item appears once the extension host has activated the extension (onStartupFinished).
 			const item = statusBarItem(page, 'agentCost.lens');
@@ -59,6 +60,7 @@ export const checks = [
 			expect(text.length > 0, 'the status bar item has no text');
 			const label = await item.getAttribute('aria-label');
 			expect(label !== null && label.trim().length > 0, 'the status bar item has no accessible label');
+			note(`status bar text: ${JSON.stringify(text)}, aria-label: ${JSON.stringify(label)}`);
 			await screenshot('statusbar-item', item);
 			await screenshot('workbench');
 		},

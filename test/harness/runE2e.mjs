@@ -70,8 +70,13 @@ async function main() {
 		await page.goto(`${server.url}/?folder=${encodeURIComponent(sampleWorkspace)}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
 		console.log(`${stage}: workbench page opened on ${server.url} after ${elapsed()}`);
 
+		let notes = [];
 		const ctx = {
 			page,
+			note(message) {
+				notes.push(String(message));
+				console.log(`[e2e]   ${message}`);
+			},
 			manifest,
 			packageFiles,
 			installedDir,
@@ -89,11 +94,12 @@ async function main() {
 		const deadline = started + overallTimeoutMs;
 		for (const check of selected) {
 			const t0 = Date.now();
+			notes = [];
 			const budget = Math.min(check.timeoutMs ?? defaultCheckTimeoutMs, deadline - Date.now());
 			try {
 				if (budget <= 0) throw new Error(`not run: the whole e2e run exceeded ${overallTimeoutMs / 1000} s`);
 				await withTimeout(check.run(ctx), budget, 'check');
-				results.push({ name: check.name, ok: true, ms: Date.now() - t0 });
+				results.push({ name: check.name, ok: true, ms: Date.now() - t0, ...(notes.length ? { notes } : {}) });
 				console.log(`[e2e] PASS ${check.name} (${Date.now() - t0} ms)`);
 			} catch (e) {
 				const error = (e instanceof Error ? e.message : String(e)).split('\n')[0];
@@ -103,7 +109,7 @@ async function main() {
 				} catch {
 					// the page may be gone; the failure itself is what matters
 				}
-				results.push({ name: check.name, ok: false, ms: Date.now() - t0, error, screenshot: shot });
+				results.push({ name: check.name, ok: false, ms: Date.now() - t0, error, screenshot: shot, ...(notes.length ? { notes } : {}) });
 				console.log(`[e2e] FAIL ${check.name}: ${error}`);
 			}
 		}
