@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { EngineError } from '../../../../src/core/lib/errors';
 import { isRetryableReason, parseRetryAfter, ProviderError, type ProviderErrorReason } from '../../../../src/core/providers/providerError';
+import { classifyProviderFailure } from '../../../../src/core/providers/providerFailure';
 import { displayUrl, redactedMarker, scrubSecrets } from '../../../../src/core/providers/scrubSecrets';
 
 const headers = (h: Record<string, string>) => (name: string) => h[name];
@@ -82,5 +83,23 @@ describe('displayUrl', () => {
 		assert.equal(displayUrl('https://user:pw@gw.example.com/openai/v1?api-key=secret#x'), 'https://gw.example.com/openai/v1');
 		assert.equal(displayUrl('http://127.0.0.1:8080/v1'), 'http://127.0.0.1:8080/v1');
 		assert.equal(displayUrl('not a url'), '(invalid URL)');
+	});
+});
+
+describe('classifyProviderFailure (ProviderError → the routing policy\'s failure kinds)', () => {
+	const err = (reason: ProviderErrorReason, extra: { retryable?: boolean; retryAfterMs?: number; status?: number } = {}) => new ProviderError(reason, `m ${reason}`, { provider: 'openai', model: 'gpt-4o', ...extra });
+
+	it('keeps status, retry-after and message, and maps every reason', () => {
+		assert.deepEqual(classifyProviderFailure(err('rateLimit', { status: 429, retryAfterMs: 1200 }), 0), { kind: 'rateLimit', status: 429, retryAfterMs: 1200, message: 'm rateLimit' });
+		const kinds = (['auth', 'quota', 'rateLimit', 'server', 'timeout', 'network', 'badResponse', 'cancelled', 'badRequest'] as const).map(r => classifyProviderFailure(err(r), 0).kind);
+		assert.deepEqual(kinds, ['auth', 'other', 'rateLimit', 'server', 'timeout', 'network', 'invalidResponse', 'cancelled', 'badRequest']);
+	});
+
+	it('a server that said "do not retry" is fallen back from, not retried', () => {
+		assert.equal(classifyProviderFailure(err('server', { status: 503, retryable: false }), 0).kind, 'other');
+	});
+
+	it('anything else goes to the routing policy\'s own classifier', () => {
+		assert.equal(classifyProviderFailure(Object.assign(new Error('x'), { status: 500 }), 0).kind, 'server');
 	});
 });

@@ -1,0 +1,408 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BudgetExceededError } from '../../../src/core/budget/budgetErrors';
+import { RecordingBudgetStore } from '../../../src/core/budget/budgetLedger';
+import type { BudgetStore } from '../../../src/core/budget/budgetStore';
+import { estimatingSummarizer } from '../../../src/core/compression/history';
+import { parseEngineConfig } from '../../../src/core/config/parseEngineConfig';
+import { createPolicyEngine, type Plan } from '../../../src/core/engine/policyEngine';
+import { seededRandom, systemClock } from '../../../src/core/engine/ports';
+import { CancelledError } from '../../../src/core/lib/errors';
+import type { LiveCallRecord } from '../../../src/core/live/liveCallRecord';
+import { LiveCalls, type LiveCallRequest } from '../../../src/core/live/liveCalls';
+import { createLiveSummarizer } from '../../../src/core/live/liveSummarizer';
+import { AgentMetrics } from '../../../src/core/metrics/agentMetrics';
+import type { Usage } from '../../../src/core/pricing/usage';
+import type { ProviderMessage } from '../../../src/core/providers/transport';
+import { FallbackExhaustedError } from '../../../src/core/routing/fallback';
+import { FileLedgerStore } from '../../../src/node/fileLedger';
+import { JsonlCallRecorder, readJsonLines } from '../../../src/node/jsonlCallRecorder';
+import { AnthropicTransport } from '../../../src/node/providers/anthropicTransport';
+import { startFakeProviderServer, type FakeProviderServer } from '../../../src/node/providers/fakeProviderServer';
+import { OpenAITransport } from '../../../src/node/providers/openaiTransport';
+import { parsePrometheusText, sampleValue } from '../../support/prometheusText';
+import { fakePricing, wordCounter, words } from '../../support/policyFakes';
+import { canary, secretsOf } from './providers/providerTestKit';
+
+const usd = (model: 'gpt-4o-mini' | 'gpt-4o' | 'claude-opus-4-6', u: Usage) => {
+	const c = fakePricing.cost(model, u);
+	assert.equal(c.kind, 'priced');
+	return c.kind === 'priced' ? c.usd : NaN;
+};
+
+interface Harness {
+	live: LiveCalls;
+	metrics: AgentMetrics;
+	recordPath: string;
+	store: BudgetStore;
+	status: (runId: string) => ReturnType<ReturnType<typeof createPolicyEngine>['status']>;
+	records: () => Promise<LiveCallRecord[]>;
+	sleeps: number[];
+}
+
+function harness(server: FakeProviderServer, settings: Record<string, unknown> = {}, store: BudgetStore = new RecordingBudgetStore()): Harness {
+	const { config, problems } = parseEngineConfig({
+		'agentCost.compression.strategy': 'none',
+		'agentCost.cache.enabled': false,
+		'agentCost.budget.runUsd': 10,
+		'agentCost.budget.dailyUsd': 0,
+		'agentCost.budget.maxSteps': 0,
+		...settings,
+	});
+	assert.deepEqual(problems, []);
+	const engine = createPolicyEngine({ config, counter: wordCounter, pricing: fakePricing, clock: systemClock, random: seededRandom(7), budgetStore: store, summarizer: estimatingSummarizer });
+	const secrets = secretsOf({ openai: canary.openai, anthropic: canary.anthropic });
+	const metrics = new AgentMetrics();
+	const recordPath = join(mkdtempSync(join(tmpdir(), 'live-calls-')), 'calls.jsonl');
+	const sleeps: number[] = [];
+	const live = new LiveCalls({
+		engine,
+		config,
+		counter: wordCounter,
+		clock: systemClock,
+		random: seededRandom(3),
+		transports: {
+			openai: new OpenAITransport({ secrets, baseUrl: server.openaiBaseUrl }),
+			anthropic: new AnthropicTransport({ secrets, baseUrl: server.anthropicBaseUrl }),
+		},
+		recorder: new JsonlCallRecorder(recordPath, { fsync: false }),
+		metrics,
+		sleep: async ms => {
+			sleeps.push(ms);
+		},
+	});
+	return {
+		live,
+		metrics,
+		recordPath,
+		store,
+		status: runId => engine.status(runId),
+		records: async () => (await readJsonLines<LiveCallRecord>(recordPath)).values,
+		sleeps,
+	};
+}
+
+/** 3 + (4 + 30) = 37 counted input tokens with wordCounter. */
+const ask = (runId: string, extra: Partial<LiveCallRequest> = {}): LiveCallRequest => ({
+	runId,
+	messages: [{ role: 'user', content: words(30, 'please') }],
+	pinnedModel: 'gpt-4o-mini',
+	maxOutputTokens: 100,
+	...extra,
+});
+
+describe('live calls: plan → provider (real SDKs, fake server) → settle → record', function () {
+	this.timeout(20_000);
+	let server: FakeProviderServer;
+	before(async () => {
+		server = await startFakeProviderServer({ keys: { openai: canary.openai, anthropic: canary.anthropic } });
+	});
+	after(() => server.close());
+	beforeEach(() => server.reset());
+
+	it('streams an answer, settles the provider usage, records one line and counts the metrics', async () => {
+		const h = harness(server);
+		const u = { input: 37, output: 12 };
+		server.enqueue({ type: 'reply', text: 'A short, streamed answer.', usage: u, chunkChars: 4 });
+		const streamed: string[] = [];
+		let planned: Plan | undefined;
+		const r = await h.live.run(ask('run-1'), { onPlan: p => (planned = p), onChunk: c => c.type === 'text' && streamed.push(c.text) });
+
+		assert.equal(planned?.kind, 'call');
+		assert.equal(r.source, 'provider');
+		assert.equal(r.text, 'A short, streamed answer.');
+		assert.equal(streamed.join(''), r.text);
+		const usage = { input: 37, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 12, reasoning: 0 };
+		assert.deepEqual(r.usage, usage);
+		assert.equal(r.estimated, false);
+		assert.ok(Math.abs(r.costUsd! - usd('gpt-4o-mini', usage)) < 1e-12);
+		const s = await h.status('run-1');
+		assert.ok(Math.abs(s.run.spent - r.costUsd!) < 1e-8, 'the budget holds the real cost');
+		assert.equal(s.run.reserved, 0, 'no reservation left behind');
+
+		const [rec] = await h.records();
+		assert.equal(rec.kind, 'liveCall');
+		assert.equal(rec.status, 'ok');
+		assert.equal(rec.model, 'gpt-4o-mini');
+		assert.equal(rec.provider, 'openai');
+		assert.deepEqual(rec.usage, usage);
+		assert.equal(rec.usageSource, 'provider');
+		assert.equal(rec.response?.text, r.text);
+		assert.deepEqual(rec.messages, ask('run-1').messages);
+		const p = parsePrometheusText(h.metrics.render());
+		assert.equal(sampleValue(p, 'agent_cost_calls_total', { model: 'gpt-4o-mini', status: 'ok' }), 1);
+		assert.equal(sampleValue(p, 'agent_cost_tokens_total', { model: 'gpt-4o-mini', direction: 'output' }), 12);
+		assert.ok(!readFileSync(h.recordPath, 'utf8').includes('CANARY'), 'no key in the recording');
+	});
+
+	it('50 parallel calls under a small budget never overshoot it (hard policy, file ledger)', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'live-ledger-'));
+		const store = new FileLedgerStore(join(dir, 'ledger.jsonl'), { fsync: false });
+		try {
+			// Worst case per call: 37 input at the 5-minute write price + 100 output on gpt-4o-mini.
+			const worst = usd('gpt-4o-mini', { input: 37, cacheRead: 0, cacheWrite5m: 37, cacheWrite1h: 0, output: 100, reasoning: 0 });
+			const limit = Math.round(worst * 10.5 * 1e9) / 1e9; // room for 10 worst cases at a time
+			const h = harness(server, { 'agentCost.budget.runUsd': limit }, store);
+			server.enqueue(Array.from({ length: 50 }, () => ({ type: 'reply' as const, text: 'ok '.repeat(20), usage: { input: 37, output: 90 }, chunkChars: 6, chunkDelayMs: 5 })));
+
+			const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => h.live.run(ask('shared-run', { messages: [{ role: 'user', content: words(30, `w${i}`) }] }))));
+			const ok = results.filter(r => r.status === 'fulfilled');
+			const refused = results.filter(r => r.status === 'rejected');
+			for (const r of refused) assert.ok(r.status === 'rejected' && BudgetExceededError.is(r.reason, 'run'), String(r.status === 'rejected' && r.reason));
+			assert.ok(ok.length >= 10, `${ok.length} calls fit`);
+			assert.ok(refused.length > 0, 'some calls were refused');
+
+			const s = await h.status('shared-run');
+			const spentByCalls = ok.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value.costUsd! : 0), 0);
+			assert.ok(s.run.spent <= limit + 1e-9, `spent ${s.run.spent} > limit ${limit}`);
+			assert.ok(Math.abs(s.run.spent - spentByCalls) < 1e-8, 'the ledger equals the sum of the settled calls');
+			assert.equal(s.run.reserved, 0);
+			assert.equal(server.requests.length, ok.length, 'no call reached the provider without a reservation');
+			const records = await h.records();
+			assert.equal(records.length, 50);
+			assert.equal(records.filter(r => r.status === 'ok').length, ok.length);
+			assert.equal(records.filter(r => r.status === 'refused').length, refused.length);
+			const p = parsePrometheusText(h.metrics.render());
+			assert.equal(sampleValue(p, 'agent_cost_budget_events_total', { kind: 'refused', scope: 'run' }), refused.length);
+		} finally {
+			store.close();
+		}
+	});
+
+	it('429 with retry-after is retried after the server\'s wait; only the answered attempt is charged', async () => {
+		const h = harness(server);
+		server.enqueue([{ type: 'error', status: 429, retryAfter: '2' }, { type: 'reply', text: 'second time lucky', usage: { input: 37, output: 4 } }]);
+		const r = await h.live.run(ask('run-429'));
+		assert.equal(r.text, 'second time lucky');
+		assert.deepEqual(h.sleeps, [2000]);
+		assert.deepEqual(
+			r.attempts.map(a => [a.model, a.retry, a.outcome]),
+			[
+				['gpt-4o-mini', 0, 'rateLimit'],
+				['gpt-4o-mini', 1, 'ok'],
+			],
+		);
+		assert.equal(server.requests.length, 2);
+		assert.equal(r.estimated, false);
+		const s = await h.status('run-429');
+		assert.ok(Math.abs(s.run.spent - usd('gpt-4o-mini', r.usage!)) < 1e-8);
+	});
+
+	it('a failing cheap model falls back to the next tier; the chain is recorded', async () => {
+		const h = harness(server, { 'agentCost.routing.maxRetries': 1 });
+		server.enqueue([{ type: 'error', status: 500 }, { type: 'error', status: 503 }], { model: 'gpt-4o-mini' });
+		server.enqueue({ type: 'reply', text: 'from the medium tier', usage: { input: 20, output: 5 } }, { model: 'gpt-4o' });
+		let planned: Plan | undefined;
+		const r = await h.live.run({ runId: 'run-fb', messages: [{ role: 'user', content: 'Extract the date from: shipped on 2024-03-01.' }], maxOutputTokens: 50 }, { onPlan: p => (planned = p) });
+		assert.equal(planned?.kind === 'call' && planned.model, 'gpt-4o-mini', 'routed to the cheap tier');
+		assert.equal(r.model, 'gpt-4o');
+		assert.deepEqual(
+			r.attempts.map(a => [a.model, a.outcome]),
+			[
+				['gpt-4o-mini', 'server'],
+				['gpt-4o-mini', 'server'],
+				['gpt-4o', 'ok'],
+			],
+		);
+		const s = await h.status('run-fb');
+		assert.ok(Math.abs(s.run.spent - usd('gpt-4o', r.usage!)) < 1e-8, 'the failed cheap calls cost nothing');
+		assert.equal(s.run.reserved, 0, 'the cheap model\'s reservation was released');
+		const [rec] = await h.records();
+		assert.equal(rec.routedModel, 'gpt-4o-mini');
+		assert.equal(rec.model, 'gpt-4o');
+		assert.equal(rec.otherCharges, undefined);
+	});
+
+	it('a stream cut mid-way is charged an estimate, then the retry\'s real usage is added', async () => {
+		const h = harness(server);
+		server.enqueue([
+			{ type: 'cutStream', afterEvents: 6, text: words(40, 'partial'), chunkChars: 8 },
+			{ type: 'reply', text: 'complete answer', usage: { input: 37, output: 3 } },
+		]);
+		const r = await h.live.run(ask('run-cut'));
+		assert.equal(r.text, 'complete answer');
+		assert.equal(r.estimated, true, 'part of the charge is an estimate');
+		assert.ok(r.usage!.input === 74, `both attempts' prompts are charged: ${r.usage!.input}`);
+		assert.ok(r.usage!.output > 3, 'the cut attempt\'s streamed output is charged too');
+		const s = await h.status('run-cut');
+		assert.ok(Math.abs(s.run.spent - usd('gpt-4o-mini', r.usage!)) < 1e-8);
+		const [rec] = await h.records();
+		assert.equal(rec.usageSource, 'estimated');
+		assert.equal(rec.costEstimated, true);
+	});
+
+	it('cancellation mid-stream: CancelledError, the streamed part is charged as an estimate, the reservation is closed', async () => {
+		const h = harness(server);
+		server.enqueue({ type: 'reply', text: words(80, 'slow'), chunkChars: 5, chunkDelayMs: 20 });
+		const ac = new AbortController();
+		let chunks = 0;
+		await assert.rejects(
+			h.live.run(ask('run-cancel'), { signal: ac.signal, onChunk: () => ++chunks === 3 && ac.abort() }),
+			(e: unknown) => CancelledError.is(e),
+		);
+		const r = await server.waitFor(x => x.outcome !== 'pending');
+		assert.equal(r.outcome, 'clientClosed');
+		const s = await h.status('run-cancel');
+		assert.equal(s.run.reserved, 0);
+		const worst = usd('gpt-4o-mini', { input: 37, cacheRead: 0, cacheWrite5m: 37, cacheWrite1h: 0, output: 100, reasoning: 0 });
+		assert.ok(s.run.spent > 0 && s.run.spent < worst, `spent ${s.run.spent}`);
+		const [rec] = await h.records();
+		assert.equal(rec.status, 'cancelled');
+		assert.equal(rec.usage?.input, 37);
+		assert.ok(rec.usage!.output > 0);
+		assert.equal(rec.costEstimated, true);
+		assert.equal(rec.error?.reason, 'cancelled');
+	});
+
+	it('a response without usage is counted (estimated) and not cached', async () => {
+		const h = harness(server, { 'agentCost.cache.enabled': true });
+		server.enqueue([
+			{ type: 'reply', text: words(9, 'counted'), omitUsage: true },
+			{ type: 'reply', text: 'fresh', usage: { input: 37, output: 1 } },
+		]);
+		const r = await h.live.run(ask('run-nousage'));
+		assert.equal(r.estimated, true);
+		assert.deepEqual(r.usage, { input: 37, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 9, reasoning: 0 });
+		const again = await h.live.run(ask('run-nousage'));
+		assert.equal(again.source, 'provider', 'an estimated answer is not reused from the cache');
+		assert.equal(server.requests.length, 2);
+	});
+
+	it('an identical request is served from the exact cache: no provider call, no cost, recorded as a cache hit', async () => {
+		const h = harness(server, { 'agentCost.cache.enabled': true });
+		server.enqueue({ type: 'reply', text: 'cache me', toolCalls: [{ name: 'note', arguments: { k: 1 } }], usage: { input: 37, output: 8 } });
+		const first = await h.live.run(ask('run-cache'));
+		const second = await h.live.run(ask('run-cache'));
+		assert.equal(second.source, 'exactCache');
+		assert.equal(second.text, 'cache me');
+		assert.deepEqual(second.toolCalls, first.toolCalls);
+		assert.equal(second.finishReason, first.finishReason);
+		assert.equal(second.costUsd, undefined);
+		assert.equal(server.requests.length, 1);
+		const s = await h.status('run-cache');
+		assert.ok(Math.abs(s.run.spent - first.costUsd!) < 1e-8);
+		const records = await h.records();
+		assert.deepEqual(
+			records.map(r => r.status),
+			['ok', 'cacheHit'],
+		);
+	});
+
+	it('a call the budget cannot cover is refused before any request and recorded as refused', async () => {
+		const h = harness(server, { 'agentCost.budget.runUsd': 0.000001 });
+		await assert.rejects(h.live.run(ask('run-poor')), (e: unknown) => BudgetExceededError.is(e, 'run'));
+		assert.equal(server.requests.length, 0);
+		const [rec] = await h.records();
+		assert.equal(rec.status, 'refused');
+		assert.equal(rec.error?.kind, 'budget');
+		assert.match(rec.error!.message, /run budget/);
+	});
+
+	it('a wrong key stops the chain at once (no fallback, no retry); nothing is charged and no key is recorded', async () => {
+		const { config } = parseEngineConfig({ 'agentCost.compression.strategy': 'none', 'agentCost.cache.enabled': false });
+		const store = new RecordingBudgetStore();
+		const engine = createPolicyEngine({ config, counter: wordCounter, pricing: fakePricing, clock: systemClock, random: seededRandom(1), budgetStore: store, summarizer: estimatingSummarizer });
+		const recordPath = join(mkdtempSync(join(tmpdir(), 'live-auth-')), 'calls.jsonl');
+		const wrongKey = 'sk-proj-WRONGliveCALLkey000000000000000XK3';
+		const live = new LiveCalls({
+			engine,
+			config,
+			counter: wordCounter,
+			clock: systemClock,
+			random: seededRandom(1),
+			transports: { openai: new OpenAITransport({ secrets: secretsOf({ openai: wrongKey }), baseUrl: server.openaiBaseUrl }) },
+			recorder: new JsonlCallRecorder(recordPath, { fsync: false }),
+			sleep: async () => {},
+		});
+		await assert.rejects(
+			live.run({ runId: 'run-auth', messages: [{ role: 'user', content: 'Extract the date from: 2024-03-01.' }], maxOutputTokens: 50 }),
+			(e: unknown) => FallbackExhaustedError.is(e, 'auth'),
+		);
+		assert.equal(server.requests.length, 1);
+		const s = await engine.status('run-auth');
+		assert.equal(s.run.spent, 0);
+		assert.equal(s.run.reserved, 0);
+		const text = readFileSync(recordPath, 'utf8');
+		assert.ok(!text.includes('WRONGliveCALL') && !text.includes(wrongKey.slice(-6)), 'no key fragment in the recording');
+		const [rec] = (await readJsonLines<LiveCallRecord>(recordPath)).values;
+		assert.equal(rec.status, 'auth');
+	});
+
+	it('Claude models go through the Anthropic client, with cache-aware usage', async () => {
+		const h = harness(server);
+		server.enqueue({ type: 'reply', text: 'from claude', usage: { input: 37, cacheRead: 20, output: 5 } }, { provider: 'anthropic' });
+		const r = await h.live.run(ask('run-claude', { pinnedModel: 'claude-opus-4-6' }));
+		assert.equal(r.provider, 'anthropic');
+		assert.equal(server.requests[0].path, '/v1/messages');
+		assert.deepEqual(r.usage, { input: 37, cacheRead: 20, cacheWrite5m: 0, cacheWrite1h: 0, output: 5, reasoning: 0 });
+		assert.ok(Math.abs(r.costUsd! - usd('claude-opus-4-6', r.usage!)) < 1e-12);
+	});
+
+	it('live summarization: the summary model is really called, charged to the run, and its summary sent on', async () => {
+		const { config } = parseEngineConfig({
+			'agentCost.compression.strategy': 'summarize',
+			'agentCost.compression.maxTokensBeforeCompression': 200,
+			'agentCost.compression.tokensToKeepRecent': 50,
+			'agentCost.cache.enabled': false,
+		});
+		const secrets = secretsOf({ openai: canary.openai });
+		const transports = { openai: new OpenAITransport({ secrets, baseUrl: server.openaiBaseUrl }) };
+		const store = new RecordingBudgetStore();
+		const engine = createPolicyEngine({
+			config,
+			counter: wordCounter,
+			pricing: fakePricing,
+			clock: systemClock,
+			random: seededRandom(1),
+			budgetStore: store,
+			summarizer: createLiveSummarizer({ transports, counter: wordCounter }),
+		});
+		const live = new LiveCalls({ engine, config, counter: wordCounter, clock: systemClock, random: seededRandom(1), transports, sleep: async () => {} });
+		server.enqueue({ type: 'reply', text: 'SUMMARY: the user asked about caching twice.', usage: { input: 260, output: 11 } }, { model: 'gpt-4o-mini' });
+		server.enqueue({ type: 'reply', text: 'final answer', usage: { input: 90, output: 2 } });
+		const history: ProviderMessage[] = [{ role: 'system', content: 'You are terse.' }];
+		for (let i = 0; i < 4; i++) history.push({ role: 'user', content: words(40, `q${i}`) }, { role: 'assistant', content: words(40, `a${i}`) });
+		history.push({ role: 'user', content: 'And now?' });
+		const r = await live.run({ runId: 'run-sum', messages: history, pinnedModel: 'gpt-4o', maxOutputTokens: 20 });
+
+		assert.equal(server.requests.length, 2);
+		const summaryCall = server.requests[0].body as { model: string; messages: { role: string; content: string }[] };
+		assert.equal(summaryCall.model, 'gpt-4o-mini');
+		assert.equal(summaryCall.messages[0].role, 'system');
+		assert.match(summaryCall.messages[0].content, /^Summarize the conversation/);
+		const mainCall = server.requests[1].body as { model: string; messages: { role: string; content: string }[] };
+		assert.equal(mainCall.model, 'gpt-4o');
+		assert.ok(mainCall.messages.some(m => m.content.includes('SUMMARY: the user asked about caching twice.')), 'the summary replaces the older history');
+		assert.equal(mainCall.messages[mainCall.messages.length - 1].content, 'And now?');
+		assert.equal(r.text, 'final answer');
+		const s = await engine.status('run-sum');
+		const summaryUsd = usd('gpt-4o-mini', { input: 260, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 11, reasoning: 0 });
+		assert.ok(Math.abs(s.run.spent - (summaryUsd + r.costUsd!)) < 1e-8, 'the summary call is charged to the run');
+		assert.equal(s.run.reserved, 0);
+	});
+
+	it('tool calls and results survive the neutral → engine → provider round trip', async () => {
+		const h = harness(server);
+		server.enqueue({ type: 'reply', text: 'done' });
+		await h.live.run(
+			ask('run-tools', {
+				messages: [
+					{ role: 'system', content: 'sys' },
+					{ role: 'user', content: 'weather?' },
+					{ role: 'assistant', content: '', toolCalls: [{ id: 'call_9', name: 'weather', arguments: '{"city":"Oslo"}' }] },
+					{ role: 'tool', toolCallId: 'call_9', content: 'rain', isError: false },
+				],
+				tools: [{ name: 'weather', parameters: { type: 'object' } }],
+			}),
+		);
+		const body = server.requests[0].body as { messages: unknown[] };
+		assert.deepEqual(body.messages, [
+			{ role: 'system', content: 'sys' },
+			{ role: 'user', content: 'weather?' },
+			{ role: 'assistant', content: null, tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } }] },
+			{ role: 'tool', tool_call_id: 'call_9', content: 'rain' },
+		]);
+	});
+});
