@@ -44,6 +44,12 @@ export interface OpenAITransportOptions {
 	 * only that one).
 	 */
 	readonly maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+	/**
+	 * Ask for usage in streamed responses (`stream_options.include_usage`). Default true; turn off
+	 * only for servers that reject the field — their streamed calls then have no usage and are
+	 * counted (marked as estimates) by the caller.
+	 */
+	readonly streamUsage?: boolean;
 }
 
 /**
@@ -124,7 +130,7 @@ export class OpenAITransport implements LlmTransport {
 			}
 
 			const { data: stream, response } = await client.chat.completions
-				.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal: guard.signal })
+				.create({ ...params, stream: true, ...(this.options.streamUsage === false ? {} : { stream_options: { include_usage: true } }) }, { signal: guard.signal })
 				.withResponse();
 			guard.touch();
 			progress.responded = true;

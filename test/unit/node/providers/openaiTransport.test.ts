@@ -155,6 +155,13 @@ describe('OpenAITransport over the real openai SDK against the fake server', () 
 		assert.equal('max_tokens' in body, false);
 	});
 
+	it('streamUsage: false leaves stream_options out for servers that reject it (usage then unknown)', async () => {
+		const t = new OpenAITransport({ secrets: secretsOf({ openai: canary.openai }), baseUrl: server.openaiBaseUrl, streamUsage: false });
+		const { response } = await run(t, request('openai'));
+		assert.equal('stream_options' in (server.requests[0].body as Record<string, unknown>), false);
+		assert.equal(response.usage, undefined);
+	});
+
 	it('a missing key fails as auth/keyMissing before anything is sent', async () => {
 		const t = new OpenAITransport({ secrets: secretsOf({}), baseUrl: server.openaiBaseUrl, keyOptional: false });
 		const e = await failure(t, request('openai'));
