@@ -14,12 +14,24 @@ export interface TokenCount {
 	readonly method: CountMethod;
 }
 
+/** One tool/function call made by an assistant message (OpenAI `tool_calls[].function`, Anthropic `tool_use`). */
+export interface ChatToolCallLike {
+	readonly id?: string;
+	readonly name: string;
+	/** The arguments exactly as sent: OpenAI's JSON string, or `JSON.stringify` of Anthropic's `input`. */
+	readonly arguments: string;
+}
+
 /** A chat message in the neutral shape both OpenAI chat and Anthropic messages map onto. */
 export interface ChatMessageLike {
 	readonly role: string;
 	/** Plain text, or the JSON/text rendering of structured content blocks. */
 	readonly content: string;
 	readonly name?: string;
+	/** Assistant messages: the tool calls they make (counted with the provider's call rendering). */
+	readonly toolCalls?: readonly ChatToolCallLike[];
+	/** Tool results (OpenAI role `tool`, Anthropic `tool_result`): the id of the call answered. */
+	readonly toolCallId?: string;
 }
 
 /** A tool/function definition as sent to the provider (JSON schema parameters). */
