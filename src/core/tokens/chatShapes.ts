@@ -1,0 +1,136 @@
+import type { ChatMessageLike, ChatToolCallLike, ToolDefinitionLike } from './types';
+
+/** A chat request body (or bare message array) in the neutral shape the counters take. */
+export interface ParsedChat {
+	readonly shape: 'openai' | 'anthropic';
+	readonly messages: readonly ChatMessageLike[];
+	readonly tools: readonly ToolDefinitionLike[];
+	/** The request's `model`, when the body names one. */
+	readonly model?: string;
+	/** Anthropic extended thinking was enabled (adds a fixed prompt overhead). */
+	readonly thinking: boolean;
+	/** Parts that carry no countable text (images, audio, documents): a count is then a lower bound. */
+	readonly uncountedParts: number;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/**
+ * Recognizes a chat JSON document: an array of messages, or an object with `messages` (an OpenAI
+ * chat completion or Anthropic messages request body). Returns undefined for any other JSON value,
+ * so callers can fall back to counting the file as plain text.
+ */
+export function parseChatJson(value: unknown): ParsedChat | undefined {
+	const body: Json | undefined = Array.isArray(value) ? { messages: value } : isObject(value) ? value : undefined;
+	if (!body || !Array.isArray(body.messages) || body.messages.length === 0) return undefined;
+	if (!body.messages.every(m => isObject(m) && typeof m.role === 'string')) return undefined;
+	return looksAnthropic(body) ? fromAnthropic(body) : fromOpenAI(body);
+}
+
+function looksAnthropic(body: Json): boolean {
+	if (body.system !== undefined) return true;
+	if (Array.isArray(body.tools) && body.tools.some(t => isObject(t) && 'input_schema' in t)) return true;
+	return (body.messages as Json[]).some(m => Array.isArray(m.content) && m.content.some(b => isObject(b) && (b.type === 'tool_use' || b.type === 'tool_result' || b.type === 'thinking')));
+}
+
+function fromOpenAI(body: Json): ParsedChat {
+	let uncounted = 0;
+	const messages: ChatMessageLike[] = [];
+	for (const m of body.messages as Json[]) {
+		let content = '';
+		if (typeof m.content === 'string') content = m.content;
+		else if (Array.isArray(m.content)) {
+			for (const part of m.content) {
+				if (isObject(part) && (part.type === 'text' || part.type === 'input_text' || part.type === 'output_text')) content += str(part.text);
+				else if (isObject(part) && part.type === 'refusal') content += str(part.refusal);
+				else uncounted++;
+			}
+		}
+		const toolCalls: ChatToolCallLike[] = [];
+		if (Array.isArray(m.tool_calls)) {
+			for (const c of m.tool_calls) {
+				const fn = isObject(c) && isObject(c.function) ? c.function : undefined;
+				if (fn) toolCalls.push({ id: typeof c.id === 'string' ? c.id : undefined, name: str(fn.name), arguments: str(fn.arguments) });
+			}
+		}
+		if (isObject(m.function_call)) toolCalls.push({ name: str(m.function_call.name), arguments: str(m.function_call.arguments) });
+		messages.push({
+			role: m.role as string,
+			content,
+			...(typeof m.name === 'string' ? { name: m.name } : {}),
+			...(toolCalls.length ? { toolCalls } : {}),
+			...(typeof m.tool_call_id === 'string' ? { toolCallId: m.tool_call_id } : {}),
+		});
+	}
+	const tools: ToolDefinitionLike[] = [];
+	for (const t of Array.isArray(body.tools) ? body.tools : []) {
+		const fn = isObject(t) && isObject(t.function) ? t.function : undefined;
+		if (fn) tools.push({ name: str(fn.name), description: typeof fn.description === 'string' ? fn.description : undefined, parameters: fn.parameters });
+	}
+	for (const f of Array.isArray(body.functions) ? body.functions : []) {
+		if (isObject(f)) tools.push({ name: str(f.name), description: typeof f.description === 'string' ? f.description : undefined, parameters: f.parameters });
+	}
+	return { shape: 'openai', messages, tools, model: typeof body.model === 'string' ? body.model : undefined, thinking: false, uncountedParts: uncounted };
+}
+
+function fromAnthropic(body: Json): ParsedChat {
+	let uncounted = 0;
+	const messages: ChatMessageLike[] = [];
+	const system = typeof body.system === 'string' ? body.system : Array.isArray(body.system) ? body.system.map(b => (isObject(b) ? str(b.text) : '')).join('\n') : '';
+	if (system) messages.push({ role: 'system', content: system });
+	for (const m of body.messages as Json[]) {
+		const role = m.role as string;
+		if (typeof m.content === 'string') {
+			messages.push({ role, content: m.content });
+			continue;
+		}
+		let text = '';
+		const toolCalls: ChatToolCallLike[] = [];
+		const results: ChatMessageLike[] = [];
+		for (const block of Array.isArray(m.content) ? m.content : []) {
+			if (!isObject(block)) continue;
+			switch (block.type) {
+				case 'text':
+					text += str(block.text);
+					break;
+				case 'thinking':
+					text += str(block.thinking);
+					break;
+				case 'tool_use':
+				case 'server_tool_use':
+					toolCalls.push({ id: str(block.id) || undefined, name: str(block.name), arguments: JSON.stringify(block.input ?? {}) });
+					break;
+				case 'tool_result':
+					results.push({ role: 'tool', content: toolResultText(block.content, () => uncounted++), toolCallId: str(block.tool_use_id) || undefined });
+					break;
+				case 'redacted_thinking':
+				case 'image':
+				case 'document':
+				default:
+					uncounted++;
+			}
+		}
+		messages.push(...results);
+		if (text || toolCalls.length || results.length === 0) messages.push({ role, content: text, ...(toolCalls.length ? { toolCalls } : {}) });
+	}
+	const tools: ToolDefinitionLike[] = [];
+	for (const t of Array.isArray(body.tools) ? body.tools : []) {
+		if (isObject(t)) tools.push({ name: str(t.name), description: typeof t.description === 'string' ? t.description : undefined, parameters: t.input_schema });
+	}
+	const thinking = isObject(body.thinking) && body.thinking.type === 'enabled';
+	return { shape: 'anthropic', messages, tools, model: typeof body.model === 'string' ? body.model : undefined, thinking, uncountedParts: uncounted };
+}
+
+function toolResultText(content: unknown, onUncounted: () => void): string {
+	if (typeof content === 'string') return content;
+	if (!Array.isArray(content)) return '';
+	let text = '';
+	for (const b of content) {
+		if (isObject(b) && b.type === 'text') text += str(b.text);
+		else onUncounted();
+	}
+	return text;
+}

@@ -1,0 +1,90 @@
+import type { TiktokenEncoder } from './bytePairEncoder';
+import { renderFunctionNamespace } from './functionDefinitions';
+import type { ChatMessageLike, ToolDefinitionLike } from './types';
+
+/**
+ * Prompt tokens of an OpenAI chat completion request, from the chat format the models see:
+ * `<|im_start|>{role}<|im_sep|>{content}<|im_end|>` per message, `<|im_start|>assistant<|im_sep|>`
+ * as reply priming.
+ *
+ * - Messages: Σ (3 + tok(role) + tok(content) [+ tok(name) + 1]) + 3. Validated against the API by
+ *   the OpenAI cookbook (129 cl100k / 124 o200k on its example) and pinned in unit tests.
+ * - Tool definitions: tok(TypeScript namespace rendering) + a fixed overhead that depends on whether
+ *   the request already has a system message (the definitions join it) or not (a system message is
+ *   added). Fitted on the recorded `prompt_tokens` of real requests (test/fixtures/transcripts/
+ *   openai_chat/pydai_*: gpt-4o-2024-08-06 and gpt-4.1-mini, all exact) and, for cl100k, on the
+ *   API-validated cases of hmarr/openai-chat-tokens (gpt-3.5-turbo).
+ * - Assistant tool calls are rendered as their own message `assistant to=functions.{name}` whose
+ *   content is the arguments JSON, and a tool result as a message from `functions.{name}`; each
+ *   carries one more token. Exact on the recorded requests.
+ */
+export interface OpenAIChatCount {
+	readonly tokens: number;
+	/** True when only parts validated against the API were counted (no tools, no tool calls). */
+	readonly validated: boolean;
+}
+
+const tokensPerMessage = 3;
+const tokensPerName = 1;
+const replyPriming = 3;
+
+/**
+ * Tool-definition overhead per encoding, with and without an existing system message. The cl100k
+ * numbers are hmarr's (+9 per completion, −4 when a system message is reused, which is also padded
+ * with a newline); o200k-era snapshots (gpt-4o-2024-08-06, gpt-4.1) use one token less. The cookbook's
+ * older gpt-4o example (2024-05 snapshot) reads one token more than this: see bench/results/tokenCalibration.md.
+ */
+const toolOverhead = {
+	cl100k_base: { withSystem: 5, withoutSystem: 9, padSystem: true },
+	o200k_base: { withSystem: 4, withoutSystem: 8, padSystem: false },
+} as const;
+
+const isSystemRole = (role: string) => role === 'system' || role === 'developer';
+
+export function countOpenAIChat(encoder: TiktokenEncoder, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[]): OpenAIChatCount {
+	const tok = (s: string) => (s ? encoder.count(s) : 0);
+	const hasTools = !!tools && tools.length > 0;
+	const overhead = toolOverhead[encoder.name];
+	const callNames = new Map<string, string>();
+	let validated = !hasTools;
+	let tokens = replyPriming;
+	let paddedSystem = false;
+
+	for (const m of messages) {
+		let content = m.content;
+		if (hasTools && overhead.padSystem && !paddedSystem && isSystemRole(m.role)) {
+			content += '\n';
+			paddedSystem = true;
+		}
+		if (m.toolCalls && m.toolCalls.length > 0) {
+			validated = false;
+			// The text of a message that also calls tools is a message of its own.
+			if (content) tokens += tokensPerMessage + tok(m.role) + tok(content);
+			for (const call of m.toolCalls) {
+				if (call.id) callNames.set(call.id, call.name);
+				tokens += tokensPerMessage + tok(`${m.role} to=functions.${call.name}`) + tok(call.arguments) + 1;
+			}
+			continue;
+		}
+		if (m.role === 'tool') {
+			validated = false;
+			const name = (m.toolCallId !== undefined ? callNames.get(m.toolCallId) : undefined) ?? m.name;
+			tokens += tokensPerMessage + (name ? tok(`functions.${name}`) : tok(m.role)) + tok(content) + 1;
+			continue;
+		}
+		if (m.role === 'function') {
+			// Legacy function results: hmarr's API-validated rule (name replaces the role, 2 tokens less).
+			validated = false;
+			tokens += tokensPerMessage + tok(m.role) + tok(content) + (m.name ? tok(m.name) + tokensPerName : 0) - 2;
+			continue;
+		}
+		tokens += tokensPerMessage + tok(m.role) + tok(content);
+		if (m.name) tokens += tok(m.name) + tokensPerName;
+	}
+
+	if (hasTools) {
+		const hasSystem = messages.some(m => isSystemRole(m.role));
+		tokens += tok(renderFunctionNamespace(tools)) + (hasSystem ? overhead.withSystem : overhead.withoutSystem);
+	}
+	return { tokens, validated };
+}
