@@ -115,3 +115,24 @@ export function fromOpenAIResponsesUsage(raw: unknown): Usage {
 		reasoning: num(obj(u.output_tokens_details).reasoning_tokens),
 	};
 }
+
+/**
+ * Gemini `usageMetadata` (camelCase from the REST API, snake_case from Python SDK dumps):
+ * `promptTokenCount` INCLUDES `cachedContentTokenCount`; `candidatesTokenCount` EXCLUDES
+ * `thoughtsTokenCount`, which is billed as output — so output = candidates + thoughts. Tool-use
+ * prompt tokens (`toolUsePromptTokenCount`) are billed as input.
+ */
+export function fromGeminiUsage(raw: unknown): Usage {
+	const u = obj(raw);
+	const pick = (camel: string, snake: string) => num(u[camel]) || num(u[snake]);
+	const thoughts = pick('thoughtsTokenCount', 'thoughts_token_count');
+	const input = pick('promptTokenCount', 'prompt_token_count') + pick('toolUsePromptTokenCount', 'tool_use_prompt_token_count');
+	return {
+		input,
+		cacheRead: Math.min(input, pick('cachedContentTokenCount', 'cached_content_token_count')),
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: pick('candidatesTokenCount', 'candidates_token_count') + thoughts,
+		reasoning: thoughts,
+	};
+}

@@ -1,0 +1,169 @@
+/**
+ * Transcript files on disk: reads (streaming the line formats, so a 100 MB Claude Code session is
+ * imported with memory bounded by its longest line), walks folders for transcript-looking files,
+ * and turns every file-system failure into a typed {@link TranscriptImportError}.
+ */
+import { createReadStream } from 'node:fs';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { CancelledError } from '../core/lib/errors';
+import { detectFormat, detectionPrefixLength } from '../core/transcripts/detectFormat';
+import { TranscriptImportError } from '../core/transcripts/importErrors';
+import type { ImportOptions } from '../core/transcripts/importSupport';
+import { createStreamingImport, importTranscript } from '../core/transcripts/importTranscript';
+import type { Transcript } from '../core/transcripts/model';
+
+/** Whole-document formats (JSON, Markdown) are parsed in memory up to this size. */
+export const maxDocumentBytes = 256 * 1024 * 1024;
+
+export interface FileProgress {
+	readonly bytesRead: number;
+	readonly totalBytes: number;
+	readonly calls: number;
+}
+
+export interface ReadTranscriptOptions extends Omit<ImportOptions, 'file' | 'onProgress'> {
+	/** Shown in messages instead of the absolute path (e.g. the path as the user typed it). */
+	readonly displayName?: string;
+	readonly onProgress?: (p: FileProgress) => void;
+	/** @default maxDocumentBytes */
+	readonly maxDocumentBytes?: number;
+}
+
+function fsError(e: unknown, file: string): TranscriptImportError {
+	const code = (e as NodeJS.ErrnoException | undefined)?.code;
+	const why =
+		code === 'ENOENT' ? 'no such file or folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : e instanceof Error ? e.message : String(e);
+	return new TranscriptImportError('unreadable', `cannot read: ${why}`, { file, cause: e });
+}
+
+async function readPrefix(path: string, file: string): Promise<{ prefix: string; size: number }> {
+	let fh;
+	try {
+		fh = await open(path, 'r');
+		const { size } = await fh.stat();
+		const buf = Buffer.alloc(Math.min(size, detectionPrefixLength));
+		const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+		// Cut at a character boundary: a multi-byte sequence split by the prefix length is dropped.
+		return { prefix: new StringDecoder('utf8').write(buf.subarray(0, bytesRead)), size };
+	} catch (e) {
+		throw fsError(e, file);
+	} finally {
+		await fh?.close();
+	}
+}
+
+/** Imports one transcript file (format detected from its first bytes and name). */
+export async function readTranscriptFile(path: string, options: ReadTranscriptOptions): Promise<Transcript> {
+	const file = options.displayName ?? path;
+	const { prefix, size } = await readPrefix(path, file);
+	const detection = detectFormat(prefix, basename(path));
+	const { displayName: _shown, onProgress: _progress, maxDocumentBytes: _limit, ...rest } = options;
+	const importOptions: ImportOptions = { ...rest, file };
+	if (detection?.container === 'jsonl') {
+		const imp = createStreamingImport(detection.format, importOptions);
+		const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+		const decoder = new StringDecoder('utf8');
+		try {
+			for await (const chunk of stream as AsyncIterable<Buffer>) {
+				imp.push(decoder.write(chunk));
+				options.onProgress?.({ bytesRead: stream.bytesRead, totalBytes: size, calls: imp.calls });
+			}
+			imp.push(decoder.end());
+		} catch (e) {
+			stream.destroy();
+			if (TranscriptImportError.is(e) || CancelledError.is(e)) throw e;
+			throw fsError(e, file);
+		}
+		const t = imp.end();
+		options.onProgress?.({ bytesRead: size, totalBytes: size, calls: t.calls.length });
+		return t;
+	}
+	const limit = options.maxDocumentBytes ?? maxDocumentBytes;
+	if (detection !== undefined && size > limit) {
+		throw new TranscriptImportError('tooLarge', `${(size / 1024 / 1024).toFixed(0)} MB is over the ${(limit / 1024 / 1024).toFixed(0)} MB limit for whole-document formats (JSON, Markdown); only JSONL transcripts are streamed`, { file });
+	}
+	let text: string;
+	if (detection === undefined) {
+		// Not JSON, JSONL or aider: the prefix is enough to say so (with the formats tried).
+		text = prefix;
+	} else {
+		try {
+			text = await readFile(path, 'utf8');
+		} catch (e) {
+			throw fsError(e, file);
+		}
+	}
+	const t = importTranscript(text, importOptions);
+	options.onProgress?.({ bytesRead: size, totalBytes: size, calls: t.calls.length });
+	return t;
+}
+
+/** File names that can hold a transcript; the content decides (see {@link looksLikeTranscript}). */
+const candidateName = /\.(jsonl|json|traj|md)$/i;
+
+/** Folders never searched. */
+const skippedFolders = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'out', '.venv', 'venv', '__pycache__']);
+
+/** Cheap content check for folder walks: detected line/markdown formats, or JSON with transcript keys. */
+export function looksLikeTranscript(prefix: string, name: string): boolean {
+	const d = detectFormat(prefix, name);
+	if (d === undefined) return false;
+	if (d.container !== 'json') return true;
+	return /"(interactions|trajectory|trajectory_format|history|traj|messages|samples|events|model_stats)"\s*:/.test(prefix) || /"source"\s*:\s*"(user|agent|environment)"/.test(prefix);
+}
+
+export interface FoundFiles {
+	/** Files to import, in a stable order (arguments first, then folder contents sorted by name). */
+	readonly files: readonly { readonly path: string; readonly display: string; readonly explicit: boolean }[];
+	/** Arguments that do not exist or cannot be listed. */
+	readonly problems: readonly TranscriptImportError[];
+}
+
+/**
+ * Expands file and folder arguments. Files given explicitly are always imported (an unknown format
+ * is then an error the user sees); folders are walked recursively and only transcript-looking files
+ * are taken.
+ */
+export async function findTranscriptFiles(inputs: readonly string[], cwd: string): Promise<FoundFiles> {
+	const files: { path: string; display: string; explicit: boolean }[] = [];
+	const problems: TranscriptImportError[] = [];
+	const walk = async (dir: string, display: string): Promise<void> => {
+		let entries;
+		try {
+			entries = await readdir(dir, { withFileTypes: true });
+		} catch (e) {
+			problems.push(fsError(e, display));
+			return;
+		}
+		entries.sort((a, b) => a.name.localeCompare(b.name));
+		for (const entry of entries) {
+			const path = join(dir, entry.name);
+			const shown = join(display, entry.name);
+			if (entry.isDirectory()) {
+				if (!skippedFolders.has(entry.name)) await walk(path, shown);
+			} else if (entry.isFile() && candidateName.test(entry.name)) {
+				try {
+					const { prefix } = await readPrefix(path, shown);
+					if (looksLikeTranscript(prefix, entry.name)) files.push({ path, display: shown, explicit: false });
+				} catch (e) {
+					problems.push(e instanceof TranscriptImportError ? e : fsError(e, shown));
+				}
+			}
+		}
+	};
+	for (const input of inputs) {
+		const path = resolve(cwd, input);
+		let s;
+		try {
+			s = await stat(path);
+		} catch (e) {
+			problems.push(fsError(e, input));
+			continue;
+		}
+		if (s.isDirectory()) await walk(path, input);
+		else files.push({ path, display: input, explicit: true });
+	}
+	return { files, problems };
+}
