@@ -1,25 +1,37 @@
 /**
- * Appends live-call records to a JSONL file, crash-safe: each record is ONE write of one complete
- * line to a file opened for append (O_APPEND: concurrent writers never interleave inside a line),
- * followed by fdatasync before the call counts as recorded. If a previous process died mid-write
- * and left a torn last line, the next append starts on a fresh line, so only that torn line is
- * lost and every reader can skip it (see {@link readJsonLines}).
+ * Appends live calls to a recording file (the product's recording format by default, see
+ * `core/live/recordingLines.ts`), crash-safe: all lines of one call are ONE write to a file opened
+ * for append (O_APPEND: concurrent writers never interleave inside it), followed by fdatasync
+ * before the call counts as recorded. If a previous process died mid-write and left a torn last
+ * line, the next append starts on a fresh line, so only that torn line is lost and readers skip it.
  */
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CallRecorder, LiveCallRecord } from '../core/live/liveCallRecord';
+import { recordingHeader, toRecordingLines } from '../core/live/recordingLines';
+
+export interface JsonlCallRecorderOptions {
+	/** fdatasync after every call (the crash-safety guarantee); only tests and benchmarks turn it off. @default true */
+	readonly fsync?: boolean;
+	/** Complete lines (each ending in a newline) for one call. @default the product's recording format */
+	readonly serialize?: (record: LiveCallRecord) => string;
+	/** Writer name for the run header a new file starts with, e.g. "agent-cost-lens 0.1.0". @default "agent-cost-lens" */
+	readonly agent?: string;
+}
 
 export class JsonlCallRecorder implements CallRecorder {
 	private queue: Promise<void> = Promise.resolve();
 
 	constructor(
 		readonly path: string,
-		private readonly options: { readonly fsync?: boolean } = {},
+		private readonly options: JsonlCallRecorderOptions = {},
 	) {}
 
-	/** Appends in call order within this process (the queue), atomically per line across processes. */
+	/** Appends in call order within this process (the queue), atomically per call across processes. */
 	append(record: LiveCallRecord): Promise<void> {
-		const next = this.queue.then(() => appendJsonLine(this.path, record, this.options));
+		const serialize = this.options.serialize ?? toRecordingLines;
+		const header = this.options.serialize ? undefined : () => recordingHeader(record, this.options.agent ?? 'agent-cost-lens');
+		const next = this.queue.then(() => appendLines(this.path, serialize(record), { fsync: this.options.fsync, header }));
 		this.queue = next.catch(() => undefined);
 		return next;
 	}
@@ -29,6 +41,15 @@ export class JsonlCallRecorder implements CallRecorder {
 export async function appendJsonLine(path: string, value: unknown, options: { readonly fsync?: boolean } = {}): Promise<void> {
 	const line = JSON.stringify(value);
 	if (line === undefined) throw new TypeError('appendJsonLine: the value is not JSON-serializable');
+	await appendLines(path, line + '\n', options);
+}
+
+/**
+ * Appends complete lines in one write. `header` is written first when the file is new or empty.
+ */
+export async function appendLines(path: string, lines: string, options: { readonly fsync?: boolean; readonly header?: () => string } = {}): Promise<void> {
+	if (lines === '') return;
+	if (!lines.endsWith('\n')) throw new TypeError('appendLines: the text must end with a newline');
 	await mkdir(dirname(path), { recursive: true });
 	const fh = await open(path, 'a+');
 	try {
@@ -38,8 +59,8 @@ export async function appendJsonLine(path: string, value: unknown, options: { re
 			const last = Buffer.alloc(1);
 			await fh.read(last, 0, 1, size - 1);
 			if (last[0] !== 0x0a) prefix = '\n'; // a torn line from a crashed writer: start fresh
-		}
-		await fh.write(prefix + line + '\n');
+		} else if (options.header) prefix = options.header();
+		await fh.write(prefix + lines);
 		if (options.fsync !== false) await fh.datasync();
 	} finally {
 		await fh.close();

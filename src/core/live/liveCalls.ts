@@ -87,6 +87,10 @@ export interface AttemptInfo {
 	readonly retry: number;
 }
 
+/**
+ * Callbacks must not throw: an exception from one is ignored, so a bug in a view can never look
+ * like a provider failure and trigger retries or fallbacks.
+ */
 export interface LiveCallOptions {
 	/** Cancellation (the VS Code adapter bridges its CancellationToken to an AbortSignal). */
 	readonly signal?: AbortSignal;
@@ -164,6 +168,14 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
 		signal?.addEventListener('abort', onAbort, { once: true });
 	});
 
+function quietly(f: () => void): void {
+	try {
+		f();
+	} catch {
+		// see LiveCallOptions: a callback's bug is not the call's failure
+	}
+}
+
 function zero(): Usage {
 	return { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
 }
@@ -219,7 +231,7 @@ export class LiveCalls {
 			}
 			throw e;
 		}
-		options.onPlan?.(plan);
+		quietly(() => options.onPlan?.(plan));
 		if (plan.kind === 'cached') return this.fromCache(plan, base, req, started);
 		for (const w of plan.warnings) if (w.kind === 'threshold') this.deps.metrics?.recordBudgetEvent('warn', w.scope === 'daily' ? 'day' : 'run');
 		if (plan.downgradedFrom) this.deps.metrics?.recordBudgetEvent('downgrade', 'run');
@@ -293,7 +305,7 @@ export class LiveCalls {
 					const transport = this.deps.transports[provider];
 					if (!transport) throw new ProviderError('badRequest', `No ${provider} client is configured for ${model}.`, { provider, model, retryable: false });
 					const attempt = { model, retry };
-					options.onAttempt?.(attempt);
+					quietly(() => options.onAttempt?.(attempt));
 					try {
 						const gen = transport.send(
 							{
@@ -309,7 +321,7 @@ export class LiveCalls {
 							},
 							signal,
 						);
-						return await collectResponse(gen, c => options.onChunk?.(c, attempt));
+						return await collectResponse(gen, c => quietly(() => options.onChunk?.(c, attempt)));
 					} catch (e) {
 						const s = state(model);
 						s.lastError = e;

@@ -10,8 +10,11 @@ import type { ProviderErrorReason } from '../providers/providerError';
 import { uncachedInput, type Usage } from '../pricing/usage';
 import { MetricsRegistry, type Counter, type Histogram, type MetricFamilySnapshot } from './registry';
 
-/** How a call ended: answered, served from the response cache, refused by the budget, or a provider failure. */
-export type CallStatus = 'ok' | 'cacheHit' | 'refused' | ProviderErrorReason;
+/**
+ * How a call ended: answered, served from the response cache, refused by the budget, a provider
+ * failure by reason, or `error` when a recording says it failed without saying why.
+ */
+export type CallStatus = 'ok' | 'cacheHit' | 'refused' | 'error' | ProviderErrorReason;
 
 /** One call as the metrics see it (what a recording line or the live call path provides). */
 export interface CallMetricRecord {
@@ -37,6 +40,7 @@ const statusLabel: Record<CallStatus, string> = {
 	ok: 'ok',
 	cacheHit: 'cache_hit',
 	refused: 'budget_refused',
+	error: 'error',
 	auth: 'auth',
 	quota: 'quota',
 	rateLimit: 'rate_limit',

@@ -3,6 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LiveCallRecord } from '../../../src/core/live/liveCallRecord';
+import { parseRecording } from '../../../src/core/transcripts/recording';
 import { appendJsonLine, JsonlCallRecorder, readJsonLines } from '../../../src/node/jsonlCallRecorder';
 
 const record = (id: string): LiveCallRecord => ({
@@ -27,7 +28,7 @@ describe('JSONL call recorder (crash-safe append)', () => {
 
 	it('writes one complete line per record, in call order, even when appends are not awaited', async () => {
 		const path = join(dir(), 'nested', 'calls.jsonl');
-		const rec = new JsonlCallRecorder(path);
+		const rec = new JsonlCallRecorder(path, { serialize: r => JSON.stringify(r) + '\n' });
 		await Promise.all(Array.from({ length: 40 }, (_, i) => rec.append(record(`c${i}`))));
 		const text = readFileSync(path, 'utf8');
 		assert.equal(text.split('\n').length, 41, 'one line each plus the final newline');
@@ -56,10 +57,47 @@ describe('JSONL call recorder (crash-safe append)', () => {
 	it('a failed append rejects that call but does not block later ones', async () => {
 		const d = dir();
 		writeFileSync(join(d, 'file'), 'x');
-		const bad = new JsonlCallRecorder(join(d, 'file', 'calls.jsonl')); // parent is a file: cannot be created
+		const bad = new JsonlCallRecorder(join(d, 'file', 'calls.jsonl'), { fsync: false }); // parent is a file: cannot be created
 		await assert.rejects(bad.append(record('a')));
 		const good = new JsonlCallRecorder(join(d, 'ok.jsonl'));
 		await good.append(record('b'));
-		assert.equal((await readJsonLines<LiveCallRecord>(join(d, 'ok.jsonl'))).values.length, 1);
+		assert.equal((await readJsonLines(join(d, 'ok.jsonl'))).values.length, 2, 'run header + call');
+	});
+
+	it('writes the product recording format by default: a run header, then calls its importer reads back', async () => {
+		const path = join(dir(), 'run.agent-cost.jsonl');
+		const rec = new JsonlCallRecorder(path, { agent: 'agent-cost-lens test' });
+		const usage = { input: 120, cacheRead: 100, cacheWrite5m: 0, cacheWrite1h: 0, output: 7, reasoning: 0 };
+		await rec.append({ ...record('a'), provider: 'openai', usage, usageSource: 'provider', costUsd: 0.0001, response: { text: 'hi', toolCalls: [], finishReason: 'stop', servedModel: 'gpt-4o-mini-2024-07-18', responseId: 'chatcmpl-1' } });
+		await rec.append({ ...record('b'), status: 'refused', error: { kind: 'budget', reason: 'run', message: 'run budget exhausted' } });
+		await rec.append({
+			...record('c'),
+			status: 'ok',
+			model: 'gpt-4o',
+			usage,
+			usageSource: 'estimated',
+			costUsd: 0.002,
+			costEstimated: true,
+			otherCharges: [{ model: 'gpt-4o-mini', usage: { ...usage, cacheRead: 0 }, costUsd: 0.00003, estimated: true, status: 'network' }],
+			response: { text: 'yo', toolCalls: [{ id: 't1', name: 'f', arguments: '{}' }], finishReason: 'toolCalls' },
+		});
+		const lines = readFileSync(path, 'utf8').trim().split('\n').map(l => JSON.parse(l) as { type: string; kind?: string; agent?: string });
+		assert.deepEqual(
+			lines.map(l => l.type + (l.kind ? `:${l.kind}` : '')),
+			['run', 'call', 'event:budgetRefused', 'call', 'call'],
+		);
+		assert.equal(lines[0].agent, 'agent-cost-lens test');
+		const t = parseRecording(readFileSync(path, 'utf8'), { file: path, counter: { countText: () => ({ tokens: 0, exact: true, method: 'heuristic-estimate' }), countChat: () => ({ tokens: 0, exact: true, method: 'heuristic-estimate' }) } });
+		assert.deepEqual(t.warnings, []);
+		assert.deepEqual(
+			t.calls.map(c => [c.model, c.status ?? 'ok', c.usageSource, c.recordedCostUsd]),
+			[
+				['gpt-4o-mini-2024-07-18', 'ok', 'recorded', 0.0001],
+				['gpt-4o-mini', 'error', 'counted', 0.00003],
+				['gpt-4o', 'ok', 'counted', 0.002],
+			],
+		);
+		assert.deepEqual(t.calls[2].output?.toolCalls, [{ id: 't1', name: 'f', arguments: '{}' }]);
+		assert.equal(t.calls[0].id, 'chatcmpl-1');
 	});
 });

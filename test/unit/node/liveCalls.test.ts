@@ -18,7 +18,9 @@ import type { Usage } from '../../../src/core/pricing/usage';
 import type { ProviderMessage } from '../../../src/core/providers/transport';
 import { FallbackExhaustedError } from '../../../src/core/routing/fallback';
 import { FileLedgerStore } from '../../../src/node/fileLedger';
-import { JsonlCallRecorder, readJsonLines } from '../../../src/node/jsonlCallRecorder';
+import { JsonlCallRecorder } from '../../../src/node/jsonlCallRecorder';
+import type { Transcript } from '../../../src/core/transcripts/model';
+import { parseRecording } from '../../../src/core/transcripts/recording';
 import { AnthropicTransport } from '../../../src/node/providers/anthropicTransport';
 import { startFakeProviderServer, type FakeProviderServer } from '../../../src/node/providers/fakeProviderServer';
 import { OpenAITransport } from '../../../src/node/providers/openaiTransport';
@@ -39,6 +41,8 @@ interface Harness {
 	store: BudgetStore;
 	status: (runId: string) => ReturnType<ReturnType<typeof createPolicyEngine>['status']>;
 	records: () => Promise<LiveCallRecord[]>;
+	/** The recording file read back by the product's own recording importer. */
+	transcript: () => Transcript;
 	sleeps: number[];
 }
 
@@ -57,6 +61,8 @@ function harness(server: FakeProviderServer, settings: Record<string, unknown> =
 	const metrics = new AgentMetrics();
 	const recordPath = join(mkdtempSync(join(tmpdir(), 'live-calls-')), 'calls.jsonl');
 	const sleeps: number[] = [];
+	const captured: LiveCallRecord[] = [];
+	const file = new JsonlCallRecorder(recordPath, { fsync: false });
 	const live = new LiveCalls({
 		engine,
 		config,
@@ -67,7 +73,12 @@ function harness(server: FakeProviderServer, settings: Record<string, unknown> =
 			openai: new OpenAITransport({ secrets, baseUrl: server.openaiBaseUrl }),
 			anthropic: new AnthropicTransport({ secrets, baseUrl: server.anthropicBaseUrl }),
 		},
-		recorder: new JsonlCallRecorder(recordPath, { fsync: false }),
+		recorder: {
+			append: async r => {
+				captured.push(r);
+				await file.append(r);
+			},
+		},
 		metrics,
 		sleep: async ms => {
 			sleeps.push(ms);
@@ -79,7 +90,8 @@ function harness(server: FakeProviderServer, settings: Record<string, unknown> =
 		recordPath,
 		store,
 		status: runId => engine.status(runId),
-		records: async () => (await readJsonLines<LiveCallRecord>(recordPath)).values,
+		records: async () => captured,
+		transcript: () => parseRecording(readFileSync(recordPath, 'utf8'), { file: recordPath, counter: wordCounter }),
 		sleeps,
 	};
 }
@@ -135,6 +147,17 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		assert.equal(sampleValue(p, 'agent_cost_calls_total', { model: 'gpt-4o-mini', status: 'ok' }), 1);
 		assert.equal(sampleValue(p, 'agent_cost_tokens_total', { model: 'gpt-4o-mini', direction: 'output' }), 12);
 		assert.ok(!readFileSync(h.recordPath, 'utf8').includes('CANARY'), 'no key in the recording');
+
+		// The file is the product's recording format: its own importer reads the call back for replay.
+		const t = h.transcript();
+		assert.equal(t.format, 'agent-cost-recording');
+		assert.equal(t.runId, 'run-1');
+		assert.equal(t.calls.length, 1);
+		assert.deepEqual(t.calls[0].usage, usage);
+		assert.equal(t.calls[0].usageExact, true);
+		assert.equal(t.calls[0].recordedCostUsd, r.costUsd);
+		assert.equal(t.calls[0].output?.text, r.text);
+		assert.deepEqual(t.calls[0].input?.messages.map(m => m.content), [words(30, 'please')]);
 	});
 
 	it('50 parallel calls under a small budget never overshoot it (hard policy, file ledger)', async () => {
@@ -166,6 +189,9 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 			assert.equal(records.filter(r => r.status === 'refused').length, refused.length);
 			const p = parsePrometheusText(h.metrics.render());
 			assert.equal(sampleValue(p, 'agent_cost_budget_events_total', { kind: 'refused', scope: 'run' }), refused.length);
+			const t = h.transcript();
+			assert.equal(t.calls.length, ok.length, 'refusals are events, not calls, in the recording');
+			assert.ok(Math.abs(t.calls.reduce((sum, c) => sum + (c.recordedCostUsd ?? 0), 0) - s.run.spent) < 1e-8, 'the recording adds up to the budget');
 		} finally {
 			store.close();
 		}
@@ -231,6 +257,9 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		const [rec] = await h.records();
 		assert.equal(rec.usageSource, 'estimated');
 		assert.equal(rec.costEstimated, true);
+		const [call] = h.transcript().calls;
+		assert.equal(call.usageSource, 'counted');
+		assert.equal(call.usageExact, false);
 	});
 
 	it('cancellation mid-stream: CancelledError, the streamed part is charged as an estimate, the reservation is closed', async () => {
@@ -254,6 +283,25 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		assert.ok(rec.usage!.output > 0);
 		assert.equal(rec.costEstimated, true);
 		assert.equal(rec.error?.reason, 'cancelled');
+	});
+
+	it('a callback that throws is ignored: it never looks like a provider failure', async () => {
+		const h = harness(server);
+		server.enqueue({ type: 'reply', text: 'still answered', usage: { input: 37, output: 2 } });
+		const r = await h.live.run(ask('run-cb'), {
+			onPlan: () => {
+				throw new Error('view bug');
+			},
+			onChunk: () => {
+				throw new Error('view bug');
+			},
+		});
+		assert.equal(r.text, 'still answered');
+		assert.equal(server.requests.length, 1);
+		assert.deepEqual(
+			r.attempts.map(a => a.outcome),
+			['ok'],
+		);
 	});
 
 	it('a response without usage is counted (estimated) and not cached', async () => {
@@ -326,8 +374,9 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		assert.equal(s.run.reserved, 0);
 		const text = readFileSync(recordPath, 'utf8');
 		assert.ok(!text.includes('WRONGliveCALL') && !text.includes(wrongKey.slice(-6)), 'no key fragment in the recording');
-		const [rec] = (await readJsonLines<LiveCallRecord>(recordPath)).values;
-		assert.equal(rec.status, 'auth');
+		const [call] = parseRecording(text, { file: recordPath, counter: wordCounter }).calls;
+		assert.equal(call.status, 'error');
+		assert.deepEqual(call.usage, { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 });
 	});
 
 	it('Claude models go through the Anthropic client, with cache-aware usage', async () => {

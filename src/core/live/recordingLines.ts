@@ -1,0 +1,91 @@
+/**
+ * A live call as lines of the product's recording format (`transcripts/recording.ts`, documented
+ * in the README), so the replay panel and `agent-cost report` read live calls like any transcript:
+ *
+ * - an answered, failed or cancelled call → one `call` record with its usage and cost (estimated
+ *   usage is marked `counted`, not exact);
+ * - models charged before a fallback answered → one `call` record each (status `error`), so the
+ *   recording's costs add up to what the budget was charged;
+ * - a cache hit → a `call` record with zero usage and `servedFrom`;
+ * - a budget refusal is not a call: an `event` record (`budgetRefused`), which importers skip.
+ */
+import type { Usage } from '../pricing/usage';
+import type { ProviderMessage } from '../providers/transport';
+import { serializeRecordedCall, serializeRecordedEvent, serializeRecordedRun, type RecordedCall } from '../transcripts/recording';
+import type { TranscriptMessage } from '../transcripts/model';
+import type { LiveCallRecord } from './liveCallRecord';
+
+const zeroUsage: Usage = { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
+
+function transcriptMessage(m: ProviderMessage): TranscriptMessage {
+	switch (m.role) {
+		case 'assistant':
+			return m.toolCalls?.length ? { role: 'assistant', content: m.content, toolCalls: m.toolCalls, toolCallIds: m.toolCalls.map(c => c.id) } : { role: 'assistant', content: m.content };
+		case 'tool':
+			return { role: 'tool', content: m.content, toolResultIds: [m.toolCallId] };
+		default:
+			return { role: m.role, content: m.content };
+	}
+}
+
+function status(r: LiveCallRecord): RecordedCall['status'] {
+	if (r.status === 'ok' || r.status === 'cacheHit') return 'ok';
+	return r.status === 'cancelled' ? 'cancelled' : 'error';
+}
+
+/** The `call` records of one live call (see the module comment). Empty for a budget refusal. */
+export function toRecordedCalls(r: LiveCallRecord): RecordedCall[] {
+	if (r.status === 'refused') return [];
+	const input = { kind: 'full' as const, messages: r.messages.map(transcriptMessage), ...(r.tools?.length ? { tools: r.tools } : {}) };
+	const routing = { requestedModel: r.routedModel, ...(r.downgradedFrom ? { reason: `soft budget: downgraded from ${r.downgradedFrom}` } : {}) };
+	const others: RecordedCall[] = (r.otherCharges ?? []).map(c => ({
+		runId: r.runId,
+		at: r.startedAt,
+		model: c.model,
+		provider: r.provider,
+		usage: c.usage,
+		usageSource: 'counted',
+		usageExact: false,
+		...(c.costUsd !== undefined ? { costUsd: c.costUsd } : {}),
+		input,
+		status: c.status === 'cancelled' ? 'cancelled' : 'error',
+		error: { reason: c.status, message: `${c.model} failed after it was billed; a fallback model answered` },
+		routing,
+	}));
+	const estimated = r.usageSource === 'estimated';
+	const main: RecordedCall = {
+		runId: r.runId,
+		...(r.response?.responseId ? { id: r.response.responseId } : {}),
+		...(r.response?.requestId ? { requestId: r.response.requestId } : {}),
+		at: r.startedAt,
+		endedAt: r.endedAt,
+		durationMs: r.latencyMs,
+		model: r.response?.servedModel || r.model,
+		...(r.provider ? { provider: r.provider } : {}),
+		usage: r.usage ?? zeroUsage,
+		usageSource: estimated ? 'counted' : 'recorded',
+		usageExact: !estimated,
+		...(r.costUsd !== undefined ? { costUsd: r.costUsd } : {}),
+		input,
+		...(r.response ? { output: { text: r.response.text, toolCalls: r.response.toolCalls, stopReason: r.response.finishReason } } : {}),
+		status: status(r),
+		...(r.error ? { error: { reason: r.error.reason, message: r.error.message } } : {}),
+		...(r.cache ? { servedFrom: r.cache === 'exact' ? 'exactCache' : 'semanticCache' } : {}),
+		routing,
+	};
+	return [...others, main];
+}
+
+/** The recording lines (each ending in a newline) of one live call. */
+export function toRecordingLines(r: LiveCallRecord): string {
+	if (r.status === 'refused') {
+		// `trigger` is the limit that refused it: run, daily or steps.
+		return serializeRecordedEvent({ kind: 'budgetRefused', at: r.startedAt, runId: r.runId, trigger: r.error?.reason, message: r.error?.message ?? `a call to ${r.model} was refused by the budget` });
+	}
+	return toRecordedCalls(r).map(serializeRecordedCall).join('');
+}
+
+/** The optional run header a new recording file starts with. */
+export function recordingHeader(r: Pick<LiveCallRecord, 'runId' | 'startedAt'>, agent: string): string {
+	return serializeRecordedRun({ runId: r.runId, startedAt: r.startedAt, agent });
+}
