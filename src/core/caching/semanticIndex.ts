@@ -4,9 +4,9 @@ import { seededRandom } from '../engine/ports';
 export interface SemanticIndexOptions {
 	readonly dims: number;
 	readonly maxEntries: number;
-	/** LSH tables. @default 16 */
+	/** LSH tables. @default 32 */
 	readonly tables?: number;
-	/** Hyperplanes per table. @default 10 */
+	/** Hyperplanes per table. @default 18 */
 	readonly bits?: number;
 	/** Below this many entries every entry is compared (exact recall). @default 2048 */
 	readonly exactBelow?: number;
@@ -27,9 +27,11 @@ function gaussian(r: Random): number {
 
 /**
  * A bounded vector index for cosine ≥ threshold look-ups over L2-normalized vectors. Small indexes
- * are scanned exactly; large ones use random-hyperplane LSH (16 tables × 10 bits): a pair at cosine
- * 0.95 (angle 18°) lands in the same bucket of one table with p ≥ 0.90¹⁰ ≈ 0.35, so in at least one
- * of 16 tables with p ≥ 0.999 — each query then compares ~16 buckets instead of every entry.
+ * are scanned exactly; large ones use random-hyperplane LSH (32 tables × 18 bits): a pair at cosine
+ * 0.95 (angle 18.2°) agrees on one hyperplane with p = 1 − 18.2/180 ≈ 0.90, lands in the same bucket
+ * of one table with p ≈ 0.90¹⁸ ≈ 0.15, so in at least one of 32 tables with p ≈ 0.994 (higher for
+ * closer pairs). Each query then compares a few small buckets instead of every entry. 18 bits keep
+ * buckets small even for clustered prompt embeddings (10 bits gave 2,000-entry buckets at 100k).
  * Vectors live in chunked Float32Arrays; slots are reused (oldest first) when the bound is hit.
  */
 export class SemanticIndex {
@@ -52,8 +54,8 @@ export class SemanticIndex {
 	constructor(opts: SemanticIndexOptions) {
 		this.dims = opts.dims;
 		this.maxEntries = opts.maxEntries;
-		this.tables = opts.tables ?? 16;
-		this.bits = opts.bits ?? 10;
+		this.tables = opts.tables ?? 32;
+		this.bits = opts.bits ?? 18;
 		this.exactBelow = opts.exactBelow ?? 2048;
 		const r = seededRandom(opts.seed ?? 0x5eed);
 		this.planes = new Float32Array(this.tables * this.bits * this.dims);

@@ -2,7 +2,7 @@ import type { BudgetWarning, Reservation, BudgetStatus } from '../budget/budgetG
 import { BudgetGuard } from '../budget/budgetGuard';
 import type { BudgetExceededError, UnpricedModelError } from '../budget/budgetErrors';
 import type { BudgetStore } from '../budget/budgetStore';
-import type { CacheableParams } from '../caching/cacheKey';
+import type { CacheableParams, Sha256 } from '../caching/cacheKey';
 import { requestCacheKey, semanticPartition, semanticText } from '../caching/cacheKey';
 import type { Embedder } from '../caching/embedder';
 import { createOfflineEmbedder } from '../caching/embedder';
@@ -49,6 +49,8 @@ export interface PolicyEngineDeps {
 	/** Inject to persist them (see `SnapshotStore`); created from the config otherwise. */
 	readonly exactCache?: ExactCache<CachedResponse>;
 	readonly semanticCache?: SemanticCache<CachedResponse>;
+	/** SHA-256 for cache keys. @default core's pure implementation (Node hosts may pass `nodeSha256`) */
+	readonly sha256?: Sha256;
 }
 
 export interface PlanRequest {
@@ -174,7 +176,7 @@ export class PolicyEngine {
 		// 2. Cache look-up (on the request as the agent built it, before compression).
 		const params: CacheableParams = { temperature: config.defaults.temperature, maxOutputTokens: config.defaults.maxOutputTokens, ...req.params };
 		const cacheReq = { model: routing.model, messages: req.messages, tools: req.tools, params };
-		const cacheKey = requestCacheKey(cacheReq);
+		const cacheKey = requestCacheKey(cacheReq, this.deps.sha256);
 		const semantic = this.semanticCache ? { partition: semanticPartition(cacheReq), text: semanticText(cacheReq) } : undefined;
 		if (config.cache.enabled && req.cache !== 'bypass') {
 			const hit = this.exactCache.get(cacheKey);

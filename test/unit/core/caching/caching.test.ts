@@ -201,3 +201,10 @@ describe('offline embedder and semantic cache', () => {
 		assert.equal(idx.best(base[1], 0.999, () => true)?.slot, 1);
 	});
 });
+
+describe('cache keys: host hash', () => {
+	it('node:crypto and the pure hash give identical keys', async () => {
+		const { nodeSha256 } = await import('../../../../src/node/nodeSha256');
+		for (const t of ['', 'x', 'ünïcödé 🚀', 'a'.repeat(1000)]) assert.equal(requestCacheKey(req(t), nodeSha256), requestCacheKey(req(t)));
+	});
+});
