@@ -59,6 +59,7 @@ const contexts = [
 		...common,
 		entryPoints: {
 			extension: 'src/extension/extension.ts',
+			tokenWorker: 'src/node/tokenWorker.ts',
 		},
 		outdir: 'dist',
 		platform: 'node',
