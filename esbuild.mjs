@@ -33,6 +33,9 @@ const common = {
 	sourcesContent: false,
 	logLevel: 'warning',
 	legalComments: 'none',
+	// Error classes refer to themselves; without this esbuild renames them ("_InputError") and
+	// `new.target.name` leaks the mangled name into messages.
+	keepNames: true,
 	plugins: watch ? [problemMatcher] : [],
 };
 
