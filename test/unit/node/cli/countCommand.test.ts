@@ -1,0 +1,89 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CliIo } from '../../../../src/node/cli/cliCommand';
+import { cliCommands } from '../../../../src/node/cli/commands';
+import { countCommand } from '../../../../src/node/cli/countCommand';
+import { runCli } from '../../../../src/node/cli/main';
+import { countChat, countText } from '../../../../src/core/tokens/count';
+import { transcriptsDir } from '../../../support/paths';
+
+async function run(argv: string[], cwd: string, stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+	let stdout = '';
+	let stderr = '';
+	const io: CliIo = { stdout: t => (stdout += t), stderr: t => (stderr += t), readStdin: async () => stdin, cwd, env: {} };
+	const code = await runCli(argv, io, [countCommand]);
+	return { code, stdout, stderr };
+}
+
+describe('agent-cost count', () => {
+	let dir: string;
+	beforeEach(() => {
+		dir = mkdtempSync(join(tmpdir(), 'agent-cost-count-'));
+	});
+	afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+	it('is registered', () => {
+		assert.ok(cliCommands.some(c => c.name === 'count'));
+	});
+
+	it('counts a text file exactly for an OpenAI model (--json)', async () => {
+		const text = '# System prompt\n\nYou are a careful reviewer. <|endoftext|> is plain text here.\n';
+		writeFileSync(join(dir, 'p.md'), text);
+		const r = await run(['count', 'p.md', '--model', 'gpt-4o', '--json'], dir);
+		assert.equal(r.code, 0, r.stderr);
+		assert.deepEqual(JSON.parse(r.stdout), { model: 'gpt-4o', encoding: 'o200k_base', tokens: countText('gpt-4o', text).tokens, exact: true });
+		const cl = await run(['count', 'p.md', '--model', 'openai/gpt-4', '--json'], dir);
+		assert.equal(JSON.parse(cl.stdout).encoding, 'cl100k_base');
+	});
+
+	it('reads stdin with "-" and prints a human line', async () => {
+		const r = await run(['count', '-', '--model', 'gpt-4.1-mini'], dir, 'hello world');
+		assert.equal(r.code, 0);
+		assert.equal(r.stdout, '2 tokens for gpt-4.1-mini (o200k_base, exact)\n');
+	});
+
+	it('counts a chat request body as a chat, model taken from the body, matching the recorded prompt_tokens', async () => {
+		const cassette = JSON.parse(readFileSync(join(transcriptsDir(), 'openai_chat', 'pydai_openai_tool_output.json'), 'utf8'));
+		writeFileSync(join(dir, 'req.json'), JSON.stringify(cassette.interactions[1].request.parsed_body));
+		const r = await run(['count', 'req.json', '--json'], dir);
+		assert.equal(r.code, 0, r.stderr);
+		assert.deepEqual(JSON.parse(r.stdout), { model: 'gpt-4o', encoding: 'o200k_base', tokens: cassette.interactions[1].response.parsed_body.usage.prompt_tokens, exact: false, messages: 3 });
+	});
+
+	it('counts a bare message array as a chat, and as text with --text', async () => {
+		const messages = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi!' }];
+		writeFileSync(join(dir, 'chat.json'), JSON.stringify(messages));
+		const chat = await run(['count', 'chat.json', '--model', 'gpt-4o', '--json'], dir);
+		assert.deepEqual(JSON.parse(chat.stdout), { model: 'gpt-4o', encoding: 'o200k_base', tokens: countChat('gpt-4o', messages).tokens, exact: true, messages: 2 });
+		const text = await run(['count', 'chat.json', '--model', 'gpt-4o', '--json', '--text'], dir);
+		assert.equal(JSON.parse(text.stdout).tokens, countText('gpt-4o', JSON.stringify(messages)).tokens);
+		assert.equal(JSON.parse(text.stdout).messages, undefined);
+	});
+
+	it('Claude and unknown models get a marked estimate', async () => {
+		writeFileSync(join(dir, 'p.txt'), 'Explain the plan in two sentences.');
+		const claude = await run(['count', 'p.txt', '--model', 'claude-sonnet-4-5'], dir);
+		assert.equal(claude.code, 0);
+		assert.match(claude.stdout, /^≈ \d+ tokens for claude-sonnet-4-5 \(claude-estimate, estimate\)\n$/);
+		const other = await run(['count', 'p.txt', '--model', 'mistral-large-latest', '--json'], dir);
+		assert.deepEqual({ ...JSON.parse(other.stdout), tokens: 0 }, { model: 'mistral-large-latest', encoding: 'heuristic-estimate', tokens: 0, exact: false });
+	});
+
+	it('exits 2 for a missing or invalid model and a missing file argument; 1 for an unreadable file', async () => {
+		writeFileSync(join(dir, 'p.txt'), 'x');
+		const none = await run(['count', 'p.txt'], dir);
+		assert.equal(none.code, 2);
+		assert.match(none.stderr, /--model/);
+		const empty = await run(['count', 'p.txt', '--model', ''], dir);
+		assert.equal(empty.code, 2);
+		assert.match(empty.stderr, /model id is empty/);
+		const spaced = await run(['count', 'p.txt', '--model', 'gpt 4o'], dir);
+		assert.equal(spaced.code, 2);
+		assert.equal((await run(['count', '--model', 'gpt-4o'], dir)).code, 2);
+		const missing = await run(['count', 'nope.txt', '--model', 'gpt-4o'], dir);
+		assert.equal(missing.code, 1);
+		assert.match(missing.stderr, /cannot read nope\.txt: no such file/);
+	});
+});
