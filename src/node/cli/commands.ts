@@ -1,8 +1,9 @@
 import type { CliCommand } from './cliCommand';
+import { compressCommand } from './compressCommand';
 import { countCommand } from './countCommand';
 import { metricsCommand } from './metricsCommand';
 import { priceCommand } from './priceCommand';
 import { reportCommand } from './reportCommand';
 
 /** Every `agent-cost` subcommand, in the order `--help` lists them. */
-export const cliCommands: readonly CliCommand[] = [countCommand, priceCommand, metricsCommand, reportCommand];
+export const cliCommands: readonly CliCommand[] = [countCommand, priceCommand, metricsCommand, reportCommand, compressCommand];

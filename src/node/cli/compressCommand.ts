@@ -7,6 +7,7 @@ import { compressPromptLossless, compressPromptLossy } from '../../core/compress
 import { truncateToolOutputs } from '../../core/compression/toolOutput';
 import { defaultEngineConfig } from '../../core/config/parseEngineConfig';
 import type { TokenCounter } from '../../core/engine/ports';
+import { countChat, countText } from '../../core/tokens/count';
 import type { CliCommand, CliIo, ParsedCliArgs } from './cliCommand';
 import { optionalCount, optionalNumber, UsageError } from './cliCommand';
 
@@ -118,3 +119,6 @@ export function createCompressCommand(counter: TokenCounter): CliCommand {
 		},
 	};
 }
+
+/** The registered command, counting with the real tokenizers (exact for OpenAI models, ≈ otherwise). */
+export const compressCommand: CliCommand = createCompressCommand({ countText, countChat });
