@@ -46,6 +46,12 @@ export class SemanticCache<V> {
 	private readonly order: { slot: number; seq: number }[] = [];
 	private orderHead = 0;
 	private seq = 0;
+	private dirty = false;
+
+	/** True when entries were added since the last {@link snapshot}. */
+	get isDirty(): boolean {
+		return this.dirty;
+	}
 
 	constructor(private readonly opts: SemanticCacheOptions) {
 		this.index = new SemanticIndex({ dims: opts.embedder.dims, maxEntries: opts.maxEntries });
@@ -82,6 +88,7 @@ export class SemanticCache<V> {
 		const seq = this.seq++;
 		this.meta.set(slot, { partition, value, createdAt, expiresAt, seq });
 		this.order.push({ slot, seq });
+		this.dirty = true;
 	}
 
 	/** Drops expired entries from the old end, then the oldest while full. */
@@ -119,6 +126,7 @@ export class SemanticCache<V> {
 			for (let j = 0; j < v.length; j++) q[j] = Math.max(-127, Math.min(127, Math.round(v[j] * 127)));
 			entries.push([e.partition, e.value, e.createdAt, e.expiresAt, bytesToBase64(new Uint8Array(q.buffer))]);
 		}
+		this.dirty = false;
 		return { v: 1, embedder: this.opts.embedder.id, entries };
 	}
 
@@ -147,6 +155,7 @@ export class SemanticCache<V> {
 			this.storeVector(row[0], v, row[1], row[2], row[3]);
 			n++;
 		}
+		this.dirty = false;
 		return n;
 	}
 }

@@ -208,3 +208,45 @@ describe('cache keys: host hash', () => {
 		for (const t of ['', 'x', 'ünïcödé 🚀', 'a'.repeat(1000)]) assert.equal(requestCacheKey(req(t), nodeSha256), requestCacheKey(req(t)));
 	});
 });
+
+describe('cache persistence through the engine', () => {
+	it('a reloaded engine serves from the cache the previous session filled (file snapshot store)', async () => {
+		const { createPolicyEngine } = await import('../../../../src/core/engine/policyEngine');
+		const { parseEngineConfig } = await import('../../../../src/core/config/parseEngineConfig');
+		const { RecordingBudgetStore } = await import('../../../../src/core/budget/budgetLedger');
+		const { estimatingSummarizer } = await import('../../../../src/core/compression/history');
+		const { restoreCaches, persistCaches } = await import('../../../../src/core/caching/cachePersistence');
+		const { fakePricing, wordCounter } = await import('../../../support/policyFakes');
+		const dir = mkdtempSync(join(tmpdir(), 'acl-engine-cache-'));
+		try {
+			const clock = new ManualClock(Date.UTC(2026, 10, 27));
+			const make = () => createPolicyEngine({ config: parseEngineConfig({ 'agentCost.cache.semanticEnabled': true }).config, counter: wordCounter, pricing: fakePricing, clock, random: seededRandom(1), budgetStore: new RecordingBudgetStore(), summarizer: estimatingSummarizer });
+			const store = new FileSnapshotStore(dir);
+			const a = make();
+			const request = { runId: 'r', messages: [{ role: 'user', content: 'Classify this: refund request' }] };
+			const p = await a.plan(request);
+			assert.equal(p.kind, 'call');
+			if (p.kind === 'call') await a.settle(p, { kind: 'completed', usage: { input: 5, output: 1, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 }, response: { model: p.model, content: 'billing' } });
+			assert.deepEqual((await persistCaches({ exact: a.exactCache, semantic: a.semanticCache }, store)).saved, ['response-cache', 'semantic-cache']);
+			assert.deepEqual((await persistCaches({ exact: a.exactCache, semantic: a.semanticCache }, store)).saved, []); // nothing new
+			const b = make(); // "window reload"
+			assert.deepEqual(await restoreCaches({ exact: b.exactCache, semantic: b.semanticCache }, store), { exact: 1, semantic: 1 });
+			const again = await b.plan(request);
+			assert.ok(again.kind === 'cached' && again.source === 'exact' && again.response.content === 'billing');
+			const similar = await b.plan({ runId: 'r', messages: [{ role: 'user', content: 'classify this refund request' }] });
+			assert.ok(similar.kind === 'cached' && similar.source === 'semantic');
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
+	it('batched embedder splits requests by embedding_batch_size and keeps order', async () => {
+		const { batchedEmbedder } = await import('../../../../src/core/caching/batchedEmbedder');
+		const sizes: number[] = [];
+		const inner = createOfflineEmbedder(8);
+		const spy = { ...inner, embed: async (t: readonly string[]) => (sizes.push(t.length), inner.embed(t)) };
+		const out = await batchedEmbedder(spy, 100).embed(Array.from({ length: 250 }, (_, i) => `text ${i}`));
+		assert.deepEqual(sizes, [100, 100, 50]);
+		assert.deepEqual([...out[249]], [...inner.embedSync('text 249')]);
+	});
+});
