@@ -114,11 +114,21 @@ export function looksLikeTranscript(prefix: string, name: string): boolean {
 	return /"(interactions|trajectory|trajectory_format|history|traj|messages|samples|events|model_stats)"\s*:/.test(prefix) || /"source"\s*:\s*"(user|agent|environment)"/.test(prefix);
 }
 
+export interface FoundFile {
+	readonly path: string;
+	/** The path as the user would write it (relative to the argument). */
+	readonly display: string;
+	/** Named on the command line (imported whatever it looks like) rather than found in a folder. */
+	readonly explicit: boolean;
+}
+
 export interface FoundFiles {
-	/** Files to import, in a stable order (arguments first, then folder contents sorted by name). */
-	readonly files: readonly { readonly path: string; readonly display: string; readonly explicit: boolean }[];
+	/** Files to import, in argument order (folder contents sorted by name). */
+	readonly files: readonly FoundFile[];
 	/** Arguments that do not exist or cannot be listed. */
 	readonly problems: readonly TranscriptImportError[];
+	/** Both, in argument order: what a report lists. */
+	readonly entries: readonly ({ readonly kind: 'file'; readonly file: FoundFile } | { readonly kind: 'problem'; readonly error: TranscriptImportError })[];
 }
 
 /**
@@ -127,8 +137,9 @@ export interface FoundFiles {
  * are taken.
  */
 export async function findTranscriptFiles(inputs: readonly string[], cwd: string): Promise<FoundFiles> {
-	const files: { path: string; display: string; explicit: boolean }[] = [];
-	const problems: TranscriptImportError[] = [];
+	const entries: FoundFiles['entries'][number][] = [];
+	const files = { push: (f: FoundFile) => entries.push({ kind: 'file', file: f }) };
+	const problems = { push: (error: TranscriptImportError) => entries.push({ kind: 'problem', error }) };
 	const walk = async (dir: string, display: string): Promise<void> => {
 		let entries;
 		try {
@@ -165,5 +176,9 @@ export async function findTranscriptFiles(inputs: readonly string[], cwd: string
 		if (s.isDirectory()) await walk(path, input);
 		else files.push({ path, display: input, explicit: true });
 	}
-	return { files, problems };
+	return {
+		entries,
+		files: entries.flatMap(e => (e.kind === 'file' ? [e.file] : [])),
+		problems: entries.flatMap(e => (e.kind === 'problem' ? [e.error] : [])),
+	};
 }

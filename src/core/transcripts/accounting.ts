@@ -220,7 +220,11 @@ export function accountTranscript(t: Transcript, catalog: PriceCatalog, options:
 		const tol = (tolerance ?? 0) + calls.reduce((s, c) => s + (c.computedRange ? (c.computedRange.high - c.computedRange.low) / 2 : 0), 0);
 		const differs = tol > 0 ? Math.abs(computedUsd - recordedUsd) > tol + 1e-12 : !closeEnough(computedUsd, recordedUsd);
 		if (differs) {
-			warn('costMismatch', `computed cost ${usd(computedUsd)} differs from the recorded run cost ${usd(recordedUsd)} by ${usd(Math.abs(computedUsd - recordedUsd))} (${pct(computedUsd - recordedUsd, recordedUsd)})`);
+			const counted = t.calls.some(c => c.usageSource === 'counted');
+			warn(
+				'costMismatch',
+				`computed cost ${usd(computedUsd)}${counted ? ' (from re-counted tokens)' : ''} differs from the recorded run cost ${usd(recordedUsd)} by ${usd(Math.abs(computedUsd - recordedUsd))} (${pct(computedUsd - recordedUsd, recordedUsd)})`,
+			);
 		}
 	}
 	// Recorded run token totals (when the calls carry their own recorded usage, they must add up).

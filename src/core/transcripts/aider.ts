@@ -13,16 +13,43 @@ import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, Runnin
 import type { RecordedTotals, Transcript, TranscriptMessage, UsageRange } from './model';
 
 /**
+ * Tracks Markdown code fences the CommonMark way (``` or ~~~, at most 3 spaces in, a backtick fence's
+ * info string has no backticks, the closing fence is as long and has no info string), so inline
+ * code like "```` ```bash ````" does not open a fence.
+ */
+class FenceTracker {
+	private open?: string;
+
+	get inside(): boolean {
+		return this.open !== undefined;
+	}
+
+	/** Feeds one line; returns true when it is a fence line. */
+	line(text: string): boolean {
+		const m = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(text);
+		if (!m || (m[1][0] === '`' && m[2].includes('`'))) return false;
+		if (this.open === undefined) this.open = m[1];
+		else if (m[1][0] === this.open[0] && m[1].length >= this.open.length && m[2].trim() === '') this.open = undefined;
+		else return false;
+		return true;
+	}
+
+	reset(): void {
+		this.open = undefined;
+	}
+}
+
+/**
  * True when the text looks like an aider chat history: a session header or a usage line outside
  * code fences (a document that merely quotes the format in a fenced example does not count), or a
  * published transcript (`<div class="chat-transcript">` with prompts).
  */
 export function looksLikeAider(text: string): boolean {
-	if (/<div class="chat-transcript"/.test(text) && /^#### /m.test(text)) return true;
-	let fence = false;
+	if (/^<div class="chat-transcript"/m.test(text) && /^#### /m.test(text)) return true;
+	const fence = new FenceTracker();
 	for (const line of text.split('\n', 20_000)) {
-		if (/^\s*(```|~~~)/.test(line)) fence = !fence;
-		else if (!fence && (line.startsWith('# aider chat started at ') || /^> Tokens: [\d.,]+[kM]? sent/.test(line))) return true;
+		if (fence.line(line)) continue;
+		if (!fence.inside && (line.startsWith('# aider chat started at ') || /^> Tokens: [\d.,]+[kM]? sent/.test(line))) return true;
 	}
 	return false;
 }
@@ -93,10 +120,10 @@ interface Line {
 
 function classify(lines: readonly string[]): Line[] {
 	const out: Line[] = [];
-	let fence = false;
+	const fence = new FenceTracker();
 	let start = 0;
 	// Published transcripts wrap the chat in <div class="chat-transcript"> blocks; the prose around them is not chat.
-	const wrapped = lines.some(l => /<div class="chat-transcript"/.test(l));
+	const wrapped = lines.some(l => /^<div class="chat-transcript"/.test(l));
 	let inside = !wrapped;
 	// Jekyll front matter of the website transcripts.
 	if (lines[0]?.trim() === '---') {
@@ -106,7 +133,7 @@ function classify(lines: readonly string[]): Line[] {
 	for (let i = start; i < lines.length; i++) {
 		const raw = lines[i];
 		const lineNo = i + 1;
-		if (!fence && /^# aider chat started at /.test(raw)) {
+		if (!fence.inside && /^# aider chat started at /.test(raw)) {
 			out.push({ kind: 'session', text: raw.slice('# aider chat started at '.length).trim(), lineNo });
 			continue;
 		}
@@ -115,22 +142,22 @@ function classify(lines: readonly string[]): Line[] {
 			continue;
 		}
 		if (!inside) continue;
-		if (!fence && (raw.startsWith('#### ') || raw.trimEnd() === '####')) {
+		if (!fence.inside && (raw.startsWith('#### ') || raw.trimEnd() === '####')) {
 			out.push({ kind: 'prompt', text: raw.replace(/^####\s?/, '').trimEnd(), lineNo });
 			continue;
 		}
 		// A usage line inside an unclosed fence means the reply's fences were unbalanced: it is aider's.
-		if (fence && raw.startsWith('> Tokens: ')) fence = false;
+		if (fence.inside && raw.startsWith('> Tokens: ')) fence.reset();
 		// `>>>>>>> REPLACE` ends an edit block in the reply; aider output is `> …` or a bare `>`.
-		if (!fence && raw.startsWith('>') && !raw.startsWith('>>>>>>>')) {
+		if (!fence.inside && raw.startsWith('>') && !raw.startsWith('>>>>>>>')) {
 			out.push({ kind: 'aider', text: raw.replace(/^>\s?/, '').trimEnd(), lineNo });
 			continue;
 		}
-		if (raw.trim() === '' && !fence) {
+		if (raw.trim() === '' && !fence.inside) {
 			out.push({ kind: 'blank', text: '', lineNo });
 			continue;
 		}
-		if (/^\s*(```|~~~)/.test(raw)) fence = !fence;
+		fence.line(raw);
 		out.push({ kind: 'text', text: raw, lineNo });
 	}
 	return out;

@@ -118,15 +118,16 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 			],
 		});
 	}
-	if (callCount === 0) b.warn('countedUsage', 'the trajectory has no steps');
 	const sent = nonNegative(stats.tokens_sent) ?? 0;
 	const received = nonNegative(stats.tokens_received) ?? 0;
 	const apiCalls = nonNegative(stats.api_calls);
 	const cost = nonNegative(stats.instance_cost) ?? nonNegative(stats.total_cost);
 	const zero = sent === 0 && received === 0 && (apiCalls ?? 0) === 0 && (cost ?? 0) === 0;
 	let recordedTotals: RecordedTotals | undefined;
+	const how = `${callCount} calls counted with the ${countModel} tokenizer${exactAll ? '' : ' (estimate)'} — ${inputTotal} input / ${outputTotal} output tokens; tool definitions are not in the file`;
 	if (zero) {
-		b.warn('zeroStats', 'info.model_stats are all zero: this trajectory is a demonstration/replay, no API calls were billed; the tokens below are what the steps would send, counted from the history');
+		b.warn('zeroStats', 'info.model_stats are all zero: this trajectory is a demonstration/replay, no API calls were billed');
+		b.warn('countedUsage', `no usage recorded: ${how} (what the steps would send)`);
 	} else if (isRecord(info.model_stats)) {
 		recordedTotals = {
 			source: 'info.model_stats',
@@ -138,9 +139,11 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 		const diffIn = inputTotal - sent;
 		b.warn(
 			'countedUsage',
-			`SWE-agent records run totals only: ${callCount} calls re-counted with the ${countModel} tokenizer${exactAll ? '' : ' (estimate)'} — ${inputTotal} input / ${outputTotal} output tokens vs recorded tokens_sent ${sent} / tokens_received ${received} (input ${diffIn >= 0 ? '+' : ''}${diffIn}, ${sent > 0 ? ((diffIn / sent) * 100).toFixed(1) : '—'}%; the recorded prompt also carried tool definitions)`,
+			`SWE-agent records run totals only: ${callCount} calls re-counted with the ${countModel} tokenizer${exactAll ? '' : ' (estimate)'} — ${inputTotal} input / ${outputTotal} output tokens vs recorded tokens_sent ${sent} / tokens_received ${received} (input ${diffIn >= 0 ? '+' : ''}${diffIn}, ${sent > 0 ? ((diffIn / sent) * 100).toFixed(1) : '—'}%: history processors and tool definitions change what was really sent)`,
 		);
 		if (apiCalls !== undefined && apiCalls !== callCount) b.warn('totalsMismatch', `model_stats.api_calls is ${apiCalls} but the trajectory has ${callCount} steps (requeries after format errors are not in the trajectory)`);
+	} else {
+		b.warn('countedUsage', `the trajectory records no usage (no info.model_stats): ${how}`);
 	}
 	if (resolved.source === 'fileName') b.warn('modelGuessed', `the file records no model: "${resolved.model}" taken from the file name (pass --model to override)`);
 	if (resolved.source === 'unknown') b.warn('modelUnknown', `the file records no model (no replay_config): tokens counted with the ${countModel} tokenizer and no price applied (pass --model)`);

@@ -157,8 +157,13 @@ export function createReportCommand(deps: { counter: TokenCounter; catalog?: Pri
 			const model = typeof args.values.model === 'string' && args.values.model.trim() !== '' ? args.values.model.trim() : undefined;
 			const catalog = deps.catalog ?? createPriceCatalog({ overrides: await loadOverrides(args, io) });
 			const found = await findTranscriptFiles(args.positionals, io.cwd);
-			const rows: Row[] = found.problems.map(error => ({ kind: 'error', file: error.file ?? '', error }));
-			for (const f of found.files) {
+			const rows: Row[] = [];
+			for (const entry of found.entries) {
+				if (entry.kind === 'problem') {
+					rows.push({ kind: 'error', file: entry.error.file ?? '', error: entry.error });
+					continue;
+				}
+				const f = entry.file;
 				try {
 					// The report needs numbers only: dropping contents keeps memory bounded on huge files.
 					const transcript = await readTranscriptFile(f.path, { counter: deps.counter, displayName: f.display, retainContent: false, ...(model !== undefined && { model }) });
