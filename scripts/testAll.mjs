@@ -23,7 +23,7 @@ const stages = [
 	{ name: 'build', command: [node, 'esbuild.mjs'], timeoutMs: 120_000 },
 	{ name: 'unit', command: [node, 'scripts/runUnit.mjs'], results: 'unit.json', timeoutMs: 900_000 },
 	{ name: 'integration', command: [node, 'test/harness/runIntegration.mjs', '--no-build'], results: 'integration.json', timeoutMs: 420_000 },
-	{ name: 'e2e', command: [node, 'test/harness/runE2e.mjs'], results: 'e2e.json', timeoutMs: 600_000 },
+	{ name: 'e2e', command: [node, 'test/harness/runE2e.mjs'], results: 'e2e.json', timeoutMs: 660_000 },
 ];
 
 function readCounts(file) {
