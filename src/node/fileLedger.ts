@@ -1,6 +1,6 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { join } from 'node:path';
 import type { LedgerRecord, LedgerSink } from '../core/budget/budgetLedger';
 import { BudgetBook, isLedgerRecord, RecordingBudgetStore } from '../core/budget/budgetLedger';
 import type { BudgetStore, BudgetTotals, FinishOutcome, ReserveOutcome, ReserveRequest } from '../core/budget/budgetStore';
@@ -15,9 +15,17 @@ export interface FileLedgerOptions {
 }
 
 export interface LedgerLoadReport {
+	/** Day files read so far. */
+	readonly days: readonly string[];
 	readonly records: number;
 	/** Lines that were not valid records (a torn last line after a crash, or damage). Skipped, never trusted. */
 	readonly skippedLines: number;
+}
+
+interface DayFile {
+	readonly fd: number;
+	offset: number;
+	pending: string;
 }
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -25,21 +33,28 @@ function sleepSync(ms: number): void {
 	Atomics.wait(sleepCell, 0, 0, ms);
 }
 
+/** The day before `YYYY-MM-DD`. */
+export function previousDay(day: string): string {
+	const t = Date.parse(`${day}T00:00:00Z`);
+	return Number.isFinite(t) ? new Date(t - 86_400_000).toISOString().slice(0, 10) : day;
+}
+
 /**
- * The spend ledger as an append-only JSONL file, one {@link LedgerRecord} per line, fsynced before a
- * reservation or settlement is acknowledged. Replaying the file rebuilds the budget state, so a
- * restart — or a kill -9 in the middle of a write — loses nothing that was acknowledged: a torn last
- * line is skipped on load (and terminated before the next append).
+ * The spend ledger as append-only JSONL files, one per budget day (`spend-YYYY-MM-DD.jsonl` in a
+ * folder — VS Code's global storage by default), one {@link LedgerRecord} per line, fsynced before a
+ * reservation or settlement is acknowledged. Every record goes to the file of its reservation's
+ * day, so each file is self-contained; only the requested day and the one before it are read (a run
+ * that crosses midnight), and the ledger never has to be rewritten or compacted.
  *
- * Several processes (VS Code windows sharing the global storage folder, the CLI) may use one file:
- * each operation takes an exclusive lock file, first reads what the others appended, then checks and
- * appends — the same check-and-record atomicity the in-memory and Redis stores give.
+ * Replaying the files rebuilds the budget state, so a restart — or a kill -9 in the middle of a
+ * write — loses nothing that was acknowledged: a torn last line is skipped on load (and terminated
+ * before the next append). Several processes (VS Code windows, the CLI) may share the folder: each
+ * operation takes an exclusive lock file, reads what the others appended, then checks and appends —
+ * the same check-and-record atomicity as the in-memory and Redis stores.
  */
 export class FileLedgerStore implements BudgetStore {
 	private readonly inner: RecordingBudgetStore;
-	private readonly fd: number;
-	private offset = 0;
-	private pending = '';
+	private readonly files = new Map<string, DayFile>();
 	private skipped = 0;
 	private loaded = 0;
 	private readonly lockPath: string;
@@ -47,29 +62,32 @@ export class FileLedgerStore implements BudgetStore {
 	private closed = false;
 
 	constructor(
-		readonly path: string,
+		readonly dir: string,
 		options: FileLedgerOptions = {},
 	) {
 		this.opts = { staleLockMs: options.staleLockMs ?? 10_000, lockTimeoutMs: options.lockTimeoutMs ?? 5_000, fsync: options.fsync ?? true };
-		mkdirSync(dirname(path), { recursive: true });
-		this.fd = openSync(path, 'a+');
-		this.lockPath = path + '.lock';
+		mkdirSync(dir, { recursive: true });
+		this.lockPath = join(dir, 'spend.lock');
 		const sink: LedgerSink = { append: records => this.append(records) };
 		this.inner = new RecordingBudgetStore(sink, new BudgetBook());
-		this.withLock(() => this.catchUp());
 	}
 
-	/** What loading found (records applied, lines skipped). */
+	/** What loading found so far. */
 	loadReport(): LedgerLoadReport {
-		return { records: this.loaded, skippedLines: this.skipped };
+		return { days: [...this.files.keys()].sort(), records: this.loaded, skippedLines: this.skipped };
 	}
 
 	get book(): BudgetBook {
 		return this.inner.book;
 	}
 
+	fileOf(day: string): string {
+		if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`invalid budget day ${JSON.stringify(day)}`);
+		return join(this.dir, `spend-${day}.jsonl`);
+	}
+
 	private withLock<T>(fn: () => T): T {
-		if (this.closed) throw new Error(`ledger ${this.path} is closed`);
+		if (this.closed) throw new Error(`ledger ${this.dir} is closed`);
 		const start = Date.now();
 		let lockFd: number | undefined;
 		while (lockFd === undefined) {
@@ -82,7 +100,7 @@ export class FileLedgerStore implements BudgetStore {
 				} catch {
 					// the holder released it meanwhile
 				}
-				if (Date.now() - start > this.opts.lockTimeoutMs) throw new Error(`ledger ${this.path}: lock held for more than ${this.opts.lockTimeoutMs} ms by another process`);
+				if (Date.now() - start > this.opts.lockTimeoutMs) throw new Error(`ledger ${this.dir}: lock held for more than ${this.opts.lockTimeoutMs} ms by another process`);
 				sleepSync(1);
 			}
 		}
@@ -113,30 +131,38 @@ export class FileLedgerStore implements BudgetStore {
 		}
 	}
 
-	/** Applies every complete line appended (by anyone) since the last read. Call under the lock. */
-	private catchUp(): void {
-		const size = fstatSync(this.fd).size;
-		if (size > this.offset) {
-			const buf = Buffer.alloc(size - this.offset);
-			let read = 0;
-			while (read < buf.length) {
-				const n = readSync(this.fd, buf, read, buf.length - read, this.offset + read);
-				if (n === 0) break;
-				read += n;
-			}
-			this.offset += read;
-			const text = this.pending + buf.subarray(0, read).toString('utf8');
-			const lines = text.split('\n');
-			this.pending = lines.pop() ?? '';
-			for (const line of lines) this.applyLine(line);
+	/** Opens (and reads) the day's file and the day before's. Call under the lock. */
+	private track(day: string): void {
+		for (const d of [previousDay(day), day]) {
+			if (!this.files.has(d)) this.files.set(d, { fd: openSync(this.fileOf(d), 'a+'), offset: 0, pending: '' });
 		}
-		if (this.pending !== '') {
-			// We hold the lock, so nobody is mid-write: an unterminated line is torn (its writer died).
-			// Terminate it so our next record starts on a line of its own; the torn line stays skipped.
-			writeSync(this.fd, '\n');
-			this.offset += 1;
-			this.applyLine(this.pending);
-			this.pending = '';
+	}
+
+	/** Applies every complete line appended (by anyone) to the tracked files. Call under the lock. */
+	private catchUp(): void {
+		for (const f of this.files.values()) {
+			const size = fstatSync(f.fd).size;
+			if (size > f.offset) {
+				const buf = Buffer.alloc(size - f.offset);
+				let read = 0;
+				while (read < buf.length) {
+					const n = readSync(f.fd, buf, read, buf.length - read, f.offset + read);
+					if (n === 0) break;
+					read += n;
+				}
+				f.offset += read;
+				const lines = (f.pending + buf.subarray(0, read).toString('utf8')).split('\n');
+				f.pending = lines.pop() ?? '';
+				for (const line of lines) this.applyLine(line);
+			}
+			if (f.pending !== '') {
+				// We hold the lock, so nobody is mid-write: an unterminated line is torn (its writer died).
+				// Terminate it so the next record starts on a line of its own; the torn line stays skipped.
+				writeSync(f.fd, '\n');
+				f.offset += 1;
+				this.applyLine(f.pending);
+				f.pending = '';
+			}
 		}
 	}
 
@@ -157,45 +183,75 @@ export class FileLedgerStore implements BudgetStore {
 		this.loaded++;
 	}
 
+	/** Durable append, each record to its reservation's day file (called before the records are applied). */
 	private append(records: readonly LedgerRecord[]): void {
-		const text = records.map(r => JSON.stringify(r) + '\n').join('');
-		const bytes = Buffer.from(text, 'utf8');
-		let written = 0;
-		while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
-		if (this.opts.fsync) fsyncSync(this.fd);
-		this.offset += bytes.length;
+		const byDay = new Map<string, string>();
+		for (const r of records) {
+			const day = r.t === 'reserve' ? r.day : this.inner.book.openDay(r.id);
+			if (day === undefined) continue; // finishing an unknown reservation changes nothing
+			byDay.set(day, (byDay.get(day) ?? '') + JSON.stringify(r) + '\n');
+		}
+		for (const [day, text] of byDay) {
+			this.track(day);
+			const f = this.files.get(day)!;
+			const bytes = Buffer.from(text, 'utf8');
+			let written = 0;
+			while (written < bytes.length) written += writeSync(f.fd, bytes, written, bytes.length - written);
+			if (this.opts.fsync) fsyncSync(f.fd);
+			f.offset += bytes.length;
+		}
 		this.loaded += records.length;
 	}
 
-	async reserve(request: ReserveRequest): Promise<ReserveOutcome> {
+	/** Tracks every day file written in the last `hours` (reservations of other days still open). */
+	private trackRecent(hours = 50): void {
+		const cutoff = Date.now() - hours * 3_600_000;
+		for (const name of readdirSync(this.dir)) {
+			const m = /^spend-(\d{4}-\d{2}-\d{2})\.jsonl$/.exec(name);
+			if (m && !this.files.has(m[1]) && statSync(join(this.dir, name)).mtimeMs >= cutoff) this.files.set(m[1], { fd: openSync(join(this.dir, name), 'a+'), offset: 0, pending: '' });
+		}
+	}
+
+	private op<T>(day: string | undefined, fn: () => T): T {
 		return this.withLock(() => {
+			if (this.files.size === 0) this.trackRecent();
+			if (day) this.track(day);
 			this.catchUp();
-			return this.inner.reserveSync(request);
+			return fn();
 		});
+	}
+
+	private finish(id: string, kind: 'settle' | 'release', nano: number, at: number): FinishOutcome {
+		return this.withLock(() => {
+			if (this.files.size === 0) this.trackRecent();
+			this.catchUp();
+			if (!this.inner.book.isOpen(id)) {
+				// Reserved by another process on a day file we do not read yet.
+				this.trackRecent();
+				this.catchUp();
+			}
+			return this.inner.finishSync(id, kind, nano, at);
+		});
+	}
+
+	async reserve(request: ReserveRequest): Promise<ReserveOutcome> {
+		return this.op(request.day, () => this.inner.reserveSync(request));
 	}
 	async settle(id: string, nano: number, at: number): Promise<FinishOutcome> {
-		return this.withLock(() => {
-			this.catchUp();
-			return this.inner.finishSync(id, 'settle', nano, at);
-		});
+		return this.finish(id, 'settle', nano, at);
 	}
 	async release(id: string, at: number): Promise<FinishOutcome> {
-		return this.withLock(() => {
-			this.catchUp();
-			return this.inner.finishSync(id, 'release', 0, at);
-		});
+		return this.finish(id, 'release', 0, at);
 	}
 	async totals(runId: string, day: string, at: number): Promise<BudgetTotals> {
-		return this.withLock(() => {
-			this.catchUp();
-			return this.inner.totalsSync(runId, day, at);
-		});
+		return this.op(day, () => this.inner.totalsSync(runId, day, at));
 	}
 
 	close(): void {
 		if (this.closed) return;
 		this.closed = true;
-		closeSync(this.fd);
+		for (const f of this.files.values()) closeSync(f.fd);
+		this.files.clear();
 	}
 
 	dispose(): void {

@@ -95,6 +95,11 @@ export class BudgetBook {
 		return this.open.has(id);
 	}
 
+	/** The budget day of an open reservation. */
+	openDay(id: string): string | undefined {
+		return this.open.get(id)?.day;
+	}
+
 	apply(rec: LedgerRecord): void {
 		switch (rec.t) {
 			case 'reserve': {

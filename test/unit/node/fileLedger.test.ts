@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -46,8 +46,8 @@ describe('FileLedgerStore', () => {
 		assert.deepEqual(await b.totals('r', '2026-11-27', 3), before);
 		assert.deepEqual(before, { run: { spentNano: 450, reservedNano: 100, steps: 3 }, daily: { spentNano: 450, reservedNano: 100 } });
 		assert.equal(b.loadReport().skippedLines, 0);
-		// Each record is one JSON line.
-		assert.equal(readFileSync(path, 'utf8').trim().split('\n').length, 5);
+		// Each record is one JSON line in the file of its budget day.
+		assert.equal(readFileSync(join(path, 'spend-2026-11-27.jsonl'), 'utf8').trim().split('\n').length, 5);
 		b.close();
 	});
 
@@ -57,22 +57,25 @@ describe('FileLedgerStore', () => {
 		await a.reserve(req('y1', 500));
 		await a.settle('y1', 400, 2);
 		a.close();
-		appendFileSync(path, '{"t":"reserve","id":"y2","run":"r","da'); // a write cut by kill -9
+		appendFileSync(join(path, 'spend-2026-11-27.jsonl'), '{"t":"reserve","id":"y2","run":"r","da'); // a write cut by kill -9
 		const b = new FileLedgerStore(path);
-		assert.equal(b.loadReport().skippedLines, 1);
 		await b.reserve(req('y3', 50));
+		assert.equal(b.loadReport().skippedLines, 1);
 		b.close();
 		const c = new FileLedgerStore(path);
 		assert.deepEqual((await c.totals('r', '2026-11-27', 3)).run, { spentNano: 400, reservedNano: 50, steps: 2 });
+		assert.deepEqual(c.loadReport().days, ['2026-11-26', '2026-11-27']);
 		assert.equal(c.loadReport().skippedLines, 1);
 		c.close();
 	});
 
 	it('ignores lines that are JSON but not records (never trusted blindly)', async () => {
-		const path = join(dir, 'junk.jsonl');
-		appendFileSync(path, '{"t":"settle","id":"z","nano":-5,"at":1}\n[1,2]\n{"t":"reserve","id":"ok","run":"r","day":"d","nano":5,"at":1,"exp":9,"model":"m","step":1}\n');
+		const path = join(dir, 'junk');
+		mkdirSync(path);
+		appendFileSync(join(path, 'spend-2026-11-27.jsonl'), '{"t":"settle","id":"z","nano":-5,"at":1}\n[1,2]\n{"t":"reserve","id":"ok","run":"r","day":"2026-11-27","nano":5,"at":1,"exp":9,"model":"m","step":1}\n');
 		const s = new FileLedgerStore(path);
-		assert.deepEqual(s.loadReport(), { records: 1, skippedLines: 2 });
+		await s.totals('r', '2026-11-27', 1);
+		assert.deepEqual(s.loadReport(), { days: ['2026-11-26', '2026-11-27'], records: 1, skippedLines: 2 });
 		s.close();
 	});
 
@@ -97,10 +100,10 @@ describe('FileLedgerStore', () => {
 		await new Promise(r => child.once('exit', r));
 		assert.ok(acked.length >= 150);
 		const s = new FileLedgerStore(path);
+		const t = await s.totals('run-k', '2026-11-27', 1);
 		const book = s.book;
 		// Every acknowledged settle is in the rebuilt state: none of them is still open.
 		for (const id of acked) assert.equal(book.isOpen(id), false, `${id} was acknowledged but is open`);
-		const t = await s.totals('run-k', '2026-11-27', 1);
 		let minSpent = 0;
 		for (const id of acked) minSpent += 900 + (Number(id.split('-')[1]) % 5);
 		assert.ok(t.run.spentNano >= minSpent, `spent ${t.run.spentNano} < acknowledged ${minSpent}`);
@@ -139,5 +142,34 @@ describe('FileLedgerStore', () => {
 		assert.ok(t.spentNano <= daily, `spent ${t.spentNano} > ${daily}`);
 		assert.equal(s.loadReport().skippedLines, 0);
 		s.close();
+	});
+});
+
+describe('FileLedgerStore: one append-only file per budget day', () => {
+	it('writes each record to its reservation day, reads only the day and the one before, and settles across midnight', async () => {
+		const path = join(dir, 'days');
+		const a = new FileLedgerStore(path);
+		await a.reserve(req('old', 100, { day: '2026-11-20' }));
+		await a.settle('old', 100, 1);
+		await a.reserve(req('late', 300, { day: '2026-11-26' })); // a call started before midnight…
+		await a.reserve(req('today', 200, { day: '2026-11-27' }));
+		await a.settle('late', 250, 2); // …settles after it: the record goes to the 26th's file
+		a.close();
+		assert.equal(readFileSync(join(path, 'spend-2026-11-26.jsonl'), 'utf8').trim().split('\n').length, 2);
+		// Files of days long past are left alone (their mtime is old).
+		const weekAgo = new Date(Date.now() - 7 * 86_400_000);
+		utimesSync(join(path, 'spend-2026-11-20.jsonl'), weekAgo, weekAgo);
+		const b = new FileLedgerStore(path);
+		const t = await b.totals('r', '2026-11-27', 3);
+		assert.deepEqual(t.daily, { spentNano: 0, reservedNano: 200 });
+		// The run's spend from yesterday's file is known; the 20th is never read.
+		assert.deepEqual(t.run, { spentNano: 250, reservedNano: 200, steps: 2 });
+		assert.ok(!b.loadReport().days.includes('2026-11-20'));
+		// A second process settles a reservation it did not make, on a file it had not read yet.
+		const c = new FileLedgerStore(path);
+		assert.equal(await c.settle('today', 180, 4), 'settled');
+		assert.deepEqual((await b.totals('r', '2026-11-27', 5)).daily, { spentNano: 180, reservedNano: 0 });
+		b.close();
+		c.close();
 	});
 });
