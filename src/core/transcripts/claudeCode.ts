@@ -46,6 +46,8 @@ export class ClaudeCodeImporter implements LineSink {
 	private readonly threads = new Map<string, ThreadState>();
 	private readonly toolOwner = new Map<string, Draft>();
 	private readonly agentParents = new Map<string, string>();
+	/** One string per distinct model id (JSON.parse makes a new copy on every line). */
+	private readonly modelIds = new Map<string, string>();
 	private sessionId?: string;
 	private version?: string;
 	private parsedLines = 0;
@@ -119,7 +121,9 @@ export class ClaudeCodeImporter implements LineSink {
 	private assistant(v: JsonRecord, lineNo: number): void {
 		this.recognizedLines++;
 		const m = rec(v.message);
-		const model = str(m.model) ?? '';
+		const parsedModel = str(m.model) ?? '';
+		let model = this.modelIds.get(parsedModel);
+		if (model === undefined) this.modelIds.set(parsedModel, (model = parsedModel));
 		// Local placeholders (API errors, interrupted turns) that Claude Code writes as assistant lines.
 		if (model === '<synthetic>' || v.isApiErrorMessage === true) {
 			this.synthetic++;
@@ -281,9 +285,7 @@ export class ClaudeCodeImporter implements LineSink {
 				call.usageExact = false;
 				call.recordedUsage = recorded;
 				call.usage = { ...recorded, output };
-				call.usageNotes = [
-					`recorded output_tokens ${recorded.output} is a streaming placeholder (no stop_reason); output ≈${d.countedOutput} counted from the response content${d.countedExact ? '' : ' (estimate)'}, ${output} used`,
-				];
+				call.usageNotes = [`streaming placeholder output (no stop_reason): recorded ${recorded.output}, ≈${d.countedOutput} counted from the content, ${output} used`];
 			}
 		}
 		if (placeholders > 0) {
