@@ -107,7 +107,9 @@ export class ClaudeCodeImporter implements LineSink {
 
 	private thread(v: JsonRecord): { id: string; sidechain?: SidechainInfo } {
 		const agentId = nonEmpty(v.agentId);
-		if (agentId !== undefined) return { id: agentId, sidechain: { agentId, kind: agentId.startsWith('acompact') ? 'compaction' : 'subagent' } };
+		// agent-acompact-*.jsonl: the compaction agent writing a summary, not a task subagent.
+		const compaction = (agentId ?? '').startsWith('acompact') || /(^|[\\/])agent-acompact[^\\/]*$/.test(this.options.file ?? '');
+		if (agentId !== undefined) return { id: agentId, sidechain: { agentId, kind: compaction ? 'compaction' : 'subagent' } };
 		if (v.isSidechain === true) return { id: 'sidechain', sidechain: { agentId: 'sidechain', kind: 'subagent' } };
 		return { id: 'main' };
 	}

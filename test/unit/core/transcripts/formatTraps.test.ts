@@ -133,6 +133,14 @@ describe('Claude Code traps', () => {
 		assert.equal(a.recordedUsd, 0.0123);
 		assert.ok(a.warnings.some(w => w.code === 'noRecordedCost' && w.message.startsWith('only 1 of 3 calls')));
 	});
+
+	it('agent-acompact-*.jsonl is the compaction agent: its call keeps that identity', () => {
+		const t = imp(
+			jsonl(user('u1', 'Summarize the conversation', { isSidechain: true, agentId: 'acompact-3f2a' }), assistant({ uuid: 'a1', id: 'msg_A', out: 900, stop: 'end_turn', content: [{ type: 'text', text: 'Summary…' }], extra: { isSidechain: true, agentId: 'acompact-3f2a' } })),
+			'proj/agent-acompact-3f2a.jsonl',
+		);
+		assert.deepEqual(t.calls[0].sidechain, { agentId: 'acompact-3f2a', kind: 'compaction' });
+	});
 });
 
 describe('OpenHands traps', () => {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { accountTranscript } from '../../../../src/core/transcripts/accounting';
+import { callPrompts } from '../../../../src/core/transcripts/callPrompts';
 import type { Transcript, TranscriptFormat, TranscriptMessage, UsageSource } from '../../../../src/core/transcripts/model';
 import { sumUsage } from '../../../../src/core/pricing/usage';
 import { engineCounter, fixedCatalog, fixtureFiles, fixtureText, importFixture } from './transcriptTestKit';
@@ -118,16 +119,21 @@ describe('shared transcripts: every file imports with the expected calls and usa
 	}
 });
 
-/** Every call's full prompt (rebuilt from the delta inputs along its thread). */
+/** Every call's full prompt, expanded independently of `callPrompts` (and checked against it). */
 function fullPrompts(t: Transcript) {
 	const threads = new Map<string, TranscriptMessage[]>();
-	return t.calls.map(c => {
+	const prompts = t.calls.map(c => {
 		const input = c.input!;
 		const prompt = input.kind === 'full' ? [...input.messages] : [...(threads.get(c.thread) ?? []), ...input.messages];
 		const out = c.output!;
-		threads.set(c.thread, [...prompt, { role: 'assistant', content: out.text, ...(out.toolCalls.length > 0 && { toolCalls: out.toolCalls }) }]);
+		threads.set(c.thread, [...prompt, { role: 'assistant', content: out.text, ...(out.toolCalls.length > 0 && { toolCalls: out.toolCalls, toolCallIds: out.toolCalls.map(x => x.id) }) }]);
 		return prompt;
 	});
+	assert.deepEqual(
+		[...callPrompts(t)].map(p => p.messages),
+		prompts,
+	);
+	return prompts;
 }
 
 describe('shared transcripts: counted tokens are the engine count of each full prompt', () => {
