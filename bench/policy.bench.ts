@@ -12,7 +12,11 @@ import type { CacheableRequest } from '../src/core/caching/cacheKey';
 import { createOfflineEmbedder } from '../src/core/caching/embedder';
 import { ExactCache } from '../src/core/caching/exactCache';
 import { SemanticCache } from '../src/core/caching/semanticCache';
-import { defaultEngineConfig } from '../src/core/config/parseEngineConfig';
+import { estimatingSummarizer } from '../src/core/compression/history';
+import type { EngineMessage } from '../src/core/compression/messages';
+import { defaultEngineConfig, parseEngineConfig } from '../src/core/config/parseEngineConfig';
+import { createPolicyEngine } from '../src/core/engine/policyEngine';
+import { countChat, countText } from '../src/core/tokens/count';
 import { ManualClock, seededRandom } from '../src/core/engine/ports';
 import { defaultPriceCatalog } from '../src/core/pricing/catalog';
 import { FileLedgerStore } from '../src/node/fileLedger';
@@ -173,10 +177,27 @@ async function semantic(): Promise<void> {
 	extra.semanticInsertAtBoundMicros = round(Number(process.hrtime.bigint() - t) / 1000);
 }
 
+async function engine(): Promise<void> {
+	const config = parseEngineConfig({ 'agentCost.budget.runUsd': 0, 'agentCost.budget.dailyUsd': 0, 'agentCost.budget.maxSteps': 0, 'agentCost.cache.enabled': false }).config;
+	const e = createPolicyEngine({ config, counter: { countText, countChat }, pricing: defaultPriceCatalog(), clock: new ManualClock(Date.UTC(2026, 10, 27)), random: seededRandom(1), budgetStore: new RecordingBudgetStore(), summarizer: estimatingSummarizer });
+	const history: EngineMessage[] = [{ role: 'system', content: 'You are a careful coding agent. '.repeat(20) }, { role: 'user', content: 'Fix the failing test in parser.ts and explain the change.' }];
+	for (let k = 0; k < 20; k++) {
+		history.push({ role: 'assistant', content: `Running step ${k}`, toolCallIds: [`c${k}`] });
+		history.push({ role: 'tool', content: `ok ${k} `.repeat(60), toolResultIds: [`c${k}`] });
+	}
+	countChat('gpt-4o', history); // load the o200k ranks outside the timing
+	let i = 0;
+	await measure('engine: plan() + settle, 42-message history, real tokenizer', 300, 1, async () => {
+		const p = await e.plan({ runId: `r${i++}`, messages: history, step: { index: 3 } });
+		if (p.kind === 'call') await e.settle(p, { kind: 'completed', usage: { input: p.inputTokens, output: 100, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 }, response: { model: p.model, content: 'x' } });
+	}, { note: 'routing + truncation of tool outputs + trigger check + reservation; replays with long histories should memoize counts per message' });
+}
+
 async function main(): Promise<void> {
 	const before = loadavg();
 	console.log(`node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, load ${before.map(x => x.toFixed(2)).join(' ')}`);
 	await budget();
+	await engine();
 	await exactCache();
 	await semantic();
 	const after = loadavg();

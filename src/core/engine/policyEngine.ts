@@ -24,6 +24,7 @@ import { routeRequest } from '../routing/router';
 import type { ToolDefinitionLike } from '../tokens/types';
 import type { Clock, PricingPort, Random, TokenCounter } from './ports';
 import { contextWindowOf } from './ports';
+import { memoizingCounter } from './memoizingCounter';
 
 /** A response as the caches keep it. */
 export interface CachedResponse {
@@ -51,6 +52,11 @@ export interface PolicyEngineDeps {
 	readonly semanticCache?: SemanticCache<CachedResponse>;
 	/** SHA-256 for cache keys. @default core's pure implementation (Node hosts may pass `nodeSha256`) */
 	readonly sha256?: Sha256;
+	/**
+	 * Memoize token counts per message object (see `memoizingCounter`): histories are re-counted
+	 * only for their new messages. @default true
+	 */
+	readonly memoizeCounts?: boolean;
 }
 
 export interface PlanRequest {
@@ -76,6 +82,7 @@ export interface PlanExplanation {
 interface PlanBase {
 	readonly routing: RoutingDecision;
 	readonly explanation: readonly PlanExplanation[];
+	/** Exact-cache key of the request ('' when the response cache is off: no hashing cost). */
 	readonly cacheKey: string;
 }
 
@@ -145,9 +152,11 @@ export class PolicyEngine {
 	readonly exactCache: ExactCache<CachedResponse>;
 	readonly semanticCache: SemanticCache<CachedResponse> | undefined;
 	private config: EngineConfig;
+	private readonly counter: TokenCounter;
 
 	constructor(private readonly deps: PolicyEngineDeps) {
 		this.config = deps.config;
+		this.counter = deps.memoizeCounts === false ? deps.counter : memoizingCounter(deps.counter);
 		this.budget = new BudgetGuard({ store: deps.budgetStore, pricing: deps.pricing, clock: deps.clock, random: deps.random }, deps.config.budget);
 		this.exactCache = deps.exactCache ?? new ExactCache<CachedResponse>({ maxEntries: deps.config.cache.maxEntries, ttlMs: deps.config.cache.ttlSeconds * 1000, clock: deps.clock });
 		this.semanticCache =
@@ -165,19 +174,29 @@ export class PolicyEngine {
 
 	async plan(req: PlanRequest): Promise<Plan> {
 		const config = this.config;
-		const { counter } = this.deps;
+		const counter = this.counter;
 		const explanation: PlanExplanation[] = [];
+		// Counting a long history is the expensive part of a plan: count each (messages, model) once.
+		const counts = new WeakMap<readonly EngineMessage[], Map<string, { tokens: number; exact: boolean }>>();
+		const count = (model: string, msgs: readonly EngineMessage[]) => {
+			let byModel = counts.get(msgs);
+			if (!byModel) counts.set(msgs, (byModel = new Map()));
+			let c = byModel.get(model);
+			if (!c) byModel.set(model, (c = countMessages(counter, model, msgs)));
+			return c;
+		};
+		const toolTokens = (model: string) => (req.tools?.length ? counter.countChat(model, [], req.tools).tokens - counter.countChat(model, []).tokens : 0);
 
 		// 1. Routing.
-		const routing = routeRequest({ messages: req.messages, tools: req.tools, step: req.step, pinnedModel: req.pinnedModel, promptTokens: counter.countChat(config.tiers.medium, req.messages, req.tools).tokens }, config);
+		const routing = routeRequest({ messages: req.messages, tools: req.tools, step: req.step, pinnedModel: req.pinnedModel, promptTokens: count(config.tiers.medium, req.messages).tokens + toolTokens(config.tiers.medium) }, config);
 		for (const r of routing.reasons) explanation.push({ stage: 'routing', rule: r.rule, text: r.text });
 		explanation.push({ stage: 'routing', rule: 'route.model', text: `${routing.tier} → ${routing.model}` });
 
 		// 2. Cache look-up (on the request as the agent built it, before compression).
 		const params: CacheableParams = { temperature: config.defaults.temperature, maxOutputTokens: config.defaults.maxOutputTokens, ...req.params };
 		const cacheReq = { model: routing.model, messages: req.messages, tools: req.tools, params };
-		const cacheKey = requestCacheKey(cacheReq, this.deps.sha256);
-		const semantic = this.semanticCache ? { partition: semanticPartition(cacheReq), text: semanticText(cacheReq) } : undefined;
+		const cacheKey = config.cache.enabled ? requestCacheKey(cacheReq, this.deps.sha256) : '';
+		const semantic = config.cache.enabled && this.semanticCache ? { partition: semanticPartition(cacheReq), text: semanticText(cacheReq) } : undefined;
 		if (config.cache.enabled && req.cache !== 'bypass') {
 			const hit = this.exactCache.get(cacheKey);
 			if (hit) {
@@ -208,7 +227,7 @@ export class PolicyEngine {
 				messages = t.messages;
 				explanation.push({ stage: 'compression', rule: 'compress.toolOutputs', text: `${t.changes.length} tool output(s) over ${config.compression.toolResponseMaxTokens} tokens truncated: −${t.saved.toLocaleString('en-US')} tokens` });
 			}
-			const tokens = countMessages(counter, routing.model, messages).tokens;
+			const tokens = count(routing.model, messages).tokens;
 			trigger = compressionTrigger({ tokens, step: req.step?.index, contextWindow: contextWindowOf(this.deps.pricing, routing.model) }, config);
 			if (trigger) {
 				const r = await this.compress(strategy, messages, routing.model, req, explanation);
@@ -226,10 +245,9 @@ export class PolicyEngine {
 		const candidates = this.budgetCandidates(routing);
 		let firstError: BudgetExceededError | UnpricedModelError | undefined;
 		for (const model of candidates) {
-			const count = countMessages(counter, model, messages);
-			const tools = req.tools?.length ? counter.countChat(model, [], req.tools).tokens - counter.countChat(model, []).tokens : 0;
-			const inputTokens = count.tokens + tools;
-			const r = await this.budget.tryReserve({ runId: req.runId, model, inputTokens, maxOutputTokens, exactCount: count.exact, newStep: (req.step?.attempt ?? 0) === 0 });
+			const c = count(model, messages);
+			const inputTokens = c.tokens + toolTokens(model);
+			const r = await this.budget.tryReserve({ runId: req.runId, model, inputTokens, maxOutputTokens, exactCount: c.exact, newStep: (req.step?.attempt ?? 0) === 0 });
 			if (!r.ok) {
 				firstError ??= r.error;
 				explanation.push({ stage: 'budget', rule: `budget.refused.${r.error.reason}`, text: r.error.message });
@@ -248,7 +266,7 @@ export class PolicyEngine {
 				messages,
 				maxOutputTokens,
 				inputTokens,
-				exactCount: count.exact,
+				exactCount: c.exact,
 				reservation: r.reservation,
 				fallbacks,
 				downgradedFrom: downgraded ? routing.model : undefined,
@@ -281,10 +299,10 @@ export class PolicyEngine {
 
 	private async compress(strategy: Exclude<EngineConfig['compression']['strategy'], 'none'>, messages: readonly EngineMessage[], model: string, req: PlanRequest, explanation: PlanExplanation[]): Promise<{ result: HistoryCompressionResult; summaryCost?: CostResult }> {
 		const c = this.config.compression;
-		const o = { model, counter: this.deps.counter };
+		const o = { model, counter: this.counter };
 		if (strategy !== 'summarize') return { result: await compressHistory(strategy, messages, { ...o, config: c, summarizer: this.deps.summarizer, signal: req.signal }) };
 		// The summary is a call too: it needs its own reservation. If the budget cannot cover it, truncate instead.
-		const input = countMessages(this.deps.counter, c.summaryModel, messages).tokens;
+		const input = countMessages(this.counter, c.summaryModel, messages).tokens;
 		const r = await this.budget.tryReserve({ runId: req.runId, model: c.summaryModel, inputTokens: input, maxOutputTokens: c.summaryMaxTokens, newStep: false, purpose: 'summary' });
 		if (!r.ok) {
 			explanation.push({ stage: 'compression', rule: 'compress.summaryUnaffordable', text: `the budget cannot cover a summary by ${c.summaryModel} (${r.error.message}); truncating instead` });
@@ -310,8 +328,8 @@ export class PolicyEngine {
 	 * the hard policy it throws {@link BudgetExceededError}.
 	 */
 	async reserveFallback(plan: CallPlan, model: string): Promise<Reservation | undefined> {
-		const count = countMessages(this.deps.counter, model, plan.messages);
-		const r = await this.budget.tryReserve({ runId: plan.reservation.runId, model, inputTokens: count.tokens + (plan.inputTokens - countMessages(this.deps.counter, plan.model, plan.messages).tokens), maxOutputTokens: plan.maxOutputTokens, exactCount: count.exact, newStep: false });
+		const count = countMessages(this.counter, model, plan.messages);
+		const r = await this.budget.tryReserve({ runId: plan.reservation.runId, model, inputTokens: count.tokens + (plan.inputTokens - countMessages(this.counter, plan.model, plan.messages).tokens), maxOutputTokens: plan.maxOutputTokens, exactCount: count.exact, newStep: false });
 		if (r.ok) return r.reservation;
 		if (this.config.budget.policy === 'hard') throw r.error;
 		return undefined;
@@ -328,7 +346,7 @@ export class PolicyEngine {
 			estimated = true;
 		} else {
 			cost = await this.budget.settle(reservation, outcome.usage!);
-			if (outcome.kind === 'completed' && outcome.cacheable !== false && this.config.cache.enabled && reservation.model === plan.model) {
+			if (outcome.kind === 'completed' && outcome.cacheable !== false && this.config.cache.enabled && plan.cacheKey !== '' && reservation.model === plan.model) {
 				this.exactCache.set(plan.cacheKey, outcome.response);
 				if (this.semanticCache && plan.semantic) await this.semanticCache.store(plan.semantic.partition, plan.semantic.text, outcome.response);
 			}

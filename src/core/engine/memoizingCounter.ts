@@ -1,0 +1,73 @@
+import type { ChatMessageLike, TokenCount, ToolDefinitionLike } from '../tokens/types';
+import type { TokenCounter } from './ports';
+
+export interface MemoizingCounterOptions {
+	/** Distinct texts remembered per model by `countText` (least recently used are dropped). @default 20 000 */
+	readonly maxTexts?: number;
+}
+
+/**
+ * Counts a chat as `countChat([])` (the reply primer, plus tool definitions) + Σ each message's own
+ * share, memoized per message OBJECT. An agent's history grows by appending, so a step re-counts only
+ * its new messages instead of the whole history (what makes a 1,000-step replay affordable).
+ *
+ * For OpenAI encodings the chat count is additive per message, so the result equals `countChat`
+ * exactly (tested). For estimated counters (Claude, others) it can differ by a token or two per few
+ * messages; those counts are marked `exact: false` anyway. Callers must not mutate messages.
+ */
+export function memoizingCounter(inner: TokenCounter, options: MemoizingCounterOptions = {}): TokenCounter {
+	const maxTexts = options.maxTexts ?? 20_000;
+	const texts = new Map<string, Map<string, TokenCount>>();
+	const perMessage = new WeakMap<ChatMessageLike, Map<string, TokenCount>>();
+	const bases = new Map<string, TokenCount>();
+	const toolBases = new WeakMap<readonly ToolDefinitionLike[], Map<string, TokenCount>>();
+
+	const base = (model: string, tools?: readonly ToolDefinitionLike[]): TokenCount => {
+		if (tools && tools.length) {
+			let m = toolBases.get(tools);
+			if (!m) toolBases.set(tools, (m = new Map()));
+			let c = m.get(model);
+			if (!c) m.set(model, (c = inner.countChat(model, [], tools)));
+			return c;
+		}
+		let c = bases.get(model);
+		if (!c) bases.set(model, (c = inner.countChat(model, [])));
+		return c;
+	};
+
+	return {
+		countText(model, text) {
+			let m = texts.get(model);
+			if (!m) texts.set(model, (m = new Map()));
+			const hit = m.get(text);
+			if (hit) {
+				m.delete(text);
+				m.set(text, hit);
+				return hit;
+			}
+			const c = inner.countText(model, text);
+			m.set(text, c);
+			if (m.size > maxTexts) m.delete(m.keys().next().value as string);
+			return c;
+		},
+		countChat(model, messages, tools) {
+			const b = base(model, tools);
+			const empty = base(model);
+			let tokens = b.tokens;
+			let exact = b.exact;
+			for (const msg of messages) {
+				let m = perMessage.get(msg);
+				if (!m) perMessage.set(msg, (m = new Map()));
+				let c = m.get(model);
+				if (!c) {
+					const one = inner.countChat(model, [msg]);
+					c = { tokens: one.tokens - empty.tokens, exact: one.exact, method: one.method };
+					m.set(model, c);
+				}
+				tokens += c.tokens;
+				exact &&= c.exact;
+			}
+			return { tokens, exact, method: b.method };
+		},
+	};
+}
