@@ -21,6 +21,8 @@ import type { StepInfo, Tier } from '../routing/classifier';
 import { tierOrder } from '../routing/classifier';
 import type { RoutingDecision } from '../routing/router';
 import { routeRequest } from '../routing/router';
+import type { CallFailure } from '../routing/fallback';
+import { mayHaveBilled } from '../routing/fallback';
 import type { ToolDefinitionLike } from '../tokens/types';
 import type { Clock, PricingPort, Random, TokenCounter } from './ports';
 import { contextWindowOf } from './ports';
@@ -333,6 +335,38 @@ export class PolicyEngine {
 		if (r.ok) return r.reservation;
 		if (this.config.budget.policy === 'hard') throw r.error;
 		return undefined;
+	}
+
+	/**
+	 * Hooks for `callWithFallback` that keep the budget right across a fallback chain: each fallback
+	 * model gets its own reservation first (skipped when the soft/warn budget cannot cover it; a hard
+	 * refusal throws), and a model given up on is released — or, when the provider may have billed
+	 * it (timeout, cut connection) or answered invalidly, settled (with the usage `usageOf` finds in
+	 * the rejected result, else at its worst case). After success, settle with
+	 * `settle(plan, outcome, hooks.reservationFor(model))`.
+	 */
+	fallbackHooks<R>(plan: CallPlan, usageOf: (result: R) => Usage | undefined = () => undefined) {
+		const reservations = new Map<string, Reservation>([[plan.model, plan.reservation]]);
+		return {
+			models: [plan.model, ...plan.fallbacks],
+			reservationFor: (model: string): Reservation | undefined => reservations.get(model),
+			beforeModel: async (model: string, index: number): Promise<'ok' | 'skip'> => {
+				if (index === 0 && model === plan.model) return 'ok';
+				const r = await this.reserveFallback(plan, model);
+				if (!r) return 'skip';
+				reservations.set(model, r);
+				return 'ok';
+			},
+			afterModelFailed: async (model: string, failure: CallFailure, result?: R): Promise<void> => {
+				const r = reservations.get(model);
+				if (!r) return;
+				reservations.delete(model);
+				const usage = result !== undefined ? usageOf(result) : undefined;
+				if (usage) await this.budget.settle(r, usage);
+				else if (failure.kind === 'invalidResponse' || mayHaveBilled(failure.kind)) await this.budget.settleUsd(r, r.usd);
+				else await this.budget.release(r);
+			},
+		};
 	}
 
 	/** Records a call's outcome against `reservation` (the plan's own by default) and caches a completed response. */

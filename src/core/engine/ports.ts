@@ -27,6 +27,9 @@ export interface Random {
 	next(): number;
 }
 
+/** Math.random for live calls (jitter only needs to differ between processes; tests and replays use {@link seededRandom}). */
+export const systemRandom: Random = { next: () => Math.random() };
+
 /** mulberry32: tiny, fast, good enough for jitter and LSH hyperplanes; deterministic per seed. */
 export function seededRandom(seed: number): Random {
 	let a = seed >>> 0;

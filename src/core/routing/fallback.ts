@@ -235,6 +235,27 @@ export async function callWithFallback<R>(o: FallbackOptions<R>): Promise<Fallba
 	throw new FallbackExhaustedError('exhausted', attempts, `Every model failed: ${attempts.map(a => `${a.model} ${a.outcome}${a.detail ? ` (${a.detail})` : ''}`).join('; ')}`);
 }
 
+/** Waits `ms`, rejecting with {@link CancelledError} when the signal fires (the live default for `sleep`). */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+	return new Promise((resolve, reject) => {
+		if (signal?.aborted) return reject(new CancelledError());
+		const onAbort = () => {
+			clearTimeout(timer);
+			reject(new CancelledError());
+		};
+		const timer = setTimeout(() => {
+			signal?.removeEventListener('abort', onAbort);
+			resolve();
+		}, ms);
+		signal?.addEventListener('abort', onAbort, { once: true });
+	});
+}
+
+/** Failures after which the provider may still have billed the call (the request reached it and was cut). */
+export function mayHaveBilled(kind: FailureKind): boolean {
+	return kind === 'timeout' || kind === 'network' || kind === 'other';
+}
+
 /** A validator for responses that must be JSON. */
 export function validJson(text: string): string | undefined {
 	try {

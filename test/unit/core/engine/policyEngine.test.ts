@@ -153,3 +153,35 @@ describe('policy engine: routing, cache and budget together', () => {
 		assert.ok(p.explanation.every(x => x.text.length > 5));
 	});
 });
+
+describe('policy engine + callWithFallback', () => {
+	it('reserves each fallback, releases 5xx failures, settles an invalid billed answer, settles the success', async () => {
+		const { callWithFallback, validJson } = await import('../../../../src/core/routing/fallback');
+		const { e } = engine({ 'agentCost.compression.strategy': 'none' });
+		const p = (await e.plan({ runId: 'r', messages: [sys, { role: 'user', content: 'Extract the totals as JSON.' }] })) as CallPlan;
+		type Resp = { text: string; usage: ReturnType<typeof usage> };
+		const hooks = e.fallbackHooks<Resp>(p, r => r.usage);
+		const answers: Record<string, () => Resp> = {
+			'gpt-4o-mini': () => {
+				throw Object.assign(new Error('overloaded'), { status: 503 });
+			},
+			'gpt-4o': () => ({ text: 'not json', usage: usage(20, 5) }),
+			'claude-opus-4-6': () => ({ text: '{"total":3}', usage: usage(20, 6) }),
+		};
+		const r = await callWithFallback<Resp>({
+			...hooks,
+			call: async model => answers[model](),
+			validate: x => validJson(x.text),
+			retry: { maxRetries: 1 },
+			random: seededRandom(1),
+			clock: new ManualClock(0),
+			sleep: async () => {},
+		});
+		assert.equal(r.model, 'claude-opus-4-6');
+		const s = await e.settle(p, { kind: 'completed', usage: r.result.usage, response: { model: r.model, content: r.result.text } }, hooks.reservationFor(r.model));
+		// Spent: gpt-4o's invalid answer (20 × 2.5e-6 + 5 × 1e-5) + opus (20 × 5e-6 + 6 × 25e-6); the 503s cost nothing.
+		assert.ok(Math.abs(s.status.run.spent - (20 * 2.5e-6 + 5e-5 + 20 * 5e-6 + 6 * 25e-6)) < 1e-12, `${s.status.run.spent}`);
+		assert.equal(s.status.run.reserved, 0);
+		assert.equal(s.status.steps.used, 1);
+	});
+});
