@@ -279,3 +279,14 @@ export function compressPromptLossy(text: string, model: string, tokenCounter: T
 	const ratio = ratioOf(after.tokens, before.tokens);
 	return { strategy: 'lossy', original: text, text: out, tokensBefore: before.tokens, tokensAfter: after.tokens, ratio, exact: before.exact && after.exact, changes: changeList(changes), targetReached: ratio <= targetRatio };
 }
+
+/** The single-prompt strategies, for a quick pick (the live "summarize with the cheap model" is added by the caller once calls exist). */
+export const promptCompressionStrategies = [
+	{ id: 'lossless', label: 'Lossless', detail: 'Whitespace, blank and duplicate lines, JSON minify — the meaning is unchanged', offline: true },
+	{ id: 'lossy', label: 'Lossy (target ratio)', detail: 'Also prunes filler and stop words; never code, quotes, numbers, identifiers or names', offline: true },
+] as const;
+
+/** Runs a single-prompt strategy by id (what a Compress Prompt command previews before applying). */
+export function compressPrompt(strategy: (typeof promptCompressionStrategies)[number]['id'], text: string, model: string, tokenCounter: TokenCounter, targetRatio = 0.8): PromptCompressionResult {
+	return strategy === 'lossless' ? compressPromptLossless(text, model, tokenCounter) : compressPromptLossy(text, model, tokenCounter, targetRatio);
+}
