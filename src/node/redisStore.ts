@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import type { BudgetStore, BudgetTotals, FinishOutcome, ReserveOutcome, ReserveRequest } from '../core/budget/budgetStore';
 import type { BudgetExceededReason } from '../core/budget/budgetErrors';
-import type { SnapshotStore } from '../core/caching/snapshotStore';
+import type { SharedResponseCache, SnapshotStore } from '../core/caching/snapshotStore';
 
 /**
  * Shared state for teams: budgets and caches in Redis (`agentCost.store.redisUrl`).
@@ -110,7 +110,7 @@ export interface RedisStoreOptions {
 }
 
 /** Budgets (and cache snapshots) in Redis; see the module comment. */
-export class RedisStore implements BudgetStore, SnapshotStore {
+export class RedisStore implements BudgetStore, SnapshotStore, SharedResponseCache {
 	readonly redis: ScriptedRedis;
 	private readonly prefix: string;
 	private readonly keyTtl: number;
@@ -156,6 +156,23 @@ export class RedisStore implements BudgetStore, SnapshotStore {
 
 	async save(name: string, value: unknown): Promise<void> {
 		await this.redis.set(`${this.prefix}snap:${name}`, JSON.stringify(value));
+	}
+
+	/** Shared response cache: one key per response, expiring with the cache TTL. */
+	async get(key: string): Promise<unknown | undefined> {
+		const s = await this.redis.get(`${this.prefix}rc:${key}`);
+		if (s === null) return undefined;
+		try {
+			return JSON.parse(s);
+		} catch {
+			return undefined;
+		}
+	}
+
+	async set(key: string, value: unknown, ttlMs: number): Promise<void> {
+		const k = `${this.prefix}rc:${key}`;
+		if (ttlMs > 0) await this.redis.set(k, JSON.stringify(value), 'PX', Math.ceil(ttlMs));
+		else await this.redis.set(k, JSON.stringify(value));
 	}
 
 	async close(): Promise<void> {

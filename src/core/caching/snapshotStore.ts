@@ -19,3 +19,12 @@ export class MemorySnapshotStore implements SnapshotStore {
 		this.data.set(name, JSON.stringify(value));
 	}
 }
+
+/**
+ * A response cache shared between processes and machines (Redis), consulted after the in-process
+ * exact cache misses. Keys are exact-cache keys (`v1:<sha256>`), values JSON-serializable.
+ */
+export interface SharedResponseCache {
+	get(key: string): Promise<unknown | undefined>;
+	set(key: string, value: unknown, ttlMs: number): Promise<void>;
+}

@@ -6,6 +6,7 @@ import type { CacheableParams, Sha256 } from '../caching/cacheKey';
 import { requestCacheKey, semanticPartition, semanticText } from '../caching/cacheKey';
 import type { Embedder } from '../caching/embedder';
 import { createOfflineEmbedder } from '../caching/embedder';
+import type { SharedResponseCache } from '../caching/snapshotStore';
 import { ExactCache } from '../caching/exactCache';
 import { SemanticCache } from '../caching/semanticCache';
 import type { CompressionTrigger, Summarizer } from '../compression/history';
@@ -52,6 +53,8 @@ export interface PolicyEngineDeps {
 	/** Inject to persist them (see `SnapshotStore`); created from the config otherwise. */
 	readonly exactCache?: ExactCache<CachedResponse>;
 	readonly semanticCache?: SemanticCache<CachedResponse>;
+	/** A second-level response cache shared across machines (Redis); the in-process cache is checked first. */
+	readonly sharedCache?: SharedResponseCache;
 	/** SHA-256 for cache keys. @default core's pure implementation (Node hosts may pass `nodeSha256`) */
 	readonly sha256?: Sha256;
 	/**
@@ -139,6 +142,10 @@ export interface SettleResult {
 	readonly status: BudgetStatus;
 }
 
+function isCachedResponse(v: unknown): v is CachedResponse {
+	return typeof v === 'object' && v !== null && typeof (v as CachedResponse).model === 'string' && typeof (v as CachedResponse).content === 'string';
+}
+
 function tierOf(model: string, tiers: EngineConfig['tiers']): Tier | undefined {
 	return tierOrder.find(t => tiers[t] === model);
 }
@@ -204,6 +211,14 @@ export class PolicyEngine {
 			if (hit) {
 				explanation.push({ stage: 'cache', rule: 'cache.exact', text: `identical request answered ${Math.round(hit.ageMs / 1000)} s ago: served from the cache at no cost` });
 				return { kind: 'cached', source: 'exact', response: hit.value, ageMs: hit.ageMs, routing, explanation, cacheKey };
+			}
+			if (this.deps.sharedCache) {
+				const shared = await this.deps.sharedCache.get(cacheKey).catch(() => undefined);
+				if (isCachedResponse(shared)) {
+					this.exactCache.set(cacheKey, shared);
+					explanation.push({ stage: 'cache', rule: 'cache.shared', text: 'identical request answered on another machine or window: served from the shared cache at no cost' });
+					return { kind: 'cached', source: 'exact', response: shared, ageMs: 0, routing, explanation, cacheKey };
+				}
 			}
 			if (this.semanticCache && semantic) {
 				const s = await this.semanticCache.lookup(semantic.partition, semantic.text, req.signal);
@@ -382,6 +397,8 @@ export class PolicyEngine {
 			cost = await this.budget.settle(reservation, outcome.usage!);
 			if (outcome.kind === 'completed' && outcome.cacheable !== false && this.config.cache.enabled && plan.cacheKey !== '' && reservation.model === plan.model) {
 				this.exactCache.set(plan.cacheKey, outcome.response);
+				// A shared cache that is down must not fail a call that already succeeded.
+				await this.deps.sharedCache?.set(plan.cacheKey, outcome.response, this.config.cache.ttlSeconds * 1000).catch(() => undefined);
 				if (this.semanticCache && plan.semantic) await this.semanticCache.store(plan.semantic.partition, plan.semantic.text, outcome.response);
 			}
 		}

@@ -88,6 +88,26 @@ describe('RedisStore against a real redis-server', function () {
 		assert.equal(await store.load('nothing'), undefined);
 	});
 
+	it('shares responses between engines on different "machines" (second-level cache with TTL)', async () => {
+		const { createPolicyEngine } = await import('../../../src/core/engine/policyEngine');
+		const { parseEngineConfig } = await import('../../../src/core/config/parseEngineConfig');
+		const { estimatingSummarizer } = await import('../../../src/core/compression/history');
+		const { wordCounter } = await import('../../support/policyFakes');
+		const clock = new ManualClock(Date.UTC(2026, 10, 27, 12));
+		const make = () => createPolicyEngine({ config: parseEngineConfig({ 'agentCost.cache.ttlSeconds': 1 }).config, counter: wordCounter, pricing: fakePricing, clock, random: seededRandom(1), budgetStore: store, summarizer: estimatingSummarizer, sharedCache: store });
+		const request = { runId: 'shared', messages: [{ role: 'user', content: 'Classify: is this spam?' }] };
+		const a = make();
+		const p = await a.plan(request);
+		assert.equal(p.kind, 'call');
+		if (p.kind === 'call') await a.settle(p, { kind: 'completed', usage: { input: 8, output: 1, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 }, response: { model: p.model, content: 'no' } });
+		const b = make(); // another machine: empty in-process cache
+		const hit = await b.plan(request);
+		assert.ok(hit.kind === 'cached' && hit.response.content === 'no');
+		assert.ok(hit.explanation.some(x => x.rule === 'cache.shared'));
+		await new Promise(r => setTimeout(r, 1100)); // Redis expires the entry with the cache TTL
+		assert.equal((await make().plan(request)).kind, 'call');
+	});
+
 	it('ACCEPTANCE: 200 concurrent reservations from 4 processes against one daily budget never exceed it', async () => {
 		const childJs = join(dir, 'redisChild.js');
 		await esbuild.build({ entryPoints: [join(repoRoot(), 'test/unit/node/redisChild.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: childJs, logLevel: 'error' });
