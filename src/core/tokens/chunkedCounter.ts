@@ -7,14 +7,22 @@ import { versionSensitiveChars } from './pretokenizer';
  * o200k, and an edit re-tokenizes only the chunks it touches (≈0.2–0.5 ms per keystroke on 5 MB
  * instead of ≈0.7 s for a full recount).
  *
- * Safe boundary b (0 < b < length), from docs/TOKENIZERS.md §3.1 (proof there; 1.6 M boundaries
- * verified exhaustively; the property tests in test/unit/core/tokens/chunkedCounter.test.ts re-check
- * it after thousands of random edits). "ws" is JS `\s` ∪ U+0085, a superset of both engines' `\s`:
+ * Safe boundary b (0 < b < length), from the team's tokenizer study (TOKENIZERS.md §3; 1.6 M
+ * boundaries verified exhaustively there, and the property tests in
+ * test/unit/core/tokens/chunkedCounter.test.ts re-check it after thousands of random edits).
+ * "ws" is JS `\s` ∪ U+0085, a superset of both engines' `\s`:
  * - R_line:  T[b-1] == '\n' and T[b] ∉ ws and T[b] != '/'
  * - R_ws:    T[b-1] ∉ ws and T[b] ∈ {' ', '\t'}
  * - R_punct: T[b-1] ∈ [\p{L}\p{N}] and T[b] is ASCII punctuation other than "'"
  *   (T[b-1] must also classify the same in tiktoken's Unicode tables: a letter only the runtime knows
  *   would be punctuation to tiktoken and glue to the next character).
+ * Why they hold: the pre-tokenizer is a left-to-right scan with no look-behind, so b is safe when no
+ * piece of T crosses b and no end-anchored alternative (`\s+(?!\S)`, `\s+$`) can end at b on the
+ * prefix. No alternative continues from a non-space into a space/tab (R_ws) or from a letter/digit
+ * into ASCII punctuation (R_punct; the o200k contraction suffix starts with ', which is excluded);
+ * after '\n' only `[\r\n/]*` or a whitespace run could continue, and T[b] is none of those (R_line:
+ * `;\n//` is one o200k piece, hence the '/'). T[b-1] is not whitespace in R_ws/R_punct, and in R_line
+ * the whitespace run ends at b in both the whole text and the prefix.
  * Whether b is safe depends only on T[b-1] and T[b], so an edit never invalidates boundaries outside
  * the re-split region [start of the chunk holding off-1, end of the chunk holding off+del].
  */

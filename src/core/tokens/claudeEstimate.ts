@@ -85,10 +85,12 @@ export const heuristicCalibration = {
 	perRequest: 3,
 } as const;
 
+/** Estimated tokens of plain text for a model without a public tokenizer (not Claude, not OpenAI). */
 export function estimateHeuristicText(o200k: TiktokenEncoder, text: string): number {
 	return text ? Math.ceil(o200k.count(text) * heuristicCalibration.textRatio) : 0;
 }
 
+/** Estimated prompt tokens of a chat for a model without a public tokenizer. */
 export function estimateHeuristicChat(o200k: TiktokenEncoder, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[]): number {
 	const h = heuristicCalibration;
 	let text = 0;

@@ -35,6 +35,7 @@ export function countText(model: string, text: string): TokenCount {
 	return { tokens: estimateHeuristicText(o200k, text), exact: false, method: 'heuristic-estimate' };
 }
 
+/** Request features that change the prompt size but are not messages or tools. */
 export interface CountChatOptions {
 	/** Anthropic extended thinking is enabled (adds its prompt overhead to the Claude estimate). */
 	readonly thinking?: boolean;

@@ -2,22 +2,7 @@ import type { TiktokenEncoder } from './bytePairEncoder';
 import { renderFunctionNamespace } from './functionDefinitions';
 import type { ChatMessageLike, ToolDefinitionLike } from './types';
 
-/**
- * Prompt tokens of an OpenAI chat completion request, from the chat format the models see:
- * `<|im_start|>{role}<|im_sep|>{content}<|im_end|>` per message, `<|im_start|>assistant<|im_sep|>`
- * as reply priming.
- *
- * - Messages: Σ (3 + tok(role) + tok(content) [+ tok(name) + 1]) + 3. Validated against the API by
- *   the OpenAI cookbook (129 cl100k / 124 o200k on its example) and pinned in unit tests.
- * - Tool definitions: tok(TypeScript namespace rendering) + a fixed overhead that depends on whether
- *   the request already has a system message (the definitions join it) or not (a system message is
- *   added). Fitted on the recorded `prompt_tokens` of real requests (test/fixtures/transcripts/
- *   openai_chat/pydai_*: gpt-4o-2024-08-06 and gpt-4.1-mini, all exact) and, for cl100k, on the
- *   API-validated cases of hmarr/openai-chat-tokens (gpt-3.5-turbo).
- * - Assistant tool calls are rendered as their own message `assistant to=functions.{name}` whose
- *   content is the arguments JSON, and a tool result as a message from `functions.{name}`; each
- *   carries one more token. Exact on the recorded requests.
- */
+/** Result of {@link countOpenAIChat}. */
 export interface OpenAIChatCount {
 	readonly tokens: number;
 	/** True when only parts validated against the API were counted (no tools, no tool calls). */
@@ -41,6 +26,22 @@ const toolOverhead = {
 
 const isSystemRole = (role: string) => role === 'system' || role === 'developer';
 
+/**
+ * Prompt tokens of an OpenAI chat completion request, from the chat format the models see:
+ * `<|im_start|>{role}<|im_sep|>{content}<|im_end|>` per message, `<|im_start|>assistant<|im_sep|>`
+ * as reply priming.
+ *
+ * - Messages: Σ (3 + tok(role) + tok(content) [+ tok(name) + 1]) + 3. Validated against the API by
+ *   the OpenAI cookbook (129 cl100k / 124 o200k on its example) and pinned in unit tests.
+ * - Tool definitions: tok(TypeScript namespace rendering) + a fixed overhead that depends on whether
+ *   the request already has a system message (the definitions join it) or not (a system message is
+ *   added). Fitted on the recorded `prompt_tokens` of real requests (test/fixtures/transcripts/
+ *   openai_chat/pydai_*: gpt-4o-2024-08-06 and gpt-4.1-mini, all exact) and, for cl100k, on the
+ *   API-validated cases of hmarr/openai-chat-tokens (gpt-3.5-turbo).
+ * - Assistant tool calls are rendered as their own message `assistant to=functions.{name}` whose
+ *   content is the arguments JSON, and a tool result as a message from `functions.{name}`; each
+ *   carries one more token. Exact on the recorded requests.
+ */
 export function countOpenAIChat(encoder: TiktokenEncoder, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[]): OpenAIChatCount {
 	const tok = (s: string) => (s ? encoder.count(s) : 0);
 	const hasTools = !!tools && tools.length > 0;

@@ -13,7 +13,7 @@ const countWith = (name: EncodingName) => {
 	return (text: string) => encoder.count(text);
 };
 
-/** The unsafe rule of docs/TOKENIZERS.md §3.2 (U1): cut before '\n' followed by non-whitespace. */
+/** The unsafe rule U1 of the tokenizer study (TOKENIZERS.md §3.2): cut before '\n' followed by non-whitespace. */
 function unsafeSplit(text: string, target: number): string[] {
 	const chunks: string[] = [];
 	let pos = 0;
@@ -29,7 +29,7 @@ function unsafeSplit(text: string, target: number): string[] {
 	return chunks;
 }
 
-// Inserted strings of docs/TOKENIZERS.md §3.2(d), plus CRLF pieces and letters that glue.
+// Inserted strings of the study's edit trials (TOKENIZERS.md §3.2(d)), plus CRLF pieces and letters that glue.
 const inserts = [' ', '\n', '\t', '\r', '\r\n', '/', "'", '"', '{', '}', ';', '中文', '\u0301', '😀', '\u00A0', '\u0085', '\uFEFF', '\u2028', "'s", 'x', 'ab', '\n//', '  ', '.\n\n', '\uA7CE', '1234'];
 
 /** One random edit, half of them within ±2 characters of a chunk boundary; may split surrogate pairs and CRLF. */

@@ -88,7 +88,7 @@ describe('tokenizer exactness vs tiktoken (Rust core, WASM)', function () {
 		});
 	}
 
-	// The alphabet of docs/TOKENIZERS.md's fuzz plus the characters our own fixes are about.
+	// The alphabet of the team's tokenizer study (TOKENIZERS.md §1.2) plus the characters our own fixes are about.
 	const alphabet = [
 		'\u0085', '\uFEFF', '\r', '\n', ' ', '  ', '\t', '中', '文', '\u0301', '😀', '\uD800', '\uDC00', '\u017F', '\u212A', '\u0130',
 		'\u2028', '\u3000', '\u00A0', '\u200B', '\u000B', 'a', 'A', 's', 'S', "'", 'e', 'ʕ', '\uA7CE', 'é', '1', '12', '.', '/', ',', '!', 'll', 'RE', 'x',
