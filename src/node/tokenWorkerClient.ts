@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Disposable } from '../core/lib/disposable';
+import type { CountChatOptions } from '../core/tokens/count';
 import type { ChatMessageLike, TokenCount, ToolDefinitionLike } from '../core/tokens/types';
 import {
 	isNotification,
@@ -107,8 +108,8 @@ export class TokenWorkerClient implements Disposable {
 		return this.request({ type: 'countText', model, text });
 	}
 
-	countChat(model: string, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[]): Promise<TokenCount> {
-		return this.request({ type: 'countChat', model, messages, tools });
+	countChat(model: string, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[], options?: CountChatOptions): Promise<TokenCount> {
+		return this.request({ type: 'countChat', model, messages, tools, options });
 	}
 
 	/**

@@ -105,7 +105,7 @@ export class TokenDocuments {
 			case 'countText':
 				return countText(req.model, req.text);
 			case 'countChat':
-				return countChat(req.model, req.messages, req.tools);
+				return countChat(req.model, req.messages, req.tools, req.options);
 			default:
 				throw new InputError('badArgument', `unknown request type ${JSON.stringify((req as { type?: unknown }).type)}`);
 		}

@@ -1,4 +1,5 @@
 import { EngineError } from '../lib/errors';
+import type { CountChatOptions } from './count';
 import type { ChatMessageLike, CountMethod, TokenCount, ToolDefinitionLike } from './types';
 
 /**
@@ -31,7 +32,7 @@ export type TokenWorkerRequest =
 	| { readonly id: number; readonly type: 'countRanges'; readonly docId: string; readonly version: number; readonly ranges: readonly TextRange[] }
 	| { readonly id: number; readonly type: 'close'; readonly docId: string }
 	| { readonly id: number; readonly type: 'countText'; readonly model: string; readonly text: string }
-	| { readonly id: number; readonly type: 'countChat'; readonly model: string; readonly messages: readonly ChatMessageLike[]; readonly tools?: readonly ToolDefinitionLike[] };
+	| { readonly id: number; readonly type: 'countChat'; readonly model: string; readonly messages: readonly ChatMessageLike[]; readonly tools?: readonly ToolDefinitionLike[]; readonly options?: CountChatOptions };
 
 export type TokenWorkerRequestType = TokenWorkerRequest['type'];
 
