@@ -221,7 +221,15 @@ export class PromptCacheSimulator {
 			}
 		}
 		const read = hit > 0 ? path[hit - 1].tokens : 0;
-		if (hit > 0) path[hit - 1].entryExpiresAt = now + path[hit - 1].entryTtlMs;
+		if (hit > 0) {
+			// Every cached breakpoint inside the prefix that was read is used, so its TTL restarts too
+			// (this is what keeps a system-prompt breakpoint alive while the history keeps growing).
+			path[hit - 1].entryExpiresAt = now + path[hit - 1].entryTtlMs;
+			for (const b of breakpoints) {
+				const e = path[b - 1];
+				if (b < hit && e.entryExpiresAt >= now) e.entryExpiresAt = now + e.entryTtlMs;
+			}
+		}
 
 		const ttl: CacheTtl = req.ttl ?? '5m';
 		const ttlMs = rules.ttlMs[ttl];

@@ -171,6 +171,10 @@ class ReferenceCache {
 					read = tokens[hit - 1];
 					const e = this.entries.get(prefixes[hit - 1])!;
 					e.expiresAt = now + e.ttlMs;
+					for (const b of bps) {
+						const eb = this.entries.get(prefixes[b - 1]);
+						if (b < hit && eb && eb.expiresAt >= now) eb.expiresAt = now + eb.ttlMs;
+					}
 				}
 				const ttlMs = rules.ttlMs[req.ttl ?? '5m'];
 				let last = hit;

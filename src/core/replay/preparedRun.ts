@@ -1,0 +1,240 @@
+import type { ComplexityDecision } from '../routing/classifier';
+import { classifyComplexity } from '../routing/classifier';
+import type { EngineMessage } from '../compression/messages';
+import { messageTokens } from '../compression/messages';
+import type { TokenCounter } from '../engine/ports';
+import { memoizingCounter } from '../engine/memoizingCounter';
+import { fastHash } from '../lib/fastHash';
+import type { CostResult, PriceCatalog } from '../pricing/types';
+import type { LlmCall, Transcript } from '../transcripts/model';
+import { outputMessage, outputTextForCounting } from '../transcripts/messageShapes';
+import type { CacheTtl } from './promptCacheRules';
+
+/** One message of a prompt with a key that identifies its content exactly. */
+export interface PreparedSegment {
+	readonly key: string;
+	readonly message: EngineMessage;
+}
+
+/**
+ * A thread's prompts share one growing array while each call only appends to the previous one;
+ * a call whose prompt rewrites history (an agent's own compaction) starts a new version.
+ */
+export interface PromptVersion {
+	readonly id: number;
+	readonly segments: PreparedSegment[];
+}
+
+/** Everything about one recorded call that does not depend on replay settings (computed once). */
+export interface PreparedCall {
+	readonly call: LlmCall;
+	/** 1-based position in the run. */
+	readonly step: number;
+	/** 1-based position within its thread. */
+	readonly stepInThread: number;
+	readonly thread: string;
+	/** When the call was sent (ms since epoch; synthetic when the file has no timestamps). */
+	readonly atMs: number;
+	readonly timestamped: boolean;
+	readonly version: PromptVersion;
+	/** The call's prompt is `version.segments[0..length)`. */
+	readonly length: number;
+	/** Leading messages equal to the previous call of the thread (0 for the first). */
+	readonly commonWithPrevious: number;
+	/** The baseline: the recorded usage priced with the catalog. */
+	readonly recordedCost: CostResult | undefined;
+	/** Recorded provider numbers (not counted or rounded): scenario steps identical to the recording reuse them. */
+	readonly anchorable: boolean;
+	/** The TTL the run's cache writes used (1h when the call wrote 1-hour entries). */
+	readonly recordedTtl: CacheTtl;
+}
+
+export interface PrepareOptions {
+	readonly counter: TokenCounter;
+	readonly catalog: PriceCatalog;
+	/** Gap between calls assumed when the file has no timestamps. */
+	readonly assumedStepGapMs?: number;
+	/** Price timestamp-less calls as of this date (defaults to the catalog's clock). */
+	readonly at?: Date;
+}
+
+/**
+ * The settings-independent half of a replay: prompts rebuilt step by step as the agent sent them
+ * (delta formats expanded per thread), content keys, memoized token counts, routing features and
+ * the baseline cost. Many scenarios then run over one prepared run cheaply.
+ */
+export class PreparedRun {
+	readonly calls: PreparedCall[] = [];
+	readonly counter: TokenCounter;
+	private readonly sums = new Map<PromptVersion, Map<string, number[]>>();
+	private readonly complexity = new Map<PreparedCall, ComplexityDecision>();
+	private readonly outputTokens = new Map<PreparedCall, Map<string, number>>();
+	private readonly emptyChat = new Map<string, number>();
+	private readonly keyed = new WeakMap<EngineMessage, PreparedSegment>();
+
+	constructor(
+		readonly transcript: Transcript,
+		readonly options: PrepareOptions,
+	) {
+		this.counter = memoizingCounter(options.counter);
+		this.prepare();
+	}
+
+	/** The segment for a message object (messages a compression inserted get theirs on first use). */
+	segmentOf(message: EngineMessage): PreparedSegment {
+		let seg = this.keyed.get(message);
+		if (!seg) {
+			const marker = message.compression ? `|${message.compression.kind}:${message.compression.replaces}:${message.compression.tokens ?? ''}` : '';
+			const calls = message.toolCallIds?.join(',') ?? '';
+			const results = message.toolResultIds?.join(',') ?? '';
+			seg = { key: fastHash(`${message.role}\u0000${message.name ?? ''}\u0000${calls}\u0000${results}\u0000${message.content}${marker}`).toString(36), message };
+			this.keyed.set(message, seg);
+		}
+		return seg;
+	}
+
+	/** Tokens one message adds to a chat for `model` (memoized per message object). */
+	tokensOf(segment: PreparedSegment, model: string): number {
+		let empty = this.emptyChat.get(model);
+		if (empty === undefined) this.emptyChat.set(model, (empty = this.counter.countChat(model, []).tokens));
+		return messageTokens(this.counter, model, segment.message, empty);
+	}
+
+	/** Tokens of the recorded prompt of `call` (messages only) for `model`, via per-version prefix sums. */
+	recordedPromptTokens(call: PreparedCall, model: string): number {
+		let byModel = this.sums.get(call.version);
+		if (!byModel) this.sums.set(call.version, (byModel = new Map()));
+		let cum = byModel.get(model);
+		if (!cum) byModel.set(model, (cum = [0]));
+		const segs = call.version.segments;
+		while (cum.length <= call.length) {
+			const i = cum.length - 1;
+			cum.push(cum[i] + this.tokensOf(segs[i], model));
+		}
+		return cum[call.length];
+	}
+
+	/** The recorded prompt of a call as messages (a fresh array). */
+	promptMessages(call: PreparedCall): EngineMessage[] {
+		return call.version.segments.slice(0, call.length).map(s => s.message);
+	}
+
+	/** The complexity router's view of a recorded step (settings only map its tier to a model). */
+	complexityOf(call: PreparedCall): ComplexityDecision {
+		let d = this.complexity.get(call);
+		if (!d) {
+			d = classifyComplexity({
+				messages: this.promptMessages(call),
+				tools: call.call.input?.tools,
+				step: { index: call.stepInThread },
+				promptTokens: call.call.usage.input,
+			});
+			this.complexity.set(call, d);
+		}
+		return d;
+	}
+
+	/**
+	 * Output tokens the same answer would take with `model`: the recorded count scaled by how the two
+	 * tokenizers count the recorded output text (an estimate whenever the model differs).
+	 */
+	outputTokensFor(call: PreparedCall, model: string): number {
+		const recorded = call.call.usage.output;
+		if (model === call.call.model) return recorded;
+		let m = this.outputTokens.get(call);
+		if (!m) this.outputTokens.set(call, (m = new Map()));
+		let v = m.get(model);
+		if (v === undefined) {
+			const text = call.call.output ? outputTextForCounting(call.call.output) : '';
+			const from = text ? this.counter.countText(call.call.model || model, text).tokens : 0;
+			const to = text ? this.counter.countText(model, text).tokens : 0;
+			v = from > 0 ? Math.round((recorded * to) / from) : recorded;
+			m.set(model, v);
+		}
+		return v;
+	}
+
+	private prepare(): void {
+		const t = this.transcript;
+		const gap = this.options.assumedStepGapMs ?? 10_000;
+		const threads = new Map<string, { version: PromptVersion; length: number; steps: number; output?: EngineMessage }>();
+		let versions = 0;
+		let lastAt: number | undefined;
+		const start = t.startedAt ? Date.parse(t.startedAt) : NaN;
+		for (const call of t.calls) {
+			const parsed = call.startedAt ? Date.parse(call.startedAt) : NaN;
+			const timestamped = Number.isFinite(parsed);
+			// Timestamps must not go backwards for the cache model; files without them get a fixed gap.
+			const atMs = timestamped ? Math.max(parsed, lastAt ?? parsed) : lastAt !== undefined ? lastAt + gap : Number.isFinite(start) ? start : 0;
+			lastAt = atMs;
+
+			const prev = threads.get(call.thread);
+			const input = call.input;
+			const appended: EngineMessage[] = [];
+			let full: EngineMessage[] | undefined;
+			if (!input) full = [];
+			else if (input.kind === 'full') full = input.messages as EngineMessage[];
+			else {
+				if (prev?.output) appended.push(prev.output);
+				appended.push(...(input.messages as EngineMessage[]));
+			}
+
+			let version: PromptVersion;
+			let length: number;
+			let common = 0;
+			if (full === undefined && prev) {
+				// Delta: the previous prompt, its answer, then the new messages.
+				version = prev.version;
+				if (version.segments.length !== prev.length) {
+					version = { id: ++versions, segments: version.segments.slice(0, prev.length) };
+				}
+				for (const m of appended) version.segments.push(this.segmentOf(m));
+				length = version.segments.length;
+				common = prev.length;
+			} else if (full === undefined) {
+				version = { id: ++versions, segments: appended.map(m => this.segmentOf(m)) };
+				length = version.segments.length;
+			} else {
+				const segs = full.map(m => this.segmentOf(m));
+				if (prev) {
+					const old = prev.version.segments;
+					const limit = Math.min(prev.length, segs.length);
+					while (common < limit && old[common].key === segs[common].key) common++;
+				}
+				if (prev && common === prev.length && prev.version.segments.length === prev.length) {
+					version = prev.version;
+					for (let i = common; i < segs.length; i++) version.segments.push(segs[i]);
+				} else {
+					version = { id: ++versions, segments: segs };
+				}
+				length = segs.length;
+			}
+			const steps = (prev?.steps ?? 0) + 1;
+			threads.set(call.thread, { version, length, steps, output: call.output ? (outputMessage(call.output) as EngineMessage) : undefined });
+
+			const at = timestamped ? new Date(parsed) : this.options.at;
+			let recordedCost: CostResult | undefined;
+			if (call.model) {
+				try {
+					recordedCost = this.options.catalog.cost(call.model, call.usage, { ...(at && { at }), ...(call.provider && { provider: call.provider }) });
+				} catch {
+					recordedCost = undefined;
+				}
+			}
+			this.calls.push({
+				call,
+				step: this.calls.length + 1,
+				stepInThread: steps,
+				thread: call.thread,
+				atMs,
+				timestamped,
+				version,
+				length,
+				commonWithPrevious: common,
+				recordedCost,
+				anchorable: call.usageSource === 'recorded' || call.usageSource === 'placeholder-output',
+				recordedTtl: call.usage.cacheWrite1h > 0 ? '1h' : '5m',
+			});
+		}
+	}
+}

@@ -1,0 +1,279 @@
+import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultEngineConfig } from '../../../../src/core/config/parseEngineConfig';
+import type { TokenCounter } from '../../../../src/core/engine/ports';
+import { createPriceCatalog, defaultPriceCatalog } from '../../../../src/core/pricing/catalog';
+import type { Usage } from '../../../../src/core/pricing/usage';
+import { comparisonCsv, comparisonJson, comparisonMarkdown, compareScenarios, sweepParameter } from '../../../../src/core/replay/comparison';
+import { PreparedRun } from '../../../../src/core/replay/preparedRun';
+import type { ReplaySettings } from '../../../../src/core/replay/replaySettings';
+import { asRecordedSettings, parseReplaySettings, productDefaultSettings } from '../../../../src/core/replay/replaySettings';
+import { baselineOf, simulateScenario } from '../../../../src/core/replay/simulator';
+import { countChat, countText } from '../../../../src/core/tokens/count';
+import { importTranscript } from '../../../../src/core/transcripts/importTranscript';
+import type { LlmCall, Transcript, TranscriptMessage } from '../../../../src/core/transcripts/model';
+import { transcriptsDir } from '../../../support/paths';
+
+/** Every word is one token; a message costs 3 + its words; a chat adds 3 (easy to check by hand). */
+const wordCounter: TokenCounter = {
+	countText: (_m, text) => ({ tokens: text.split(/\s+/).filter(Boolean).length, exact: true, method: 'o200k_base' }),
+	countChat: (_m, messages) => ({ tokens: 3 + messages.reduce((n, m) => n + 3 + m.content.split(/\s+/).filter(Boolean).length, 0), exact: true, method: 'o200k_base' }),
+};
+const words = (n: number, w = 'w') => Array.from({ length: n }, () => w).join(' ');
+const msg = (role: string, n: number, w = 'w'): TranscriptMessage => ({ role, content: words(n, w) });
+
+// USD per million tokens: easy arithmetic.
+const catalog = createPriceCatalog({
+	overrides: {
+		'claude-test': { input: 10, output: 20, cacheRead: 1, cacheWrite: 12.5, cacheWrite1h: 20 },
+		'cheap-test': { input: 1, output: 2 },
+		'medium-test': { input: 5, output: 10 },
+		'dear-test': { input: 50, output: 100 },
+	},
+});
+
+/**
+ * A run where every step sends the whole history: system (1000 words) + task, then per step an
+ * assistant message (97 words) and a tool result (197 words). Recorded usage = visible + 500 hidden
+ * tokens (tools), with a recorded cache split that the simulator must reproduce untouched.
+ */
+function agentRun(steps: number, model = 'claude-test', opts: { task?: string; gapSeconds?: number } = {}): Transcript {
+	const history: TranscriptMessage[] = [msg('system', 1000, 's'), { role: 'user', content: opts.task ?? words(47, 't') }];
+	const calls: LlmCall[] = [];
+	let previousInput = 0;
+	for (let i = 0; i < steps; i++) {
+		if (i > 0) history.push(msg('assistant', 97, `a${i}`), msg('tool', 197, `r${i}`));
+		const visible = wordCounter.countChat(model, history).tokens - 3;
+		const input = visible + 500;
+		const usage: Usage = { input, cacheRead: previousInput, cacheWrite5m: input - previousInput, cacheWrite1h: 0, output: 100, reasoning: 0 };
+		previousInput = input;
+		calls.push({
+			index: i,
+			model,
+			modelSource: 'recorded',
+			thread: 'main',
+			input: { kind: 'full', messages: history.slice() },
+			output: { text: words(100, `o${i}`), toolCalls: [] },
+			startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i * (opts.gapSeconds ?? 10))).toISOString(),
+			usage,
+			usageSource: 'recorded',
+			usageExact: true,
+		});
+	}
+	return { format: 'http-recording', models: [model], calls, events: [], warnings: [], contentRetained: true, file: 'synthetic.json' };
+}
+
+const config = { ...defaultEngineConfig(), tiers: { cheap: 'cheap-test', medium: 'medium-test', expensive: 'dear-test' } };
+const prepare = (t: Transcript, counter: TokenCounter = wordCounter) => new PreparedRun(t, { counter, catalog });
+const scenario = (patch: (s: ReplaySettings) => ReplaySettings) => patch(asRecordedSettings(config));
+
+describe('replay simulator: hand-checked runs', () => {
+	it('as recorded reproduces the recorded usage and cost exactly, step by step', async () => {
+		const run = prepare(agentRun(6));
+		const base = baselineOf(run);
+		const r = await simulateScenario(run, asRecordedSettings(config));
+		assert.equal(r.steps, 6);
+		assert.equal(r.costUsd, base.costUsd);
+		assert.ok(r.perStep.every(p => p.recorded && p.cache === 'asRecorded'));
+		// Step 2 by hand: input = 1003 + 50 + 100 + 200 + 500 hidden = 1853, of which 1553 read
+		// (the whole step-1 prompt), 300 written; output 100.
+		const s2 = r.perStep[1];
+		assert.deepEqual(s2.usage, { input: 1853, cacheRead: 1553, cacheWrite5m: 300, cacheWrite1h: 0, output: 100, reasoning: 0 });
+		const usd = (300 * 12.5 + 1553 * 1 + 100 * 20) / 1e6;
+		assert.ok(Math.abs((s2.costUsd ?? 0) - usd) < 1e-12);
+	});
+
+	it('fixed routing to another model prices the same tokens at its prices (no cache for an unknown vendor)', async () => {
+		const run = prepare(agentRun(3));
+		const r = await simulateScenario(run, scenario(s => ({ ...s, name: 'cheap', routing: { ...s.routing, mode: 'fixed', model: 'cheap-test' } })));
+		// Same tokenizer (word counter) → same input; step 1 = 1553, step 2 = 1853, step 3 = 2153.
+		assert.deepEqual(r.perStep.map(p => p.usage.input), [1553, 1853, 2153]);
+		assert.ok(r.perStep.every(p => p.cache === 'noCache' && p.usage.cacheRead === 0 && p.outputEstimated));
+		const expected = ((1553 + 1853 + 2153) * 1 + 3 * 100 * 2) / 1e6;
+		assert.ok(Math.abs(r.costUsd - expected) < 1e-12, `${r.costUsd} vs ${expected}`);
+	});
+
+	it('tiered routing sends a simple extraction task to the cheap tier and explains why', async () => {
+		const run = prepare(agentRun(2, 'claude-test', { task: 'Extract the list of invoice numbers from this text.' }));
+		const r = await simulateScenario(run, scenario(s => ({ ...s, name: 'tiered', routing: { ...s.routing, mode: 'tiered' } })));
+		assert.equal(r.perStep[0].model, 'cheap-test');
+		assert.equal(r.perStep[0].tier, 'cheap');
+		assert.ok(r.perStep[0].routing.length > 0);
+	});
+
+	it('compression fires at the step the trigger predicts and the prompt cache loses the history, keeping the system prefix', async () => {
+		// Visible tokens per step: 1053 + 300 × (step − 1). With a 2000-token trigger (scenario input
+		// = visible + 500 hidden) the first step over it is step 3 (1053 + 600 + 500 = 2153).
+		const run = prepare(agentRun(5));
+		const r = await simulateScenario(
+			run,
+			scenario(s => ({ ...s, name: 'truncate', compression: { ...s.compression, strategy: 'truncate', maxTokensBeforeCompression: 2000, tokensToKeepRecent: 350, contextWindowTriggerRatio: 1 } })),
+		);
+		const compressedAt = r.perStep.filter(p => p.compression).map(p => p.step);
+		assert.equal(compressedAt[0], 3);
+		const s3 = r.perStep[2];
+		assert.equal(s3.compression!.tokensBefore, 2153);
+		assert.ok(s3.compression!.tokensAfter < s3.compression!.tokensBefore);
+		// Steps 1–2 are untouched: recorded numbers.
+		assert.ok(r.perStep[0].recorded && r.perStep[1].recorded);
+		// Step 3: the history changed after the task message; the unchanged prefix (tools head 500 +
+		// system 1003 + task 50, written as step 1's final breakpoint 20 s earlier) is still read.
+		assert.equal(s3.recorded, false);
+		assert.equal(s3.cache, 'hit');
+		assert.equal(s3.usage.cacheRead, 1553);
+		assert.equal(s3.usage.cacheWrite5m, s3.usage.input - 1553);
+		// Step 4 is over the trigger again (1,853 + 300 > 2,000): the same sawtooth, the same read.
+		assert.equal(r.perStep[3].compression?.tokensBefore, s3.usage.input + 300);
+		assert.equal(r.perStep[3].usage.cacheRead, 1553);
+	});
+
+	it('a breakpoint after the system prompt keeps it cached when a later compression rewrites the history', async () => {
+		// One step a minute: step 1's entry (system + task) expires after 5 minutes; the compression
+		// at step 8 then finds only what a breakpoint refreshed on every step.
+		const run = prepare(agentRun(9, 'claude-test', { gapSeconds: 60 }));
+		const compress = (s: ReplaySettings): ReplaySettings['compression'] => ({ ...s.compression, strategy: 'truncate', maxTokensBeforeCompression: 3500, tokensToKeepRecent: 350, contextWindowTriggerRatio: 1 });
+		const withBp = await simulateScenario(run, scenario(s => ({ ...s, name: 'bp', compression: compress(s) })));
+		const at = withBp.perStep.findIndex(p => p.compression);
+		assert.equal(withBp.perStep[at].step, 8);
+		assert.equal(withBp.perStep[at].usage.cacheRead, 500 + 1003);
+		const noBp = await simulateScenario(run, scenario(s => ({ ...s, name: 'no bp', compression: compress(s), promptCache: { ...s.promptCache, systemBreakpoint: false } })));
+		assert.equal(noBp.perStep[at].usage.cacheRead, 0);
+		assert.equal(noBp.perStep[at].cache, 'expired');
+		assert.ok(noBp.costUsd > withBp.costUsd);
+	});
+
+	it('a compression that saves tokens can cost more once the cache is accounted for', async () => {
+		// Every step compresses (tiny trigger): the history is rewritten each time, so nothing but the
+		// head is ever read from the cache and every compressed prompt is written again at 1.25×.
+		const run = prepare(agentRun(12));
+		const base = baselineOf(run);
+		const r = await simulateScenario(
+			run,
+			scenario(s => ({ ...s, name: 'aggressive', compression: { ...s.compression, strategy: 'window', windowMessages: 3, maxTokensBeforeCompression: 1, contextWindowTriggerRatio: 1 } })),
+		);
+		assert.ok(r.inputTokens < base.inputTokens, 'fewer tokens sent');
+		assert.ok(r.costUsd > base.costUsd, `but dearer: ${r.costUsd} vs ${base.costUsd}`);
+	});
+
+	it('a hard run budget stops the run at the first step whose worst case would pass it', async () => {
+		const run = prepare(agentRun(10));
+		// Worst case of step n = input × 12.5 (write price) + 2048 × 20, per million tokens.
+		const worst = (input: number) => (input * 12.5 + 2048 * 20) / 1e6;
+		const r = await simulateScenario(run, scenario(s => ({ ...s, name: 'hard', budget: { ...s.budget, enabled: true, policy: 'hard', runUsd: 0.15, warnThreshold: 0.8, maxSteps: 0, maxOutputTokens: 2048 } })));
+		assert.ok(r.stoppedAtStep !== null);
+		const stop = r.stoppedAtStep!;
+		const spentBefore = r.perStep[stop - 2].cumulativeUsd;
+		const inputAtStop = 1553 + 300 * (stop - 1);
+		assert.ok(spentBefore + worst(inputAtStop) > 0.15, 'the refused step would have passed the limit');
+		const prevInput = 1553 + 300 * (stop - 2);
+		const spentBeforePrev = stop > 2 ? r.perStep[stop - 3].cumulativeUsd : 0;
+		assert.ok(spentBeforePrev + worst(prevInput) <= 0.15, 'the step before fitted');
+		assert.equal(r.steps, stop - 1);
+		assert.ok(r.costUsd <= 0.15);
+		assert.ok(r.perStep.some(p => p.budget?.kind === 'warn'), 'warned at 80% first');
+	});
+
+	it('a soft budget downgrades to a cheaper tier instead of stopping', async () => {
+		const run = prepare(agentRun(10));
+		const r = await simulateScenario(
+			run,
+			scenario(s => ({ ...s, name: 'soft', routing: { ...s.routing, mode: 'fixed', model: 'dear-test' }, budget: { ...s.budget, enabled: true, policy: 'soft', runUsd: 1, warnThreshold: 0.8, maxSteps: 0, maxOutputTokens: 2048 } })),
+		);
+		const downgrade = r.perStep.find(p => p.budget?.kind === 'downgrade');
+		assert.ok(downgrade, 'a downgrade happened');
+		assert.notEqual(downgrade.model, 'dear-test');
+		assert.ok(r.costUsd <= 1);
+	});
+
+	it('the recursion limit stops the run after maxSteps steps', async () => {
+		const run = prepare(agentRun(8));
+		const r = await simulateScenario(run, scenario(s => ({ ...s, name: 'steps', budget: { ...s.budget, enabled: true, policy: 'hard', runUsd: 0, maxSteps: 5 } })));
+		assert.equal(r.stoppedAtStep, 6);
+		assert.equal(r.steps, 5);
+	});
+
+	it('the response cache answers a repeated identical request for free', async () => {
+		const t = agentRun(3);
+		const calls = [...t.calls, { ...t.calls[2], index: 3, startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 40)).toISOString() }];
+		const run = prepare({ ...t, calls });
+		const r = await simulateScenario(run, scenario(s => ({ ...s, name: 'cache', responseCache: { enabled: true, ttlSeconds: 3600 } })));
+		assert.equal(r.perStep[3].cache, 'responseCache');
+		assert.equal(r.perStep[3].costUsd, 0);
+	});
+
+	it('is deterministic', async () => {
+		const run = prepare(agentRun(9));
+		const s = productDefaultSettings(config);
+		assert.deepEqual(await simulateScenario(run, s), await simulateScenario(run, s));
+	});
+
+	it('can be cancelled', async () => {
+		const run = prepare(agentRun(120));
+		const ac = new AbortController();
+		ac.abort();
+		await assert.rejects(simulateScenario(run, productDefaultSettings(config), { signal: ac.signal }), (e: Error) => e.name === 'CancelledError');
+	});
+});
+
+describe('replay comparison, sweep and exports', () => {
+	it('compares scenarios, sweeps a parameter and exports Markdown, CSV and JSON', async () => {
+		const run = prepare(agentRun(8));
+		const a = scenario(s => ({ ...s, name: 'cheap | model', routing: { ...s.routing, mode: 'fixed', model: 'cheap-test' } }));
+		const c = await compareScenarios(run, config, [asRecordedSettings(config), a]);
+		assert.equal(c.baseline.kind, 'recorded');
+		assert.equal(c.scenarios[0].costUsd, c.baseline.costUsd);
+		const json = comparisonJson(c) as { baseline: { costUsd: number; steps: number }; scenarios: { name: string; perStep: unknown[]; stoppedAtStep: null }[] };
+		assert.equal(json.baseline.steps, 8);
+		assert.equal(json.scenarios[1].name, 'cheap | model');
+		assert.equal(json.scenarios[1].perStep.length, 8);
+		const md = comparisonMarkdown(c);
+		assert.match(md, /cheap \\\| model/);
+		const csv = comparisonCsv(c).trim().split('\r\n');
+		assert.equal(csv.length, 1 + 16);
+		const sweep = await sweepParameter(run, scenario(s => ({ ...s, compression: { ...s.compression, strategy: 'truncate', contextWindowTriggerRatio: 1 } })), 'compression.maxTokensBeforeCompression', [2000, 4000, 100000]);
+		assert.equal(sweep.points.length, 3);
+		// A trigger above every prompt never compresses: cost equals the baseline.
+		assert.equal(sweep.points[2].costUsd, c.baseline.costUsd);
+		assert.ok(sweep.best !== null);
+	});
+
+	it('parses settings totally, reporting every bad value', () => {
+		const base = asRecordedSettings(config);
+		const { settings, problems } = parseReplaySettings({ name: 'x', budget: { runUsd: -1, policy: 'nope' }, compression: { strategy: 'window' }, extra: 1 }, base);
+		assert.equal(settings.name, 'x');
+		assert.equal(settings.compression.strategy, 'window');
+		assert.equal(settings.budget.runUsd, base.budget.runUsd);
+		assert.equal(settings.budget.policy, base.budget.policy);
+		assert.equal(problems.length, 3);
+		assert.ok(problems.some(p => p.includes('budget.runUsd')));
+		assert.deepEqual(parseReplaySettings('not an object', base).settings, base);
+	});
+});
+
+describe('replay on the shared real transcripts', () => {
+	const counter: TokenCounter = { countText, countChat };
+	const files = readdirSync(transcriptsDir()).flatMap(d => (d.endsWith('.md') ? [] : readdirSync(join(transcriptsDir(), d)).map(f => join(transcriptsDir(), d, f))));
+	it('finds all 21 transcripts', () => assert.equal(files.length, 21));
+	for (const file of files) {
+		it(`as recorded = baseline: ${file.split('/').pop()}`, async () => {
+			const t = importTranscript(readFileSync(file, 'utf8'), { file, counter });
+			const run = new PreparedRun(t, { counter, catalog: defaultPriceCatalog() });
+			const c = await compareScenarios(run, defaultEngineConfig(), [asRecordedSettings(defaultEngineConfig()), productDefaultSettings(defaultEngineConfig())]);
+			const asRecorded = c.scenarios[0];
+			if (c.baseline.kind === 'recorded') {
+				// Recorded usage: the identity is exact (the issue asks for 0.5%).
+				assert.ok(Math.abs(asRecorded.costUsd - c.baseline.costUsd) <= 0.005 * c.baseline.costUsd + 1e-12, `${asRecorded.costUsd} vs ${c.baseline.costUsd}`);
+				assert.equal(asRecorded.costUsd, c.baseline.costUsd);
+			} else {
+				assert.equal(asRecorded.costUsd, c.baseline.costUsd);
+				assert.ok(c.baseline.note);
+			}
+			assert.equal(asRecorded.steps, t.calls.length);
+			// The product defaults always produce a full, priced or explicitly unpriced, per-step table.
+			const d = c.scenarios[1];
+			assert.equal(d.perStep.length + (d.stoppedAtStep === null ? 0 : t.calls.length - d.perStep.length), t.calls.length);
+			assert.ok(d.perStep.every(p => p.costUsd === null || p.costUsd >= 0));
+		});
+	}
+});
