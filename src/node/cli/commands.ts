@@ -3,7 +3,8 @@ import { compressCommand } from './compressCommand';
 import { countCommand } from './countCommand';
 import { metricsCommand } from './metricsCommand';
 import { priceCommand } from './priceCommand';
+import { replayCommand } from './replayCommand';
 import { reportCommand } from './reportCommand';
 
 /** Every `agent-cost` subcommand, in the order `--help` lists them. */
-export const cliCommands: readonly CliCommand[] = [countCommand, priceCommand, metricsCommand, reportCommand, compressCommand];
+export const cliCommands: readonly CliCommand[] = [countCommand, priceCommand, metricsCommand, reportCommand, replayCommand, compressCommand];

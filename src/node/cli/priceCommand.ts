@@ -1,11 +1,10 @@
-import { resolve } from 'node:path';
 import { createPriceCatalog } from '../../core/pricing/catalog';
 import { formatPerMtok, formatTokens, formatUsd } from '../../core/pricing/format';
-import { mergePriceOverrides, type PriceOverrides } from '../../core/pricing/overrides';
 import type { CostBreakdown, CostResult, TokenPrices } from '../../core/pricing/types';
 import { uncachedInput, type Usage } from '../../core/pricing/usage';
-import { readPriceOverridesFile, readWorkspacePriceOverrides, workspacePriceOverridesRelativePath } from '../priceOverridesFile';
-import { type CliCommand, type CliIo, optionalCount, type ParsedCliArgs, requireString, UsageError } from './cliCommand';
+import { workspacePriceOverridesRelativePath } from '../priceOverridesFile';
+import { loadCliPriceOverrides } from './overridesOption';
+import { type CliCommand, optionalCount, type ParsedCliArgs, requireString, UsageError } from './cliCommand';
 
 const usage = `Usage: agent-cost price --model M --input N --output N [options]
 
@@ -72,23 +71,6 @@ function readUsage(args: ParsedCliArgs): Usage {
 	return { input, cacheRead, cacheWrite5m, cacheWrite1h, output, reasoning };
 }
 
-async function loadOverrides(args: ParsedCliArgs, io: CliIo): Promise<PriceOverrides> {
-	const layers: PriceOverrides[] = [];
-	const explicit = args.values.overrides;
-	if (typeof explicit === 'string' && explicit !== '') {
-		const file = await readPriceOverridesFile(resolve(io.cwd, explicit), explicit);
-		if (!file.found) throw new UsageError(`--overrides: file not found: ${explicit}`);
-		if (file.fileError) throw new UsageError(`--overrides: ${file.fileError}`);
-		for (const p of file.problems) io.stderr(`agent-cost: warning: ${p}\n`);
-		layers.push(file.overrides);
-	}
-	const workspace = await readWorkspacePriceOverrides(io.cwd);
-	for (const p of workspace.problems) io.stderr(`agent-cost: warning: ${p}\n`);
-	layers.push(workspace.overrides);
-	// An explicit --overrides file wins over the folder's file, as the setting does in the editor.
-	return mergePriceOverrides(...layers);
-}
-
 type Priced = Extract<CostResult, { kind: 'priced' }>;
 
 function humanTable(model: string, u: Usage, r: Priced): string {
@@ -136,7 +118,7 @@ export const priceCommand: CliCommand = {
 		const u = readUsage(args);
 		const at = typeof args.values.at === 'string' ? parseDate(args.values.at) : undefined;
 		const provider = typeof args.values.provider === 'string' && args.values.provider !== '' ? args.values.provider : undefined;
-		const catalog = createPriceCatalog({ overrides: await loadOverrides(args, io) });
+		const catalog = createPriceCatalog({ overrides: await loadCliPriceOverrides(args, io) });
 		const result = catalog.cost(model, u, { batch: args.values.batch === true, ...(at && { at }), ...(provider && { provider }) });
 		const json = args.values.json === true;
 		if (result.kind === 'unpriced') {

@@ -1,17 +1,16 @@
-import { resolve } from 'node:path';
 import type { TokenCounter } from '../../core/engine/ports';
 import { createPriceCatalog } from '../../core/pricing/catalog';
 import { formatTokens, formatUsd } from '../../core/pricing/format';
-import { mergePriceOverrides, type PriceOverrides } from '../../core/pricing/overrides';
 import type { PriceCatalog } from '../../core/pricing/types';
 import { countChat, countText } from '../../core/tokens/count';
 import { accountTranscript, type TranscriptAccount } from '../../core/transcripts/accounting';
 import { TranscriptImportError } from '../../core/transcripts/importErrors';
 import type { Transcript } from '../../core/transcripts/model';
 import { reportEntry, type TranscriptReportEntry } from '../../core/transcripts/reportEntry';
-import { readPriceOverridesFile, readWorkspacePriceOverrides, workspacePriceOverridesRelativePath } from '../priceOverridesFile';
+import { workspacePriceOverridesRelativePath } from '../priceOverridesFile';
+import { loadCliPriceOverrides } from './overridesOption';
 import { findTranscriptFiles, readTranscriptFile } from '../transcriptFiles';
-import { type CliCommand, type CliIo, type ParsedCliArgs, UsageError } from './cliCommand';
+import { type CliCommand, UsageError } from './cliCommand';
 
 const usage = `Usage: agent-cost report <files or folders…> [--json] [--calls] [--model M]
 
@@ -48,22 +47,6 @@ Examples:
 
 /** The engine's counter (loads tokenizer ranks on first use). */
 const engineCounter: TokenCounter = { countText, countChat };
-
-async function loadOverrides(args: ParsedCliArgs, io: CliIo): Promise<PriceOverrides> {
-	const layers: PriceOverrides[] = [];
-	const explicit = args.values.overrides;
-	if (typeof explicit === 'string' && explicit !== '') {
-		const file = await readPriceOverridesFile(resolve(io.cwd, explicit), explicit);
-		if (!file.found) throw new UsageError(`--overrides: file not found: ${explicit}`);
-		if (file.fileError) throw new UsageError(`--overrides: ${file.fileError}`);
-		for (const p of file.problems) io.stderr(`agent-cost: warning: ${p}\n`);
-		layers.push(file.overrides);
-	}
-	const workspace = await readWorkspacePriceOverrides(io.cwd);
-	for (const p of workspace.problems) io.stderr(`agent-cost: warning: ${p}\n`);
-	layers.push(workspace.overrides);
-	return mergePriceOverrides(...layers);
-}
 
 type Row = { kind: 'ok'; entry: TranscriptReportEntry; transcript: Transcript; account: TranscriptAccount } | { kind: 'error'; file: string; error: TranscriptImportError };
 
@@ -155,7 +138,7 @@ export function createReportCommand(deps: { counter: TokenCounter; catalog?: Pri
 		async run(args, io) {
 			if (args.positionals.length === 0) throw new UsageError('report: give at least one transcript file or folder (see agent-cost report --help)');
 			const model = typeof args.values.model === 'string' && args.values.model.trim() !== '' ? args.values.model.trim() : undefined;
-			const catalog = deps.catalog ?? createPriceCatalog({ overrides: await loadOverrides(args, io) });
+			const catalog = deps.catalog ?? createPriceCatalog({ overrides: await loadCliPriceOverrides(args, io) });
 			const found = await findTranscriptFiles(args.positionals, io.cwd);
 			const rows: Row[] = [];
 			for (const entry of found.entries) {

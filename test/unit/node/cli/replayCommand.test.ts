@@ -1,0 +1,75 @@
+import * as assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliCommands } from '../../../../src/node/cli/commands';
+import { replayCommand } from '../../../../src/node/cli/replayCommand';
+import { runCliCaptured } from '../../../support/cliRun';
+import { transcriptsDir } from '../../../support/paths';
+
+const run = (argv: string[], cwd: string) => runCliCaptured(['replay', ...argv], cwd, [replayCommand]);
+
+describe('agent-cost replay', () => {
+	let dir: string;
+	beforeEach(() => {
+		dir = mkdtempSync(join(tmpdir(), 'agent-cost-replay-'));
+		copyFileSync(join(transcriptsDir(), 'mini_swe_agent', 'mswea_gemini3pro_pallets__flask-5014.traj.json'), join(dir, 'run.traj.json'));
+		writeFileSync(join(dir, 'mini.json'), JSON.stringify({ name: 'all on gpt-4o-mini', routing: { mode: 'fixed', model: 'gpt-4o-mini' } }));
+		writeFileSync(join(dir, 'same.json'), JSON.stringify({ name: 'unchanged' }));
+		writeFileSync(join(dir, 'steps.json'), JSON.stringify({ name: 'max 5 steps', budget: { enabled: true, maxSteps: 5, runUsd: 0 } }));
+	});
+	afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+	it('is registered', () => assert.ok(cliCommands.some(c => c.name === 'replay')));
+
+	it('--json gives the documented shape; an unchanged scenario equals the recorded baseline', async () => {
+		const r = await run(['run.traj.json', '--settings', 'same.json', '--compare', 'mini.json', '--compare', 'steps.json', '--json'], dir);
+		assert.equal(r.code, 0, r.stderr);
+		const out = JSON.parse(r.stdout) as {
+			baseline: { costUsd: number; inputTokens: number; outputTokens: number; steps: number; kind: string };
+			scenarios: { name: string; costUsd: number; inputTokens: number; outputTokens: number; steps: number; stoppedAtStep: number | null; perStep: unknown[] }[];
+		};
+		assert.equal(out.baseline.kind, 'recorded');
+		assert.equal(out.baseline.steps, 20);
+		// The recorded run total of this file is $0.165996 (info.model_stats.instance_cost).
+		assert.ok(Math.abs(out.baseline.costUsd - 0.165996) < 1e-9, String(out.baseline.costUsd));
+		assert.deepEqual(out.scenarios.map(s => s.name), ['unchanged', 'all on gpt-4o-mini', 'max 5 steps']);
+		assert.equal(out.scenarios[0].costUsd, out.baseline.costUsd);
+		assert.ok(out.scenarios[1].costUsd < out.baseline.costUsd / 5, 'gpt-4o-mini is far cheaper than gemini-3-pro');
+		assert.equal(out.scenarios[2].stoppedAtStep, 6);
+		assert.equal(out.scenarios[2].perStep.length, 5);
+	});
+
+	it('a cost check fails with exit 3 and says which scenario and by how much', async () => {
+		const r = await run(['run.traj.json', '--settings', 'same.json', '--max-cost', '0.01'], dir);
+		assert.equal(r.code, 3);
+		assert.match(r.stderr, /unchanged costs \$0\.166, over --max-cost \$0\.010/);
+		const ok = await run(['run.traj.json', '--settings', 'mini.json', '--max-increase', '0'], dir);
+		assert.equal(ok.code, 0, ok.stderr);
+	});
+
+	it('bad settings are a usage error naming the file and the field (exit 2)', async () => {
+		writeFileSync(join(dir, 'bad.json'), JSON.stringify({ budget: { policy: 'sometimes' } }));
+		const r = await run(['run.traj.json', '--settings', 'bad.json'], dir);
+		assert.equal(r.code, 2);
+		assert.match(r.stderr, /bad\.json: budget\.policy: "sometimes" is not one of hard, soft, warn/);
+		assert.equal((await run(['run.traj.json', '--settings', 'missing.json'], dir)).code, 2);
+		assert.equal((await run([], dir)).code, 2);
+		assert.equal((await run(['run.traj.json', '--json', '--csv'], dir)).code, 2);
+	});
+
+	it('an unreadable transcript exits 1 with the importer\'s reason', async () => {
+		writeFileSync(join(dir, 'broken.json'), '{"messages": [');
+		const r = await run(['broken.json'], dir);
+		assert.equal(r.code, 1);
+		assert.match(r.stderr, /broken\.json/);
+	});
+
+	it('prints Markdown and CSV exports', async () => {
+		const md = await run(['run.traj.json', '--settings', 'mini.json', '--markdown'], dir);
+		assert.match(md.stdout, /^# Replay of run\.traj\.json/);
+		assert.match(md.stdout, /\| all on gpt-4o-mini \|/);
+		const csv = await run(['run.traj.json', '--settings', 'mini.json', '--csv'], dir);
+		assert.equal(csv.stdout.trim().split('\r\n').length, 21);
+	});
+});
