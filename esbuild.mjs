@@ -63,6 +63,7 @@ const contexts = [
 		entryPoints: {
 			extension: 'src/extension/extension.ts',
 			tokenWorker: 'src/node/tokenWorker.ts',
+			engineWorker: 'src/node/engineWorker.ts',
 		},
 		outdir: 'dist',
 		platform: 'node',

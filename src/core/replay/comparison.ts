@@ -1,3 +1,4 @@
+import { throwIfAborted } from '../lib/errors';
 import { formatUsd } from '../pricing/format';
 import type { EngineConfig } from '../config/defaults';
 import type { PreparedRun } from './preparedRun';
@@ -5,6 +6,12 @@ import type { ReplaySettings, SweepParameter } from './replaySettings';
 import { asRecordedSettings, sweepParameters, withParameter } from './replaySettings';
 import type { ScenarioResult, SimulateOptions } from './simulator';
 import { baselineOf, simulateScenario } from './simulator';
+
+/** Between scenarios: let the host deliver a cancel, and honour it. */
+async function between(options: SimulateOptions): Promise<void> {
+	if (options.yieldToEventLoop) await options.yieldToEventLoop();
+	throwIfAborted(options.signal);
+}
 
 /** The run as it happened, which every scenario is compared with. */
 export interface ReplayBaseline {
@@ -76,7 +83,10 @@ export async function compareScenarios(run: PreparedRun, config: EngineConfig, s
 	};
 	const baseline = await replayBaseline(run, config, sub());
 	const results: ScenarioResult[] = [];
-	for (const s of scenarios) results.push(await simulateScenario(run, s, sub()));
+	for (const s of scenarios) {
+		await between(options);
+		results.push(await simulateScenario(run, s, sub()));
+	}
 	return {
 		transcript: { file: run.transcript.file, format: run.transcript.format, calls: run.calls.length, models: run.transcript.models },
 		baseline,
@@ -108,6 +118,7 @@ export async function sweepParameter(run: PreparedRun, base: ReplaySettings, par
 	let done = 0;
 	const total = values.length * run.calls.length;
 	for (const value of values) {
+		await between(options);
 		const r = await simulateScenario(run, withParameter(base, parameter, value), {
 			...options,
 			onProgress: d => options.onProgress?.(done + d, total),

@@ -82,6 +82,11 @@ export interface SimulateOptions {
 	/** Called every `progressEvery` steps with the steps done so far. */
 	readonly onProgress?: (done: number, total: number) => void;
 	readonly progressEvery?: number;
+	/**
+	 * Awaited at every progress point so a host event loop can deliver cancels and progress while a
+	 * long replay runs (the engine worker passes `setImmediate`). Core cannot schedule this itself.
+	 */
+	readonly yieldToEventLoop?: () => Promise<void>;
 }
 
 /** How many messages at the start are system messages (a cache breakpoint goes after them and the tools). */
@@ -220,9 +225,12 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 	};
 
 	for (let i = 0; i < total; i++) {
-		if (i % every === 0) {
+		if (i % every === 0 && i > 0) {
+			if (options.yieldToEventLoop) await options.yieldToEventLoop();
 			throwIfAborted(options.signal);
-			if (i > 0) options.onProgress?.(i, total);
+			options.onProgress?.(i, total);
+		} else if (i === 0) {
+			throwIfAborted(options.signal);
 		}
 		const pc = run.calls[i];
 		const call = pc.call;

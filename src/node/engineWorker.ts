@@ -1,0 +1,10 @@
+// The engine worker: a worker_threads entry (bundled as dist/engineWorker.js) for the heavy, long
+// work — transcript import, replays, sweeps — so the shared extension host never blocks on it.
+// Job handlers live in src/node/engineJobs/; this file only wires them to the thread.
+import { parentPort } from 'node:worker_threads';
+import type { EngineJobs } from '../core/engine/engineJobs';
+import { createReplayJobHandlers } from './engineJobs/replayJobs';
+import { serveJobs } from './jobServer';
+
+if (!parentPort) throw new Error('engineWorker.js must run in a worker thread');
+serveJobs<EngineJobs>(parentPort, { ...createReplayJobHandlers() });
