@@ -1,4 +1,7 @@
 import * as vscode from 'vscode';
+import type { EngineJobs } from '../core/engine/engineJobs';
+import { createEngineWorkerClient } from '../node/engineWorkerClient';
+import type { JobWorkerClient } from '../node/jobWorkerClient';
 import type { EngineInfo } from '../protocol/engineInfo';
 import { ReplayPanel, replayPanelViewType } from './webviews/replayPanel';
 import { Secrets } from './secrets';
@@ -41,6 +44,21 @@ export class Container implements vscode.Disposable {
 				deserializeWebviewPanel: async panel => this.replayPanel.attach(panel),
 			}),
 		);
+	}
+
+	private engineClient: JobWorkerClient<EngineJobs> | undefined;
+
+	/**
+	 * The ONE engine worker client (transcript import, replays, sweeps…): created on first use, so
+	 * activation never spawns a thread; disposed with the container, which terminates the worker.
+	 */
+	get engine(): JobWorkerClient<EngineJobs> {
+		if (!this.engineClient) {
+			this.engineClient = this.own(
+				createEngineWorkerClient({ onCrash: e => this.log.error(`engine worker crashed (${e.message}); the next job starts a new one`) }),
+			);
+		}
+		return this.engineClient;
 	}
 
 	engineInfo(): EngineInfo {
