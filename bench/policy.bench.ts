@@ -1,5 +1,5 @@
 // Policy-engine overheads: budget check/reserve, exact-cache lookup, semantic lookup at 100k entries.
-// Run: npm run bench:policy   (scripts/benchPolicy.mjs builds and runs this file)
+// Run: npm run bench:policy   (scripts/runBench.mjs builds and runs this file)
 // Writes bench/policy.json and bench/policy.md. Targets: budget ≤ 50 µs, exact cache ≤ 100 µs.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';

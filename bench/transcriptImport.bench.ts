@@ -1,4 +1,4 @@
-// Transcript import benchmarks. Run: npm run bench:transcripts (scripts/benchTranscripts.mjs builds
+// Transcript import benchmarks. Run: npm run bench:transcripts (scripts/runBench.mjs builds
 // and runs this file). Writes bench/results/transcriptImport.json + .md.
 //  1. A ≈2.6 MB Claude Code session (the five real sessions concatenated and renumbered until the
 //     size is reached; deterministic) imported in ≤ 300 ms — in memory and streamed from disk.

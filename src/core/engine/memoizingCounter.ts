@@ -19,6 +19,7 @@ export function memoizingCounter(inner: TokenCounter, options: MemoizingCounterO
 	const maxTexts = options.maxTexts ?? 20_000;
 	const texts = new Map<string, Map<string, TokenCount>>();
 	const perMessage = new WeakMap<ChatMessageLike, Map<string, TokenCount>>();
+	const messageContents = new Map<string, Map<string, TokenCount>>();
 	const bases = new Map<string, TokenCount>();
 	const toolBases = new WeakMap<readonly ToolDefinitionLike[], Map<string, TokenCount>>();
 
@@ -60,8 +61,18 @@ export function memoizingCounter(inner: TokenCounter, options: MemoizingCounterO
 				if (!m) perMessage.set(msg, (m = new Map()));
 				let c = m.get(model);
 				if (!c) {
-					const one = inner.countChat(model, [msg]);
-					c = { tokens: one.tokens - empty.tokens, exact: one.exact, method: one.method };
+					// A new object with known content (a compression marker or summary rebuilt by
+					// another replay scenario) is counted once, not once per object.
+					const contentKey = `${msg.role}\u0000${msg.name ?? ''}\u0000${msg.content}`;
+					let byContent = messageContents.get(model);
+					if (!byContent) messageContents.set(model, (byContent = new Map()));
+					c = byContent.get(contentKey);
+					if (!c) {
+						const one = inner.countChat(model, [msg]);
+						c = { tokens: one.tokens - empty.tokens, exact: one.exact, method: one.method };
+						byContent.set(contentKey, c);
+						if (byContent.size > maxTexts) byContent.delete(byContent.keys().next().value as string);
+					}
 					m.set(model, c);
 				}
 				tokens += c.tokens;

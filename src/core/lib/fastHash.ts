@@ -18,5 +18,10 @@ export function fastHash(text: string, seed = 0): number {
 
 /** Folds a value into a running hash (order-sensitive), e.g. a prompt's segment keys one by one. */
 export function mixHash(running: number, value: number): number {
-	return fastHash(`${running.toString(36)}:${value.toString(36)}`);
+	// Both inputs are ≤ 53-bit integers; mix their high and low 32-bit halves without allocating.
+	const lo = (running >>> 0) ^ Math.imul((value >>> 0) ^ 0x9e3779b9, 0x85ebca6b);
+	const hi = ((running / 4294967296) >>> 0) ^ Math.imul(((value / 4294967296) >>> 0) ^ 0xc2b2ae35, 0x27d4eb2f);
+	const h1 = Math.imul(lo ^ (lo >>> 16), 2246822507) ^ Math.imul(hi ^ (hi >>> 13), 3266489909);
+	const h2 = Math.imul(hi ^ (hi >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+	return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }

@@ -2,6 +2,7 @@ import type { ComplexityDecision } from '../routing/classifier';
 import { classifyComplexity } from '../routing/classifier';
 import type { EngineMessage } from '../compression/messages';
 import { messageTokens } from '../compression/messages';
+import { truncateToolOutput } from '../compression/toolOutput';
 import type { TokenCounter } from '../engine/ports';
 import { memoizingCounter } from '../engine/memoizingCounter';
 import { fastHash } from '../lib/fastHash';
@@ -13,6 +14,8 @@ import type { CacheTtl } from './promptCacheRules';
 /** One message of a prompt with a key that identifies its content exactly. */
 export interface PreparedSegment {
 	readonly key: string;
+	/** `key` as a number, for running prompt hashes. */
+	readonly hash: number;
 	readonly message: EngineMessage;
 }
 
@@ -70,7 +73,9 @@ export class PreparedRun {
 	private readonly complexity = new Map<PreparedCall, ComplexityDecision>();
 	private readonly outputTokens = new Map<PreparedCall, Map<string, number>>();
 	private readonly emptyChat = new Map<string, number>();
+	private readonly windows = new Map<string, number | undefined>();
 	private readonly keyed = new WeakMap<EngineMessage, PreparedSegment>();
+	private readonly truncated = new WeakMap<PreparedSegment, Map<string, PreparedSegment>>();
 
 	constructor(
 		readonly transcript: Transcript,
@@ -87,10 +92,30 @@ export class PreparedRun {
 			const marker = message.compression ? `|${message.compression.kind}:${message.compression.replaces}:${message.compression.tokens ?? ''}` : '';
 			const calls = message.toolCallIds?.join(',') ?? '';
 			const results = message.toolResultIds?.join(',') ?? '';
-			seg = { key: fastHash(`${message.role}\u0000${message.name ?? ''}\u0000${calls}\u0000${results}\u0000${message.content}${marker}`).toString(36), message };
+			const hash = fastHash(`${message.role}\u0000${message.name ?? ''}\u0000${calls}\u0000${results}\u0000${message.content}${marker}`);
+			seg = { key: hash.toString(36), hash, message };
 			this.keyed.set(message, seg);
 		}
 		return seg;
+	}
+
+	/**
+	 * A tool result cut to `maxTokens` (structure-aware, with a note of what was cut), or the segment
+	 * itself when it is not a tool result or already fits. Shared by every scenario of the run.
+	 */
+	truncatedToolOutput(segment: PreparedSegment, maxTokens: number, model: string): PreparedSegment {
+		const m = segment.message;
+		if (!(m.role === 'tool' || (m.toolResultIds?.length ?? 0) > 0)) return segment;
+		const key = `${maxTokens}|${model}`;
+		let byKey = this.truncated.get(segment);
+		if (!byKey) this.truncated.set(segment, (byKey = new Map()));
+		let out = byKey.get(key);
+		if (!out) {
+			const r = truncateToolOutput(m.content, maxTokens, model, this.counter);
+			out = r.truncated ? this.segmentOf({ ...m, content: r.text }) : segment;
+			byKey.set(key, out);
+		}
+		return out;
 	}
 
 	/** Tokens one message adds to a chat for `model` (memoized per message object). */
@@ -98,6 +123,15 @@ export class PreparedRun {
 		let empty = this.emptyChat.get(model);
 		if (empty === undefined) this.emptyChat.set(model, (empty = this.counter.countChat(model, []).tokens));
 		return messageTokens(this.counter, model, segment.message, empty);
+	}
+
+	/** The model's context window from the catalog (memoized: asked at every step). */
+	contextWindowOf(model: string): number | undefined {
+		if (!this.windows.has(model)) {
+			const d = this.options.catalog.describe?.(model);
+			this.windows.set(model, d?.kind === 'known' ? d.contextWindow : undefined);
+		}
+		return this.windows.get(model);
 	}
 
 	/** Tokens of the recorded prompt of `call` (messages only) for `model`, via per-version prefix sums. */

@@ -113,7 +113,14 @@ export class PromptCacheSimulator {
 		const oldPath = state.path;
 		const oldAt = state.pathAt;
 		const isFirst = state.requests === 0;
-		const path = oldPath.slice(0, shared);
+		// Nodes leaving the current path keep the time they were last sent. (No new-path node can be
+		// one of them: past the shared prefix the keys differ, so the subtrees do.)
+		if (!rules.billedWrites) {
+			for (let i = shared; i < oldPath.length; i++) oldPath[i].lastSeen = Math.max(oldPath[i].lastSeen, oldAt);
+		}
+		// An agent loop usually extends the previous prompt: grow that path in place instead of
+		// copying it, which would make a long run quadratic.
+		const path = shared === oldPath.length ? oldPath : oldPath.slice(0, shared);
 		let node = shared > 0 ? path[shared - 1] : state.root;
 		for (let i = shared; i < n; i++) {
 			const seg = segments[i];
@@ -134,10 +141,6 @@ export class PromptCacheSimulator {
 					? this.explicit(rules, path, req, now)
 					: this.automatic(rules, path, shared, oldAt, now);
 
-		// Nodes leaving the current path keep the time they were last sent.
-		if (!rules.billedWrites) {
-			for (let i = shared; i < oldPath.length; i++) oldPath[i].lastSeen = Math.max(oldPath[i].lastSeen, oldAt);
-		}
 		state.path = path;
 		state.pathAt = now;
 		state.requests++;

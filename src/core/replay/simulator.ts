@@ -1,9 +1,8 @@
 import type { EngineMessage } from '../compression/messages';
 import { compressHistory, compressionTrigger, describeTrigger, estimatingSummarizer } from '../compression/history';
-import { truncateToolOutput } from '../compression/toolOutput';
 import { worstCaseCost } from '../budget/budgetGuard';
 import { throwIfAborted } from '../lib/errors';
-import { fastHash, mixHash } from '../lib/fastHash';
+import { mixHash } from '../lib/fastHash';
 import type { CostResult } from '../pricing/types';
 import type { Usage } from '../pricing/usage';
 import type { Tier } from '../routing/classifier';
@@ -155,7 +154,6 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 	const cache = new PromptCacheSimulator();
 	const responseCache = new Map<string, number>();
 	const threads = new Map<string, ThreadState>();
-	const truncated = new Map<PreparedSegment, PreparedSegment>();
 	const lastOnModel = new Map<string, { thread: string; epoch: number; length: number }>();
 	const notes = new Set<string>();
 	const perStep: ReplayStep[] = [];
@@ -198,7 +196,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 			v.sum += n;
 			v.cacheSegs.push({ key: seg.key, tokens: n });
 		}
-		t.hash = mixHash(t.hash, fastHash(seg.key));
+		if (hashing) t.hash = mixHash(t.hash, seg.hash);
 	};
 	const rebuild = (t: ThreadState, segs: PreparedSegment[]) => {
 		t.segs = [];
@@ -212,17 +210,9 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 	const atOf = (pc: PreparedCall) => (untimed ? (pc.step - 1) * settings.assumedStepGapSeconds * 1000 : pc.atMs);
 	let stepLimitNoted = false;
 	const maxTool = settings.compression.toolResponseMaxTokens;
-	const transform = (seg: PreparedSegment, model: string): PreparedSegment => {
-		const m = seg.message;
-		if (maxTool <= 0 || !(m.role === 'tool' || (m.toolResultIds?.length ?? 0) > 0)) return seg;
-		let out = truncated.get(seg);
-		if (!out) {
-			const r = truncateToolOutput(m.content, maxTool, model, counter);
-			out = r.truncated ? run.segmentOf({ ...m, content: r.text }) : seg;
-			truncated.set(seg, out);
-		}
-		return out;
-	};
+	const transform = (seg: PreparedSegment, model: string): PreparedSegment => (maxTool > 0 ? run.truncatedToolOutput(seg, maxTool, model) : seg);
+	// Only the response cache needs a running hash of the prompt.
+	const hashing = settings.responseCache.enabled;
 
 	for (let i = 0; i < total; i++) {
 		if (i % every === 0 && i > 0) {
@@ -356,9 +346,8 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 		const strategy = settings.compression.strategy;
 		if (strategy !== 'none' && model) {
 			const before = scenarioInput(model);
-			const window = catalog.describe?.(model);
 			const trigger = compressionTrigger(
-				{ tokens: before, step: pc.stepInThread, contextWindow: window?.kind === 'known' ? window.contextWindow : undefined },
+				{ tokens: before, step: pc.stepInThread, contextWindow: run.contextWindowOf(model) },
 				{ compression: settings.compression, contextWindowMax: settings.compression.contextWindowMax },
 			);
 			if (trigger) {
