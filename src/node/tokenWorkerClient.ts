@@ -37,6 +37,11 @@ export interface TokenWorkerClientOptions {
 	readonly snapshot?: (docId: string) => DocumentSnapshot | undefined;
 	/** An approximate document count became exact in the background. */
 	readonly onRefined?: (count: DocumentCount) => void;
+	/**
+	 * Documents longer than this many UTF-16 code units are sent in slices, one per macrotask: posting
+	 * 5 MB of non-Latin-1 text in one message blocks the sending thread for ≈12 ms. Default 524 288.
+	 */
+	readonly openSliceChars?: number;
 	/** The worker exited unexpectedly (it is restarted on the next request). */
 	readonly onCrash?: (error: TokenWorkerError) => void;
 }
@@ -68,6 +73,8 @@ export class TokenWorkerClient implements Disposable {
 	private disposed = false;
 	private crashes: number[] = [];
 	private spawnCount = 0;
+	/** Documents whose text is still being sent: their other requests wait so the worker sees them in order. */
+	private readonly opening = new Map<string, Promise<unknown>>();
 
 	constructor(private readonly options: TokenWorkerClientOptions = {}) {}
 
@@ -81,8 +88,34 @@ export class TokenWorkerClient implements Disposable {
 		return this.spawnCount;
 	}
 
+	/**
+	 * Opens (or replaces) a document. Large texts go out in slices, each in its own macrotask, so the
+	 * extension host's thread is never blocked for long; requests for the same document made meanwhile
+	 * are sent after the last slice.
+	 */
 	open(docId: string, version: number, model: string, text: string): Promise<DocumentCount> {
-		return this.request({ type: 'open', docId, version, model, text });
+		const slices = sliceText(text, this.options.openSliceChars ?? 524_288);
+		const first = this.request({ type: 'open', docId, version, model, text: slices[0] });
+		if (slices.length === 1) return first;
+		const answers = [first];
+		// Each answer is observed at once so an early failure is never an unhandled rejection; it
+		// surfaces through Promise.all below.
+		first.catch(() => undefined);
+		const posted = (async () => {
+			for (const slice of slices.slice(1)) {
+				await new Promise(resolve => setImmediate(resolve));
+				const answer = this.request({ type: 'append', docId, text: slice });
+				answer.catch(() => undefined);
+				answers.push(answer);
+			}
+		})();
+		this.opening.set(docId, posted);
+		return posted
+			.then(() => Promise.all(answers))
+			.then(all => all[all.length - 1])
+			.finally(() => {
+				if (this.opening.get(docId) === posted) this.opening.delete(docId);
+			});
 	}
 
 	/** Applies editor changes (in order) that bring the document to `version`. */
@@ -100,6 +133,8 @@ export class TokenWorkerClient implements Disposable {
 	}
 
 	async close(docId: string): Promise<void> {
+		const opening = this.opening.get(docId);
+		if (opening) await opening;
 		if (!this.worker) return; // nothing was ever opened in this worker
 		await this.request({ type: 'close', docId });
 	}
@@ -137,6 +172,8 @@ export class TokenWorkerClient implements Disposable {
 	 * the snapshot's text, so an edit needs no retry).
 	 */
 	private async withReopen<T>(docId: string, run: () => Promise<T>, after: (reopened: DocumentCount) => Promise<T> | T): Promise<T> {
+		const opening = this.opening.get(docId);
+		if (opening) await opening;
 		try {
 			return await run();
 		} catch (e) {
@@ -223,4 +260,18 @@ export class TokenWorkerClient implements Disposable {
 			p.reject(new TokenWorkerError(error.reason, error.message));
 		}
 	}
+}
+
+/** `text` cut into slices of at most `size` code units, never inside a surrogate pair. */
+function sliceText(text: string, size: number): string[] {
+	if (text.length <= size) return [text];
+	const out: string[] = [];
+	for (let pos = 0; pos < text.length; ) {
+		let end = Math.min(text.length, pos + Math.max(2, size));
+		const c = text.charCodeAt(end - 1);
+		if (end < text.length && c >= 0xd800 && c <= 0xdbff) end--;
+		out.push(text.slice(pos, end));
+		pos = end;
+	}
+	return out;
 }

@@ -76,6 +76,11 @@ export class TokenDocuments {
 				this.docs.set(req.docId, doc);
 				return this.documentCount(req.docId, doc);
 			}
+			case 'append': {
+				const doc = this.doc(req.docId);
+				doc.counter.applyEdit(doc.counter.length, 0, req.text);
+				return this.documentCount(req.docId, doc);
+			}
 			case 'edit': {
 				const doc = this.doc(req.docId);
 				// Edits arrive in order; an old or repeated version was already applied.

@@ -27,6 +27,8 @@ export interface TextRange {
 
 export type TokenWorkerRequest =
 	| { readonly id: number; readonly type: 'open'; readonly docId: string; readonly version: number; readonly model: string; readonly text: string }
+	/** The rest of a large document's text, sent in slices after `open` so no single message blocks the host for long. */
+	| { readonly id: number; readonly type: 'append'; readonly docId: string; readonly text: string }
 	| { readonly id: number; readonly type: 'edit'; readonly docId: string; readonly version: number; readonly edits: readonly TextEdit[] }
 	| { readonly id: number; readonly type: 'setModel'; readonly docId: string; readonly model: string }
 	| { readonly id: number; readonly type: 'countRanges'; readonly docId: string; readonly version: number; readonly ranges: readonly TextRange[] }
@@ -71,6 +73,7 @@ export class TokenWorkerError extends EngineError<TokenWorkerErrorReason | 'time
 
 export interface TokenWorkerResult {
 	readonly open: DocumentCount;
+	readonly append: DocumentCount;
 	readonly edit: DocumentCount;
 	readonly setModel: DocumentCount;
 	readonly countRanges: RangeCounts;

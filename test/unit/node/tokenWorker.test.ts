@@ -138,6 +138,24 @@ describe('TokenWorkerClient + worker thread', function () {
 		await client.close('doc');
 	});
 
+	it('sends a large document in slices (astral characters at slice edges); edits made meanwhile wait for the last slice', async () => {
+		client = new TokenWorkerClient({ workerPath: workerPath(), openSliceChars: 9_999 });
+		// Astral characters everywhere, so some slice boundaries fall next to a surrogate pair.
+		let text = corpusDocument(120_000).replace(/ /g, (m, i: number) => (i % 7 === 0 ? '😀' : m));
+		const opening = client.open('big', 1, 'gpt-4o', text);
+		const pending: Promise<DocumentCount>[] = [];
+		let version = 1;
+		for (const step of edits(21, text, 50)) {
+			text = step.text;
+			pending.push(client.edit('big', ++version, [step.edit]));
+		}
+		const opened = await opening;
+		assert.equal(opened.version, 1);
+		const results = await Promise.all(pending);
+		assert.equal(results[results.length - 1].tokens, countText('gpt-4o', text).tokens);
+		assert.equal(results[results.length - 1].version, version);
+	});
+
 	it('without a snapshot, an edit for an unknown document fails with unknownDocument', async () => {
 		client = new TokenWorkerClient({ workerPath: workerPath() });
 		await assert.rejects(client.edit('nope', 2, []), (e: unknown) => TokenWorkerError.is(e, 'unknownDocument'));
