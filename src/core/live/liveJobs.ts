@@ -1,0 +1,221 @@
+/**
+ * The engine-worker jobs behind live, budgeted calls and Compress Prompt. The extension host stays
+ * light: it sends the settings (a parsed {@link EngineConfig}) and storage folders with every job,
+ * and answers the worker's {@link KeyRequest}s from SecretStorage — one key, for one provider, at
+ * the moment a transport needs it (`live/key`). Keys are never part of job parameters, results,
+ * progress payloads other than that answer, logs, cache keys or recordings.
+ *
+ * Expected outcomes (an answer, a budget refusal, a failed call) are RESULTS, not thrown errors, so
+ * the host can show the numbers without reviving error classes across the thread boundary. Only
+ * cancellation (`CancelledError`) and broken infrastructure (an unreachable Redis, a bad path) throw.
+ */
+import type { BudgetExceededDetails } from '../budget/budgetErrors';
+import type { BudgetStatus } from '../budget/budgetGuard';
+import type { PromptChange } from '../compression/types';
+import type { EngineConfig } from '../config/defaults';
+import type { JobSpec } from '../engine/jobProtocol';
+import type { PlanExplanation } from '../engine/policyEngine';
+import { EngineError } from '../lib/errors';
+import type { Usage } from '../pricing/usage';
+import type { FinishReason, ProviderId, ProviderMessage } from '../providers/transport';
+import type { AttemptRecord } from '../routing/fallback';
+import type { ToolDefinitionLike } from '../tokens/types';
+import type { SpendReport } from './spendReport';
+
+/** Where the worker keeps live-call state; chosen by the host (see `src/extension/live/livePaths.ts`). */
+export interface LivePaths {
+	/** The spend ledger (global storage: a daily budget spans every workspace and window). */
+	readonly ledgerDir: string;
+	/** Response-cache snapshots (workspace storage, global storage without a folder). */
+	readonly cacheDir: string;
+	/** Recordings of live calls: one `live-YYYY-MM-DD.agent-cost.jsonl` per budget day. */
+	readonly recordingsDir: string;
+	/** The workspace folder whose `agentCost.pricing.overridesFile` applies (none: settings only). */
+	readonly workspaceDir?: string;
+}
+
+/** Every live job carries the current settings and folders: settings changes apply to the next job. */
+export interface LiveJobContext {
+	readonly config: EngineConfig;
+	readonly paths: LivePaths;
+}
+
+/** The worker asks the host for one provider's key; the host answers with `live/key`. */
+export interface KeyRequest {
+	readonly type: 'keyRequest';
+	readonly provider: ProviderId;
+	readonly requestId: string;
+}
+
+export type LiveRunProgress =
+	| KeyRequest
+	/** Routing, cache, compression and budget decisions, before any provider call. */
+	| { readonly type: 'plan'; readonly model: string; readonly tier: string; readonly cached: boolean; readonly downgradedFrom?: string; readonly explanation: readonly PlanExplanation[] }
+	/** A new attempt (retry or fallback): text streamed so far is void. */
+	| { readonly type: 'attempt'; readonly model: string; readonly retry: number }
+	/** Streamed answer text (appended to what came since the last `attempt`). */
+	| { readonly type: 'text'; readonly text: string };
+
+export interface LiveRunParams extends LiveJobContext {
+	/** Budget run (default: a new run per job, i.e. per "Run Prompt File"). */
+	readonly runId?: string;
+	readonly messages: readonly ProviderMessage[];
+	readonly tools?: readonly ToolDefinitionLike[];
+	/** Call exactly this model (a prompt file that names its model); routing is skipped. */
+	readonly pinnedModel?: string;
+	readonly maxOutputTokens?: number;
+	readonly temperature?: number;
+	readonly cache?: 'use' | 'bypass';
+}
+
+/** A budget decision worth telling the user about. */
+export interface LiveBudgetEvent {
+	readonly kind: 'warning' | 'downgrade' | 'overLimit' | 'unpriced' | 'refused';
+	readonly message: string;
+}
+
+interface LiveRunCommon {
+	readonly runId: string;
+	/** Budget status after the call (today's spend for the status bar). */
+	readonly status: BudgetStatus;
+	/** The recording file this call was appended to. */
+	readonly recordingFile: string;
+	readonly explanation: readonly PlanExplanation[];
+	readonly budgetEvents: readonly LiveBudgetEvent[];
+	readonly latencyMs: number;
+}
+
+export interface LiveAnswer extends LiveRunCommon {
+	readonly kind: 'answered';
+	readonly source: 'provider' | 'exactCache' | 'semanticCache';
+	readonly model: string;
+	readonly provider?: ProviderId;
+	/** The model routing chose (before downgrades and fallbacks), its tier and the rules that fired. */
+	readonly routedModel: string;
+	readonly tier: string;
+	readonly downgradedFrom?: string;
+	readonly text: string;
+	readonly finishReason: FinishReason;
+	/** Charged usage; undefined for cache hits (they cost nothing). */
+	readonly usage?: Usage;
+	/** Undefined for cache hits and unpriced models. */
+	readonly costUsd?: number;
+	/** Usage or cost is an estimate (≈). */
+	readonly estimated: boolean;
+	readonly attempts: readonly AttemptRecord[];
+	/** The call worked but could not be recorded (disk full…). */
+	readonly recordError?: string;
+}
+
+export interface LiveRefusal extends LiveRunCommon {
+	readonly kind: 'refused';
+	/** Which limit refused it, or `unpriced` (no price: the budget cannot cover it). */
+	readonly reason: 'run' | 'daily' | 'steps' | 'unpriced';
+	readonly model: string;
+	/** One sentence with the numbers (limit, spent, reserved, what the call could cost). */
+	readonly message: string;
+	readonly details?: BudgetExceededDetails;
+}
+
+export interface LiveFailure extends LiveRunCommon {
+	readonly kind: 'failed';
+	/** A provider error reason (`auth`, `rateLimit`, `timeout`…) or `exhausted`. */
+	readonly reason: string;
+	readonly model: string;
+	readonly message: string;
+	readonly attempts: readonly AttemptRecord[];
+	/** Set when a provider's key was not set at all: the UI offers "Set API Key…". */
+	readonly keyMissing?: ProviderId;
+}
+
+export type LiveRunResult = LiveAnswer | LiveRefusal | LiveFailure;
+
+/** Single-prompt strategies of Compress Prompt; `summarize` is a live call to the cheap tier. */
+export type CompressPromptStrategy = 'lossless' | 'lossy' | 'summarize';
+
+export interface CompressPromptParams extends LiveJobContext {
+	readonly strategy: CompressPromptStrategy;
+	readonly text: string;
+	/** The model whose tokenizer counts and whose input price gives the dollars. */
+	readonly model: string;
+	/** Lossy: aim for compressed/original tokens ≤ this (0 < r ≤ 1). @default 0.8 */
+	readonly targetRatio?: number;
+}
+
+/** What the Compress Prompt preview shows. */
+export interface CompressPreview {
+	readonly kind: 'compressed';
+	readonly strategy: CompressPromptStrategy;
+	readonly text: string;
+	readonly model: string;
+	readonly tokensBefore: number;
+	readonly tokensAfter: number;
+	/** False when a count is an estimate (≈). */
+	readonly exact: boolean;
+	/** Input cost of the prompt before and after, USD; null when the model has no price. */
+	readonly usdBefore: number | null;
+	readonly usdAfter: number | null;
+	readonly changes: readonly PromptChange[];
+	readonly targetReached?: boolean;
+	/** `summarize`: what the summary call cost (it is a real, budgeted, recorded call). */
+	readonly summaryCall?: { readonly model: string; readonly costUsd?: number; readonly estimated: boolean; readonly source: LiveAnswer['source'] };
+	/** `summarize`: today's budget after the summary call. */
+	readonly status?: BudgetStatus;
+}
+
+export type CompressPromptResult = CompressPreview | Pick<LiveRefusal, 'kind' | 'reason' | 'message' | 'status'> | Pick<LiveFailure, 'kind' | 'reason' | 'message' | 'keyMissing' | 'status'>;
+
+export interface ExactCountParams {
+	readonly config: EngineConfig;
+	readonly model: string;
+	readonly messages: readonly ProviderMessage[];
+	readonly tools?: readonly ToolDefinitionLike[];
+}
+
+export interface MetricsEndpointState {
+	readonly enabled: boolean;
+	/** `http://127.0.0.1:<port>/metrics` while serving. */
+	readonly url?: string;
+	/** Why it is not serving although enabled (port in use…). */
+	readonly error?: string;
+}
+
+/** The jobs the engine worker runs for live calls, the spend views and Compress Prompt. */
+export interface LiveJobs {
+	/** One routed, cached, compressed, budgeted, recorded call; streams its answer as progress. */
+	readonly 'live/run': JobSpec<LiveRunParams, LiveRunProgress, LiveRunResult>;
+	/** The host's answer to a {@link KeyRequest} (`key: null` when none is set). */
+	readonly 'live/key': JobSpec<{ readonly requestId: string; readonly key: string | null }, never, null>;
+	/** Today's budget status (status bar). */
+	readonly 'live/status': JobSpec<LiveJobContext & { readonly runId?: string }, never, BudgetStatus>;
+	/** Today's calls by model, cache hits and budget events (the Spend view). */
+	readonly 'live/spend': JobSpec<LiveJobContext, never, SpendReport>;
+	/** The Compress Prompt preview: tokens and dollars before → after. */
+	readonly 'compress/prompt': JobSpec<CompressPromptParams, KeyRequest, CompressPromptResult>;
+	/**
+	 * Exact Claude prompt tokens from Anthropic's countTokens API (opt-in: it sends the prompt to
+	 * Anthropic). Fails with a `ProviderError` (as `EngineJobError` with `original.name` 'ProviderError'
+	 * and its reason) or `LiveJobError('notClaude')`.
+	 */
+	readonly 'tokens/countExact': JobSpec<ExactCountParams, KeyRequest, { readonly model: string; readonly tokens: number; readonly exact: true }>;
+	/** Starts, moves or stops the Prometheus endpoint (127.0.0.1 only). */
+	readonly 'metrics/configure': JobSpec<{ readonly enabled: boolean; readonly port: number }, never, MetricsEndpointState>;
+}
+
+/**
+ * Live-call infrastructure that cannot work as configured: `storeUnavailable` (Redis unreachable —
+ * never silently replaced by local files, which would split a shared budget), `notClaude` (exact
+ * counts are for Claude models only).
+ */
+export class LiveJobError extends EngineError<'storeUnavailable' | 'notClaude'> {
+	readonly kind = 'liveJob';
+	override readonly name = 'LiveJobError';
+	static is(e: unknown, reason?: LiveJobError['reason']): e is LiveJobError {
+		return e instanceof LiveJobError && (reason === undefined || e.reason === reason);
+	}
+}
+
+/** Narrows any progress payload to a key request. */
+export function isKeyRequest(p: unknown): p is KeyRequest {
+	return typeof p === 'object' && p !== null && (p as KeyRequest).type === 'keyRequest' && typeof (p as KeyRequest).requestId === 'string';
+}

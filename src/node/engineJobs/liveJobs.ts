@@ -1,0 +1,292 @@
+import { randomBytes } from 'node:crypto';
+import { BudgetExceededError, UnpricedModelError } from '../../core/budget/budgetErrors';
+import { dayKey } from '../../core/budget/dayKey';
+import { compressPrompt } from '../../core/compression/prompt';
+import type { JobContext, JobHandlers } from '../../core/engine/jobProtocol';
+import type { Plan } from '../../core/engine/policyEngine';
+import { CancelledError, describeError } from '../../core/lib/errors';
+import { budgetEventsOf } from '../../core/live/budgetEvents';
+import { defaultProviderOf, type LiveCallResult } from '../../core/live/liveCalls';
+import type { CompressPromptParams, CompressPromptResult, KeyRequest, LiveAnswer, LiveFailure, LiveJobs, LiveRefusal, LiveRunParams, LiveRunProgress, LiveRunResult, MetricsEndpointState } from '../../core/live/liveJobs';
+import { LiveJobError } from '../../core/live/liveJobs';
+import { buildSpendReport, liveRecordingFileName } from '../../core/live/spendReport';
+import { AgentMetrics } from '../../core/metrics/agentMetrics';
+import { createPriceCatalog, type FullPriceCatalog } from '../../core/pricing/catalog';
+import { mergePriceOverrides, parsePriceOverrides } from '../../core/pricing/overrides';
+import { ProviderError } from '../../core/providers/providerError';
+import type { ProviderId } from '../../core/providers/transport';
+import { FallbackExhaustedError, type AttemptRecord } from '../../core/routing/fallback';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readJsonLines } from '../jsonlCallRecorder';
+import { KeyBroker, type KeyChannel } from '../keyBroker';
+import { counter, LiveRuntimes, type LiveRuntime } from '../liveRuntime';
+import { startMetricsServer, type MetricsServer } from '../metricsServer';
+import { readWorkspacePriceOverrides } from '../priceOverridesFile';
+import { AnthropicTransport } from '../providers/anthropicTransport';
+
+export interface LiveJobHandlerOptions {
+	/** Writer name in recording headers. */
+	readonly agent?: string;
+	readonly keyTimeoutMs?: number;
+	readonly redisConnectTimeoutMs?: number;
+}
+
+/** What the summarize strategy asks the cheap model to do. */
+export const summarizePromptInstruction =
+	'You shorten prompts for large language models. Rewrite the prompt the user sends so it uses as few tokens as possible while keeping its meaning: keep every instruction, constraint, number, name, identifier, placeholder, code block and quoted string exactly as written; drop filler, repetition and politeness. Answer with the rewritten prompt only, no preface.';
+
+function zeroUsd(catalog: FullPriceCatalog, model: string, tokens: number): number | null {
+	const c = catalog.cost(model, { input: tokens, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 });
+	return c.kind === 'priced' ? c.usd : null;
+}
+
+function providerLabel(p: ProviderId): string {
+	return p === 'openai' ? 'OpenAI' : 'Anthropic';
+}
+
+/**
+ * Live-call jobs for the engine worker (see `core/live/liveJobs.ts`). Keeps one {@link LiveRuntimes}
+ * (ledger, caches, transports), one {@link AgentMetrics} for the Prometheus endpoint and one
+ * {@link KeyBroker}; `dispose` closes them (for tests: the worker thread simply ends).
+ */
+export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { readonly handlers: JobHandlers<LiveJobs>; readonly metrics: AgentMetrics; dispose(): Promise<void> } {
+	const broker = new KeyBroker(options.keyTimeoutMs);
+	const metrics = new AgentMetrics();
+	const runtimes = new LiveRuntimes({ broker, metrics, agent: options.agent, redisConnectTimeoutMs: options.redisConnectTimeoutMs });
+	let metricsServer: { port: number; server: Promise<MetricsServer> } | undefined;
+	const catalogs = new Map<string, FullPriceCatalog>();
+
+	/** A catalog for offline jobs (Compress Prompt): no ledger or Redis needed. */
+	const offlineCatalog = async (p: CompressPromptParams): Promise<FullPriceCatalog> => {
+		let overrides = parsePriceOverrides(p.config.pricing.overrides).overrides;
+		if (p.paths.workspaceDir) overrides = mergePriceOverrides(overrides, (await readWorkspacePriceOverrides(p.paths.workspaceDir, p.config.pricing.overridesFile)).overrides);
+		const key = JSON.stringify(overrides);
+		let c = catalogs.get(key);
+		if (!c) {
+			catalogs.clear();
+			catalogs.set(key, (c = createPriceCatalog({ overrides })));
+		}
+		return c;
+	};
+
+	const withRuntime = async <T>(ctx: Parameters<LiveRuntimes['acquire']>[0], f: (rt: LiveRuntime) => Promise<T>): Promise<T> => {
+		const rt = await runtimes.acquire(ctx);
+		try {
+			return await f(rt);
+		} finally {
+			rt.release();
+		}
+	};
+
+	/** Runs one live call and turns every expected outcome into a result. */
+	const runCall = async (rt: LiveRuntime, p: LiveRunParams, ctx: JobContext<LiveRunProgress> | JobContext<KeyRequest>, channel: KeyChannel, stream: boolean): Promise<LiveRunResult> => {
+		const runId = p.runId ?? `run-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+		const started = Date.now();
+		rt.recorder.route(runId, p.paths.recordingsDir);
+		const post = ctx.progress as (p: LiveRunProgress) => void;
+		let plan: Plan | undefined;
+		const common = async () => ({
+			runId,
+			status: await rt.engine.status(runId),
+			recordingFile: rt.recorder.fileFor(runId, started) ?? join(p.paths.recordingsDir, liveRecordingFileName(dayKey(started, p.config.budget.timeZone))),
+			explanation: plan?.explanation ?? [],
+			budgetEvents: plan ? budgetEventsOf(plan.explanation) : [],
+			latencyMs: Date.now() - started,
+		});
+		try {
+			let r: LiveCallResult;
+			try {
+				r = await rt.live.run(
+					{ runId, messages: p.messages, tools: p.tools, pinnedModel: p.pinnedModel, maxOutputTokens: p.maxOutputTokens, temperature: p.temperature, cache: p.cache, stream },
+					{
+						signal: ctx.signal,
+						onPlan: pl => {
+							plan = pl;
+							if (stream) post({ type: 'plan', model: pl.kind === 'call' ? pl.model : pl.response.model, tier: pl.kind === 'call' ? pl.tier : pl.routing.tier, cached: pl.kind === 'cached', ...(pl.kind === 'call' && pl.downgradedFrom && { downgradedFrom: pl.downgradedFrom }), explanation: pl.explanation });
+						},
+						onAttempt: a => stream && post({ type: 'attempt', model: a.model, retry: a.retry }),
+						onChunk: c => stream && c.type === 'text' && c.text !== '' && post({ type: 'text', text: c.text }),
+					},
+				);
+			} finally {
+				// Answered or not, a completed provider call may have filled the cache.
+				await rt.persist();
+			}
+			const answer: LiveAnswer = {
+				kind: 'answered',
+				...(await common()),
+				source: r.source,
+				model: r.model,
+				...(r.provider && { provider: r.provider }),
+				routedModel: r.plan.routing.model,
+				tier: r.plan.kind === 'call' ? r.plan.tier : r.plan.routing.tier,
+				...(r.plan.kind === 'call' && r.plan.downgradedFrom && { downgradedFrom: r.plan.downgradedFrom }),
+				text: r.text,
+				finishReason: r.finishReason,
+				...(r.usage && { usage: r.usage }),
+				...(r.costUsd !== undefined && { costUsd: r.costUsd }),
+				estimated: r.estimated,
+				attempts: r.attempts,
+				...(r.recordError && { recordError: r.recordError }),
+				latencyMs: r.latencyMs,
+			};
+			return answer;
+		} catch (e) {
+			if (BudgetExceededError.is(e)) {
+				const refusal: LiveRefusal = { kind: 'refused', ...(await common()), reason: e.reason, model: e.details.model, message: e.message, details: e.details, budgetEvents: [{ kind: 'refused', message: e.message }] };
+				return refusal;
+			}
+			if (UnpricedModelError.is(e)) return { kind: 'refused', ...(await common()), reason: 'unpriced', model: e.model, message: e.message, budgetEvents: [{ kind: 'refused', message: e.message }] } satisfies LiveRefusal;
+			if (CancelledError.is(e) || ctx.signal.aborted) throw new CancelledError();
+			if (FallbackExhaustedError.is(e) || ProviderError.is(e)) {
+				const attempts: readonly AttemptRecord[] = FallbackExhaustedError.is(e) ? e.attempts : [];
+				const last = [...attempts].reverse().find(a => a.outcome !== 'skipped' && a.outcome !== 'ok');
+				const model = last?.model ?? (ProviderError.is(e) ? e.model : (plan?.kind === 'call' ? plan.model : 'unknown'));
+				const provider = defaultProviderOf(model);
+				const keyMissing = channel.missing.has(provider) ? provider : undefined;
+				const reason = ProviderError.is(e) ? e.reason : e.reason === 'auth' ? 'auth' : (last?.outcome ?? 'exhausted');
+				const message = keyMissing ? `No ${providerLabel(keyMissing)} API key is set (needed for ${model}).` : e.reason === 'auth' && last?.detail ? last.detail : e.message;
+				const failure: LiveFailure = { kind: 'failed', ...(await common()), reason, model, message, attempts, ...(keyMissing && { keyMissing }) };
+				return failure;
+			}
+			throw e;
+		} finally {
+			rt.recorder.forget(runId);
+		}
+	};
+
+	const handlers: JobHandlers<LiveJobs> = {
+		async 'live/run'(p, ctx) {
+			const channel: KeyChannel = { post: r => ctx.progress(r), missing: new Set() };
+			return withRuntime(p, rt => broker.run(channel, () => runCall(rt, p, ctx, channel, true)));
+		},
+		'live/key'({ requestId, key }) {
+			broker.answer(requestId, key);
+			return null;
+		},
+		async 'live/status'(p) {
+			return withRuntime(p, rt => rt.engine.status(p.runId ?? 'status'));
+		},
+		async 'live/spend'(p) {
+			return withRuntime(p, async rt => {
+				const tz = p.config.budget.timeZone;
+				const day = dayKey(Date.now(), tz);
+				const recordingFile = join(p.paths.recordingsDir, liveRecordingFileName(day));
+				let recordingText: string | undefined;
+				try {
+					recordingText = await readFile(recordingFile, 'utf8');
+				} catch (e) {
+					if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+				}
+				let ledgerRecords: unknown[] | undefined;
+				if (rt.ledger) {
+					try {
+						ledgerRecords = (await readJsonLines(rt.ledger.fileOf(day))).values;
+					} catch (e) {
+						if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+						ledgerRecords = [];
+					}
+				}
+				return buildSpendReport({ day, timeZone: tz, recordingText, ...(recordingText !== undefined && { recordingFile }), ledgerRecords });
+			});
+		},
+		async 'compress/prompt'(p, ctx): Promise<CompressPromptResult> {
+			const catalog = await offlineCatalog(p);
+			if (p.strategy !== 'summarize') {
+				const r = compressPrompt(p.strategy, p.text, p.model, counter, p.targetRatio ?? 0.8);
+				return {
+					kind: 'compressed',
+					strategy: p.strategy,
+					text: r.text,
+					model: p.model,
+					tokensBefore: r.tokensBefore,
+					tokensAfter: r.tokensAfter,
+					exact: r.exact,
+					usdBefore: zeroUsd(catalog, p.model, r.tokensBefore),
+					usdAfter: zeroUsd(catalog, p.model, r.tokensAfter),
+					changes: r.changes,
+					...(r.targetReached !== undefined && { targetReached: r.targetReached }),
+				};
+			}
+			const before = counter.countText(p.model, p.text);
+			const channel: KeyChannel = { post: r => ctx.progress(r), missing: new Set() };
+			const result = await withRuntime(p, rt =>
+				broker.run(channel, () =>
+					runCall(
+						rt,
+						{
+							config: p.config,
+							paths: p.paths,
+							pinnedModel: p.config.tiers.cheap,
+							messages: [
+								{ role: 'system', content: summarizePromptInstruction },
+								{ role: 'user', content: p.text },
+							],
+							maxOutputTokens: Math.max(64, Math.min(p.config.defaults.maxOutputTokens, before.tokens)),
+							temperature: 0,
+						},
+						ctx,
+						channel,
+						false,
+					),
+				),
+			);
+			if (result.kind === 'refused') return { kind: 'refused', reason: result.reason, message: result.message, status: result.status };
+			if (result.kind === 'failed') return { kind: 'failed', reason: result.reason, message: result.message, status: result.status, ...(result.keyMissing && { keyMissing: result.keyMissing }) };
+			const text = result.text.trim();
+			const after = counter.countText(p.model, text);
+			return {
+				kind: 'compressed',
+				strategy: 'summarize',
+				text,
+				model: p.model,
+				tokensBefore: before.tokens,
+				tokensAfter: after.tokens,
+				exact: before.exact && after.exact,
+				usdBefore: zeroUsd(catalog, p.model, before.tokens),
+				usdAfter: zeroUsd(catalog, p.model, after.tokens),
+				changes: [],
+				summaryCall: { model: result.model, ...(result.costUsd !== undefined && { costUsd: result.costUsd }), estimated: result.estimated, source: result.source },
+				status: result.status,
+			};
+		},
+		async 'tokens/countExact'(p, ctx) {
+			if (defaultProviderOf(p.model) !== 'anthropic') throw new LiveJobError('notClaude', `Exact counts come from Anthropic's countTokens API, which counts Claude models only; ${p.model} is not one.`);
+			const transport = new AnthropicTransport({ secrets: broker.source, baseUrl: p.config.providers.anthropic.baseUrl, timeoutMs: p.config.defaults.toolCallTimeoutSeconds * 1000 });
+			const channel: KeyChannel = { post: r => ctx.progress(r), missing: new Set() };
+			const model = p.model.replace(/^anthropic\//i, '');
+			const tokens = await broker.run(channel, () => transport.countInputTokens({ model, messages: p.messages, tools: p.tools }, ctx.signal));
+			return { model: p.model, tokens, exact: true as const };
+		},
+		async 'metrics/configure'({ enabled, port }): Promise<MetricsEndpointState> {
+			if (metricsServer && (!enabled || metricsServer.port !== port)) {
+				const old = metricsServer;
+				metricsServer = undefined;
+				await old.server.then(s => s.close(), () => undefined);
+			}
+			if (!enabled) return { enabled: false };
+			if (!metricsServer) {
+				const server = startMetricsServer({ port, render: () => metrics.render() });
+				metricsServer = { port, server };
+				server.catch(() => {
+					if (metricsServer?.server === server) metricsServer = undefined;
+				});
+			}
+			try {
+				return { enabled: true, url: (await metricsServer.server).url };
+			} catch (e) {
+				return { enabled: true, error: describeError(e) };
+			}
+		},
+	};
+	return {
+		handlers,
+		metrics,
+		async dispose() {
+			await runtimes.dispose();
+			if (metricsServer) await metricsServer.server.then(s => s.close(), () => undefined);
+			metricsServer = undefined;
+		},
+	};
+}
