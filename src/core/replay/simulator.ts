@@ -209,6 +209,18 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 	const untimed = run.calls.every(c => !c.timestamped);
 	const atOf = (pc: PreparedCall) => (untimed ? (pc.step - 1) * settings.assumedStepGapSeconds * 1000 : pc.atMs);
 	let stepLimitNoted = false;
+	// The fields every step row has; spent/baseline totals as of the step.
+	const stepOf = (pc: PreparedCall, model: string, tier: ReplayStep['tier'], baselineUsd: number | null) => ({
+		step: pc.step,
+		callIndex: pc.call.index,
+		thread: pc.thread,
+		recordedModel: pc.call.model,
+		model,
+		tier,
+		cumulativeUsd: spent,
+		baselineCostUsd: baselineUsd,
+		baselineCumulativeUsd: baselineCum,
+	});
 	const maxTool = settings.compression.toolResponseMaxTokens;
 	const transform = (seg: PreparedSegment, model: string): PreparedSegment => (maxTool > 0 ? run.truncatedToolOutput(seg, maxTool, model) : seg);
 	// Only the response cache needs a running hash of the prompt.
@@ -320,21 +332,13 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 			if (until !== undefined && until >= atOf(pc)) {
 				diverged = true;
 				perStep.push({
-					step: pc.step,
-					callIndex: call.index,
-					thread: pc.thread,
-					recordedModel,
-					model,
-					tier,
+					...stepOf(pc, model, tier, baselineUsd),
 					routing: [...routing, 'served by the response cache (identical request within its TTL)'],
 					usage: { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 },
 					recorded: false,
 					outputEstimated: false,
 					cache: 'responseCache',
 					costUsd: 0,
-					cumulativeUsd: spent,
-					baselineCostUsd: baselineUsd,
-					baselineCumulativeUsd: baselineCum,
 				});
 				continue;
 			}
@@ -478,21 +482,13 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 		read += usage.cacheRead;
 		write += usage.cacheWrite5m + usage.cacheWrite1h;
 		perStep.push({
-			step: pc.step,
-			callIndex: call.index,
-			thread: pc.thread,
-			recordedModel,
-			model,
-			tier,
+			...stepOf(pc, model, tier, baselineUsd),
 			routing,
 			usage,
 			recorded: identical,
 			outputEstimated: model !== recordedModel,
 			cache: cacheReason,
 			costUsd: cost,
-			cumulativeUsd: spent,
-			baselineCostUsd: baselineUsd,
-			baselineCumulativeUsd: baselineCum,
 			...(compression && { compression }),
 			...(budgetEvent && { budget: budgetEvent }),
 		});
