@@ -28,6 +28,14 @@ export interface PanelPong {
 	readonly elementsDefined: boolean;
 	/** Ids of the interactive controls present in the document. */
 	readonly controls: readonly string[];
+	/** Rendered tables by id, with their body row counts. */
+	readonly tables?: Readonly<Record<string, number>>;
+	/** Ids of the rendered SVG charts. */
+	readonly charts?: readonly string[];
+	/** The view (tab) shown. */
+	readonly view?: string;
+	/** Content-Security-Policy violations the document reported (should be none). */
+	readonly cspViolations?: readonly string[];
 }
 
 export const PanelPingNotification = new IpcNotification<PanelPing>('panel/ping');

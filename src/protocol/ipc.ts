@@ -42,8 +42,11 @@ export class IpcNotification<P = void> extends IpcCall<P> {
 	readonly direction = 'toWebview' as const;
 }
 
-/** A request either succeeds with a value or fails with a reason the UI can show. */
-export type IpcResponse<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: string };
+/**
+ * A request either succeeds with a value or fails with a message the UI can show, plus the typed
+ * `reason` when the failure has one (so the webview can branch without matching on text).
+ */
+export type IpcResponse<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: string; readonly reason?: string };
 
 let counter = 0;
 /** Builds a message for a descriptor; `completionId` pairs a request with its response. */

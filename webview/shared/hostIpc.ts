@@ -32,11 +32,11 @@ export class HostIpc {
 		this.host.postMessage(createMessage(descriptor, params));
 	}
 
-	/** Sends a request; resolves with the value or rejects with the host's error text. */
+	/** Sends a request; resolves with the value or rejects with a {@link HostRequestError} (the host's text and reason). */
 	request<P, R>(descriptor: IpcRequest<P, R>, params: P): Promise<R> {
 		const completionId = `c${++this.nextCompletion}`;
 		return new Promise<R>((resolve, reject) => {
-			this.pending.set(completionId, response => (response.ok ? resolve(response.value as R) : reject(new Error(response.error))));
+			this.pending.set(completionId, response => (response.ok ? resolve(response.value as R) : reject(new HostRequestError(response.error, response.reason))));
 			this.host.postMessage(createMessage(descriptor, params, completionId));
 		});
 	}
@@ -62,6 +62,17 @@ export class HostIpc {
 			return;
 		}
 		for (const l of this.listeners.get(msg.method) ?? []) l(msg.params);
+	}
+}
+
+/** A request the host answered with a failure: its user-facing text and, when typed, its reason. */
+export class HostRequestError extends Error {
+	constructor(
+		message: string,
+		readonly reason?: string,
+	) {
+		super(message);
+		this.name = 'HostRequestError';
 	}
 }
 

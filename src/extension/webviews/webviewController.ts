@@ -34,6 +34,8 @@ export class WebviewController implements vscode.Disposable {
 		readonly webview: vscode.Webview,
 		private readonly extensionUri: vscode.Uri,
 		private readonly log: vscode.LogOutputChannel,
+		/** How a failed request is told to the webview (the feature's one error-to-text mapping). */
+		private readonly describeFailure: (e: unknown) => { readonly reason?: string; readonly message: string } = e => ({ message: describeError(e) }),
 	) {
 		webview.options = {
 			enableScripts: true,
@@ -116,8 +118,9 @@ ${bundle.style ? `<link rel="stylesheet" href="${asset(bundle.style)}" nonce="${
 			try {
 				response = { ok: true, value: await request.handle(message.params) };
 			} catch (e) {
+				const failure = this.describeFailure(e);
 				this.log.error(`webview request ${message.method} failed: ${describeError(e)}`);
-				response = { ok: false, error: describeError(e) };
+				response = { ok: false, error: failure.message, ...(failure.reason !== undefined && { reason: failure.reason }) };
 			}
 			void this.webview.postMessage(createMessage(request.response, response, message.completionId));
 			return;
