@@ -3,7 +3,11 @@ import type { EngineJobs } from '../core/engine/engineJobs';
 import { createEngineWorkerClient } from '../node/engineWorkerClient';
 import type { JobWorkerClient } from '../node/jobWorkerClient';
 import type { EngineInfo } from '../protocol/engineInfo';
+import { registerReplayCommands } from './commands/replayCommands';
 import { ReplayPanel, replayPanelViewType } from './webviews/replayPanel';
+import type { ReplaySessionServices } from './webviews/replaySession';
+import { ReplaySettingsSource } from './webviews/replaySettingsSource';
+import { TranscriptEditorProvider } from './webviews/transcriptEditorProvider';
 import { Secrets } from './secrets';
 
 /**
@@ -15,12 +19,17 @@ export class Container implements vscode.Disposable {
 	readonly log: vscode.LogOutputChannel;
 	readonly secrets: Secrets;
 	readonly replayPanel: ReplayPanel;
+	readonly transcriptEditors: TranscriptEditorProvider;
 	readonly statusItem: vscode.StatusBarItem;
 
 	constructor(readonly context: vscode.ExtensionContext) {
 		this.log = this.own(vscode.window.createOutputChannel('Agent Cost', { log: true }));
 		this.secrets = new Secrets(context.secrets);
-		this.replayPanel = this.own(new ReplayPanel(context.extensionUri, this.log, () => this.engineInfo()));
+		const replayServices: ReplaySessionServices = { engine: () => this.engine, settings: this.own(new ReplaySettingsSource(this.log)), log: this.log };
+		this.replayPanel = this.own(new ReplayPanel(context.extensionUri, replayServices, () => this.engineInfo()));
+		this.transcriptEditors = new TranscriptEditorProvider(context.extensionUri, replayServices, () => this.engineInfo());
+		this.own(TranscriptEditorProvider.register(this.transcriptEditors));
+		for (const d of registerReplayCommands(this.replayPanel)) this.own(d);
 
 		this.statusItem = this.own(vscode.window.createStatusBarItem('agentCost.lens', vscode.StatusBarAlignment.Right, 100));
 		this.statusItem.name = 'Agent Cost Lens';
@@ -29,7 +38,11 @@ export class Container implements vscode.Disposable {
 		this.statusItem.command = 'agentCost.openReplayPanel';
 		this.statusItem.show();
 
-		this.own(vscode.commands.registerCommand('agentCost.openReplayPanel', () => this.replayPanel.show()));
+		this.own(
+			vscode.commands.registerCommand('agentCost.openReplayPanel', () => {
+				this.replayPanel.show();
+			}),
+		);
 		this.own(
 			vscode.commands.registerCommand('agentCost.showInfo', () => {
 				const info = this.engineInfo();
@@ -41,7 +54,9 @@ export class Container implements vscode.Disposable {
 		);
 		this.own(
 			vscode.window.registerWebviewPanelSerializer(replayPanelViewType, {
-				deserializeWebviewPanel: async panel => this.replayPanel.attach(panel),
+				deserializeWebviewPanel: async (panel, state) => {
+					this.replayPanel.attach(panel, state);
+				},
 			}),
 		);
 	}

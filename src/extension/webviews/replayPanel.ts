@@ -1,11 +1,16 @@
 import * as vscode from 'vscode';
 import type { EngineInfo, PanelPong } from '../../protocol/engineInfo';
 import { GetEngineInfoRequest, PanelPingNotification, PanelPongCommand } from '../../protocol/engineInfo';
+import type { ReplayView } from '../../protocol/replay';
 import { EngineError } from '../../core/lib/errors';
 import { createNonce } from '../system/nonce';
+import { replayErrorInfo } from './replayErrors';
+import type { ReplaySessionServices } from './replaySession';
+import { ReplaySession } from './replaySession';
 import { WebviewController } from './webviewController';
 
 export const replayPanelViewType = 'agentCost.replay';
+const title = 'Agent Cost: Replay';
 
 /** A panel health check that could not complete. */
 export class PanelHealthError extends EngineError<'notOpen' | 'noAnswer'> {
@@ -15,48 +20,88 @@ export class PanelHealthError extends EngineError<'notOpen' | 'noAnswer'> {
 	}
 }
 
+/** Builds a replay session on a webview: the same app in the panel and in the transcript custom editor. */
+export function createReplaySession(
+	webview: vscode.Webview,
+	extensionUri: vscode.Uri,
+	services: ReplaySessionServices,
+	engineInfo: () => EngineInfo,
+	host: 'panel' | 'editor',
+	onPong?: (pong: PanelPong) => void,
+): ReplaySession {
+	const controller = new WebviewController(webview, extensionUri, services.log, e => replayErrorInfo(e));
+	controller.onRequest(GetEngineInfoRequest, () => engineInfo());
+	if (onPong) controller.onCommand(PanelPongCommand, onPong);
+	return new ReplaySession(controller, services, host);
+}
+
+/** What the webview persists with `setState` that the host reads back after a window reload. */
+function restoredTranscriptUri(state: unknown): vscode.Uri | undefined {
+	const uri = typeof state === 'object' && state !== null ? (state as { transcriptUri?: unknown }).transcriptUri : undefined;
+	if (typeof uri !== 'string') return undefined;
+	try {
+		const parsed = vscode.Uri.parse(uri, true);
+		// Only files: the state is the webview's, and the webview's content is not trusted.
+		return parsed.scheme === 'file' ? parsed : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 /**
- * The transcript replay panel. One instance at a time; opening it again reveals the existing one.
+ * The transcript replay panel. One instance at a time; opening it again reveals the existing one
+ * (and opens the given transcript in it). `retainContextWhenHidden` stays off: the webview rebuilds
+ * itself from the session's snapshot and its own saved state when shown again.
  */
 export class ReplayPanel implements vscode.Disposable {
 	private panel: vscode.WebviewPanel | undefined;
-	private controller: WebviewController | undefined;
+	private session: ReplaySession | undefined;
 	private readonly pongWaiters = new Map<string, (pong: PanelPong) => void>();
 
 	constructor(
 		private readonly extensionUri: vscode.Uri,
-		private readonly log: vscode.LogOutputChannel,
+		private readonly services: ReplaySessionServices,
 		private readonly engineInfo: () => EngineInfo,
 	) {}
 
-	/** Opens (or reveals) the panel and resolves once its script is talking to us. */
-	async show(): Promise<WebviewController> {
-		if (this.panel && this.controller) {
+	/** Opens (or reveals) the panel; with a file, opens that transcript in it; with a view, shows that view. */
+	show(options: { readonly uri?: vscode.Uri; readonly view?: ReplayView } = {}): ReplaySession {
+		let session = this.session;
+		if (this.panel && session) {
 			this.panel.reveal();
-			return this.controller;
+		} else {
+			const panel = vscode.window.createWebviewPanel(replayPanelViewType, title, vscode.ViewColumn.Active, { retainContextWhenHidden: false });
+			session = this.attach(panel);
 		}
-		const panel = vscode.window.createWebviewPanel(replayPanelViewType, 'Agent Cost: Replay', vscode.ViewColumn.Active, {
-			retainContextWhenHidden: false,
-		});
-		this.attach(panel);
-		return this.controller!;
+		if (options.view) session.showView(options.view);
+		const current = session.uri;
+		if (options.uri && (current?.toString() !== options.uri.toString() || session.snapshot().transcript.status === 'failed')) void session.open(options.uri);
+		return session;
 	}
 
-	/** Also used by the serializer when VS Code restores the panel after a reload. */
-	attach(panel: vscode.WebviewPanel): void {
+	/** Also used by the serializer when VS Code restores the panel after a reload (`state`: what the webview saved). */
+	attach(panel: vscode.WebviewPanel, state?: unknown): ReplaySession {
+		this.session?.dispose();
 		this.panel = panel;
-		const controller = new WebviewController(panel.webview, this.extensionUri, this.log);
-		this.controller = controller;
-		controller.onRequest(GetEngineInfoRequest, () => this.engineInfo());
-		controller.onCommand(PanelPongCommand, pong => this.pongWaiters.get(pong.nonce)?.(pong));
-		controller.render({ script: 'replay.js', style: 'replay.css', title: 'Agent Cost: Replay' });
+		const session = createReplaySession(panel.webview, this.extensionUri, this.services, this.engineInfo, 'panel', pong => this.pongWaiters.get(pong.nonce)?.(pong));
+		this.session = session;
+		// Opened before rendering so the first paint already shows the import under way.
+		const restored = restoredTranscriptUri(state);
+		if (restored) void session.open(restored);
+		session.render(title);
 		panel.onDidDispose(() => {
-			controller.dispose();
+			session.dispose();
 			if (this.panel === panel) {
 				this.panel = undefined;
-				this.controller = undefined;
+				this.session = undefined;
 			}
 		});
+		return session;
+	}
+
+	/** The open panel's session, if any. */
+	get current(): ReplaySession | undefined {
+		return this.session;
 	}
 
 	/**
@@ -64,7 +109,7 @@ export class ReplayPanel implements vscode.Disposable {
 	 * the whole path host → webview → host works, not just that a panel object exists.
 	 */
 	ping(timeoutMs = 10_000): Promise<PanelPong> {
-		const controller = this.controller;
+		const controller = this.session?.controller;
 		if (!controller) return Promise.reject(new PanelHealthError('notOpen', 'The replay panel is not open.'));
 		const nonce = createNonce();
 		return new Promise((resolve, reject) => {

@@ -1,0 +1,42 @@
+// Builds the settings form's defaults from the user's `agentCost.*` settings. No `vscode` import:
+// unit-tested in plain Node (including that no secret-bearing setting can reach the webview).
+import type { EngineConfig } from '../../core/config/defaults';
+import type { ConfigProblem } from '../../core/config/parseEngineConfig';
+import { parseEngineConfig } from '../../core/config/parseEngineConfig';
+import { asRecordedSettings, productDefaultSettings, sweepParameters } from '../../core/replay/replaySettings';
+import type { ReplayBootstrap, ReplayDefaults } from '../../protocol/replay';
+
+/** Settings the replay defaults are derived from. */
+const replayKeys = ['agentCost.tiers.', 'agentCost.routing.', 'agentCost.compression.', 'agentCost.cache.', 'agentCost.budget.', 'agentCost.defaults.', 'agentCost.contextWindowMax'];
+
+export interface ReplayConfig {
+	readonly config: EngineConfig;
+	readonly problems: readonly ConfigProblem[];
+	readonly defaults: ReplayDefaults;
+}
+
+/**
+ * Parses raw settings (what `getConfiguration('agentCost')` holds) TOTALLY — bad values fall back to
+ * their defaults and are reported — and derives the two starting scenarios of the form. Only
+ * {@link ReplaySettings} fields leave this function towards the webview: store URLs, key prefixes
+ * and other settings never do.
+ */
+export function replayConfig(raw: unknown): ReplayConfig {
+	const { config, problems } = parseEngineConfig(raw);
+	const product = productDefaultSettings(config);
+	const defaults: ReplayDefaults = {
+		asRecorded: asRecordedSettings(config),
+		// With routing turned off the live engine sends every call to the medium tier; the defaults
+		// scenario must replay what the product would really do.
+		productDefaults: config.routing.enabled ? product : { ...product, routing: { ...product.routing, mode: 'fixed', model: config.tiers.medium } },
+		// Only the keys the form is built from: a problem with, say, the store URL is the log's business
+		// and must not carry any part of that value into a webview.
+		settingsProblems: problems.filter(p => p.severity === 'error' && replayKeys.some(k => p.key.startsWith(k))).map(p => `${p.key}: ${p.message}`),
+	};
+	return { config, problems, defaults };
+}
+
+/** The sweep's parameter list as the webview shows it. */
+export function sweepParameterList(): ReplayBootstrap['sweepParameters'] {
+	return (Object.keys(sweepParameters) as (keyof typeof sweepParameters)[]).map(id => ({ id, label: sweepParameters[id].label, integer: sweepParameters[id].integer }));
+}
