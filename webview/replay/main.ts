@@ -1,25 +1,603 @@
+// The replay panel and transcript report: one app for the "Agent Cost: Replay" panel and the
+// transcript custom editor. The host owns the data (ReplaySnapshot); this script owns the form state
+// (UiState, persisted with setState) and renders both. Transcript content is untrusted: every text
+// goes through textContent (see dom.ts), never innerHTML.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-label/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import { formatUsd } from '../../src/core/pricing/format';
+import type { ReplaySettings, SweepParameter } from '../../src/core/replay/replaySettings';
 import { GetEngineInfoRequest, PanelPingNotification, PanelPongCommand } from '../../src/protocol/engineInfo';
-import { HostIpc } from '../shared/hostIpc';
+import type { ReplayBootstrap, ReplayExportFormat, ReplaySnapshot, ReplayView } from '../../src/protocol/replay';
+import {
+	CancelReplayRunCommand,
+	ExportComparisonRequest,
+	GetReplayStateRequest,
+	PickTranscriptRequest,
+	ReplayRunFinishedNotification,
+	ReplayRunProgressNotification,
+	ReplayStateNotification,
+	replayViews,
+	RunComparisonRequest,
+	RunSweepRequest,
+	TranscriptImportProgressNotification,
+} from '../../src/protocol/replay';
+import { barChart, lineChart } from '../shared/charts';
+import { HostIpc, readBootstrap } from '../shared/hostIpc';
+import { el, renderTable, setChildren, show } from './dom';
 import './replay.css';
+import { renderSettingsForm } from './settingsForm';
+import { comparisonSeries, parseSweepValues, reportCallsTable, reportTotals, stepTable, summaryTable, sweepTable, transcriptSummary } from './tableModels';
+import type { UiState } from './uiState';
+import { addScenario, maxScenarios, removeScenario, restoreUiState, updateScenario } from './uiState';
+
+// Lit falls back to <style> elements where constructable stylesheets are missing; give them the
+// page's nonce so the strict CSP still applies them.
+(globalThis as { litNonce?: string }).litNonce = document.querySelector<HTMLScriptElement>('script[nonce]')?.nonce ?? undefined;
+const cspViolations: string[] = [];
+document.addEventListener('securitypolicyviolation', e => cspViolations.push(`${e.effectiveDirective}: ${e.blockedURI || 'inline'}`));
 
 const ipc = new HostIpc();
-const app = document.getElementById('app')!;
+const boot = readBootstrap<ReplayBootstrap>();
+if (!boot) throw new Error('the replay panel was rendered without its bootstrap data');
+let snapshot: ReplaySnapshot = boot.snapshot;
+const savedState = ipc.host.getState();
+let ui: UiState = restoreUiState(savedState, snapshot.defaults);
+/** Fields whose input is not usable, per scenario id → field id → message. */
+const formErrors = new Map<string, Map<string, string>>();
+let runProblems: readonly string[] = [];
+let requestError = '';
+let sweepError = '';
+let exportStatus = '';
+let callLimit = 500;
+let stepLimit = 500;
+/**
+ * After a window reload the host has no results: the last comparison runs again once the same
+ * transcript is open (deterministic, so it shows what was there before).
+ */
+let rerunUri: string | undefined;
+let rerunScenarios: UiState['lastRun'];
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
-	const node = document.createElement(tag);
-	for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-	// Transcript content is untrusted: only ever set as text.
-	if (text !== undefined) node.textContent = text;
-	return node;
+function persist(): void {
+	ipc.host.setState(ui);
 }
 
-const header = el('header');
-header.append(el('h1', {}, 'Agent Cost Lens'));
-const infoButton = el('vscode-button' as 'button', { id: 'engine-info-btn' }, 'Engine info');
+function setUi(next: UiState): void {
+	ui = next;
+	persist();
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+// ── layout (built once; sections are re-rendered from state) ─────────────────────────────────
+
+const app = document.getElementById('app')!;
+const title = el('h1', { id: 'transcript-title' }, 'Agent Cost Lens');
+const openButton = el('vscode-button', { id: 'open-btn', secondary: true }, 'Open transcript…');
+const summaryList = el('dl', { id: 'transcript-summary', class: 'summary' });
+const importProgress = el('vscode-progress-bar', { id: 'import-progress', 'aria-label': 'Import progress' });
+const importStatus = el('div', { id: 'import-status', class: 'status', 'aria-live': 'polite' });
+const errorBanner = el('div', { id: 'error-banner', class: 'error-banner', role: 'alert' });
+const warnings = el('details', { id: 'warnings', class: 'warnings' });
+const settingsNote = el('div', { id: 'settings-note', class: 'settings-note' });
+const header = el('header', { class: 'panel-header' });
+header.append(el('div', { class: 'title-row' }), summaryList, importProgress, importStatus, errorBanner, warnings, settingsNote);
+header.firstElementChild!.append(title, openButton);
+
+const tabs = el('vscode-tabs', { id: 'tabs' });
+const viewLabels: Record<ReplayView, string> = { report: 'Report', replay: 'Replay', sweep: 'Sweep' };
+const viewRoots: Record<ReplayView, HTMLElement> = {
+	report: el('div', { id: 'report-view', class: 'view' }),
+	replay: el('div', { id: 'replay-view', class: 'view' }),
+	sweep: el('div', { id: 'sweep-view', class: 'view' }),
+};
+for (const v of replayViews) tabs.append(el('vscode-tab-header', { slot: 'header' }, viewLabels[v]));
+for (const v of replayViews) {
+	const panel = el('vscode-tab-panel');
+	panel.append(viewRoots[v]);
+	tabs.append(panel);
+}
+
+// Report view
+const reportEmpty = el('p', { class: 'empty' }, 'Open a transcript to see what each call cost.');
+const reportTotalsBox = el('div', { class: 'table-wrap' });
+const reportCallsBox = el('div', { class: 'table-wrap' });
+const callsMore = el('vscode-button', { id: 'calls-more', secondary: true });
+viewRoots.report.append(reportEmpty, reportTotalsBox, reportCallsBox, callsMore);
+
+// Replay view
+const scenarioSelect = el('vscode-single-select', { id: 'scenario-select' });
+const addDefaults = el('vscode-button', { id: 'add-scenario', secondary: true }, 'Add product defaults');
+const addRecorded = el('vscode-button', { id: 'add-recorded', secondary: true }, 'Add as recorded');
+const duplicate = el('vscode-button', { id: 'duplicate-scenario', secondary: true }, 'Duplicate');
+const remove = el('vscode-button', { id: 'remove-scenario', secondary: true }, 'Remove');
+const scenarioForm = el('div', { id: 'scenario-form', class: 'settings-form' });
+const runButton = el('vscode-button', { id: 'run-btn' }, 'Run comparison');
+const cancelButton = el('vscode-button', { id: 'cancel-btn', secondary: true }, 'Cancel');
+const runProgress = el('vscode-progress-bar', { id: 'run-progress', 'aria-label': 'Replay progress' });
+const runStatus = el('div', { id: 'run-status', class: 'status', 'aria-live': 'polite' });
+const runProblemList = el('ul', { id: 'run-problems', class: 'problems' });
+const results = el('section', { id: 'results', 'aria-label': 'Comparison results' });
+const summaryBox = el('div', { class: 'table-wrap' });
+const chartsBox = el('div', { id: 'charts', class: 'charts' });
+const stepSelect = el('vscode-single-select', { id: 'step-scenario' });
+const stepBox = el('div', { class: 'table-wrap' });
+const stepsMore = el('vscode-button', { id: 'steps-more', secondary: true });
+const exportButtons = (['markdown', 'csv', 'json'] as const).map(f => el('vscode-button', { id: `export-${f === 'markdown' ? 'md' : f}`, secondary: true, 'data-format': f }, `Export ${f === 'markdown' ? 'Markdown' : f.toUpperCase()}`));
+const exportStatusLine = el('span', { id: 'export-status', class: 'status', 'aria-live': 'polite' });
+{
+	const scenarioBar = el('div', { class: 'toolbar' });
+	const scenarioField = el('div', { class: 'field field-select' });
+	scenarioField.append(el('vscode-label', { for: 'scenario-select' }, 'Edit scenario'), scenarioSelect);
+	scenarioBar.append(scenarioField, addDefaults, addRecorded, duplicate, remove);
+	const runBar = el('div', { class: 'toolbar run-bar' });
+	runBar.append(runButton, cancelButton, runStatus);
+	const stepField = el('div', { class: 'field field-select' });
+	stepField.append(el('vscode-label', { for: 'step-scenario' }, 'Steps of scenario'), stepSelect);
+	const exportBar = el('div', { class: 'toolbar' });
+	exportBar.append(...exportButtons, exportStatusLine);
+	results.append(el('h2', {}, 'Summary'), summaryBox, el('h2', {}, 'Per step'), chartsBox, stepField, stepBox, stepsMore, el('h2', {}, 'Export'), exportBar);
+	viewRoots.replay.append(
+		el('p', { class: 'hint' }, 'Each scenario replays the recorded run step by step under its settings; the baseline is the run as recorded. Numbers marked ≈ are estimates (simulated cache, another model’s output, counted tokens).'),
+		el('h2', {}, 'Scenarios'),
+		scenarioBar,
+		scenarioForm,
+		runBar,
+		runProgress,
+		runProblemList,
+		results,
+	);
+}
+
+// Sweep view
+const sweepBase = el('vscode-single-select', { id: 'sweep-base' });
+const sweepParam = el('vscode-single-select', { id: 'sweep-param' });
+const sweepValues = el('vscode-textfield', { id: 'sweep-values' });
+const sweepRun = el('vscode-button', { id: 'sweep-run' }, 'Run sweep');
+const sweepCancel = el('vscode-button', { id: 'sweep-cancel', secondary: true }, 'Cancel');
+const sweepProgress = el('vscode-progress-bar', { id: 'sweep-progress', 'aria-label': 'Sweep progress' });
+const sweepStatus = el('div', { id: 'sweep-status', class: 'status', 'aria-live': 'polite' });
+const sweepChartBox = el('div', { id: 'sweep-chart', class: 'charts' });
+const sweepTableBox = el('div', { class: 'table-wrap' });
+for (const p of boot.sweepParameters) sweepParam.append(el('vscode-option', { value: p.id }, p.label));
+{
+	const form = el('div', { class: 'settings-form sweep-form' });
+	const field = (label: string, id: string, control: HTMLElement, hint?: string) => {
+		const f = el('div', { class: 'field' });
+		f.append(el('vscode-label', { for: id }, label), control);
+		if (hint) f.append(el('div', { class: 'field-hint' }, hint));
+		return f;
+	};
+	form.append(
+		field('Base scenario', 'sweep-base', sweepBase),
+		field('Setting to vary', 'sweep-param', sweepParam),
+		field('Values', 'sweep-values', sweepValues, 'Separated by commas or spaces, e.g. 1000, 2000, 4000.'),
+	);
+	const bar = el('div', { class: 'toolbar run-bar' });
+	bar.append(sweepRun, sweepCancel, sweepStatus);
+	viewRoots.sweep.append(el('p', { class: 'hint' }, 'Prices the run once per value of one setting of the base scenario; the cheapest value whose run completes is highlighted.'), form, bar, sweepProgress, sweepChartBox, sweepTableBox);
+}
+
+// Footer: the engine info round trip (also the foundation's health check).
+const footer = el('footer', { class: 'panel-footer' });
+const infoButton = el('vscode-button', { id: 'engine-info-btn', secondary: true }, 'Engine info');
 const infoOut = el('pre', { id: 'engine-info', 'aria-live': 'polite' });
-header.append(infoButton, infoOut);
-app.append(header);
+footer.append(infoButton, infoOut);
+
+app.append(header, tabs, footer);
+
+// ── rendering ───────────────────────────────────────────────────────────────────────────────
+
+function renderHeader(): void {
+	const t = snapshot.transcript;
+	title.textContent = t.status === 'none' ? 'Agent Cost Lens — no transcript open' : t.file;
+	title.title = t.status === 'none' ? '' : t.file;
+	summaryList.replaceChildren();
+	warnings.replaceChildren();
+	show(warnings, false);
+	show(importProgress, t.status === 'opening');
+	importStatus.textContent = '';
+	if (t.status === 'opening') {
+		const p = t.progress;
+		if (p && p.totalBytes > 0) {
+			importProgress.indeterminate = false;
+			importProgress.max = p.totalBytes;
+			importProgress.value = p.bytesRead;
+		} else importProgress.indeterminate = true;
+		importStatus.textContent = `Importing ${t.file}${p ? ` — ${p.calls} calls, ${Math.round((p.bytesRead / Math.max(1, p.totalBytes)) * 100)}%` : '…'}`;
+	} else if (t.status === 'open') {
+		for (const item of transcriptSummary(t.transcript)) {
+			const d = el('div', { class: 'summary-item' });
+			d.append(el('dt', {}, item.label), el('dd', { class: item.cls }, item.value));
+			summaryList.append(d);
+		}
+		const w = t.transcript.report.warnings;
+		if (w.length) {
+			warnings.append(el('summary', {}, `⚠ ${w.length} warning${w.length === 1 ? '' : 's'} from the import`));
+			const list = el('ul');
+			for (const x of w) list.append(el('li', {}, x.line !== undefined ? `line ${x.line}: ${x.message}` : x.message));
+			warnings.append(list);
+			show(warnings, true);
+		}
+	} else if (t.status === 'none') {
+		importStatus.textContent = 'Open a transcript (Claude Code JSONL, SWE-agent .traj, mini-SWE-agent .traj.json, OpenHands, Inspect AI, Aider, OpenAI/Anthropic recordings…) to see its report and replay it.';
+	}
+	const banner = t.status === 'failed' ? t.error.message : requestError;
+	errorBanner.textContent = banner;
+	show(errorBanner, banner !== '');
+	const problems = snapshot.defaults.settingsProblems;
+	settingsNote.textContent = problems.length ? `Some agentCost.* settings are invalid; the form uses their defaults: ${problems.join('; ')}` : '';
+	show(settingsNote, problems.length > 0);
+}
+
+function renderReport(): void {
+	const t = snapshot.transcript;
+	const open = t.status === 'open';
+	show(reportEmpty, !open);
+	reportEmpty.textContent = t.status === 'opening' ? 'Importing…' : t.status === 'failed' ? 'The transcript could not be imported (see above).' : 'Open a transcript to see what each call cost.';
+	if (!open) {
+		reportTotalsBox.replaceChildren();
+		reportCallsBox.replaceChildren();
+		show(callsMore, false);
+		return;
+	}
+	setChildren(reportTotalsBox, renderTable(reportTotals(t.transcript), 'report-totals'));
+	const calls = reportCallsTable(t.transcript, callLimit);
+	setChildren(reportCallsBox, renderTable(calls, 'report-calls'));
+	show(callsMore, (calls.omitted ?? 0) > 0);
+	callsMore.textContent = `Show all ${t.transcript.calls.length} calls`;
+}
+
+function selectOptions(select: HTMLElementTagNameMap['vscode-single-select'], options: readonly { value: string; label: string }[], value: string): void {
+	select.replaceChildren(...options.map(o => el('vscode-option', { value: o.value, selected: o.value === value }, o.label)));
+	select.value = value;
+}
+
+function editingScenario() {
+	return ui.scenarios.find(s => s.id === ui.editing) ?? ui.scenarios[0];
+}
+
+function renderScenarioList(): void {
+	selectOptions(
+		scenarioSelect,
+		ui.scenarios.map(s => ({ value: s.id, label: s.settings.name })),
+		ui.editing,
+	);
+	remove.toggleAttribute('disabled', ui.scenarios.length <= 1);
+	for (const b of [addDefaults, addRecorded, duplicate]) b.toggleAttribute('disabled', ui.scenarios.length >= maxScenarios);
+	selectOptions(
+		sweepBase,
+		ui.scenarios.map(s => ({ value: s.id, label: s.settings.name })),
+		ui.sweep.base,
+	);
+}
+
+function renderForm(): void {
+	const scenario = editingScenario();
+	const errors = formErrors.get(scenario.id) ?? new Map<string, string>();
+	renderSettingsForm(scenarioForm, scenario.settings, errors, {
+		onChange(settings, structural) {
+			setUi(updateScenario(ui, scenario.id, settings));
+			if (structural) {
+				const focused = document.activeElement?.id;
+				renderForm();
+				if (focused) (document.getElementById(focused) as HTMLElement | null)?.focus();
+			}
+			if (settings.name !== scenario.settings.name) renderScenarioList();
+			renderRunControls();
+		},
+		onError(fieldId, error) {
+			const map = formErrors.get(scenario.id) ?? new Map<string, string>();
+			if (error) map.set(fieldId, error);
+			else map.delete(fieldId);
+			formErrors.set(scenario.id, map);
+			renderRunControls();
+		},
+	});
+}
+
+function invalidScenarios(): string[] {
+	return ui.scenarios.filter(s => (formErrors.get(s.id)?.size ?? 0) > 0).map(s => s.settings.name);
+}
+
+function running(kind: 'compare' | 'sweep') {
+	return snapshot.running.find(r => r.kind === kind);
+}
+
+function progressText(done: number, total: number): string {
+	return total > 0 ? `${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} steps` : 'starting…';
+}
+
+function outcomeText(kind: 'compare' | 'sweep'): string {
+	const o = snapshot.lastOutcome;
+	if (!o || o.kind !== kind) return '';
+	if (o.outcome === 'cancelled') return 'Cancelled; the previous results (if any) are kept.';
+	if (o.outcome === 'failed') return `Failed: ${o.error?.message ?? 'unknown error'}`;
+	return '';
+}
+
+function renderRunControls(): void {
+	const open = snapshot.transcript.status === 'open';
+	const run = running('compare');
+	const invalid = invalidScenarios();
+	runButton.toggleAttribute('disabled', !open || invalid.length > 0);
+	show(cancelButton, run !== undefined);
+	show(runProgress, run !== undefined);
+	if (run) {
+		runProgress.indeterminate = run.total === 0;
+		runProgress.max = Math.max(1, run.total);
+		runProgress.value = run.done;
+		runStatus.textContent = `Replaying ${run.label}: ${progressText(run.done, run.total)}`;
+	} else if (!open) runStatus.textContent = snapshot.transcript.status === 'opening' ? 'Waiting for the import…' : 'Open a transcript to run a comparison.';
+	else if (invalid.length) runStatus.textContent = `Fix the highlighted fields of ${invalid.join(', ')} first.`;
+	else runStatus.textContent = outcomeText('compare') || (snapshot.comparison ? `Compared ${snapshot.comparison.scenarios.length} scenario(s) with the baseline.` : '');
+	runProblemList.replaceChildren(...runProblems.map(p => el('li', {}, p)));
+	show(runProblemList, runProblems.length > 0);
+
+	const sweepRunning = running('sweep');
+	sweepRun.toggleAttribute('disabled', !open);
+	show(sweepCancel, sweepRunning !== undefined);
+	show(sweepProgress, sweepRunning !== undefined);
+	if (sweepRunning) {
+		sweepProgress.indeterminate = sweepRunning.total === 0;
+		sweepProgress.max = Math.max(1, sweepRunning.total);
+		sweepProgress.value = sweepRunning.done;
+		sweepStatus.textContent = `Sweeping ${sweepRunning.label}: ${progressText(sweepRunning.done, sweepRunning.total)}`;
+	} else sweepStatus.textContent = sweepError || outcomeText('sweep') || (open ? '' : 'Open a transcript to run a sweep.');
+}
+
+function renderResults(): void {
+	const c = snapshot.comparison;
+	show(results, c !== null);
+	if (!c) {
+		summaryBox.replaceChildren();
+		chartsBox.replaceChildren();
+		stepBox.replaceChildren();
+		return;
+	}
+	const selected = Math.min(ui.stepScenario, Math.max(0, c.scenarios.length - 1));
+	setChildren(
+		summaryBox,
+		renderTable(summaryTable(c, selected), 'summary-table', key => {
+			const i = Number(key.replace('scenario-', ''));
+			if (key.startsWith('scenario-') && Number.isInteger(i)) {
+				setUi({ ...ui, stepScenario: i });
+				stepLimit = 500;
+				renderResults();
+			}
+		}),
+	);
+	const markers = c.scenarios.flatMap(s => (s.stoppedAtStep === null ? [] : [{ x: s.stoppedAtStep, label: `${s.name.slice(0, 18)} stopped` }]));
+	const costChart = lineChart(
+		comparisonSeries(c, 'cumulativeCost').map(s => ({ name: s.name, xs: s.xs, ys: s.ys, dashed: s.dashed })),
+		{ title: 'Cumulative cost per step', xLabel: 'step', yLabel: 'USD', formatY: y => formatUsd(y), markers },
+	);
+	costChart.id = 'chart-cost';
+	const inputChart = lineChart(
+		comparisonSeries(c, 'inputTokens').map(s => ({ name: s.name, xs: s.xs, ys: s.ys, dashed: s.dashed })),
+		{ title: 'Input tokens per step', xLabel: 'step', yLabel: 'tokens', formatY: y => (y >= 1000 ? `${Number((y / 1000).toFixed(1))}k` : String(y)) },
+	);
+	inputChart.id = 'chart-input';
+	setChildren(chartsBox, costChart, inputChart);
+	selectOptions(
+		stepSelect,
+		c.scenarios.map((s, i) => ({ value: String(i), label: s.name })),
+		String(selected),
+	);
+	const scenario = c.scenarios[selected];
+	if (scenario) {
+		const model = stepTable(scenario, stepLimit);
+		setChildren(stepBox, renderTable(model, 'step-table'));
+		show(stepsMore, (model.omitted ?? 0) > 0);
+		stepsMore.textContent = `Show all ${scenario.perStep.length} steps`;
+	}
+	exportStatusLine.textContent = exportStatus;
+}
+
+function renderSweep(): void {
+	sweepParam.value = ui.sweep.parameter;
+	if (sweepValues.value !== ui.sweep.values) sweepValues.value = ui.sweep.values;
+	const s = snapshot.sweep;
+	if (!s) {
+		sweepChartBox.replaceChildren();
+		sweepTableBox.replaceChildren();
+		return;
+	}
+	const chart = barChart(
+		s.points.map(p => ({ label: String(p.value), value: p.costUsd, highlight: p.value === s.best })),
+		{ title: `Cost per value of ${s.label}`, xLabel: s.label, yLabel: 'USD', formatY: y => formatUsd(y, { estimate: true }) },
+	);
+	chart.id = 'sweep-bars';
+	setChildren(sweepChartBox, chart);
+	setChildren(sweepTableBox, renderTable(sweepTable(s), 'sweep-table'));
+}
+
+function renderView(): void {
+	const i = replayViews.indexOf(ui.view);
+	if (tabs.selectedIndex !== i) tabs.setAttribute('selected-index', String(i));
+}
+
+function renderAll(): void {
+	renderHeader();
+	renderReport();
+	renderScenarioList();
+	renderForm();
+	renderRunControls();
+	renderResults();
+	renderSweep();
+	renderView();
+}
+
+// ── state from the host ─────────────────────────────────────────────────────────────────────
+
+function applySnapshot(next: ReplaySnapshot, initial = false): void {
+	if (next.revision < snapshot.revision && !initial) return;
+	const previous = snapshot;
+	snapshot = next;
+	if (previous.transcript.status !== 'none' && (next.transcript.status === 'none' || next.transcript.uri !== previous.transcript.uri)) {
+		callLimit = 500;
+		stepLimit = 500;
+	}
+	let nextUi = ui;
+	if (next.viewRequest && next.viewRequest.seq > ui.viewSeq) nextUi = { ...nextUi, view: next.viewRequest.view, viewSeq: next.viewRequest.seq };
+	const t = next.transcript;
+	// Kept while nothing is open, so a panel restored after a reload still knows its file.
+	if (t.status !== 'none' && t.uri !== ui.transcriptUri) nextUi = { ...nextUi, transcriptUri: t.uri };
+	if (next.comparison) nextUi = { ...nextUi, lastRun: next.comparison.scenarios.map(s => s.settings) };
+	setUi(nextUi);
+	if (rerunUri !== undefined && t.status !== 'none' && (t.uri !== rerunUri || next.comparison || t.status === 'failed')) rerunUri = undefined;
+	if (rerunUri !== undefined && t.status === 'open') {
+		rerunUri = undefined;
+		if (!running('compare') && rerunScenarios?.length) void startComparison(rerunScenarios);
+	}
+	renderAll();
+}
+
+async function startComparison(scenarios: readonly ReplaySettings[] = ui.scenarios.map(s => s.settings)): Promise<void> {
+	requestError = '';
+	try {
+		const started = await ipc.request(RunComparisonRequest, { scenarios });
+		runProblems = started.problems;
+	} catch (e) {
+		requestError = errorText(e);
+	}
+	renderHeader();
+	renderRunControls();
+}
+
+ipc.on(ReplayStateNotification, s => applySnapshot(s));
+ipc.on(ReplayRunFinishedNotification, f => applySnapshot(f.snapshot));
+ipc.on(ReplayRunProgressNotification, p => {
+	const run = snapshot.running.find(r => r.runId === p.runId);
+	if (!run) return;
+	snapshot = { ...snapshot, running: snapshot.running.map(r => (r.runId === p.runId ? { ...r, done: p.done, total: p.total } : r)) };
+	renderRunControls();
+});
+ipc.on(TranscriptImportProgressNotification, p => {
+	const t = snapshot.transcript;
+	if (t.status !== 'opening' || t.uri !== p.uri) return;
+	snapshot = { ...snapshot, transcript: { ...t, progress: p.progress } };
+	renderHeader();
+});
+
+// ── user actions ────────────────────────────────────────────────────────────────────────────
+
+tabs.addEventListener('vsc-tabs-select', e => {
+	const view = replayViews[e.detail.selectedIndex];
+	if (view && view !== ui.view) setUi({ ...ui, view });
+});
+
+openButton.addEventListener('click', async () => {
+	requestError = '';
+	try {
+		await ipc.request(PickTranscriptRequest, undefined);
+	} catch (e) {
+		requestError = errorText(e);
+	}
+	renderHeader();
+});
+
+callsMore.addEventListener('click', () => {
+	callLimit = Number.POSITIVE_INFINITY;
+	renderReport();
+});
+stepsMore.addEventListener('click', () => {
+	stepLimit = Number.POSITIVE_INFINITY;
+	renderResults();
+});
+
+scenarioSelect.addEventListener('change', () => {
+	if (scenarioSelect.value && scenarioSelect.value !== ui.editing) {
+		setUi({ ...ui, editing: scenarioSelect.value });
+		renderForm();
+	}
+});
+const addFrom = (from: 'copy' | 'productDefaults' | 'asRecorded') => () => {
+	setUi(addScenario(ui, from, snapshot.defaults));
+	renderScenarioList();
+	renderForm();
+	renderRunControls();
+};
+addDefaults.addEventListener('click', addFrom('productDefaults'));
+addRecorded.addEventListener('click', addFrom('asRecorded'));
+duplicate.addEventListener('click', addFrom('copy'));
+remove.addEventListener('click', () => {
+	formErrors.delete(ui.editing);
+	setUi(removeScenario(ui, ui.editing));
+	renderScenarioList();
+	renderForm();
+	renderRunControls();
+});
+
+runButton.addEventListener('click', () => {
+	if (runButton.hasAttribute('disabled')) return;
+	runProblems = [];
+	void startComparison();
+});
+cancelButton.addEventListener('click', () => {
+	const run = running('compare');
+	if (run) ipc.command(CancelReplayRunCommand, { runId: run.runId });
+});
+
+stepSelect.addEventListener('change', () => {
+	const i = Number(stepSelect.value);
+	if (Number.isInteger(i) && i !== ui.stepScenario) {
+		setUi({ ...ui, stepScenario: i });
+		stepLimit = 500;
+		renderResults();
+	}
+});
+
+for (const button of exportButtons) {
+	button.addEventListener('click', async () => {
+		const format = button.dataset.format as ReplayExportFormat;
+		exportStatus = 'Exporting…';
+		renderResults();
+		try {
+			const r = await ipc.request(ExportComparisonRequest, { format });
+			exportStatus = `Opened the ${r.format === 'markdown' ? 'Markdown' : r.format.toUpperCase()} export (${r.characters.toLocaleString('en-US')} characters) in a new editor; save it where you like.`;
+		} catch (e) {
+			exportStatus = errorText(e);
+		}
+		exportStatusLine.textContent = exportStatus;
+	});
+}
+
+sweepBase.addEventListener('change', () => {
+	if (sweepBase.value) setUi({ ...ui, sweep: { ...ui.sweep, base: sweepBase.value } });
+});
+sweepParam.addEventListener('change', () => {
+	if (sweepParam.value) setUi({ ...ui, sweep: { ...ui.sweep, parameter: sweepParam.value as SweepParameter } });
+});
+sweepValues.addEventListener('input', () => setUi({ ...ui, sweep: { ...ui.sweep, values: sweepValues.value } }));
+sweepRun.addEventListener('click', async () => {
+	if (sweepRun.hasAttribute('disabled')) return;
+	const spec = boot.sweepParameters.find(p => p.id === ui.sweep.parameter);
+	const parsed = parseSweepValues(ui.sweep.values, spec?.integer ?? false);
+	sweepError = '';
+	if ('error' in parsed) {
+		sweepError = parsed.error;
+	} else {
+		const base = ui.scenarios.find(s => s.id === ui.sweep.base) ?? editingScenario();
+		try {
+			await ipc.request(RunSweepRequest, { base: base.settings, parameter: ui.sweep.parameter, values: parsed.values });
+		} catch (e) {
+			sweepError = errorText(e);
+		}
+	}
+	renderRunControls();
+});
+sweepCancel.addEventListener('click', () => {
+	const run = running('sweep');
+	if (run) ipc.command(CancelReplayRunCommand, { runId: run.runId });
+});
 
 infoButton.addEventListener('click', async () => {
 	infoOut.textContent = 'Asking the extension host…';
@@ -27,18 +605,38 @@ infoButton.addEventListener('click', async () => {
 		const info = await ipc.request(GetEngineInfoRequest, undefined);
 		infoOut.textContent = `Agent Cost Lens ${info.extensionVersion} on ${info.host} · encodings: ${info.encodings.join(', ')} · prices: ${info.priceSource}`;
 	} catch (e) {
-		infoOut.textContent = `Error: ${e instanceof Error ? e.message : String(e)}`;
+		infoOut.textContent = `Error: ${errorText(e)}`;
 	}
 });
 
 // Health check: answer from what is really on the page, so a blank or half-loaded panel fails it.
 ipc.on(PanelPingNotification, ({ nonce }) => {
+	const generated = /^(vscode-label-\d+|t\d+-[hp]\d+)$/;
 	ipc.command(PanelPongCommand, {
 		nonce,
 		panel: 'replay',
-		elementsDefined: customElements.get('vscode-button') !== undefined,
-		controls: [...document.querySelectorAll('[id]')].map(node => node.id).filter(id => id !== 'app' && id !== 'bootstrap'),
+		elementsDefined: ['vscode-button', 'vscode-tabs', 'vscode-textfield', 'vscode-single-select', 'vscode-checkbox', 'vscode-progress-bar'].every(t => customElements.get(t) !== undefined),
+		controls: [...document.querySelectorAll('[id]')].map(node => node.id).filter(id => id !== 'app' && id !== 'bootstrap' && !generated.test(id)),
+		tables: Object.fromEntries([...document.querySelectorAll('table[id]')].map(t => [t.id, t.querySelectorAll('tbody tr').length])),
+		charts: [...document.querySelectorAll('svg.chart')].map(s => s.id).filter(Boolean),
+		view: ui.view,
+		cspViolations: [...cspViolations],
 	});
 });
 
+// ── start ───────────────────────────────────────────────────────────────────────────────────
+
+if (savedState !== undefined && ui.lastRun?.length && ui.transcriptUri) {
+	rerunUri = ui.transcriptUri;
+	rerunScenarios = ui.lastRun;
+}
+applySnapshot(snapshot, true);
 ipc.ready('replay');
+ipc
+	// The bootstrap was written when the document was first rendered; this is the current state.
+	.request(GetReplayStateRequest, undefined)
+	.then(s => applySnapshot(s, true))
+	.catch(e => {
+		requestError = `Could not read the panel's state from the extension: ${errorText(e)}`;
+		renderHeader();
+	});
