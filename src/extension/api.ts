@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { PanelPong } from '../protocol/engineInfo';
+import type { IpcCommand, IpcRequest, IpcResponse } from '../protocol/ipc';
+import type { ReplayRunOutcome, ReplaySnapshot, TranscriptState } from '../protocol/replay';
 import type { Container } from './container';
 import type { ProviderId } from './secrets';
 
@@ -15,6 +17,8 @@ export interface AgentCostApi {
 	 * rendered. Rejects with `PanelHealthError` ('notOpen' | 'noAnswer').
 	 */
 	pingReplayPanel(timeoutMs?: number): Promise<PanelPong>;
+	/** The replay panel's host side (see {@link ReplayApi}). */
+	readonly replay: ReplayApi;
 	/**
 	 * Provider keys in SecretStorage. Values go in but never come out: `matches` compares digests in
 	 * constant time, so automation can verify a key without any caller being able to read it.
@@ -25,6 +29,26 @@ export interface AgentCostApi {
 		has(provider: ProviderId): Promise<boolean>;
 		matches(provider: ProviderId, candidate: string): Promise<boolean>;
 	};
+}
+
+/**
+ * The replay panel as its webview sees it, for automation and the integration tests (which cannot
+ * post into a webview): requests go through the very handlers and error mapping the webview's
+ * messages use. Snapshots hold transcript numbers and replay settings only — never a secret.
+ */
+export interface ReplayApi {
+	/** The open panel's state, or undefined when it is closed. */
+	snapshot(): ReplaySnapshot | undefined;
+	/** States of the open transcript custom editors ("Open With"). */
+	editorSnapshots(): readonly ReplaySnapshot[];
+	/** Sends a request as the panel's webview would; resolves with the host's response (`ok: false` carries reason + text). */
+	request<P, R>(descriptor: IpcRequest<P, R>, params: P): Promise<IpcResponse<R>>;
+	/** Sends a command (e.g. cancel) as the panel's webview would; false when the panel is closed. */
+	command<P>(descriptor: IpcCommand<P>, params: P): boolean;
+	/** Resolves when the panel's transcript import (if any) finished: open or failed. */
+	whenTranscriptOpened(): Promise<TranscriptState | undefined>;
+	/** Resolves when a run of the panel ends (undefined for an unknown run id). */
+	whenRunFinished(runId: string): Promise<ReplayRunOutcome | undefined>;
 }
 
 function digest(text: string): Buffer {
@@ -41,6 +65,18 @@ export function createApi(container: Container): AgentCostApi {
 			return container.replayPanel.isOpen;
 		},
 		pingReplayPanel: timeoutMs => container.replayPanel.ping(timeoutMs),
+		replay: {
+			snapshot: () => container.replayPanel.current?.snapshot(),
+			editorSnapshots: () => container.transcriptEditors.openSessions.map(s => s.snapshot()),
+			request: async <P, R>(descriptor: IpcRequest<P, R>, params: P) => {
+				const session = container.replayPanel.current;
+				if (!session) return { ok: false, error: 'The replay panel is not open.' } satisfies IpcResponse<R>;
+				return (await session.controller.answer(descriptor.method, params)) as IpcResponse<R>;
+			},
+			command: (descriptor, params) => container.replayPanel.current?.controller.deliver(descriptor.method, params) ?? false,
+			whenTranscriptOpened: async () => container.replayPanel.current?.whenOpened(),
+			whenRunFinished: async runId => container.replayPanel.current?.whenFinished(runId),
+		},
 		secrets: {
 			store: async (provider, value) => container.secrets.store(provider, value),
 			delete: async provider => container.secrets.delete(provider),

@@ -34,6 +34,8 @@ export interface PanelPong {
 	readonly charts?: readonly string[];
 	/** The view (tab) shown. */
 	readonly view?: string;
+	/** Random per loaded document: changes when the webview's document was rebuilt (hidden and shown again, reloaded). */
+	readonly documentId?: string;
 	/** Content-Security-Policy violations the document reported (should be none). */
 	readonly cspViolations?: readonly string[];
 }

@@ -44,6 +44,7 @@ import { addScenario, maxScenarios, removeScenario, restoreUiState, updateScenar
 const cspViolations: string[] = [];
 document.addEventListener('securitypolicyviolation', e => cspViolations.push(`${e.effectiveDirective}: ${e.blockedURI || 'inline'}`));
 
+const documentId = Math.random().toString(36).slice(2);
 const ipc = new HostIpc();
 const boot = readBootstrap<ReplayBootstrap>();
 if (!boot) throw new Error('the replay panel was rendered without its bootstrap data');
@@ -620,6 +621,7 @@ ipc.on(PanelPingNotification, ({ nonce }) => {
 		tables: Object.fromEntries([...document.querySelectorAll('table[id]')].map(t => [t.id, t.querySelectorAll('tbody tr').length])),
 		charts: [...document.querySelectorAll('svg.chart')].map(s => s.id).filter(Boolean),
 		view: ui.view,
+		documentId,
 		cspViolations: [...cspViolations],
 	});
 });

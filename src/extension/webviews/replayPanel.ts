@@ -89,6 +89,9 @@ export class ReplayPanel implements vscode.Disposable {
 		const restored = restoredTranscriptUri(state);
 		if (restored) void session.open(restored);
 		session.render(title);
+		panel.onDidChangeViewState(e => {
+			if (!e.webviewPanel.visible) session.controller.hidden();
+		});
 		panel.onDidDispose(() => {
 			session.dispose();
 			if (this.panel === panel) {

@@ -36,6 +36,9 @@ export class TranscriptEditorProvider implements vscode.CustomReadonlyEditorProv
 		session.showView('report');
 		session.render(`Agent Cost: ${document.uri.path.split('/').pop() ?? 'transcript'}`);
 		void session.open(document.uri);
+		panel.onDidChangeViewState(e => {
+			if (!e.webviewPanel.visible) session.controller.hidden();
+		});
 		panel.onDidDispose(() => {
 			this.sessions.delete(session);
 			session.dispose();

@@ -4,6 +4,8 @@ import { createMessage, WebviewReadyCommand } from '../../protocol/ipc';
 import { describeError } from '../../core/lib/errors';
 import { createNonce } from '../system/nonce';
 
+const maxQueued = 100;
+
 type RequestHandler = (params: unknown) => Promise<unknown> | unknown;
 type CommandHandler = (params: unknown) => void;
 
@@ -60,7 +62,19 @@ export class WebviewController implements vscode.Disposable {
 	notify<P>(descriptor: IpcNotification<P>, params: P): void {
 		const message = createMessage(descriptor, params);
 		if (this.ready) void this.webview.postMessage(message);
-		else this.queue.push(message);
+		else {
+			this.queue.push(message);
+			// A long-hidden panel must not hoard progress messages; webviews re-read their state on load.
+			if (this.queue.length > maxQueued) this.queue.splice(0, this.queue.length - maxQueued);
+		}
+	}
+
+	/**
+	 * The panel was hidden. Without `retainContextWhenHidden` its document is destroyed, so messages
+	 * wait for the next document's ready handshake instead of being posted into nothing.
+	 */
+	hidden(): void {
+		this.ready = false;
 	}
 
 	/** Resolves once the webview's script has sent its ready command. */
@@ -114,27 +128,40 @@ ${bundle.style ? `<link rel="stylesheet" href="${asset(bundle.style)}" nonce="${
 		const message = msg as IpcMessage;
 		const request = this.requestHandlers.get(message.method);
 		if (request) {
-			let response: IpcResponse<unknown>;
-			try {
-				response = { ok: true, value: await request.handle(message.params) };
-			} catch (e) {
-				const failure = this.describeFailure(e);
-				this.log.error(`webview request ${message.method} failed: ${describeError(e)}`);
-				response = { ok: false, error: failure.message, ...(failure.reason !== undefined && { reason: failure.reason }) };
-			}
+			const response = await this.answer(message.method, message.params);
 			void this.webview.postMessage(createMessage(request.response, response, message.completionId));
 			return;
 		}
-		const command = this.commandHandlers.get(message.method);
-		if (command) {
-			try {
-				command(message.params);
-			} catch (e) {
-				this.log.error(`webview command ${message.method} failed: ${describeError(e)}`);
-			}
-			return;
+		if (!this.deliver(message.method, message.params)) this.log.warn(`webview sent an unknown message: ${message.method}`);
+	}
+
+	/** Runs a command's handler as for a message from the webview; false when no handler exists. */
+	deliver(method: string, params: unknown): boolean {
+		const command = this.commandHandlers.get(method);
+		if (!command) return false;
+		try {
+			command(params);
+		} catch (e) {
+			this.log.error(`webview command ${method} failed: ${describeError(e)}`);
 		}
-		this.log.warn(`webview sent an unknown message: ${message.method}`);
+		return true;
+	}
+
+	/**
+	 * Runs a request's handler exactly as for a message from the webview (same handler, same error
+	 * mapping). The webview's messages come through here; so do the integration tests' (through the
+	 * extension API), which cannot post into a webview.
+	 */
+	async answer(method: string, params: unknown): Promise<IpcResponse<unknown>> {
+		const request = this.requestHandlers.get(method);
+		if (!request) return { ok: false, error: `unknown request ${method}` };
+		try {
+			return { ok: true, value: await request.handle(params) };
+		} catch (e) {
+			const failure = this.describeFailure(e);
+			this.log.error(`webview request ${method} failed: ${describeError(e)}`);
+			return { ok: false, error: failure.message, ...(failure.reason !== undefined && { reason: failure.reason }) };
+		}
 	}
 
 	dispose(): void {
