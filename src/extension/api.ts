@@ -2,6 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { PanelPong } from '../protocol/engineInfo';
 import type { IpcCommand, IpcRequest, IpcResponse } from '../protocol/ipc';
 import type { ReplayRunOutcome, ReplaySnapshot, TranscriptState } from '../protocol/replay';
+import type { LivePaths, MetricsEndpointState } from '../core/live/liveJobs';
+import type { SpendReport } from '../core/live/spendReport';
+import type { ProviderMessage } from '../core/providers/transport';
 import type { Container } from './container';
 import type { ProviderId } from './secrets';
 
@@ -29,6 +32,24 @@ export interface AgentCostApi {
 		has(provider: ProviderId): Promise<boolean>;
 		matches(provider: ProviderId, candidate: string): Promise<boolean>;
 	};
+	/** Live calls and spend (see {@link LiveApi}). */
+	readonly live: LiveApi;
+}
+
+/** Live calls as automation sees them: spend status, folders and reports — never a key or a prompt. */
+export interface LiveApi {
+	/** The spend status bar item (separate from the lens item): `$0.42 / $5.00`, severity = its background. */
+	readonly spendStatus: { readonly id: string; readonly text: string; readonly tooltip: string; readonly severity: 'ok' | 'warning' | 'error' };
+	/** Where the ledger, caches and recordings of the current workspace are kept. */
+	readonly paths: LivePaths;
+	/** The Prometheus endpoint's state, once configured. */
+	readonly metrics: MetricsEndpointState | undefined;
+	/** Re-reads today's budget status (the status bar updates). */
+	refreshStatus(): Promise<void>;
+	/** Reloads and returns the Spend view's report. */
+	spendReport(): Promise<SpendReport | undefined>;
+	/** Exact Claude prompt tokens via Anthropic's countTokens (needs the Anthropic key; sends the prompt). */
+	countExactClaude(model: string, messages: readonly ProviderMessage[]): Promise<{ readonly model: string; readonly tokens: number; readonly exact: true }>;
 }
 
 /**
@@ -85,6 +106,23 @@ export function createApi(container: Container): AgentCostApi {
 				const stored = await container.secrets.get(provider);
 				return stored !== undefined && timingSafeEqual(digest(stored), digest(candidate));
 			},
+		},
+		live: {
+			get spendStatus() {
+				return { id: container.live.statusBar.item.id, ...container.live.statusBar.current };
+			},
+			get paths() {
+				return container.live.live.paths();
+			},
+			get metrics() {
+				return container.live.live.metrics;
+			},
+			refreshStatus: () => container.live.live.refreshStatus(),
+			spendReport: async () => {
+				await container.live.spendView.reload();
+				return container.live.spendView.current;
+			},
+			countExactClaude: (model, messages) => container.live.live.countExactClaude(model, messages),
 		},
 	};
 }

@@ -8,6 +8,8 @@ import { ReplayPanel, replayPanelViewType } from './webviews/replayPanel';
 import type { ReplaySessionServices } from './webviews/replaySession';
 import { ReplaySettingsSource } from './webviews/replaySettingsSource';
 import { TranscriptEditorProvider } from './webviews/transcriptEditorProvider';
+import { EngineSettings } from './engineSettings';
+import { LiveFeature } from './live/liveFeature';
 import { Secrets } from './secrets';
 
 /**
@@ -21,6 +23,8 @@ export class Container implements vscode.Disposable {
 	readonly replayPanel: ReplayPanel;
 	readonly transcriptEditors: TranscriptEditorProvider;
 	readonly statusItem: vscode.StatusBarItem;
+	/** Live, budgeted calls: API keys, Run Prompt File, Compress Prompt, spend status bar and view, metrics. */
+	readonly live: LiveFeature;
 
 	constructor(readonly context: vscode.ExtensionContext) {
 		this.log = this.own(vscode.window.createOutputChannel('Agent Cost', { log: true }));
@@ -30,6 +34,7 @@ export class Container implements vscode.Disposable {
 		this.transcriptEditors = new TranscriptEditorProvider(context.extensionUri, replayServices, () => this.engineInfo());
 		this.own(TranscriptEditorProvider.register(this.transcriptEditors));
 		for (const d of registerReplayCommands(this.replayPanel)) this.own(d);
+		this.live = this.own(new LiveFeature({ context, log: this.log, secrets: this.secrets, settings: this.own(new EngineSettings(this.log)), engine: () => this.engine }));
 
 		this.statusItem = this.own(vscode.window.createStatusBarItem('agentCost.lens', vscode.StatusBarAlignment.Right, 100));
 		this.statusItem.name = 'Agent Cost Lens';

@@ -122,6 +122,8 @@ export interface LiveFailure extends LiveRunCommon {
 	/** A provider error reason (`auth`, `rateLimit`, `timeout`…) or `exhausted`. */
 	readonly reason: string;
 	readonly model: string;
+	/** The provider of `model` (where a rejected key belongs). */
+	readonly provider: ProviderId;
 	readonly message: string;
 	readonly attempts: readonly AttemptRecord[];
 	/** Set when a provider's key was not set at all: the UI offers "Set API Key…". */

@@ -147,7 +147,7 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 				const keyMissing = channel.missing.has(provider) ? provider : undefined;
 				const reason = ProviderError.is(e) ? e.reason : e.reason === 'auth' ? 'auth' : (last?.outcome ?? 'exhausted');
 				const message = keyMissing ? `No ${providerLabel(keyMissing)} API key is set (needed for ${model}).` : e.reason === 'auth' && last?.detail ? last.detail : e.message;
-				const failure: LiveFailure = { kind: 'failed', ...(await common()), reason, model, message, attempts, ...(keyMissing && { keyMissing }) };
+				const failure: LiveFailure = { kind: 'failed', ...(await common()), reason, model, provider, message, attempts, ...(keyMissing && { keyMissing }) };
 				return failure;
 			}
 			throw e;

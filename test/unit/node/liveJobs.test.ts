@@ -9,6 +9,7 @@ import { isKeyRequest, LiveJobError, type LiveJobs, type LivePaths, type LiveRun
 import type { ProviderId } from '../../../src/core/providers/transport';
 import { parseRecording } from '../../../src/core/transcripts/recording';
 import { createLiveJobHandlers } from '../../../src/node/engineJobs/liveJobs';
+import { counter } from '../../../src/node/liveRuntime';
 import { startFakeProviderServer, type FakeProviderServer } from '../../../src/node/providers/fakeProviderServer';
 import { parsePrometheusText, sampleValue } from '../../support/prometheusText';
 
@@ -114,7 +115,7 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 		assert.equal(result.recordingFile.startsWith(paths.recordingsDir), true);
 		assert.match(result.recordingFile, /live-\d{4}-\d{2}-\d{2}\.agent-cost\.jsonl$/);
 		assert.equal(readFileSync(join(paths.recordingsDir, '.gitignore'), 'utf8').trim().split('\n').pop(), '*');
-		const t = parseRecording(readFileSync(result.recordingFile, 'utf8'), { file: result.recordingFile });
+		const t = parseRecording(readFileSync(result.recordingFile, 'utf8'), { file: result.recordingFile, counter });
 		assert.equal(t.calls.length, 1);
 		assert.equal(t.calls[0].output?.text, result.text);
 		assert.equal(t.calls[0].recordedCostUsd, result.costUsd);
@@ -205,7 +206,7 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 		setTimeout(() => ac.abort(), 100);
 		await assert.rejects(pending, (e: unknown) => CancelledError.is(e));
 		const file = walk(paths.recordingsDir).find(f => f.endsWith('.agent-cost.jsonl'))!;
-		const t = parseRecording(readFileSync(file, 'utf8'), { file });
+		const t = parseRecording(readFileSync(file, 'utf8'), { file, counter });
 		assert.equal(t.calls[0].status, 'cancelled');
 	});
 

@@ -1,0 +1,71 @@
+import * as vscode from 'vscode';
+import type { EngineJobs } from '../../core/engine/engineJobs';
+import type { JobWorkerClient } from '../../node/jobWorkerClient';
+import { clearApiKey, setApiKey } from '../commands/apiKeyCommands';
+import { compressPrompt } from '../commands/compressPrompt';
+import { runPromptFile } from '../commands/runPromptFile';
+import type { EngineSettings } from '../engineSettings';
+import type { Secrets } from '../secrets';
+import { LiveService } from './liveService';
+import { SpendStatusBar } from './spendStatusBar';
+import { SpendView, spendViewId } from './spendView';
+import { VirtualDocuments } from './virtualDocuments';
+
+export const answerScheme = 'agent-cost-answer';
+export const previewScheme = 'agent-cost-preview';
+
+/** How long after activation today's spend is first read (the worker thread starts then, not during activation). */
+const firstStatusDelayMs = 1500;
+
+/**
+ * Live, budgeted calls in the editor: the commands (Set/Clear API Key, Run Prompt File, Compress
+ * Prompt, Show Spend), the spend status bar item, the Spend view and the metrics endpoint. Built by
+ * the container; owns its disposables.
+ */
+export class LiveFeature implements vscode.Disposable {
+	readonly live: LiveService;
+	readonly statusBar: SpendStatusBar;
+	readonly spendView: SpendView;
+	readonly answers: VirtualDocuments;
+	readonly previews: VirtualDocuments;
+	private readonly disposables: vscode.Disposable[] = [];
+
+	constructor(deps: { context: vscode.ExtensionContext; log: vscode.LogOutputChannel; secrets: Secrets; settings: EngineSettings; engine: () => JobWorkerClient<EngineJobs> }) {
+		const { log, secrets, settings } = deps;
+		const own = <T extends vscode.Disposable>(d: T): T => {
+			this.disposables.push(d);
+			return d;
+		};
+		this.live = own(new LiveService(deps));
+		this.answers = own(new VirtualDocuments(answerScheme));
+		this.previews = own(new VirtualDocuments(previewScheme));
+		this.statusBar = own(new SpendStatusBar(this.live, settings));
+		this.spendView = own(new SpendView(this.live));
+		own(vscode.commands.registerCommand('agentCost.setApiKey', (provider?: unknown) => setApiKey(secrets, log, provider)));
+		own(vscode.commands.registerCommand('agentCost.clearApiKey', (provider?: unknown) => clearApiKey(secrets, log, provider)));
+		own(vscode.commands.registerCommand('agentCost.runPromptFile', (arg?: unknown) => runPromptFile(this.live, this.answers, arg)));
+		own(vscode.commands.registerCommand('agentCost.compressPrompt', (arg?: unknown) => compressPrompt({ live: this.live, docs: this.previews, settings, secrets }, arg)));
+		own(
+			vscode.commands.registerCommand('agentCost.showSpend', async () => {
+				await vscode.commands.executeCommand(`${spendViewId}.focus`);
+				await Promise.all([this.spendView.reload(), this.live.refreshStatus()]);
+			}),
+		);
+		own(vscode.commands.registerCommand('agentCost.refreshSpend', () => Promise.all([this.spendView.reload(), this.live.refreshStatus()])));
+		own(
+			settings.onDidChange(e => {
+				if (e.affects('agentCost.metrics')) void this.live.configureMetrics();
+				if (this.spendView.view.visible && (e.affects('agentCost.budget') || e.affects('agentCost.store'))) void this.spendView.reload();
+			}),
+		);
+		const timer = setTimeout(() => {
+			void this.live.refreshStatus();
+			void this.live.configureMetrics();
+		}, firstStatusDelayMs);
+		own({ dispose: () => clearTimeout(timer) });
+	}
+
+	dispose(): void {
+		for (const d of this.disposables.splice(0).reverse()) d.dispose();
+	}
+}

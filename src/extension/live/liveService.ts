@@ -1,0 +1,210 @@
+import * as vscode from 'vscode';
+import type { BudgetStatus } from '../../core/budget/budgetGuard';
+import type { EngineJobs } from '../../core/engine/engineJobs';
+import { EngineJobError } from '../../core/engine/jobProtocol';
+import { CancelledError, describeError } from '../../core/lib/errors';
+import type { CompressPromptParams, CompressPromptResult, LivePaths, LiveRunParams, LiveRunProgress, LiveRunResult, MetricsEndpointState } from '../../core/live/liveJobs';
+import type { SpendReport } from '../../core/live/spendReport';
+import type { ProviderId, ProviderMessage } from '../../core/providers/transport';
+import type { ToolDefinitionLike } from '../../core/tokens/types';
+import type { JobWorkerClient } from '../../node/jobWorkerClient';
+import { runLiveJob } from '../../node/liveJobClient';
+import type { EngineSettings } from '../engineSettings';
+import type { Secrets } from '../secrets';
+import { livePaths } from './livePaths';
+import { callLogLine, downgradeMessage, failureMessage, lastCallText, refusalMessage, thresholdWarning, type LastCallInfo } from './liveText';
+
+export interface LiveServiceDeps {
+	readonly context: vscode.ExtensionContext;
+	readonly log: vscode.LogOutputChannel;
+	readonly secrets: Secrets;
+	readonly settings: EngineSettings;
+	/** The shared engine worker client (created on first use by the container). */
+	readonly engine: () => JobWorkerClient<EngineJobs>;
+}
+
+const warnedDayKey = 'agentCost.spend.warnedDay';
+
+/** The message of an error from the worker, for the user (typed errors keep their own sentence). */
+export function jobErrorMessage(e: unknown): string {
+	if (EngineJobError.is(e) && e.original) return e.original.message;
+	return describeError(e);
+}
+
+/**
+ * The host side of live calls: runs the engine worker's live jobs with the current settings and
+ * folders, hands keys over from SecretStorage one request at a time, logs one line per call,
+ * announces budget decisions (refusal, downgrade, the daily warning once a day) and keeps today's
+ * budget status for the status bar and the Spend view.
+ */
+export class LiveService implements vscode.Disposable {
+	private current: BudgetStatus | undefined;
+	private statusError: string | undefined;
+	private last: LastCallInfo | undefined;
+	private readonly statusChanged = new vscode.EventEmitter<void>();
+	private readonly spendChanged = new vscode.EventEmitter<void>();
+	private metricsState: MetricsEndpointState | undefined;
+	private statusRequest: Promise<void> | undefined;
+	/** Fires when today's status (or the last call) changed. */
+	readonly onDidChangeStatus = this.statusChanged.event;
+	/** Fires after every live call (the Spend view reloads). */
+	readonly onDidSpend = this.spendChanged.event;
+
+	constructor(private readonly deps: LiveServiceDeps) {}
+
+	get status(): BudgetStatus | undefined {
+		return this.current;
+	}
+
+	get error(): string | undefined {
+		return this.statusError;
+	}
+
+	get lastCall(): LastCallInfo | undefined {
+		return this.last;
+	}
+
+	get metrics(): MetricsEndpointState | undefined {
+		return this.metricsState;
+	}
+
+	paths(uri?: vscode.Uri): LivePaths {
+		return livePaths(this.deps.context, uri);
+	}
+
+	private keyOptions() {
+		return {
+			keys: this.deps.secrets,
+			onKeyError: (provider: ProviderId) => this.deps.log.warn(`the ${provider} key could not be handed to the engine worker`),
+		};
+	}
+
+	/**
+	 * One live call. Refusals and failures are results (also announced and logged here); throws
+	 * {@link CancelledError} when cancelled and an error when the engine could not run at all.
+	 */
+	async run(
+		request: Omit<LiveRunParams, 'config' | 'paths'>,
+		options: { readonly uri?: vscode.Uri; readonly label: string; readonly signal?: AbortSignal; readonly onProgress?: (p: Exclude<LiveRunProgress, { type: 'keyRequest' }>) => void },
+	): Promise<LiveRunResult> {
+		let result: LiveRunResult;
+		try {
+			result = await runLiveJob(this.deps.engine(), 'live/run', { ...request, config: this.deps.settings.config, paths: this.paths(options.uri) }, { ...this.keyOptions(), signal: options.signal, onProgress: options.onProgress });
+		} catch (e) {
+			if (CancelledError.is(e)) this.deps.log.info(`call ${options.label}: cancelled`);
+			else this.deps.log.error(`call ${options.label}: the engine could not run it: ${jobErrorMessage(e)}`);
+			this.spendChanged.fire();
+			void this.refreshStatus();
+			throw e;
+		}
+		this.afterCall(result, options.label);
+		return result;
+	}
+
+	/** The Compress Prompt preview (offline strategies, or `summarize`: a budgeted call to the cheap tier). */
+	async compress(request: Omit<CompressPromptParams, 'config' | 'paths'>, options: { readonly uri?: vscode.Uri; readonly label: string; readonly signal?: AbortSignal }): Promise<CompressPromptResult> {
+		const result = await runLiveJob(this.deps.engine(), 'compress/prompt', { ...request, config: this.deps.settings.config, paths: this.paths(options.uri) }, { ...this.keyOptions(), signal: options.signal });
+		if (request.strategy === 'summarize') {
+			if (result.kind === 'compressed') {
+				const cost = result.summaryCall?.costUsd;
+				this.deps.log.info(`compress ${options.label}: summarized by ${result.summaryCall?.model} · ${result.tokensBefore} → ${result.tokensAfter} tokens · summary call ${cost === undefined ? 'unpriced or cached' : `$${cost.toFixed(6)}`}`);
+			} else this.deps.log.warn(`compress ${options.label}: summary ${result.kind} (${result.reason}): ${result.message}`);
+			if (result.status) this.setStatus(result.status);
+			this.spendChanged.fire();
+		}
+		return result;
+	}
+
+	/** Today's spend by model, cache hits and budget events (the Spend view). */
+	spend(uri?: vscode.Uri): Promise<SpendReport> {
+		return this.deps.engine().run('live/spend', { config: this.deps.settings.config, paths: this.paths(uri) });
+	}
+
+	/**
+	 * Exact Claude prompt tokens via Anthropic's countTokens (opt-in setting
+	 * `agentCost.tokens.exactClaudeCount`; sends the prompt to Anthropic). For the token lens.
+	 */
+	countExactClaude(model: string, messages: readonly ProviderMessage[], options: { readonly tools?: readonly ToolDefinitionLike[]; readonly signal?: AbortSignal } = {}): Promise<{ model: string; tokens: number; exact: true }> {
+		return runLiveJob(this.deps.engine(), 'tokens/countExact', { config: this.deps.settings.config, model, messages, ...(options.tools && { tools: options.tools }) }, { ...this.keyOptions(), signal: options.signal });
+	}
+
+	/** Re-reads today's budget status (coalesced: concurrent callers share one job). */
+	refreshStatus(): Promise<void> {
+		this.statusRequest ??= (async () => {
+			try {
+				const status = await this.deps.engine().run('live/status', { config: this.deps.settings.config, paths: this.paths() });
+				this.statusError = undefined;
+				this.setStatus(status);
+			} catch (e) {
+				const message = jobErrorMessage(e);
+				if (message !== this.statusError) this.deps.log.error(`today's spend could not be read: ${message}`);
+				this.statusError = message;
+				this.statusChanged.fire();
+			} finally {
+				this.statusRequest = undefined;
+			}
+		})();
+		return this.statusRequest;
+	}
+
+	/** Starts, moves or stops the Prometheus endpoint in the worker (only starts the worker when enabled). */
+	async configureMetrics(): Promise<void> {
+		const { enabled, port } = this.deps.settings.config.metrics;
+		if (!enabled && !this.metricsState?.enabled) return;
+		try {
+			const state = await this.deps.engine().run('metrics/configure', { enabled, port });
+			this.metricsState = state;
+			if (state.url) this.deps.log.info(`Prometheus metrics at ${state.url}`);
+			else if (state.error) {
+				this.deps.log.error(`metrics endpoint: ${state.error}`);
+				void vscode.window.showWarningMessage(`Agent Cost: the metrics endpoint could not start: ${state.error}`);
+			} else this.deps.log.info('Prometheus metrics endpoint stopped');
+		} catch (e) {
+			this.deps.log.error(`metrics endpoint: ${jobErrorMessage(e)}`);
+		}
+	}
+
+	private setStatus(status: BudgetStatus): void {
+		this.current = status;
+		this.statusChanged.fire();
+		const warning = thresholdWarning(status, this.deps.settings.config.budget);
+		const state = this.deps.context.globalState;
+		if (warning && state.get<string>(warnedDayKey) !== status.day) {
+			void state.update(warnedDayKey, status.day);
+			this.deps.log.warn(warning);
+			void vscode.window.showWarningMessage(warning, 'Show Spend').then(choice => choice && vscode.commands.executeCommand('agentCost.showSpend'));
+		}
+	}
+
+	private afterCall(result: LiveRunResult, label: string): void {
+		const log = callLogLine(result, label);
+		if (result.kind === 'answered') this.deps.log.info(log);
+		else if (result.kind === 'refused') this.deps.log.warn(log);
+		else this.deps.log.error(log);
+		this.last = { at: Date.now(), text: lastCallText(result) };
+		this.statusError = undefined;
+		this.setStatus(result.status);
+		this.spendChanged.fire();
+		// Notifications are not awaited: the command returns while they are on screen.
+		if (result.kind === 'refused') {
+			void vscode.window.showErrorMessage(refusalMessage(result), 'Budget Settings', 'Show Spend').then(choice => {
+				if (choice === 'Budget Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'agentCost.budget');
+				else if (choice === 'Show Spend') void vscode.commands.executeCommand('agentCost.showSpend');
+			});
+		} else if (result.kind === 'failed') {
+			const actions = result.keyMissing || result.reason === 'auth' ? ['Set API Key…'] : [];
+			void vscode.window.showErrorMessage(failureMessage(result), ...actions).then(choice => {
+				if (choice) void vscode.commands.executeCommand('agentCost.setApiKey', result.keyMissing ?? result.provider);
+			});
+		} else {
+			const downgrade = downgradeMessage(result);
+			if (downgrade) void vscode.window.showInformationMessage(downgrade);
+			if (result.recordError) void vscode.window.showWarningMessage(`Agent Cost: the call worked but could not be recorded: ${result.recordError}`);
+		}
+	}
+
+	dispose(): void {
+		this.statusChanged.dispose();
+		this.spendChanged.dispose();
+	}
+}

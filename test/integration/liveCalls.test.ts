@@ -1,0 +1,286 @@
+// Live, budgeted calls and Compress Prompt inside a REAL VS Code extension host: the fake OpenAI /
+// Anthropic server runs in this test (127.0.0.1), the settings point the providers at it, keys go
+// into SecretStorage, and the commands run as a user would run them from the palette.
+//
+// Settings are written to the USER settings of this run's private profile (not the shared
+// sample-workspace/.vscode/settings.json), so a concurrent run by someone else never sees them.
+import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import type { AgentCostApi } from '../../src/extension/api';
+import type { CompressPromptOutcome } from '../../src/extension/commands/compressPrompt';
+import type { RunPromptFileOutcome } from '../../src/extension/commands/runPromptFile';
+import { startFakeProviderServer, type FakeProviderServer } from '../../src/node/providers/fakeProviderServer';
+import { repoRoot } from '../support/paths';
+
+const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { name: string; publisher: string };
+const extensionId = `${manifest.publisher}.${manifest.name}`;
+const workspace = join(repoRoot(), 'sample-workspace');
+const prompts = join(workspace, 'prompts');
+
+const tail = randomBytes(6).toString('hex');
+const keys = {
+	openai: `sk-proj-INTEGCANARYopenai${tail}Q1`,
+	anthropic: `sk-ant-api03-INTEGCANARYanthropic${tail}Q2`,
+	wrong: `sk-proj-INTEGCANARYwrong${tail}Q3`,
+};
+const fragments = (k: string) => [k, k.slice(8, 26), k.slice(-10)];
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = probe();
+		if (value !== undefined && value !== false) return value;
+		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+}
+
+/** Sets user settings and waits until the extension host sees them (the extension re-reads on the same event). */
+async function setSettings(values: Record<string, unknown>): Promise<void> {
+	const cfg = vscode.workspace.getConfiguration('agentCost');
+	for (const [k, v] of Object.entries(values)) await cfg.update(k, v, vscode.ConfigurationTarget.Global);
+	await waitFor('the settings to apply', () => Object.entries(values).every(([k, v]) => JSON.stringify(vscode.workspace.getConfiguration('agentCost').get(k)) === JSON.stringify(v ?? vscode.workspace.getConfiguration('agentCost').inspect(k)?.defaultValue)));
+	await new Promise(resolve => setTimeout(resolve, 50));
+}
+
+function walk(dir: string): string[] {
+	if (!existsSync(dir)) return [];
+	return readdirSync(dir).flatMap(n => {
+		const p = join(dir, n);
+		try {
+			return statSync(p).isDirectory() ? walk(p) : [p];
+		} catch {
+			return [];
+		}
+	});
+}
+
+async function run(file: string): Promise<RunPromptFileOutcome> {
+	const outcome = await vscode.commands.executeCommand<RunPromptFileOutcome>('agentCost.runPromptFile', vscode.Uri.file(join(prompts, file)));
+	assert.ok(outcome, 'the command returned nothing');
+	return outcome;
+}
+
+function answerText(outcome: RunPromptFileOutcome): string {
+	const doc = vscode.workspace.textDocuments.find(d => d.uri.toString() === outcome.answerUri);
+	assert.ok(doc, 'the answer document is not open');
+	return doc.getText();
+}
+
+describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code extension host)', function () {
+	this.timeout(120_000);
+	let api: AgentCostApi;
+	let server: FakeProviderServer;
+	/** Every value the commands returned and the status texts seen, for the canary search. */
+	const seen: unknown[] = [];
+	const settingsTouched = ['providers.openai.baseUrl', 'providers.anthropic.baseUrl', 'tiers.cheap', 'tiers.medium', 'tiers.expensive', 'budget.dailyUsd'];
+
+	before(async () => {
+		api = await vscode.extensions.getExtension<AgentCostApi>(extensionId)!.activate();
+		server = await startFakeProviderServer({ keys: { openai: keys.openai, anthropic: keys.anthropic } });
+		// Every tier on one OpenAI model: the routing is explained either way, the prices are known.
+		await setSettings({ 'providers.openai.baseUrl': server.openaiBaseUrl, 'providers.anthropic.baseUrl': server.anthropicBaseUrl, 'tiers.cheap': 'gpt-4o-mini', 'tiers.medium': 'gpt-4o-mini', 'tiers.expensive': 'gpt-4o-mini' });
+		await api.secrets.store('openai', keys.openai);
+		await api.secrets.store('anthropic', keys.anthropic);
+	});
+
+	after(async () => {
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+		await setSettings(Object.fromEntries(settingsTouched.map(k => [k, undefined])));
+		await api.secrets.delete('openai');
+		await api.secrets.delete('anthropic');
+		await server?.close();
+		const recordings = api.live.paths.recordingsDir;
+		if (recordings.startsWith(workspace)) {
+			rmSync(recordings, { recursive: true, force: true });
+			const parent = dirname(recordings);
+			if (existsSync(parent) && readdirSync(parent).length === 0) rmSync(parent, { recursive: true, force: true });
+		}
+	});
+
+	afterEach(async () => {
+		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+	});
+
+	it('contributes the live-call commands and a spend status bar item next to the lens item', async () => {
+		const commands = await vscode.commands.getCommands(true);
+		for (const id of ['agentCost.setApiKey', 'agentCost.clearApiKey', 'agentCost.runPromptFile', 'agentCost.compressPrompt', 'agentCost.showSpend']) assert.ok(commands.includes(id), `${id} is not registered`);
+		await api.live.refreshStatus();
+		const s = api.live.spendStatus;
+		assert.equal(s.id, 'agentCost.spend');
+		assert.notEqual(s.id, api.statusBar.id);
+		assert.equal(s.text, '$(credit-card) $0.00 / $5.00');
+		assert.equal(s.severity, 'ok');
+		assert.match(s.tooltip, /daily budget/);
+		seen.push(s);
+	});
+
+	it('runs a prompt file: the answer opens beside it with model, tokens and cost, the spend and the recording follow', async () => {
+		server.enqueue({ type: 'reply', text: 'The PR makes payment webhooks idempotent and retries transient errors.', usage: { input: 100_000, output: 2_000 }, chunkChars: 6, chunkDelayMs: 5 });
+		const outcome = await run('summarize-pull-request.prompt.md');
+		seen.push(outcome);
+		assert.equal(outcome.kind, 'answered', JSON.stringify(outcome));
+		if (outcome.kind !== 'answered' || outcome.result.kind !== 'answered') return;
+		const r = outcome.result;
+		assert.equal(r.model, 'gpt-4o-mini');
+		// gpt-4o-mini: $0.15 / $0.60 per million input / output tokens.
+		assert.ok(Math.abs(r.costUsd! - 0.0162) < 1e-9, String(r.costUsd));
+
+		// The request: the file's body as one user message, front matter stripped, the key from SecretStorage.
+		const req = server.requests.at(-1)!;
+		assert.equal(req.headers.authorization, `Bearer ${keys.openai}`);
+		const body = req.body as { model: string; messages: { role: string; content: string }[]; stream: boolean };
+		assert.equal(body.model, 'gpt-4o-mini');
+		assert.equal(body.stream, true);
+		assert.equal(body.messages.length, 1);
+		assert.match(body.messages[0].content, /^You are a senior engineer reviewing a pull request/);
+		assert.ok(!body.messages[0].content.includes('description: Summarize'), 'front matter was sent');
+
+		const text = answerText(outcome);
+		assert.match(text, /^# Answer: summarize-pull-request\.prompt\.md/);
+		assert.match(text, /\*\*Model\*\* gpt-4o-mini \(OpenAI\)/);
+		assert.match(text, /\*\*Tokens\*\* 100,000 in \/ 2,000 out tokens/);
+		assert.match(text, /\*\*Cost\*\* \$0\.016/);
+		assert.match(text, /\*\*Routing\*\* \w+ tier → gpt-4o-mini/);
+		assert.ok(text.endsWith('The PR makes payment webhooks idempotent and retries transient errors.\n'));
+		const beside = vscode.window.visibleTextEditors.find(e => e.document.uri.toString() === outcome.answerUri);
+		assert.ok(beside, 'the answer is not visible');
+		assert.equal(beside.document.languageId, 'markdown');
+
+		await waitFor('the spend status to update', () => api.live.spendStatus.text === '$(credit-card) $0.016 / $5.00');
+		assert.match(api.live.spendStatus.tooltip, /Last call: gpt-4o-mini · \$0\.016/);
+		seen.push(api.live.spendStatus);
+
+		// The recording: the product's format, in the workspace's git-ignored recordings folder.
+		assert.ok(r.recordingFile.startsWith(join(workspace, '.agent-cost', 'recordings')), r.recordingFile);
+		assert.equal(readFileSync(join(dirname(r.recordingFile), '.gitignore'), 'utf8').trim().split('\n').pop(), '*');
+		const lines = readFileSync(r.recordingFile, 'utf8').trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>);
+		const call = lines.find(l => l.type === 'call' && l.runId === r.runId);
+		assert.ok(call, 'no recording line for the call');
+		assert.equal(call.model, 'gpt-4o-mini');
+		assert.equal(call.costUsd, r.costUsd);
+	});
+
+	it('an identical run is a cache hit: no provider call, no spend', async () => {
+		const before = server.requests.length;
+		const outcome = await run('summarize-pull-request.prompt.md');
+		seen.push(outcome);
+		assert.equal(outcome.kind === 'answered' && outcome.result.kind === 'answered' && outcome.result.source, 'exactCache');
+		assert.equal(server.requests.length, before);
+		assert.match(answerText(outcome), /\$0\.00 \(cache hit\)/);
+		assert.equal(api.live.spendStatus.text, '$(credit-card) $0.016 / $5.00');
+	});
+
+	it('a hard daily budget refuses the call with the numbers; the status turns red and the refusal is recorded', async () => {
+		await setSettings({ 'budget.dailyUsd': 0.01 });
+		try {
+			await refusedRun();
+		} finally {
+			await setSettings({ 'budget.dailyUsd': undefined });
+		}
+		await waitFor('the status bar to recover', () => api.live.spendStatus.severity === 'ok' || undefined);
+	});
+
+	async function refusedRun(): Promise<void> {
+		await waitFor('the status bar to show the new limit', () => api.live.spendStatus.text === '$(credit-card) $0.016 / $0.010' || undefined);
+		const before = server.requests.length;
+		const outcome = await run('code-review.prompt');
+		seen.push(outcome);
+		assert.equal(outcome.kind, 'refused', JSON.stringify(outcome));
+		if (outcome.kind !== 'refused' || outcome.result.kind !== 'refused') return;
+		assert.equal(outcome.result.reason, 'daily');
+		assert.match(outcome.result.message, /daily budget \(agentCost\.budget\.dailyUsd\) has \$0\.0000 left of \$0\.0100 \(\$0\.0162 spent/);
+		assert.equal(server.requests.length, before, 'the refused call never reached the provider');
+		assert.match(answerText(outcome), /^# Refused: code-review\.prompt/);
+		assert.equal(api.live.spendStatus.severity, 'error');
+		const events = readFileSync(outcome.result.recordingFile, 'utf8').trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>).filter(l => l.type === 'event' && l.kind === 'budgetRefused');
+		assert.ok(events.some(e => e.runId === (outcome.result as { runId: string }).runId && e.message === (outcome.result as { message: string }).message));
+	}
+
+	it('a wrong key fails with the provider\'s reason and never shows the key', async () => {
+		await api.secrets.store('openai', keys.wrong);
+		try {
+			const outcome = await run('support-triage.prompty');
+			seen.push(outcome);
+			assert.equal(outcome.kind, 'failed', JSON.stringify(outcome));
+			if (outcome.kind !== 'failed' || outcome.result.kind !== 'failed') return;
+			assert.equal(outcome.result.reason, 'auth');
+			assert.equal(outcome.result.provider, 'openai');
+			const req = server.requests.at(-1)!;
+			assert.equal(req.headers.authorization, `Bearer ${keys.wrong}`, 'the wrong key was really sent');
+			// The Prompty file: its own model, its system/user sections with the sample filled in.
+			const body = req.body as { model: string; messages: { role: string; content: string }[] };
+			assert.equal(body.model, 'gpt-4o-mini');
+			assert.deepEqual(body.messages.map(m => m.role), ['system', 'user']);
+			assert.match(body.messages[0].content, /support tickets for Acme Billing/);
+			assert.match(body.messages[1].content, /INV-20931/);
+			assert.match(answerText(outcome), /^# Failed: support-triage\.prompty/);
+		} finally {
+			await api.secrets.store('openai', keys.openai);
+		}
+	});
+
+	it('the Spend view lists today\'s calls by model with cache hits and budget events', async () => {
+		const report = await api.live.spendReport();
+		seen.push(report);
+		assert.ok(report);
+		const mini = report.byModel.find(m => m.model === 'gpt-4o-mini');
+		assert.ok(mini, JSON.stringify(report.byModel));
+		assert.ok(mini.calls >= 3 && mini.cacheHits >= 1 && mini.errors >= 1, JSON.stringify(mini));
+		assert.ok(report.events.some(e => e.kind === 'refused'));
+		assert.ok(report.ledger && Math.abs(report.ledger.spentUsd - 0.0162) < 1e-6, JSON.stringify(report.ledger));
+	});
+
+	it('Compress Prompt (lossless): diff preview with tokens and dollars, then Apply edits the document', async () => {
+		const uri = vscode.Uri.file(join(prompts, 'refactor-agent.messages.json'));
+		const doc = await vscode.workspace.openTextDocument(uri);
+		await vscode.window.showTextDocument(doc);
+		const original = doc.getText();
+		try {
+			const outcome = await vscode.commands.executeCommand<CompressPromptOutcome>('agentCost.compressPrompt', { uri: uri.toString(), strategy: 'lossless', decision: 'apply' });
+			seen.push(outcome);
+			assert.equal(outcome?.kind, 'applied', JSON.stringify(outcome));
+			if (outcome?.kind !== 'applied') return;
+			assert.equal(outcome.previewShown, true, 'the diff preview did not open');
+			assert.ok(outcome.preview.tokensAfter < outcome.preview.tokensBefore, JSON.stringify(outcome.preview));
+			assert.ok(outcome.preview.usdBefore !== null && outcome.preview.usdAfter !== null && outcome.preview.usdAfter < outcome.preview.usdBefore);
+			const after = doc.getText();
+			assert.notEqual(after, original);
+			assert.deepEqual(JSON.parse(after), JSON.parse(original), 'lossless: the same JSON');
+			assert.ok(!after.includes('\n\t'), 'minified');
+			assert.equal(doc.isDirty, true, 'applied as an edit, not saved');
+			assert.equal(vscode.window.tabGroups.all.flatMap(g => g.tabs).some(t => t.input instanceof vscode.TabInputTextDiff), false, 'the preview was closed');
+			// Cancel leaves the document alone.
+			const cancelled = await vscode.commands.executeCommand<CompressPromptOutcome>('agentCost.compressPrompt', { uri: vscode.Uri.file(join(prompts, 'code-review.prompt')).toString(), strategy: 'lossy', targetRatio: 0.7, decision: 'cancel' });
+			assert.equal(cancelled?.kind, 'cancelled');
+		} finally {
+			await vscode.window.showTextDocument(doc);
+			await vscode.commands.executeCommand('workbench.action.files.revert');
+		}
+		assert.equal(doc.getText(), original, 'reverted');
+	});
+
+	it('canary: no key appears in recordings, ledger, caches, settings, logs, status texts or results', async () => {
+		const p = api.live.paths;
+		const globalStorage = dirname(p.ledgerDir);
+		const userData = dirname(dirname(dirname(globalStorage)));
+		const files = [
+			...walk(p.recordingsDir),
+			...walk(globalStorage),
+			...walk(dirname(p.cacheDir)),
+			join(userData, 'User', 'settings.json'),
+			...(existsSync(join(workspace, '.vscode', 'settings.json')) ? [join(workspace, '.vscode', 'settings.json')] : []),
+			...walk(userData).filter(f => /[\\/]logs[\\/]/.test(f)),
+		];
+		const texts = files.map(f => [f, readFileSync(f, 'utf8')] as const);
+		// The Output channel's file must be among the searched files (else the log was not searched).
+		assert.ok(texts.some(([, t]) => t.includes('call summarize-pull-request.prompt.md: gpt-4o-mini ok')), `the Agent Cost log file was not found among ${files.length} files`);
+		assert.ok(texts.some(([f]) => f.endsWith('.agent-cost.jsonl')) && texts.some(([f]) => /spend-.*\.jsonl$/.test(f)) && texts.some(([f]) => f.endsWith('response-cache.json')), files.join('\n'));
+		const docs = vscode.workspace.textDocuments.filter(d => d.uri.scheme.startsWith('agent-cost')).map(d => [d.uri.toString(), d.getText()] as const);
+		const all = [...texts, ...docs, ['results', JSON.stringify(seen)] as const, ['status', JSON.stringify(api.live.spendStatus)] as const];
+		for (const key of Object.values(keys)) for (const fragment of fragments(key)) for (const [where, text] of all) assert.ok(!text.includes(fragment), `${fragment} found in ${where}`);
+	});
+});
