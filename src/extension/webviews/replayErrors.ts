@@ -1,7 +1,7 @@
 // The ONE place where failures of the replay panel and the transcript report become user-facing
 // text. No `vscode` import: the mapping is unit-tested in plain Node.
 import { EngineJobError } from '../../core/engine/jobProtocol';
-import { CancelledError, EngineError } from '../../core/lib/errors';
+import { CancelledError, describeError, EngineError } from '../../core/lib/errors';
 import { ReplayJobError } from '../../core/replay/replayJobs';
 import type { TranscriptImportReason } from '../../core/transcripts/importErrors';
 import type { ReplayError } from '../../protocol/replay';
@@ -60,17 +60,18 @@ export function replayErrorInfo(e: unknown): ReplayError {
 			const reason = importReasons.includes(original.reason as TranscriptImportReason) ? (original.reason as TranscriptImportReason) : 'internal';
 			return { reason, message: importMessage(reason, original.message, original.details) };
 		}
+		const detail = describeError(e);
 		switch (e.reason) {
 			case 'crashed':
 			case 'timeout':
-				return { reason: 'engineCrashed', message: `The engine worker stopped unexpectedly (${e.message}). Run again: it restarts on the next run.` };
+				return { reason: 'engineCrashed', message: `The engine worker stopped unexpectedly (${detail}). Run again: it restarts on the next run.` };
 			case 'disposed':
 				return { reason: 'engineStopped', message: 'The engine worker is shut down (the window is closing or the extension was disabled).' };
 			case 'unknownJob':
-				return { reason: 'internal', message: `The engine worker does not know this job (${e.message}); the extension's files are out of step — reload the window.` };
+				return { reason: 'internal', message: `The engine worker does not know this job (${detail}); the extension's files are out of step — reload the window.` };
 			case 'failed':
-				return { reason: 'internal', message: `The engine failed: ${e.message}` };
+				return { reason: 'internal', message: `The engine failed: ${detail}` };
 		}
 	}
-	return { reason: 'internal', message: `Unexpected error: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
+	return { reason: 'internal', message: `Unexpected error: ${describeError(e)}` };
 }
