@@ -127,7 +127,8 @@ export function downgradeMessage(a: LiveAnswer): string | undefined {
 }
 
 function lowerFirst(s: string): string {
-	return /^[A-Z][a-z]/.test(s) ? s[0].toLowerCase() + s.slice(1) : s;
+	// Only an ordinary capitalized word ("A call…"), never a name such as "OpenAI".
+	return /^[A-Z][a-z]*\s/.test(s) ? s[0].toLowerCase() + s.slice(1) : s;
 }
 
 /** The once-a-day warning at `warnThreshold`, or undefined below it. */
