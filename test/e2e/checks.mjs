@@ -18,6 +18,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkPackageFiles } from '../../scripts/package.mjs';
+import { liveChecks } from './liveChecks.mjs';
 import { editorTab, notificationToast, runPaletteCommand, statusBarItem, waitForWorkbench, webviewFrame } from './workbench.mjs';
 
 function listFiles(dir, root = dir) {
@@ -65,6 +66,7 @@ export const checks = [
 			await screenshot('workbench');
 		},
 	},
+	...liveChecks(),
 	{
 		name: 'F1 palette runs "Agent Cost: Open Replay Panel"',
 		async run({ page, screenshot }) {
