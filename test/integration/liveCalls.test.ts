@@ -6,6 +6,7 @@
 // sample-workspace/.vscode/settings.json), so a concurrent run by someone else never sees them.
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
@@ -76,7 +77,7 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 	let server: FakeProviderServer;
 	/** Every value the commands returned and the status texts seen, for the canary search. */
 	const seen: unknown[] = [];
-	const settingsTouched = ['providers.openai.baseUrl', 'providers.anthropic.baseUrl', 'tiers.cheap', 'tiers.medium', 'tiers.expensive', 'budget.dailyUsd'];
+	const settingsTouched = ['providers.openai.baseUrl', 'providers.anthropic.baseUrl', 'tiers.cheap', 'tiers.medium', 'tiers.expensive', 'budget.dailyUsd', 'metrics.enabled', 'metrics.port'];
 
 	before(async () => {
 		api = await vscode.extensions.getExtension<AgentCostApi>(extensionId)!.activate();
@@ -261,6 +262,31 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 			await vscode.commands.executeCommand('workbench.action.files.revert');
 		}
 		assert.equal(doc.getText(), original, 'reverted');
+	});
+
+	it('metrics: the Prometheus endpoint starts on 127.0.0.1 when enabled and stops when disabled, without a reload', async () => {
+		const port = await new Promise<number>((resolve, reject) => {
+			const probe = createServer();
+			probe.once('error', reject);
+			probe.listen(0, '127.0.0.1', () => {
+				const p = (probe.address() as AddressInfo).port;
+				probe.close(() => resolve(p));
+			});
+		});
+		try {
+			await setSettings({ 'metrics.port': port, 'metrics.enabled': true });
+			const url = await waitFor('the metrics endpoint', () => api.live.metrics?.url);
+			assert.equal(url, `http://127.0.0.1:${port}/metrics`);
+			const text = await (await fetch(url)).text();
+			assert.match(text, /agent_cost_calls_total\{model="gpt-4o-mini",status="ok"\} 1/);
+			assert.match(text, /agent_cost_calls_total\{model="gpt-4o-mini",status="cache_hit"\} 1/);
+			assert.match(text, /agent_cost_budget_events_total\{kind="refused",scope="day"\} 1/);
+			seen.push(text);
+		} finally {
+			await setSettings({ 'metrics.enabled': undefined, 'metrics.port': undefined });
+		}
+		await waitFor('the endpoint to stop', () => api.live.metrics?.enabled === false);
+		await assert.rejects(fetch(`http://127.0.0.1:${port}/metrics`));
 	});
 
 	it('canary: no key appears in recordings, ledger, caches, settings, logs, status texts or results', async () => {
