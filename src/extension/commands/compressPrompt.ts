@@ -100,10 +100,14 @@ export async function compressPrompt(deps: { live: LiveService; docs: VirtualDoc
 	const version = doc.version;
 	let result;
 	try {
-		result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Agent Cost: compressing ${name} (${strategy})`, cancellable: strategy === 'summarize' }, (_p, token) => {
+		result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Agent Cost: compressing ${name} (${strategy})`, cancellable: strategy === 'summarize' }, async (_p, token) => {
 			const abort = new AbortController();
-			token.onCancellationRequested(() => abort.abort());
-			return deps.live.compress({ strategy: strategy!, text, model, ...(targetRatio !== undefined && { targetRatio }) }, { uri: doc.uri, label: name, signal: abort.signal });
+			const cancel = token.onCancellationRequested(() => abort.abort());
+			try {
+				return await deps.live.compress({ strategy: strategy!, text, model, ...(targetRatio !== undefined && { targetRatio }) }, { uri: doc.uri, label: name, signal: abort.signal });
+			} finally {
+				cancel.dispose();
+			}
 		});
 	} catch (e) {
 		if (CancelledError.is(e)) return undefined;
