@@ -3,10 +3,14 @@ import { Worker } from 'node:worker_threads';
 import type { Disposable } from '../core/lib/disposable';
 import type { CountChatOptions } from '../core/tokens/count';
 import type { ChatMessageLike, TokenCount, ToolDefinitionLike } from '../core/tokens/types';
+import type { PriceOverrides } from '../core/pricing/overrides';
+import type { ModelPriceInfo, UnpricedModel } from '../core/pricing/types';
 import {
 	isNotification,
 	TokenWorkerError,
 	type DocumentCount,
+	type PromptOptions,
+	type PromptRequestMessages,
 	type RangeCounts,
 	type TextEdit,
 	type TextRange,
@@ -21,6 +25,8 @@ export interface DocumentSnapshot {
 	readonly version: number;
 	readonly model: string;
 	readonly text: string;
+	/** Set for documents the lens counts as prompts. */
+	readonly prompt?: PromptOptions;
 }
 
 export interface TokenWorkerClientOptions {
@@ -93,18 +99,18 @@ export class TokenWorkerClient implements Disposable {
 	 * extension host's thread is never blocked for long; requests for the same document made meanwhile
 	 * are sent after the last slice.
 	 */
-	open(docId: string, version: number, model: string, text: string): Promise<DocumentCount> {
+	open(docId: string, version: number, model: string, text: string, prompt?: PromptOptions): Promise<DocumentCount> {
 		const slices = sliceText(text, this.options.openSliceChars ?? 524_288);
-		const first = this.request({ type: 'open', docId, version, model, text: slices[0] });
+		const first = this.request({ type: 'open', docId, version, model, text: slices[0], ...(prompt && { prompt }), ...(slices.length > 1 && { partial: true }) });
 		if (slices.length === 1) return first;
 		const answers = [first];
 		// Each answer is observed at once so an early failure is never an unhandled rejection; it
 		// surfaces through Promise.all below.
 		first.catch(() => undefined);
 		const posted = (async () => {
-			for (const slice of slices.slice(1)) {
+			for (const [i, slice] of slices.slice(1).entries()) {
 				await new Promise(resolve => setImmediate(resolve));
-				const answer = this.request({ type: 'append', docId, text: slice });
+				const answer = this.request({ type: 'append', docId, text: slice, ...(i === slices.length - 2 && { last: true }) });
 				answer.catch(() => undefined);
 				answers.push(answer);
 			}
@@ -125,6 +131,31 @@ export class TokenWorkerClient implements Disposable {
 
 	setModel(docId: string, model: string): Promise<DocumentCount> {
 		return this.withReopen(docId, () => this.request({ type: 'setModel', docId, model }), () => this.request({ type: 'setModel', docId, model }));
+	}
+
+	/**
+	 * How a prompt document is counted: its default `model`, the user's pick, the compared models.
+	 * Answers with the recount (made at once, also for prompty/chat files).
+	 */
+	configurePrompt(docId: string, model: string, prompt: PromptOptions): Promise<DocumentCount> {
+		const run = () => this.request({ type: 'configurePrompt', docId, model, prompt });
+		return this.withReopen(docId, run, run);
+	}
+
+	/** The messages a call for this prompt document would send (for an exact provider count). */
+	promptRequest(docId: string): Promise<PromptRequestMessages> {
+		const run = () => this.request({ type: 'promptRequest', docId });
+		return this.withReopen(docId, run, run);
+	}
+
+	/** Price overrides (already merged) that `describeModels` applies from now on. Re-sent after a restart by the caller. */
+	setPriceOverrides(overrides: PriceOverrides): Promise<null> {
+		return this.request({ type: 'setPriceOverrides', overrides });
+	}
+
+	/** Prices and context windows of `models` (the worker holds the price dataset, the host does not). */
+	describeModels(models: readonly string[]): Promise<readonly (ModelPriceInfo | UnpricedModel)[]> {
+		return this.request({ type: 'describeModels', models });
 	}
 
 	/** Token counts of selections at `version` (fails with `badRequest` if the worker is at another version). */
@@ -179,7 +210,7 @@ export class TokenWorkerClient implements Disposable {
 		} catch (e) {
 			const snap = TokenWorkerError.is(e, 'unknownDocument') ? this.options.snapshot?.(docId) : undefined;
 			if (!snap) throw e;
-			const reopened = await this.open(docId, snap.version, snap.model, snap.text);
+			const reopened = await this.open(docId, snap.version, snap.model, snap.text, snap.prompt);
 			return after(reopened) as T;
 		}
 	}

@@ -121,6 +121,7 @@ export class ChunkedCounter {
 	private starts: number[] = [];
 	private totalTokens = 0;
 	private approximateChunks = 0;
+	private readonly edgeMemo = new Map<string, ChunkedCount>();
 	private readonly target: number;
 	private readonly longPieceRe: RegExp;
 	private readonly split: (text: string, target: number) => string[];
@@ -169,6 +170,21 @@ export class ChunkedCounter {
 		return this.chunks.join('');
 	}
 
+	/** The text in [start, end), clamped to the document; joins only the chunks it spans. */
+	slice(start: number, end: number): string {
+		const length = this.length;
+		const s = Math.max(0, Math.min(start, length));
+		const e = Math.max(s, Math.min(end, length));
+		if (s === e) return '';
+		const a = this.chunkAt(s);
+		const b = this.chunkAt(e - 1);
+		if (a === b) return this.chunks[a].slice(s - this.starts[a], e - this.starts[a]);
+		const parts = [this.chunks[a].slice(s - this.starts[a])];
+		for (let i = a + 1; i < b; i++) parts.push(this.chunks[i]);
+		parts.push(this.chunks[b].slice(0, e - this.starts[b]));
+		return parts.join('');
+	}
+
 	/**
 	 * Applies one `TextDocumentContentChangeEvent` (`rangeOffset`, `rangeLength`, `text`), re-tokenizing
 	 * only the chunks from the one holding `rangeOffset - 1` to the one holding `rangeOffset + rangeLength`.
@@ -208,9 +224,9 @@ export class ChunkedCounter {
 		if (s === e) return { tokens: 0, exact: true };
 		const a = this.chunkAt(s);
 		const b = this.chunkAt(e - 1);
-		if (a === b) return this.countPiece(this.chunks[a].slice(s - this.starts[a], e - this.starts[a]));
-		const head = this.countPiece(this.chunks[a].slice(s - this.starts[a]));
-		const tail = this.countPiece(this.chunks[b].slice(0, e - this.starts[b]));
+		if (a === b) return this.countEdge(this.chunks[a].slice(s - this.starts[a], e - this.starts[a]));
+		const head = this.countEdge(this.chunks[a].slice(s - this.starts[a]));
+		const tail = this.countEdge(this.chunks[b].slice(0, e - this.starts[b]));
 		let tokens = head.tokens + tail.tokens;
 		let exact = head.exact && tail.exact;
 		for (let i = a + 1; i < b; i++) {
@@ -250,6 +266,22 @@ export class ChunkedCounter {
 		if (this.approximateChunks === 0) return -1;
 		for (let i = 0; i < this.chunks.length; i++) if (this.approximate[i] && this.chunks[i].length <= this.maxRefine) return i;
 		return -1;
+	}
+
+	/**
+	 * A partial chunk at a range's edge. The same range is asked for again and again (a prompt's body
+	 * on every keystroke, a selection while typing elsewhere) and its edges rarely change, so the last
+	 * few edge counts are remembered by their text — comparing ≤ 4 KB of text is far cheaper than
+	 * tokenizing it.
+	 */
+	private countEdge(text: string): ChunkedCount {
+		if (text.length < 64) return this.countPiece(text);
+		const hit = this.edgeMemo.get(text);
+		if (hit) return hit;
+		const c = this.countPiece(text);
+		if (this.edgeMemo.size >= 8) this.edgeMemo.delete(this.edgeMemo.keys().next().value as string);
+		this.edgeMemo.set(text, c);
+		return c;
 	}
 
 	private countPiece(text: string): ChunkedCount {

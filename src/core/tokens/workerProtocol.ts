@@ -1,4 +1,8 @@
+import type { PromptFormat } from '../lens/promptGlobs';
 import { EngineError } from '../lib/errors';
+import type { PriceOverrides } from '../pricing/overrides';
+import type { ModelPriceInfo, UnpricedModel } from '../pricing/types';
+import type { ProviderMessage } from '../providers/transport';
 import type { CountChatOptions } from './count';
 import type { ChatMessageLike, CountMethod, TokenCount, ToolDefinitionLike } from './types';
 
@@ -25,16 +29,38 @@ export interface TextRange {
 	readonly end: number;
 }
 
+/**
+ * A document the status-bar lens counts as a prompt (see `src/core/lens/promptParse.ts` for what
+ * each format counts). Its model is the user's pick, else the model the file names, else the
+ * request's `model` (the `agentCost.lens.model` setting).
+ */
+export interface PromptOptions {
+	readonly format: PromptFormat;
+	/** The user's pick for this document; wins over the model the file names. */
+	readonly pinnedModel?: string;
+	/** Models whose counts come with every prompt count (the tier models, for the tooltip). */
+	readonly compare?: readonly string[];
+}
+
 export type TokenWorkerRequest =
-	| { readonly id: number; readonly type: 'open'; readonly docId: string; readonly version: number; readonly model: string; readonly text: string }
+	/** `partial`: more of the text follows in `append` slices (a prompty/chat file is parsed after the last). */
+	| { readonly id: number; readonly type: 'open'; readonly docId: string; readonly version: number; readonly model: string; readonly text: string; readonly prompt?: PromptOptions; readonly partial?: boolean }
 	/** The rest of a large document's text, sent in slices after `open` so no single message blocks the host for long. */
-	| { readonly id: number; readonly type: 'append'; readonly docId: string; readonly text: string }
+	| { readonly id: number; readonly type: 'append'; readonly docId: string; readonly text: string; readonly last?: boolean }
 	| { readonly id: number; readonly type: 'edit'; readonly docId: string; readonly version: number; readonly edits: readonly TextEdit[] }
 	| { readonly id: number; readonly type: 'setModel'; readonly docId: string; readonly model: string }
 	| { readonly id: number; readonly type: 'countRanges'; readonly docId: string; readonly version: number; readonly ranges: readonly TextRange[] }
 	| { readonly id: number; readonly type: 'close'; readonly docId: string }
 	| { readonly id: number; readonly type: 'countText'; readonly model: string; readonly text: string }
-	| { readonly id: number; readonly type: 'countChat'; readonly model: string; readonly messages: readonly ChatMessageLike[]; readonly tools?: readonly ToolDefinitionLike[]; readonly options?: CountChatOptions };
+	| { readonly id: number; readonly type: 'countChat'; readonly model: string; readonly messages: readonly ChatMessageLike[]; readonly tools?: readonly ToolDefinitionLike[]; readonly options?: CountChatOptions }
+	/** Changes how an open document is counted as a prompt (`model`: the default model). */
+	| { readonly id: number; readonly type: 'configurePrompt'; readonly docId: string; readonly model: string; readonly prompt: PromptOptions }
+	/** The messages a call for this prompt document sends (for an exact provider count). */
+	| { readonly id: number; readonly type: 'promptRequest'; readonly docId: string }
+	/** Price overrides (setting + workspace file, already merged) for `describeModels`. */
+	| { readonly id: number; readonly type: 'setPriceOverrides'; readonly overrides: PriceOverrides }
+	/** Prices and context windows of models, from the bundled dataset with the overrides on top. */
+	| { readonly id: number; readonly type: 'describeModels'; readonly models: readonly string[] };
 
 export type TokenWorkerRequestType = TokenWorkerRequest['type'];
 
@@ -47,6 +73,61 @@ export interface DocumentCount {
 	/** False for estimates (Claude, others) and while a pathological chunk awaits its exact count. */
 	readonly exact: boolean;
 	readonly method: CountMethod;
+	/** Prompt documents only: the prompt the file stands for, counted as a chat request. */
+	readonly prompt?: PromptCount;
+}
+
+/** One model's count of the same prompt. */
+export interface ModelTokenCount {
+	readonly model: string;
+	readonly tokens: number;
+	readonly exact: boolean;
+	readonly method: CountMethod;
+}
+
+/**
+ * A prompt document's count as the call it stands for: messages plus the provider's chat framing
+ * (`DocumentCount.tokens` stays the raw text's count, which is what selections are measured in).
+ */
+export interface PromptCount {
+	readonly format: PromptFormat;
+	readonly tokens: number;
+	/** False for estimates (Claude, others), framing not validated for the model, or a fallback. */
+	readonly exact: boolean;
+	readonly method: CountMethod;
+	/**
+	 * The document version this count describes. `text` prompts are counted on every edit; `prompty`
+	 * and `chat` files are re-parsed when typing pauses, so their count can be a version behind for a moment.
+	 */
+	readonly version: number;
+	readonly messages: number;
+	/** Tool definitions in the request (chat files). */
+	readonly tools?: number;
+	/** Framing tokens included in `tokens` (text prompts: the one user message's). */
+	readonly overhead?: number;
+	/** Where the model came from: the user's pick, the file (front matter, request body) or the default. */
+	readonly modelSource: 'pinned' | 'file' | 'default';
+	/** The model the file names, when it names one (also when a pick overrides it). */
+	readonly fileModel?: string;
+	/** The output limit the file names (Prompty `max_tokens`, request body `max_tokens`). */
+	readonly fileMaxOutputTokens?: number;
+	/** Image/audio parts without countable text: the count is a lower bound. */
+	readonly uncountedParts?: number;
+	/** Why the count is not the file's prompt as such (e.g. chat JSON that does not parse right now). */
+	readonly problem?: string;
+	/** Notes on how the file was read (unfilled placeholders…). */
+	readonly notes?: readonly string[];
+	/** The same prompt counted for {@link PromptOptions.compare}'s models, in that order. */
+	readonly compare?: readonly ModelTokenCount[];
+}
+
+/** What {@link TokenWorkerRequest} `promptRequest` answers. */
+export interface PromptRequestMessages {
+	readonly docId: string;
+	readonly version: number;
+	readonly model: string;
+	readonly messages: readonly ProviderMessage[];
+	readonly tools?: readonly ToolDefinitionLike[];
 }
 
 /** Counts of selections, in the order requested. */
@@ -80,13 +161,20 @@ export interface TokenWorkerResult {
 	readonly close: null;
 	readonly countText: TokenCount;
 	readonly countChat: TokenCount;
+	readonly configurePrompt: DocumentCount;
+	readonly promptRequest: PromptRequestMessages;
+	readonly setPriceOverrides: null;
+	readonly describeModels: readonly (ModelPriceInfo | UnpricedModel)[];
 }
 
 export type TokenWorkerResponse =
 	| { readonly id: number; readonly ok: true; readonly result: TokenWorkerResult[TokenWorkerRequestType] }
 	| { readonly id: number; readonly ok: false; readonly reason: TokenWorkerErrorReason; readonly message: string };
 
-/** Sent unprompted when an approximate document count became exact in the background. */
+/**
+ * Sent unprompted when a document's count changed in the background: an approximate count became
+ * exact, or a prompt/chat file was re-parsed after typing paused.
+ */
 export interface TokenWorkerNotification {
 	readonly type: 'refined';
 	readonly count: DocumentCount;

@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '../../../src/core/engine/ports';
-import { countText } from '../../../src/core/tokens/count';
+import { countChat, countText } from '../../../src/core/tokens/count';
 import { TokenDocuments } from '../../../src/core/tokens/tokenDocuments';
 import { TokenWorkerError, type DocumentCount, type RangeCounts, type TextEdit } from '../../../src/core/tokens/workerProtocol';
-import { TokenWorkerClient } from '../../../src/node/tokenWorkerClient';
+import { TokenWorkerClient, type DocumentSnapshot } from '../../../src/node/tokenWorkerClient';
 import { repoRoot } from '../../support/paths';
 import { corpusDocument } from '../../support/tokenCorpus';
 
@@ -169,6 +169,43 @@ describe('TokenWorkerClient + worker thread', function () {
 		assert.equal(first.exact, false);
 		for (let i = 0; i < 200 && refined.length === 0; i++) await new Promise(r => setTimeout(r, 25));
 		assert.deepEqual(refined, [{ docId: 'p', version: 1, model: 'gpt-4o', tokens: countText('gpt-4o', text).tokens, exact: true, method: 'o200k_base' }]);
+	});
+
+	it('prompt documents through the thread: a chat file re-parsed after typing pauses, prices with overrides, re-seeded with its prompt options after a restart', async () => {
+		const pushed: DocumentCount[] = [];
+		const snapshots = new Map<string, DocumentSnapshot>();
+		client = new TokenWorkerClient({ workerPath: workerPath(), workerData: { promptDelayMs: 20 }, snapshot: id => snapshots.get(id), onRefined: c => pushed.push(c) });
+		let text = JSON.stringify([{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Hello' }]);
+		const prompt = { format: 'chat' as const, compare: ['gpt-4o-mini'] };
+		const opened = await client.open('chat', 1, 'gpt-4o', text, prompt);
+		const expected = (t: string) => countChat('gpt-4o', JSON.parse(t) as { role: string; content: string }[]).tokens;
+		assert.equal(opened.prompt?.tokens, expected(text));
+		assert.equal(opened.prompt?.exact, true);
+
+		const edit: TextEdit = { rangeOffset: text.length - 3, rangeLength: 0, text: ' there, how are you' };
+		text = text.slice(0, edit.rangeOffset) + edit.text + text.slice(edit.rangeOffset);
+		const answer = await client.edit('chat', 2, [edit]);
+		assert.equal(answer.prompt?.version, 1, 'the answer to the edit carries the previous parse');
+		for (let i = 0; i < 200 && !pushed.some(c => c.prompt?.version === 2); i++) await new Promise(r => setTimeout(r, 10));
+		const reparsed = pushed.find(c => c.prompt?.version === 2);
+		assert.equal(reparsed?.prompt?.tokens, expected(text));
+
+		await client.setPriceOverrides({ 'gpt-4o': { input: 1, output: 2, contextWindow: 64_000 } });
+		const [priced, unknown] = await client.describeModels(['gpt-4o', 'no-such-model-xyz']);
+		assert.equal(priced.kind === 'known' && priced.source, 'override');
+		assert.equal(priced.kind === 'known' && priced.contextWindow, 64_000);
+		assert.equal(unknown.kind, 'unpriced');
+
+		snapshots.set('chat', { version: 2, model: 'gpt-4o', text, prompt: { ...prompt, pinnedModel: 'gpt-4o-mini' } });
+		client.restart();
+		const reopened = await client.configurePrompt('chat', 'gpt-4o', { ...prompt, pinnedModel: 'gpt-4o-mini' });
+		assert.deepEqual([reopened.model, reopened.prompt?.modelSource, reopened.prompt?.version], ['gpt-4o-mini', 'pinned', 2]);
+		assert.equal(client.starts, 2);
+		const request = await client.promptRequest('chat');
+		assert.deepEqual(request.messages.map(m => m.role), ['system', 'user']);
+		// A restarted worker lost the overrides: the dataset price again until they are re-sent.
+		const [plain] = await client.describeModels(['gpt-4o']);
+		assert.equal(plain.kind === 'known' && plain.fromOverride, false);
 	});
 
 	const stubDir = mkdtempSync(join(tmpdir(), 'token-worker-stubs-'));
