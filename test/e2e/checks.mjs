@@ -19,7 +19,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkPackageFiles } from '../../scripts/package.mjs';
 import { liveChecks } from './liveChecks.mjs';
-import { editorTab, notificationToast, runPaletteCommand, statusBarItem, waitForWorkbench, webviewFrame } from './workbench.mjs';
+import { editorTab, notificationToast, quickOpenFile, runPaletteCommand, statusBarItem, waitForWorkbench, webviewFrame } from './workbench.mjs';
 
 function listFiles(dir, root = dir) {
 	return readdirSync(dir).flatMap(name => {
@@ -89,6 +89,7 @@ export const checks = [
 			await screenshot('replay-panel-engine-info');
 		},
 	},
+	...replayChecks(),
 	{
 		name: 'F1 palette runs "Agent Cost: Show Engine Info" and a toast reports it',
 		async run({ page, manifest, screenshot }) {
@@ -106,3 +107,131 @@ export const checks = [
 		},
 	},
 ];
+
+/**
+ * The transcript replay panel as a user drives it: open a shared transcript, click Run in the
+ * webview, read the tables and charts it drew, sweep a setting, hide and show the panel, export.
+ */
+function replayChecks() {
+	const transcript = 'mswea_gemini3pro_django__django-14765.traj.json';
+	const cspMessages = [];
+	return [
+		{
+			name: 'palette "Agent Cost: Replay Transcript…" opens the active transcript in the replay panel',
+			timeoutMs: 90_000,
+			async run({ page, screenshot, note }) {
+				page.on('console', m => {
+					if (/Content.Security.Policy|Refused to (apply|load|execute)/i.test(m.text())) cspMessages.push(m.text());
+				});
+				await quickOpenFile(page, transcript);
+				await runPaletteCommand(page, 'Agent Cost: Replay Transcript…');
+				await editorTab(page, 'Agent Cost: Replay').waitFor({ state: 'visible', timeout: 20_000 });
+				const frame = webviewFrame(page);
+				await frame.locator('#transcript-title', { hasText: transcript }).waitFor({ state: 'visible', timeout: 60_000 });
+				const summary = frame.locator('#transcript-summary');
+				await summary.filter({ hasText: 'mini-swe-agent' }).waitFor({ state: 'visible', timeout: 30_000 });
+				await summary.filter({ hasText: '$0.112' }).waitFor({ state: 'visible', timeout: 10_000 });
+				note(`header: ${(await summary.innerText()).replace(/\s+/g, ' ')}`);
+				await screenshot('replay-transcript-header', frame.locator('header'));
+			},
+		},
+		{
+			name: 'Run in the webview shows the summary and step tables and the SVG charts',
+			timeoutMs: 90_000,
+			async run({ page, screenshot, expect, note }) {
+				// A wide window so the 12-column step table is captured whole (the panel wraps and scrolls when narrower).
+				await page.setViewportSize({ width: 1920, height: 1200 });
+				const frame = webviewFrame(page);
+				await frame.locator('#run-btn').click();
+				const rows = frame.locator('#summary-table tbody tr');
+				await rows.nth(2).waitFor({ state: 'visible', timeout: 60_000 });
+				expect((await rows.count()) === 3, `summary rows: ${await rows.count()} (baseline + 2 scenarios expected)`);
+				const baseline = (await rows.nth(0).innerText()).replace(/\s+/g, ' ');
+				expect(baseline.includes('Baseline (as recorded)') && baseline.includes('$0.112'), `baseline row: ${baseline}`);
+				const scenario = (await rows.nth(1).innerText()).replace(/\s+/g, ' ');
+				expect(/≈\$0\.\d{3}/.test(scenario) && /[+-]\d+\.\d%/.test(scenario), `scenario row: ${scenario}`);
+				note(`baseline: ${baseline}`);
+				note(`scenario: ${scenario}`);
+				const steps = await frame.locator('#step-table tbody tr').count();
+				expect(steps >= 13, `step rows: ${steps}`);
+				const lines = await frame.locator('svg#chart-cost path.chart-line').count();
+				expect(lines === 3, `cumulative cost chart lines: ${lines}`);
+				expect((await frame.locator('svg#chart-input path.chart-line').count()) === 3, 'input tokens chart lines');
+				await screenshot('replay-summary-table', frame.locator('#summary-table'));
+				await screenshot('replay-charts', frame.locator('#charts'));
+				await screenshot('replay-step-table', frame.locator('#step-table'));
+			},
+		},
+		{
+			name: 'a sweep from the webview plots cost per value and highlights the cheapest',
+			timeoutMs: 90_000,
+			async run({ page, screenshot, expect }) {
+				const frame = webviewFrame(page);
+				await frame.locator('vscode-tab-header', { hasText: 'Sweep' }).click();
+				await frame.locator('#sweep-run').click();
+				const rows = frame.locator('#sweep-table tbody tr');
+				await rows.nth(4).waitFor({ state: 'visible', timeout: 60_000 });
+				expect((await rows.count()) === 5, `sweep rows: ${await rows.count()}`);
+				expect((await frame.locator('svg#sweep-bars rect.chart-bar').count()) === 5, 'one bar per value');
+				expect((await frame.locator('svg#sweep-bars rect.chart-bar-best').count()) === 1, 'exactly one best bar');
+				await screenshot('replay-sweep', frame.locator('#sweep-view'));
+			},
+		},
+		{
+			name: 'the panel comes back on its tab with its results after being hidden',
+			timeoutMs: 60_000,
+			async run({ page, expect }) {
+				await quickOpenFile(page, 'README.md');
+				await editorTab(page, 'Agent Cost: Replay').click();
+				const frame = webviewFrame(page);
+				// Rebuilt from the host's snapshot + the webview's saved state: the Sweep tab and its table.
+				await frame.locator('#sweep-table tbody tr').nth(4).waitFor({ state: 'visible', timeout: 30_000 });
+				expect(await frame.locator('#sweep-view').isVisible(), 'the Sweep tab is not the one shown');
+				expect((await frame.locator('#summary-table tbody tr').count()) === 3, 'the comparison results are gone');
+			},
+		},
+		{
+			name: 'Export CSV from the webview opens the comparison in an editor',
+			timeoutMs: 60_000,
+			async run({ page, screenshot }) {
+				const frame = webviewFrame(page);
+				await frame.locator('vscode-tab-header', { hasText: 'Replay' }).click();
+				await frame.locator('#export-csv').click();
+				await page.locator('.monaco-editor .view-lines', { hasText: 'scenario,step,thread' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+				await frame.locator('#export-status', { hasText: 'CSV export' }).waitFor({ state: 'visible', timeout: 10_000 });
+				await screenshot('replay-export-csv');
+				await page.setViewportSize({ width: 1440, height: 900 });
+				// Close the unsaved export so the reload below is not held up by it.
+				await runPaletteCommand(page, 'View: Revert and Close Editor');
+			},
+		},
+		{
+			name: 'after a window reload the panel reopens its transcript and runs its comparison again',
+			timeoutMs: 150_000,
+			async run({ page, expect, note }) {
+				await page.reload({ waitUntil: 'domcontentloaded', timeout: 60_000 });
+				await waitForWorkbench(page);
+				const tab = editorTab(page, 'Agent Cost: Replay');
+				await tab.waitFor({ state: 'visible', timeout: 90_000 });
+				await tab.click();
+				const frame = webviewFrame(page);
+				await frame.locator('#transcript-title', { hasText: transcript }).waitFor({ state: 'visible', timeout: 60_000 });
+				// The webview's saved state brings back its tab (Sweep, where the checks above left it).
+				expect(await frame.locator('#sweep-view').isVisible(), 'the saved tab (Sweep) was not restored');
+				await frame.locator('vscode-tab-header', { hasText: 'Replay' }).click();
+				// The host lost its results with the reload; the webview's saved state runs the comparison again.
+				const rows = frame.locator('#summary-table tbody tr');
+				await rows.nth(2).waitFor({ state: 'visible', timeout: 60_000 });
+				const scenario = (await rows.nth(1).innerText()).replace(/\s+/g, ' ');
+				expect(scenario.includes('Product defaults') && scenario.includes('-32.0%'), `scenario row after reload: ${scenario}`);
+				note(`after reload: ${scenario}`);
+			},
+		},
+		{
+			name: 'the replay webview ran under its strict CSP without violations',
+			async run({ expect }) {
+				expect(cspMessages.length === 0, `CSP violations: ${cspMessages.slice(0, 3).join(' | ')}`);
+			},
+		},
+	];
+}

@@ -56,3 +56,28 @@ export function editorTab(page, title) {
 export function notificationToast(page, text) {
 	return page.locator('.notifications-toasts .notification-toast', { hasText: text });
 }
+
+/**
+ * Opens a workspace file in an editor through Quick Open (Ctrl+P), like a user would. Same settling
+ * as the palette (pitfall 10): wait for the focused row with the name, 250 ms, Enter, widget hidden.
+ */
+export async function quickOpenFile(page, fileName, timeoutMs = 20_000) {
+	const widget = page.locator('.quick-input-widget');
+	const input = widget.locator('input.input, .quick-input-box input').first();
+	let opened = false;
+	for (let attempt = 0; attempt < 3 && !opened; attempt++) {
+		await page.keyboard.press('Control+P');
+		opened = await input.waitFor({ state: 'visible', timeout: 5000 }).then(
+			() => true,
+			() => false,
+		);
+	}
+	if (!opened) throw new Error('Quick Open did not open');
+	await input.fill(fileName);
+	await widget.locator('.monaco-list-row.focused', { hasText: fileName }).waitFor({ state: 'visible', timeout: timeoutMs });
+	await page.waitForTimeout(250);
+	await page.keyboard.press('Enter');
+	await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
+	// File tabs carry the file name as data (their label is split into highlighted spans).
+	await page.locator(`.tabs-container .tab[data-resource-name=${JSON.stringify(fileName)}]`).waitFor({ state: 'visible', timeout: timeoutMs });
+}

@@ -243,7 +243,7 @@ export function stepTable(s: ScenarioResult, limit = Number.POSITIVE_INFINITY): 
 				tokensCell(p.usage.output, est || p.outputEstimated),
 				tokensCell(p.usage.cacheRead, est),
 				tokensCell(p.usage.cacheWrite5m + p.usage.cacheWrite1h, est),
-				{ text: cacheText[p.cache], cls: 'muted' },
+				{ text: cacheText[p.cache] },
 				moneyCell(p.costUsd, est),
 				{ ...moneyCell(p.cumulativeUsd, s.estimated && est) },
 				{ text: p.routing.join('; '), cls: 'event' },
