@@ -5,7 +5,9 @@ import type { ReplayRunOutcome, ReplaySnapshot, TranscriptState } from '../proto
 import type { LivePaths, MetricsEndpointState } from '../core/live/liveJobs';
 import type { SpendReport } from '../core/live/spendReport';
 import type { ProviderMessage } from '../core/providers/transport';
+import type * as vscode from 'vscode';
 import type { Container } from './container';
+import type { LensSnapshot, LensStatsReport, VersionTimes } from './lens/promptLens';
 import type { ProviderId } from './secrets';
 
 /**
@@ -34,6 +36,20 @@ export interface AgentCostApi {
 	};
 	/** Live calls and spend (see {@link LiveApi}). */
 	readonly live: LiveApi;
+	/** The status-bar token/cost lens (see {@link LensApi}). */
+	readonly lens: LensApi;
+}
+
+/** The status-bar lens, read-only: what it shows and how long its work took on the host's thread. */
+export interface LensApi {
+	/** What the status bar shows now; undefined when the active editor is not a prompt file. */
+	readonly snapshot: LensSnapshot | undefined;
+	/** Fires after every render of a prompt file's count. */
+	readonly onDidRender: vscode.Event<LensSnapshot>;
+	/** Activation time and per-handler host-thread time (median/p95/max). */
+	stats(): LensStatsReport;
+	/** When each version of a prompt document reached the host, was counted and rendered. */
+	timeline(uri: string): readonly VersionTimes[];
 }
 
 /** Live calls as automation sees them: spend status, folders and reports — never a key or a prompt. */
@@ -123,6 +139,14 @@ export function createApi(container: Container): AgentCostApi {
 				return container.live.spendView.current;
 			},
 			countExactClaude: (model, messages) => container.live.live.countExactClaude(model, messages),
+		},
+		lens: {
+			get snapshot() {
+				return container.lens.snapshot;
+			},
+			onDidRender: container.lens.onDidRender,
+			stats: () => container.lens.statsReport(),
+			timeline: uri => container.lens.timeline(uri),
 		},
 	};
 }

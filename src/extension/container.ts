@@ -9,6 +9,7 @@ import type { ReplaySessionServices } from './webviews/replaySession';
 import { ReplaySettingsSource } from './webviews/replaySettingsSource';
 import { TranscriptEditorProvider } from './webviews/transcriptEditorProvider';
 import { EngineSettings } from './engineSettings';
+import { PromptLens } from './lens/promptLens';
 import { LiveFeature } from './live/liveFeature';
 import { Secrets } from './secrets';
 
@@ -23,6 +24,8 @@ export class Container implements vscode.Disposable {
 	readonly replayPanel: ReplayPanel;
 	readonly transcriptEditors: TranscriptEditorProvider;
 	readonly statusItem: vscode.StatusBarItem;
+	/** The status-bar token/cost lens for prompt files (owns `statusItem`'s content). */
+	readonly lens: PromptLens;
 	/** Live, budgeted calls: API keys, Run Prompt File, Compress Prompt, spend status bar and view, metrics. */
 	readonly live: LiveFeature;
 
@@ -37,11 +40,8 @@ export class Container implements vscode.Disposable {
 		this.live = this.own(new LiveFeature({ context, log: this.log, secrets: this.secrets, settings: this.own(new EngineSettings(this.log)), engine: () => this.engine }));
 
 		this.statusItem = this.own(vscode.window.createStatusBarItem('agentCost.lens', vscode.StatusBarAlignment.Right, 100));
-		this.statusItem.name = 'Agent Cost Lens';
-		this.statusItem.text = '$(pulse) Agent Cost';
-		this.statusItem.tooltip = 'Agent Cost Lens: open the replay panel';
-		this.statusItem.command = 'agentCost.openReplayPanel';
-		this.statusItem.show();
+		// The token/cost lens drives the item: shown for prompt files, its worker started on first use.
+		this.lens = this.own(new PromptLens({ context, log: this.log, item: this.statusItem, secrets: this.secrets, engine: () => this.engine }));
 
 		this.own(
 			vscode.commands.registerCommand('agentCost.openReplayPanel', () => {
