@@ -7,8 +7,8 @@ import { replayConfig } from './replayDefaults';
 
 /**
  * The user's settings as the replay panel needs them: the form's defaults (from `agentCost.*`) and
- * the price overrides transcripts are priced with. Read fresh on every use (cheap); unusable values
- * are reported in the log channel once per distinct problem, never thrown.
+ * the price overrides transcripts are priced with. Read fresh on every use (cheap), never thrown;
+ * problems of the overrides are logged once per distinct problem.
  */
 export class ReplaySettingsSource implements vscode.Disposable {
 	private readonly logged = new Set<string>();
@@ -17,16 +17,35 @@ export class ReplaySettingsSource implements vscode.Disposable {
 	/** Fires when an `agentCost.*` setting changed; `pricing` when prices may have changed. */
 	readonly onDidChange = this.changed.event;
 
+	private watcher: vscode.FileSystemWatcher | undefined;
+
 	constructor(private readonly log: vscode.LogOutputChannel) {
 		this.listener = vscode.workspace.onDidChangeConfiguration(e => {
-			if (e.affectsConfiguration('agentCost')) this.changed.fire({ pricing: e.affectsConfiguration('agentCost.pricing') });
+			if (!e.affectsConfiguration('agentCost')) return;
+			if (e.affectsConfiguration('agentCost.pricing.overridesFile')) this.watchOverridesFile();
+			this.changed.fire({ pricing: e.affectsConfiguration('agentCost.pricing') });
 		});
+		this.watchOverridesFile();
 	}
 
+	/** Editing the workspace's price file re-prices open transcripts, like editing the setting does. */
+	private watchOverridesFile(): void {
+		this.watcher?.dispose();
+		this.watcher = undefined;
+		const root = vscode.workspace.workspaceFolders?.[0];
+		if (!root) return;
+		const relative = replayConfig(this.raw()).config.pricing.overridesFile.replace(/\\/g, '/');
+		const pattern = /^([a-zA-Z]:)?\//.test(relative) ? relative : new vscode.RelativePattern(root, relative);
+		this.watcher = vscode.workspace.createFileSystemWatcher(pattern);
+		const fire = () => this.changed.fire({ pricing: true });
+		this.watcher.onDidChange(fire);
+		this.watcher.onDidCreate(fire);
+		this.watcher.onDidDelete(fire);
+	}
+
+	/** Unusable settings are logged by the container's EngineSettings; here they only reach the form's note. */
 	defaults(): ReplayDefaults {
-		const { defaults } = replayConfig(this.raw());
-		for (const p of defaults.settingsProblems) this.warnOnce(`replay defaults: ${p}`);
-		return defaults;
+		return replayConfig(this.raw()).defaults;
 	}
 
 	/** `agentCost.pricing.overrides` on top of the workspace's overrides file (the setting wins, as in the CLI's layering). */
@@ -54,6 +73,7 @@ export class ReplaySettingsSource implements vscode.Disposable {
 
 	dispose(): void {
 		this.listener.dispose();
+		this.watcher?.dispose();
 		this.changed.dispose();
 	}
 }
