@@ -474,7 +474,11 @@ async function startComparison(scenarios: readonly ReplaySettings[] = ui.scenari
 }
 
 ipc.on(ReplayStateNotification, s => applySnapshot(s));
-ipc.on(ReplayRunFinishedNotification, f => applySnapshot(f.snapshot));
+ipc.on(ReplayRunFinishedNotification, f => {
+	applySnapshot(f.snapshot);
+	// The results sit below the form: bring them into view when a comparison finishes on this tab.
+	if (f.kind === 'compare' && f.outcome === 'done' && ui.view === 'replay') results.scrollIntoView({ block: 'start' });
+});
 ipc.on(ReplayRunProgressNotification, p => {
 	const run = snapshot.running.find(r => r.runId === p.runId);
 	if (!run) return;
