@@ -41,6 +41,7 @@ export function renderTable(model: TableModel, id: string, onRow?: (key: string)
 		const tr = el('tr', { 'data-key': row.key, class: row.cls });
 		if (onRow) {
 			tr.tabIndex = 0;
+			tr.setAttribute('aria-selected', String(row.cls?.split(' ').includes('selected') ?? false));
 			tr.classList.add('selectable');
 			tr.addEventListener('click', () => onRow(row.key));
 			tr.addEventListener('keydown', e => {

@@ -165,7 +165,7 @@ export function summaryTable(c: ReplayComparison, selected: number): TableModel 
 	const b = c.baseline;
 	const simulatedBaseline = b.kind === 'simulated';
 	return {
-		caption: 'Baseline vs scenarios',
+		caption: 'Baseline vs scenarios (select a scenario to see its steps)',
 		columns: [
 			{ label: 'Scenario' },
 			{ label: 'Cost', numeric: true },

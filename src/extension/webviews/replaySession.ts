@@ -131,7 +131,10 @@ export class ReplaySession implements vscode.Disposable {
 
 	/** Asks the webview to switch views (kept in the snapshot, so a hidden webview switches when shown). */
 	showView(view: ReplayView): void {
-		this.viewRequest = { view, seq: ++this.nextView };
+		// Time-based, so a request of a new session (after a reload) is newer than any the webview's
+		// saved state has already followed.
+		this.nextView = Math.max(Date.now(), this.nextView + 1);
+		this.viewRequest = { view, seq: this.nextView };
 		this.publish();
 	}
 
