@@ -48,6 +48,8 @@ export interface LensApi {
 	readonly onDidRender: vscode.Event<LensSnapshot>;
 	/** Activation time and per-handler host-thread time (median/p95/max). */
 	stats(): LensStatsReport;
+	/** The raw host-thread durations (ms) of one handler (`change`, `selection`, `answer`, `render`, `open`…), oldest first. */
+	samples(handler: string): readonly number[];
 	/** When each version of a prompt document reached the host, was counted and rendered. */
 	timeline(uri: string): readonly VersionTimes[];
 }
@@ -146,6 +148,7 @@ export function createApi(container: Container): AgentCostApi {
 			},
 			onDidRender: container.lens.onDidRender,
 			stats: () => container.lens.statsReport(),
+			samples: handler => container.lens.stats.list(handler),
 			timeline: uri => container.lens.timeline(uri),
 		},
 	};

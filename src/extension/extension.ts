@@ -5,6 +5,9 @@ import type * as vscode from 'vscode';
 import { Container } from './container';
 import { createApi, type AgentCostApi } from './api';
 
+// Every module of the bundle has run once this line runs (ES module order).
+const bundleLoaded = performance.now();
+
 /** Activation stays cheap: the container wires services; heavy work starts on first use. */
 export function activate(context: vscode.ExtensionContext): AgentCostApi {
 	const activateStart = performance.now();
@@ -12,8 +15,10 @@ export function activate(context: vscode.ExtensionContext): AgentCostApi {
 	context.subscriptions.push(container);
 	const api = createApi(container);
 	const end = performance.now();
-	// Reported through the API (bench/results/lens.md): the extension host gives extensions no such number.
-	container.lens.activation = { loadMs: activateStart - bundleStart, activateMs: end - activateStart, totalMs: end - bundleStart };
+	// Reported through the API (bench/results/lens.md): the extension host gives extensions no such
+	// number. Between load and activate() VS Code prepares the context (storage over IPC): not ours.
+	const loadMs = bundleLoaded - bundleStart;
+	container.lens.activation = { loadMs, activateMs: end - activateStart, totalMs: loadMs + end - activateStart, hostWaitMs: activateStart - bundleLoaded };
 	return api;
 }
 

@@ -20,11 +20,18 @@ import {
 	type TokenWorkerResult,
 } from '../core/tokens/workerProtocol';
 
+/** A document's text as consecutive slices, read one at a time (see {@link TokenWorkerClient.openSliced}). */
+export interface TextSlices {
+	readonly count: number;
+	read(index: number): string;
+}
+
 /** What the host knows about an open document, so a restarted worker can be re-seeded. */
 export interface DocumentSnapshot {
 	readonly version: number;
 	readonly model: string;
-	readonly text: string;
+	/** The whole text, or (large documents) the text in slices read one macrotask at a time. */
+	readonly text: string | TextSlices;
 	/** Set for documents the lens counts as prompts. */
 	readonly prompt?: PromptOptions;
 }
@@ -101,16 +108,32 @@ export class TokenWorkerClient implements Disposable {
 	 */
 	open(docId: string, version: number, model: string, text: string, prompt?: PromptOptions): Promise<DocumentCount> {
 		const slices = sliceText(text, this.options.openSliceChars ?? 524_288);
-		const first = this.request({ type: 'open', docId, version, model, text: slices[0], ...(prompt && { prompt }), ...(slices.length > 1 && { partial: true }) });
-		if (slices.length === 1) return first;
+		return this.openSliced(docId, version, model, { count: slices.length, read: i => slices[i] }, prompt);
+	}
+
+	/**
+	 * Opens a document whose text is read slice by slice: slice 0 now, each further slice in its own
+	 * macrotask, so the host never holds (or copies) a large document's whole text in one go — the
+	 * extension reads an editor document range by range. `read(i)` must return consecutive parts of
+	 * one version of the text; requests for the same document made meanwhile are sent after the last.
+	 */
+	openSliced(docId: string, version: number, model: string, slices: TextSlices, prompt?: PromptOptions): Promise<DocumentCount> {
+		const count = Math.max(1, slices.count);
+		let first: Promise<DocumentCount>;
+		try {
+			first = this.request({ type: 'open', docId, version, model, text: slices.read(0), ...(prompt && { prompt }), ...(count > 1 && { partial: true }) });
+		} catch (e) {
+			return Promise.reject(e);
+		}
+		if (count === 1) return first;
 		const answers = [first];
 		// Each answer is observed at once so an early failure is never an unhandled rejection; it
 		// surfaces through Promise.all below.
 		first.catch(() => undefined);
 		const posted = (async () => {
-			for (const [i, slice] of slices.slice(1).entries()) {
+			for (let i = 1; i < count; i++) {
 				await new Promise(resolve => setImmediate(resolve));
-				const answer = this.request({ type: 'append', docId, text: slice, ...(i === slices.length - 2 && { last: true }) });
+				const answer = this.request({ type: 'append', docId, text: slices.read(i), ...(i === count - 1 && { last: true }) });
 				answer.catch(() => undefined);
 				answers.push(answer);
 			}
@@ -210,7 +233,7 @@ export class TokenWorkerClient implements Disposable {
 		} catch (e) {
 			const snap = TokenWorkerError.is(e, 'unknownDocument') ? this.options.snapshot?.(docId) : undefined;
 			if (!snap) throw e;
-			const reopened = await this.open(docId, snap.version, snap.model, snap.text, snap.prompt);
+			const reopened = typeof snap.text === 'string' ? await this.open(docId, snap.version, snap.model, snap.text, snap.prompt) : await this.openSliced(docId, snap.version, snap.model, snap.text, snap.prompt);
 			return after(reopened) as T;
 		}
 	}

@@ -52,8 +52,6 @@ export interface LensViewInput {
 	readonly maxOutputTokens: number;
 	/** `agentCost.contextWindowMax`. */
 	readonly contextWindowMax: number;
-	/** `agentCost.lens.model`. */
-	readonly defaultModel: string;
 }
 
 export interface LensView {
@@ -108,14 +106,14 @@ function conventionText(prompt: PromptCount): string {
 	}
 }
 
-function modelSourceText(prompt: PromptCount, defaultModel: string): string {
+function modelSourceText(prompt: PromptCount): string {
 	switch (prompt.modelSource) {
 		case 'pinned':
 			return prompt.fileModel !== undefined ? `your pick for this file (the file names ${code(prompt.fileModel)})` : 'your pick for this file';
 		case 'file':
 			return prompt.format === 'chat' ? "the request body's `model`" : "the file's front matter";
 		default:
-			return `setting \`agentCost.lens.model\` (${code(defaultModel)})`;
+			return 'setting `agentCost.lens.model`';
 	}
 }
 
@@ -149,7 +147,7 @@ export function renderLens(input: LensViewInput): LensView {
 	const lines: string[] = [];
 	lines.push(`**Agent Cost Lens** · ${escapeMarkdown(input.fileName)}${input.updating ? ' · _updating…_' : ''}`);
 	lines.push('');
-	lines.push(`**Model** ${code(input.model)} — ${modelSourceText(prompt, input.defaultModel)} · [Change model](command:${pickModelCommand})`);
+	lines.push(`**Model** ${code(input.model)} — ${modelSourceText(prompt)} · [Change model](command:${pickModelCommand})`);
 	lines.push('');
 	lines.push(`**Prompt** ${tokensText(promptTokens, promptExact)} tokens — ${methodText(promptMethod, promptExact)}`);
 	lines.push('');
@@ -219,14 +217,15 @@ export function renderLens(input: LensViewInput): LensView {
 	lines.push(`**Context window** ${pct(share)} of ${formatTokens(window)} tokens (${windowSource}); ${pct(withOutput)} with the assumed output.`);
 	if (warning) lines.push('', `$(warning) **Past the context window**: the prompt + ${formatTokens(outputTokens)} output tokens (${formatTokens(promptTokens + outputTokens)}) exceed ${formatTokens(window)}.`);
 
-	lines.push('', '**Input cost by tier**', '', '| tier | model | tokens | input |', '|---|---|---:|---:|');
+	lines.push('', '**Input cost by tier**', '', '| tier | model | tokens | input | × 1,000 calls |', '|---|---|---:|---:|---:|');
 	for (const t of input.tiers) {
 		const count: ModelTokenCount | undefined = t.model === input.model ? { model: t.model, tokens: promptTokens, exact: promptExact, method: promptMethod } : prompt.compare?.find(c => c.model === t.model);
 		const tokens = count?.tokens ?? promptTokens;
 		const exact = count ? count.exact : false;
 		const tokenCell = count ? tokensText(tokens, exact) : `≈${formatTokens(tokens)}¹`;
-		const priceCell = t.price === undefined ? '…' : t.price.kind === 'known' ? formatUsd(lensCost(t.price, tokens, 0).input, { estimate: !exact }) : 'no price';
-		lines.push(`| ${t.tier} | ${code(t.model)} | ${tokenCell} | ${priceCell} |`);
+		const usd = t.price?.kind === 'known' ? lensCost(t.price, tokens, 0).input : undefined;
+		const priceCell = (factor: number) => (t.price === undefined ? '…' : usd !== undefined ? formatUsd(usd * factor, { estimate: !exact }) : 'no price');
+		lines.push(`| ${t.tier} | ${code(t.model)} | ${tokenCell} | ${priceCell(1)} | ${priceCell(1000)} |`);
 	}
 	if (input.tiers.some(t => t.model !== input.model && !prompt.compare?.some(c => c.model === t.model))) {
 		lines.push('', `¹ counted with ${code(input.model)}'s tokenizer (another tokenizer family): an approximation.`);

@@ -9,7 +9,7 @@ import { describeError } from '../../core/lib/errors';
 import type { PriceOverrides } from '../../core/pricing/overrides';
 import { TokenWorkerError, type DocumentCount, type PromptOptions, type TextEdit, type TextRange } from '../../core/tokens/workerProtocol';
 import type { JobWorkerClient } from '../../node/jobWorkerClient';
-import { TokenWorkerClient } from '../../node/tokenWorkerClient';
+import { TokenWorkerClient, type TextSlices } from '../../node/tokenWorkerClient';
 import type { Secrets } from '../secrets';
 import { ExactClaudeCounts } from './exactClaudeCount';
 import { LensSettings } from './lensSettings';
@@ -47,8 +47,14 @@ export interface VersionTimes {
 }
 
 export interface LensStatsReport {
-	/** Module load + `activate()`, measured by the extension itself. */
-	readonly activation?: { readonly loadMs: number; readonly activateMs: number; readonly totalMs: number };
+	/**
+	 * Measured by the extension itself: `loadMs` evaluating dist/extension.js, `activateMs` inside
+	 * `activate()`, `totalMs` their sum (the extension's time on the host's thread); `hostWaitMs` VS
+	 * Code's own wait between the two (it prepares the extension's storage).
+	 */
+	readonly activation?: { readonly loadMs: number; readonly activateMs: number; readonly totalMs: number; readonly hostWaitMs: number };
+	/** Of `activateMs`: constructing the lens. */
+	readonly lensConstructMs: number;
 	/** Time spent on the extension host's thread per lens handler. */
 	readonly handlers: Readonly<Record<string, TimingSummary>>;
 	readonly workerStarts: number;
@@ -76,12 +82,20 @@ interface Tracked {
 	selectionKey: string;
 	selection?: { readonly key: string; readonly tokens: number; readonly exact: boolean; readonly ranges: number };
 	readonly times: Map<number, VersionTimes>;
+	/** A large document's text is being read slice by slice: its edits wait (see `open`). */
+	reading: boolean;
+	/** The document changed while it was being read: it is read again from the start. */
+	stale: boolean;
+	/** Counts of older versions come from a superseded open: ignored. */
+	minVersion: number;
 }
 
 const pickedModelsKey = 'agentCost.lens.pickedModels';
 /** Status bar updates at most this often (leading edge: a pause then a keystroke renders at once). */
 const renderIntervalMs = 200;
 const maxTimes = 4000;
+/** Large documents are read and posted this many characters at a time (≈1 ms each on the host's thread). */
+const readSliceChars = 262_144;
 const allowedSchemes = new Set(['file', 'vscode-remote', 'vscode-vfs', 'memfs', 'untitled']);
 const tierNames: readonly TierName[] = ['cheap', 'medium', 'expensive'];
 const now = () => performance.now();
@@ -114,6 +128,7 @@ export class PromptLens implements vscode.Disposable {
 	readonly onDidRender = this.rendered.event;
 
 	constructor(private readonly deps: PromptLensDeps) {
+		const constructStart = now();
 		this.settings = new LensSettings(deps.log);
 		this.throttle = createRenderThrottle(() => this.render(), renderIntervalMs);
 		this.exact = new ExactClaudeCounts({
@@ -144,7 +159,10 @@ export class PromptLens implements vscode.Disposable {
 		// After activation returns: the active editor may already be a prompt file.
 		const timer = setTimeout(() => this.timed('activeEditor', () => this.onActiveEditor(vscode.window.activeTextEditor)), 0);
 		this.disposables.push({ dispose: () => clearTimeout(timer) });
+		this.constructMs = now() - constructStart;
 	}
+
+	private readonly constructMs: number;
 
 	/** What the status bar shows now (undefined when the active editor is not a prompt file). */
 	get snapshot(): LensSnapshot | undefined {
@@ -152,7 +170,7 @@ export class PromptLens implements vscode.Disposable {
 	}
 
 	statsReport(): LensStatsReport {
-		return { ...(this.activation && { activation: this.activation }), handlers: this.stats.summary(), workerStarts: this.client?.starts ?? 0, workerRunning: this.client?.isRunning ?? false };
+		return { ...(this.activation && { activation: this.activation }), lensConstructMs: this.constructMs, handlers: this.stats.summary(), workerStarts: this.client?.starts ?? 0, workerRunning: this.client?.isRunning ?? false };
 	}
 
 	/** Per-version timings of a tracked document (oldest first). */
@@ -176,6 +194,10 @@ export class PromptLens implements vscode.Disposable {
 		if (e.contentChanges.length === 0) return;
 		const t = this.tracked.get(e.document.uri.toString());
 		if (!t) return;
+		if (t.reading) {
+			t.stale = true;
+			return;
+		}
 		const start = now();
 		const version = e.document.version;
 		t.sentVersion = version;
@@ -236,17 +258,56 @@ export class PromptLens implements vscode.Disposable {
 	private track(document: vscode.TextDocument): Tracked {
 		const start = now();
 		const key = document.uri.toString();
-		const t: Tracked = { key, document, format: promptFormatOf(document.uri.path), fileName: document.uri.path.split('/').pop() ?? key, sentVersion: document.version, selectionKey: '', times: new Map() };
+		const t: Tracked = { key, document, format: promptFormatOf(document.uri.path), fileName: document.uri.path.split('/').pop() ?? key, sentVersion: document.version, selectionKey: '', times: new Map(), reading: false, stale: false, minVersion: 0 };
 		this.tracked.set(key, t);
 		remember(t.times, { version: document.version, changeAt: start });
+		this.open(t);
+		this.stats.record('open', now() - start);
+		return t;
+	}
+
+	/** Opens (or re-opens) a document in the worker from the editor's current text. */
+	private open(t: Tracked): void {
+		const version = t.document.version;
+		t.sentVersion = version;
+		t.minVersion = version;
 		this.tokens()
-			.open(key, document.version, this.settings.value.config.lens.model, document.getText(), this.promptOptions(t))
+			.openSliced(t.key, version, this.settings.value.config.lens.model, this.slices(t), this.promptOptions(t))
 			.then(
 				c => this.accept(t, c),
 				err => this.failed(t, 'open', err),
 			);
-		this.stats.record('open', now() - start);
-		return t;
+	}
+
+	/**
+	 * The document's text for the worker: at once when small; else range by range, one slice per
+	 * macrotask (`getText()` of a 5 MB document alone blocks the host's thread for > 10 ms). Edits made
+	 * while the slices are read are not sent; the document is read again once the last slice is out.
+	 */
+	private slices(t: Tracked): TextSlices {
+		const document = t.document;
+		const version = document.version;
+		const { last, length } = this.timed('length', () => {
+			const end = document.lineAt(document.lineCount - 1).range.end;
+			return { last: end, length: document.offsetAt(end) };
+		});
+		const count = Math.max(1, Math.ceil(length / readSliceChars));
+		if (count === 1) return { count, read: () => document.getText() };
+		t.reading = true;
+		t.stale = false;
+		return {
+			count,
+			read: i => {
+				const done = i === count - 1;
+				if (done) t.reading = false;
+				if (document.version !== version || t.stale) {
+					t.stale = true;
+					if (done) setTimeout(() => this.tracked.get(t.key) === t && !this.disposed && this.open(t), 0);
+					return '';
+				}
+				return this.timed('read', () => document.getText(new vscode.Range(document.positionAt(i * readSliceChars), done ? last : document.positionAt((i + 1) * readSliceChars))));
+			},
+		};
 	}
 
 	private untrack(key: string): void {
@@ -297,7 +358,7 @@ export class PromptLens implements vscode.Disposable {
 	private accept(t: Tracked, c: DocumentCount): void {
 		this.timed('answer', () => {
 			if (this.tracked.get(t.key) !== t) return;
-			if (t.count && c.version < t.count.version) return;
+			if (c.version < t.minVersion || (t.count && c.version < t.count.version)) return;
 			t.count = c;
 			const times = t.times.get(c.version);
 			if (times && times.countAt === undefined) times.countAt = now();
@@ -325,7 +386,9 @@ export class PromptLens implements vscode.Disposable {
 				snapshot: docId => {
 					const t = this.tracked.get(docId);
 					// Re-seed a restarted worker from the editor's current text (the version it is at).
-					return t && { version: t.document.version, model: this.settings.value.config.lens.model, text: t.document.getText(), prompt: this.promptOptions(t) };
+					if (!t) return undefined;
+					t.minVersion = t.document.version;
+					return { version: t.document.version, model: this.settings.value.config.lens.model, text: this.slices(t), prompt: this.promptOptions(t) };
 				},
 				onRefined: c => {
 					const t = this.tracked.get(c.docId);
@@ -446,7 +509,6 @@ export class PromptLens implements vscode.Disposable {
 			tiers,
 			maxOutputTokens: config.defaults.maxOutputTokens,
 			contextWindowMax: config.contextWindowMax,
-			defaultModel: config.lens.model,
 		});
 		this.ensurePrices([c.model, ...tierModels]);
 		setItem(item, { text: view.text, tooltip: view.tooltip, warning: view.warning, label: view.accessibilityLabel, markdown: true });
