@@ -18,6 +18,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkPackageFiles } from '../../scripts/package.mjs';
+import { lensChecks } from './lensChecks.mjs';
 import { liveChecks } from './liveChecks.mjs';
 import { editorTab, notificationToast, quickOpenFile, runPaletteCommand, statusBarItem, waitForWorkbench, webviewFrame } from './workbench.mjs';
 
@@ -54,7 +55,8 @@ export const checks = [
 		timeoutMs: 120_000,
 		async run({ page, screenshot, expect, note }) {
 			await waitForWorkbench(page);
-			// The item appears once the extension host has activated the extension (onStartupFinished).
+			// The lens item shows while a prompt file is the active editor, once the extension is active.
+			await quickOpenFile(page, 'planner.md');
 			const item = statusBarItem(page, 'agentCost.lens');
 			await item.waitFor({ state: 'visible', timeout: 90_000 });
 			const text = (await item.innerText()).trim();
@@ -66,6 +68,7 @@ export const checks = [
 			await screenshot('workbench');
 		},
 	},
+	...lensChecks(),
 	...liveChecks(),
 	{
 		name: 'F1 palette runs "Agent Cost: Open Replay Panel"',
