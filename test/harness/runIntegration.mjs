@@ -19,7 +19,8 @@ import { launchBrowser, trackForeignRequests } from './browser.mjs';
 const stage = 'integration';
 const timeoutMs = Number(process.env.INTEGRATION_TIMEOUT_MS ?? 300_000);
 const resultsFile = process.env.TEST_RESULTS_FILE ?? join(resultsDir, 'integration.json');
-const runnerPath = join(repoRoot, 'out', 'test', 'integration', 'index.js');
+// INTEGRATION_RUNNER: another runner inside the extension folder (the lens benchmark, scripts/benchLens.mjs).
+const runnerPath = process.env.INTEGRATION_RUNNER ?? join(repoRoot, 'out', 'test', 'integration', 'index.js');
 
 async function main() {
 	installCleanupHandlers();
@@ -51,7 +52,7 @@ async function main() {
 			logFile: serverLog,
 			smokeTestDriver: true,
 			// Inherited by the extension host, which is where the runner writes its counts.
-			env: { TEST_RESULTS_FILE: resultsFile, ...(process.env.MOCHA_GREP ? { MOCHA_GREP: process.env.MOCHA_GREP } : {}) },
+			env: { TEST_RESULTS_FILE: resultsFile, ...(process.env.MOCHA_GREP ? { MOCHA_GREP: process.env.MOCHA_GREP } : {}), ...(process.env.BENCH_LENS_OUTPUT ? { BENCH_LENS_OUTPUT: process.env.BENCH_LENS_OUTPUT } : {}) },
 		});
 		console.log(`${stage}: code-server answering on ${server.url} after ${elapsed()}`);
 
@@ -65,7 +66,10 @@ async function main() {
 		await b.page.exposeFunction('codeAutomationLog', (level, message) => {
 			const text = String(message);
 			appendFileSync(hostLog, `[${level}] ${text}\n`);
-			for (const line of text.split('\n')) if (line.includes('[mocha]')) console.log(line.slice(line.indexOf('[mocha]')));
+			for (const line of text.split('\n')) {
+				const tag = line.includes('[mocha]') ? '[mocha]' : line.includes('[bench]') ? '[bench]' : undefined;
+				if (tag) console.log(line.slice(line.indexOf(tag)));
+			}
 		});
 		b.page.on('pageerror', e => appendFileSync(hostLog, `[pageerror] ${e.message}\n`));
 
