@@ -2,6 +2,7 @@
 // select, pick models and change settings, and check the status bar against numbers computed here
 // from the engine (countChat / countText and the price catalog) for the very same text.
 import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -13,6 +14,7 @@ import { zeroUsage } from '../../src/core/pricing/usage';
 import { countChat, countText } from '../../src/core/tokens/count';
 import type { AgentCostApi } from '../../src/extension/api';
 import type { LensSnapshot } from '../../src/extension/lens/promptLens';
+import { startFakeProviderServer } from '../../src/node/providers/fakeProviderServer';
 import { repoRoot } from '../support/paths';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { name: string; publisher: string };
@@ -240,6 +242,44 @@ describe('status-bar lens (real VS Code extension host)', function () {
 		}
 		const back = await waitForLens('the lens back on the default settings', s => s.uri === uri && s.model === 'gpt-4o' && s.usd !== undefined && !s.warning);
 		assert.equal(back.usd, snap.usd);
+	});
+
+	it('opt-in exact Claude count: after typing pauses, Anthropic countTokens (a local fake) replaces the estimate; an edit falls back to ≈', async () => {
+		const key = `sk-ant-lens-${randomBytes(8).toString('hex')}`;
+		const server = await startFakeProviderServer({ keys: { anthropic: key } });
+		try {
+			await setting('providers.anthropic.baseUrl', server.anthropicBaseUrl);
+			await setting('tokens.exactClaudeCount', true);
+			await api.secrets.store('anthropic', key);
+			server.enqueue([{ type: 'countTokens', inputTokens: 4321 }], { endpoint: 'countTokens' });
+			const { editor } = await open('code-review.prompt');
+			const uri = editor.document.uri.toString();
+			await vscode.commands.executeCommand('agentCost.lens.pickModel', { model: 'claude-sonnet-4-5' });
+			const exact = await waitForLens('the exact Claude count', s => s.uri === uri && s.model === 'claude-sonnet-4-5' && s.exact && s.tokens === 4321 && s.usd !== undefined, 30_000);
+			assert.equal(api.statusBar.text, statusText(4321, true, expectedUsd('claude-sonnet-4-5', 4321), 'claude-sonnet-4-5'));
+			assert.match(exact.tooltip, /Exact Claude count from Anthropic's countTokens API/);
+			// What went to Anthropic: the prompt as a call sends it, with the key from SecretStorage.
+			const request = server.requests.find(r => r.endpoint === 'countTokens');
+			assert.ok(request, 'no countTokens request reached the fake');
+			// The SDK version decides between `x-api-key` and a bearer token.
+			assert.ok(request.headers['x-api-key'] === key || request.headers.authorization === `Bearer ${key}`, 'the key from SecretStorage was sent');
+			const body = request.body as { model: string; messages: { role: string; content: unknown }[] };
+			assert.equal(body.model, 'claude-sonnet-4-5');
+			assert.equal(body.messages.length, 1);
+			assert.equal(JSON.stringify(body.messages[0].content).includes('careful code reviewer'), true);
+			// Typing invalidates it: the estimate (≈) until the next pause.
+			server.enqueue([{ type: 'countTokens', inputTokens: 4330 }], { endpoint: 'countTokens' });
+			assert.ok(await editor.edit(b => b.insert(new vscode.Position(0, 0), 'Please: ')));
+			const estimate = expectedTokens('text', 'claude-sonnet-4-5', editor.document.getText()).tokens;
+			await waitForLens('the estimate right after the edit', s => s.uri === uri && !s.exact && s.tokens === estimate);
+			await waitForLens('the new exact count after the pause', s => s.uri === uri && s.exact && s.tokens === 4330, 30_000);
+		} finally {
+			await vscode.commands.executeCommand('agentCost.lens.pickModel', { model: null });
+			await setting('tokens.exactClaudeCount', undefined);
+			await setting('providers.anthropic.baseUrl', undefined);
+			await api.secrets.delete('anthropic');
+			await server.close();
+		}
 	});
 
 	it('reports activation and per-handler host-thread times', () => {
