@@ -90,8 +90,8 @@ export const settingsSchema = [
 	// Pricing, lens, tokens, providers, metrics (implemented by the token/price engine, lens and live calls)
 	{ key: 'agentCost.pricing.overrides', type: 'object', default: {}, description: 'Per-model price overrides (USD per million tokens) that win over the bundled dataset.' },
 	{ key: 'agentCost.pricing.overridesFile', type: 'string', default: '.agent-cost/prices.json', description: 'Workspace-relative JSON file with more price overrides.' },
-	{ key: 'agentCost.lens.promptGlobs', type: 'array', items: { type: 'string' }, default: defaultPromptGlobs, description: 'Files the status-bar lens treats as prompts.' },
-	{ key: 'agentCost.lens.model', type: 'string', default: 'gpt-4o', description: 'Model the lens prices prompt files with (a .prompty front matter model wins).' },
+	{ key: 'agentCost.lens.promptGlobs', type: 'array', items: { type: 'string' }, default: defaultPromptGlobs, description: 'Files the status-bar lens treats as prompts (globs; `**/` matches any folder, other globs are relative to the workspace folder). *.json/*.jsonl count as chat requests, *.prompty as its role sections, anything else as one user message.' },
+	{ key: 'agentCost.lens.model', type: 'string', default: 'gpt-4o', description: 'Model the lens prices prompt files with, unless the file names one (front matter `model:`, a request body\'s `model`) or you picked one for that file by clicking the lens.' },
 	{ key: 'agentCost.tokens.exactClaudeCount', type: 'boolean', default: false, description: 'Count Claude prompts exactly with the Anthropic countTokens API (needs a key; sends the prompt to Anthropic).' },
 	{ key: 'agentCost.providers.openai.baseUrl', type: 'string', default: '', description: 'OpenAI-compatible endpoint (empty: api.openai.com).' },
 	{ key: 'agentCost.providers.anthropic.baseUrl', type: 'string', default: '', description: 'Anthropic endpoint (empty: the official API).' },
