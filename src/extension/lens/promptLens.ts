@@ -91,6 +91,7 @@ interface Tracked {
 }
 
 const pickedModelsKey = 'agentCost.lens.pickedModels';
+const maxPicks = 500;
 /** Status bar updates at most this often (leading edge: a pause then a keystroke renders at once). */
 const renderIntervalMs = 200;
 const maxTimes = 4000;
@@ -369,8 +370,15 @@ export class PromptLens implements vscode.Disposable {
 	private failed(t: Tracked, what: string, err: unknown): void {
 		if (this.disposed || TokenWorkerError.is(err, 'disposed')) return;
 		if (this.tracked.get(t.key) !== t) return;
-		this.deps.log.error(`lens: ${what} of ${t.fileName} failed: ${describeError(err)}`);
+		// A worker that cannot start fails every keystroke: log each distinct failure once a minute.
+		const message = `lens: ${what} of ${t.fileName} failed: ${describeError(err)}`;
+		const at = now();
+		if (this.lastFailure?.message === message && at - this.lastFailure.at < 60_000) return;
+		this.lastFailure = { message, at };
+		this.deps.log.error(message);
 	}
+
+	private lastFailure: { readonly message: string; readonly at: number } | undefined;
 
 	private picks(): Record<string, string> {
 		const raw = this.deps.context.workspaceState.get<unknown>(pickedModelsKey);
@@ -576,8 +584,10 @@ export class PromptLens implements vscode.Disposable {
 		}
 		if (!choice) return undefined;
 		const next = { ...picks };
+		delete next[t.key];
 		if (choice.kind === 'pin') next[t.key] = choice.model;
-		else delete next[t.key];
+		// Newest last; the oldest picks go once there are many (files long gone).
+		for (const old of Object.keys(next).slice(0, Math.max(0, Object.keys(next).length - maxPicks))) delete next[old];
 		await this.deps.context.workspaceState.update(pickedModelsKey, next);
 		await this.configure(t);
 		this.throttle.flush();
