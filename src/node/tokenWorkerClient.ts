@@ -96,6 +96,19 @@ export class TokenWorkerClient implements Disposable {
 		return this.worker !== undefined;
 	}
 
+	/**
+	 * Starts the worker thread now instead of on the first request — so a caller can spawn it in a
+	 * task of its own (spawning costs the calling thread a few ms). Failures surface on the next request.
+	 */
+	start(): void {
+		if (this.disposed || this.worker) return;
+		try {
+			this.ensureWorker();
+		} catch {
+			// too many crashes, or the script is missing: the next request reports it
+		}
+	}
+
 	/** How many workers were started (1 + restarts). */
 	get starts(): number {
 		return this.spawnCount;

@@ -31,7 +31,7 @@ export class TimingStats {
 		if (list.length > this.capacity) list.splice(0, list.length - this.capacity);
 	}
 
-	/** Runs `fn` and records how long it took (also when it throws). */
+	/** Runs `fn` and records how long it took, wall clock (also when it throws). */
 	time<T>(name: string, now: () => number, fn: () => T): T {
 		const start = now();
 		try {

@@ -88,6 +88,8 @@ interface Tracked {
 	stale: boolean;
 	/** Counts of older versions come from a superseded open: ignored. */
 	minVersion: number;
+	/** The worker has been sent the document (its first slice at least). */
+	opened: boolean;
 }
 
 const pickedModelsKey = 'agentCost.lens.pickedModels';
@@ -199,20 +201,21 @@ export class PromptLens implements vscode.Disposable {
 			t.stale = true;
 			return;
 		}
-		const start = now();
-		const version = e.document.version;
-		t.sentVersion = version;
-		remember(t.times, { version, changeAt: start });
-		const edits: TextEdit[] = e.contentChanges.map(c => ({ rangeOffset: c.rangeOffset, rangeLength: c.rangeLength, text: c.text }));
-		this.tokens()
-			.edit(t.key, version, edits)
-			.then(
-				c => this.accept(t, c),
-				err => this.failed(t, 'edit', err),
-			);
-		const editor = vscode.window.activeTextEditor;
-		if (editor?.document === e.document && t.selectionKey !== '') this.refreshSelection(t, editor);
-		this.stats.record('change', now() - start);
+		const arrived = now();
+		this.timed('change', () => {
+			const version = e.document.version;
+			t.sentVersion = version;
+			remember(t.times, { version, changeAt: arrived });
+			const edits: TextEdit[] = e.contentChanges.map(c => ({ rangeOffset: c.rangeOffset, rangeLength: c.rangeLength, text: c.text }));
+			this.tokens()
+				.edit(t.key, version, edits)
+				.then(
+					c => this.accept(t, c),
+					err => this.failed(t, 'edit', err),
+				);
+			const editor = vscode.window.activeTextEditor;
+			if (editor?.document === e.document && t.selectionKey !== '') this.refreshSelection(t, editor);
+		});
 	}
 
 	private onSelection(e: vscode.TextEditorSelectionChangeEvent): void {
@@ -256,19 +259,29 @@ export class PromptLens implements vscode.Disposable {
 		return { format: t.format, ...(pinned !== undefined && { pinnedModel: pinned }), compare: [...new Set(tierNames.map(n => tiers[n]))] };
 	}
 
+	/**
+	 * Starts following a prompt document. Its first count needs a worker (spawned on first use), the
+	 * document's length and its text: each step runs in a macrotask of its own so none of them holds
+	 * the extension host's thread for long; edits made meanwhile are covered by reading the text late.
+	 */
 	private track(document: vscode.TextDocument): Tracked {
-		const start = now();
 		const key = document.uri.toString();
-		const t: Tracked = { key, document, format: promptFormatOf(document.uri.path), fileName: document.uri.path.split('/').pop() ?? key, sentVersion: document.version, selectionKey: '', times: new Map(), reading: false, stale: false, minVersion: 0 };
+		// `reading` until the text is out: edits made before that are in the text read.
+		const t: Tracked = { key, document, format: promptFormatOf(document.uri.path), fileName: document.uri.path.split('/').pop() ?? key, sentVersion: document.version, selectionKey: '', times: new Map(), reading: true, stale: false, minVersion: 0, opened: false };
 		this.tracked.set(key, t);
-		remember(t.times, { version: document.version, changeAt: start });
-		this.open(t);
-		this.stats.record('open', now() - start);
+		remember(t.times, { version: document.version, changeAt: now() });
+		const client = this.tokens();
+		const step = (fn: () => void) => setImmediate(() => this.tracked.get(key) === t && !this.disposed && fn());
+		step(() => {
+			if (!client.isRunning) this.timed('spawn', () => client.start());
+			step(() => this.timed('open', () => this.open(t)));
+		});
 		return t;
 	}
 
 	/** Opens (or re-opens) a document in the worker from the editor's current text. */
 	private open(t: Tracked): void {
+		t.stale = false;
 		const version = t.document.version;
 		t.sentVersion = version;
 		t.minVersion = version;
@@ -278,6 +291,13 @@ export class PromptLens implements vscode.Disposable {
 				c => this.accept(t, c),
 				err => this.failed(t, 'open', err),
 			);
+		t.opened = true;
+		// A selection made before the document was in the worker is counted now.
+		const editor = vscode.window.activeTextEditor;
+		if (editor?.document === t.document) {
+			t.selectionKey = '';
+			this.refreshSelection(t, editor);
+		}
 	}
 
 	/**
@@ -293,7 +313,10 @@ export class PromptLens implements vscode.Disposable {
 			return { last: end, length: document.offsetAt(end) };
 		});
 		const count = Math.max(1, Math.ceil(length / readSliceChars));
-		if (count === 1) return { count, read: () => document.getText() };
+		if (count === 1) {
+			t.reading = false;
+			return { count, read: () => document.getText() };
+		}
 		t.reading = true;
 		t.stale = false;
 		return {
@@ -331,6 +354,8 @@ export class PromptLens implements vscode.Disposable {
 	}
 
 	private refreshSelection(t: Tracked, editor: vscode.TextEditor): void {
+		// Not in the worker yet: `open` counts the selection once it is.
+		if (!t.opened) return;
 		const document = editor.document;
 		const ranges: TextRange[] = editor.selections.filter(s => !s.isEmpty).map(s => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) }));
 		const key = ranges.length ? `${document.version}:${ranges.map(r => `${r.start}-${r.end}`).join(',')}` : '';
@@ -484,22 +509,26 @@ export class PromptLens implements vscode.Disposable {
 
 	private render(): void {
 		if (this.disposed) return;
-		const start = now();
+		const shown = this.timed('render', () => this.renderNow());
+		// Listeners (tests, the benchmark) run outside the timed part.
+		if (shown) this.rendered.fire(shown);
+	}
+
+	/** Updates the item; returns the snapshot of a prompt count it shows. */
+	private renderNow(): LensSnapshot | undefined {
 		const item = this.deps.item;
 		const editor = vscode.window.activeTextEditor;
 		const t = editor ? this.tracked.get(editor.document.uri.toString()) : undefined;
 		if (!t) {
 			item.hide();
 			this.current = undefined;
-			this.stats.record('render', now() - start);
-			return;
+			return undefined;
 		}
 		const c = t.count;
 		if (!c?.prompt) {
 			setItem(item, { text: '$(loading~spin) counting…', tooltip: `Agent Cost Lens: counting ${t.fileName}…`, warning: false, label: 'Agent Cost Lens: counting' });
 			item.show();
-			this.stats.record('render', now() - start);
-			return;
+			return undefined;
 		}
 		const { config } = this.settings.value;
 		const tierModels = tierNames.map(n => config.tiers[n]);
@@ -540,8 +569,7 @@ export class PromptLens implements vscode.Disposable {
 			...(view.shown.usd !== undefined && { usd: view.shown.usd }),
 			at,
 		};
-		this.stats.record('render', at - start);
-		this.rendered.fire(this.current);
+		return this.current;
 	}
 
 	// ---------------------------------------------------------------------------------------------
