@@ -3,7 +3,8 @@
 // from the engine (countChat / countText and the price catalog) for the very same text.
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { parsePrompt } from '../../src/core/lens/promptParse';
@@ -20,6 +21,8 @@ import { repoRoot } from '../support/paths';
 const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { name: string; publisher: string };
 const extensionId = `${manifest.publisher}.${manifest.name}`;
 const promptsDir = join(repoRoot(), 'sample-workspace', 'prompts');
+const scratchDir = join(tmpdir(), `agent-cost-lens-it-${process.pid}`);
+const scratchPrompts = join(scratchDir, 'prompts');
 const catalog = createPriceCatalog();
 
 /** The prompt tokens the lens must show for `text`, from the engine. */
@@ -50,10 +53,12 @@ describe('status-bar lens (real VS Code extension host)', function () {
 		api = await extension.activate();
 	});
 
+	after(() => rmSync(scratchDir, { recursive: true, force: true }));
+
 	afterEach(async () => {
-		// Never leave typed text behind in the sample workspace: revert, then close.
+		// Leave no typed text behind: revert what the tests typed into, then close.
 		for (const doc of vscode.workspace.textDocuments) {
-			if (doc.isDirty) {
+			if (doc.isDirty && doc.uri.scheme === 'file' && (doc.uri.fsPath.startsWith(scratchDir) || doc.uri.fsPath.startsWith(promptsDir))) {
 				await vscode.window.showTextDocument(doc);
 				await vscode.commands.executeCommand('workbench.action.files.revert');
 			}
@@ -85,8 +90,20 @@ describe('status-bar lens (real VS Code extension host)', function () {
 		});
 	}
 
-	async function open(name: string): Promise<{ editor: vscode.TextEditor; snap: LensSnapshot }> {
-		const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(join(promptsDir, name)));
+	/**
+	 * Opens a sample prompt file. Tests that type get a copy in a temporary `prompts/` folder: the web
+	 * workbench auto-saves after a second (`files.autoSave` defaults to afterDelay there), and the
+	 * sample workspace must never change.
+	 */
+	async function open(name: string, options: { readonly copy?: boolean } = {}): Promise<{ editor: vscode.TextEditor; snap: LensSnapshot }> {
+		let path = join(promptsDir, name);
+		if (options.copy) {
+			mkdirSync(scratchPrompts, { recursive: true });
+			const copy = join(scratchPrompts, name);
+			copyFileSync(path, copy);
+			path = copy;
+		}
+		const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path));
 		const editor = await vscode.window.showTextDocument(doc);
 		const uri = doc.uri.toString();
 		const snap = await waitForLens(`${name} counted and priced`, s => s.uri === uri && s.version === doc.version && s.usd !== undefined);
@@ -115,7 +132,7 @@ describe('status-bar lens (real VS Code extension host)', function () {
 	});
 
 	it('follows typing (incl. a multi-cursor edit) with the right count', async () => {
-		const { editor } = await open('code-review.prompt');
+		const { editor } = await open('code-review.prompt', { copy: true });
 		const doc = editor.document;
 		const end = doc.lineAt(doc.lineCount - 1).range.end;
 		for (const piece of [' Also', ' check', ' for', ' integer', ' overflow.']) {
@@ -187,7 +204,7 @@ describe('status-bar lens (real VS Code extension host)', function () {
 	});
 
 	it('a chat JSON file counts as a chat request (messages, tool calls, framing), and follows edits once typing pauses', async () => {
-		const { editor, snap } = await open('refactor-agent.messages.json');
+		const { editor, snap } = await open('refactor-agent.messages.json', { copy: true });
 		const doc = editor.document;
 		const want = expectedTokens('chat', 'gpt-4o', doc.getText());
 		assert.equal(snap.tokens, want.tokens);
@@ -252,7 +269,7 @@ describe('status-bar lens (real VS Code extension host)', function () {
 			await setting('tokens.exactClaudeCount', true);
 			await api.secrets.store('anthropic', key);
 			server.enqueue([{ type: 'countTokens', inputTokens: 4321 }], { endpoint: 'countTokens' });
-			const { editor } = await open('code-review.prompt');
+			const { editor } = await open('code-review.prompt', { copy: true });
 			const uri = editor.document.uri.toString();
 			await vscode.commands.executeCommand('agentCost.lens.pickModel', { model: 'claude-sonnet-4-5' });
 			const exact = await waitForLens('the exact Claude count', s => s.uri === uri && s.model === 'claude-sonnet-4-5' && s.exact && s.tokens === 4321 && s.usd !== undefined, 30_000);
