@@ -234,6 +234,12 @@ describe('status-bar lens (real VS Code extension host)', function () {
 			const mini = await waitForLens('the new default model', s => s.uri === uri && s.model === 'gpt-4.1-mini' && s.usd !== undefined);
 			assert.equal(mini.usd, expectedUsd('gpt-4.1-mini', expectedTokens('text', 'gpt-4.1-mini', text).tokens));
 
+			// An id the worker cannot use (a space) falls back to the default instead of breaking the lens.
+			await setting('lens.model', 'gpt 4.1 mini');
+			await waitForLens('the default model instead of an unusable id', s => s.uri === uri && s.model === 'gpt-4o' && s.usd !== undefined);
+			await setting('lens.model', 'gpt-4.1-mini');
+			await waitForLens('the new default model again', s => s.uri === uri && s.model === 'gpt-4.1-mini');
+
 			await setting('pricing.overrides', { 'gpt-4.1-mini': { input: 100, output: 0 } });
 			const tokens = expectedTokens('text', 'gpt-4.1-mini', text).tokens;
 			const priced = await waitForLens('the override price', s => s.uri === uri && s.usd !== undefined && Math.abs(s.usd - (tokens * 100) / 1e6) < 1e-12);

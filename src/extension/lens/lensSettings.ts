@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import type { EngineConfig } from '../../core/config/defaults';
+import { settingDefault, type EngineConfig, type SettingKey } from '../../core/config/defaults';
 import { defaultEngineConfig, parseEngineConfig } from '../../core/config/parseEngineConfig';
+import { modelIdProblem } from '../../core/lens/modelId';
 import { createPromptMatcher, type PromptMatcher } from '../../core/lens/promptGlobs';
 import { mergePriceOverrides, parsePriceOverrides, type PriceOverrides } from '../../core/pricing/overrides';
 import { readWorkspacePriceOverrides } from '../../node/priceOverridesFile';
@@ -58,7 +59,26 @@ export class LensSettings {
 		}
 		const matcher = createPromptMatcher(config.lens.promptGlobs);
 		for (const p of matcher.problems) this.warnOnce(p);
-		return { config, matcher };
+		return { config: this.usableModels(config), matcher };
+	}
+
+	/** The worker refuses ids it cannot use (spaces, control characters): such a setting falls back to its default. */
+	private usableModels(config: EngineConfig): EngineConfig {
+		const usable = (key: SettingKey, id: string): string => {
+			const problem = modelIdProblem(id);
+			if (!problem) return id.trim();
+			this.warnOnce(`setting ${key}: ${problem}; the lens uses ${String(settingDefault(key))}`);
+			return String(settingDefault(key));
+		};
+		return {
+			...config,
+			lens: { ...config.lens, model: usable('agentCost.lens.model', config.lens.model) },
+			tiers: {
+				cheap: usable('agentCost.tiers.cheap', config.tiers.cheap),
+				medium: usable('agentCost.tiers.medium', config.tiers.medium),
+				expensive: usable('agentCost.tiers.expensive', config.tiers.expensive),
+			},
+		};
 	}
 
 	private warnOnce(problem: string): void {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LensPrice } from '../../core/lens/lensView';
+import { modelIdProblem } from '../../core/lens/modelId';
 import { formatPerMtok } from '../../core/pricing/format';
 
 /** Models offered after the tier models (ids the bundled price data knows). */
@@ -44,14 +45,6 @@ function priceDescription(price: LensPrice | undefined): string {
 	return `${formatPerMtok(p.input)} in${p.output !== undefined ? ` · ${formatPerMtok(p.output)} out` : ''} per M`;
 }
 
-/** Model id typed by the user: non-empty, no whitespace (the same rule the token worker applies). */
-export function validateModelId(value: string): string | undefined {
-	const id = value.trim();
-	if (!id) return 'Enter a model id, e.g. gpt-4o or claude-sonnet-4-5';
-	if (/[\s\u0000-\u001f\u007f]/.test(id)) return 'A model id has no spaces or control characters';
-	if (id.length > 200) return 'That is too long for a model id';
-	return undefined;
-}
 
 /** The lens's model quick pick: tier models first, then common models, then "Other…" free text. */
 export async function pickLensModel(input: ModelPickerInput): Promise<ModelChoice | undefined> {
@@ -89,7 +82,7 @@ export async function pickLensModel(input: ModelPickerInput): Promise<ModelChoic
 		title: 'Agent Cost Lens: model id',
 		prompt: 'Any model id; one without a known price shows "no price" until you add it to agentCost.pricing.overrides.',
 		value: input.current,
-		validateInput: validateModelId,
+		validateInput: modelIdProblem,
 	});
 	return typed === undefined ? undefined : { kind: 'pin', model: typed.trim() };
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { EngineJobs } from '../../core/engine/engineJobs';
 import { lensTooltipCommands, pickModelCommand, renderLens, type ExactCountState, type LensPrice, type LensTier, type TierName } from '../../core/lens/lensView';
+import { modelIdProblem } from '../../core/lens/modelId';
 import { promptFormatOf, type PromptFormat } from '../../core/lens/promptGlobs';
 import { createRenderThrottle, type RenderThrottle } from '../../core/lens/renderThrottle';
 import { TimingStats, type TimingSummary } from '../../core/lens/timingStats';
@@ -254,7 +255,8 @@ export class PromptLens implements vscode.Disposable {
 	}
 
 	private promptOptions(t: Tracked): PromptOptions {
-		const pinned = this.picks()[t.key];
+		const picked = this.picks()[t.key];
+		const pinned = typeof picked === 'string' && !modelIdProblem(picked) ? picked : undefined;
 		const tiers = this.settings.value.config.tiers;
 		return { format: t.format, ...(pinned !== undefined && { pinnedModel: pinned }), compare: [...new Set(tierNames.map(n => tiers[n]))] };
 	}
@@ -589,7 +591,13 @@ export class PromptLens implements vscode.Disposable {
 		}
 		const picks = this.picks();
 		let choice: { kind: 'pin'; model: string } | { kind: 'reset' } | undefined;
-		if ('model' in given) choice = typeof given.model === 'string' && given.model.trim() ? { kind: 'pin', model: given.model.trim() } : { kind: 'reset' };
+		if ('model' in given) {
+			if (typeof given.model === 'string' && modelIdProblem(given.model)) {
+				void vscode.window.showErrorMessage(`Agent Cost Lens: ${modelIdProblem(given.model)}.`);
+				return undefined;
+			}
+			choice = typeof given.model === 'string' ? { kind: 'pin', model: given.model.trim() } : { kind: 'reset' };
+		}
 		else {
 			const { config } = this.settings.value;
 			const tiers = tierNames.map(tier => ({ tier, model: config.tiers[tier] }));

@@ -69,3 +69,18 @@ describe('lens prompt globs', () => {
 		assert.equal(promptFormatOf('/ws/prompts/a.md'), 'text');
 	});
 });
+
+describe('lens model ids (the worker rule, checked on the host)', () => {
+	it('accepts provider-prefixed and dated ids, refuses blanks, spaces, control characters and absurd lengths', async () => {
+		const { modelIdProblem } = await import('../../../../src/core/lens/modelId');
+		const { checkModelId } = await import('../../../../src/core/tokens/count');
+		for (const ok of ['gpt-4o', 'openai/gpt-4.1-mini', 'claude-sonnet-4-5-20250929', 'my-org/custom:v2']) {
+			assert.equal(modelIdProblem(ok), undefined, ok);
+			assert.doesNotThrow(() => checkModelId(ok));
+		}
+		for (const bad of ['', '   ', 'my model', 'a\tb', 'x\u0000', 'm'.repeat(201)]) {
+			assert.ok(modelIdProblem(bad), JSON.stringify(bad));
+			assert.throws(() => checkModelId(bad), JSON.stringify(bad));
+		}
+	});
+});
