@@ -21,6 +21,8 @@ export class Container implements vscode.Disposable {
 	private readonly disposables: vscode.Disposable[] = [];
 	readonly log: vscode.LogOutputChannel;
 	readonly secrets: Secrets;
+	/** The one reader of `agentCost.*` settings (and price overrides) for every feature. */
+	readonly settings: EngineSettings;
 	readonly replayPanel: ReplayPanel;
 	readonly transcriptEditors: TranscriptEditorProvider;
 	readonly statusItem: vscode.StatusBarItem;
@@ -32,16 +34,17 @@ export class Container implements vscode.Disposable {
 	constructor(readonly context: vscode.ExtensionContext) {
 		this.log = this.own(vscode.window.createOutputChannel('Agent Cost', { log: true }));
 		this.secrets = new Secrets(context.secrets);
-		const replayServices: ReplaySessionServices = { engine: () => this.engine, settings: this.own(new ReplaySettingsSource(this.log)), log: this.log };
+		this.settings = this.own(new EngineSettings(this.log));
+		const replayServices: ReplaySessionServices = { engine: () => this.engine, settings: this.own(new ReplaySettingsSource(this.settings)), log: this.log };
 		this.replayPanel = this.own(new ReplayPanel(context.extensionUri, replayServices, () => this.engineInfo()));
 		this.transcriptEditors = new TranscriptEditorProvider(context.extensionUri, replayServices, () => this.engineInfo());
 		this.own(TranscriptEditorProvider.register(this.transcriptEditors));
 		for (const d of registerReplayCommands(this.replayPanel)) this.own(d);
-		this.live = this.own(new LiveFeature({ context, log: this.log, secrets: this.secrets, settings: this.own(new EngineSettings(this.log)), engine: () => this.engine }));
+		this.live = this.own(new LiveFeature({ context, log: this.log, secrets: this.secrets, settings: this.settings, engine: () => this.engine }));
 
 		this.statusItem = this.own(vscode.window.createStatusBarItem('agentCost.lens', vscode.StatusBarAlignment.Right, 100));
 		// The token/cost lens drives the item: shown for prompt files, its worker started on first use.
-		this.lens = this.own(new PromptLens({ context, log: this.log, item: this.statusItem, secrets: this.secrets, engine: () => this.engine }));
+		this.lens = this.own(new PromptLens({ context, log: this.log, item: this.statusItem, secrets: this.secrets, settings: this.settings, engine: () => this.engine }));
 
 		this.own(
 			vscode.commands.registerCommand('agentCost.openReplayPanel', () => {

@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 import type { EngineConfig } from '../core/config/defaults';
+import type { ConfigProblem } from '../core/config/parseEngineConfig';
 import { defaultEngineConfig, parseEngineConfig } from '../core/config/parseEngineConfig';
+import { mergePriceOverrides, parsePriceOverrides, type PriceOverrides } from '../core/pricing/overrides';
+import { readWorkspacePriceOverrides } from '../node/priceOverridesFile';
 
 /** Which settings changed (pass a section such as `agentCost.budget`). */
 export interface EngineSettingsChange {
@@ -9,23 +12,33 @@ export interface EngineSettingsChange {
 }
 
 /**
- * The `agentCost.*` settings as a parsed {@link EngineConfig}, re-read when they change so changes
- * apply without a reload. Never throws: unusable values fall back to their defaults and each
- * problem is logged once (again only when the set of problems changes).
+ * The ONE reader of `agentCost.*` for the whole extension (live calls, lens, replay panel): the
+ * settings as a parsed {@link EngineConfig}, re-read when they change so changes apply without a
+ * reload, and the price overrides (the setting on top of the workspace's file). Never throws:
+ * unusable values fall back to their defaults and each problem is logged once (again only when the
+ * set of problems changes).
  */
 export class EngineSettings implements vscode.Disposable {
 	private current: EngineConfig;
+	private currentProblems: readonly ConfigProblem[] = [];
 	private loggedProblems = '';
+	private readonly loggedOnce = new Set<string>();
 	private readonly changed = new vscode.EventEmitter<EngineSettingsChange>();
+	private readonly pricesChanged = new vscode.EventEmitter<void>();
 	private readonly subscription: vscode.Disposable;
+	private priceFileWatcher: vscode.FileSystemWatcher | undefined;
 	readonly onDidChange = this.changed.event;
+	/** Prices may differ now: `agentCost.pricing.*` changed, or the workspace's price file did. */
+	readonly onDidChangePrices = this.pricesChanged.event;
 
 	constructor(private readonly log: vscode.LogOutputChannel) {
 		this.current = this.read();
 		this.subscription = vscode.workspace.onDidChangeConfiguration(e => {
 			if (!e.affectsConfiguration('agentCost')) return;
 			this.current = this.read();
+			if (this.priceFileWatcher && e.affectsConfiguration('agentCost.pricing.overridesFile')) this.watchPriceFile();
 			this.changed.fire({ config: this.current, affects: section => e.affectsConfiguration(section) });
+			if (e.affectsConfiguration('agentCost.pricing')) this.pricesChanged.fire();
 		});
 	}
 
@@ -33,11 +46,57 @@ export class EngineSettings implements vscode.Disposable {
 		return this.current;
 	}
 
+	/** What was wrong with the settings as last read (each value replaced by its default). */
+	get problems(): readonly ConfigProblem[] {
+		return this.currentProblems;
+	}
+
+	/**
+	 * `agentCost.pricing.overrides` on top of the workspace's overrides file (the setting wins, as in
+	 * the CLI). The first call starts watching that file — not activation: nothing is priced before a
+	 * feature asks — so editing it re-prices through {@link onDidChangePrices}.
+	 */
+	async priceOverrides(): Promise<PriceOverrides> {
+		if (!this.priceFileWatcher) this.watchPriceFile();
+		const config = this.current;
+		const fromSetting = parsePriceOverrides(config.pricing.overrides);
+		for (const p of fromSetting.problems) this.warnOnce(`agentCost.pricing.overrides: ${p}`);
+		const folder = vscode.workspace.workspaceFolders?.[0];
+		if (!folder || folder.uri.scheme !== 'file') return fromSetting.overrides;
+		const file = await readWorkspacePriceOverrides(folder.uri.fsPath, config.pricing.overridesFile);
+		for (const p of file.problems) this.warnOnce(p);
+		return mergePriceOverrides(fromSetting.overrides, file.overrides);
+	}
+
+	/** Logs a problem the first time it is seen (settings are re-read often; the log should not repeat). */
+	warnOnce(problem: string): void {
+		if (this.loggedOnce.has(problem)) return;
+		this.loggedOnce.add(problem);
+		this.log.warn(problem);
+	}
+
+	private watchPriceFile(): void {
+		this.priceFileWatcher?.dispose();
+		this.priceFileWatcher = undefined;
+		const folder = vscode.workspace.workspaceFolders?.[0];
+		if (!folder) return;
+		const file = this.current.pricing.overridesFile.replace(/\\/g, '/');
+		const slash = file.lastIndexOf('/');
+		const pattern = /^([a-zA-Z]:)?\//.test(file) ? new vscode.RelativePattern(vscode.Uri.file(file.slice(0, slash) || '/'), file.slice(slash + 1)) : new vscode.RelativePattern(folder, file);
+		const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+		const fire = () => this.pricesChanged.fire();
+		watcher.onDidChange(fire);
+		watcher.onDidCreate(fire);
+		watcher.onDidDelete(fire);
+		this.priceFileWatcher = watcher;
+	}
+
 	private read(): EngineConfig {
 		try {
 			const raw = vscode.workspace.getConfiguration().get<unknown>('agentCost');
 			// A plain copy: the configuration object is a proxy, and the config crosses to the worker.
 			const { config, problems } = parseEngineConfig(JSON.parse(JSON.stringify(raw ?? {})));
+			this.currentProblems = problems;
 			const text = problems.map(p => `${p.key}: ${p.message}`).join('\n');
 			if (text !== this.loggedProblems) {
 				this.loggedProblems = text;
@@ -52,6 +111,8 @@ export class EngineSettings implements vscode.Disposable {
 
 	dispose(): void {
 		this.subscription.dispose();
+		this.priceFileWatcher?.dispose();
 		this.changed.dispose();
+		this.pricesChanged.dispose();
 	}
 }

@@ -1,10 +1,8 @@
-import * as vscode from 'vscode';
 import { settingDefault, type EngineConfig, type SettingKey } from '../../core/config/defaults';
-import { defaultEngineConfig, parseEngineConfig } from '../../core/config/parseEngineConfig';
 import { modelIdProblem } from '../../core/lens/modelId';
 import { createPromptMatcher, type PromptMatcher } from '../../core/lens/promptGlobs';
-import { mergePriceOverrides, parsePriceOverrides, type PriceOverrides } from '../../core/pricing/overrides';
-import { readWorkspacePriceOverrides } from '../../node/priceOverridesFile';
+import type { PriceOverrides } from '../../core/pricing/overrides';
+import type { EngineSettings } from '../engineSettings';
 
 /** The settings the lens uses, parsed once per change. */
 export interface LensConfig {
@@ -13,53 +11,29 @@ export interface LensConfig {
 }
 
 /**
- * The lens's view of `agentCost.*`: parsed with `parseEngineConfig` (never throws: an unusable
- * value falls back to its default) and logged once per distinct problem in the container's log
- * channel. Price overrides are the setting on top of the workspace file, as everywhere else.
+ * The lens's view of the extension's settings ({@link EngineSettings}, the one reader of
+ * `agentCost.*`): the prompt-file matcher and model ids the worker can use, derived once per
+ * settings change. Problems are logged once.
  */
 export class LensSettings {
-	private current: LensConfig | undefined;
-	private readonly logged = new Set<string>();
+	private current: { readonly from: EngineConfig; readonly value: LensConfig } | undefined;
 
-	constructor(private readonly log: vscode.LogOutputChannel) {}
+	constructor(private readonly engine: EngineSettings) {}
 
-	/** The parsed settings (read on first use, then after {@link invalidate}). */
+	/** The derived settings (rebuilt when the engine settings object changes). */
 	get value(): LensConfig {
-		this.current ??= this.read();
-		return this.current;
-	}
-
-	invalidate(): void {
-		this.current = undefined;
-	}
-
-	/** `agentCost.pricing.overrides` on top of the workspace's overrides file; problems are logged. */
-	async priceOverrides(): Promise<PriceOverrides> {
-		const { config } = this.value;
-		const fromSetting = parsePriceOverrides(config.pricing.overrides);
-		for (const p of fromSetting.problems) this.warnOnce(`agentCost.pricing.overrides: ${p}`);
-		const folder = vscode.workspace.workspaceFolders?.[0];
-		if (!folder || folder.uri.scheme !== 'file') return fromSetting.overrides;
-		const file = await readWorkspacePriceOverrides(folder.uri.fsPath, config.pricing.overridesFile);
-		for (const p of file.problems) this.warnOnce(p);
-		return mergePriceOverrides(fromSetting.overrides, file.overrides);
-	}
-
-	private read(): LensConfig {
-		let config: EngineConfig;
-		try {
-			// A plain copy: the configuration object carries methods the parser must not see.
-			const raw = JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('agentCost'))) as unknown;
-			const parsed = parseEngineConfig(raw);
-			for (const p of parsed.problems) this.warnOnce(`setting ${p.key}: ${p.message}`);
-			config = parsed.config;
-		} catch (e) {
-			this.warnOnce(`settings could not be read (${e instanceof Error ? e.message : String(e)}); the lens uses the defaults`);
-			config = defaultEngineConfig();
+		const config = this.engine.config;
+		if (this.current?.from !== config) {
+			const matcher = createPromptMatcher(config.lens.promptGlobs);
+			for (const p of matcher.problems) this.engine.warnOnce(p);
+			this.current = { from: config, value: { config: this.usableModels(config), matcher } };
 		}
-		const matcher = createPromptMatcher(config.lens.promptGlobs);
-		for (const p of matcher.problems) this.warnOnce(p);
-		return { config: this.usableModels(config), matcher };
+		return this.current.value;
+	}
+
+	/** `agentCost.pricing.overrides` on top of the workspace's overrides file. */
+	priceOverrides(): Promise<PriceOverrides> {
+		return this.engine.priceOverrides();
 	}
 
 	/** The worker refuses ids it cannot use (spaces, control characters): such a setting falls back to its default. */
@@ -67,7 +41,7 @@ export class LensSettings {
 		const usable = (key: SettingKey, id: string): string => {
 			const problem = modelIdProblem(id);
 			if (!problem) return id.trim();
-			this.warnOnce(`setting ${key}: ${problem}; the lens uses ${String(settingDefault(key))}`);
+			this.engine.warnOnce(`setting ${key}: ${problem}; the lens uses ${String(settingDefault(key))}`);
 			return String(settingDefault(key));
 		};
 		return {
@@ -79,11 +53,5 @@ export class LensSettings {
 				expensive: usable('agentCost.tiers.expensive', config.tiers.expensive),
 			},
 		};
-	}
-
-	private warnOnce(problem: string): void {
-		if (this.logged.has(problem)) return;
-		this.logged.add(problem);
-		this.log.warn(problem);
 	}
 }

@@ -14,6 +14,7 @@ import { TokenWorkerClient, type TextSlices } from '../../node/tokenWorkerClient
 import type { Secrets } from '../secrets';
 import { ExactClaudeCounts } from './exactClaudeCount';
 import { LensSettings } from './lensSettings';
+import type { EngineSettings, EngineSettingsChange } from '../engineSettings';
 import { commonLensModels, pickLensModel } from './modelPicker';
 
 /** What the status bar shows right now (for the API, tests and the benchmark). */
@@ -68,6 +69,8 @@ export interface PromptLensDeps {
 	/** The status bar item (owned by the container). */
 	readonly item: vscode.StatusBarItem;
 	readonly secrets: Secrets;
+	/** The extension's settings (the one reader of `agentCost.*`). */
+	readonly settings: EngineSettings;
 	/** The shared engine worker client, created on first use (exact Claude counts). */
 	readonly engine: () => JobWorkerClient<EngineJobs>;
 }
@@ -122,7 +125,6 @@ export class PromptLens implements vscode.Disposable {
 	private priceGeneration = 0;
 	private overrides: Promise<PriceOverrides> | undefined;
 	private overridesSentTo = -1;
-	private overridesWatcher: vscode.Disposable | undefined;
 	private readonly throttle: RenderThrottle;
 	private readonly exact: ExactClaudeCounts;
 	private current: LensSnapshot | undefined;
@@ -133,7 +135,7 @@ export class PromptLens implements vscode.Disposable {
 
 	constructor(private readonly deps: PromptLensDeps) {
 		const constructStart = now();
-		this.settings = new LensSettings(deps.log);
+		this.settings = new LensSettings(deps.settings);
 		this.throttle = createRenderThrottle(() => this.render(), renderIntervalMs);
 		this.exact = new ExactClaudeCounts({
 			secrets: deps.secrets,
@@ -157,7 +159,13 @@ export class PromptLens implements vscode.Disposable {
 			vscode.workspace.onDidChangeTextDocument(e => this.onChange(e)),
 			vscode.window.onDidChangeTextEditorSelection(e => this.timed('selection', () => this.onSelection(e))),
 			vscode.workspace.onDidCloseTextDocument(d => this.untrack(d.uri.toString())),
-			vscode.workspace.onDidChangeConfiguration(e => this.onConfiguration(e)),
+			deps.settings.onDidChange(e => this.onConfiguration(e)),
+			deps.settings.onDidChangePrices(() =>
+				this.timed('configuration', () => {
+					this.invalidatePrices();
+					this.throttle.request();
+				}),
+			),
 			vscode.commands.registerCommand(pickModelCommand, (arg?: unknown) => this.pickModel(arg)),
 		);
 		// After activation returns: the active editor may already be a prompt file.
@@ -225,18 +233,15 @@ export class PromptLens implements vscode.Disposable {
 		if (t) this.refreshSelection(t, e.textEditor);
 	}
 
-	private onConfiguration(e: vscode.ConfigurationChangeEvent): void {
-		if (!e.affectsConfiguration('agentCost')) return;
+	/** Settings changed (prices have their own event: {@link EngineSettings.onDidChangePrices}). */
+	private onConfiguration(e: EngineSettingsChange): void {
 		this.timed('configuration', () => {
-			this.settings.invalidate();
-			if (e.affectsConfiguration('agentCost.pricing')) this.invalidatePrices();
-			if (e.affectsConfiguration('agentCost.pricing.overridesFile')) this.watchOverridesFile(true);
-			if (e.affectsConfiguration('agentCost.tokens.exactClaudeCount')) this.exact.reset();
-			if (e.affectsConfiguration('agentCost.lens.promptGlobs')) {
+			if (e.affects('agentCost.tokens.exactClaudeCount')) this.exact.reset();
+			if (e.affects('agentCost.lens.promptGlobs')) {
 				for (const t of [...this.tracked.values()]) if (!this.isPrompt(t.document)) this.untrack(t.key);
 				this.onActiveEditor(vscode.window.activeTextEditor);
 			}
-			if (e.affectsConfiguration('agentCost.lens.model') || e.affectsConfiguration('agentCost.tiers')) {
+			if (e.affects('agentCost.lens.model') || e.affects('agentCost.tiers')) {
 				for (const t of this.tracked.values()) this.configure(t);
 			}
 			this.throttle.request();
@@ -439,29 +444,8 @@ export class PromptLens implements vscode.Disposable {
 					}, 0);
 				},
 			});
-			this.watchOverridesFile(false);
 		}
 		return this.client;
-	}
-
-	/** Watches the workspace's price overrides file: edits to it re-price at once. */
-	private watchOverridesFile(replace: boolean): void {
-		if (this.overridesWatcher && !replace) return;
-		this.overridesWatcher?.dispose();
-		this.overridesWatcher = undefined;
-		const folder = vscode.workspace.workspaceFolders?.[0];
-		if (!folder) return;
-		const file = this.settings.value.config.pricing.overridesFile;
-		const pattern = file.startsWith('/') ? new vscode.RelativePattern(vscode.Uri.file(file.slice(0, file.lastIndexOf('/')) || '/'), file.slice(file.lastIndexOf('/') + 1)) : new vscode.RelativePattern(folder, file);
-		const watcher = vscode.workspace.createFileSystemWatcher(pattern);
-		const changed = () => {
-			this.invalidatePrices();
-			this.throttle.request();
-		};
-		watcher.onDidChange(changed);
-		watcher.onDidCreate(changed);
-		watcher.onDidDelete(changed);
-		this.overridesWatcher = watcher;
 	}
 
 	private invalidatePrices(): void {
@@ -637,7 +621,6 @@ export class PromptLens implements vscode.Disposable {
 	dispose(): void {
 		this.disposed = true;
 		this.throttle.dispose();
-		this.overridesWatcher?.dispose();
 		for (const d of this.disposables.splice(0).reverse()) d.dispose();
 		this.client?.dispose();
 		this.client = undefined;

@@ -23,6 +23,11 @@ export interface ReplayConfig {
  */
 export function replayConfig(raw: unknown): ReplayConfig {
 	const { config, problems } = parseEngineConfig(raw);
+	return { config, problems, defaults: replayDefaults(config, problems) };
+}
+
+/** The form's two starting scenarios from parsed settings, and the problems the form should show. */
+export function replayDefaults(config: EngineConfig, problems: readonly ConfigProblem[]): ReplayDefaults {
 	const product = productDefaultSettings(config);
 	const defaults: ReplayDefaults = {
 		asRecorded: asRecordedSettings(config),
@@ -33,7 +38,7 @@ export function replayConfig(raw: unknown): ReplayConfig {
 		// and must not carry any part of that value into a webview.
 		settingsProblems: problems.filter(p => p.severity === 'error' && replayKeys.some(k => p.key.startsWith(k))).map(p => `${p.key}: ${p.message}`),
 	};
-	return { config, problems, defaults };
+	return defaults;
 }
 
 /** The sweep's parameter list as the webview shows it. */
