@@ -212,7 +212,11 @@ function replayChecks() {
 			name: 'after a window reload the panel reopens its transcript and runs its comparison again',
 			timeoutMs: 150_000,
 			async run({ page, expect, note }) {
-				await page.reload({ waitUntil: 'domcontentloaded', timeout: 60_000 });
+				// Leave the panel on its Sweep tab, then reload through VS Code's own command: its shutdown saves
+				// the workbench state (a browser reload can cut that short and restore an older webview state).
+				await webviewFrame(page).locator('vscode-tab-header', { hasText: 'Sweep' }).click();
+				await webviewFrame(page).locator('#sweep-view').waitFor({ state: 'visible', timeout: 10_000 });
+				await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), runPaletteCommand(page, 'Developer: Reload Window')]);
 				await waitForWorkbench(page);
 				const tab = editorTab(page, 'Agent Cost: Replay');
 				await tab.waitFor({ state: 'visible', timeout: 90_000 });
