@@ -126,7 +126,8 @@ const result = {
 	extensionHostNode: raw[0].node,
 	runs,
 	activation: {
-		runs: activations.map(a => ({ totalMs: r2(a.totalMs), loadMs: r2(a.loadMs), activateMs: r2(a.activateMs), lensConstructMs: r2(a.lensConstructMs), hostWaitMs: r2(a.hostWaitMs), tokenWorkerStartedByActivation: a.workerStartsAtActivation > 0 })),
+		runs: activations.map(a => ({ totalMs: r2(a.totalMs), cpuMs: r2(a.cpuMs), loadMs: r2(a.loadMs), activateMs: r2(a.activateMs), lensConstructMs: r2(a.lensConstructMs), hostWaitMs: r2(a.hostWaitMs), steps: (a.steps ?? []).map(s => ({ name: s.name, ms: r2(s.ms) })), tokenWorkerStartedByActivation: a.workerStartsAtActivation > 0 })),
+		medianCpuMs: r2(median(activations.map(a => a.cpuMs))),
 		medianTotalMs: r2(median(activations.map(a => a.totalMs))),
 		minTotalMs: r2(Math.min(...activations.map(a => a.totalMs))),
 		maxTotalMs: r2(Math.max(...activations.map(a => a.totalMs))),
@@ -140,7 +141,7 @@ const worstWall = r2(Math.max(...tasks.map(([, h]) => h.max)));
 const samples = tasks.reduce((n, [, h]) => n + h.count, 0);
 const over = tasks.reduce((n, [, h]) => n + h.over10, 0);
 result.verdict = {
-	activation: result.activation.medianTotalMs <= 50 ? `met (median ${result.activation.medianTotalMs} ms)` : `missed (median ${result.activation.medianTotalMs} ms)`,
+	activation: `${result.activation.medianTotalMs <= 50 ? 'met' : 'missed'} (median ${result.activation.medianTotalMs} ms wall clock, ${result.activation.medianCpuMs} ms CPU)`,
 	hostThreadPerTask: `${worstIntrinsic <= limitMs ? 'met' : 'missed'}: every lens task stayed ≤ ${worstIntrinsic} ms in at least one run; ${over} of ${samples} task samples exceeded ${limitMs} ms wall clock (longest ${worstWall} ms)`,
 };
 
@@ -159,9 +160,16 @@ function markdown(r) {
 	lines.push(`| no lens task blocks the extension host's thread > ${r.targets.hostThreadBlockMs} ms (opening, typing, selection, worker answers, render) | **${r.verdict.hostThreadPerTask}** |`);
 	lines.push(`| the token worker is never started by activation | ${r.activation.runs.every(a => !a.tokenWorkerStartedByActivation) ? 'yes: no worker thread until the first prompt file was opened' : 'NO'} |`, '');
 	lines.push('## Activation', '');
-	lines.push('| run | total ms | module load ms | activate() ms | of which the lens ms | VS Code\'s wait between load and activate() (not counted) ms |', '|---|---:|---:|---:|---:|---:|');
-	r.activation.runs.forEach((a, i) => lines.push(`| ${i + 1} | ${a.totalMs} | ${a.loadMs} | ${a.activateMs} | ${a.lensConstructMs} | ${a.hostWaitMs} |`));
+	lines.push('Wall-clock time includes waiting for a core while the browser renders the workbench on the same 2 cores; *CPU ms* is the CPU the extension host process actually used over the same interval (all its threads).', '');
+	lines.push('| run | total ms (wall) | CPU ms | module load ms | activate() ms | of which the lens ms | VS Code\'s wait between load and activate() (not counted) ms |', '|---|---:|---:|---:|---:|---:|---:|');
+	r.activation.runs.forEach((a, i) => lines.push(`| ${i + 1} | ${a.totalMs} | ${a.cpuMs} | ${a.loadMs} | ${a.activateMs} | ${a.lensConstructMs} | ${a.hostWaitMs} |`));
 	lines.push('');
+	const stepNames = [...new Set(r.activation.runs.flatMap(a => a.steps.map(s => s.name)))];
+	if (stepNames.length) {
+		lines.push('activate() by step (wall ms per run):', '', '| step | ' + r.activation.runs.map((_, i) => `run ${i + 1}`).join(' | ') + ' |', '|---|' + r.activation.runs.map(() => '---:').join('|') + '|');
+		for (const name of stepNames) lines.push(`| ${name} | ${r.activation.runs.map(a => a.steps.find(s => s.name === name)?.ms ?? '').join(' | ')} |`);
+		lines.push('');
+	}
 	lines.push('## Typing into 1 MB and 5 MB prompt files', '');
 	lines.push('Keys go through the real editor (`type` / `deleteLeft` commands at the cursor in the middle of the document: letters, spaces, a newline every 61 keys, a backspace every 23). *key → count*: from sending the key to the host holding the worker\'s count for that version — mostly VS Code delivering the key through the browser to the extension host; *change event → count*: the lens\'s own part, host → token worker → host; *key → status bar*: to the first render showing that version or a later one (renders are throttled to ≤ 5 per second, leading edge, by design). Latencies pooled over the runs: median of the run medians, worst p95 and max.', '');
 	lines.push('| document | scenario | keys | key → count median / p95 / max ms | change event → count median / p95 ms | key → status bar median / p95 / max ms | lens host ms per key (mean) | extension host event-loop delay p99 / max ms (all of VS Code) |');

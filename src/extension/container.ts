@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { EngineJobs } from '../core/engine/engineJobs';
 import { createEngineWorkerClient } from '../node/engineWorkerClient';
@@ -31,20 +32,34 @@ export class Container implements vscode.Disposable {
 	/** Live, budgeted calls: API keys, Run Prompt File, Compress Prompt, spend status bar and view, metrics. */
 	readonly live: LiveFeature;
 
+	/** Wall time of each construction step below (activation diagnostics, bench/results/lens.md). */
+	readonly activationSteps: { readonly name: string; readonly ms: number }[] = [];
+
 	constructor(readonly context: vscode.ExtensionContext) {
+		let mark = performance.now();
+		const step = (name: string) => {
+			const now = performance.now();
+			this.activationSteps.push({ name, ms: now - mark });
+			mark = now;
+		};
 		this.log = this.own(vscode.window.createOutputChannel('Agent Cost', { log: true }));
+		step('log channel');
 		this.secrets = new Secrets(context.secrets);
 		this.settings = this.own(new EngineSettings(this.log));
+		step('settings');
 		const replayServices: ReplaySessionServices = { engine: () => this.engine, settings: this.own(new ReplaySettingsSource(this.settings)), log: this.log };
 		this.replayPanel = this.own(new ReplayPanel(context.extensionUri, replayServices, () => this.engineInfo()));
 		this.transcriptEditors = new TranscriptEditorProvider(context.extensionUri, replayServices, () => this.engineInfo());
 		this.own(TranscriptEditorProvider.register(this.transcriptEditors));
 		for (const d of registerReplayCommands(this.replayPanel)) this.own(d);
+		step('replay panel, transcript editor, commands');
 		this.live = this.own(new LiveFeature({ context, log: this.log, secrets: this.secrets, settings: this.settings, engine: () => this.engine }));
+		step('live calls, spend view and status');
 
 		this.statusItem = this.own(vscode.window.createStatusBarItem('agentCost.lens', vscode.StatusBarAlignment.Right, 100));
 		// The token/cost lens drives the item: shown for prompt files, its worker started on first use.
 		this.lens = this.own(new PromptLens({ context, log: this.log, item: this.statusItem, secrets: this.secrets, settings: this.settings, engine: () => this.engine }));
+		step('lens');
 
 		this.own(
 			vscode.commands.registerCommand('agentCost.openReplayPanel', () => {
@@ -67,6 +82,7 @@ export class Container implements vscode.Disposable {
 				},
 			}),
 		);
+		step('commands, panel serializer');
 	}
 
 	private engineClient: JobWorkerClient<EngineJobs> | undefined;

@@ -19,7 +19,7 @@ export interface EngineSettingsChange {
  * set of problems changes).
  */
 export class EngineSettings implements vscode.Disposable {
-	private current: EngineConfig;
+	private current: EngineConfig | undefined;
 	private currentProblems: readonly ConfigProblem[] = [];
 	private loggedProblems = '';
 	private readonly loggedOnce = new Set<string>();
@@ -32,7 +32,8 @@ export class EngineSettings implements vscode.Disposable {
 	readonly onDidChangePrices = this.pricesChanged.event;
 
 	constructor(private readonly log: vscode.LogOutputChannel) {
-		this.current = this.read();
+		// Read on first use, not here: the first configuration read of a session costs the extension
+		// host 20–100 ms (bench/results/lens.md), which activation must not pay.
 		this.subscription = vscode.workspace.onDidChangeConfiguration(e => {
 			if (!e.affectsConfiguration('agentCost')) return;
 			this.current = this.read();
@@ -43,11 +44,13 @@ export class EngineSettings implements vscode.Disposable {
 	}
 
 	get config(): EngineConfig {
+		this.current ??= this.read();
 		return this.current;
 	}
 
 	/** What was wrong with the settings as last read (each value replaced by its default). */
 	get problems(): readonly ConfigProblem[] {
+		this.current ??= this.read();
 		return this.currentProblems;
 	}
 
@@ -58,7 +61,7 @@ export class EngineSettings implements vscode.Disposable {
 	 */
 	async priceOverrides(): Promise<PriceOverrides> {
 		if (!this.priceFileWatcher) this.watchPriceFile();
-		const config = this.current;
+		const config = this.config;
 		const fromSetting = parsePriceOverrides(config.pricing.overrides);
 		for (const p of fromSetting.problems) this.warnOnce(`agentCost.pricing.overrides: ${p}`);
 		const folder = vscode.workspace.workspaceFolders?.[0];
@@ -80,7 +83,7 @@ export class EngineSettings implements vscode.Disposable {
 		this.priceFileWatcher = undefined;
 		const folder = vscode.workspace.workspaceFolders?.[0];
 		if (!folder) return;
-		const file = this.current.pricing.overridesFile.replace(/\\/g, '/');
+		const file = this.config.pricing.overridesFile.replace(/\\/g, '/');
 		const slash = file.lastIndexOf('/');
 		const pattern = /^([a-zA-Z]:)?\//.test(file) ? new vscode.RelativePattern(vscode.Uri.file(file.slice(0, slash) || '/'), file.slice(slash + 1)) : new vscode.RelativePattern(folder, file);
 		const watcher = vscode.workspace.createFileSystemWatcher(pattern);
@@ -93,7 +96,7 @@ export class EngineSettings implements vscode.Disposable {
 
 	private read(): EngineConfig {
 		try {
-			const raw = vscode.workspace.getConfiguration().get<unknown>('agentCost');
+			const raw = vscode.workspace.getConfiguration('agentCost');
 			// A plain copy: the configuration object is a proxy, and the config crosses to the worker.
 			const { config, problems } = parseEngineConfig(JSON.parse(JSON.stringify(raw ?? {})));
 			this.currentProblems = problems;

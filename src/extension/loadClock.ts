@@ -5,3 +5,5 @@ import { performance } from 'node:perf_hooks';
  * is the first statement of dist/extension.js that executes. Activation time = module load + activate().
  */
 export const bundleStart = performance.now();
+/** Process CPU time at the same moment (see `activationCpuMs`). */
+export const bundleStartCpu = process.cpuUsage();

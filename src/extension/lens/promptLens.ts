@@ -54,7 +54,16 @@ export interface LensStatsReport {
 	 * `activate()`, `totalMs` their sum (the extension's time on the host's thread); `hostWaitMs` VS
 	 * Code's own wait between the two (it prepares the extension's storage).
 	 */
-	readonly activation?: { readonly loadMs: number; readonly activateMs: number; readonly totalMs: number; readonly hostWaitMs: number };
+	readonly activation?: {
+		readonly loadMs: number;
+		readonly activateMs: number;
+		readonly totalMs: number;
+		readonly hostWaitMs: number;
+		/** CPU the extension host process used during load + activate() (wall time also counts waiting for a busy CPU). */
+		readonly cpuMs: number;
+		/** Wall time of each step of the composition root, in order. */
+		readonly steps: readonly { readonly name: string; readonly ms: number }[];
+	};
 	/** Of `activateMs`: constructing the lens. */
 	readonly lensConstructMs: number;
 	/** Time spent on the extension host's thread per lens handler. */

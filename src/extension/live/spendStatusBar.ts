@@ -24,9 +24,14 @@ export class SpendStatusBar implements vscode.Disposable {
 		this.item = vscode.window.createStatusBarItem(spendStatusItemId, vscode.StatusBarAlignment.Right, 99);
 		this.item.name = 'Agent Cost Spend';
 		this.item.command = 'agentCost.showSpend';
-		this.view = this.render();
-		this.item.show();
+		this.view = { text: '', tooltip: '', severity: 'ok' };
+		// The first render reads the settings: after activation, which must stay cheap.
+		const first = setTimeout(() => {
+			this.view = this.render();
+			this.item.show();
+		}, 0);
 		this.disposables.push(
+			{ dispose: () => clearTimeout(first) },
 			this.item,
 			live.onDidChangeStatus(() => this.render()),
 			settings.onDidChange(e => {
