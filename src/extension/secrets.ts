@@ -3,11 +3,15 @@ import type * as vscode from 'vscode';
 export type ProviderId = 'openai' | 'anthropic';
 export const providerIds: readonly ProviderId[] = ['openai', 'anthropic'];
 
-/** Every secret this extension stores; keys live only in SecretStorage. */
-export type SecretKey = `agentCost.provider.${ProviderId}.apiKey`;
+/** What can be stored: a provider's API key, or the password of the shared Redis store. */
+export type SecretId = ProviderId | 'redis';
+export const secretIds: readonly SecretId[] = [...providerIds, 'redis'];
 
-export function secretKeyFor(provider: ProviderId): SecretKey {
-	return `agentCost.provider.${provider}.apiKey`;
+/** Every secret this extension stores; they live only in SecretStorage. */
+export type SecretKey = `agentCost.provider.${ProviderId}.apiKey` | 'agentCost.store.redis.password';
+
+export function secretKeyFor(id: SecretId): SecretKey {
+	return id === 'redis' ? 'agentCost.store.redis.password' : `agentCost.provider.${id}.apiKey`;
 }
 
 /**
@@ -17,20 +21,20 @@ export function secretKeyFor(provider: ProviderId): SecretKey {
 export class Secrets {
 	constructor(private readonly storage: vscode.SecretStorage) {}
 
-	get(provider: ProviderId): Thenable<string | undefined> {
-		return this.storage.get(secretKeyFor(provider));
+	get(id: SecretId): Thenable<string | undefined> {
+		return this.storage.get(secretKeyFor(id));
 	}
 
-	store(provider: ProviderId, value: string): Thenable<void> {
-		return this.storage.store(secretKeyFor(provider), value);
+	store(id: SecretId, value: string): Thenable<void> {
+		return this.storage.store(secretKeyFor(id), value);
 	}
 
-	delete(provider: ProviderId): Thenable<void> {
-		return this.storage.delete(secretKeyFor(provider));
+	delete(id: SecretId): Thenable<void> {
+		return this.storage.delete(secretKeyFor(id));
 	}
 
-	async has(provider: ProviderId): Promise<boolean> {
-		return (await this.get(provider)) !== undefined;
+	async has(id: SecretId): Promise<boolean> {
+		return (await this.get(id)) !== undefined;
 	}
 
 	get onDidChange(): vscode.Event<vscode.SecretStorageChangeEvent> {

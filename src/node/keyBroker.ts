@@ -10,7 +10,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import type { KeyRequest } from '../core/live/liveJobs';
+import type { KeyRequest, SecretId } from '../core/live/liveJobs';
 import type { ProviderId, SecretSource } from '../core/providers/transport';
 
 export class KeyBrokerError extends Error {
@@ -20,8 +20,8 @@ export class KeyBrokerError extends Error {
 /** One job's channel to the host. */
 export interface KeyChannel {
 	post(request: KeyRequest): void;
-	/** Providers the host had no key for during this job (for "Set API Key…" offers). */
-	readonly missing: Set<ProviderId>;
+	/** Secrets the host had none for during this job (for "Set API Key…" offers). */
+	readonly missing: Set<SecretId>;
 }
 
 export class KeyBroker {
@@ -39,6 +39,11 @@ export class KeyBroker {
 		return this.als.run(channel, f);
 	}
 
+	/** Any secret, e.g. the Redis password, asked inside the running job's channel (undefined outside one or when unset). */
+	secret(id: SecretId): Promise<string | undefined> {
+		return this.request(id);
+	}
+
 	/** The host's answer (`null`: no key set). Unknown or late ids are ignored. */
 	answer(requestId: string, key: string | null): void {
 		const p = this.pending.get(requestId);
@@ -52,7 +57,7 @@ export class KeyBroker {
 		return this.pending.size;
 	}
 
-	private request(provider: ProviderId): Promise<string | undefined> {
+	private request(provider: SecretId): Promise<string | undefined> {
 		const channel = this.als.getStore();
 		if (!channel) return Promise.resolve(undefined);
 		const requestId = randomBytes(9).toString('base64url');

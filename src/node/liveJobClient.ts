@@ -4,13 +4,12 @@
  * the worker for that one call, never kept or logged here. Light: no SDK, tokenizer or price data.
  */
 import type { EngineJobs } from '../core/engine/engineJobs';
-import { isKeyRequest, type KeyRequest, type LiveJobs } from '../core/live/liveJobs';
-import type { ProviderId } from '../core/providers/transport';
+import { isKeyRequest, type KeyRequest, type LiveJobs, type SecretId } from '../core/live/liveJobs';
 import type { JobWorkerClient } from './jobWorkerClient';
 
-/** Where keys come from (SecretStorage); `undefined` when none is set. */
+/** Where secrets come from (SecretStorage); `undefined` when none is set. */
 export interface HostKeySource {
-	get(provider: ProviderId): PromiseLike<string | undefined>;
+	get(secret: SecretId): PromiseLike<string | undefined>;
 }
 
 type Params<K extends keyof LiveJobs> = LiveJobs[K]['params'];
@@ -23,7 +22,7 @@ export interface LiveJobRunOptions<K extends keyof LiveJobs> {
 	readonly signal?: AbortSignal;
 	readonly onProgress?: (progress: Progress<K>) => void;
 	/** Told when a key request could not be answered (never with the key). */
-	readonly onKeyError?: (provider: ProviderId, error: unknown) => void;
+	readonly onKeyError?: (secret: SecretId, error: unknown) => void;
 }
 
 /** Runs a live job, answering its key requests. */

@@ -146,7 +146,9 @@ export class LiveRuntime {
 		let sharedCache: SharedResponseCache | undefined;
 		let ledger: FileLedgerStore | undefined;
 		if (config.store.redisUrl) {
-			const redis = await connectRedis(config.store.redisUrl, config.store.keyPrefix, deps.redisConnectTimeoutMs ?? 3000);
+			// The password comes from SecretStorage through the running job (never from settings).
+			const password = await deps.broker.secret('redis');
+			const redis = await connectRedis(config.store.redisUrl, config.store.keyPrefix, deps.redisConnectTimeoutMs ?? 3000, password);
 			budgetStore = redis;
 			snapshots = redis;
 			sharedCache = redis;
@@ -225,8 +227,8 @@ export class LiveRuntime {
  * A Redis store that answered a PING, or a clear error: a shared budget that cannot be reached must
  * stop live calls, never fall back to a local ledger that would not see the others' spend.
  */
-async function connectRedis(url: string, keyPrefix: string, timeoutMs: number): Promise<RedisStore> {
-	const store = new RedisStore({ url, keyPrefix });
+async function connectRedis(url: string, keyPrefix: string, timeoutMs: number, password: string | undefined): Promise<RedisStore> {
+	const store = new RedisStore({ url, keyPrefix, ...(password !== undefined && { password }) });
 	let lastError = '';
 	// ioredis reports connection failures as events; unhandled, they would be printed by Node.
 	store.redis.on('error', (e: NodeJS.ErrnoException) => {
@@ -244,7 +246,12 @@ async function connectRedis(url: string, keyPrefix: string, timeoutMs: number): 
 	} catch (e) {
 		await store.close().catch(() => undefined);
 		store.redis.disconnect();
-		const why = lastError || ((e as NodeJS.ErrnoException).code ?? (e instanceof Error && e.message === 'timeout' ? `no answer within ${timeoutMs} ms` : 'connection failed'));
+		const auth = e instanceof Error && /NOAUTH|WRONGPASS|invalid password|AUTH/i.test(e.message);
+		const why = auth
+			? password === undefined
+				? 'it requires a password: run "Agent Cost: Set API Key…" → Redis password'
+				: 'the stored Redis password was refused: set it again with "Agent Cost: Set API Key…"'
+			: lastError || ((e as NodeJS.ErrnoException).code ?? (e instanceof Error && e.message === 'timeout' ? `no answer within ${timeoutMs} ms` : 'connection failed'));
 		throw new LiveJobError(
 			'storeUnavailable',
 			`Redis at ${displayUrl(url)} (agentCost.store.redisUrl) is not reachable (${why}). Live calls are stopped rather than budgeted locally, because a local ledger would not see the spend shared through Redis. Start Redis, or clear agentCost.store.redisUrl to use this machine's ledger.`,

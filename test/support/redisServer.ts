@@ -43,17 +43,18 @@ async function ping(port: number): Promise<boolean> {
 		sock.connect(port, '127.0.0.1', () => sock.write('PING\r\n'));
 		sock.once('data', d => {
 			sock.destroy();
-			resolve(d.toString().startsWith('+PONG'));
+			// A server that requires a password answers -NOAUTH: it is up all the same.
+			resolve(/^(\+PONG|-NOAUTH)/.test(d.toString()));
 		});
 	});
 }
 
-/** Starts a throwaway redis-server on a free 127.0.0.1 port with a temp dir and no persistence. */
-export async function startRedis(): Promise<RedisServer> {
+/** Starts a throwaway redis-server on a free 127.0.0.1 port with a temp dir and no persistence (optionally requiring a password). */
+export async function startRedis(options: { readonly password?: string } = {}): Promise<RedisServer> {
 	const bin = redisServerPath();
 	const dir = mkdtempSync(join(tmpdir(), 'acl-redis-'));
 	const port = await freePort();
-	const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'], { stdio: 'ignore' });
+	const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes', ...(options.password ? ['--requirepass', options.password] : [])], { stdio: 'ignore' });
 	let exited = false;
 	child.once('exit', () => (exited = true));
 	const deadline = Date.now() + 10_000;

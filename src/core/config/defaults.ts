@@ -85,7 +85,7 @@ export const settingsSchema = [
 	{ key: 'agentCost.defaults.toolCallTimeoutSeconds', type: 'number', default: 30, minimum: 1, param: 'tool_call_timeout_seconds', description: 'Timeout of one provider call, in seconds.' },
 	{ key: 'agentCost.contextWindowMax', type: 'integer', default: 128000, minimum: 1, param: 'context_window_max', description: 'Context window assumed when a model\'s own is unknown, and the cap for compression triggers.' },
 	// Stores
-	{ key: 'agentCost.store.redisUrl', type: 'string', default: '', description: 'Redis URL (redis://host:6379/0) to share budgets and caches across machines. Empty: files in VS Code\'s storage folders. Put no password here; it is read from the secret store.' },
+	{ key: 'agentCost.store.redisUrl', type: 'string', default: '', description: 'Redis URL (redis://host:6379/0) to share budgets and caches across machines. Empty: files in VS Code\'s storage folders. Put no password in the URL: store it with "Agent Cost: Set API Key…" → Redis, which keeps it in VS Code\'s secret storage.' },
 	{ key: 'agentCost.store.keyPrefix', type: 'string', default: 'agentCost:', description: 'Prefix of every Redis key the extension writes.' },
 	// Pricing, lens, tokens, providers, metrics (implemented by the token/price engine, lens and live calls)
 	{ key: 'agentCost.pricing.overrides', type: 'object', default: {}, description: 'Per-model price overrides (USD per million tokens) that win over the bundled dataset.' },

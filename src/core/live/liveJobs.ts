@@ -40,10 +40,14 @@ export interface LiveJobContext {
 	readonly paths: LivePaths;
 }
 
-/** The worker asks the host for one provider's key; the host answers with `live/key`. */
+/** A secret the worker may need: a provider's API key, or the password of the shared Redis store. */
+export type SecretId = ProviderId | 'redis';
+
+/** The worker asks the host for one secret; the host answers with `live/key`. */
 export interface KeyRequest {
 	readonly type: 'keyRequest';
-	readonly provider: ProviderId;
+	/** Which secret: a provider id, or `redis` (the password of `agentCost.store.redisUrl`). */
+	readonly provider: SecretId;
 	readonly requestId: string;
 }
 

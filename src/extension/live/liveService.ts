@@ -3,9 +3,9 @@ import type { BudgetStatus } from '../../core/budget/budgetGuard';
 import type { EngineJobs } from '../../core/engine/engineJobs';
 import { EngineJobError } from '../../core/engine/jobProtocol';
 import { CancelledError, describeError } from '../../core/lib/errors';
-import type { CompressPromptParams, CompressPromptResult, LivePaths, LiveRunParams, LiveRunProgress, LiveRunResult, MetricsEndpointState } from '../../core/live/liveJobs';
+import type { CompressPromptParams, CompressPromptResult, LivePaths, LiveRunParams, LiveRunProgress, LiveRunResult, MetricsEndpointState, SecretId } from '../../core/live/liveJobs';
 import type { SpendReport } from '../../core/live/spendReport';
-import type { ProviderId, ProviderMessage } from '../../core/providers/transport';
+import type { ProviderMessage } from '../../core/providers/transport';
 import type { ToolDefinitionLike } from '../../core/tokens/types';
 import type { JobWorkerClient } from '../../node/jobWorkerClient';
 import { runLiveJob } from '../../node/liveJobClient';
@@ -75,7 +75,7 @@ export class LiveService implements vscode.Disposable {
 	private keyOptions() {
 		return {
 			keys: this.deps.secrets,
-			onKeyError: (provider: ProviderId) => this.deps.log.warn(`the ${provider} key could not be handed to the engine worker`),
+			onKeyError: (secret: SecretId) => this.deps.log.warn(`the ${secret} secret could not be handed to the engine worker`),
 		};
 	}
 
@@ -117,7 +117,7 @@ export class LiveService implements vscode.Disposable {
 
 	/** Today's spend by model, cache hits and budget events (the Spend view). */
 	spend(uri?: vscode.Uri): Promise<SpendReport> {
-		return this.deps.engine().run('live/spend', { config: this.deps.settings.config, paths: this.paths(uri) });
+		return runLiveJob(this.deps.engine(), 'live/spend', { config: this.deps.settings.config, paths: this.paths(uri) }, this.keyOptions());
 	}
 
 	/**
@@ -132,7 +132,7 @@ export class LiveService implements vscode.Disposable {
 	refreshStatus(): Promise<void> {
 		this.statusRequest ??= (async () => {
 			try {
-				const status = await this.deps.engine().run('live/status', { config: this.deps.settings.config, paths: this.paths() });
+				const status = await runLiveJob(this.deps.engine(), 'live/status', { config: this.deps.settings.config, paths: this.paths() }, this.keyOptions());
 				this.statusError = undefined;
 				this.setStatus(status);
 			} catch (e) {

@@ -70,13 +70,20 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 		return c;
 	};
 
-	const withRuntime = async <T>(ctx: Parameters<LiveRuntimes['acquire']>[0], f: (rt: LiveRuntime) => Promise<T>): Promise<T> => {
-		const rt = await runtimes.acquire(ctx);
-		try {
-			return await f(rt);
-		} finally {
-			rt.release();
-		}
+	/**
+	 * Runs `f` on the current runtime, inside a key channel of this job: opening a runtime may need
+	 * a secret (the Redis password) and a call may need an API key, both asked from the host.
+	 */
+	const withRuntime = async <T>(p: Parameters<LiveRuntimes['acquire']>[0], ctx: { progress(r: KeyRequest): void }, f: (rt: LiveRuntime, channel: KeyChannel) => Promise<T>): Promise<T> => {
+		const channel: KeyChannel = { post: r => ctx.progress(r), missing: new Set() };
+		return broker.run(channel, async () => {
+			const rt = await runtimes.acquire(p);
+			try {
+				return await f(rt, channel);
+			} finally {
+				rt.release();
+			}
+		});
 	};
 
 	/** Runs one live call and turns every expected outcome into a result. */
@@ -158,18 +165,17 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 
 	const handlers: JobHandlers<LiveJobs> = {
 		async 'live/run'(p, ctx) {
-			const channel: KeyChannel = { post: r => ctx.progress(r), missing: new Set() };
-			return withRuntime(p, rt => broker.run(channel, () => runCall(rt, p, ctx, channel, true)));
+			return withRuntime(p, ctx as JobContext<KeyRequest>, (rt, channel) => runCall(rt, p, ctx, channel, true));
 		},
 		'live/key'({ requestId, key }) {
 			broker.answer(requestId, key);
 			return null;
 		},
-		async 'live/status'(p) {
-			return withRuntime(p, rt => rt.engine.status(p.runId ?? 'status'));
+		async 'live/status'(p, ctx) {
+			return withRuntime(p, ctx as JobContext<KeyRequest>, rt => rt.engine.status(p.runId ?? 'status'));
 		},
-		async 'live/spend'(p) {
-			return withRuntime(p, async rt => {
+		async 'live/spend'(p, ctx) {
+			return withRuntime(p, ctx as JobContext<KeyRequest>, async rt => {
 				const tz = p.config.budget.timeZone;
 				const day = dayKey(Date.now(), tz);
 				const recordingFile = join(p.paths.recordingsDir, liveRecordingFileName(day));
@@ -210,26 +216,23 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 				};
 			}
 			const before = counter.countText(p.model, p.text);
-			const channel: KeyChannel = { post: r => ctx.progress(r), missing: new Set() };
-			const result = await withRuntime(p, rt =>
-				broker.run(channel, () =>
-					runCall(
-						rt,
-						{
-							config: p.config,
-							paths: p.paths,
-							pinnedModel: p.config.tiers.cheap,
-							messages: [
-								{ role: 'system', content: summarizePromptInstruction },
-								{ role: 'user', content: p.text },
-							],
-							maxOutputTokens: Math.max(64, Math.min(p.config.defaults.maxOutputTokens, before.tokens)),
-							temperature: 0,
-						},
-						ctx,
-						channel,
-						false,
-					),
+			const result = await withRuntime(p, ctx, (rt, channel) =>
+				runCall(
+					rt,
+					{
+						config: p.config,
+						paths: p.paths,
+						pinnedModel: p.config.tiers.cheap,
+						messages: [
+							{ role: 'system', content: summarizePromptInstruction },
+							{ role: 'user', content: p.text },
+						],
+						maxOutputTokens: Math.max(64, Math.min(p.config.defaults.maxOutputTokens, before.tokens)),
+						temperature: 0,
+					},
+					ctx,
+					channel,
+					false,
 				),
 			);
 			if (result.kind === 'refused') return { kind: 'refused', reason: result.reason, message: result.message, status: result.status };

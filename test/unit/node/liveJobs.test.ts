@@ -12,6 +12,7 @@ import { createLiveJobHandlers } from '../../../src/node/engineJobs/liveJobs';
 import { counter } from '../../../src/node/liveRuntime';
 import { startFakeProviderServer, type FakeProviderServer } from '../../../src/node/providers/fakeProviderServer';
 import { parsePrometheusText, sampleValue } from '../../support/prometheusText';
+import { startRedis } from '../../support/redisServer';
 
 type Handlers = ReturnType<typeof createLiveJobHandlers>;
 
@@ -39,7 +40,7 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 	let h: Handlers;
 	/** Everything the handlers produced: results, progress (minus key requests), for the canary search. */
 	let outputs: unknown[];
-	let keys: Partial<Record<ProviderId, string>>;
+	let keys: Partial<Record<ProviderId | 'redis', string>>;
 
 	const config = (settings: Record<string, unknown> = {}) => {
 		const { config, problems } = parseEngineConfig({
@@ -266,6 +267,22 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 	it('an unreachable Redis stops live calls with a clear error instead of a silent local ledger', async () => {
 		await assert.rejects(run('live/status', { config: config({ 'agentCost.store.redisUrl': 'redis://127.0.0.1:1/0' }), paths }), (e: unknown) => LiveJobError.is(e, 'storeUnavailable') && /127\.0\.0\.1:1.*not reachable/.test((e as Error).message));
 		assert.equal(existsSync(paths.ledgerDir), false, 'no local ledger was created as a fallback');
+	});
+
+	it('a Redis that requires a password: refused with a clear hint without one, used with the one from the secret store', async () => {
+		const redis = await startRedis({ password: 'redis-canary-Secret-123' });
+		try {
+			const shared = config({ 'agentCost.store.redisUrl': redis.url });
+			await assert.rejects(run('live/status', { config: shared, paths }), (e: unknown) => LiveJobError.is(e, 'storeUnavailable') && /requires a password.*Set API Key/.test((e as Error).message) && !/redis-canary/.test((e as Error).message));
+			keys = { ...keys, redis: 'wrong' };
+			await assert.rejects(run('live/status', { config: shared, paths }), (e: unknown) => LiveJobError.is(e, 'storeUnavailable') && /password was refused/.test((e as Error).message));
+			keys = { ...keys, redis: 'redis-canary-Secret-123' };
+			const status = await run('live/status', { config: shared, paths });
+			assert.equal(status.result.kind, 'ok');
+			assert.equal(existsSync(paths.ledgerDir), false, 'the shared store was used, not a local ledger');
+		} finally {
+			await redis.stop();
+		}
 	});
 
 	it('canary: no key reaches any output (recordings, ledger, caches, results, progress, metrics, errors)', async () => {
