@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { AgentCostApi } from '../../src/extension/api';
 import type { EngineInfo } from '../../src/protocol/engineInfo';
 import { repoRoot } from '../support/paths';
+import { waitFor as waitForValue } from '../support/waitFor';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { name: string; publisher: string; version: string };
 const extensionId = `${manifest.publisher}.${manifest.name}`;
@@ -18,16 +19,8 @@ async function activeApi(): Promise<AgentCostApi> {
 	return extension.activate();
 }
 
-/** Tab and webview changes reach the extension host asynchronously (REAL-VSCODE.md pitfall 9). */
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = probe();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await new Promise(resolve => setTimeout(resolve, 50));
-	}
-}
+/** Tab, webview and status changes reach the extension host asynchronously (REAL-VSCODE.md pitfall 9). */
+const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 5_000) => waitForValue(what, probe, timeoutMs);
 
 function replayTab(): vscode.Tab | undefined {
 	return vscode.window.tabGroups.all

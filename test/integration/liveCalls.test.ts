@@ -15,6 +15,7 @@ import type { CompressPromptOutcome } from '../../src/extension/commands/compres
 import type { RunPromptFileOutcome } from '../../src/extension/commands/runPromptFile';
 import { startFakeProviderServer, type FakeProviderServer } from '../../src/node/providers/fakeProviderServer';
 import { repoRoot } from '../support/paths';
+import { waitFor as waitForValue } from '../support/waitFor';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { name: string; publisher: string };
 const extensionId = `${manifest.publisher}.${manifest.name}`;
@@ -29,15 +30,8 @@ const keys = {
 };
 const fragments = (k: string) => [k, k.slice(8, 26), k.slice(-10)];
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = probe();
-		if (value !== undefined && value !== false) return value;
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await new Promise(resolve => setTimeout(resolve, 50));
-	}
-}
+/** Tab, webview and status changes reach the extension host asynchronously (REAL-VSCODE.md pitfall 9). */
+const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000) => waitForValue(what, probe, timeoutMs);
 
 /** Sets user settings and waits until the extension host sees them (the extension re-reads on the same event). */
 async function setSettings(values: Record<string, unknown>): Promise<void> {

@@ -19,19 +19,13 @@ import { readTranscriptFile } from '../../src/node/transcriptFiles';
 import type { ReplaySnapshot } from '../../src/protocol/replay';
 import { CancelReplayRunCommand, ExportComparisonRequest, RunComparisonRequest, RunSweepRequest } from '../../src/protocol/replay';
 import { repoRoot, transcriptsDir } from '../support/paths';
+import { waitFor as waitForValue } from '../support/waitFor';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { name: string; publisher: string };
 const sampleTranscript = join(repoRoot(), 'sample-workspace', 'transcripts', 'mswea_gemini3pro_django__django-14765.traj.json');
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = probe();
-		if (value !== undefined && value !== false) return value;
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await new Promise(resolve => setTimeout(resolve, 50));
-	}
-}
+/** Tab, webview and status changes reach the extension host asynchronously (REAL-VSCODE.md pitfall 9). */
+const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000) => waitForValue(what, probe, timeoutMs);
 
 /** The same comparison computed by the engine in this process, without the panel, IPC or worker. */
 async function engineComparison(file: string, scenarios: readonly ReplaySettings[]) {

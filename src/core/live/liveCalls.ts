@@ -30,7 +30,7 @@ import { ProviderError, type PartialResponse } from '../providers/providerError'
 import { classifyProviderFailure } from '../providers/providerFailure';
 import { collectResponse, type FinishReason, type LlmTransport, type ProviderChunk, type ProviderId, type ProviderMessage, type ProviderResponse, type ProviderToolCall, type ProviderToolChoice } from '../providers/transport';
 import type { StepInfo } from '../routing/classifier';
-import { callWithFallback, CircuitBreaker, FallbackExhaustedError, type AttemptRecord } from '../routing/fallback';
+import { abortableSleep, callWithFallback, CircuitBreaker, FallbackExhaustedError, type AttemptRecord } from '../routing/fallback';
 import type { ToolDefinitionLike } from '../tokens/types';
 import type { CallRecorder, LiveCallRecord } from './liveCallRecord';
 import { toEngineMessages, toProviderMessages } from './messageMapping';
@@ -153,20 +153,6 @@ function otherCharges(states: Map<string, ModelState>, model: string): LiveCallR
 	const list = [...states.entries()].filter(([m, s]) => m !== model && s.charge).map(([, s]) => s.charge!);
 	return list.length ? list : undefined;
 }
-
-const defaultSleep = (ms: number, signal?: AbortSignal) =>
-	new Promise<void>((resolve, reject) => {
-		if (signal?.aborted) return reject(new CancelledError());
-		const onAbort = () => {
-			clearTimeout(timer);
-			reject(new CancelledError());
-		};
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, ms);
-		signal?.addEventListener('abort', onAbort, { once: true });
-	});
 
 function quietly(f: () => void): void {
 	try {
@@ -357,7 +343,7 @@ export class LiveCalls {
 				breaker: this.breaker,
 				random: this.deps.random,
 				clock: this.deps.clock,
-				sleep: this.deps.sleep ?? defaultSleep,
+				sleep: this.deps.sleep ?? abortableSleep,
 				classify: classifyProviderFailure,
 				signal: options.signal,
 			});

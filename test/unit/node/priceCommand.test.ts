@@ -2,29 +2,10 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliIo } from '../../../src/node/cli/cliCommand';
-import { runCli } from '../../../src/node/cli/main';
 import { cliCommands } from '../../../src/node/cli/commands';
+import { runCliCaptured } from '../../support/cliRun';
 
-interface Run {
-	code: number;
-	stdout: string;
-	stderr: string;
-}
-
-async function run(argv: string[], cwd: string): Promise<Run> {
-	let stdout = '';
-	let stderr = '';
-	const io: CliIo = {
-		stdout: t => (stdout += t),
-		stderr: t => (stderr += t),
-		readStdin: async () => '',
-		cwd,
-		env: {},
-	};
-	const code = await runCli(argv, io);
-	return { code, stdout, stderr };
-}
+const run = (argv: string[], cwd: string) => runCliCaptured(argv, cwd);
 
 describe('agent-cost price', () => {
 	let dir: string;

@@ -3,22 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseChatDocument } from '../../../../src/core/compression/chatFile';
-import type { CliIo } from '../../../../src/node/cli/cliCommand';
 import { compressStrategies, createCompressCommand } from '../../../../src/node/cli/compressCommand';
-import { runCli } from '../../../../src/node/cli/main';
 import { wordCounter, words } from '../../../support/policyFakes';
+import { runCliCaptured } from '../../../support/cliRun';
 
 let dir: string;
 before(() => (dir = mkdtempSync(join(tmpdir(), 'acl-compress-'))));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[], stdin = '') {
-	let stdout = '';
-	let stderr = '';
-	const io: CliIo = { stdout: t => (stdout += t), stderr: t => (stderr += t), readStdin: async () => stdin, cwd: dir, env: {} };
-	const code = await runCli(['compress', ...args], io, [createCompressCommand(wordCounter)]);
-	return { code, stdout, stderr };
-}
+const cli = (args: string[], stdin = '') => runCliCaptured(['compress', ...args], dir, [createCompressCommand(wordCounter)], stdin);
 
 describe('agent-cost compress', () => {
 	it('lossless --json prints exactly {strategy, originalTokens, compressedTokens, ratio, text}', async () => {

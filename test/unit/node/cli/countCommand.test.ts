@@ -2,20 +2,13 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliIo } from '../../../../src/node/cli/cliCommand';
 import { cliCommands } from '../../../../src/node/cli/commands';
 import { countCommand } from '../../../../src/node/cli/countCommand';
-import { runCli } from '../../../../src/node/cli/main';
 import { countChat, countText } from '../../../../src/core/tokens/count';
 import { transcriptsDir } from '../../../support/paths';
+import { runCliCaptured } from '../../../support/cliRun';
 
-async function run(argv: string[], cwd: string, stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-	let stdout = '';
-	let stderr = '';
-	const io: CliIo = { stdout: t => (stdout += t), stderr: t => (stderr += t), readStdin: async () => stdin, cwd, env: {} };
-	const code = await runCli(argv, io, [countCommand]);
-	return { code, stdout, stderr };
-}
+const run = (argv: string[], cwd: string, stdin = '') => runCliCaptured(argv, cwd, [countCommand], stdin);
 
 describe('agent-cost count', () => {
 	let dir: string;

@@ -3,19 +3,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LiveCallRecord } from '../../../../src/core/live/liveCallRecord';
-import type { CliIo } from '../../../../src/node/cli/cliCommand';
 import { cliCommands } from '../../../../src/node/cli/commands';
-import { runCli } from '../../../../src/node/cli/main';
 import { JsonlCallRecorder } from '../../../../src/node/jsonlCallRecorder';
 import { parsePrometheusText, sampleValue } from '../../../support/prometheusText';
+import { runCliCaptured } from '../../../support/cliRun';
 
-async function run(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-	let stdout = '';
-	let stderr = '';
-	const io: CliIo = { stdout: t => (stdout += t), stderr: t => (stderr += t), readStdin: async () => '', cwd, env: {} };
-	const code = await runCli(argv, io);
-	return { code, stdout, stderr };
-}
+const run = (argv: string[], cwd: string) => runCliCaptured(argv, cwd);
 
 const usage = (input: number, cacheRead: number, output: number) => ({ input, cacheRead, cacheWrite5m: 0, cacheWrite1h: 0, output, reasoning: 0 });
 

@@ -2,25 +2,12 @@ import * as assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliIo } from '../../../../src/node/cli/cliCommand';
 import { cliCommands } from '../../../../src/node/cli/commands';
-import { runCli } from '../../../../src/node/cli/main';
 import { reportCommand } from '../../../../src/node/cli/reportCommand';
 import { transcriptsDir } from '../../../support/paths';
+import { runCliCaptured } from '../../../support/cliRun';
 
-interface Run {
-	code: number;
-	stdout: string;
-	stderr: string;
-}
-
-async function run(argv: string[], cwd: string): Promise<Run> {
-	let stdout = '';
-	let stderr = '';
-	const io: CliIo = { stdout: t => (stdout += t), stderr: t => (stderr += t), readStdin: async () => '', cwd, env: {} };
-	const code = await runCli(['report', ...argv], io, [reportCommand]);
-	return { code, stdout, stderr };
-}
+const run = (argv: string[], cwd: string) => runCliCaptured(['report', ...argv], cwd, [reportCommand]);
 
 describe('agent-cost report', () => {
 	let dir: string;
