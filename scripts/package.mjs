@@ -8,7 +8,7 @@
 //   npm run package            → agent-cost-lens-<version>.vsix in the repo root (git-ignored)
 //   node scripts/package.mjs --out some/dir/x.vsix
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,12 +22,11 @@ export const defaultVsixPath = join(root, `${manifest.name}-${manifest.version}.
 /** Files the package must contain. */
 export const requiredFiles = ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/cli.js', 'dist/webview/replay.js', 'dist/webview/replay.css'];
 
-/** What may ship: the manifest and docs, bundled code and webview assets, media. Nothing else. */
+/** What may ship: the manifest and docs, bundled code and webview assets. Nothing else (the README's screenshots stay in the repository). */
 const allowed = [
 	/^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/,
 	/^dist\/[^/]+\.js$/,
 	/^dist\/webview\/[^/]+\.(js|css|ttf)$/,
-	/^media\/.+/,
 ];
 /** Named so a failure says why, not just "unexpected file". */
 const forbidden = [
@@ -87,7 +86,16 @@ function run(command, args, what, cwd = root) {
 }
 
 /** Files copied into the stage because they ship; everything else the build needs is symlinked. */
-const shipped = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', '.vscodeignore', 'media'];
+const shipped = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', '.vscodeignore'];
+
+/**
+ * The README as it ships: the repository's README without its screenshots. They are test
+ * screenshots for people reading the repository; in the package they would be dead weight, and vsce
+ * refuses relative image links without a public repository URL to rewrite them to.
+ */
+export function packagedReadme(text) {
+	return text.replace(/^!\[[^\]]*\]\(media\/[^)]*\)\n\n?/gm, '').replace(/^\(Screenshots from the end-to-end tests[^\n]*\n\n?/m, '');
+}
 /** Never linked into the stage: build outputs and caches of the working tree. */
 const notLinked = new Set(['dist', 'out', '.git', '.harness', 'test-results']);
 
@@ -102,6 +110,7 @@ function stage() {
 		symlinkSync(join(root, name), join(dir, name));
 	}
 	for (const name of shipped) if (existsSync(join(root, name))) cpSync(join(root, name), join(dir, name), { recursive: true });
+	writeFileSync(join(dir, 'README.md'), packagedReadme(readFileSync(join(root, 'README.md'), 'utf8')));
 	const build = run(process.execPath, [join(root, 'esbuild.mjs'), '--production', '--no-tests'], 'production build', dir);
 	for (const name of readdirSync(dir)) {
 		if (name !== 'dist' && !shipped.includes(name)) rmSync(join(dir, name), { recursive: true, force: true });
