@@ -372,6 +372,13 @@ export class PolicyEngine {
 				reservations.set(model, r);
 				return 'ok';
 			},
+			/** A model passed over by its circuit breaker: nothing was sent, so its reservation is released. */
+			onSkipped: async (model: string): Promise<void> => {
+				const r = reservations.get(model);
+				if (!r) return;
+				reservations.delete(model);
+				await this.budget.release(r);
+			},
 			afterModelFailed: async (model: string, failure: CallFailure, result?: R): Promise<void> => {
 				const r = reservations.get(model);
 				if (!r) return;

@@ -331,6 +331,11 @@ export class LiveCalls {
 					}
 					return 'ok';
 				},
+				onSkipped: async (model, index) => {
+					// The routed model's reservation was made at planning time: a breaker skip frees it.
+					if (index === 0) state(model).reservation = plan.reservation;
+					await settleFailed(model);
+				},
 				afterModelFailed: async (model, _failure, result) => {
 					if (result) {
 						// An answer the validator rejected was still billed.

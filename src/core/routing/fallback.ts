@@ -163,6 +163,11 @@ export interface FallbackOptions<R> {
 	 * call was billed — settle it with the rejected `result`'s usage.
 	 */
 	readonly afterModelFailed?: (model: string, failure: CallFailure, result?: R) => Promise<void>;
+	/**
+	 * Called when a model is passed over without `beforeModel` (its circuit breaker is open): a
+	 * budget reserved for it in advance (the routed model's, at planning time) must be released.
+	 */
+	readonly onSkipped?: (model: string, index: number) => Promise<void>;
 	readonly retry: RetryPolicy;
 	readonly breaker?: CircuitBreaker;
 	readonly random: Random;
@@ -190,6 +195,7 @@ export async function callWithFallback<R>(o: FallbackOptions<R>): Promise<Fallba
 		const model = o.models[index];
 		if (o.breaker?.isOpen(model) && index < o.models.length - 1) {
 			attempts.push({ model, retry: 0, outcome: 'skipped', detail: `cooling down for ${Math.ceil(o.breaker.cooldownLeft(model) / 1000)} s after repeated failures`, waitedMs: 0 });
+			await o.onSkipped?.(model, index);
 			continue;
 		}
 		if (o.beforeModel && (await o.beforeModel(model, index)) === 'skip') {

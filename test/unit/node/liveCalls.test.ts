@@ -241,6 +241,29 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		assert.equal(rec.otherCharges, undefined);
 	});
 
+	it('a routed model skipped by its open circuit breaker gives its reservation back (no phantom charge)', async () => {
+		const h = harness(server, { 'agentCost.routing.maxRetries': 0 });
+		const extract = (runId: string) => ({ runId, messages: [{ role: 'user', content: 'Extract the date from: shipped on 2024-03-01.' }], maxOutputTokens: 50 });
+		// Three failures of the cheap tier open its breaker (each call falls back to the medium tier).
+		for (let i = 0; i < 3; i++) {
+			server.enqueue({ type: 'error', status: 500 }, { model: 'gpt-4o-mini' });
+			server.enqueue({ type: 'reply', text: 'medium', usage: { input: 20, output: 5 } }, { model: 'gpt-4o' });
+			await h.live.run(extract(`warm-${i}`));
+		}
+		server.enqueue({ type: 'reply', text: 'medium again', usage: { input: 20, output: 5 } }, { model: 'gpt-4o' });
+		const r = await h.live.run(extract('skipped'));
+		assert.deepEqual(
+			r.attempts.map(a => [a.model, a.outcome]),
+			[
+				['gpt-4o-mini', 'skipped'],
+				['gpt-4o', 'ok'],
+			],
+		);
+		const s = await h.status('skipped');
+		assert.equal(s.run.reserved, 0, 'the skipped model\'s planning-time reservation was released');
+		assert.ok(Math.abs(s.run.spent - usd('gpt-4o', r.usage!)) < 1e-8, 'only the answering model is charged');
+	});
+
 	it('a stream cut mid-way is charged an estimate, then the retry\'s real usage is added', async () => {
 		const h = harness(server);
 		server.enqueue([
