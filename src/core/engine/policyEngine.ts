@@ -10,7 +10,7 @@ import type { SharedResponseCache } from '../caching/snapshotStore';
 import { ExactCache } from '../caching/exactCache';
 import { SemanticCache } from '../caching/semanticCache';
 import type { CompressionTrigger, Summarizer } from '../compression/history';
-import { compressHistory, compressionTrigger, describeTrigger, truncateHistory } from '../compression/history';
+import { compressHistory, compressionTrigger, describeTrigger, summaryPromptOverheadTokens, truncateHistory } from '../compression/history';
 import type { EngineMessage } from '../compression/messages';
 import { countMessages } from '../compression/messages';
 import { truncateToolOutputs } from '../compression/toolOutput';
@@ -24,6 +24,7 @@ import type { RoutingDecision } from '../routing/router';
 import { routeRequest } from '../routing/router';
 import type { CallFailure } from '../routing/fallback';
 import { mayHaveBilled } from '../routing/fallback';
+import { classifyProviderFailure } from '../providers/providerFailure';
 import type { ToolDefinitionLike } from '../tokens/types';
 import type { Clock, PricingPort, Random, TokenCounter } from './ports';
 import { contextWindowOf } from './ports';
@@ -119,6 +120,12 @@ export interface CallPlan extends PlanBase {
 	readonly toolOutputs?: HistoryCompressionResult;
 	/** The summary call's cost, when history was summarized (estimated in replay). */
 	readonly summaryCost?: CostResult;
+	/**
+	 * The summary call itself — a provider call of its own, charged to the run: reported next to the
+	 * main call (recordings, metrics) so recorded costs add up to what the budget was charged. A
+	 * failed summary that may still have been billed (timeout, cut connection) is here too.
+	 */
+	readonly summaryCall?: SummaryCall;
 	readonly warnings: readonly BudgetWarning[];
 	readonly params?: CacheableParams;
 	readonly tools?: readonly ToolDefinitionLike[];
@@ -127,6 +134,15 @@ export interface CallPlan extends PlanBase {
 }
 
 export type Plan = CachedPlan | CallPlan;
+
+export interface SummaryCall {
+	readonly model: string;
+	readonly usage: Usage;
+	readonly cost: CostResult | undefined;
+	/** The usage is an estimate (no provider usage: replay, or a failed call settled at its prompt). */
+	readonly estimated: boolean;
+	readonly status: 'ok' | 'failed';
+}
 
 export type CallOutcome =
 	| { readonly kind: 'completed'; readonly usage: Usage; readonly response: CachedResponse; readonly cacheable?: boolean }
@@ -236,6 +252,7 @@ export class PolicyEngine {
 		let compression: HistoryCompressionResult | undefined;
 		let trigger: CompressionTrigger | undefined;
 		let summaryCost: CostResult | undefined;
+		let summaryCall: SummaryCall | undefined;
 		const strategy = config.compression.strategy;
 		if (strategy !== 'none') {
 			const t = truncateToolOutputs(messages, config.compression.toolResponseMaxTokens, routing.model, counter);
@@ -250,6 +267,7 @@ export class PolicyEngine {
 				const r = await this.compress(strategy, messages, routing.model, req, explanation);
 				compression = r.result;
 				summaryCost = r.summaryCost;
+				summaryCall = r.summaryCall;
 				if (compression.applied) {
 					messages = compression.messages;
 					explanation.push({ stage: 'compression', rule: `compress.${compression.strategy}`, text: `${describeTrigger(trigger)}: ${compression.strategy} ${compression.tokensBefore.toLocaleString('en-US')} → ${compression.tokensAfter.toLocaleString('en-US')} tokens` });
@@ -291,6 +309,7 @@ export class PolicyEngine {
 				compression,
 				toolOutputs,
 				summaryCost,
+				summaryCall,
 				warnings: r.reservation.warnings,
 				routing,
 				explanation,
@@ -314,13 +333,21 @@ export class PolicyEngine {
 		return out;
 	}
 
-	private async compress(strategy: Exclude<EngineConfig['compression']['strategy'], 'none'>, messages: readonly EngineMessage[], model: string, req: PlanRequest, explanation: PlanExplanation[]): Promise<{ result: HistoryCompressionResult; summaryCost?: CostResult }> {
+	private async compress(
+		strategy: Exclude<EngineConfig['compression']['strategy'], 'none'>,
+		messages: readonly EngineMessage[],
+		model: string,
+		req: PlanRequest,
+		explanation: PlanExplanation[],
+	): Promise<{ result: HistoryCompressionResult; summaryCost?: CostResult; summaryCall?: SummaryCall }> {
 		const c = this.config.compression;
 		const o = { model, counter: this.counter };
 		if (strategy !== 'summarize') return { result: await compressHistory(strategy, messages, { ...o, config: c, summarizer: this.deps.summarizer, signal: req.signal }) };
 		// The summary is a call too: it needs its own reservation. If the budget cannot cover it, truncate instead.
-		const input = countMessages(this.counter, c.summaryModel, messages).tokens;
-		const r = await this.budget.tryReserve({ runId: req.runId, model: c.summaryModel, inputTokens: input, maxOutputTokens: c.summaryMaxTokens, newStep: false, purpose: 'summary' });
+		const counted = countMessages(this.counter, c.summaryModel, messages);
+		// What the summary call sends: the history plus the summarizer's instruction.
+		const input = counted.tokens + summaryPromptOverheadTokens;
+		const r = await this.budget.tryReserve({ runId: req.runId, model: c.summaryModel, inputTokens: input, maxOutputTokens: c.summaryMaxTokens, exactCount: counted.exact, newStep: false, purpose: 'summary' });
 		if (!r.ok) {
 			explanation.push({ stage: 'compression', rule: 'compress.summaryUnaffordable', text: `the budget cannot cover a summary by ${c.summaryModel} (${r.error.message}); truncating instead` });
 			return { result: truncateHistory(messages, c.tokensToKeepRecent, o) };
@@ -332,10 +359,21 @@ export class PolicyEngine {
 				return { result };
 			}
 			const summaryCost = await this.budget.settle(r.reservation, result.summary.usage);
-			return { result, summaryCost };
+			return { result, summaryCost, summaryCall: { model: c.summaryModel, usage: result.summary.usage, cost: summaryCost, estimated: result.summary.estimated, status: 'ok' } };
 		} catch (e) {
-			await this.budget.release(r.reservation);
-			throw e;
+			const failure = classifyProviderFailure(e, this.deps.clock.now());
+			let summaryCall: SummaryCall | undefined;
+			if (mayHaveBilled(failure.kind) || failure.kind === 'cancelled') {
+				// The request may have reached the provider: its prompt counts, like any cut call's.
+				const usage: Usage = { input, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
+				summaryCall = { model: c.summaryModel, usage, cost: await this.budget.settle(r.reservation, usage), estimated: true, status: 'failed' };
+			} else {
+				await this.budget.release(r.reservation);
+			}
+			if (failure.kind === 'cancelled') throw e;
+			// The user's call still goes ahead: a failed summary falls back to truncation.
+			explanation.push({ stage: 'compression', rule: 'compress.summaryFailed', text: `the summary by ${c.summaryModel} failed (${failure.message}); truncating instead` });
+			return { result: truncateHistory(messages, c.tokensToKeepRecent, o), ...(summaryCall && { summaryCall }) };
 		}
 	}
 

@@ -54,7 +54,11 @@ export interface LiveCallRecord {
 	 * Other models this call was charged for: they failed after being billed (a cut stream, a
 	 * rejected answer) before a fallback model answered. Not included in `usage`/`costUsd`.
 	 */
-	readonly otherCharges?: readonly { readonly model: string; readonly usage: Usage; readonly costUsd?: number; readonly estimated: boolean; readonly status: CallStatus }[];
+	/**
+	 * Other provider calls this call paid for: failed attempts billed before a fallback answered, and
+	 * (`purpose: 'summary'`) the call that summarized older history before it.
+	 */
+	readonly otherCharges?: readonly { readonly model: string; readonly usage: Usage; readonly costUsd?: number; readonly estimated: boolean; readonly status: CallStatus; readonly purpose?: 'summary' }[];
 	readonly latencyMs: number;
 	readonly attempts: readonly AttemptRecord[];
 	readonly error?: { readonly kind: string; readonly reason: string; readonly message: string };

@@ -148,9 +148,12 @@ function chargeFields(c: Charge | undefined): Pick<LiveCallRecord, 'usage' | 'us
 	return c ? { usage: c.usage, usageSource: 'estimated', costUsd: c.costUsd } : {};
 }
 
-/** Charges of models other than `model` (failed attempts that were billed before a fallback). */
-function otherCharges(states: Map<string, ModelState>, model: string): LiveCallRecord['otherCharges'] {
-	const list = [...states.entries()].filter(([m, s]) => m !== model && s.charge).map(([, s]) => s.charge!);
+/** Charges besides the answering model's: the history summary, and failed attempts billed before a fallback. */
+function otherCharges(plan: CallPlan, states: Map<string, ModelState>, model: string): LiveCallRecord['otherCharges'] {
+	const list: NonNullable<LiveCallRecord['otherCharges']>[number][] = [];
+	const s = plan.summaryCall;
+	if (s) list.push({ model: s.model, usage: s.usage, ...(s.cost?.kind === 'priced' && { costUsd: s.cost.usd }), estimated: s.estimated, status: s.status === 'ok' ? 'ok' : 'error', purpose: 'summary' });
+	for (const [m, st] of states) if (m !== model && st.charge) list.push(st.charge);
 	return list.length ? list : undefined;
 }
 
@@ -370,7 +373,7 @@ export class LiveCalls {
 					downgradedFrom: plan.downgradedFrom,
 					messages: sentMessages,
 					...chargeFields(last.charge),
-					otherCharges: otherCharges(states, model),
+					otherCharges: otherCharges(plan, states, model),
 					costEstimated: last.charge !== undefined,
 					attempts: FallbackExhaustedError.is(e) ? e.attempts : [],
 					explanation: plan.explanation,
@@ -415,7 +418,7 @@ export class LiveCalls {
 				usageSource: estimated ? 'estimated' : 'provider',
 				costUsd,
 				costEstimated: estimated || (settled.cost?.kind === 'priced' && settled.cost.estimated === true),
-				otherCharges: otherCharges(states, model),
+				otherCharges: otherCharges(plan, states, model),
 				attempts,
 				explanation: plan.explanation,
 			},

@@ -44,13 +44,21 @@ export function toRecordedCalls(r: LiveCallRecord): RecordedCall[] {
 		model: c.model,
 		provider: r.provider,
 		usage: c.usage,
-		usageSource: 'counted',
-		usageExact: false,
+		usageSource: c.estimated ? 'counted' : 'recorded',
+		usageExact: !c.estimated,
 		...(c.costUsd !== undefined ? { costUsd: c.costUsd } : {}),
-		input,
-		status: c.status === 'cancelled' ? 'cancelled' : 'error',
-		error: { reason: c.status, message: `${c.model} failed after it was billed; a fallback model answered` },
-		routing,
+		// A summary was sent the older history, which the record does not keep: no input rather than a wrong one.
+		...(c.purpose === 'summary' ? {} : { input }),
+		...(c.purpose === 'summary'
+			? {
+					...(c.status === 'ok' ? {} : { status: 'error' as const, error: { reason: 'summaryFailed', message: `the history summary by ${c.model} failed after it may have been billed` } }),
+					routing: { requestedModel: c.model, reason: 'summary of older history (compression)' },
+				}
+			: {
+					status: c.status === 'cancelled' ? ('cancelled' as const) : ('error' as const),
+					error: { reason: c.status, message: `${c.model} failed after it was billed; a fallback model answered` },
+					routing,
+				}),
 	}));
 	const estimated = r.usageSource === 'estimated';
 	const main: RecordedCall = {

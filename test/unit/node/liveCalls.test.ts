@@ -14,6 +14,7 @@ import type { LiveCallRecord } from '../../../src/core/live/liveCallRecord';
 import { LiveCalls, type LiveCallRequest } from '../../../src/core/live/liveCalls';
 import { createLiveSummarizer } from '../../../src/core/live/liveSummarizer';
 import { AgentMetrics } from '../../../src/core/metrics/agentMetrics';
+import { toRecordedCalls } from '../../../src/core/live/recordingLines';
 import type { Usage } from '../../../src/core/pricing/usage';
 import type { ProviderMessage } from '../../../src/core/providers/transport';
 import { FallbackExhaustedError } from '../../../src/core/routing/fallback';
@@ -243,7 +244,7 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 
 	it('a routed model skipped by its open circuit breaker gives its reservation back (no phantom charge)', async () => {
 		const h = harness(server, { 'agentCost.routing.maxRetries': 0 });
-		const extract = (runId: string) => ({ runId, messages: [{ role: 'user', content: 'Extract the date from: shipped on 2024-03-01.' }], maxOutputTokens: 50 });
+		const extract = (runId: string): LiveCallRequest => ({ runId, messages: [{ role: 'user', content: 'Extract the date from: shipped on 2024-03-01.' }], maxOutputTokens: 50 });
 		// Three failures of the cheap tier open its breaker (each call falls back to the medium tier).
 		for (let i = 0; i < 3; i++) {
 			server.enqueue({ type: 'error', status: 500 }, { model: 'gpt-4o-mini' });
@@ -431,7 +432,9 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 			budgetStore: store,
 			summarizer: createLiveSummarizer({ transports, counter: wordCounter }),
 		});
-		const live = new LiveCalls({ engine, config, counter: wordCounter, clock: systemClock, random: seededRandom(1), transports, sleep: async () => {} });
+		const records: LiveCallRecord[] = [];
+		const metrics = new AgentMetrics();
+		const live = new LiveCalls({ engine, config, counter: wordCounter, clock: systemClock, random: seededRandom(1), transports, sleep: async () => {}, metrics, recorder: { append: async rec => void records.push(rec) } });
 		server.enqueue({ type: 'reply', text: 'SUMMARY: the user asked about caching twice.', usage: { input: 260, output: 11 } }, { model: 'gpt-4o-mini' });
 		server.enqueue({ type: 'reply', text: 'final answer', usage: { input: 90, output: 2 } });
 		const history: ProviderMessage[] = [{ role: 'system', content: 'You are terse.' }];
@@ -453,6 +456,47 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		const summaryUsd = usd('gpt-4o-mini', { input: 260, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 11, reasoning: 0 });
 		assert.ok(Math.abs(s.run.spent - (summaryUsd + r.costUsd!)) < 1e-8, 'the summary call is charged to the run');
 		assert.equal(s.run.reserved, 0);
+		// …and reported: the recording has the summary as a call line of its own, so recorded costs
+		// add up to what the budget was charged, and the metrics count it.
+		const lines = toRecordedCalls(records[0]);
+		assert.deepEqual(
+			lines.map(l => [l.model, l.status ?? 'ok']),
+			[
+				['gpt-4o-mini', 'ok'],
+				['gpt-4o', 'ok'],
+			],
+		);
+		assert.ok(Math.abs(lines.reduce((n, l) => n + (l.costUsd ?? 0), 0) - s.run.spent) < 1e-8);
+		const cost = metrics.snapshot().find(f => f.name === 'agent_cost_usd_total')!.samples.reduce((n, x) => n + x.value, 0);
+		assert.ok(Math.abs(cost - s.run.spent) < 1e-8, 'the metrics count the summary too');
+	});
+
+	it('a summary that fails falls back to truncation; a possibly-billed failure (timeout) is charged its prompt', async () => {
+		const { config } = parseEngineConfig({
+			'agentCost.compression.strategy': 'summarize',
+			'agentCost.compression.maxTokensBeforeCompression': 200,
+			'agentCost.compression.tokensToKeepRecent': 50,
+			'agentCost.cache.enabled': false,
+		});
+		const transports = { openai: new OpenAITransport({ secrets: secretsOf({ openai: canary.openai }), baseUrl: server.openaiBaseUrl }) };
+		const store = new RecordingBudgetStore();
+		const engine = createPolicyEngine({ config, counter: wordCounter, pricing: fakePricing, clock: systemClock, random: seededRandom(1), budgetStore: store, summarizer: createLiveSummarizer({ transports, counter: wordCounter, timeoutMs: 300 }) });
+		const records: LiveCallRecord[] = [];
+		const live = new LiveCalls({ engine, config, counter: wordCounter, clock: systemClock, random: seededRandom(1), transports, sleep: async () => {}, recorder: { append: async rec => void records.push(rec) } });
+		server.enqueue({ type: 'hang' }, { model: 'gpt-4o-mini' });
+		server.enqueue({ type: 'reply', text: 'answered anyway', usage: { input: 60, output: 3 } }, { model: 'gpt-4o' });
+		const history: ProviderMessage[] = [{ role: 'system', content: 'You are terse.' }];
+		for (let i = 0; i < 4; i++) history.push({ role: 'user', content: words(40, `q${i}`) }, { role: 'assistant', content: words(40, `a${i}`) });
+		history.push({ role: 'user', content: 'And now?' });
+		let planned: Plan | undefined;
+		const r = await live.run({ runId: 'run-sum-fail', messages: history, pinnedModel: 'gpt-4o', maxOutputTokens: 20 }, { onPlan: p => (planned = p) });
+		assert.equal(r.text, 'answered anyway');
+		assert.ok(planned?.explanation.some(e => e.rule === 'compress.summaryFailed'), 'the explanation says the summary failed');
+		const s = await engine.status('run-sum-fail');
+		assert.equal(s.run.reserved, 0);
+		const charge = records[0].otherCharges?.find(c => c.purpose === 'summary');
+		assert.ok(charge && charge.estimated && charge.usage.output === 0 && charge.usage.input > 0, 'the timed-out summary is charged its prompt, marked estimated');
+		assert.ok(Math.abs(s.run.spent - (r.costUsd! + charge.costUsd!)) < 1e-8);
 	});
 
 	it('tool calls and results survive the neutral → engine → provider round trip', async () => {
