@@ -113,8 +113,9 @@ function anthropicFromSse(events: readonly JsonRecord[]): JsonRecord {
 			else if (d.type === 'thinking_delta') b.thinking = (str(b.thinking) ?? '') + (str(d.thinking) ?? '');
 			else if (d.type === 'input_json_delta') b.partial = (str(b.partial) ?? '') + (str(d.partial_json) ?? '');
 		} else if (e.type === 'message_delta') {
-			// message_delta usage is cumulative: it wins over message_start's field by field.
-			usage = { ...usage, ...rec(e.usage) };
+			// message_delta usage is cumulative: it wins over message_start's field by field — but only
+			// where it has a number (the API sends null for fields it does not repeat, like the SDK skips).
+			for (const [k, v] of Object.entries(rec(e.usage))) if (v !== null && v !== undefined) usage[k] = v;
 			const stop = rec(e.delta).stop_reason;
 			if (stop !== undefined) message.stop_reason = stop;
 		}

@@ -259,7 +259,8 @@ describe('HTTP recordings: dialect per interaction', () => {
 			'data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
 			'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}}',
 			'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"lo"}}',
-			'data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":42}}',
+			// The API repeats the input fields as null in message_delta: they must not erase message_start's.
+			'data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"input_tokens":null,"cache_read_input_tokens":null,"cache_creation_input_tokens":null,"output_tokens":42}}',
 			'data: {"type":"message_stop"}',
 		].join('\n');
 		const chatSse = ['data: {"id":"c1","model":"gpt-4o","choices":[{"delta":{"content":"Hi there"}}]}', 'data: {"id":"c1","choices":[{"delta":{},"finish_reason":"stop"}]}', 'data: [DONE]'].join('\n\n');
