@@ -25,6 +25,7 @@ export function toManifestProperty(spec, order) {
 	if (spec.maximum !== undefined) p.maximum = spec.maximum;
 	if (spec.enum) p.enum = [...spec.enum];
 	if (spec.items) p.items = { ...spec.items };
+	if (spec.scope) p.scope = spec.scope;
 	p.order = order;
 	return p;
 }
@@ -50,7 +51,7 @@ const table = [
 	start,
 	'| setting | default | parameter table | what it does |',
 	'|---|---|---|---|',
-	...settingsSchema.map(s => `| \`${s.key}\` | ${shown(s.default)} | ${s.param ? `\`${s.param}\`` : ''} | ${cell(s.description)}${s.enum ? ` (${s.enum.join(' / ')})` : ''} |`),
+	...settingsSchema.map(s => `| \`${s.key}\` | ${shown(s.default)} | ${s.param ? `\`${s.param}\`` : ''} | ${cell(s.description)}${s.enum ? ` (${s.enum.join(' / ')})` : ''}${s.scope === 'machine' ? ' *User settings only: a workspace cannot set it.*' : ''} |`),
 	end,
 ].join('\n');
 const i = readme.indexOf(start);

@@ -21,6 +21,12 @@ export interface SettingSpec {
 	readonly items?: { readonly type: 'string' };
 	/** The parameter-table name this key implements, when it has one. */
 	readonly param?: string;
+	/**
+	 * `machine`: only the user's own settings count, never a workspace's. For settings that decide
+	 * where a stored secret is sent (endpoints, the Redis URL) or that send prompts out with the
+	 * user's key: a cloned repository's `.vscode/settings.json` must not redirect them.
+	 */
+	readonly scope?: 'machine';
 }
 
 /** Budget enforcement policies. `soft` downgrades to a cheaper tier first, then refuses like `hard`. */
@@ -85,16 +91,16 @@ export const settingsSchema = [
 	{ key: 'agentCost.defaults.toolCallTimeoutSeconds', type: 'number', default: 30, minimum: 1, param: 'tool_call_timeout_seconds', description: 'Timeout of one provider call, in seconds.' },
 	{ key: 'agentCost.contextWindowMax', type: 'integer', default: 128000, minimum: 1, param: 'context_window_max', description: 'Context window assumed when a model\'s own is unknown, and the cap for compression triggers.' },
 	// Stores
-	{ key: 'agentCost.store.redisUrl', type: 'string', default: '', description: 'Redis URL (redis://host:6379/0) to share budgets and caches across machines. Empty: files in VS Code\'s storage folders. Put no password in the URL: store it with "Agent Cost: Set API Key…" → Redis, which keeps it in VS Code\'s secret storage.' },
-	{ key: 'agentCost.store.keyPrefix', type: 'string', default: 'agentCost:', description: 'Prefix of every Redis key the extension writes.' },
+	{ key: 'agentCost.store.redisUrl', type: 'string', default: '', scope: 'machine', description: 'Redis URL (redis://host:6379/0) to share budgets and caches across machines. Empty: files in VS Code\'s storage folders. Put no password in the URL: store it with "Agent Cost: Set API Key…" → Redis, which keeps it in VS Code\'s secret storage.' },
+	{ key: 'agentCost.store.keyPrefix', type: 'string', default: 'agentCost:', scope: 'machine', description: 'Prefix of every Redis key the extension writes.' },
 	// Pricing, lens, tokens, providers, metrics (implemented by the token/price engine, lens and live calls)
 	{ key: 'agentCost.pricing.overrides', type: 'object', default: {}, description: 'Per-model price overrides (USD per million tokens) that win over the bundled dataset.' },
 	{ key: 'agentCost.pricing.overridesFile', type: 'string', default: '.agent-cost/prices.json', description: 'Workspace-relative JSON file with more price overrides.' },
 	{ key: 'agentCost.lens.promptGlobs', type: 'array', items: { type: 'string' }, default: defaultPromptGlobs, description: 'Files the status-bar lens treats as prompts (globs; `**/` matches any folder, other globs are relative to the workspace folder). *.json/*.jsonl count as chat requests, *.prompty as its role sections, anything else as one user message.' },
 	{ key: 'agentCost.lens.model', type: 'string', default: 'gpt-4o', description: 'Model the lens prices prompt files with, unless the file names one (front matter `model:`, a request body\'s `model`) or you picked one for that file by clicking the lens.' },
-	{ key: 'agentCost.tokens.exactClaudeCount', type: 'boolean', default: false, description: 'Count Claude prompts exactly with the Anthropic countTokens API (needs a key; sends the prompt to Anthropic).' },
-	{ key: 'agentCost.providers.openai.baseUrl', type: 'string', default: '', description: 'OpenAI-compatible endpoint (empty: api.openai.com).' },
-	{ key: 'agentCost.providers.anthropic.baseUrl', type: 'string', default: '', description: 'Anthropic endpoint (empty: the official API).' },
+	{ key: 'agentCost.tokens.exactClaudeCount', type: 'boolean', default: false, scope: 'machine', description: 'Count Claude prompts exactly with the Anthropic countTokens API (needs a key; sends the prompt to Anthropic).' },
+	{ key: 'agentCost.providers.openai.baseUrl', type: 'string', default: '', scope: 'machine', description: 'OpenAI-compatible endpoint (empty: api.openai.com).' },
+	{ key: 'agentCost.providers.anthropic.baseUrl', type: 'string', default: '', scope: 'machine', description: 'Anthropic endpoint (empty: the official API).' },
 	{ key: 'agentCost.metrics.enabled', type: 'boolean', default: false, description: 'Serve Prometheus metrics on 127.0.0.1.' },
 	{ key: 'agentCost.metrics.port', type: 'integer', default: 9464, minimum: 1, maximum: 65535, description: 'Port of the Prometheus metrics endpoint.' },
 ] as const satisfies readonly SettingSpec[];
