@@ -322,12 +322,15 @@ export class PolicyEngine {
 		throw firstError!;
 	}
 
-	/** The routed model, then (soft policy only) every cheaper tier model. */
+	/**
+	 * The routed model, then (soft policy only) every cheaper tier model. A model the user chose
+	 * explicitly (pinned) is never swapped for another: it is that model or a refusal.
+	 */
 	private budgetCandidates(routing: RoutingDecision): string[] {
 		const tiers = this.config.tiers;
 		const out = [routing.model];
-		if (this.config.budget.policy === 'soft' && this.config.budget.enabled) {
-			const from = routing.tier === 'pinned' ? 2 : tierOrder.indexOf(routing.tier);
+		if (this.config.budget.policy === 'soft' && this.config.budget.enabled && routing.tier !== 'pinned') {
+			const from = tierOrder.indexOf(routing.tier);
 			for (let i = from - 1; i >= 0; i--) if (!out.includes(tiers[tierOrder[i]])) out.push(tiers[tierOrder[i]]);
 		}
 		return out;

@@ -117,6 +117,15 @@ describe('policy engine: routing, cache and budget together', () => {
 		assert.equal((await hard.e.status('r')).run.reserved, 0);
 	});
 
+	it('soft policy never swaps a model the user pinned: that model, or a refusal', async () => {
+		const big = { role: 'user', content: `Design a distributed system with novel trade-offs. ${words(1500)}` };
+		const soft = engine({ 'agentCost.budget.policy': 'soft', 'agentCost.budget.runUsd': 0.03, 'agentCost.compression.strategy': 'none' });
+		await assert.rejects(soft.e.plan({ runId: 'r', messages: [sys, big], pinnedModel: 'claude-opus-4-6' }), (err: unknown) => BudgetExceededError.is(err, 'run'));
+		// An unpriced pinned model is refused as unpriced, not sent to another vendor's medium tier.
+		await assert.rejects(soft.e.plan({ runId: 'r', messages: [sys, task], pinnedModel: 'claude-new-x' }), (err: unknown) => err instanceof Error && err.name === 'UnpricedModelError');
+		assert.equal((await soft.e.status('r')).run.reserved, 0);
+	});
+
 	it('fallback reservations, failed and cancelled calls settle correctly', async () => {
 		const { e } = engine({ 'agentCost.compression.strategy': 'none' });
 		const p = (await e.plan({ runId: 'r', messages: [sys, { role: 'user', content: 'List the files.' }] })) as CallPlan;
