@@ -5,9 +5,9 @@
  * includes them — so the normalizer is chosen per call from the model's provider prefix.
  * Large strings are stored once in `samples[].attachments` and referenced as `attachment://<hash>`.
  */
-import { fromAnthropicUsage, type Usage, zeroUsage, sumUsage } from '../pricing/usage';
+import { fromAnthropicUsage, type Usage, sumUsage } from '../pricing/usage';
 import { TranscriptImportError } from './importErrors';
-import { type ImportOptions, TranscriptBuilder, throwIfAborted } from './importSupport';
+import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
 import { arr, asText, isoTime, isRecord, type JsonRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
 import type { CallOutput, RecordedTotals, ToolCall, Transcript, TranscriptMessage } from './model';
 import type { ToolDefinitionLike } from '../tokens/types';
@@ -99,6 +99,7 @@ function splitModel(id: string): { provider?: string; model: string } {
 export function importInspectLog(doc: unknown, options: ImportOptions): Transcript {
 	if (!isRecord(doc) || !isRecord(doc.eval)) throw new TranscriptImportError('badStructure', 'an Inspect log needs an "eval" object', { file: options.file, format: 'inspect-ai' });
 	const b = new TranscriptBuilder('inspect-ai', options);
+	const prompts = new PromptCounter(options.counter);
 	const evalModel = str(doc.eval.model) ?? '';
 	const samples = arr(doc.samples);
 	if (samples.length === 0) b.warn('missingUsage', 'the log has no samples (written with --no-log-samples?): no per-call data, only the run totals');
@@ -128,21 +129,25 @@ export function importInspectLog(doc: unknown, options: ImportOptions): Transcri
 			const id = nonEmpty(response.id);
 			const at = isoTime(e.timestamp);
 			const hasUsage = isRecord(out.usage);
+			const messages = arr(e.input).map(m => inspectMessage(m, resolve));
+			// No recorded usage: count the recorded prompt and answer with the engine (marked counted, ≈),
+			// never a silent 0 that a replay would then treat as the recorded truth.
+			const counted = hasUsage ? undefined : { input: prompts.prompt(modelForCounting(model), messages, tools), output: prompts.output(modelForCounting(model), output) };
 			b.addCall({
 				...(id !== undefined && { id }),
 				model,
 				modelSource: model === '' ? 'unknown' : 'recorded',
 				...(provider !== undefined && { provider }),
 				thread,
-				input: { kind: 'full', messages: arr(e.input).map(m => inspectMessage(m, resolve)), ...(tools && { tools }) },
+				input: { kind: 'full', messages, ...(tools && { tools }) },
 				output,
 				...(at !== undefined && { startedAt: at }),
-				usage: hasUsage ? fromInspectUsage(out.usage, withProvider) : zeroUsage,
-				usageSource: 'recorded',
-				usageExact: hasUsage,
-				...(!hasUsage && { usageNotes: ['the model event records no usage'] }),
+				usage: counted ? plainUsage(counted.input.tokens, counted.output.tokens, counted.output.reasoning) : fromInspectUsage(out.usage, withProvider),
+				usageSource: counted ? 'counted' : 'recorded',
+				usageExact: !counted,
+				...(counted && { usageNotes: [`the model event records no usage: counted with the ${modelForCounting(model)} tokenizer from the recorded messages`] }),
 			});
-			if (!hasUsage) b.warn('missingUsage', `a model event of sample ${String(sampleId ?? s + 1)} records no usage (counted as 0)`, { callIndex: b.calls.length - 1 });
+			if (counted) b.warn('missingUsage', `a model event of sample ${String(sampleId ?? s + 1)} records no usage: its tokens were counted (≈)`, { callIndex: b.calls.length - 1 });
 		}
 	});
 	const stats = rec(doc.stats);

@@ -221,6 +221,36 @@ describe('Inspect AI: input semantics per provider', () => {
 		assert.deepEqual(fromInspectUsage({ ...raw, input_tokens: 160 }, 'openai/gpt-4o'), { input: 160, cacheRead: 100, cacheWrite5m: 50, cacheWrite1h: 0, output: 5, reasoning: 0 });
 		assert.equal(fromInspectUsage(raw, 'bedrock/anthropic.claude-3-5-sonnet').input, 160);
 	});
+
+	it('a model event without usage is counted (≈), never a recorded 0 that a replay would trust', () => {
+		const log = {
+			version: 2,
+			status: 'success',
+			eval: { task: 't', model: 'openai/gpt-4o-mini', run_id: 'r1' },
+			samples: [
+				{
+					id: 1,
+					events: [
+						{
+							event: 'model',
+							model: 'openai/gpt-4o-mini',
+							timestamp: '2025-05-12T20:27:40-04:00',
+							input: [{ role: 'user', content: 'What is the capital of France?' }],
+							output: { model: 'gpt-4o-mini', choices: [{ message: { role: 'assistant', content: 'Paris.' }, stop_reason: 'stop' }] },
+						},
+					],
+				},
+			],
+		};
+		const t = imp(JSON.stringify(log), 'log.json');
+		assert.equal(t.calls.length, 1);
+		const [c] = t.calls;
+		assert.equal(c.usageSource, 'counted');
+		assert.equal(c.usageExact, false);
+		assert.equal(c.usage.input, engineCounter.countChat('gpt-4o-mini', [{ role: 'user', content: 'What is the capital of France?' }]).tokens);
+		assert.equal(c.usage.output, engineCounter.countText('gpt-4o-mini', 'Paris.').tokens);
+		assert.ok(t.warnings.some(w => w.code === 'missingUsage'));
+	});
 });
 
 describe('HTTP recordings: dialect per interaction', () => {
