@@ -209,6 +209,8 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 	const untimed = run.calls.every(c => !c.timestamped);
 	const atOf = (pc: PreparedCall) => (untimed ? (pc.step - 1) * settings.assumedStepGapSeconds * 1000 : pc.atMs);
 	let stepLimitNoted = false;
+	/** Provider calls made so far (response-cache hits make none). */
+	let callsMade = 0;
 	// The fields every step row has; spent/baseline totals as of the step.
 	const stepOf = (pc: PreparedCall, model: string, tier: ReplayStep['tier'], baselineUsd: number | null) => ({
 		step: pc.step,
@@ -293,18 +295,6 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 			return Math.max(0, Math.round(hidden * ratio + k * tokensOf(t!, model)));
 		};
 
-		// Stop conditions that do not depend on the model.
-		if (stoppedAtStep === null && budget.enabled && budget.maxSteps > 0 && pc.step > budget.maxSteps) {
-			if (budget.policy === 'warn') {
-				if (!stepLimitNoted) notes.add(`step limit ${budget.maxSteps} passed at step ${pc.step} (warn-only policy: the run went on)`);
-				stepLimitNoted = true;
-			} else {
-				stoppedAtStep = pc.step;
-				stopReason = `recursion limit: step ${pc.step} is past agentCost.budget.maxSteps (${budget.maxSteps})`;
-				break;
-			}
-		}
-
 		// 2. Routing.
 		const routing: string[] = [];
 		let tier: ReplayStep['tier'];
@@ -341,6 +331,18 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 					costUsd: 0,
 				});
 				continue;
+			}
+		}
+
+		// The step limit counts provider calls, as the live engine does: a response-cache hit above made none.
+		if (budget.enabled && budget.maxSteps > 0 && callsMade >= budget.maxSteps) {
+			if (budget.policy === 'warn') {
+				if (!stepLimitNoted) notes.add(`step limit ${budget.maxSteps} passed at step ${pc.step} (warn-only policy: the run went on)`);
+				stepLimitNoted = true;
+			} else {
+				stoppedAtStep = pc.step;
+				stopReason = `recursion limit: step ${pc.step} would be call ${callsMade + 1}, past agentCost.budget.maxSteps (${budget.maxSteps})`;
+				break;
 			}
 		}
 
@@ -424,6 +426,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 			}
 		}
 
+		callsMade++;
 		// 6. The call itself: recorded numbers while nothing differs, the simulation afterwards.
 		const identical = !diverged && t.pristine && model === recordedModel && pc.anchorable && settings.promptCache.mode === 'simulate';
 		const ttl = settings.promptCache.ttl === 'asRecorded' ? pc.recordedTtl : settings.promptCache.ttl;

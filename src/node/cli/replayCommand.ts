@@ -161,6 +161,8 @@ export function createReplayCommand(deps: { counter: TokenCounter; catalog?: Pri
 					failures.push(`${s.name} costs ${formatUsd(s.costUsd)}, more than ${maxIncrease}% over the baseline ${formatUsd(c.baseline.costUsd)}`);
 				}
 				if ((maxCost !== undefined || maxIncrease !== undefined) && s.unpricedSteps > 0) failures.push(`${s.name}: ${s.unpricedSteps} steps have no price, so the cost check cannot be trusted`);
+				// A run the budget or step limit stopped looks cheap only because it did not finish.
+				if ((maxCost !== undefined || maxIncrease !== undefined) && s.stoppedAtStep !== null) failures.push(`${s.name} was stopped at step ${s.stoppedAtStep} of ${c.baseline.steps} (${s.stopReason ?? 'budget'}): its cost covers an unfinished run`);
 			}
 			for (const f of failures) io.stderr(`agent-cost: cost check failed: ${f}\n`);
 			return failures.length ? 3 : 0;

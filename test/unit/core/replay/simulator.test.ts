@@ -200,6 +200,10 @@ describe('replay simulator: hand-checked runs', () => {
 		const r = await simulateScenario(run, scenario(s => ({ ...s, name: 'cache', responseCache: { enabled: true, ttlSeconds: 3600 } })));
 		assert.equal(r.perStep[3].cache, 'responseCache');
 		assert.equal(r.perStep[3].costUsd, 0);
+		// A cache hit makes no provider call, so it does not count toward the step limit (as live).
+		const limited = await simulateScenario(run, scenario(s => ({ ...s, name: 'cache + limit', responseCache: { enabled: true, ttlSeconds: 3600 }, budget: { ...s.budget, enabled: true, policy: 'hard', runUsd: 0, maxSteps: 3 } })));
+		assert.equal(limited.stoppedAtStep, null);
+		assert.equal(limited.steps, 4);
 	});
 
 	it('is deterministic', async () => {

@@ -46,6 +46,10 @@ describe('agent-cost replay', () => {
 		assert.match(r.stderr, /unchanged costs \$0\.166, over --max-cost \$0\.010/);
 		const ok = await run(['run.traj.json', '--settings', 'mini.json', '--max-increase', '0'], dir);
 		assert.equal(ok.code, 0, ok.stderr);
+		// A scenario the step limit stopped is cheaper only because it did not finish: the check fails.
+		const stopped = await run(['run.traj.json', '--settings', 'steps.json', '--max-cost', '100'], dir);
+		assert.equal(stopped.code, 3);
+		assert.match(stopped.stderr, /max 5 steps was stopped at step 6 of 20/);
 	});
 
 	it('bad settings are a usage error naming the file and the field (exit 2)', async () => {
