@@ -53,7 +53,7 @@ export class Container implements vscode.Disposable {
 		this.own(TranscriptEditorProvider.register(this.transcriptEditors));
 		for (const d of registerReplayCommands(this.replayPanel)) this.own(d);
 		step('replay panel, transcript editor, commands');
-		this.live = this.own(new LiveFeature({ context, log: this.log, secrets: this.secrets, settings: this.settings, engine: () => this.engine }));
+		this.live = this.own(new LiveFeature({ context, log: this.log, secrets: this.secrets, settings: this.settings, engine: () => this.engine, engineRunning: () => this.engineClient?.isRunning === true }));
 		step('live calls, spend view and status');
 
 		this.statusItem = this.own(vscode.window.createStatusBarItem('agentCost.lens', vscode.StatusBarAlignment.Right, 100));

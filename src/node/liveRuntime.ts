@@ -290,6 +290,16 @@ export class LiveRuntimes {
 		return runtime;
 	}
 
+	/**
+	 * Stops reusing the current runtime (e.g. the Redis password changed): calls in flight finish on
+	 * it, the next job opens a new one and asks for the credentials again.
+	 */
+	retireCurrent(): void {
+		const c = this.current;
+		this.current = undefined;
+		if (c) void c.runtime.then(r => r.retire(), () => undefined);
+	}
+
 	async dispose(): Promise<void> {
 		const c = this.current;
 		this.current = undefined;

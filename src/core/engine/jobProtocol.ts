@@ -54,11 +54,15 @@ export class EngineJobError extends EngineError<'unknownJob' | 'failed' | 'crash
 /** The serializable form of any thrown value. */
 export function serializeError(e: unknown): SerializedError {
 	if (e instanceof Error) {
+		// Only plain fields of our typed errors cross (file, line, status, formatsTried…). Objects stay
+		// behind: a client library's error can carry the request it failed on (ioredis attaches the
+		// AUTH command with its password), and nothing secret may reach the host's logs.
 		const details: Record<string, unknown> = {};
 		for (const [k, v] of Object.entries(e)) {
 			if (k === 'reason' || k === 'kind' || k === 'message' || k === 'name' || k === 'stack' || k === 'cause') continue;
-			if (v === undefined || typeof v === 'function') continue;
-			details[k] = v;
+			if (/pass|secret|key|token|auth|command|args|headers/i.test(k)) continue;
+			const plain = (x: unknown) => x === null || typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+			if (plain(v) || (Array.isArray(v) && v.every(plain))) details[k] = v;
 		}
 		const reason = (e as { reason?: unknown }).reason;
 		return { name: e.name, ...(typeof reason === 'string' && { reason }), message: e.message, ...(Object.keys(details).length && { details }) };

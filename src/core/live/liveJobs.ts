@@ -205,6 +205,8 @@ export interface LiveJobs {
 	 */
 	readonly 'tokens/countExact': JobSpec<ExactCountParams, KeyRequest, { readonly model: string; readonly tokens: number; readonly exact: true }>;
 	/** Starts, moves or stops the Prometheus endpoint (127.0.0.1 only). */
+	/** A store credential changed (the Redis password): the next job reconnects with the new one. */
+	readonly 'live/credentialsChanged': JobSpec<Record<string, never>, never, null>;
 	readonly 'metrics/configure': JobSpec<{ readonly enabled: boolean; readonly port: number }, never, MetricsEndpointState>;
 }
 

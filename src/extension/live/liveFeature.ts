@@ -5,7 +5,7 @@ import { clearApiKey, setApiKey } from '../commands/apiKeyCommands';
 import { compressPrompt } from '../commands/compressPrompt';
 import { runPromptFile } from '../commands/runPromptFile';
 import type { EngineSettings } from '../engineSettings';
-import type { Secrets } from '../secrets';
+import { secretKeyFor, type Secrets } from '../secrets';
 import { LiveService } from './liveService';
 import { SpendStatusBar } from './spendStatusBar';
 import { SpendView, spendViewId } from './spendView';
@@ -30,7 +30,7 @@ export class LiveFeature implements vscode.Disposable {
 	readonly previews: VirtualDocuments;
 	private readonly disposables: vscode.Disposable[] = [];
 
-	constructor(deps: { context: vscode.ExtensionContext; log: vscode.LogOutputChannel; secrets: Secrets; settings: EngineSettings; engine: () => JobWorkerClient<EngineJobs> }) {
+	constructor(deps: { context: vscode.ExtensionContext; log: vscode.LogOutputChannel; secrets: Secrets; settings: EngineSettings; engine: () => JobWorkerClient<EngineJobs>; engineRunning: () => boolean }) {
 		const { log, secrets, settings } = deps;
 		const own = <T extends vscode.Disposable>(d: T): T => {
 			this.disposables.push(d);
@@ -52,6 +52,12 @@ export class LiveFeature implements vscode.Disposable {
 			}),
 		);
 		own(vscode.commands.registerCommand('agentCost.refreshSpend', () => Promise.all([this.spendView.reload(), this.live.refreshStatus()])));
+		own(
+			// A new Redis password: the engine worker reconnects with it (only if it is running at all).
+			secrets.onDidChange(e => {
+				if (e.key === secretKeyFor('redis') && deps.engineRunning()) void deps.engine().run('live/credentialsChanged', {}).catch(() => undefined);
+			}),
+		);
 		own(
 			settings.onDidChange(e => {
 				if (e.affects('agentCost.metrics')) void this.live.configureMetrics();

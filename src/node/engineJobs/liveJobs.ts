@@ -167,6 +167,10 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 		async 'live/run'(p, ctx) {
 			return withRuntime(p, ctx as JobContext<KeyRequest>, (rt, channel) => runCall(rt, p, ctx, channel, true));
 		},
+		'live/credentialsChanged'() {
+			runtimes.retireCurrent();
+			return null;
+		},
 		'live/key'({ requestId, key }) {
 			broker.answer(requestId, key);
 			return null;

@@ -280,6 +280,11 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 			const status = await run('live/status', { config: shared, paths });
 			assert.equal(status.result.kind, 'ok');
 			assert.equal(existsSync(paths.ledgerDir), false, 'the shared store was used, not a local ledger');
+			// A changed password is asked for again once the host says the credentials changed.
+			keys = { ...keys, redis: 'rotated-away' };
+			assert.equal((await run('live/status', { config: shared, paths })).result.kind, 'ok', 'the open connection is reused until then');
+			await run('live/credentialsChanged', {});
+			await assert.rejects(run('live/status', { config: shared, paths }), (e: unknown) => LiveJobError.is(e, 'storeUnavailable') && /password was refused/.test((e as Error).message));
 		} finally {
 			await redis.stop();
 		}
