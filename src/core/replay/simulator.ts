@@ -211,18 +211,6 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 	let stepLimitNoted = false;
 	/** Provider calls made so far (response-cache hits make none). */
 	let callsMade = 0;
-	// The fields every step row has; spent/baseline totals as of the step.
-	const stepOf = (pc: PreparedCall, model: string, tier: ReplayStep['tier'], baselineUsd: number | null) => ({
-		step: pc.step,
-		callIndex: pc.call.index,
-		thread: pc.thread,
-		recordedModel: pc.call.model,
-		model,
-		tier,
-		cumulativeUsd: spent,
-		baselineCostUsd: baselineUsd,
-		baselineCumulativeUsd: baselineCum,
-	});
 	const maxTool = settings.compression.toolResponseMaxTokens;
 	const transform = (seg: PreparedSegment, model: string): PreparedSegment => (maxTool > 0 ? run.truncatedToolOutput(seg, maxTool, model) : seg);
 	// Only the response cache needs a running hash of the prompt.
@@ -322,7 +310,15 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 			if (until !== undefined && until >= atOf(pc)) {
 				diverged = true;
 				perStep.push({
-					...stepOf(pc, model, tier, baselineUsd),
+					step: pc.step,
+					callIndex: call.index,
+					thread: pc.thread,
+					recordedModel,
+					model,
+					tier,
+					cumulativeUsd: spent,
+					baselineCostUsd: baselineUsd,
+					baselineCumulativeUsd: baselineCum,
 					routing: [...routing, 'served by the response cache (identical request within its TTL)'],
 					usage: { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 },
 					recorded: false,
@@ -484,8 +480,18 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 		output += usage.output;
 		read += usage.cacheRead;
 		write += usage.cacheWrite5m + usage.cacheWrite1h;
+		// Step rows are written out field by field on purpose: building them by spreading a shared
+		// helper's object made 100-scenario replays twice as slow (bench/results/replay.md).
 		perStep.push({
-			...stepOf(pc, model, tier, baselineUsd),
+			step: pc.step,
+			callIndex: call.index,
+			thread: pc.thread,
+			recordedModel,
+			model,
+			tier,
+			cumulativeUsd: spent,
+			baselineCostUsd: baselineUsd,
+			baselineCumulativeUsd: baselineCum,
 			routing,
 			usage,
 			recorded: identical,
