@@ -202,7 +202,7 @@ async function main(): Promise<void> {
 	const capped = (r: typeof capped100) => (r.failed ? `✗ ran out of heap (${r.error.trim()})` : `✓ imported in ${round(r.ms)} ms, ${r.calls} calls, peak heap ${mb(r.peakHeap)} MB, retained ${mb(r.retainedHeap)} MB`);
 	const md = `# Transcript import benchmarks
 
-Generated ${started} by \`npm run bench:transcripts\` on node ${process.version}, ${result.cpus}; load average ${result.loadavg.before.join(' / ')} before, ${result.loadavg.after.join(' / ')} after (other helpers' builds and tests were running: treat differences of ±30% as noise).
+Generated ${started} by \`npm run bench:transcripts\` on node ${process.version}, ${result.cpus}; load average ${result.loadavg.before.join(' / ')} before, ${result.loadavg.after.join(' / ')} after (a shared 2-core machine: treat differences of ±30% as noise).
 
 ## ≈2.6 MB Claude Code session (target ≤ ${target} ms)
 
