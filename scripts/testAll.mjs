@@ -29,7 +29,7 @@ const stages = [
 function readCounts(file) {
 	try {
 		const json = JSON.parse(readFileSync(file, 'utf8'));
-		if (Number.isInteger(json.passed) && Number.isInteger(json.failed)) return json;
+		if (Number.isInteger(json.passed) && Number.isInteger(json.failed)) return { ...json, failures: Array.isArray(json.failures) ? json.failures : [] };
 	} catch {
 		// missing or half-written: the stage did not finish reporting
 	}
@@ -54,6 +54,7 @@ async function runStage(stage) {
 	let passed;
 	let failed;
 	let note = '';
+	let failures = [];
 	if (!resultsFile) {
 		passed = ok ? 1 : 0;
 		failed = ok ? 0 : 1;
@@ -66,6 +67,7 @@ async function runStage(stage) {
 		} else {
 			passed = counts.passed;
 			failed = counts.failed;
+			failures = counts.failures;
 			if (!ok && failed === 0) {
 				failed = 1;
 				note = `reported no failure but ${exit}`;
@@ -76,7 +78,7 @@ async function runStage(stage) {
 		}
 	}
 	if (!ok && !note) note = exit;
-	return { name: stage.name, passed, failed, seconds, note };
+	return { name: stage.name, passed, failed, seconds, note, failures };
 }
 
 async function main() {
@@ -103,6 +105,11 @@ async function main() {
 	console.log('\n━━ summary ━━');
 	for (const o of outcomes) {
 		console.log(`${o.failed ? 'FAIL' : 'ok  '} ${o.name.padEnd(12)} ${String(o.passed).padStart(5)} passed ${String(o.failed).padStart(3)} failed  ${o.seconds.toFixed(1).padStart(6)} s${o.note ? `  (${o.note})` : ''}`);
+	}
+	// Repeated here because CI logs are often read from the tail: the failing tests' names must be
+	// visible without scrolling back through thousands of lines of spec output.
+	for (const o of outcomes) {
+		for (const f of (o.failures ?? []).slice(0, 20)) console.log(`  ✗ ${o.name}: ${f.title} — ${String(f.error ?? '').slice(0, 300)}`);
 	}
 	const skipped = stages.filter(s => !selected.includes(s)).map(s => s.name);
 	if (skipped.length) console.log(`skipped: ${skipped.join(', ')}`);
