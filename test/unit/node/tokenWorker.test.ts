@@ -9,6 +9,7 @@ import { TokenWorkerError, type DocumentCount, type RangeCounts, type TextEdit }
 import { TokenWorkerClient, type DocumentSnapshot } from '../../../src/node/tokenWorkerClient';
 import { repoRoot } from '../../support/paths';
 import { corpusDocument } from '../../support/tokenCorpus';
+import { waitFor } from '../../support/waitFor';
 
 const workerPath = () => join(repoRoot(), 'dist', 'tokenWorker.js');
 
@@ -167,7 +168,7 @@ describe('TokenWorkerClient + worker thread', function () {
 		const text = 'q'.repeat(10_000) + '\nend';
 		const first = await client.open('p', 1, 'gpt-4o', text);
 		assert.equal(first.exact, false);
-		for (let i = 0; i < 200 && refined.length === 0; i++) await new Promise(r => setTimeout(r, 25));
+		await waitFor('the refined count', () => refined.length > 0);
 		assert.deepEqual(refined, [{ docId: 'p', version: 1, model: 'gpt-4o', tokens: countText('gpt-4o', text).tokens, exact: true, method: 'o200k_base' }]);
 	});
 
@@ -186,7 +187,7 @@ describe('TokenWorkerClient + worker thread', function () {
 		text = text.slice(0, edit.rangeOffset) + edit.text + text.slice(edit.rangeOffset);
 		const answer = await client.edit('chat', 2, [edit]);
 		assert.equal(answer.prompt?.version, 1, 'the answer to the edit carries the previous parse');
-		for (let i = 0; i < 200 && !pushed.some(c => c.prompt?.version === 2); i++) await new Promise(r => setTimeout(r, 10));
+		await waitFor('the re-parsed prompt', () => pushed.some(c => c.prompt?.version === 2));
 		const reparsed = pushed.find(c => c.prompt?.version === 2);
 		assert.equal(reparsed?.prompt?.tokens, expected(text));
 

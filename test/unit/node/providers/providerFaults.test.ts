@@ -133,14 +133,17 @@ for (const provider of ['openai', 'anthropic'] as const satisfies readonly Provi
 		});
 
 		it('a slow but steady stream is NOT cut (inactivity, not total, timeout); a stalled one is', async () => {
-			server.enqueue({ type: 'reply', text: 'a'.repeat(40), chunkChars: 4, chunkDelayMs: 60 });
+			// 10 chunks 80 ms apart against a 500 ms inactivity timeout: the whole answer outlasts the
+			// timeout while every gap stays 420 ms under it, so a busy CI machine's scheduling jitter
+			// cannot turn this into a false timeout.
+			server.enqueue({ type: 'reply', text: 'a'.repeat(40), chunkChars: 4, chunkDelayMs: 80 });
 			const started = Date.now();
-			const ok = await run(t(250), request(provider));
-			assert.ok(Date.now() - started > 250, 'the whole answer took longer than the timeout');
+			const ok = await run(t(500), request(provider));
+			assert.ok(Date.now() - started > 500, 'the whole answer took longer than the timeout');
 			assert.equal(ok.response.text, 'a'.repeat(40));
 
-			server.enqueue({ type: 'reply', text: 'b'.repeat(40), chunkChars: 4, chunkDelayMs: 400 });
-			const e = await failure(t(250), request(provider));
+			server.enqueue({ type: 'reply', text: 'b'.repeat(40), chunkChars: 4, chunkDelayMs: 1200 });
+			const e = await failure(t(500), request(provider));
 			assert.equal(e.reason, 'timeout');
 			assert.match(e.message, /stopped sending data/);
 			assert.ok(e.partial, 'what arrived before the stall is kept');
