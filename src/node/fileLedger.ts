@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { LedgerRecord, LedgerSink } from '../core/budget/budgetLedger';
 import { BudgetBook, isLedgerRecord, RecordingBudgetStore } from '../core/budget/budgetLedger';
 import type { BudgetStore, BudgetTotals, FinishOutcome, ReserveOutcome, ReserveRequest } from '../core/budget/budgetStore';
+import { EngineError } from '../core/lib/errors';
 
 export interface FileLedgerOptions {
 	/** A lock older than this is taken to belong to a dead process. @default 10 000 ms */
@@ -27,6 +28,18 @@ interface DayFile {
 	offset: number;
 	pending: string;
 }
+
+/** Why a ledger operation could not run: `locked` (another process holds the lock past the timeout), `closed`, `badDay`. */
+export class LedgerError extends EngineError<'locked' | 'closed' | 'badDay'> {
+	readonly kind = 'ledger';
+	override readonly name = 'LedgerError';
+	static is(e: unknown, reason?: LedgerError['reason']): e is LedgerError {
+		return e instanceof LedgerError && (reason === undefined || e.reason === reason);
+	}
+}
+
+/** How long a lock file that names no holder is given before it counts as stale (see `lockIsStale`). */
+const unnamedLockGraceMs = 1_000;
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 function sleepSync(ms: number): void {
@@ -82,12 +95,12 @@ export class FileLedgerStore implements BudgetStore {
 	}
 
 	fileOf(day: string): string {
-		if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`invalid budget day ${JSON.stringify(day)}`);
+		if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new LedgerError('badDay', `invalid budget day ${JSON.stringify(day)}`);
 		return join(this.dir, `spend-${day}.jsonl`);
 	}
 
 	private withLock<T>(fn: () => T): T {
-		if (this.closed) throw new Error(`ledger ${this.dir} is closed`);
+		if (this.closed) throw new LedgerError('closed', `ledger ${this.dir} is closed`);
 		const start = Date.now();
 		let lockFd: number | undefined;
 		while (lockFd === undefined) {
@@ -100,7 +113,7 @@ export class FileLedgerStore implements BudgetStore {
 				} catch {
 					// the holder released it meanwhile
 				}
-				if (Date.now() - start > this.opts.lockTimeoutMs) throw new Error(`ledger ${this.dir}: lock held for more than ${this.opts.lockTimeoutMs} ms by another process`);
+				if (Date.now() - start > this.opts.lockTimeoutMs) throw new LedgerError('locked', `ledger ${this.dir}: lock held for more than ${this.opts.lockTimeoutMs} ms by another process (its lock file is ${this.lockPath})`);
 				sleepSync(1);
 			}
 		}
@@ -117,12 +130,19 @@ export class FileLedgerStore implements BudgetStore {
 		}
 	}
 
-	/** A lock is stale when its holder is a dead process on this host, or it is older than `staleLockMs`. */
+	/**
+	 * A lock is stale when its holder is a dead process on this host, or it is older than `staleLockMs`.
+	 * A lock that names no holder was left by a process killed between creating the file and writing
+	 * its pid (a live holder does both within microseconds): after a second it is stale too — without
+	 * this, such a crash would lock every window out of the ledger until `staleLockMs` passed.
+	 */
 	private lockIsStale(): boolean {
 		const st = statSync(this.lockPath);
-		if (Date.now() - st.mtimeMs > this.opts.staleLockMs) return true;
+		const age = Date.now() - st.mtimeMs;
+		if (age > this.opts.staleLockMs) return true;
 		const m = /^(\d+)@(.*)$/.exec(readFileSync(this.lockPath, 'utf8'));
-		if (!m || m[2] !== hostname()) return false;
+		if (!m) return age > unnamedLockGraceMs;
+		if (m[2] !== hostname()) return false;
 		try {
 			process.kill(Number(m[1]), 0);
 			return false;

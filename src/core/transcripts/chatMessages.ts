@@ -4,7 +4,7 @@
  * call whose prompt is everything before it; tokens are counted with the engine and marked `counted`.
  */
 import { TranscriptImportError } from './importErrors';
-import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, RunningPromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
+import { CountedRun, type ImportOptions, modelForCounting, TranscriptBuilder, throwIfAborted } from './importSupport';
 import { isRecord, nonNegative, rec, str } from './jsonAccess';
 import { contentText, fromOpenAIChatMessage } from './messageShapes';
 import type { CallOutput, Transcript, TranscriptMessage } from './model';
@@ -40,12 +40,8 @@ export function importChatMessages(doc: unknown, options: ImportOptions): Transc
 	const head = rec(doc);
 	const resolved = resolveModel(str(head.model), options);
 	const countModel = modelForCounting(resolved.model);
-	const counter = new RunningPromptCounter(new PromptCounter(options.counter));
-	const outputs = new PromptCounter(options.counter);
+	const counted = new CountedRun(options.counter, countModel);
 	let pending: TranscriptMessage[] = [];
-	let exactAll = true;
-	let inputTotal = 0;
-	let outputTotal = 0;
 	list.forEach((raw, n) => {
 		if (n % 512 === 0) throwIfAborted(options.signal);
 		const m = fromOpenAIChatMessage(raw);
@@ -57,19 +53,13 @@ export function importChatMessages(doc: unknown, options: ImportOptions): Transc
 		pending = [];
 		const content = rec(raw).content;
 		const output: CallOutput = { text: content === null || content === undefined ? '' : contentText(content), toolCalls: m.toolCalls ?? [], ...(m.reasoning !== undefined && { reasoning: m.reasoning }) };
-		const p = counter.prompt('main', countModel, input);
-		const o = outputs.output(countModel, output);
-		counter.addOutput('main', countModel, m);
-		exactAll &&= p.exact && o.exact;
-		inputTotal += p.tokens;
-		outputTotal += o.tokens;
 		b.addCall({
 			model: resolved.model,
 			modelSource: resolved.source,
 			thread: 'main',
 			input,
 			output,
-			usage: plainUsage(p.tokens, o.tokens, o.reasoning),
+			usage: counted.call(input, output, m),
 			usageSource: 'counted',
 			usageExact: false,
 			usageNotes: [`counted with the ${countModel} tokenizer from the recorded messages; tool definitions are not in the file`],
@@ -80,7 +70,7 @@ export function importChatMessages(doc: unknown, options: ImportOptions): Transc
 	const userCost = nonNegative(info.user_cost);
 	b.warn(
 		'countedUsage',
-		`the file records no token usage: ${b.calls.length} calls counted with the ${countModel} tokenizer${exactAll ? ' (exact encoding)' : ' (estimate)'} — ${inputTotal} input, ${outputTotal} output tokens; tool definitions are not in the file, so input is a lower bound` +
+		`the file records no token usage: ${b.calls.length} calls counted with the ${countModel} tokenizer${counted.exact ? ' (exact encoding)' : ' (estimate)'} — ${counted.inputTokens} input, ${counted.outputTokens} output tokens; tool definitions are not in the file, so input is a lower bound` +
 			(userCost !== undefined ? `; info.user_cost ($${userCost}) is the simulated user's cost, not the agent's, and is not included` : ''),
 	);
 	if (resolved.source === 'fileName') b.warn('modelGuessed', `the file records no model: "${resolved.model}" taken from the file name (pass --model to override)`);

@@ -283,5 +283,34 @@ export class RunningPromptCounter {
 	}
 }
 
+/**
+ * Counts, call by call, a run that records no token usage (tau-bench chats, SWE-agent steps) on one
+ * thread, and keeps the run's totals for the import's "counted" warning.
+ */
+export class CountedRun {
+	/** Every count so far used an exact encoding. */
+	exact = true;
+	inputTokens = 0;
+	outputTokens = 0;
+	private readonly counter: PromptCounter;
+	private readonly running: RunningPromptCounter;
+
+	constructor(tokens: TokenCounter, private readonly model: string) {
+		this.counter = new PromptCounter(tokens);
+		this.running = new RunningPromptCounter(this.counter);
+	}
+
+	/** Usage of one call; `reply` is the assistant message the next delta input builds on, when there is one. */
+	call(input: { kind: 'full' | 'delta'; messages: readonly TranscriptMessage[] }, output: CallOutput, reply?: TranscriptMessage): Usage {
+		const p = this.running.prompt('main', this.model, input);
+		const o = this.counter.output(this.model, output);
+		if (reply) this.running.addOutput('main', this.model, reply);
+		this.exact &&= p.exact && o.exact;
+		this.inputTokens += p.tokens;
+		this.outputTokens += o.tokens;
+		return plainUsage(p.tokens, o.tokens, o.reasoning);
+	}
+}
+
 /** Throws a CancelledError when the signal fired (re-exported for importers' loops). */
 export { throwIfAborted } from '../lib/errors';

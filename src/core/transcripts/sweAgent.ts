@@ -5,7 +5,7 @@
  * the counted numbers; demonstrations (all-zero stats) are said to be so.
  */
 import { TranscriptImportError } from './importErrors';
-import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, RunningPromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
+import { CountedRun, type ImportOptions, modelForCounting, TranscriptBuilder, throwIfAborted } from './importSupport';
 import { arr, isRecord, type JsonRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
 import { contentText, fromOpenAIChatMessage } from './messageShapes';
 import type { CallInput, CallOutput, RecordedTotals, Transcript, TranscriptMessage } from './model';
@@ -60,8 +60,7 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 	const model = rec(rec(replayConfig(doc).agent).model);
 	const resolved = resolveModel(nonEmpty(model.name) ?? nonEmpty(model.model_name), options);
 	const countModel = modelForCounting(resolved.model);
-	const pc = new PromptCounter(options.counter);
-	const running = new RunningPromptCounter(pc);
+	const counted = new CountedRun(options.counter, countModel);
 	const steps = doc.trajectory.map(rec);
 	const history = arr(doc.history).map(h => ({ raw: rec(h), message: normalizeMessage(h) }));
 	// Calls: one per step; the history's assistant messages are the outputs of the first ones.
@@ -71,9 +70,6 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 	});
 	const callCount = Math.max(steps.length, assistants.length);
 	let cursor = 0;
-	let exactAll = true;
-	let inputTotal = 0;
-	let outputTotal = 0;
 	for (let k = 0; k < callCount; k++) {
 		if (k % 256 === 0) throwIfAborted(options.signal);
 		const step = steps[k] ?? {};
@@ -96,19 +92,14 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 			// A step beyond the history (the final submit): its tool call survives only as the action.
 			output = { ...output, toolCalls: [{ id: '', name: action.trim().split(/\s+/)[0], arguments: action }] };
 		}
-		const p = running.prompt('main', countModel, input);
-		const o = pc.output(countModel, output);
-		if (assistantAt !== undefined) running.addOutput('main', countModel, history[assistantAt].message);
-		exactAll &&= p.exact && o.exact;
-		inputTotal += p.tokens;
-		outputTotal += o.tokens;
+		const usage = counted.call(input, output, assistantAt !== undefined ? history[assistantAt].message : undefined);
 		b.addCall({
 			model: resolved.model,
 			modelSource: resolved.source,
 			thread: 'main',
 			input,
 			output,
-			usage: plainUsage(p.tokens, o.tokens, o.reasoning),
+			usage,
 			usageSource: 'counted',
 			usageExact: false,
 			usageNotes: [
@@ -124,7 +115,7 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 	const cost = nonNegative(stats.instance_cost) ?? nonNegative(stats.total_cost);
 	const zero = sent === 0 && received === 0 && (apiCalls ?? 0) === 0 && (cost ?? 0) === 0;
 	let recordedTotals: RecordedTotals | undefined;
-	const how = `${callCount} calls counted with the ${countModel} tokenizer${exactAll ? '' : ' (estimate)'} — ${inputTotal} input / ${outputTotal} output tokens; tool definitions are not in the file`;
+	const how = `${callCount} calls counted with the ${countModel} tokenizer${counted.exact ? '' : ' (estimate)'} — ${counted.inputTokens} input / ${counted.outputTokens} output tokens; tool definitions are not in the file`;
 	if (zero) {
 		b.warn('zeroStats', 'info.model_stats are all zero: this trajectory is a demonstration/replay, no API calls were billed');
 		b.warn('countedUsage', `no usage recorded: ${how} (what the steps would send)`);
@@ -136,10 +127,10 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 			fields: ['input', 'output'],
 			...(cost !== undefined && { costUsd: cost }),
 		};
-		const diffIn = inputTotal - sent;
+		const diffIn = counted.inputTokens - sent;
 		b.warn(
 			'countedUsage',
-			`SWE-agent records run totals only: ${callCount} calls re-counted with the ${countModel} tokenizer${exactAll ? '' : ' (estimate)'} — ${inputTotal} input / ${outputTotal} output tokens vs recorded tokens_sent ${sent} / tokens_received ${received} (input ${diffIn >= 0 ? '+' : ''}${diffIn}, ${sent > 0 ? ((diffIn / sent) * 100).toFixed(1) : '—'}%: history processors and tool definitions change what was really sent)`,
+			`SWE-agent records run totals only: ${callCount} calls re-counted with the ${countModel} tokenizer${counted.exact ? '' : ' (estimate)'} — ${counted.inputTokens} input / ${counted.outputTokens} output tokens vs recorded tokens_sent ${sent} / tokens_received ${received} (input ${diffIn >= 0 ? '+' : ''}${diffIn}, ${sent > 0 ? ((diffIn / sent) * 100).toFixed(1) : '—'}%: history processors and tool definitions change what was really sent)`,
 		);
 		if (apiCalls !== undefined && apiCalls !== callCount) b.warn('totalsMismatch', `model_stats.api_calls is ${apiCalls} but the trajectory has ${callCount} steps (requeries after format errors are not in the trajectory)`);
 	} else {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -67,6 +67,23 @@ describe('FileLedgerStore', () => {
 		assert.deepEqual(c.loadReport().days, ['2026-11-26', '2026-11-27']);
 		assert.equal(c.loadReport().skippedLines, 1);
 		c.close();
+	});
+
+	it('a lock file that names no holder (killed between creating and writing it) is taken over after a second, not after staleLockMs', async () => {
+		const path = join(dir, 'unnamed-lock');
+		mkdirSync(path);
+		const lock = join(path, 'spend.lock');
+		writeFileSync(lock, '');
+		const fresh = new FileLedgerStore(path, { lockTimeoutMs: 100 });
+		// Just created: a live holder may be about to write its pid, so it is respected.
+		await assert.rejects(fresh.totals('r', '2026-11-27', 1), /lock held for more than 100 ms/);
+		fresh.close();
+		const twoSecondsAgo = new Date(Date.now() - 2_000);
+		utimesSync(lock, twoSecondsAgo, twoSecondsAgo);
+		const s = new FileLedgerStore(path); // default staleLockMs (10 s) and lockTimeoutMs (5 s)
+		await s.reserve(req('after-unnamed', 7));
+		assert.equal((await s.totals('r', '2026-11-27', 1)).run.reservedNano, 7);
+		s.close();
 	});
 
 	it('ignores lines that are JSON but not records (never trusted blindly)', async () => {
