@@ -301,7 +301,7 @@ export class CountedRun {
 	}
 
 	/** Usage of one call; `reply` is the assistant message the next delta input builds on, when there is one. */
-	call(input: { kind: 'full' | 'delta'; messages: readonly TranscriptMessage[] }, output: CallOutput, reply?: TranscriptMessage): Usage {
+	call(input: Parameters<RunningPromptCounter['prompt']>[2], output: CallOutput, reply?: TranscriptMessage): Usage {
 		const p = this.running.prompt('main', this.model, input);
 		const o = this.counter.output(this.model, output);
 		if (reply) this.running.addOutput('main', this.model, reply);
