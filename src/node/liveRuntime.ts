@@ -13,6 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dayKey } from '../core/budget/dayKey';
 import type { BudgetStore } from '../core/budget/budgetStore';
+import { batchedEmbedder } from '../core/caching/batchedEmbedder';
 import { persistCaches, restoreCaches } from '../core/caching/cachePersistence';
 import type { SharedResponseCache, SnapshotStore } from '../core/caching/snapshotStore';
 import type { EngineConfig } from '../core/config/defaults';
@@ -39,6 +40,7 @@ import type { KeyBroker } from './keyBroker';
 import { nodeSha256 } from './nodeSha256';
 import { readWorkspacePriceOverrides } from './priceOverridesFile';
 import { AnthropicTransport } from './providers/anthropicTransport';
+import { createOpenAIEmbedder } from './providers/openaiEmbedder';
 import { OpenAITransport } from './providers/openaiTransport';
 import { RedisStore } from './redisStore';
 
@@ -64,7 +66,7 @@ async function priceOverrides(ctx: LiveJobContext): Promise<PriceOverrides> {
 /** Everything a runtime is built from; a change means a new runtime. */
 function identityOf(ctx: LiveJobContext, overrides: PriceOverrides): string {
 	const c = ctx.config;
-	return JSON.stringify([ctx.paths.ledgerDir, ctx.paths.cacheDir, c.store, overrides, c.cache, c.providers, c.routing.cooldownSeconds, c.defaults.toolCallTimeoutSeconds]);
+	return JSON.stringify([ctx.paths.ledgerDir, ctx.paths.cacheDir, c.store, overrides, c.cache, c.embeddings, c.providers, c.routing.cooldownSeconds, c.defaults.toolCallTimeoutSeconds]);
 }
 
 /**
@@ -164,6 +166,11 @@ export class LiveRuntime {
 				anthropic: new AnthropicTransport({ secrets: deps.broker.source, baseUrl: config.providers.anthropic.baseUrl, timeoutMs }),
 			};
 			const catalog = createPriceCatalog({ overrides: po });
+			// Provider embeddings only when the semantic cache is on: otherwise nothing would call them.
+			const embedder =
+				config.cache.semanticEnabled && config.embeddings.provider === 'openai'
+					? batchedEmbedder(createOpenAIEmbedder({ secrets: deps.broker.source, model: config.embeddings.model, baseUrl: config.providers.openai.baseUrl, timeoutMs }), config.embeddings.batchSize)
+					: undefined;
 			const engine = createPolicyEngine({
 				config,
 				counter,
@@ -174,6 +181,7 @@ export class LiveRuntime {
 				summarizer: createLiveSummarizer({ transports, counter, timeoutMs }),
 				sha256: nodeSha256,
 				sharedCache,
+				...(embedder && { embedder }),
 			});
 			await restoreCaches({ exact: engine.exactCache, semantic: engine.semanticCache }, snapshots).catch(() => undefined);
 			let runtime: LiveRuntime | undefined;

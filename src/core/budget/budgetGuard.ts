@@ -51,7 +51,7 @@ export interface Reservation {
 	readonly usd: number;
 	readonly nano: number;
 	readonly at: number;
-	readonly purpose: 'call' | 'summary';
+	readonly purpose: 'call' | 'summary' | 'embedding';
 	readonly warnings: readonly BudgetWarning[];
 }
 

@@ -10,6 +10,7 @@ export function batchedEmbedder(inner: Embedder, batchSize: number): Embedder {
 	return {
 		id: inner.id,
 		dims: inner.dims,
+		...(inner.billedModel !== undefined && { billedModel: inner.billedModel }),
 		async embed(texts, signal) {
 			const out: Float32Array[] = [];
 			for (let i = 0; i < texts.length; i += batchSize) {

@@ -3,6 +3,12 @@ export interface Embedder {
 	/** Identifies the vector space: vectors from different ids are never compared. */
 	readonly id: string;
 	readonly dims: number;
+	/**
+	 * The priced model a paid embedder calls (e.g. `text-embedding-3-small`): the policy engine
+	 * reserves and charges each embedding to the run's budget, counting its input with that model's
+	 * tokenizer. Absent for free (offline) embedders.
+	 */
+	readonly billedModel?: string;
 	embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
 

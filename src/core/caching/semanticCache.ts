@@ -61,6 +61,11 @@ export class SemanticCache<V> {
 		return this.index.size;
 	}
 
+	/** The embedder whose vector space this cache holds (callers that embed once and look up / store by vector). */
+	get embedder(): Embedder {
+		return this.opts.embedder;
+	}
+
 	async lookup(partition: string, text: string, signal?: AbortSignal): Promise<SemanticHit<V> | undefined> {
 		const [v] = await this.opts.embedder.embed([text], signal);
 		return this.lookupVector(partition, v);

@@ -74,8 +74,8 @@ export const settingsSchema = [
 	{ key: 'agentCost.cache.semanticEnabled', type: 'boolean', default: false, description: 'Also serve requests that are merely SIMILAR to a cached one (cosine ≥ threshold). Off by default: a similar prompt can need a different answer.' },
 	{ key: 'agentCost.cache.similarityThreshold', type: 'number', default: 0.95, minimum: 0.5, maximum: 1, param: 'cache_similarity_threshold', description: 'Minimum cosine similarity for a semantic cache hit.' },
 	{ key: 'agentCost.cache.semanticMaxEntries', type: 'integer', default: 100000, minimum: 1, description: 'Maximum semantic-cache entries.' },
-	{ key: 'agentCost.embeddings.provider', type: 'string', default: 'offline', enum: ['offline', 'openai'], description: 'Embeddings for the semantic cache: an offline hashed n-gram embedder (no downloads, no calls) or the OpenAI embeddings API.' },
-	{ key: 'agentCost.embeddings.model', type: 'string', default: 'text-embedding-3-small', description: 'Embedding model when the provider is openai.' },
+	{ key: 'agentCost.embeddings.provider', type: 'string', default: 'offline', enum: ['offline', 'openai'], description: 'Embeddings for the semantic cache: an offline hashed n-gram embedder (no downloads, no calls) or the OpenAI embeddings API (live calls only; uses the OpenAI key and endpoint; each embedding is a paid call, reserved and charged to the run like any other, and skipped — with the cache — when the budget cannot cover it).' },
+	{ key: 'agentCost.embeddings.model', type: 'string', default: 'text-embedding-3-small', description: 'Embedding model when the provider is openai: text-embedding-3-small, text-embedding-3-large or text-embedding-ada-002.' },
 	{ key: 'agentCost.embeddings.batchSize', type: 'integer', default: 100, minimum: 1, maximum: 2048, param: 'embedding_batch_size', description: 'Texts per embeddings request.' },
 	// Budgets
 	{ key: 'agentCost.budget.enabled', type: 'boolean', default: true, description: 'Enforce the run and daily budgets.' },

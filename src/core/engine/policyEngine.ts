@@ -17,7 +17,7 @@ import { truncateToolOutputs } from '../compression/toolOutput';
 import type { HistoryCompressionResult } from '../compression/types';
 import type { EngineConfig } from '../config/defaults';
 import type { CostResult } from '../pricing/types';
-import type { Usage } from '../pricing/usage';
+import { zeroUsage, type Usage } from '../pricing/usage';
 import type { StepInfo, Tier } from '../routing/classifier';
 import { tierOrder } from '../routing/classifier';
 import type { RoutingDecision } from '../routing/router';
@@ -90,6 +90,11 @@ interface PlanBase {
 	readonly explanation: readonly PlanExplanation[];
 	/** Exact-cache key of the request ('' when the response cache is off: no hashing cost). */
 	readonly cacheKey: string;
+	/**
+	 * The semantic cache's embedding of the request, when a paid embedder made it: charged to the
+	 * run even when the answer then comes from the cache.
+	 */
+	readonly embeddingCall?: SideCall;
 }
 
 /** Served from the response cache: no call, no cost. */
@@ -125,17 +130,18 @@ export interface CallPlan extends PlanBase {
 	 * main call (recordings, metrics) so recorded costs add up to what the budget was charged. A
 	 * failed summary that may still have been billed (timeout, cut connection) is here too.
 	 */
-	readonly summaryCall?: SummaryCall;
+	readonly summaryCall?: SideCall;
 	readonly warnings: readonly BudgetWarning[];
 	readonly params?: CacheableParams;
 	readonly tools?: readonly ToolDefinitionLike[];
-	/** For storing the response after the call. */
-	readonly semantic?: { readonly partition: string; readonly text: string };
+	/** For storing the response after the call (under the vector embedded while planning: one embedding per request). */
+	readonly semantic?: { readonly partition: string; readonly text: string; readonly vector: Float32Array };
 }
 
 export type Plan = CachedPlan | CallPlan;
 
-export interface SummaryCall {
+/** A provider call the engine made for a request besides the request itself: the history summary, the semantic cache's embedding. */
+export interface SideCall {
 	readonly model: string;
 	readonly usage: Usage;
 	readonly cost: CostResult | undefined;
@@ -221,8 +227,8 @@ export class PolicyEngine {
 		const params: CacheableParams = { temperature: config.defaults.temperature, maxOutputTokens: config.defaults.maxOutputTokens, ...req.params };
 		const cacheReq = { model: routing.model, messages: req.messages, tools: req.tools, params };
 		const cacheKey = config.cache.enabled ? requestCacheKey(cacheReq, this.deps.sha256) : '';
-		const semantic = config.cache.enabled && this.semanticCache ? { partition: semanticPartition(cacheReq), text: semanticText(cacheReq) } : undefined;
-		if (config.cache.enabled && req.cache !== 'bypass') {
+		const useCache = config.cache.enabled && req.cache !== 'bypass';
+		if (useCache) {
 			const hit = this.exactCache.get(cacheKey);
 			if (hit) {
 				explanation.push({ stage: 'cache', rule: 'cache.exact', text: `identical request answered ${Math.round(hit.ageMs / 1000)} s ago: served from the cache at no cost` });
@@ -236,15 +242,27 @@ export class PolicyEngine {
 					return { kind: 'cached', source: 'exact', response: shared, ageMs: 0, routing, explanation, cacheKey };
 				}
 			}
-			if (this.semanticCache && semantic) {
-				const s = await this.semanticCache.lookup(semantic.partition, semantic.text, req.signal);
+		}
+		// The semantic cache embeds the request once: the vector serves the look-up and, after the
+		// call, storing the answer (a bypassed request is still stored, so it is embedded too).
+		let semantic: CallPlan['semantic'];
+		let embeddingCall: SideCall | undefined;
+		if (config.cache.enabled && this.semanticCache) {
+			const partition = semanticPartition(cacheReq);
+			const text = semanticText(cacheReq);
+			const e = await this.embedForCache(this.semanticCache.embedder, text, req, explanation);
+			embeddingCall = e.call;
+			if (e.vector) {
+				semantic = { partition, text, vector: e.vector };
+				const s = useCache ? this.semanticCache.lookupVector(partition, e.vector) : undefined;
 				if (s) {
 					explanation.push({ stage: 'cache', rule: 'cache.semantic', text: `a similar request (cosine ${s.similarity.toFixed(3)} ≥ ${config.cache.similarityThreshold}) was answered ${Math.round(s.ageMs / 1000)} s ago` });
-					return { kind: 'cached', source: 'semantic', response: s.value, similarity: s.similarity, ageMs: s.ageMs, routing, explanation, cacheKey };
+					return { kind: 'cached', source: 'semantic', response: s.value, similarity: s.similarity, ageMs: s.ageMs, routing, explanation, cacheKey, ...(embeddingCall && { embeddingCall }) };
 				}
 			}
-			explanation.push({ stage: 'cache', rule: 'cache.miss', text: 'not in the response cache' });
-		} else explanation.push({ stage: 'cache', rule: 'cache.off', text: config.cache.enabled ? 'cache bypassed for this request' : 'response cache is off' });
+		}
+		if (useCache) explanation.push({ stage: 'cache', rule: 'cache.miss', text: 'not in the response cache' });
+		else explanation.push({ stage: 'cache', rule: 'cache.off', text: config.cache.enabled ? 'cache bypassed for this request' : 'response cache is off' });
 
 		// 3. Compression.
 		let messages = req.messages;
@@ -252,7 +270,7 @@ export class PolicyEngine {
 		let compression: HistoryCompressionResult | undefined;
 		let trigger: CompressionTrigger | undefined;
 		let summaryCost: CostResult | undefined;
-		let summaryCall: SummaryCall | undefined;
+		let summaryCall: SideCall | undefined;
 		const strategy = config.compression.strategy;
 		if (strategy !== 'none') {
 			const t = truncateToolOutputs(messages, config.compression.toolResponseMaxTokens, routing.model, counter);
@@ -317,6 +335,7 @@ export class PolicyEngine {
 				params,
 				tools: req.tools,
 				semantic,
+				...(embeddingCall && { embeddingCall }),
 			};
 		}
 		throw firstError!;
@@ -342,7 +361,7 @@ export class PolicyEngine {
 		model: string,
 		req: PlanRequest,
 		explanation: PlanExplanation[],
-	): Promise<{ result: HistoryCompressionResult; summaryCost?: CostResult; summaryCall?: SummaryCall }> {
+	): Promise<{ result: HistoryCompressionResult; summaryCost?: CostResult; summaryCall?: SideCall }> {
 		const c = this.config.compression;
 		const o = { model, counter: this.counter };
 		if (strategy !== 'summarize') return { result: await compressHistory(strategy, messages, { ...o, config: c, summarizer: this.deps.summarizer, signal: req.signal }) };
@@ -364,20 +383,55 @@ export class PolicyEngine {
 			const summaryCost = await this.budget.settle(r.reservation, result.summary.usage);
 			return { result, summaryCost, summaryCall: { model: c.summaryModel, usage: result.summary.usage, cost: summaryCost, estimated: result.summary.estimated, status: 'ok' } };
 		} catch (e) {
-			const failure = classifyProviderFailure(e, this.deps.clock.now());
-			let summaryCall: SummaryCall | undefined;
-			if (mayHaveBilled(failure.kind) || failure.kind === 'cancelled') {
-				// The request may have reached the provider: its prompt counts, like any cut call's.
-				const usage: Usage = { input, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
-				summaryCall = { model: c.summaryModel, usage, cost: await this.budget.settle(r.reservation, usage), estimated: true, status: 'failed' };
-			} else {
-				await this.budget.release(r.reservation);
-			}
-			if (failure.kind === 'cancelled') throw e;
+			const { failure, call } = await this.settleFailedSideCall(e, r.reservation, input);
 			// The user's call still goes ahead: a failed summary falls back to truncation.
 			explanation.push({ stage: 'compression', rule: 'compress.summaryFailed', text: `the summary by ${c.summaryModel} failed (${failure.message}); truncating instead` });
-			return { result: truncateHistory(messages, c.tokensToKeepRecent, o), ...(summaryCall && { summaryCall }) };
+			return { result: truncateHistory(messages, c.tokensToKeepRecent, o), ...(call && { summaryCall: call }) };
 		}
+	}
+
+	/**
+	 * Embeds a request for the semantic cache. A paid embedder's call is reserved and charged like
+	 * any other (its input counted with the embedding model's tokenizer, which is how it is billed);
+	 * when the budget cannot cover it or it fails, the semantic cache is skipped for this request —
+	 * the user's call itself still goes ahead.
+	 */
+	private async embedForCache(embedder: Embedder, text: string, req: PlanRequest, explanation: PlanExplanation[]): Promise<{ vector?: Float32Array; call?: SideCall }> {
+		const model = embedder.billedModel;
+		if (model === undefined) return { vector: (await embedder.embed([text], req.signal))[0] };
+		const counted = this.counter.countText(model, text);
+		const r = await this.budget.tryReserve({ runId: req.runId, model, inputTokens: counted.tokens, maxOutputTokens: 0, exactCount: counted.exact, newStep: false, purpose: 'embedding' });
+		if (!r.ok) {
+			explanation.push({ stage: 'cache', rule: 'cache.embeddingUnaffordable', text: `semantic cache skipped: the budget cannot cover embedding the request with ${model} (${r.error.message})` });
+			return {};
+		}
+		try {
+			const [vector] = await embedder.embed([text], req.signal);
+			const usage: Usage = { ...zeroUsage, input: counted.tokens };
+			return { vector, call: { model, usage, cost: await this.budget.settle(r.reservation, usage), estimated: !counted.exact, status: 'ok' } };
+		} catch (e) {
+			const { failure, call } = await this.settleFailedSideCall(e, r.reservation, counted.tokens);
+			explanation.push({ stage: 'cache', rule: 'cache.embeddingFailed', text: `semantic cache skipped: embedding the request with ${model} failed (${failure.message})` });
+			return { ...(call && { call }) };
+		}
+	}
+
+	/**
+	 * Ends the reservation of a failed side call (summary, embedding): charged its input when the
+	 * request may have reached the provider (timeout, cut connection, cancellation), else released.
+	 * Cancellation is re-thrown: it stops the user's call too.
+	 */
+	private async settleFailedSideCall(e: unknown, reservation: Reservation, inputTokens: number): Promise<{ failure: CallFailure; call?: SideCall }> {
+		const failure = classifyProviderFailure(e, this.deps.clock.now());
+		let call: SideCall | undefined;
+		if (mayHaveBilled(failure.kind) || failure.kind === 'cancelled') {
+			const usage: Usage = { ...zeroUsage, input: inputTokens };
+			call = { model: reservation.model, usage, cost: await this.budget.settle(reservation, usage), estimated: true, status: 'failed' };
+		} else {
+			await this.budget.release(reservation);
+		}
+		if (failure.kind === 'cancelled') throw e;
+		return { failure, call };
 	}
 
 	/**
@@ -447,7 +501,7 @@ export class PolicyEngine {
 				this.exactCache.set(plan.cacheKey, outcome.response);
 				// A shared cache that is down must not fail a call that already succeeded.
 				await this.deps.sharedCache?.set(plan.cacheKey, outcome.response, this.config.cache.ttlSeconds * 1000).catch(() => undefined);
-				if (this.semanticCache && plan.semantic) await this.semanticCache.store(plan.semantic.partition, plan.semantic.text, outcome.response);
+				if (this.semanticCache && plan.semantic) this.semanticCache.storeVector(plan.semantic.partition, plan.semantic.vector, outcome.response);
 			}
 		}
 		return { cost, estimated, status: await this.budget.status(reservation.runId) };

@@ -51,14 +51,12 @@ export interface LiveCallRecord {
 	readonly costUsd?: number;
 	readonly costEstimated: boolean;
 	/**
-	 * Other models this call was charged for: they failed after being billed (a cut stream, a
-	 * rejected answer) before a fallback model answered. Not included in `usage`/`costUsd`.
+	 * Other provider calls this call paid for, not included in `usage`/`costUsd`: failed attempts
+	 * billed before a fallback answered, (`purpose: 'summary'`) the call that summarized older
+	 * history before it, and (`purpose: 'embedding'`) the semantic cache's embedding of the request —
+	 * also on a cache hit, which is otherwise free.
 	 */
-	/**
-	 * Other provider calls this call paid for: failed attempts billed before a fallback answered, and
-	 * (`purpose: 'summary'`) the call that summarized older history before it.
-	 */
-	readonly otherCharges?: readonly { readonly model: string; readonly usage: Usage; readonly costUsd?: number; readonly estimated: boolean; readonly status: CallStatus; readonly purpose?: 'summary' }[];
+	readonly otherCharges?: readonly { readonly model: string; readonly usage: Usage; readonly costUsd?: number; readonly estimated: boolean; readonly status: CallStatus; readonly purpose?: 'summary' | 'embedding' }[];
 	readonly latencyMs: number;
 	readonly attempts: readonly AttemptRecord[];
 	readonly error?: { readonly kind: string; readonly reason: string; readonly message: string };

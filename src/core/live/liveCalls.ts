@@ -20,7 +20,7 @@
 import { BudgetExceededError, UnpricedModelError } from '../budget/budgetErrors';
 import type { Reservation } from '../budget/budgetGuard';
 import type { EngineConfig } from '../config/defaults';
-import type { CachedPlan, CallPlan, Plan, PolicyEngine } from '../engine/policyEngine';
+import type { CachedPlan, CallPlan, Plan, PolicyEngine, SideCall } from '../engine/policyEngine';
 import type { Clock, Random, TokenCounter } from '../engine/ports';
 import { CancelledError, EngineError, describeError } from '../lib/errors';
 import type { AgentMetrics, CallStatus } from '../metrics/agentMetrics';
@@ -148,12 +148,18 @@ function chargeFields(c: Charge | undefined): Pick<LiveCallRecord, 'usage' | 'us
 	return c ? { usage: c.usage, usageSource: 'estimated', costUsd: c.costUsd } : {};
 }
 
-/** Charges besides the answering model's: the history summary, and failed attempts billed before a fallback. */
-function otherCharges(plan: CallPlan, states: Map<string, ModelState>, model: string): LiveCallRecord['otherCharges'] {
-	const list: NonNullable<LiveCallRecord['otherCharges']>[number][] = [];
-	const s = plan.summaryCall;
-	if (s) list.push({ model: s.model, usage: s.usage, ...(s.cost?.kind === 'priced' && { costUsd: s.cost.usd }), estimated: s.estimated, status: s.status === 'ok' ? 'ok' : 'error', purpose: 'summary' });
-	for (const [m, st] of states) if (m !== model && st.charge) list.push(st.charge);
+type OtherCharge = NonNullable<LiveCallRecord['otherCharges']>[number];
+
+function sideCharge(c: SideCall, purpose: NonNullable<OtherCharge['purpose']>): OtherCharge {
+	return { model: c.model, usage: c.usage, ...(c.cost?.kind === 'priced' && { costUsd: c.cost.usd }), estimated: c.estimated, status: c.status === 'ok' ? 'ok' : 'error', purpose };
+}
+
+/** Charges besides the answering model's: the semantic cache's embedding, the history summary, and failed attempts billed before a fallback. */
+function otherCharges(plan: Plan, states?: Map<string, ModelState>, model?: string): LiveCallRecord['otherCharges'] {
+	const list: OtherCharge[] = [];
+	if (plan.embeddingCall) list.push(sideCharge(plan.embeddingCall, 'embedding'));
+	if (plan.kind === 'call' && plan.summaryCall) list.push(sideCharge(plan.summaryCall, 'summary'));
+	for (const [m, st] of states ?? []) if (m !== model && st.charge) list.push(st.charge);
 	return list.length ? list : undefined;
 }
 
@@ -243,6 +249,7 @@ export class LiveCalls {
 				messages: req.messages,
 				response: { text: plan.response.content, toolCalls, finishReason },
 				costEstimated: false,
+				otherCharges: otherCharges(plan),
 				attempts: [],
 				explanation: plan.explanation,
 			},

@@ -106,6 +106,11 @@ export interface LiveAnswer extends LiveRunCommon {
 	readonly costUsd?: number;
 	/** Usage or cost is an estimate (≈). */
 	readonly estimated: boolean;
+	/**
+	 * Other provider calls this answer paid for, not in `costUsd`: the semantic cache's embedding
+	 * (also on a cache hit), the history summary, failed attempts billed before a fallback answered.
+	 */
+	readonly otherCharges?: readonly { readonly purpose: 'embedding' | 'summary' | 'failedAttempt'; readonly model: string; readonly costUsd?: number; readonly estimated: boolean }[];
 	readonly attempts: readonly AttemptRecord[];
 	/** The call worked but could not be recorded (disk full…). */
 	readonly recordError?: string;

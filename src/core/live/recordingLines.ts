@@ -5,7 +5,8 @@
  * - an answered, failed or cancelled call → one `call` record with its usage and cost (estimated
  *   usage is marked `counted`, not exact);
  * - models charged before a fallback answered → one `call` record each (status `error`), so the
- *   recording's costs add up to what the budget was charged;
+ *   recording's costs add up to what the budget was charged; so does the history summary and the
+ *   semantic cache's embedding (no input: they were not sent the chat prompt);
  * - a cache hit → a `call` record with zero usage and `servedFrom`;
  * - a budget refusal is not a call: an `event` record (`budgetRefused`), which importers skip.
  */
@@ -33,6 +34,9 @@ function status(r: LiveCallRecord): RecordedCall['status'] {
 	return r.status === 'cancelled' ? 'cancelled' : 'error';
 }
 
+const sideCallNames = { summary: 'history summary', embedding: 'semantic-cache embedding' } as const;
+const sideCallReasons = { summary: 'summary of older history (compression)', embedding: 'embedding of the request for the semantic cache' } as const;
+
 /** The `call` records of one live call (see the module comment). Empty for a budget refusal. */
 export function toRecordedCalls(r: LiveCallRecord): RecordedCall[] {
 	if (r.status === 'refused') return [];
@@ -47,12 +51,13 @@ export function toRecordedCalls(r: LiveCallRecord): RecordedCall[] {
 		usageSource: c.estimated ? 'counted' : 'recorded',
 		usageExact: !c.estimated,
 		...(c.costUsd !== undefined ? { costUsd: c.costUsd } : {}),
-		// A summary was sent the older history, which the record does not keep: no input rather than a wrong one.
-		...(c.purpose === 'summary' ? {} : { input }),
-		...(c.purpose === 'summary'
+		// A summary was sent the older history and an embedding the request as text, neither of
+		// which the record keeps as a chat prompt: no input rather than a wrong one.
+		...(c.purpose ? {} : { input }),
+		...(c.purpose
 			? {
-					...(c.status === 'ok' ? {} : { status: 'error' as const, error: { reason: 'summaryFailed', message: `the history summary by ${c.model} failed after it may have been billed` } }),
-					routing: { requestedModel: c.model, reason: 'summary of older history (compression)' },
+					...(c.status === 'ok' ? {} : { status: 'error' as const, error: { reason: `${c.purpose}Failed`, message: `the ${sideCallNames[c.purpose]} by ${c.model} failed after it may have been billed` } }),
+					routing: { requestedModel: c.model, reason: sideCallReasons[c.purpose] },
 				}
 			: {
 					status: c.status === 'cancelled' ? ('cancelled' as const) : ('error' as const),

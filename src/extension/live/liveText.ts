@@ -80,9 +80,12 @@ function tokensOf(a: LiveAnswer): string {
 	return `${approx}${formatTokens(a.usage.input)} in / ${approx}${formatTokens(a.usage.output)} out tokens`;
 }
 
+const otherChargeNames = { embedding: 'embedding', summary: 'summary', failedAttempt: 'failed attempt' } as const;
+
 function costOf(a: LiveAnswer): string {
-	if (a.source !== 'provider') return '$0.00 (cache hit)';
-	return a.costUsd === undefined ? 'no price' : formatUsd(a.costUsd, { estimate: a.estimated });
+	const own = a.source !== 'provider' ? '$0.00 (cache hit)' : a.costUsd === undefined ? 'no price' : formatUsd(a.costUsd, { estimate: a.estimated });
+	const others = (a.otherCharges ?? []).map(c => `${c.costUsd === undefined ? 'no price' : formatUsd(c.costUsd, { estimate: c.estimated })} ${otherChargeNames[c.purpose]} (${c.model})`);
+	return others.length ? `${own} + ${others.join(' + ')}` : own;
 }
 
 /** One log line per call: model, tokens, cost, latency, status, routing — never the key or the prompt. */

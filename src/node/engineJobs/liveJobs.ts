@@ -134,6 +134,7 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 				...(r.usage && { usage: r.usage }),
 				...(r.costUsd !== undefined && { costUsd: r.costUsd }),
 				estimated: r.estimated,
+				...(r.record.otherCharges && { otherCharges: r.record.otherCharges.map(c => ({ purpose: c.purpose ?? 'failedAttempt', model: c.model, ...(c.costUsd !== undefined && { costUsd: c.costUsd }), estimated: c.estimated })) }),
 				attempts: r.attempts,
 				...(r.recordError && { recordError: r.recordError }),
 				latencyMs: r.latencyMs,

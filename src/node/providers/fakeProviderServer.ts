@@ -1,5 +1,5 @@
 /**
- * A local stand-in for the OpenAI Chat Completions and Anthropic Messages APIs that speaks their
+ * A local stand-in for the OpenAI Chat Completions (and Embeddings) and Anthropic Messages APIs that speaks their
  * REAL wire protocols (JSON and SSE, usage included), so the official SDKs run end to end without
  * internet — in unit tests, in the VS Code integration test and from the command line
  * (`fakeProviderServerMain.ts`).
@@ -17,9 +17,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { createOfflineEmbedder } from '../../core/caching/embedder';
 
 export type FakeProvider = 'openai' | 'anthropic';
-export type FakeEndpoint = 'chat' | 'messages' | 'countTokens';
+export type FakeEndpoint = 'chat' | 'messages' | 'countTokens' | 'embeddings';
 
 /** Usage the fake reports, in the normalized convention: `input` INCLUDES cache reads and writes. */
 export interface FakeUsage {
@@ -209,7 +210,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
 		if (!authOk) {
 			answeredBy = 'auth';
 		} else {
-			const i = scripts.findIndex(s => matches(s.match, route.provider, route.endpoint, model));
+			const i = scripts.findIndex(s => matches(s.match, route.provider, route.endpoint, model) && answers(s.behavior, route.endpoint));
 			if (i >= 0) {
 				behavior = scripts[i].behavior;
 				scripts.splice(i, 1);
@@ -238,6 +239,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
 
 		const ctx: Ctx = { provider: route.provider, endpoint: route.endpoint, seq: record.seq, model, body, res, record };
 		if (!authOk) return sendProviderError(ctx, { type: 'error', status: 401, message: unauthorizedMessage(route.provider, headers) });
+		if (route.endpoint === 'embeddings') return behavior ? answer(ctx, behavior) : sendEmbeddings(ctx);
 		if (route.endpoint === 'countTokens') {
 			if (behavior?.type === 'countTokens') return sendJson(res, 200, { input_tokens: behavior.inputTokens });
 			if (behavior && behavior.type !== 'reply') return answer(ctx, behavior);
@@ -339,9 +341,18 @@ function routeOf(method: string, path: string): { provider: FakeProvider; endpoi
 	if (method !== 'POST') return undefined;
 	// Suffix matching, so gateway-style prefixes (`/openai/v1/chat/completions`) work too.
 	if (path.endsWith('/chat/completions')) return { provider: 'openai', endpoint: 'chat' };
+	if (path.endsWith('/embeddings')) return { provider: 'openai', endpoint: 'embeddings' };
 	if (path.endsWith('/v1/messages/count_tokens')) return { provider: 'anthropic', endpoint: 'countTokens' };
 	if (path.endsWith('/v1/messages')) return { provider: 'anthropic', endpoint: 'messages' };
 	return undefined;
+}
+
+/**
+ * Chat answers (replies, streams) are never consumed by an embeddings request: a test that scripts
+ * "the next answer" means the next chat call, whether or not a semantic cache embeds first.
+ */
+function answers(b: FakeBehavior, endpoint: FakeEndpoint): boolean {
+	return endpoint !== 'embeddings' || b.type === 'error' || b.type === 'hang' || b.type === 'malformed';
 }
 
 function matches(m: FakeMatch, provider: FakeProvider, endpoint: FakeEndpoint, model: string): boolean {
@@ -390,6 +401,26 @@ function requestIdHeaders(ctx: Ctx): Record<string, string> {
 }
 
 /** Rough token estimate (4 characters per token) of everything the request sends. */
+/**
+ * `/v1/embeddings`: deterministic unit vectors of the model's size (hashed word and character
+ * n-grams), so similar texts get similar vectors and a semantic cache can be tested end to end.
+ * Usage is 4 characters per token, like the fake's other estimates.
+ */
+function sendEmbeddings(ctx: Ctx): void {
+	const b = obj(ctx.body);
+	const input = typeof b.input === 'string' ? [b.input] : Array.isArray(b.input) && b.input.every(x => typeof x === 'string') ? (b.input as string[]) : undefined;
+	if (!input || input.length === 0) return sendProviderError(ctx, { type: 'error', status: 400, message: "'input' must be a string or a non-empty array of strings" });
+	const dims = typeof b.dimensions === 'number' ? b.dimensions : ctx.model === 'text-embedding-3-large' ? 3072 : 1536;
+	const embedder = createOfflineEmbedder(dims);
+	const tokens = input.reduce((n, t) => n + Math.max(1, Math.ceil(t.length / 4)), 0);
+	sendJson(
+		ctx.res,
+		200,
+		{ object: 'list', model: ctx.model, data: input.map((t, index) => ({ object: 'embedding', index, embedding: Array.from(embedder.embedSync(t)) })), usage: { prompt_tokens: tokens, total_tokens: tokens } },
+		requestIdHeaders(ctx),
+	);
+}
+
 function estimateRequestTokens(body: unknown): number {
 	const b = obj(body);
 	const text = JSON.stringify([b.system ?? '', b.messages ?? [], b.tools ?? []]);

@@ -145,6 +145,40 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 		assert.deepEqual(spend.result.byModel.map(m => [m.model, m.calls, m.cacheHits]), [['gpt-4o-mini', 2, 1]]);
 	});
 
+	it('semantic cache with OpenAI embeddings (settings): one paid embedding per request, charged and recorded; a similar request is served from the cache', async () => {
+		const semantic = { 'agentCost.cache.semanticEnabled': true, 'agentCost.embeddings.provider': 'openai', 'agentCost.cache.similarityThreshold': 0.9 };
+		server.enqueue({ type: 'reply', text: 'Use slicing: xs[::-1] for lists.', usage: { input: 30, output: 12 } });
+		const first = await run('live/run', ask('How do I reverse a list in Python?', {}, semantic));
+		assert.ok(first.result.kind === 'answered' && first.result.source === 'provider');
+		assert.deepEqual(server.requests.map(r => r.endpoint), ['embeddings', 'chat']);
+		assert.equal(server.requests[0].headers.authorization, `Bearer ${canary.openai}`);
+		assert.equal((server.requests[0].body as { model: string }).model, 'text-embedding-3-small');
+		const emb1 = first.result.otherCharges?.find(c => c.purpose === 'embedding');
+		assert.ok(emb1 && emb1.model === 'text-embedding-3-small' && emb1.costUsd! > 0, JSON.stringify(first.result.otherCharges));
+
+		const second = await run('live/run', ask('how do I reverse a list in python', {}, semantic));
+		assert.ok(second.result.kind === 'answered' && second.result.source === 'semanticCache');
+		assert.equal(second.result.text, 'Use slicing: xs[::-1] for lists.');
+		assert.deepEqual(server.requests.map(r => r.endpoint), ['embeddings', 'chat', 'embeddings'], 'no second chat call');
+		const emb2 = second.result.otherCharges?.find(c => c.purpose === 'embedding');
+		assert.ok(emb2 && emb2.costUsd! > 0, 'the hit paid for its embedding');
+		// The budget holds the chat call and both embeddings, and so does the recording.
+		const spent = second.result.status.daily.spent;
+		assert.ok(Math.abs(spent - (first.result.costUsd! + emb1.costUsd! + emb2.costUsd!)) < 1e-9, `spent ${spent}`);
+		const t = parseRecording(readFileSync(second.result.recordingFile, 'utf8'), { file: second.result.recordingFile, counter });
+		const recorded = t.calls.reduce((sum, c) => sum + (c.recordedCostUsd ?? 0), 0);
+		assert.ok(Math.abs(recorded - spent) < 1e-9, `recorded ${recorded} vs spent ${spent}`);
+		assert.equal(t.calls.filter(c => c.model === 'text-embedding-3-small').length, 2);
+
+		// A failing embeddings endpoint skips the semantic cache; the question is still answered.
+		server.enqueue({ type: 'error', status: 500 }, { endpoint: 'embeddings' });
+		server.enqueue({ type: 'reply', text: 'Use reversed().', usage: { input: 30, output: 4 } }, { endpoint: 'chat' });
+		const third = await run('live/run', ask('Which built-in reverses an iterator in Python?', {}, semantic));
+		assert.ok(third.result.kind === 'answered' && third.result.source === 'provider' && third.result.text === 'Use reversed().');
+		assert.ok(third.result.explanation.some(x => x.rule === 'cache.embeddingFailed'));
+		assert.equal(third.result.otherCharges, undefined, 'an HTTP 500 is not billed');
+	});
+
 	it('a hard budget refuses the call with the numbers; the refusal is recorded and listed', async () => {
 		const { result } = await run('live/run', ask('Anything', {}, { 'agentCost.budget.dailyUsd': 0.00001 }));
 		assert.equal(result.kind, 'refused');

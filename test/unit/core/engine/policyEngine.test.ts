@@ -10,6 +10,9 @@ import type { CallPlan } from '../../../../src/core/engine/policyEngine';
 import { createPolicyEngine } from '../../../../src/core/engine/policyEngine';
 import { ManualClock, seededRandom } from '../../../../src/core/engine/ports';
 import { fakePricing, wordCounter, words } from '../../../support/policyFakes';
+import { createOfflineEmbedder, type Embedder } from '../../../../src/core/caching/embedder';
+import { CancelledError } from '../../../../src/core/lib/errors';
+import { ProviderError } from '../../../../src/core/providers/providerError';
 
 const usage = (input: number, output: number) => ({ input, output, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 });
 
@@ -100,6 +103,92 @@ describe('policy engine: routing, cache and budget together', () => {
 		const q = await e.plan({ runId: 'r', messages: [sys, { role: 'user', content: 'how do I reverse a linked list in python' }] });
 		assert.equal(q.kind, 'cached');
 		assert.ok(q.kind === 'cached' && q.source === 'semantic' && q.similarity! >= 0.95);
+	});
+
+	describe('a paid embedder (provider embeddings) for the semantic cache', () => {
+		/** The offline vectors, but billed as `model` and counting its calls; `fail` makes the next call throw. */
+		function paidEmbedder(model: string) {
+			const inner = createOfflineEmbedder();
+			const calls: string[][] = [];
+			const state: { fail?: unknown } = {};
+			const embedder: Embedder = {
+				id: `paid:${model}`,
+				dims: inner.dims,
+				billedModel: model,
+				async embed(texts, signal) {
+					calls.push([...texts]);
+					if (state.fail) throw state.fail;
+					return inner.embed(texts, signal);
+				},
+			};
+			return { embedder, calls, state };
+		}
+		function paidEngine(model: string, settings: Record<string, unknown> = {}) {
+			const { config } = parseEngineConfig({ 'agentCost.cache.semanticEnabled': true, 'agentCost.compression.strategy': 'none', ...settings });
+			const paid = paidEmbedder(model);
+			const e = createPolicyEngine({ config, counter: wordCounter, pricing: fakePricing, clock: new ManualClock(Date.UTC(2026, 10, 27, 12)), random: seededRandom(1), budgetStore: new RecordingBudgetStore(), summarizer: estimatingSummarizer, embedder: paid.embedder });
+			return { e, ...paid };
+		}
+		const ask = (content: string) => ({ runId: 'r', messages: [sys, { role: 'user', content }] as EngineMessage[] });
+
+		it('embeds each request once, charges it to the run (also on a cache hit) and stores the answer under the same vector', async () => {
+			const { e, calls } = paidEngine('gpt-4o-mini');
+			const p = (await e.plan(ask('How do I reverse a linked list in Python?'))) as CallPlan;
+			assert.equal(p.kind, 'call');
+			assert.equal(calls.length, 1);
+			const emb = p.embeddingCall!;
+			assert.equal(emb.model, 'gpt-4o-mini');
+			// Billed as counted with the embedding model's tokenizer (one token per word here).
+			assert.equal(emb.usage.input, wordCounter.countText('gpt-4o-mini', calls[0][0]).tokens);
+			assert.ok(emb.cost?.kind === 'priced' && Math.abs(emb.cost.usd - emb.usage.input * 0.15e-6) < 1e-15);
+			assert.equal(emb.status, 'ok');
+			await e.settle(p, { kind: 'completed', usage: usage(10, 10), response: { model: p.model, content: 'answer' } });
+			assert.equal(calls.length, 1, 'storing the answer re-used the vector: no second paid embedding');
+			const callCost = fakePricing.cost(p.model, usage(10, 10));
+			let s = await e.status('r');
+			assert.ok(callCost.kind === 'priced' && emb.cost?.kind === 'priced');
+			assert.ok(Math.abs(s.run.spent - (callCost.usd + emb.cost.usd)) < 1e-12, `spent ${s.run.spent}`);
+
+			const q = await e.plan(ask('how do I reverse a linked list in python'));
+			assert.ok(q.kind === 'cached' && q.source === 'semantic');
+			assert.equal(calls.length, 2);
+			assert.ok(q.embeddingCall && q.embeddingCall.cost?.kind === 'priced' && q.embeddingCall.cost.usd > 0, 'a hit still paid for its embedding');
+			s = await e.status('r');
+			assert.ok(Math.abs(s.run.spent - (callCost.usd + emb.cost.usd + (q.embeddingCall.cost as { usd: number }).usd)) < 1e-12);
+			assert.equal(s.run.reserved, 0);
+		});
+
+		it('an embedding the budget cannot cover (no price) is not made: the semantic cache is skipped, the call goes ahead', async () => {
+			const { e, calls } = paidEngine('no-price-embedding-model');
+			const p = (await e.plan(ask('Summarize the release notes.'))) as CallPlan;
+			assert.equal(p.kind, 'call');
+			assert.equal(calls.length, 0);
+			assert.equal(p.embeddingCall, undefined);
+			assert.equal(p.semantic, undefined, 'nothing to store the answer under');
+			assert.ok(p.explanation.some(x => x.rule === 'cache.embeddingUnaffordable' && /no-price-embedding-model/.test(x.text)));
+		});
+
+		it('a failed embedding skips the semantic cache: released when not billed, charged its input when it may have been', async () => {
+			const { e, state } = paidEngine('gpt-4o-mini');
+			state.fail = new ProviderError('server', 'OpenAI server error (HTTP 500).', { provider: 'openai', model: 'gpt-4o-mini', status: 500 });
+			const p = (await e.plan(ask('Explain closures in JavaScript.'))) as CallPlan;
+			assert.equal(p.kind, 'call');
+			assert.equal(p.embeddingCall, undefined);
+			assert.ok(p.explanation.some(x => x.rule === 'cache.embeddingFailed' && /HTTP 500/.test(x.text)));
+			await e.settle(p, { kind: 'failed' });
+			assert.deepEqual([(await e.status('r')).run.spent, (await e.status('r')).run.reserved], [0, 0]);
+
+			state.fail = new ProviderError('timeout', 'OpenAI did not answer within 30 s.', { provider: 'openai', model: 'gpt-4o-mini' });
+			const t = (await e.plan(ask('Explain generators in Python.'))) as CallPlan;
+			assert.equal(t.embeddingCall?.status, 'failed');
+			assert.equal(t.embeddingCall?.estimated, true);
+			assert.ok(t.embeddingCall!.usage.input > 0);
+
+			state.fail = new CancelledError();
+			await assert.rejects(e.plan(ask('Explain iterators.')), (x: unknown) => CancelledError.is(x));
+			await e.settle(t, { kind: 'failed' });
+			assert.equal((await e.status('r')).run.reserved, 0, 'no reservation left open');
+		});
 	});
 
 	it('soft policy downgrades to a cheaper tier instead of refusing; hard refuses', async () => {

@@ -76,7 +76,7 @@ describe('fake provider server', () => {
 	});
 
 	it('unknown routes get a 404 JSON error and are not logged as provider calls', async () => {
-		const res = await fetch(`${server.url}/v1/embeddings`, { method: 'POST', body: '{}' });
+		const res = await fetch(`${server.url}/v1/images/generations`, { method: 'POST', body: '{}' });
 		assert.equal(res.status, 404);
 		assert.match(JSON.stringify(await res.json()), /no route/);
 		assert.equal(server.requests.length, 0);
