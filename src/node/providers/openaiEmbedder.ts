@@ -7,10 +7,9 @@
 import OpenAI from 'openai';
 import type { Embedder } from '../../core/caching/embedder';
 import { InputError } from '../../core/lib/errors';
-import { displayUrl } from '../../core/providers/scrubSecrets';
 import type { SecretSource } from '../../core/providers/transport';
-import { openaiDefaultBaseUrl } from './openaiTransport';
-import { badShape, CallGuard, type CallContext, defaultTimeoutMs, newProgress, readKey, silentLogger, toProviderError } from './transportSupport';
+import { createOpenAIClient, openaiEndpoint } from './openaiTransport';
+import { badShape, CallGuard, type CallContext, defaultTimeoutMs, newProgress, readKey, toProviderError } from './transportSupport';
 
 /** Output sizes of OpenAI's embedding models (the semantic index is built for one size up front). */
 export const openaiEmbeddingDims: Readonly<Record<string, number>> = {
@@ -39,10 +38,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
 	if (dims === undefined) {
 		throw new InputError('badSetting', `agentCost.embeddings.model: "${options.model}" is not an OpenAI embedding model this version knows the size of; use one of ${Object.keys(openaiEmbeddingDims).join(', ')}, or set agentCost.embeddings.provider to "offline".`);
 	}
-	const custom = options.baseUrl?.trim();
-	const baseUrl = custom ? custom.replace(/\/+$/, '') : openaiDefaultBaseUrl;
-	const official = !custom || /^https:\/\/api\.openai\.com(\/|$)/.test(baseUrl);
-	const label = official ? 'OpenAI' : `OpenAI-compatible endpoint ${displayUrl(baseUrl)}`;
+	const { baseUrl, official, label } = openaiEndpoint(options.baseUrl);
 	return {
 		id: `openai:${model}:${dims}`,
 		dims,
@@ -55,18 +51,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
 			const guard = new CallGuard(signal, options.timeoutMs ?? defaultTimeoutMs);
 			const progress = newProgress();
 			try {
-				const client = new OpenAI({
-					apiKey: key ?? '',
-					baseURL: baseUrl,
-					organization: null,
-					project: null,
-					webhookSecret: null,
-					maxRetries: 0,
-					timeout: guard.timeoutMs,
-					logger: silentLogger,
-					logLevel: 'off',
-					defaultHeaders: key === undefined ? { Authorization: null } : undefined,
-				});
+				const client = createOpenAIClient(key, baseUrl, guard.timeoutMs);
 				const { data: body, response } = await client.embeddings.create({ model, input: [...texts], encoding_format: 'float' }, { signal: guard.signal }).withResponse();
 				progress.responded = true;
 				progress.requestId = response.headers.get('x-request-id') ?? undefined;

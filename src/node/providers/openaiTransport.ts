@@ -61,6 +61,34 @@ export function rejectsTemperature(model: string): boolean {
 	return /^o\d/.test(id) || (/^gpt-5/.test(id) && !/^gpt-5(\.\d+)?-chat/.test(id));
 }
 
+/** The endpoint a base-URL setting names: api.openai.com when empty; `label` is how messages name it. */
+export function openaiEndpoint(setting: string | undefined): { baseUrl: string; official: boolean; label: string } {
+	const custom = setting?.trim();
+	const baseUrl = custom ? custom.replace(/\/+$/, '') : openaiDefaultBaseUrl;
+	const official = !custom || /^https:\/\/api\.openai\.com(\/|$)/.test(baseUrl);
+	return { baseUrl, official, label: official ? 'OpenAI' : `OpenAI-compatible endpoint ${displayUrl(baseUrl)}` };
+}
+
+/**
+ * An SDK client for one call: no SDK retries (the routing policy owns retries), no environment
+ * variables (organization, project), nothing logged. A keyless local server gets no Authorization
+ * header at all.
+ */
+export function createOpenAIClient(key: string | undefined, baseUrl: string, timeoutMs: number): OpenAI {
+	return new OpenAI({
+		apiKey: key ?? '',
+		baseURL: baseUrl,
+		organization: null,
+		project: null,
+		webhookSecret: null,
+		maxRetries: 0,
+		timeout: timeoutMs,
+		logger: silentLogger,
+		logLevel: 'off',
+		defaultHeaders: key === undefined ? { Authorization: null } : undefined,
+	});
+}
+
 export class OpenAITransport implements LlmTransport {
 	readonly provider = 'openai' as const;
 	private readonly baseUrl: string;
@@ -68,10 +96,7 @@ export class OpenAITransport implements LlmTransport {
 	private readonly label: string;
 
 	constructor(private readonly options: OpenAITransportOptions) {
-		const custom = options.baseUrl?.trim();
-		this.baseUrl = custom ? custom.replace(/\/+$/, '') : openaiDefaultBaseUrl;
-		this.official = !custom || /^https:\/\/api\.openai\.com(\/|$)/.test(this.baseUrl);
-		this.label = this.official ? 'OpenAI' : `OpenAI-compatible endpoint ${displayUrl(this.baseUrl)}`;
+		({ baseUrl: this.baseUrl, official: this.official, label: this.label } = openaiEndpoint(options.baseUrl));
 	}
 
 	async *send(request: ProviderRequest, signal?: AbortSignal): AsyncGenerator<ProviderChunk, ProviderResponse, void> {
@@ -85,19 +110,7 @@ export class OpenAITransport implements LlmTransport {
 		let firstChunkAt: number | undefined;
 		let completed = false;
 		try {
-			const client = new OpenAI({
-				apiKey: key ?? '',
-				baseURL: this.baseUrl,
-				organization: null,
-				project: null,
-				webhookSecret: null,
-				maxRetries: 0,
-				timeout: guard.timeoutMs,
-				logger: silentLogger,
-				logLevel: 'off',
-				// A keyless local server gets no Authorization header at all.
-				defaultHeaders: key === undefined ? { Authorization: null } : undefined,
-			});
+			const client = createOpenAIClient(key, this.baseUrl, guard.timeoutMs);
 			const params = this.params(request);
 			if (!request.stream) {
 				const { data, response } = await client.chat.completions.create({ ...params, stream: false }, { signal: guard.signal }).withResponse();
