@@ -70,6 +70,12 @@ describe('live-call texts (status bar, log, notifications, answer document)', ()
 		assert.ok(!line.includes('The answer.'));
 		assert.match(callLogLine(answer({ estimated: true, costUsd: 0.0123, downgradedFrom: 'gpt-4o' }), 'p'), /≈1,200 in \/ ≈48 out tokens · ≈\$0\.012 · 1\.2 s · cheap tier \(downgraded from gpt-4o\)/);
 		assert.match(callLogLine(answer({ source: 'exactCache', usage: undefined, costUsd: undefined }), 'p'), /gpt-4o-mini exactCache · cached, 0 tokens billed · \$0\.00 \(cache hit\)/);
+		// Side calls are named next to the answer's own cost (a semantic hit still paid for its embedding).
+		assert.match(
+			callLogLine(answer({ source: 'semanticCache', usage: undefined, costUsd: undefined, otherCharges: [{ purpose: 'embedding', model: 'text-embedding-3-small', costUsd: 0.0000004, estimated: false }] }), 'p'),
+			/\$0\.00 \(cache hit\) \+ <\$0\.001 embedding \(text-embedding-3-small\)/,
+		);
+		assert.match(callLogLine(answer({ otherCharges: [{ purpose: 'summary', model: 'gpt-4o-mini', costUsd: 0.0021, estimated: true }, { purpose: 'failedAttempt', model: 'gpt-4o', estimated: true }] }), 'p'), /<\$0\.001 \+ ≈\$0\.002 summary \(gpt-4o-mini\) \+ no price failed attempt \(gpt-4o\)/);
 		const refused: LiveRefusal = { kind: 'refused', runId: 'r', status: status(5), recordingFile: '', explanation: [], budgetEvents: [], latencyMs: 2, reason: 'daily', model: 'gpt-4o', message: 'A call to gpt-4o could cost up to $0.02, but …' };
 		assert.equal(callLogLine(refused, 'p'), 'call p: gpt-4o refused (daily) · A call to gpt-4o could cost up to $0.02, but …');
 	});
