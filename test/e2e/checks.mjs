@@ -209,7 +209,7 @@ function replayChecks() {
 			},
 		},
 		{
-			name: 'after a window reload the panel reopens its transcript and runs its comparison again',
+			name: 'after a window reload the panel reopens its transcript and runs its comparison and its sweep again',
 			timeoutMs: 150_000,
 			async run({ page, expect, note }) {
 				// Leave the panel on its Sweep tab, then reload through VS Code's own command: its shutdown saves
@@ -223,8 +223,12 @@ function replayChecks() {
 				await tab.click();
 				const frame = webviewFrame(page);
 				await frame.locator('#transcript-title', { hasText: transcript }).waitFor({ state: 'visible', timeout: 60_000 });
-				// The webview's saved state brings back its tab (Sweep, where the checks above left it).
+				// The webview's saved state brings back its tab (Sweep, where the checks above left it) and
+				// runs the last sweep again: same 5 values, one best bar.
 				expect(await frame.locator('#sweep-view').isVisible(), 'the saved tab (Sweep) was not restored');
+				await frame.locator('#sweep-table tbody tr').nth(4).waitFor({ state: 'visible', timeout: 60_000 });
+				expect((await frame.locator('#sweep-table tbody tr').count()) === 5, 'the sweep did not come back with its 5 values');
+				expect((await frame.locator('svg#sweep-bars rect.chart-bar-best').count()) === 1, 'the re-run sweep has no best bar');
 				await frame.locator('vscode-tab-header', { hasText: 'Replay' }).click();
 				// The host lost its results with the reload; the webview's saved state runs the comparison again.
 				const rows = frame.locator('#summary-table tbody tr');

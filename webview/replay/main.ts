@@ -65,6 +65,9 @@ let stepLimit = 500;
  */
 let rerunUri: string | undefined;
 let rerunScenarios: UiState['lastRun'];
+let rerunSweep: UiState['lastSweep'];
+/** The sweep asked for last: saved as `lastSweep` once its result arrives (a failed one is not re-run). */
+let requestedSweep: UiState['lastSweep'];
 
 function persist(): void {
 	ipc.host.setState(ui);
@@ -453,12 +456,23 @@ function applySnapshot(next: ReplaySnapshot, initial = false): void {
 	if (t.status !== 'none' && t.uri !== ui.transcriptUri) nextUi = { ...nextUi, transcriptUri: t.uri };
 	if (next.comparison) nextUi = { ...nextUi, lastRun: next.comparison.scenarios.map(s => s.settings) };
 	setUi(nextUi);
-	if (rerunUri !== undefined && t.status !== 'none' && (t.uri !== rerunUri || next.comparison || t.status === 'failed')) rerunUri = undefined;
+	if (rerunUri !== undefined && t.status !== 'none' && (t.uri !== rerunUri || next.comparison || next.sweep || t.status === 'failed')) rerunUri = undefined;
 	if (rerunUri !== undefined && t.status === 'open') {
 		rerunUri = undefined;
 		if (!running('compare') && rerunScenarios?.length) void startComparison(rerunScenarios);
+		if (!running('sweep') && rerunSweep) void startSweep(rerunSweep);
 	}
 	renderAll();
+}
+
+async function startSweep(sweep: NonNullable<UiState['lastSweep']>): Promise<void> {
+	requestedSweep = sweep;
+	try {
+		await ipc.request(RunSweepRequest, sweep);
+	} catch (e) {
+		sweepError = errorText(e);
+		renderRunControls();
+	}
 }
 
 async function startComparison(scenarios: readonly ReplaySettings[] = ui.scenarios.map(s => s.settings)): Promise<void> {
@@ -475,6 +489,10 @@ async function startComparison(scenarios: readonly ReplaySettings[] = ui.scenari
 
 ipc.on(ReplayStateNotification, s => applySnapshot(s));
 ipc.on(ReplayRunFinishedNotification, f => {
+	if (f.kind === 'sweep' && f.outcome === 'done' && requestedSweep) {
+		setUi({ ...ui, lastSweep: requestedSweep });
+		requestedSweep = undefined;
+	}
 	applySnapshot(f.snapshot);
 	// The results sit below the form: bring them into view when a comparison finishes on this tab.
 	if (f.kind === 'compare' && f.outcome === 'done' && ui.view === 'replay') results.scrollIntoView({ block: 'start' });
@@ -591,11 +609,7 @@ sweepRun.addEventListener('click', async () => {
 		sweepError = parsed.error;
 	} else {
 		const base = ui.scenarios.find(s => s.id === ui.sweep.base) ?? editingScenario();
-		try {
-			await ipc.request(RunSweepRequest, { base: base.settings, parameter: ui.sweep.parameter, values: parsed.values });
-		} catch (e) {
-			sweepError = errorText(e);
-		}
+		await startSweep({ base: base.settings, parameter: ui.sweep.parameter, values: parsed.values });
 	}
 	renderRunControls();
 });
@@ -635,6 +649,10 @@ ipc.on(PanelPingNotification, ({ nonce }) => {
 if (savedState !== undefined && ui.lastRun?.length && ui.transcriptUri) {
 	rerunUri = ui.transcriptUri;
 	rerunScenarios = ui.lastRun;
+}
+if (savedState !== undefined && ui.lastSweep && ui.transcriptUri) {
+	rerunUri = ui.transcriptUri;
+	rerunSweep = ui.lastSweep;
 }
 applySnapshot(snapshot, true);
 ipc.ready('replay');

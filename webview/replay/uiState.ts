@@ -28,10 +28,27 @@ export interface UiState {
 	readonly transcriptUri?: string;
 	/** Scenarios of the last comparison that finished, to run it again after a reload. */
 	readonly lastRun?: readonly ReplaySettings[];
+	/** The last sweep that finished (its base settings as they were then), to run it again after a reload. */
+	readonly lastSweep?: LastSweep;
 	readonly nextId: number;
 }
 
+export interface LastSweep {
+	readonly base: ReplaySettings;
+	readonly parameter: SweepParameter;
+	readonly values: readonly number[];
+}
+
 export const maxScenarios = 10;
+/** As many values as the sweep form accepts (see `parseSweepValues`). */
+const maxSweepValues = 50;
+
+function restoreLastSweep(saved: unknown, defaults: ReplayDefaults): LastSweep | undefined {
+	if (!isObj(saved) || typeof saved.parameter !== 'string' || !Object.hasOwn(sweepParameters, saved.parameter) || !Array.isArray(saved.values)) return undefined;
+	const values = saved.values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0).slice(0, maxSweepValues);
+	if (values.length === 0) return undefined;
+	return { base: parseReplaySettings(saved.base, defaults.productDefaults).settings, parameter: saved.parameter as SweepParameter, values };
+}
 
 /** The two scenarios a fresh panel starts with: the configured product defaults, and everything on the cheap tier. */
 export function initialUiState(defaults: ReplayDefaults, view: ReplayView = 'replay'): UiState {
@@ -72,6 +89,7 @@ export function restoreUiState(saved: unknown, defaults: ReplayDefaults, view?: 
 	const ids = scenarios.map(s => Number(s.id.slice(2)));
 	const sweep = isObj(saved.sweep) ? saved.sweep : {};
 	const parameter = typeof sweep.parameter === 'string' && Object.hasOwn(sweepParameters, sweep.parameter) ? (sweep.parameter as SweepParameter) : fresh.sweep.parameter;
+	const lastSweep = restoreLastSweep(saved.lastSweep, defaults);
 	const lastRun = Array.isArray(saved.lastRun) ? saved.lastRun.slice(0, maxScenarios).map(s => parseReplaySettings(s, defaults.productDefaults).settings) : undefined;
 	return {
 		version: 1,
@@ -87,6 +105,7 @@ export function restoreUiState(saved: unknown, defaults: ReplayDefaults, view?: 
 		viewSeq: typeof saved.viewSeq === 'number' && Number.isFinite(saved.viewSeq) ? saved.viewSeq : 0,
 		...(typeof saved.transcriptUri === 'string' && { transcriptUri: saved.transcriptUri }),
 		...(lastRun?.length && { lastRun }),
+		...(lastSweep && { lastSweep }),
 		nextId: Math.max(typeof saved.nextId === 'number' && Number.isFinite(saved.nextId) ? saved.nextId : 0, ...ids.map(n => n + 1)),
 	};
 }

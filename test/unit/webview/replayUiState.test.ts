@@ -109,4 +109,20 @@ describe('replay panel UI state (DOM-free)', () => {
 		for (const bad of [undefined, null, 42, 'x', { version: 2 }, { version: 1, scenarios: 'x' }]) assert.deepEqual(restoreUiState(bad, defaults), initialUiState(defaults));
 		assert.equal(restoreUiState(ui, defaults, 'report').view, 'report');
 	});
+
+	it('keeps the last finished sweep to run again after a reload; a tampered one is cleaned or dropped', () => {
+		const lastSweep = { base: defaults.productDefaults, parameter: 'compression.tokensToKeepRecent' as const, values: [500, 1500, 3000] };
+		const ui = { ...initialUiState(defaults), transcriptUri: 'file:///w/run.traj.json', lastSweep };
+		assert.deepEqual(restoreUiState(JSON.parse(JSON.stringify(ui)), defaults).lastSweep, lastSweep);
+		const saved = JSON.parse(JSON.stringify(ui));
+		saved.lastSweep.values = [500, 'x', -1, Infinity, 3000, ...Array.from({ length: 80 }, (_, i) => i)];
+		saved.lastSweep.base.budget.runUsd = -5;
+		const cleaned = restoreUiState(saved, defaults).lastSweep!;
+		assert.deepEqual(cleaned.values.slice(0, 3), [500, 3000, 0]);
+		assert.equal(cleaned.values.length, 50, 'no more values than the form accepts');
+		assert.equal(cleaned.base.budget.runUsd, defaults.productDefaults.budget.runUsd);
+		for (const bad of [{ ...lastSweep, parameter: 'routing.mode' }, { ...lastSweep, values: [] }, { ...lastSweep, values: 'x' }, 'x']) {
+			assert.equal(restoreUiState({ ...JSON.parse(JSON.stringify(ui)), lastSweep: bad }, defaults).lastSweep, undefined, JSON.stringify(bad));
+		}
+	});
 });
