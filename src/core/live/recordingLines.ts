@@ -52,8 +52,9 @@ export function toRecordedCalls(r: LiveCallRecord): RecordedCall[] {
 		usageExact: !c.estimated,
 		...(c.costUsd !== undefined ? { costUsd: c.costUsd } : {}),
 		// A summary was sent the older history and an embedding the request as text, neither of
-		// which the record keeps as a chat prompt: no input rather than a wrong one.
-		...(c.purpose ? {} : { input }),
+		// which the record keeps as a chat prompt: no input rather than a wrong one. Their own
+		// thread keeps the agent's prompt sequence (and a replay's cache model) unbroken.
+		...(c.purpose ? { thread: c.purpose, purpose: c.purpose } : { input }),
 		...(c.purpose
 			? {
 					...(c.status === 'ok' ? {} : { status: 'error' as const, error: { reason: `${c.purpose}Failed`, message: `the ${sideCallNames[c.purpose]} by ${c.model} failed after it may have been billed` } }),

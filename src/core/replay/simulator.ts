@@ -229,6 +229,36 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 		const baselineUsd = usdOf(pc.recordedCost);
 		baselineCum += baselineUsd ?? 0;
 
+		// A side call of the recording's own policies (history summary, semantic-cache embedding):
+		// its effect — a summarized history, a cache hit — is in the recorded prompts, so every
+		// scenario keeps it at its recorded cost, never re-routed and not an agent step.
+		if (call.purpose !== undefined) {
+			if (baselineUsd === null) unpriced++;
+			spent += baselineUsd ?? 0;
+			input += call.usage.input;
+			output += call.usage.output;
+			read += call.usage.cacheRead;
+			write += call.usage.cacheWrite5m + call.usage.cacheWrite1h;
+			perStep.push({
+				step: pc.step,
+				callIndex: call.index,
+				thread: pc.thread,
+				recordedModel: call.model,
+				model: call.model,
+				tier: 'recorded',
+				cumulativeUsd: spent,
+				baselineCostUsd: baselineUsd,
+				baselineCumulativeUsd: baselineCum,
+				routing: [`the recording's own ${call.purpose} call, kept at its recorded cost`],
+				usage: call.usage,
+				recorded: true,
+				outputEstimated: false,
+				cache: 'asRecorded',
+				costUsd: baselineUsd,
+			});
+			continue;
+		}
+
 		// 1. The thread's history as the agent would have it now.
 		let t = threads.get(pc.thread);
 		if (!t) {

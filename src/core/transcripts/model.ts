@@ -178,7 +178,16 @@ export interface LlmCall {
 	readonly status?: 'ok' | 'error' | 'cancelled';
 	/** Live recordings: answered by the product's response cache, so no provider call was made. */
 	readonly servedFrom?: 'exactCache' | 'semanticCache';
+	/**
+	 * Live recordings: a call the recorded run's own policies made for an agent step rather than the
+	 * step itself — the history summary, the semantic cache's embedding. Replays keep it at its
+	 * recorded cost (its effect, a summarized history or a cache hit, is in the recording) and never
+	 * re-route it or count it as a step.
+	 */
+	readonly purpose?: CallPurpose;
 }
+
+export type CallPurpose = 'summary' | 'embedding';
 
 /** Something that happened between calls and changes the conversation. */
 export type TranscriptEvent = {

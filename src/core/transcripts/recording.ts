@@ -17,7 +17,7 @@ import { TranscriptImportError } from './importErrors';
 import { type ImportOptions, TranscriptBuilder, throwIfAborted } from './importSupport';
 import { arr, isoTime, isRecord, type JsonRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
 import { LineSplitter, type LineSink } from './lineSplitter';
-import type { CallInput, CallOutput, SidechainInfo, ToolCall, Transcript, TranscriptMessage, UsageSource } from './model';
+import type { CallInput, CallOutput, CallPurpose, SidechainInfo, ToolCall, Transcript, TranscriptMessage, UsageSource } from './model';
 
 /** The version this code writes; readers accept it and every older one. */
 export const recordingVersion = 1;
@@ -66,6 +66,8 @@ export interface RecordedCall {
 	/** A typed error reason and a one-line message (never secrets). */
 	readonly error?: { readonly reason: string; readonly message: string };
 	readonly servedFrom?: 'exactCache' | 'semanticCache';
+	/** A side call of the product's policies (history summary, semantic-cache embedding), not an agent step. */
+	readonly purpose?: CallPurpose;
 	/** The router's decision, for the Spend view. */
 	readonly routing?: { readonly requestedModel?: string; readonly tier?: string; readonly reason?: string };
 }
@@ -266,6 +268,7 @@ export class RecordingImporter implements LineSink {
 		const cost = nonNegative(v.costUsd);
 		const status = v.status === 'error' || v.status === 'cancelled' ? v.status : undefined;
 		const servedFrom = v.servedFrom === 'exactCache' || v.servedFrom === 'semanticCache' ? v.servedFrom : undefined;
+		const purpose = v.purpose === 'summary' || v.purpose === 'embedding' ? v.purpose : undefined;
 		this.builder.addCall({
 			...(id !== undefined && { id }),
 			...(requestId !== undefined && { requestId }),
@@ -285,6 +288,7 @@ export class RecordingImporter implements LineSink {
 			line: lineNo,
 			...(status !== undefined && { status }),
 			...(servedFrom !== undefined && { servedFrom }),
+			...(purpose !== undefined && { purpose }),
 		});
 	}
 

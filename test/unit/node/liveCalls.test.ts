@@ -460,11 +460,12 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		// add up to what the budget was charged, and the metrics count it.
 		const lines = toRecordedCalls(records[0]);
 		assert.deepEqual(
-			lines.map(l => [l.model, l.status ?? 'ok']),
+			lines.map(l => [l.model, l.status ?? 'ok', l.purpose ?? 'step', l.thread ?? 'main']),
 			[
-				['gpt-4o-mini', 'ok'],
-				['gpt-4o', 'ok'],
+				['gpt-4o-mini', 'ok', 'summary', 'summary'],
+				['gpt-4o', 'ok', 'step', 'main'],
 			],
+			'the summary is marked as a side call, on a thread of its own (replays keep it at its recorded cost)',
 		);
 		assert.ok(Math.abs(lines.reduce((n, l) => n + (l.costUsd ?? 0), 0) - s.run.spent) < 1e-8);
 		const cost = metrics.snapshot().find(f => f.name === 'agent_cost_usd_total')!.samples.reduce((n, x) => n + x.value, 0);

@@ -30,6 +30,7 @@ const catalog = createPriceCatalog({
 		'cheap-test': { input: 1, output: 2 },
 		'medium-test': { input: 5, output: 10 },
 		'dear-test': { input: 50, output: 100 },
+		'embed-test': { input: 0.02, output: 0 },
 	},
 });
 
@@ -204,6 +205,58 @@ describe('replay simulator: hand-checked runs', () => {
 		const limited = await simulateScenario(run, scenario(s => ({ ...s, name: 'cache + limit', responseCache: { enabled: true, ttlSeconds: 3600 }, budget: { ...s.budget, enabled: true, policy: 'hard', runUsd: 0, maxSteps: 3 } })));
 		assert.equal(limited.stoppedAtStep, null);
 		assert.equal(limited.steps, 4);
+	});
+
+	it("the recording's own side calls (summary, embedding) keep their recorded cost in every scenario, are never routed and are not steps", async () => {
+		const plain = agentRun(6);
+		const side = (purpose: 'summary' | 'embedding', model: string, input: number, output: number, at: string): LlmCall => ({
+			index: 0,
+			model,
+			modelSource: 'recorded',
+			thread: purpose,
+			purpose,
+			startedAt: at,
+			usage: { input, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output, reasoning: 0 },
+			usageSource: 'recorded',
+			usageExact: true,
+		});
+		const calls = [...plain.calls];
+		calls.splice(4, 0, side('summary', 'cheap-test', 3000, 600, calls[4].startedAt!));
+		calls.splice(2, 0, side('embedding', 'embed-test', 50_000, 0, calls[2].startedAt!));
+		const withSide: Transcript = { ...plain, calls: calls.map((c, index) => ({ ...c, index })) };
+		const sideUsd = (3000 * 1 + 600 * 2) / 1e6 + (50_000 * 0.02) / 1e6;
+
+		const run = prepare(withSide);
+		const asRecorded = await simulateScenario(run, asRecordedSettings(config));
+		assert.equal(asRecorded.steps, 8);
+		assert.ok(Math.abs(asRecorded.costUsd - baselineOf(run).costUsd) < 1e-12, 'the baseline identity holds with side calls');
+
+		for (const s of [
+			scenario(x => ({ ...x, name: 'fixed', routing: { ...x.routing, mode: 'fixed', model: 'medium-test' } })),
+			scenario(x => ({ ...x, name: 'truncate', compression: { ...x.compression, strategy: 'truncate', maxTokensBeforeCompression: 1500, tokensToKeepRecent: 600 } })),
+		]) {
+			const a = await simulateScenario(prepare(plain), s);
+			const b = await simulateScenario(run, s);
+			const sideRows = b.perStep.filter(p => p.thread !== 'main');
+			assert.deepEqual(
+				sideRows.map(p => [p.model, p.recorded, p.costUsd]),
+				[
+					['embed-test', true, (50_000 * 0.02) / 1e6],
+					['cheap-test', true, (3000 * 1 + 600 * 2) / 1e6],
+				],
+				s.name,
+			);
+			// The agent's own steps (and the prompt cache across them) are exactly as without the side calls.
+			assert.deepEqual(
+				b.perStep.filter(p => p.thread === 'main').map(p => [p.model, p.usage, p.costUsd]),
+				a.perStep.map(p => [p.model, p.usage, p.costUsd]),
+				s.name,
+			);
+			assert.ok(Math.abs(b.costUsd - (a.costUsd + sideUsd)) < 1e-12, s.name);
+		}
+		// The step limit counts agent calls only: 6 steps fit a limit of 6.
+		const limited = await simulateScenario(run, scenario(x => ({ ...x, name: 'limit', budget: { ...x.budget, enabled: true, policy: 'hard', runUsd: 0, maxSteps: 6 } })));
+		assert.equal(limited.stoppedAtStep, null);
 	});
 
 	it('is deterministic', async () => {
