@@ -16,14 +16,14 @@ import { compareScenarios } from '../src/core/replay/comparison';
 import { PreparedRun } from '../src/core/replay/preparedRun';
 import type { ReplaySettings } from '../src/core/replay/replaySettings';
 import { asRecordedSettings, productDefaultSettings } from '../src/core/replay/replaySettings';
-import { countChat, countText } from '../src/core/tokens/count';
+import { countChat, tokenCounter } from '../src/core/tokens/count';
 import type { LlmCall, Transcript, TranscriptMessage } from '../src/core/transcripts/model';
 
 const root = join(__dirname, '..', '..');
 const steps = 1000;
 const settingsCount = 100;
 const model = 'gpt-4o';
-const counter: TokenCounter = { countText, countChat };
+const counter: TokenCounter = tokenCounter;
 
 function syntheticRun(): Transcript {
 	const source = JSON.parse(readFileSync(join(root, 'test/fixtures/transcripts/mini_swe_agent/mswea_gemini3pro_pallets__flask-5014.traj.json'), 'utf8')) as { messages: { role: string; content: string }[] };

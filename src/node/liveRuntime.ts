@@ -32,7 +32,7 @@ import { mergePriceOverrides, parsePriceOverrides, type PriceOverrides } from '.
 import { displayUrl } from '../core/providers/scrubSecrets';
 import type { LlmTransport, ProviderId } from '../core/providers/transport';
 import { serializeRecordedRun } from '../core/transcripts/recording';
-import { countChat, countText } from '../core/tokens/count';
+import { tokenCounter } from '../core/tokens/count';
 import { FileLedgerStore } from './fileLedger';
 import { FileSnapshotStore } from './fileSnapshotStore';
 import { appendLines } from './jsonlCallRecorder';
@@ -44,7 +44,7 @@ import { createOpenAIEmbedder } from './providers/openaiEmbedder';
 import { OpenAITransport } from './providers/openaiTransport';
 import { RedisStore } from './redisStore';
 
-export const counter: TokenCounter = { countText, countChat };
+export const counter: TokenCounter = tokenCounter;
 
 export interface LiveRuntimeDeps {
 	readonly broker: KeyBroker;

@@ -22,24 +22,33 @@ export function memoizingCounter(inner: TokenCounter, options: MemoizingCounterO
 	const messageContents = new Map<string, Map<string, TokenCount>>();
 	const bases = new Map<string, TokenCount>();
 	const toolBases = new WeakMap<readonly ToolDefinitionLike[], Map<string, TokenCount>>();
+	// Memos are per counting key, not per model id: models that count alike share their counts.
+	const keys = new Map<string, string>();
+	const keyOf = (model: string): string => {
+		let k = keys.get(model);
+		if (k === undefined) keys.set(model, (k = inner.countingKey ? inner.countingKey(model) : model));
+		return k;
+	};
 
-	const base = (model: string, tools?: readonly ToolDefinitionLike[]): TokenCount => {
+	const base = (model: string, key: string, tools?: readonly ToolDefinitionLike[]): TokenCount => {
 		if (tools && tools.length) {
 			let m = toolBases.get(tools);
 			if (!m) toolBases.set(tools, (m = new Map()));
-			let c = m.get(model);
-			if (!c) m.set(model, (c = inner.countChat(model, [], tools)));
+			let c = m.get(key);
+			if (!c) m.set(key, (c = inner.countChat(model, [], tools)));
 			return c;
 		}
-		let c = bases.get(model);
-		if (!c) bases.set(model, (c = inner.countChat(model, [])));
+		let c = bases.get(key);
+		if (!c) bases.set(key, (c = inner.countChat(model, [])));
 		return c;
 	};
 
 	return {
+		...(inner.countingKey && { countingKey: keyOf }),
 		countText(model, text) {
-			let m = texts.get(model);
-			if (!m) texts.set(model, (m = new Map()));
+			const key = keyOf(model);
+			let m = texts.get(key);
+			if (!m) texts.set(key, (m = new Map()));
 			const hit = m.get(text);
 			if (hit) {
 				m.delete(text);
@@ -52,20 +61,21 @@ export function memoizingCounter(inner: TokenCounter, options: MemoizingCounterO
 			return c;
 		},
 		countChat(model, messages, tools) {
-			const b = base(model, tools);
-			const empty = base(model);
+			const key = keyOf(model);
+			const b = base(model, key, tools);
+			const empty = base(model, key);
 			let tokens = b.tokens;
 			let exact = b.exact;
 			for (const msg of messages) {
 				let m = perMessage.get(msg);
 				if (!m) perMessage.set(msg, (m = new Map()));
-				let c = m.get(model);
+				let c = m.get(key);
 				if (!c) {
 					// A new object with known content (a compression marker or summary rebuilt by
 					// another replay scenario) is counted once, not once per object.
 					const contentKey = `${msg.role}\u0000${msg.name ?? ''}\u0000${msg.content}`;
-					let byContent = messageContents.get(model);
-					if (!byContent) messageContents.set(model, (byContent = new Map()));
+					let byContent = messageContents.get(key);
+					if (!byContent) messageContents.set(key, (byContent = new Map()));
 					c = byContent.get(contentKey);
 					if (!c) {
 						const one = inner.countChat(model, [msg]);
@@ -73,7 +83,7 @@ export function memoizingCounter(inner: TokenCounter, options: MemoizingCounterO
 						byContent.set(contentKey, c);
 						if (byContent.size > maxTexts) byContent.delete(byContent.keys().next().value as string);
 					}
-					m.set(model, c);
+					m.set(key, c);
 				}
 				tokens += c.tokens;
 				exact &&= c.exact;

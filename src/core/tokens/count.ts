@@ -3,6 +3,7 @@ import { estimateClaudeChat, estimateClaudeText, estimateHeuristicChat, estimate
 import { getEncoder } from './encodings';
 import { bareModelId, encodingForModel, modelFamily } from './modelEncoding';
 import { countOpenAIChat } from './openaiChat';
+import type { TokenCounter } from '../engine/ports';
 import type { ChatMessageLike, TokenCount, ToolDefinitionLike } from './types';
 
 // The public counting API. Loads the rank tables synchronously on first use (≈0.3 s for o200k):
@@ -34,6 +35,26 @@ export function countText(model: string, text: string): TokenCount {
 	if (modelFamily(id) === 'claude') return { tokens: estimateClaudeText(o200k, text), exact: false, method: 'claude-estimate' };
 	return { tokens: estimateHeuristicText(o200k, text), exact: false, method: 'heuristic-estimate' };
 }
+
+/**
+ * What decides how `model` is counted (see `TokenCounter.countingKey`): the encoding and whether its
+ * chat framing is validated for OpenAI models, the estimator otherwise. Never throws: an id that
+ * cannot be counted is its own key (counting it then reports the problem).
+ */
+export function countingKey(model: string): string {
+	let id: string;
+	try {
+		id = checkModelId(model);
+	} catch {
+		return `model:${model}`;
+	}
+	const encoding = encodingForModel(id);
+	if (encoding) return `${encoding}|${validatedChatModels.test(bareModelId(id)) ? 'validated' : 'unvalidated'}`;
+	return modelFamily(id) === 'claude' ? 'claude-estimate' : 'heuristic-estimate';
+}
+
+/** The engine's token counter: exact for OpenAI encodings, calibrated estimates otherwise. */
+export const tokenCounter: TokenCounter = { countText, countChat, countingKey };
 
 /** Request features that change the prompt size but are not messages or tools. */
 export interface CountChatOptions {

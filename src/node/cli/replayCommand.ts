@@ -11,7 +11,7 @@ import { compareScenarios, comparisonCsv, comparisonJson, comparisonMarkdown } f
 import { PreparedRun } from '../../core/replay/preparedRun';
 import type { ReplaySettings } from '../../core/replay/replaySettings';
 import { asRecordedSettings, parseReplaySettings, productDefaultSettings } from '../../core/replay/replaySettings';
-import { countChat, countText } from '../../core/tokens/count';
+import { tokenCounter } from '../../core/tokens/count';
 import { TranscriptImportError } from '../../core/transcripts/importErrors';
 import { readTranscriptFile } from '../transcriptFiles';
 import { type CliCommand, type CliIo, optionalNumber, UsageError } from './cliCommand';
@@ -57,7 +57,7 @@ Exit codes: 0 ok, 1 the transcript could not be read, 2 bad arguments or setting
 Example (fail a CI job when the agent's cost regresses):
   agent-cost replay run.traj.json --settings ci/agent.json --max-cost 0.50`;
 
-const engineCounter: TokenCounter = { countText, countChat };
+const engineCounter: TokenCounter = tokenCounter;
 
 function strings(v: unknown): string[] {
 	if (v === undefined) return [];

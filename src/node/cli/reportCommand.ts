@@ -2,7 +2,7 @@ import type { TokenCounter } from '../../core/engine/ports';
 import { createPriceCatalog } from '../../core/pricing/catalog';
 import { formatTokens, formatUsd } from '../../core/pricing/format';
 import type { PriceCatalog } from '../../core/pricing/types';
-import { countChat, countText } from '../../core/tokens/count';
+import { tokenCounter } from '../../core/tokens/count';
 import { accountTranscript, type TranscriptAccount } from '../../core/transcripts/accounting';
 import { TranscriptImportError } from '../../core/transcripts/importErrors';
 import type { Transcript } from '../../core/transcripts/model';
@@ -46,7 +46,7 @@ Examples:
   agent-cost report run.traj.json --json | jq '.[0].computedCostUsd'`;
 
 /** The engine's counter (loads tokenizer ranks on first use). */
-const engineCounter: TokenCounter = { countText, countChat };
+const engineCounter: TokenCounter = tokenCounter;
 
 type Row = { kind: 'ok'; entry: TranscriptReportEntry; transcript: Transcript; account: TranscriptAccount } | { kind: 'error'; file: string; error: TranscriptImportError };
 

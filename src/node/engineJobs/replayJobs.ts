@@ -8,12 +8,12 @@ import { compareScenarios, sweepParameter } from '../../core/replay/comparison';
 import { PreparedRun } from '../../core/replay/preparedRun';
 import type { OpenedTranscript, ReplayJobs, ReportCallRow } from '../../core/replay/replayJobs';
 import { ReplayJobError } from '../../core/replay/replayJobs';
-import { countChat, countText } from '../../core/tokens/count';
+import { tokenCounter } from '../../core/tokens/count';
 import { accountTranscript } from '../../core/transcripts/accounting';
 import { reportEntry } from '../../core/transcripts/reportEntry';
 import { readTranscriptFile } from '../transcriptFiles';
 
-const counter: TokenCounter = { countText, countChat };
+const counter: TokenCounter = tokenCounter;
 const yieldToEventLoop = () => new Promise<void>(resolve => setImmediate(resolve));
 /** Prepared runs kept for replays; the oldest is dropped beyond this many (they can be large). */
 const maxOpen = 4;
