@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerRecord, LedgerSink } from '../core/budget/budgetLedger';
@@ -35,6 +35,20 @@ export class LedgerError extends EngineError<'locked' | 'closed' | 'badDay'> {
 	override readonly name = 'LedgerError';
 	static is(e: unknown, reason?: LedgerError['reason']): e is LedgerError {
 		return e instanceof LedgerError && (reason === undefined || e.reason === reason);
+	}
+}
+
+/** The staleness rule of `FileLedgerStore.staleLock`; `owner` is the lock file's content (`pid@host`, or empty). */
+function isStale(ageMs: number, owner: string, staleLockMs: number): boolean {
+	if (ageMs > staleLockMs) return true;
+	const m = /^(\d+)@(.*)$/.exec(owner);
+	if (!m) return ageMs > unnamedLockGraceMs;
+	if (m[2] !== hostname()) return false;
+	try {
+		process.kill(Number(m[1]), 0);
+		return false;
+	} catch (e) {
+		return (e as NodeJS.ErrnoException).code === 'ESRCH';
 	}
 }
 
@@ -109,7 +123,9 @@ export class FileLedgerStore implements BudgetStore {
 			} catch (e) {
 				if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
 				try {
-					if (this.lockIsStale()) unlinkSync(this.lockPath);
+					const stale = this.staleLock();
+					// Only if the path still names the file judged stale (not a lock taken meanwhile).
+					if (stale !== undefined && statSync(this.lockPath).ino === stale) unlinkSync(this.lockPath);
 				} catch {
 					// the holder released it meanwhile
 				}
@@ -135,20 +151,25 @@ export class FileLedgerStore implements BudgetStore {
 	 * A lock that names no holder was left by a process killed between creating the file and writing
 	 * its pid (a live holder does both within microseconds): after a second it is stale too — without
 	 * this, such a crash would lock every window out of the ledger until `staleLockMs` passed.
+	 * Returns the stale lock file's inode, else undefined.
 	 */
-	private lockIsStale(): boolean {
-		const st = statSync(this.lockPath);
-		const age = Date.now() - st.mtimeMs;
-		if (age > this.opts.staleLockMs) return true;
-		const m = /^(\d+)@(.*)$/.exec(readFileSync(this.lockPath, 'utf8'));
-		if (!m) return age > unnamedLockGraceMs;
-		if (m[2] !== hostname()) return false;
+	private staleLock(): number | undefined {
+		// Age and owner are read through ONE descriptor: a path-based stat then read could see an old
+		// file's age and a newly created (still empty) lock's content, and break a live lock.
+		const fd = openSync(this.lockPath, 'r');
+		let age: number;
+		let owner: string;
+		let ino: number;
 		try {
-			process.kill(Number(m[1]), 0);
-			return false;
-		} catch (e) {
-			return (e as NodeJS.ErrnoException).code === 'ESRCH';
+			const st = fstatSync(fd);
+			age = Date.now() - st.mtimeMs;
+			ino = st.ino;
+			const buf = Buffer.alloc(256);
+			owner = buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
+		} finally {
+			closeSync(fd);
 		}
+		return isStale(age, owner, this.opts.staleLockMs) ? ino : undefined;
 	}
 
 	/** Opens (and reads) the day's file and the day before's. Call under the lock. */

@@ -41,11 +41,17 @@ export async function launchBrowser({ viewport = { width: 1440, height: 900 } } 
 /**
  * Records every request for a host other than 127.0.0.1, so a run can assert it stayed local.
  * Webview resources use VS Code's `*.vscode-resource.vscode-cdn.net` URLs, but the webview's service
- * worker answers those from the local server; only requests the service worker did NOT answer count
- * (blocked ones included: the resolver rules make them fail, but they still show intent).
+ * worker answers those from the local server. Such a request counts only when it really went out:
+ * answered by the network rather than the service worker, or failed with a network error (the
+ * resolver rules make it fail, but it still shows intent). One still pending, or aborted because
+ * its webview closed first (a test that disposes a panel while it loads), never left the browser.
+ * Requests for any other host always count.
  */
+const webviewResource = /^https:\/\/[^/]+\.vscode-resource\.vscode-cdn\.net\//;
+
 export function trackForeignRequests(context) {
 	const foreign = new Set();
+	const resources = new Set();
 	const isLocal = url => {
 		if (/^(data|blob|about|chrome|chrome-extension|vscode-webview):/.test(url)) return true;
 		try {
@@ -56,10 +62,18 @@ export function trackForeignRequests(context) {
 		}
 	};
 	context.on('request', request => {
-		if (!isLocal(request.url())) foreign.add(request);
+		if (isLocal(request.url())) return;
+		if (webviewResource.test(request.url())) resources.add(request);
+		else foreign.add(request);
 	});
 	context.on('response', response => {
-		if (response.fromServiceWorker()) foreign.delete(response.request());
+		const request = response.request();
+		if (!resources.delete(request)) return;
+		if (!response.fromServiceWorker()) foreign.add(request);
+	});
+	context.on('requestfailed', request => {
+		if (!resources.delete(request)) return;
+		if (!/ERR_ABORTED/.test(request.failure()?.errorText ?? '')) foreign.add(request);
 	});
 	return { get urls() { return [...new Set([...foreign].map(r => r.url()))]; } };
 }

@@ -66,8 +66,8 @@ let stepLimit = 500;
 let rerunUri: string | undefined;
 let rerunScenarios: UiState['lastRun'];
 let rerunSweep: UiState['lastSweep'];
-/** The sweep asked for last: saved as `lastSweep` once its result arrives (a failed one is not re-run). */
-let requestedSweep: UiState['lastSweep'];
+/** The sweep run in flight: saved as `lastSweep` once that run finishes (a failed one is not re-run). */
+let requestedSweep: { readonly runId: string; readonly sweep: NonNullable<UiState['lastSweep']> } | undefined;
 
 function persist(): void {
 	ipc.host.setState(ui);
@@ -452,23 +452,28 @@ function applySnapshot(next: ReplaySnapshot, initial = false): void {
 	let nextUi = ui;
 	if (next.viewRequest && next.viewRequest.seq > ui.viewSeq) nextUi = { ...nextUi, view: next.viewRequest.view, viewSeq: next.viewRequest.seq };
 	const t = next.transcript;
-	// Kept while nothing is open, so a panel restored after a reload still knows its file.
-	if (t.status !== 'none' && t.uri !== ui.transcriptUri) nextUi = { ...nextUi, transcriptUri: t.uri };
+	// Kept while nothing is open, so a panel restored after a reload still knows its file. Another
+	// file's last comparison and sweep are not this one's: they are not re-run on it.
+	if (t.status !== 'none' && t.uri !== ui.transcriptUri) {
+		const { lastRun: _run, lastSweep: _sweep, ...rest } = nextUi;
+		nextUi = { ...rest, transcriptUri: t.uri };
+	}
 	if (next.comparison) nextUi = { ...nextUi, lastRun: next.comparison.scenarios.map(s => s.settings) };
 	setUi(nextUi);
-	if (rerunUri !== undefined && t.status !== 'none' && (t.uri !== rerunUri || next.comparison || next.sweep || t.status === 'failed')) rerunUri = undefined;
+	if (rerunUri !== undefined && t.status !== 'none' && (t.uri !== rerunUri || t.status === 'failed')) rerunUri = undefined;
 	if (rerunUri !== undefined && t.status === 'open') {
 		rerunUri = undefined;
-		if (!running('compare') && rerunScenarios?.length) void startComparison(rerunScenarios);
-		if (!running('sweep') && rerunSweep) void startSweep(rerunSweep);
+		// Only what the host does not still hold (it keeps results while the panel is merely hidden).
+		if (!next.comparison && !running('compare') && rerunScenarios?.length) void startComparison(rerunScenarios);
+		if (!next.sweep && !running('sweep') && rerunSweep) void startSweep(rerunSweep);
 	}
 	renderAll();
 }
 
 async function startSweep(sweep: NonNullable<UiState['lastSweep']>): Promise<void> {
-	requestedSweep = sweep;
 	try {
-		await ipc.request(RunSweepRequest, sweep);
+		const started = await ipc.request(RunSweepRequest, sweep);
+		requestedSweep = { runId: started.runId, sweep };
 	} catch (e) {
 		sweepError = errorText(e);
 		renderRunControls();
@@ -489,8 +494,8 @@ async function startComparison(scenarios: readonly ReplaySettings[] = ui.scenari
 
 ipc.on(ReplayStateNotification, s => applySnapshot(s));
 ipc.on(ReplayRunFinishedNotification, f => {
-	if (f.kind === 'sweep' && f.outcome === 'done' && requestedSweep) {
-		setUi({ ...ui, lastSweep: requestedSweep });
+	if (f.kind === 'sweep' && requestedSweep?.runId === f.runId) {
+		if (f.outcome === 'done') setUi({ ...ui, lastSweep: requestedSweep.sweep });
 		requestedSweep = undefined;
 	}
 	applySnapshot(f.snapshot);

@@ -11,6 +11,7 @@ export function batchedEmbedder(inner: Embedder, batchSize: number): Embedder {
 		id: inner.id,
 		dims: inner.dims,
 		...(inner.billedModel !== undefined && { billedModel: inner.billedModel }),
+		...(inner.maxInputTokens !== undefined && { maxInputTokens: inner.maxInputTokens }),
 		async embed(texts, signal) {
 			const out: Float32Array[] = [];
 			for (let i = 0; i < texts.length; i += batchSize) {

@@ -9,6 +9,8 @@ export interface Embedder {
 	 * tokenizer. Absent for free (offline) embedders.
 	 */
 	readonly billedModel?: string;
+	/** The longest input the model takes, in its tokens: longer requests are not embedded (the provider would refuse them). */
+	readonly maxInputTokens?: number;
 	embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
 

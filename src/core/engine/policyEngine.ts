@@ -76,7 +76,15 @@ export interface PlanRequest {
 	/** 'bypass' skips the cache look-up (a forced fresh answer); the response is still stored. */
 	readonly cache?: 'use' | 'bypass';
 	readonly signal?: AbortSignal;
+	/**
+	 * Told of every side call the moment it is charged (the semantic cache's embedding, the history
+	 * summary) — also when `plan` then throws (a budget refusal, cancellation), so the caller can
+	 * record what was spent on a request that never ran.
+	 */
+	readonly onSideCall?: (purpose: SideCallPurpose, call: SideCall) => void;
 }
+
+export type SideCallPurpose = 'summary' | 'embedding';
 
 /** One line of "why": which policy did what. */
 export interface PlanExplanation {
@@ -252,6 +260,7 @@ export class PolicyEngine {
 			const text = semanticText(cacheReq);
 			const e = await this.embedForCache(this.semanticCache.embedder, text, req, explanation);
 			embeddingCall = e.call;
+			if (e.call) req.onSideCall?.('embedding', e.call);
 			if (e.vector) {
 				semantic = { partition, text, vector: e.vector };
 				const s = useCache ? this.semanticCache.lookupVector(partition, e.vector) : undefined;
@@ -286,6 +295,7 @@ export class PolicyEngine {
 				compression = r.result;
 				summaryCost = r.summaryCost;
 				summaryCall = r.summaryCall;
+				if (r.summaryCall) req.onSideCall?.('summary', r.summaryCall);
 				if (compression.applied) {
 					messages = compression.messages;
 					explanation.push({ stage: 'compression', rule: `compress.${compression.strategy}`, text: `${describeTrigger(trigger)}: ${compression.strategy} ${compression.tokensBefore.toLocaleString('en-US')} → ${compression.tokensAfter.toLocaleString('en-US')} tokens` });
@@ -383,7 +393,7 @@ export class PolicyEngine {
 			const summaryCost = await this.budget.settle(r.reservation, result.summary.usage);
 			return { result, summaryCost, summaryCall: { model: c.summaryModel, usage: result.summary.usage, cost: summaryCost, estimated: result.summary.estimated, status: 'ok' } };
 		} catch (e) {
-			const { failure, call } = await this.settleFailedSideCall(e, r.reservation, input);
+			const { failure, call } = await this.settleFailedSideCall(e, r.reservation, input, 'summary', req);
 			// The user's call still goes ahead: a failed summary falls back to truncation.
 			explanation.push({ stage: 'compression', rule: 'compress.summaryFailed', text: `the summary by ${c.summaryModel} failed (${failure.message}); truncating instead` });
 			return { result: truncateHistory(messages, c.tokensToKeepRecent, o), ...(call && { summaryCall: call }) };
@@ -400,6 +410,16 @@ export class PolicyEngine {
 		const model = embedder.billedModel;
 		if (model === undefined) return { vector: (await embedder.embed([text], req.signal))[0] };
 		const counted = this.counter.countText(model, text);
+		if (embedder.maxInputTokens !== undefined && counted.tokens > embedder.maxInputTokens) {
+			explanation.push({ stage: 'cache', rule: 'cache.embeddingTooLong', text: `semantic cache skipped: the request is ${counted.tokens.toLocaleString('en-US')} tokens, over ${model}'s ${embedder.maxInputTokens.toLocaleString('en-US')}-token input limit` });
+			return {};
+		}
+		// A call the step limit will refuse is not worth an embedding: it would be paid for nothing.
+		const budget = this.config.budget;
+		if (budget.enabled && budget.policy !== 'warn' && budget.maxSteps > 0 && (req.step?.attempt ?? 0) === 0) {
+			const s = await this.budget.status(req.runId);
+			if (s.steps.used >= budget.maxSteps) return {};
+		}
 		const r = await this.budget.tryReserve({ runId: req.runId, model, inputTokens: counted.tokens, maxOutputTokens: 0, exactCount: counted.exact, newStep: false, purpose: 'embedding' });
 		if (!r.ok) {
 			explanation.push({ stage: 'cache', rule: 'cache.embeddingUnaffordable', text: `semantic cache skipped: the budget cannot cover embedding the request with ${model} (${r.error.message})` });
@@ -410,7 +430,7 @@ export class PolicyEngine {
 			const usage: Usage = { ...zeroUsage, input: counted.tokens };
 			return { vector, call: { model, usage, cost: await this.budget.settle(r.reservation, usage), estimated: !counted.exact, status: 'ok' } };
 		} catch (e) {
-			const { failure, call } = await this.settleFailedSideCall(e, r.reservation, counted.tokens);
+			const { failure, call } = await this.settleFailedSideCall(e, r.reservation, counted.tokens, 'embedding', req);
 			explanation.push({ stage: 'cache', rule: 'cache.embeddingFailed', text: `semantic cache skipped: embedding the request with ${model} failed (${failure.message})` });
 			return { ...(call && { call }) };
 		}
@@ -418,19 +438,24 @@ export class PolicyEngine {
 
 	/**
 	 * Ends the reservation of a failed side call (summary, embedding): charged its input when the
-	 * request may have reached the provider (timeout, cut connection, cancellation), else released.
-	 * Cancellation is re-thrown: it stops the user's call too.
+	 * request may have reached the provider (timeout, cut connection, cancellation) or was answered
+	 * with something unusable (billed all the same), else released. Cancellation is re-thrown: it
+	 * stops the user's call too.
 	 */
-	private async settleFailedSideCall(e: unknown, reservation: Reservation, inputTokens: number): Promise<{ failure: CallFailure; call?: SideCall }> {
+	private async settleFailedSideCall(e: unknown, reservation: Reservation, inputTokens: number, purpose: SideCallPurpose, req: PlanRequest): Promise<{ failure: CallFailure; call?: SideCall }> {
 		const failure = classifyProviderFailure(e, this.deps.clock.now());
 		let call: SideCall | undefined;
-		if (mayHaveBilled(failure.kind) || failure.kind === 'cancelled') {
+		if (mayHaveBilled(failure.kind) || failure.kind === 'cancelled' || failure.kind === 'invalidResponse') {
 			const usage: Usage = { ...zeroUsage, input: inputTokens };
 			call = { model: reservation.model, usage, cost: await this.budget.settle(reservation, usage), estimated: true, status: 'failed' };
 		} else {
 			await this.budget.release(reservation);
 		}
-		if (failure.kind === 'cancelled') throw e;
+		if (failure.kind === 'cancelled') {
+			// The plan ends here: report the charge now, nobody else will.
+			if (call) req.onSideCall?.(purpose, call);
+			throw e;
+		}
 		return { failure, call };
 	}
 

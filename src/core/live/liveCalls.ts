@@ -216,13 +216,30 @@ export class LiveCalls {
 		const base = { id, runId: req.runId, step: req.step?.index, startedAt: new Date(started).toISOString(), tools: req.tools, params: { maxOutputTokens: params.maxOutputTokens, temperature: params.temperature } };
 
 		let plan: Plan;
+		// Side calls charged while planning, for a plan that then throws (its record still owes them).
+		const sides: OtherCharge[] = [];
 		try {
-			plan = await engine.plan({ runId: req.runId, messages: engineMessages, tools: req.tools, params, step: req.step, pinnedModel: req.pinnedModel, cache: req.cache, signal: options.signal });
+			plan = await engine.plan({
+				runId: req.runId,
+				messages: engineMessages,
+				tools: req.tools,
+				params,
+				step: req.step,
+				pinnedModel: req.pinnedModel,
+				cache: req.cache,
+				signal: options.signal,
+				onSideCall: (purpose, c) => sides.push(sideCharge(c, purpose)),
+			});
 		} catch (e) {
+			const paid = sides.length ? { otherCharges: sides } : {};
 			if (BudgetExceededError.is(e) || UnpricedModelError.is(e)) {
 				if (BudgetExceededError.is(e)) this.deps.metrics?.recordBudgetEvent('refused', e.reason === 'daily' ? 'day' : 'run');
 				const model = BudgetExceededError.is(e) ? e.details.model : e.model;
-				await this.finish({ ...base, status: 'refused', model, messages: req.messages, costEstimated: false, attempts: [], explanation: [], error: errorInfo(e) }, started);
+				await this.finish({ ...base, status: 'refused', model, messages: req.messages, costEstimated: false, attempts: [], explanation: [], error: errorInfo(e), ...paid }, started);
+			} else if (sides.length) {
+				// Cancelled (or a store failed) after an embedding or summary was paid for: record that spend.
+				const status = CancelledError.is(e) ? 'cancelled' : 'error';
+				await this.finish({ ...base, status, model: req.pinnedModel ?? sides[0].model, messages: req.messages, costEstimated: false, attempts: [], explanation: [], error: errorInfo(e), ...paid }, started);
 			}
 			throw e;
 		}

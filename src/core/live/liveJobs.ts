@@ -169,7 +169,7 @@ export interface CompressPreview {
 	readonly changes: readonly PromptChange[];
 	readonly targetReached?: boolean;
 	/** `summarize`: what the summary call cost (it is a real, budgeted, recorded call). */
-	readonly summaryCall?: { readonly model: string; readonly costUsd?: number; readonly estimated: boolean; readonly source: LiveAnswer['source'] };
+	readonly summaryCall?: { readonly model: string; readonly costUsd?: number; readonly estimated: boolean; readonly source: LiveAnswer['source']; readonly otherCharges?: LiveAnswer['otherCharges'] };
 	/** `summarize`: today's budget after the summary call. */
 	readonly status?: BudgetStatus;
 }

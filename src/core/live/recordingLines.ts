@@ -8,7 +8,8 @@
  *   recording's costs add up to what the budget was charged; so does the history summary and the
  *   semantic cache's embedding (no input: they were not sent the chat prompt);
  * - a cache hit → a `call` record with zero usage and `servedFrom`;
- * - a budget refusal is not a call: an `event` record (`budgetRefused`), which importers skip.
+ * - a budget refusal is not a call: an `event` record (`budgetRefused`), which importers skip,
+ *   after the side calls (an embedding) the refused request had already paid for.
  */
 import type { Usage } from '../pricing/usage';
 import type { ProviderMessage } from '../providers/transport';
@@ -37,9 +38,11 @@ function status(r: LiveCallRecord): RecordedCall['status'] {
 const sideCallNames = { summary: 'history summary', embedding: 'semantic-cache embedding' } as const;
 const sideCallReasons = { summary: 'summary of older history (compression)', embedding: 'embedding of the request for the semantic cache' } as const;
 
-/** The `call` records of one live call (see the module comment). Empty for a budget refusal. */
+/**
+ * The `call` records of one live call (see the module comment). A budget refusal has none of its
+ * own — only the side calls (an embedding) it paid for before the budget said no.
+ */
 export function toRecordedCalls(r: LiveCallRecord): RecordedCall[] {
-	if (r.status === 'refused') return [];
 	const input = { kind: 'full' as const, messages: r.messages.map(transcriptMessage), ...(r.tools?.length ? { tools: r.tools } : {}) };
 	const routing = { requestedModel: r.routedModel, ...(r.downgradedFrom ? { reason: `soft budget: downgraded from ${r.downgradedFrom}` } : {}) };
 	const others: RecordedCall[] = (r.otherCharges ?? []).map(c => ({
@@ -48,7 +51,8 @@ export function toRecordedCalls(r: LiveCallRecord): RecordedCall[] {
 		model: c.model,
 		provider: r.provider,
 		usage: c.usage,
-		usageSource: c.estimated ? 'counted' : 'recorded',
+		// An embedding is billed as counted with the model's own tokenizer (exact, but ours, not the provider's report).
+		usageSource: c.estimated || c.purpose === 'embedding' ? 'counted' : 'recorded',
 		usageExact: !c.estimated,
 		...(c.costUsd !== undefined ? { costUsd: c.costUsd } : {}),
 		// A summary was sent the older history and an embedding the request as text, neither of
@@ -66,6 +70,7 @@ export function toRecordedCalls(r: LiveCallRecord): RecordedCall[] {
 					routing,
 				}),
 	}));
+	if (r.status === 'refused') return others;
 	const estimated = r.usageSource === 'estimated';
 	const main: RecordedCall = {
 		runId: r.runId,
@@ -94,7 +99,7 @@ export function toRecordedCalls(r: LiveCallRecord): RecordedCall[] {
 export function toRecordingLines(r: LiveCallRecord): string {
 	if (r.status === 'refused') {
 		// `trigger` is the limit that refused it: run, daily or steps.
-		return serializeRecordedEvent({ kind: 'budgetRefused', at: r.startedAt, runId: r.runId, trigger: r.error?.reason, message: r.error?.message ?? `a call to ${r.model} was refused by the budget` });
+		return toRecordedCalls(r).map(serializeRecordedCall).join('') + serializeRecordedEvent({ kind: 'budgetRefused', at: r.startedAt, runId: r.runId, trigger: r.error?.reason, message: r.error?.message ?? `a call to ${r.model} was refused by the budget` });
 	}
 	return toRecordedCalls(r).map(serializeRecordedCall).join('');
 }

@@ -31,7 +31,10 @@ export interface PromptVersion {
 /** Everything about one recorded call that does not depend on replay settings (computed once). */
 export interface PreparedCall {
 	readonly call: LlmCall;
-	/** 1-based position in the run. */
+	/**
+	 * 1-based agent step of the run. A side call (`call.purpose`: the recording's summary or
+	 * embedding) shares the number of the step it was made for, the next agent call.
+	 */
 	readonly step: number;
 	/** 1-based position within its thread. */
 	readonly stepInThread: number;
@@ -193,6 +196,7 @@ export class PreparedRun {
 		const gap = this.options.assumedStepGapMs ?? 10_000;
 		const threads = new Map<string, { version: PromptVersion; length: number; steps: number; output?: EngineMessage }>();
 		let versions = 0;
+		let agentSteps = 0;
 		let lastAt: number | undefined;
 		const start = t.startedAt ? Date.parse(t.startedAt) : NaN;
 		for (const call of t.calls) {
@@ -255,9 +259,10 @@ export class PreparedRun {
 					recordedCost = undefined;
 				}
 			}
+			if (!call.purpose) agentSteps++;
 			this.calls.push({
 				call,
-				step: this.calls.length + 1,
+				step: agentSteps + (call.purpose ? 1 : 0),
 				stepInThread: steps,
 				thread: call.thread,
 				atMs,

@@ -113,7 +113,7 @@ export function baselineOf(run: PreparedRun): BaselineResult {
 		read += c.call.usage.cacheRead;
 		return { step: c.step, model: c.call.model, inputTokens: c.call.usage.input, costUsd: usd, cumulativeUsd: cum };
 	});
-	return { costUsd: cum, inputTokens: input, outputTokens: output, cacheReadTokens: read, steps: run.calls.length, unpricedSteps: unpriced, perStep };
+	return { costUsd: cum, inputTokens: input, outputTokens: output, cacheReadTokens: read, steps: run.calls.filter(c => !c.call.purpose).length, unpricedSteps: unpriced, perStep };
 }
 
 interface ThreadState {
@@ -211,6 +211,8 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 	let stepLimitNoted = false;
 	/** Provider calls made so far (response-cache hits make none). */
 	let callsMade = 0;
+	/** Rows of the recording's side calls: they are not steps. */
+	let sideRows = 0;
 	const maxTool = settings.compression.toolResponseMaxTokens;
 	const transform = (seg: PreparedSegment, model: string): PreparedSegment => (maxTool > 0 ? run.truncatedToolOutput(seg, maxTool, model) : seg);
 	// Only the response cache needs a running hash of the prompt.
@@ -233,6 +235,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 		// its effect — a summarized history, a cache hit — is in the recorded prompts, so every
 		// scenario keeps it at its recorded cost, never re-routed and not an agent step.
 		if (call.purpose !== undefined) {
+			sideRows++;
 			if (baselineUsd === null) unpriced++;
 			spent += baselineUsd ?? 0;
 			input += call.usage.input;
@@ -543,7 +546,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 		outputTokens: output,
 		cacheReadTokens: read,
 		cacheWriteTokens: write,
-		steps: perStep.length,
+		steps: perStep.length - sideRows,
 		stoppedAtStep,
 		...(stopReason && { stopReason }),
 		unpricedSteps: unpriced,

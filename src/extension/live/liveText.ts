@@ -82,10 +82,14 @@ function tokensOf(a: LiveAnswer): string {
 
 const otherChargeNames = { embedding: 'embedding', summary: 'summary', failedAttempt: 'failed attempt' } as const;
 
+/** `own`, then what the same request also paid for (embedding, summary, failed attempts). */
+function withOtherCharges(own: string, others: LiveAnswer['otherCharges']): string {
+	const parts = (others ?? []).map(c => `${c.costUsd === undefined ? 'no price' : formatUsd(c.costUsd, { estimate: c.estimated })} ${otherChargeNames[c.purpose]} (${c.model})`);
+	return parts.length ? `${own} + ${parts.join(' + ')}` : own;
+}
+
 function costOf(a: LiveAnswer): string {
-	const own = a.source !== 'provider' ? '$0.00 (cache hit)' : a.costUsd === undefined ? 'no price' : formatUsd(a.costUsd, { estimate: a.estimated });
-	const others = (a.otherCharges ?? []).map(c => `${c.costUsd === undefined ? 'no price' : formatUsd(c.costUsd, { estimate: c.estimated })} ${otherChargeNames[c.purpose]} (${c.model})`);
-	return others.length ? `${own} + ${others.join(' + ')}` : own;
+	return withOtherCharges(a.source !== 'provider' ? '$0.00 (cache hit)' : a.costUsd === undefined ? 'no price' : formatUsd(a.costUsd, { estimate: a.estimated }), a.otherCharges);
 }
 
 /** One log line per call: model, tokens, cost, latency, status, routing — never the key or the prompt. */
@@ -206,7 +210,10 @@ export function compressTitle(fileName: string, p: CompressPreview): string {
 
 /** The Apply/Cancel question under the preview. */
 export function compressQuestion(fileName: string, p: CompressPreview): string {
-	const summary = p.summaryCall ? ` The summary call to ${p.summaryCall.model} cost ${p.summaryCall.costUsd === undefined ? (p.summaryCall.source === 'provider' ? 'an unknown amount (no price)' : '$0.00 (cache hit)') : formatUsd(p.summaryCall.costUsd, { estimate: p.summaryCall.estimated })}.` : '';
+	const s = p.summaryCall;
+	const summary = s
+		? ` The summary call to ${s.model} cost ${withOtherCharges(s.costUsd === undefined ? (s.source === 'provider' ? 'an unknown amount (no price)' : '$0.00 (cache hit)') : formatUsd(s.costUsd, { estimate: s.estimated }), s.otherCharges)}.`
+		: '';
 	const target = p.targetReached === false ? ' The target ratio was not reached without touching protected text.' : '';
 	return `${compressTitle(fileName, p)}. Apply the compressed text to ${fileName}?${summary}${target}`;
 }

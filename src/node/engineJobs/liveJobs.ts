@@ -255,7 +255,13 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 				usdBefore: zeroUsd(catalog, p.model, before.tokens),
 				usdAfter: zeroUsd(catalog, p.model, after.tokens),
 				changes: [],
-				summaryCall: { model: result.model, ...(result.costUsd !== undefined && { costUsd: result.costUsd }), estimated: result.estimated, source: result.source },
+				summaryCall: {
+					model: result.model,
+					...(result.costUsd !== undefined && { costUsd: result.costUsd }),
+					estimated: result.estimated,
+					source: result.source,
+					...(result.otherCharges && { otherCharges: result.otherCharges }),
+				},
 				status: result.status,
 			};
 		},

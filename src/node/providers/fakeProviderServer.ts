@@ -210,7 +210,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
 		if (!authOk) {
 			answeredBy = 'auth';
 		} else {
-			const i = scripts.findIndex(s => matches(s.match, route.provider, route.endpoint, model) && answers(s.behavior, route.endpoint));
+			const i = scripts.findIndex(s => matches(s.match, route.provider, route.endpoint, model) && answers(s, route.endpoint));
 			if (i >= 0) {
 				behavior = scripts[i].behavior;
 				scripts.splice(i, 1);
@@ -348,11 +348,11 @@ function routeOf(method: string, path: string): { provider: FakeProvider; endpoi
 }
 
 /**
- * Chat answers (replies, streams) are never consumed by an embeddings request: a test that scripts
- * "the next answer" means the next chat call, whether or not a semantic cache embeds first.
+ * An embeddings request takes only scripts that name its endpoint: a test that scripts "the next
+ * answer" (or fault) means the next chat call, whether or not a semantic cache embeds first.
  */
-function answers(b: FakeBehavior, endpoint: FakeEndpoint): boolean {
-	return endpoint !== 'embeddings' || b.type === 'error' || b.type === 'hang' || b.type === 'malformed';
+function answers(s: Scripted, endpoint: FakeEndpoint): boolean {
+	return endpoint !== 'embeddings' || s.match.endpoint === 'embeddings';
 }
 
 function matches(m: FakeMatch, provider: FakeProvider, endpoint: FakeEndpoint, model: string): boolean {
@@ -400,7 +400,6 @@ function requestIdHeaders(ctx: Ctx): Record<string, string> {
 	return ctx.provider === 'openai' ? { 'x-request-id': id } : { 'request-id': id };
 }
 
-/** Rough token estimate (4 characters per token) of everything the request sends. */
 /**
  * `/v1/embeddings`: deterministic unit vectors of the model's size (hashed word and character
  * n-grams), so similar texts get similar vectors and a semantic cache can be tested end to end.
@@ -421,6 +420,7 @@ function sendEmbeddings(ctx: Ctx): void {
 	);
 }
 
+/** Rough token estimate (4 characters per token) of everything the request sends. */
 function estimateRequestTokens(body: unknown): number {
 	const b = obj(body);
 	const text = JSON.stringify([b.system ?? '', b.messages ?? [], b.tools ?? []]);

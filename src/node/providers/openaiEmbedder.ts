@@ -18,6 +18,9 @@ export const openaiEmbeddingDims: Readonly<Record<string, number>> = {
 	'text-embedding-ada-002': 1536,
 };
 
+/** The input limit of every OpenAI embedding model (in cl100k tokens). */
+export const openaiEmbeddingMaxInputTokens = 8191;
+
 export interface OpenAIEmbedderOptions {
 	readonly secrets: SecretSource;
 	/** `agentCost.embeddings.model`. */
@@ -43,6 +46,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
 		id: `openai:${model}:${dims}`,
 		dims,
 		billedModel: model,
+		maxInputTokens: openaiEmbeddingMaxInputTokens,
 		async embed(texts, signal) {
 			if (texts.length === 0) return [];
 			const ctx0 = { provider: 'openai' as const, model, label };

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { budgetStatus } from '../../../src/core/budget/budgetGuard';
 import { parseEngineConfig } from '../../../src/core/config/parseEngineConfig';
 import type { CompressPreview, LiveAnswer, LiveFailure, LiveRefusal } from '../../../src/core/live/liveJobs';
-import { answerMarkdown, callLogLine, compressTitle, downgradeMessage, failureMessage, spendStatusView, thresholdWarning } from '../../../src/extension/live/liveText';
+import { answerMarkdown, callLogLine, compressQuestion, compressTitle, downgradeMessage, failureMessage, spendStatusView, thresholdWarning } from '../../../src/extension/live/liveText';
 
 const budget = (s: Record<string, unknown> = {}) => parseEngineConfig(Object.fromEntries(Object.entries(s).map(([k, v]) => [`agentCost.budget.${k}`, v]))).config.budget;
 const nano = (usd: number) => Math.round(usd * 1e9);
@@ -130,5 +130,8 @@ describe('live-call texts (status bar, log, notifications, answer document)', ()
 		const p: CompressPreview = { kind: 'compressed', strategy: 'lossless', text: 'x', model: 'gpt-4o', tokensBefore: 400, tokensAfter: 300, exact: true, usdBefore: 0.001, usdAfter: 0.00075, changes: [] };
 		assert.equal(compressTitle('code-review.prompt', p), 'code-review.prompt ↔ lossless: 400 → 300 tokens (−25%) · $1.00 → $0.750 per 1,000 calls (gpt-4o)');
 		assert.equal(compressTitle('a', { ...p, exact: false, usdBefore: null, usdAfter: null, model: 'local' }), 'a ↔ lossless: ≈400 → ≈300 tokens (−25%) · no price for local (local)');
+		// A summary served from the semantic cache still paid for its embedding: the question says so.
+		const q = compressQuestion('a', { ...p, strategy: 'summarize', summaryCall: { model: 'gpt-4o-mini', estimated: false, source: 'semanticCache', otherCharges: [{ purpose: 'embedding', model: 'text-embedding-3-small', costUsd: 0.0002, estimated: false }] } });
+		assert.match(q, /The summary call to gpt-4o-mini cost \$0\.00 \(cache hit\) \+ <\$0\.001 embedding \(text-embedding-3-small\)\./);
 	});
 });

@@ -74,6 +74,8 @@ describe('FileLedgerStore', () => {
 		mkdirSync(path);
 		const lock = join(path, 'spend.lock');
 		writeFileSync(lock, '');
+		const soon = new Date(Date.now() + 60_000); // "just created" however slow this machine is
+		utimesSync(lock, soon, soon);
 		const fresh = new FileLedgerStore(path, { lockTimeoutMs: 100 });
 		// Just created: a live holder may be about to write its pid, so it is respected.
 		await assert.rejects(fresh.totals('r', '2026-11-27', 1), /lock held for more than 100 ms/);

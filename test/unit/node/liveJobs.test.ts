@@ -177,6 +177,17 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 		assert.ok(third.result.kind === 'answered' && third.result.source === 'provider' && third.result.text === 'Use reversed().');
 		assert.ok(third.result.explanation.some(x => x.rule === 'cache.embeddingFailed'));
 		assert.equal(third.result.otherCharges, undefined, 'an HTTP 500 is not billed');
+
+		// A call the budget refuses after its embedding was paid for: the recording still adds up.
+		const spentBefore = third.result.status.daily.spent;
+		const refused = await run('live/run', ask('What does functools.lru_cache do?', {}, { ...semantic, 'agentCost.budget.dailyUsd': spentBefore + 0.00005 }));
+		assert.equal(refused.result.kind, 'refused');
+		const lines = readFileSync(second.result.recordingFile, 'utf8').trim().split('\n').map(l => JSON.parse(l) as { type: string; kind?: string; purpose?: string });
+		assert.deepEqual(lines.slice(-2).map(l => l.purpose ?? l.kind), ['embedding', 'budgetRefused']);
+		const all = parseRecording(readFileSync(second.result.recordingFile, 'utf8'), { file: second.result.recordingFile, counter });
+		const recordedAll = all.calls.reduce((sum, c) => sum + (c.recordedCostUsd ?? 0), 0);
+		assert.ok(refused.result.status.daily.spent > spentBefore, 'the embedding was charged');
+		assert.ok(Math.abs(recordedAll - refused.result.status.daily.spent) < 1e-9, `recorded ${recordedAll} vs spent ${refused.result.status.daily.spent}`);
 	});
 
 	it('a hard budget refuses the call with the numbers; the refusal is recorded and listed', async () => {

@@ -107,7 +107,7 @@ describe('policy engine: routing, cache and budget together', () => {
 
 	describe('a paid embedder (provider embeddings) for the semantic cache', () => {
 		/** The offline vectors, but billed as `model` and counting its calls; `fail` makes the next call throw. */
-		function paidEmbedder(model: string) {
+		function paidEmbedder(model: string, maxInputTokens?: number) {
 			const inner = createOfflineEmbedder();
 			const calls: string[][] = [];
 			const state: { fail?: unknown } = {};
@@ -115,6 +115,7 @@ describe('policy engine: routing, cache and budget together', () => {
 				id: `paid:${model}`,
 				dims: inner.dims,
 				billedModel: model,
+				...(maxInputTokens !== undefined && { maxInputTokens }),
 				async embed(texts, signal) {
 					calls.push([...texts]);
 					if (state.fail) throw state.fail;
@@ -123,9 +124,9 @@ describe('policy engine: routing, cache and budget together', () => {
 			};
 			return { embedder, calls, state };
 		}
-		function paidEngine(model: string, settings: Record<string, unknown> = {}) {
+		function paidEngine(model: string, settings: Record<string, unknown> = {}, maxInputTokens?: number) {
 			const { config } = parseEngineConfig({ 'agentCost.cache.semanticEnabled': true, 'agentCost.compression.strategy': 'none', ...settings });
-			const paid = paidEmbedder(model);
+			const paid = paidEmbedder(model, maxInputTokens);
 			const e = createPolicyEngine({ config, counter: wordCounter, pricing: fakePricing, clock: new ManualClock(Date.UTC(2026, 10, 27, 12)), random: seededRandom(1), budgetStore: new RecordingBudgetStore(), summarizer: estimatingSummarizer, embedder: paid.embedder });
 			return { e, ...paid };
 		}
@@ -184,10 +185,44 @@ describe('policy engine: routing, cache and budget together', () => {
 			assert.equal(t.embeddingCall?.estimated, true);
 			assert.ok(t.embeddingCall!.usage.input > 0);
 
+			// A 200 with an unusable body was billed all the same.
+			state.fail = new ProviderError('badResponse', 'OpenAI answered with something that is not an embeddings list.', { provider: 'openai', model: 'gpt-4o-mini' });
+			const bad = (await e.plan(ask('Explain decorators in Python.'))) as CallPlan;
+			assert.equal(bad.embeddingCall?.status, 'failed');
+			await e.settle(bad, { kind: 'failed' });
+
+			// Cancelled mid-embedding: the plan throws, but the charge is reported to the caller first.
+			const before = (await e.status('r')).run.spent;
 			state.fail = new CancelledError();
-			await assert.rejects(e.plan(ask('Explain iterators.')), (x: unknown) => CancelledError.is(x));
+			const told: string[] = [];
+			await assert.rejects(e.plan({ ...ask('Explain iterators.'), onSideCall: (purpose, c) => told.push(`${purpose}:${c.status}`) }), (x: unknown) => CancelledError.is(x));
+			assert.deepEqual(told, ['embedding:failed']);
+			assert.ok((await e.status('r')).run.spent > before, 'the cancelled embedding was charged');
 			await e.settle(t, { kind: 'failed' });
 			assert.equal((await e.status('r')).run.reserved, 0, 'no reservation left open');
+		});
+
+		it('a refused call still reports the embedding it paid for; requests over the input limit or past the step limit are not embedded', async () => {
+			const { e, calls } = paidEngine('gpt-4o-mini', { 'agentCost.budget.runUsd': 0.0001 });
+			const told: string[] = [];
+			await assert.rejects(
+				e.plan({ ...ask(`Design a distributed system. ${words(400)}`), onSideCall: (purpose, c) => told.push(`${purpose}:${c.status}`) }),
+				(x: unknown) => BudgetExceededError.is(x, 'run'),
+			);
+			assert.equal(calls.length, 1);
+			assert.deepEqual(told, ['embedding:ok'], 'the caller can record the spend of a refused request');
+
+			const limited = paidEngine('gpt-4o-mini', { 'agentCost.budget.maxSteps': 1 });
+			const first = (await limited.e.plan(ask('First question about sorting.'))) as CallPlan;
+			await limited.e.settle(first, { kind: 'completed', usage: usage(5, 5), response: { model: first.model, content: 'x' } });
+			assert.equal(limited.calls.length, 1);
+			await assert.rejects(limited.e.plan(ask('Second question about hashing.')), (x: unknown) => BudgetExceededError.is(x, 'steps'));
+			assert.equal(limited.calls.length, 1, 'a step the limit refuses is not embedded');
+
+			const small = paidEngine('gpt-4o-mini', {}, 20);
+			const long = (await small.e.plan(ask(words(50)))) as CallPlan;
+			assert.equal(small.calls.length, 0);
+			assert.ok(long.explanation.some(x => x.rule === 'cache.embeddingTooLong'));
 		});
 	});
 

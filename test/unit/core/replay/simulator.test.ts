@@ -228,7 +228,13 @@ describe('replay simulator: hand-checked runs', () => {
 
 		const run = prepare(withSide);
 		const asRecorded = await simulateScenario(run, asRecordedSettings(config));
-		assert.equal(asRecorded.steps, 8);
+		assert.equal(asRecorded.steps, 6, 'side calls are not steps');
+		assert.equal(baselineOf(run).steps, 6);
+		assert.deepEqual(
+			asRecorded.perStep.map(p => [p.step, p.thread]),
+			[[1, 'main'], [2, 'main'], [3, 'embedding'], [3, 'main'], [4, 'main'], [5, 'summary'], [5, 'main'], [6, 'main']],
+			'a side call carries the number of the step it was made for',
+		);
 		assert.ok(Math.abs(asRecorded.costUsd - baselineOf(run).costUsd) < 1e-12, 'the baseline identity holds with side calls');
 
 		for (const s of [

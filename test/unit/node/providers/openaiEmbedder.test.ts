@@ -23,6 +23,7 @@ describe('OpenAI embedder (the real openai SDK against the fake /v1/embeddings)'
 		const e = embedder();
 		assert.equal(e.dims, 1536);
 		assert.equal(e.billedModel, 'text-embedding-3-small');
+		assert.equal(e.maxInputTokens, 8191);
 		assert.equal(e.id, 'openai:text-embedding-3-small:1536');
 		const texts = ['How do I reverse a linked list in Python?', 'how do I reverse a linked list in python', 'Bake bread at 220 °C for 35 minutes.'];
 		const [a, b, c] = await e.embed(texts);
