@@ -154,11 +154,13 @@ function sideCharge(c: SideCall, purpose: NonNullable<OtherCharge['purpose']>): 
 	return { model: c.model, usage: c.usage, ...(c.cost?.kind === 'priced' && { costUsd: c.cost.usd }), estimated: c.estimated, status: c.status === 'ok' ? 'ok' : 'error', purpose };
 }
 
-/** Charges besides the answering model's: the semantic cache's embedding, the history summary, and failed attempts billed before a fallback. */
-function otherCharges(plan: Plan, states?: Map<string, ModelState>, model?: string): LiveCallRecord['otherCharges'] {
-	const list: OtherCharge[] = [];
-	if (plan.embeddingCall) list.push(sideCharge(plan.embeddingCall, 'embedding'));
-	if (plan.kind === 'call' && plan.summaryCall) list.push(sideCharge(plan.summaryCall, 'summary'));
+/**
+ * Charges besides the answering model's: the side calls the plan paid for (semantic-cache embedding,
+ * history summary — as the engine reported them through `onSideCall`), and failed attempts billed
+ * before a fallback.
+ */
+function otherCharges(sides: readonly OtherCharge[], states?: Map<string, ModelState>, model?: string): LiveCallRecord['otherCharges'] {
+	const list = [...sides];
 	for (const [m, st] of states ?? []) if (m !== model && st.charge) list.push(st.charge);
 	return list.length ? list : undefined;
 }
@@ -244,13 +246,13 @@ export class LiveCalls {
 			throw e;
 		}
 		quietly(() => options.onPlan?.(plan));
-		if (plan.kind === 'cached') return this.fromCache(plan, base, req, started);
+		if (plan.kind === 'cached') return this.fromCache(plan, sides, base, req, started);
 		for (const w of plan.warnings) if (w.kind === 'threshold') this.deps.metrics?.recordBudgetEvent('warn', w.scope === 'daily' ? 'day' : 'run');
 		if (plan.downgradedFrom) this.deps.metrics?.recordBudgetEvent('downgrade', 'run');
-		return this.callProvider(plan, req, options, base, started);
+		return this.callProvider(plan, sides, req, options, base, started);
 	}
 
-	private async fromCache(plan: CachedPlan, base: RecordBase, req: LiveCallRequest, started: number): Promise<LiveCallResult> {
+	private async fromCache(plan: CachedPlan, sides: readonly OtherCharge[], base: RecordBase, req: LiveCallRequest, started: number): Promise<LiveCallResult> {
 		const extra = (plan.response.extra ?? {}) as { toolCalls?: ProviderToolCall[]; finishReason?: FinishReason; provider?: ProviderId };
 		const toolCalls = extra.toolCalls ?? [];
 		const finishReason = extra.finishReason ?? 'stop';
@@ -266,7 +268,7 @@ export class LiveCalls {
 				messages: req.messages,
 				response: { text: plan.response.content, toolCalls, finishReason },
 				costEstimated: false,
-				otherCharges: otherCharges(plan),
+				otherCharges: otherCharges(sides),
 				attempts: [],
 				explanation: plan.explanation,
 			},
@@ -275,7 +277,7 @@ export class LiveCalls {
 		return { source, model: plan.response.model, provider: extra.provider, text: plan.response.content, toolCalls, finishReason, estimated: false, plan, attempts: [], latencyMs: record.latencyMs, record, recordError };
 	}
 
-	private async callProvider(plan: CallPlan, req: LiveCallRequest, options: LiveCallOptions, base: RecordBase, started: number): Promise<LiveCallResult> {
+	private async callProvider(plan: CallPlan, sides: readonly OtherCharge[], req: LiveCallRequest, options: LiveCallOptions, base: RecordBase, started: number): Promise<LiveCallResult> {
 		const { engine, counter } = this.deps;
 		const sentMessages = toProviderMessages(plan.messages, req.messages);
 		const stream = req.stream ?? true;
@@ -397,7 +399,7 @@ export class LiveCalls {
 					downgradedFrom: plan.downgradedFrom,
 					messages: sentMessages,
 					...chargeFields(last.charge),
-					otherCharges: otherCharges(plan, states, model),
+					otherCharges: otherCharges(sides, states, model),
 					costEstimated: last.charge !== undefined,
 					attempts: FallbackExhaustedError.is(e) ? e.attempts : [],
 					explanation: plan.explanation,
@@ -442,7 +444,7 @@ export class LiveCalls {
 				usageSource: estimated ? 'estimated' : 'provider',
 				costUsd,
 				costEstimated: estimated || (settled.cost?.kind === 'priced' && settled.cost.estimated === true),
-				otherCharges: otherCharges(plan, states, model),
+				otherCharges: otherCharges(sides, states, model),
 				attempts,
 				explanation: plan.explanation,
 			},

@@ -11,13 +11,12 @@
  * - a budget refusal is not a call: an `event` record (`budgetRefused`), which importers skip,
  *   after the side calls (an embedding) the refused request had already paid for.
  */
-import type { Usage } from '../pricing/usage';
+import { zeroUsage } from '../pricing/usage';
 import type { ProviderMessage } from '../providers/transport';
 import { serializeRecordedCall, serializeRecordedEvent, serializeRecordedRun, type RecordedCall } from '../transcripts/recording';
 import type { TranscriptMessage } from '../transcripts/model';
 import type { LiveCallRecord } from './liveCallRecord';
 
-const zeroUsage: Usage = { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
 
 function transcriptMessage(m: ProviderMessage): TranscriptMessage {
 	switch (m.role) {
