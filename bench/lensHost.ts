@@ -141,7 +141,11 @@ async function typeSession(a: AgentCostApi, editor: vscode.TextEditor, scenario:
 		changeEventToCountMs: q(hostToCount),
 		keystrokeToStatusBarMs: q(toStatusBar),
 		/** Raw samples (ms) per handler: the script pools the runs. */
-		hostThreadMs: Object.fromEntries(Object.entries(handlers).filter(([, xs]) => xs.length).map(([name, xs]) => [name, xs.map(x => round(x, 4))])),
+		hostThreadMs: Object.fromEntries(
+			Object.entries(handlers)
+				.filter(([, xs]) => xs.length)
+				.map(([name, xs]) => [name, xs.map(x => round(x, 4))]),
+		),
 		hostThreadMsPerKeystrokeMean: round(perKeystroke),
 		eventLoopDelayMs: { p50: round(loop.percentile(50) / 1e6), p99: round(loop.percentile(99) / 1e6), max: round(loop.max / 1e6) },
 	};
@@ -157,12 +161,16 @@ async function benchDocument(a: AgentCostApi, dir: string, size: number, label: 
 	const first = await waitForRender(a, s => s.uri === doc.uri.toString() && s.version === doc.version && s.usd !== undefined, 120_000, `the first count of ${label}`);
 	const openMs = first.at - openedAt;
 	const openHandlers = samplesSince(a, marks);
-	log(`${label}: first count on the status bar ${round(openMs, 0)} ms after opening (${first.text}); host thread ms: spawn ${openHandlers.spawn.map(x => round(x, 2)).join(', ') || '–'}, open ${openHandlers.open.map(x => round(x, 2)).join(', ')} (of which length ${openHandlers.length.map(x => round(x, 2)).join(', ')}), range reads max ${round(Math.max(0, ...openHandlers.read), 2)} × ${openHandlers.read.length}`);
+	log(
+		`${label}: first count on the status bar ${round(openMs, 0)} ms after opening (${first.text}); host thread ms: spawn ${openHandlers.spawn.map(x => round(x, 2)).join(', ') || '–'}, open ${openHandlers.open.map(x => round(x, 2)).join(', ')} (of which length ${openHandlers.length.map(x => round(x, 2)).join(', ')}), range reads max ${round(Math.max(0, ...openHandlers.read), 2)} × ${openHandlers.read.length}`,
+	);
 	const sessions = [];
 	for (const scenario of scenarios) {
 		const r = await typeSession(a, editor, scenario);
 		const worst = round(Math.max(...Object.values(r.hostThreadMs).flat()));
-		log(`${label} ${r.scenario}: key → count median ${r.keystrokeToCountMs.median} / p95 ${r.keystrokeToCountMs.p95} ms; key → status bar median ${r.keystrokeToStatusBarMs.median} / p95 ${r.keystrokeToStatusBarMs.p95} ms; longest lens task ${worst} ms`);
+		log(
+			`${label} ${r.scenario}: key → count median ${r.keystrokeToCountMs.median} / p95 ${r.keystrokeToCountMs.p95} ms; key → status bar median ${r.keystrokeToStatusBarMs.median} / p95 ${r.keystrokeToStatusBarMs.p95} ms; longest lens task ${worst} ms`,
+		);
 		sessions.push(r);
 	}
 	await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
@@ -171,7 +179,11 @@ async function benchDocument(a: AgentCostApi, dir: string, size: number, label: 
 		chars: size,
 		promptTokens: first.promptTokens,
 		openToFirstStatusBarMs: round(openMs, 1),
-		openHostThreadMs: Object.fromEntries(Object.entries(openHandlers).filter(([, xs]) => xs.length).map(([name, xs]) => [name, xs.map(x => round(x, 4))])),
+		openHostThreadMs: Object.fromEntries(
+			Object.entries(openHandlers)
+				.filter(([, xs]) => xs.length)
+				.map(([name, xs]) => [name, xs.map(x => round(x, 4))]),
+		),
 		sessions,
 	};
 }
@@ -189,7 +201,9 @@ export async function run(): Promise<void> {
 		const stats = a.lens.stats();
 		if (!stats.activation) throw new Error('the extension did not record its activation time');
 		// No editor is open in the fresh profile: a worker that exists now was started by activation.
-		log(`activation: ${round(stats.activation.totalMs, 2)} ms (module load ${round(stats.activation.loadMs, 2)} + activate() ${round(stats.activation.activateMs, 2)}, of which the lens ${round(stats.lensConstructMs, 2)}; VS Code's wait in between ${round(stats.activation.hostWaitMs, 2)}); token worker threads started so far: ${stats.workerStarts}`);
+		log(
+			`activation: ${round(stats.activation.totalMs, 2)} ms (module load ${round(stats.activation.loadMs, 2)} + activate() ${round(stats.activation.activateMs, 2)}, of which the lens ${round(stats.lensConstructMs, 2)}; VS Code's wait in between ${round(stats.activation.hostWaitMs, 2)}); token worker threads started so far: ${stats.workerStarts}`,
+		);
 		const workerStartedDuringActivation = stats.workerStarts;
 		const dir = join(tmpdir(), `agent-cost-lens-bench-${process.pid}`);
 		mkdirSync(dir, { recursive: true });

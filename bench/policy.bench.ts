@@ -73,21 +73,48 @@ async function budget(): Promise<void> {
 	const usage = { input: 3000, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 400, reasoning: 0 };
 	let i = 0;
 	await measure('budget: in-memory store reserveSync (check + record)', 2000, 50, () => {
-		mem.reserveSync({ id: `s${i++}`, runId: 'r', day: '2026-11-27', nano: 1000, model: 'gpt-4o', at: 1, limits: { runNano: 0, dailyNano: 1e18, maxSteps: 0 }, enforce: true, newStep: true, expiresAt: 1e15 });
+		mem.reserveSync({
+			id: `s${i++}`,
+			runId: 'r',
+			day: '2026-11-27',
+			nano: 1000,
+			model: 'gpt-4o',
+			at: 1,
+			limits: { runNano: 0, dailyNano: 1e18, maxSteps: 0 },
+			enforce: true,
+			newStep: true,
+			expiresAt: 1e15,
+		});
 	});
-	await measure('budget: guard.tryReserve (worst-case price + check + record)', 2000, 20, () => g.tryReserve({ runId: 'r', model: 'gpt-4o', inputTokens: 3000, maxOutputTokens: 2048 }), { target: 50 });
-	await measure('budget: guard reserve + settle round trip (real catalog)', 2000, 20, async () => {
-		const r = await g.tryReserve({ runId: 'r2', model: 'claude-opus-4-6', inputTokens: 3000, maxOutputTokens: 2048 });
-		if (r.ok) await g.settle(r.reservation, usage);
-	}, { target: 50, note: 'two price look-ups (worst case + actual) and two records' });
+	await measure('budget: guard.tryReserve (worst-case price + check + record)', 2000, 20, () => g.tryReserve({ runId: 'r', model: 'gpt-4o', inputTokens: 3000, maxOutputTokens: 2048 }), {
+		target: 50,
+	});
+	await measure(
+		'budget: guard reserve + settle round trip (real catalog)',
+		2000,
+		20,
+		async () => {
+			const r = await g.tryReserve({ runId: 'r2', model: 'claude-opus-4-6', inputTokens: 3000, maxOutputTokens: 2048 });
+			if (r.ok) await g.settle(r.reservation, usage);
+		},
+		{ target: 50, note: 'two price look-ups (worst case + actual) and two records' },
+	);
 	await measure('budget: guard.status', 2000, 20, () => g.status('r'));
 	const dir = mkdtempSync(join(tmpdir(), 'acl-bench-'));
 	try {
 		const file = new FileLedgerStore(join(dir, 'ledger.jsonl'));
-		await measure('budget: file ledger reserve (lock + catch-up + append + fsync)', 200, 1, () => guardFor(file).tryReserve({ runId: 'f', model: 'gpt-4o', inputTokens: 3000, maxOutputTokens: 2048 }), { note: 'durable: dominated by fsync of the disk' });
+		await measure(
+			'budget: file ledger reserve (lock + catch-up + append + fsync)',
+			200,
+			1,
+			() => guardFor(file).tryReserve({ runId: 'f', model: 'gpt-4o', inputTokens: 3000, maxOutputTokens: 2048 }),
+			{ note: 'durable: dominated by fsync of the disk' },
+		);
 		file.close();
 		const nofsync = new FileLedgerStore(join(dir, 'ledger2.jsonl'), { fsync: false });
-		await measure('budget: file ledger reserve without fsync (lock + append only)', 500, 1, () => guardFor(nofsync).tryReserve({ runId: 'f', model: 'gpt-4o', inputTokens: 3000, maxOutputTokens: 2048 }));
+		await measure('budget: file ledger reserve without fsync (lock + append only)', 500, 1, () =>
+			guardFor(nofsync).tryReserve({ runId: 'f', model: 'gpt-4o', inputTokens: 3000, maxOutputTokens: 2048 }),
+		);
 		nofsync.close();
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
@@ -179,18 +206,40 @@ async function semantic(): Promise<void> {
 
 async function engine(): Promise<void> {
 	const config = parseEngineConfig({ 'agentCost.budget.runUsd': 0, 'agentCost.budget.dailyUsd': 0, 'agentCost.budget.maxSteps': 0, 'agentCost.cache.enabled': false }).config;
-	const e = createPolicyEngine({ config, counter: { countText, countChat }, pricing: defaultPriceCatalog(), clock: new ManualClock(Date.UTC(2026, 10, 27)), random: seededRandom(1), budgetStore: new RecordingBudgetStore(), summarizer: estimatingSummarizer });
-	const history: EngineMessage[] = [{ role: 'system', content: 'You are a careful coding agent. '.repeat(20) }, { role: 'user', content: 'Fix the failing test in parser.ts and explain the change.' }];
+	const e = createPolicyEngine({
+		config,
+		counter: { countText, countChat },
+		pricing: defaultPriceCatalog(),
+		clock: new ManualClock(Date.UTC(2026, 10, 27)),
+		random: seededRandom(1),
+		budgetStore: new RecordingBudgetStore(),
+		summarizer: estimatingSummarizer,
+	});
+	const history: EngineMessage[] = [
+		{ role: 'system', content: 'You are a careful coding agent. '.repeat(20) },
+		{ role: 'user', content: 'Fix the failing test in parser.ts and explain the change.' },
+	];
 	for (let k = 0; k < 20; k++) {
 		history.push({ role: 'assistant', content: `Running step ${k}`, toolCallIds: [`c${k}`] });
 		history.push({ role: 'tool', content: `ok ${k} `.repeat(60), toolResultIds: [`c${k}`] });
 	}
 	countChat('gpt-4o', history); // load the o200k ranks outside the timing
 	let i = 0;
-	await measure('engine: plan() + settle, 42-message history, real tokenizer', 300, 1, async () => {
-		const p = await e.plan({ runId: `r${i++}`, messages: history, step: { index: 3 } });
-		if (p.kind === 'call') await e.settle(p, { kind: 'completed', usage: { input: p.inputTokens, output: 100, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 }, response: { model: p.model, content: 'x' } });
-	}, { note: 'routing + truncation of tool outputs + trigger check + reservation; replays with long histories should memoize counts per message' });
+	await measure(
+		'engine: plan() + settle, 42-message history, real tokenizer',
+		300,
+		1,
+		async () => {
+			const p = await e.plan({ runId: `r${i++}`, messages: history, step: { index: 3 } });
+			if (p.kind === 'call')
+				await e.settle(p, {
+					kind: 'completed',
+					usage: { input: p.inputTokens, output: 100, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 },
+					response: { model: p.model, content: 'x' },
+				});
+		},
+		{ note: 'routing + truncation of tool outputs + trigger check + reservation; replays with long histories should memoize counts per message' },
+	);
 }
 
 async function main(): Promise<void> {
@@ -226,8 +275,8 @@ async function main(): Promise<void> {
 		extra.redis ? `\nRedis: ${extra.redis}` : '',
 		'',
 		'Notes:',
-		'- Targets: a budget check/reserve ≤ 50 µs and an exact-cache look-up ≤ 100 µs are for the in-process engine (what every plan pays). The durable stores add their own I/O: the file ledger fsyncs every record before acknowledging it (crash safety; the time is the disk\'s), Redis adds a localhost round trip.',
-		'- The exact-cache key hashes the canonical request; the extension host and CLI inject node:crypto\'s SHA-256 (same digest as core\'s pure implementation, which the webview or any host can use).',
+		"- Targets: a budget check/reserve ≤ 50 µs and an exact-cache look-up ≤ 100 µs are for the in-process engine (what every plan pays). The durable stores add their own I/O: the file ledger fsyncs every record before acknowledging it (crash safety; the time is the disk's), Redis adds a localhost round trip.",
+		"- The exact-cache key hashes the canonical request; the extension host and CLI inject node:crypto's SHA-256 (same digest as core's pure implementation, which the webview or any host can use).",
 		'- Semantic look-ups at 100k entries use random-hyperplane LSH (32 tables × 18 bits) instead of scanning every vector; recall is measured against the exact scan on near-duplicate queries.',
 		'',
 	].join('\n');

@@ -26,7 +26,9 @@ const model = 'gpt-4o';
 const counter: TokenCounter = tokenCounter;
 
 function syntheticRun(): Transcript {
-	const source = JSON.parse(readFileSync(join(root, 'test/fixtures/transcripts/mini_swe_agent/mswea_gemini3pro_pallets__flask-5014.traj.json'), 'utf8')) as { messages: { role: string; content: string }[] };
+	const source = JSON.parse(readFileSync(join(root, 'test/fixtures/transcripts/mini_swe_agent/mswea_gemini3pro_pallets__flask-5014.traj.json'), 'utf8')) as {
+		messages: { role: string; content: string }[];
+	};
 	const [system, task, ...rest] = source.messages.map(m => ({ role: m.role, content: String(m.content) }));
 	const pairs: [TranscriptMessage, TranscriptMessage][] = [];
 	for (let i = 0; i + 1 < rest.length; i += 2) if (rest[i].role === 'assistant') pairs.push([rest[i], rest[i + 1]]);

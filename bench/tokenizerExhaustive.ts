@@ -53,4 +53,11 @@ for (const name of ['o200k_base', 'cl100k_base'] as const) {
 }
 const dir = join(repoRoot(), 'bench', 'results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'tokenizerExhaustive.json'), JSON.stringify({ generatedBy: 'bench/tokenizerExhaustive.ts', date: new Date().toISOString(), node: process.version, loadAverageAtEnd: loadavg(), templates: templates.map(t => t[0]), results }, null, '\t') + '\n');
+writeFileSync(
+	join(dir, 'tokenizerExhaustive.json'),
+	JSON.stringify(
+		{ generatedBy: 'bench/tokenizerExhaustive.ts', date: new Date().toISOString(), node: process.version, loadAverageAtEnd: loadavg(), templates: templates.map(t => t[0]), results },
+		null,
+		'\t',
+	) + '\n',
+);

@@ -72,12 +72,22 @@ if (process.argv[2] === '--cold') {
 
 async function main(): Promise<void> {
 	// `--sections=keystrokes` (etc.) runs a subset while iterating; the committed results come from a full run.
-	const only = process.argv.find(a => a.startsWith('--sections='))?.slice('--sections='.length).split(',');
+	const only = process.argv
+		.find(a => a.startsWith('--sections='))
+		?.slice('--sections='.length)
+		.split(',');
 	const run = (section: string) => !only || only.includes(section);
 	const started = new Date();
 	const load = { start: loadavg().map(x => round(x)), end: [] as number[] };
 	console.log(`tokenizer bench on ${cpus().length} CPUs, load ${load.start.join(' ')}, node ${process.version}`);
-	const result: Record<string, unknown> = { generatedBy: 'bench/tokenizers.bench.ts (npm run bench:tokens)', date: started.toISOString(), node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverage: load };
+	const result: Record<string, unknown> = {
+		generatedBy: 'bench/tokenizers.bench.ts (npm run bench:tokens)',
+		date: started.toISOString(),
+		node: process.version,
+		cpus: cpus().length,
+		cpuModel: cpus()[0]?.model,
+		loadAverage: load,
+	};
 
 	// ---- throughput ----
 	// Real categories only: js-tiktoken needs seconds for the synthetic 3000-letter runs (its BPE is O(n²)).
@@ -148,7 +158,14 @@ async function main(): Promise<void> {
 				const r = spawnSync(process.execPath, [self, '--cold', lib, enc], { cwd: repoRoot(), encoding: 'utf8' });
 				if (r.status === 0) samples.push(JSON.parse(r.stdout));
 			}
-			const row = { encoding: enc, library: lib, loadAndFirstCountMs: round(median(samples.map(s => s.ms)), 0), minMs: round(Math.min(...samples.map(s => s.ms)), 0), maxMs: round(Math.max(...samples.map(s => s.ms)), 0), rssMb: round(median(samples.map(s => s.rssMb)), 0) };
+			const row = {
+				encoding: enc,
+				library: lib,
+				loadAndFirstCountMs: round(median(samples.map(s => s.ms)), 0),
+				minMs: round(Math.min(...samples.map(s => s.ms)), 0),
+				maxMs: round(Math.max(...samples.map(s => s.ms)), 0),
+				rssMb: round(median(samples.map(s => s.rssMb)), 0),
+			};
 			cold.push(row);
 			console.log(`cold ${enc} ${lib.padEnd(14)} ${row.loadAndFirstCountMs} ms (${row.minMs}–${row.maxMs}), +${row.rssMb} MB RSS`);
 		}
@@ -205,7 +222,16 @@ async function main(): Promise<void> {
 		const agrees = counter.total().tokens === count(counter.text());
 		for (const [scenario, xs] of Object.entries(scenarios)) {
 			const q = quantiles(xs);
-			keystrokes.push({ document: label, scenario, path: 'in-thread applyEdit + total', ...q, fullRecountMs: round(median(full), 0), initialChunkedCountMs: round(initial, 0), chunks: counter.chunkCount, agreesWithFullRecount: agrees });
+			keystrokes.push({
+				document: label,
+				scenario,
+				path: 'in-thread applyEdit + total',
+				...q,
+				fullRecountMs: round(median(full), 0),
+				initialChunkedCountMs: round(initial, 0),
+				chunks: counter.chunkCount,
+				agreesWithFullRecount: agrees,
+			});
 			console.log(`${label} ${scenario.padEnd(24)} median ${q.median} ms  p95 ${q.p95} ms  max ${q.max} ms  (full recount ${round(median(full), 0)} ms)`);
 		}
 	}
@@ -237,8 +263,18 @@ async function main(): Promise<void> {
 		client.dispose();
 		const q = quantiles(xs);
 		const hb = quantiles(hostBlock);
-		keystrokes.push({ document: '5 MB', scenario: 'typing', path: 'worker round trip (host → worker → host)', ...q, openWithColdRanksMs: round(openMs, 0), hostThreadMsOnOpen: round(hostBlockOpenMs, 1), hostThreadMsPerKeystrokeP95: hb.p95 });
-		console.log(`5 MB typing via worker      median ${q.median} ms  p95 ${q.p95} ms  max ${q.max} ms  (open incl. rank load ${round(openMs, 0)} ms; host thread: open ${round(hostBlockOpenMs, 1)} ms, keystroke p95 ${hb.p95} ms)`);
+		keystrokes.push({
+			document: '5 MB',
+			scenario: 'typing',
+			path: 'worker round trip (host → worker → host)',
+			...q,
+			openWithColdRanksMs: round(openMs, 0),
+			hostThreadMsOnOpen: round(hostBlockOpenMs, 1),
+			hostThreadMsPerKeystrokeP95: hb.p95,
+		});
+		console.log(
+			`5 MB typing via worker      median ${q.median} ms  p95 ${q.p95} ms  max ${q.max} ms  (open incl. rank load ${round(openMs, 0)} ms; host thread: open ${round(hostBlockOpenMs, 1)} ms, keystroke p95 ${hb.p95} ms)`,
+		);
 	}
 	result.keystrokes = keystrokes;
 	load.end = loadavg().map(x => round(x));

@@ -110,7 +110,18 @@ async function child(file: string, retain: boolean): Promise<void> {
 	(globalThis as { gc?: () => void }).gc?.();
 	const retainedHeap = process.memoryUsage().heapUsed - before.heapUsed;
 	process.stdout.write(
-		JSON.stringify({ ms: elapsed, calls: transcript.calls.length, baseRss: before.rss, baseHeap: before.heapUsed, tokenizerHeap, peakRss, peakHeap, retainedHeap, progressEvents, warnings: transcript.warnings.map(w => w.code) }),
+		JSON.stringify({
+			ms: elapsed,
+			calls: transcript.calls.length,
+			baseRss: before.rss,
+			baseHeap: before.heapUsed,
+			tokenizerHeap,
+			peakRss,
+			peakHeap,
+			retainedHeap,
+			progressEvents,
+			warnings: transcript.warnings.map(w => w.code),
+		}),
 	);
 }
 
@@ -143,7 +154,9 @@ async function main(): Promise<void> {
 	const streamed = await runs(15, () => readTranscriptFile(small, { counter }));
 	const catalog = createPriceCatalog({ now: () => new Date('2026-06-01T00:00:00Z') });
 	const accounting = await runs(15, () => accountTranscript(cold, catalog));
-	console.log(`2.6 MB session: ${built.bytes} bytes, ${built.lines} lines, ${cold.calls.length} calls; cold ${round(coldMs)} ms, in-memory p50 ${round(inMemory.p50)} ms, streamed p50 ${round(streamed.p50)} ms`);
+	console.log(
+		`2.6 MB session: ${built.bytes} bytes, ${built.lines} lines, ${cold.calls.length} calls; cold ${round(coldMs)} ms, in-memory p50 ${round(inMemory.p50)} ms, streamed p50 ${round(streamed.p50)} ms`,
+	);
 
 	// 2. ≈100 MB session streamed in a fresh process (and a 25 MB one: the peak must not scale with size).
 	const big = join(tmp, 'claude-session-100MB.jsonl');
@@ -154,7 +167,21 @@ async function main(): Promise<void> {
 		const flags = ['--expose-gc', ...(maxOldSpaceMb !== undefined ? [`--max-old-space-size=${maxOldSpaceMb}`] : [])];
 		const r = spawnSync(process.execPath, [...flags, process.argv[1], '--child', file, retain ? 'retain' : 'summary'], { encoding: 'utf8', maxBuffer: 1 << 20 });
 		if (r.status !== 0) return { failed: true as const, error: (r.stderr || '').split('\n').find(l => /heap|memory/i.test(l)) ?? `exit ${r.status}` };
-		return { failed: false as const, ...(JSON.parse(r.stdout) as { ms: number; calls: number; baseRss: number; baseHeap: number; peakRss: number; peakHeap: number; retainedHeap: number; tokenizerHeap: number; progressEvents: number; warnings: string[] }) };
+		return {
+			failed: false as const,
+			...(JSON.parse(r.stdout) as {
+				ms: number;
+				calls: number;
+				baseRss: number;
+				baseHeap: number;
+				peakRss: number;
+				peakHeap: number;
+				retainedHeap: number;
+				tokenizerHeap: number;
+				progressEvents: number;
+				warnings: string[];
+			}),
+		};
 	};
 	const ok = <T extends { failed: boolean }>(r: T): Exclude<T, { failed: true }> => {
 		if (r.failed) throw new Error(`child failed: ${JSON.stringify(r)}`);
@@ -198,8 +225,10 @@ async function main(): Promise<void> {
 	const resultsDir = join(root, 'bench', 'results');
 	mkdirSync(resultsDir, { recursive: true });
 	writeFileSync(join(resultsDir, 'transcriptImport.json'), JSON.stringify(result, null, 2) + '\n');
-	const growth = (r: { peakRss: number; baseRss: number; peakHeap: number; baseHeap: number }) => `RSS +${mb(r.peakRss - r.baseRss)} MB (peak ${mb(r.peakRss)} MB), heap peak +${mb(r.peakHeap - r.baseHeap)} MB`;
-	const capped = (r: typeof capped100) => (r.failed ? `✗ ran out of heap (${r.error.trim()})` : `✓ imported in ${round(r.ms)} ms, ${r.calls} calls, peak heap ${mb(r.peakHeap)} MB, retained ${mb(r.retainedHeap)} MB`);
+	const growth = (r: { peakRss: number; baseRss: number; peakHeap: number; baseHeap: number }) =>
+		`RSS +${mb(r.peakRss - r.baseRss)} MB (peak ${mb(r.peakRss)} MB), heap peak +${mb(r.peakHeap - r.baseHeap)} MB`;
+	const capped = (r: typeof capped100) =>
+		r.failed ? `✗ ran out of heap (${r.error.trim()})` : `✓ imported in ${round(r.ms)} ms, ${r.calls} calls, peak heap ${mb(r.peakHeap)} MB, retained ${mb(r.retainedHeap)} MB`;
 	const md = `# Transcript import benchmarks
 
 Generated ${started} by \`npm run bench:transcripts\` on node ${process.version}, ${result.cpus}; load average ${result.loadavg.before.join(' / ')} before, ${result.loadavg.after.join(' / ')} after (a shared 2-core machine: treat differences of ±30% as noise).

@@ -16,11 +16,33 @@ const exhaustive = process.argv.includes('--exhaustive');
 // --sections=a,b runs part of the tokenizer bench without writing; --render rewrites tokenizers.md from tokenizers.json.
 const passThrough = process.argv.slice(2).filter(a => a.startsWith('--sections=') || a === '--render');
 const entries = exhaustive ? ['bench/tokenizerExhaustive.ts'] : passThrough.length ? ['bench/tokenizers.bench.ts'] : ['bench/tokenCalibration.ts', 'bench/tokenizers.bench.ts'];
-await esbuild.build({ entryPoints: entries.map(e => join(root, e)), outbase: root, outdir: outDir, bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'warning' });
-await esbuild.build({ entryPoints: { tokenWorker: join(root, 'src', 'node', 'tokenWorker.ts') }, outdir: outDir, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+await esbuild.build({
+	entryPoints: entries.map(e => join(root, e)),
+	outbase: root,
+	outdir: outDir,
+	bundle: true,
+	platform: 'node',
+	format: 'cjs',
+	target: 'node20',
+	packages: 'external',
+	logLevel: 'warning',
+});
+await esbuild.build({
+	entryPoints: { tokenWorker: join(root, 'src', 'node', 'tokenWorker.ts') },
+	outdir: outDir,
+	bundle: true,
+	platform: 'node',
+	format: 'cjs',
+	target: 'node20',
+	logLevel: 'warning',
+});
 try {
 	for (const entry of entries) {
-		const r = spawnSync(process.execPath, [join(outDir, entry.replace(/\.ts$/, '.js')), ...passThrough], { stdio: 'inherit', cwd: root, env: { ...process.env, TOKEN_BENCH_WORKER: join(outDir, 'tokenWorker.js') } });
+		const r = spawnSync(process.execPath, [join(outDir, entry.replace(/\.ts$/, '.js')), ...passThrough], {
+			stdio: 'inherit',
+			cwd: root,
+			env: { ...process.env, TOKEN_BENCH_WORKER: join(outDir, 'tokenWorker.js') },
+		});
 		if (r.status !== 0) {
 			process.exitCode = r.status ?? 1;
 			break;

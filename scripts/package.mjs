@@ -23,11 +23,7 @@ export const defaultVsixPath = join(root, `${manifest.name}-${manifest.version}.
 export const requiredFiles = ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/cli.js', 'dist/webview/replay.js', 'dist/webview/replay.css'];
 
 /** What may ship: the manifest and docs, bundled code and webview assets. Nothing else (the README's screenshots stay in the repository). */
-const allowed = [
-	/^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/,
-	/^dist\/[^/]+\.js$/,
-	/^dist\/webview\/[^/]+\.(js|css|ttf)$/,
-];
+const allowed = [/^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/, /^dist\/[^/]+\.js$/, /^dist\/webview\/[^/]+\.(js|css|ttf)$/];
 /** Named so a failure says why, not just "unexpected file". */
 const forbidden = [
 	[/^src\//, 'TypeScript sources'],

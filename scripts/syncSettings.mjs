@@ -51,7 +51,10 @@ const table = [
 	start,
 	'| setting | default | parameter table | what it does |',
 	'|---|---|---|---|',
-	...settingsSchema.map(s => `| \`${s.key}\` | ${shown(s.default)} | ${s.param ? `\`${s.param}\`` : ''} | ${cell(s.description)}${s.enum ? ` (${s.enum.join(' / ')})` : ''}${s.scope === 'machine' ? ' *User settings only: a workspace cannot set it.*' : ''} |`),
+	...settingsSchema.map(
+		s =>
+			`| \`${s.key}\` | ${shown(s.default)} | ${s.param ? `\`${s.param}\`` : ''} | ${cell(s.description)}${s.enum ? ` (${s.enum.join(' / ')})` : ''}${s.scope === 'machine' ? ' *User settings only: a workspace cannot set it.*' : ''} |`,
+	),
 	end,
 ].join('\n');
 const i = readme.indexOf(start);

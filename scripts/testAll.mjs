@@ -98,13 +98,16 @@ async function main() {
 		console.log('━━ harness ━━ bash test/harness/setup.sh');
 		const t0 = Date.now();
 		const setup = await runGroup('bash', ['test/harness/setup.sh'], { cwd: root, inherit: true, timeoutMs: 1_200_000 * scale });
-		if (setup.code !== 0) outcomes.push({ name: 'harness', passed: 0, failed: 1, seconds: (Date.now() - t0) / 1000, note: setup.timedOut ? 'setup timed out' : `setup.sh exit ${setup.code ?? setup.signal}` });
+		if (setup.code !== 0)
+			outcomes.push({ name: 'harness', passed: 0, failed: 1, seconds: (Date.now() - t0) / 1000, note: setup.timedOut ? 'setup timed out' : `setup.sh exit ${setup.code ?? setup.signal}` });
 	}
 	for (const stage of selected) outcomes.push(await runStage(stage));
 
 	console.log('\n━━ summary ━━');
 	for (const o of outcomes) {
-		console.log(`${o.failed ? 'FAIL' : 'ok  '} ${o.name.padEnd(12)} ${String(o.passed).padStart(5)} passed ${String(o.failed).padStart(3)} failed  ${o.seconds.toFixed(1).padStart(6)} s${o.note ? `  (${o.note})` : ''}`);
+		console.log(
+			`${o.failed ? 'FAIL' : 'ok  '} ${o.name.padEnd(12)} ${String(o.passed).padStart(5)} passed ${String(o.failed).padStart(3)} failed  ${o.seconds.toFixed(1).padStart(6)} s${o.note ? `  (${o.note})` : ''}`,
+		);
 	}
 	// Repeated here because CI logs are often read from the tail: the failing tests' names must be
 	// visible without scrolling back through thousands of lines of spec output.

@@ -53,7 +53,9 @@ export class Container implements vscode.Disposable {
 		this.own(TranscriptEditorProvider.register(this.transcriptEditors));
 		for (const d of registerReplayCommands(this.replayPanel)) this.own(d);
 		step('replay panel, transcript editor, commands');
-		this.live = this.own(new LiveFeature({ context, log: this.log, secrets: this.secrets, settings: this.settings, engine: () => this.engine, engineRunning: () => this.engineClient?.isRunning === true }));
+		this.live = this.own(
+			new LiveFeature({ context, log: this.log, secrets: this.secrets, settings: this.settings, engine: () => this.engine, engineRunning: () => this.engineClient?.isRunning === true }),
+		);
 		step('live calls, spend view and status');
 
 		this.statusItem = this.own(vscode.window.createStatusBarItem('agentCost.lens', vscode.StatusBarAlignment.Right, 100));
@@ -93,9 +95,7 @@ export class Container implements vscode.Disposable {
 	 */
 	get engine(): JobWorkerClient<EngineJobs> {
 		if (!this.engineClient) {
-			this.engineClient = this.own(
-				createEngineWorkerClient({ onCrash: e => this.log.error(`engine worker crashed (${e.message}); the next job starts a new one`) }),
-			);
+			this.engineClient = this.own(createEngineWorkerClient({ onCrash: e => this.log.error(`engine worker crashed (${e.message}); the next job starts a new one`) }));
 		}
 		return this.engineClient;
 	}

@@ -129,7 +129,8 @@ export class FileLedgerStore implements BudgetStore {
 				} catch {
 					// the holder released it meanwhile
 				}
-				if (Date.now() - start > this.opts.lockTimeoutMs) throw new LedgerError('locked', `ledger ${this.dir}: lock held for more than ${this.opts.lockTimeoutMs} ms by another process (its lock file is ${this.lockPath})`);
+				if (Date.now() - start > this.opts.lockTimeoutMs)
+					throw new LedgerError('locked', `ledger ${this.dir}: lock held for more than ${this.opts.lockTimeoutMs} ms by another process (its lock file is ${this.lockPath})`);
 				sleepSync(1);
 			}
 		}

@@ -49,7 +49,11 @@ export class JobWorkerClient<M> implements Disposable {
 		return this.worker !== undefined;
 	}
 
-	run<K extends keyof M & string>(job: K, params: M[K] extends JobSpec<infer P, unknown, unknown> ? P : never, options: RunOptions<M[K] extends JobSpec<unknown, infer G, unknown> ? G : never> = {}): Promise<M[K] extends JobSpec<unknown, unknown, infer R> ? R : never> {
+	run<K extends keyof M & string>(
+		job: K,
+		params: M[K] extends JobSpec<infer P, unknown, unknown> ? P : never,
+		options: RunOptions<M[K] extends JobSpec<unknown, infer G, unknown> ? G : never> = {},
+	): Promise<M[K] extends JobSpec<unknown, unknown, infer R> ? R : never> {
 		type R = M[K] extends JobSpec<unknown, unknown, infer X> ? X : never;
 		if (this.disposed) return Promise.reject(new EngineJobError('disposed', 'the engine worker was disposed'));
 		if (options.signal?.aborted) return Promise.reject(new CancelledError());

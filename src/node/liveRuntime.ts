@@ -290,7 +290,11 @@ export class LiveRuntimes {
 			opening.catch(() => {
 				if (this.current?.runtime === opening) this.current = undefined;
 			});
-			if (old) void old.runtime.then(r => r.retire(), () => undefined);
+			if (old)
+				void old.runtime.then(
+					r => r.retire(),
+					() => undefined,
+				);
 		}
 		const runtime = await entry.runtime;
 		runtime.update(ctx.config);
@@ -305,12 +309,20 @@ export class LiveRuntimes {
 	retireCurrent(): void {
 		const c = this.current;
 		this.current = undefined;
-		if (c) void c.runtime.then(r => r.retire(), () => undefined);
+		if (c)
+			void c.runtime.then(
+				r => r.retire(),
+				() => undefined,
+			);
 	}
 
 	async dispose(): Promise<void> {
 		const c = this.current;
 		this.current = undefined;
-		if (c) await c.runtime.then(r => r.close(), () => undefined);
+		if (c)
+			await c.runtime.then(
+				r => r.close(),
+				() => undefined,
+			);
 	}
 }

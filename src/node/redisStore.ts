@@ -125,7 +125,21 @@ export class RedisStore implements BudgetStore, SnapshotStore, SharedResponseCac
 	}
 
 	async reserve(r: ReserveRequest): Promise<ReserveOutcome> {
-		const row = await this.redis.acReserve(this.prefix, r.at, r.id, r.runId, r.day, r.nano, r.limits.runNano, r.limits.dailyNano, r.limits.maxSteps, r.newStep ? 1 : 0, r.enforce ? 1 : 0, r.expiresAt, this.keyTtl);
+		const row = await this.redis.acReserve(
+			this.prefix,
+			r.at,
+			r.id,
+			r.runId,
+			r.day,
+			r.nano,
+			r.limits.runNano,
+			r.limits.dailyNano,
+			r.limits.maxSteps,
+			r.newStep ? 1 : 0,
+			r.enforce ? 1 : 0,
+			r.expiresAt,
+			this.keyTtl,
+		);
 		const [status, ...nums] = row;
 		const totals = toTotals(nums as number[]);
 		if (status === 'ok') return { ok: true, totals };

@@ -162,11 +162,19 @@ export class TokenWorkerClient implements Disposable {
 
 	/** Applies editor changes (in order) that bring the document to `version`. */
 	edit(docId: string, version: number, edits: readonly TextEdit[]): Promise<DocumentCount> {
-		return this.withReopen(docId, () => this.request({ type: 'edit', docId, version, edits }), count => count);
+		return this.withReopen(
+			docId,
+			() => this.request({ type: 'edit', docId, version, edits }),
+			count => count,
+		);
 	}
 
 	setModel(docId: string, model: string): Promise<DocumentCount> {
-		return this.withReopen(docId, () => this.request({ type: 'setModel', docId, model }), () => this.request({ type: 'setModel', docId, model }));
+		return this.withReopen(
+			docId,
+			() => this.request({ type: 'setModel', docId, model }),
+			() => this.request({ type: 'setModel', docId, model }),
+		);
 	}
 
 	/**
@@ -196,7 +204,11 @@ export class TokenWorkerClient implements Disposable {
 
 	/** Token counts of selections at `version` (fails with `badRequest` if the worker is at another version). */
 	countRanges(docId: string, version: number, ranges: readonly TextRange[]): Promise<RangeCounts> {
-		return this.withReopen(docId, () => this.request({ type: 'countRanges', docId, version, ranges }), () => this.request({ type: 'countRanges', docId, version, ranges }));
+		return this.withReopen(
+			docId,
+			() => this.request({ type: 'countRanges', docId, version, ranges }),
+			() => this.request({ type: 'countRanges', docId, version, ranges }),
+		);
 	}
 
 	async close(docId: string): Promise<void> {
@@ -246,7 +258,8 @@ export class TokenWorkerClient implements Disposable {
 		} catch (e) {
 			const snap = TokenWorkerError.is(e, 'unknownDocument') ? this.options.snapshot?.(docId) : undefined;
 			if (!snap) throw e;
-			const reopened = typeof snap.text === 'string' ? await this.open(docId, snap.version, snap.model, snap.text, snap.prompt) : await this.openSliced(docId, snap.version, snap.model, snap.text, snap.prompt);
+			const reopened =
+				typeof snap.text === 'string' ? await this.open(docId, snap.version, snap.model, snap.text, snap.prompt) : await this.openSliced(docId, snap.version, snap.model, snap.text, snap.prompt);
 			return after(reopened) as T;
 		}
 	}
@@ -333,7 +346,7 @@ export class TokenWorkerClient implements Disposable {
 function sliceText(text: string, size: number): string[] {
 	if (text.length <= size) return [text];
 	const out: string[] = [];
-	for (let pos = 0; pos < text.length; ) {
+	for (let pos = 0; pos < text.length;) {
 		let end = Math.min(text.length, pos + Math.max(2, size));
 		const c = text.charCodeAt(end - 1);
 		if (end < text.length && c >= 0xd800 && c <= 0xdbff) end--;

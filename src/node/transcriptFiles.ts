@@ -82,7 +82,11 @@ export async function readTranscriptFile(path: string, options: ReadTranscriptOp
 	}
 	const limit = options.maxDocumentBytes ?? maxDocumentBytes;
 	if (detection !== undefined && size > limit) {
-		throw new TranscriptImportError('tooLarge', `${(size / 1024 / 1024).toFixed(0)} MB is over the ${(limit / 1024 / 1024).toFixed(0)} MB limit for whole-document formats (JSON, Markdown); only JSONL transcripts are streamed`, { file });
+		throw new TranscriptImportError(
+			'tooLarge',
+			`${(size / 1024 / 1024).toFixed(0)} MB is over the ${(limit / 1024 / 1024).toFixed(0)} MB limit for whole-document formats (JSON, Markdown); only JSONL transcripts are streamed`,
+			{ file },
+		);
 	}
 	let text: string;
 	if (detection === undefined) {

@@ -80,7 +80,7 @@ export const checks = [
 		},
 	},
 	{
-		name: 'webview button gets the extension host\'s answer',
+		name: "webview button gets the extension host's answer",
 		async run({ page, manifest, screenshot }) {
 			const frame = webviewFrame(page);
 			const button = frame.locator('#engine-info-btn');

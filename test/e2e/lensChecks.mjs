@@ -37,7 +37,10 @@ export function lensChecks() {
 				for (let attempt = 0; attempt < 3 && !(await hover.isVisible()); attempt++) {
 					await page.mouse.move(10, 10);
 					await item.hover();
-					await hover.first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+					await hover
+						.first()
+						.waitFor({ state: 'visible', timeout: 10_000 })
+						.catch(() => undefined);
 				}
 				await hover.first().waitFor({ state: 'visible', timeout: 5_000 });
 				const body = (await hover.first().innerText()).replace(/\s+/g, ' ');

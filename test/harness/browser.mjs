@@ -75,5 +75,9 @@ export function trackForeignRequests(context) {
 		if (!resources.delete(request)) return;
 		if (!/ERR_ABORTED/.test(request.failure()?.errorText ?? '')) foreign.add(request);
 	});
-	return { get urls() { return [...new Set([...foreign].map(r => r.url()))]; } };
+	return {
+		get urls() {
+			return [...new Set([...foreign].map(r => r.url()))];
+		},
+	};
 }

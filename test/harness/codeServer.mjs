@@ -87,13 +87,7 @@ export function codeServerEnv(dirs, extra = {}) {
 }
 
 function commonArgs(dirs) {
-	return [
-		'--config', dirs.config,
-		'--user-data-dir', dirs.userData,
-		'--extensions-dir', dirs.extensions,
-		'--disable-telemetry',
-		'--disable-update-check',
-	];
+	return ['--config', dirs.config, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--disable-telemetry', '--disable-update-check'];
 }
 
 /** Installs a .vsix into the profile's extensions dir with code-server's own CLI. */
@@ -119,8 +113,10 @@ export async function startCodeServer({ dirs, logFile, smokeTestDriver = false, 
 	writeFileSync(dirs.config, `bind-addr: 127.0.0.1:${chosenPort}\nauth: none\ncert: false\n`);
 	const args = [
 		codeServerEntry,
-		'--bind-addr', `127.0.0.1:${chosenPort}`,
-		'--auth', 'none',
+		'--bind-addr',
+		`127.0.0.1:${chosenPort}`,
+		'--auth',
+		'none',
 		...commonArgs(dirs),
 		'--disable-workspace-trust',
 		'--disable-getting-started-override',

@@ -66,7 +66,7 @@ export function createRunDir(label) {
 
 /** Prints the reason and exits non-zero; used by every harness entry point. */
 export function exitWithFailure(stage, error) {
-	const reason = error instanceof HarnessError ? error.message : error instanceof Error ? error.stack ?? error.message : String(error);
+	const reason = error instanceof HarnessError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
 	console.error(`${stage}: FAILED — ${reason}`);
 	process.exit(1);
 }

@@ -21,14 +21,15 @@ const screenshotsDir = join(resultsDir, 'screenshots');
 const overallTimeoutMs = Number(process.env.E2E_TIMEOUT_MS ?? 600_000);
 const defaultCheckTimeoutMs = 60_000;
 
-const slug = name => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = name =>
+	name
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, '-')
+		.replace(/^-|-$/g, '');
 
 function withTimeout(promise, ms, what) {
 	let timer;
-	return Promise.race([
-		promise,
-		new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms))),
-	]).finally(() => clearTimeout(timer));
+	return Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
 async function main() {

@@ -52,7 +52,11 @@ async function main() {
 			logFile: serverLog,
 			smokeTestDriver: true,
 			// Inherited by the extension host, which is where the runner writes its counts.
-			env: { TEST_RESULTS_FILE: resultsFile, ...(process.env.MOCHA_GREP ? { MOCHA_GREP: process.env.MOCHA_GREP } : {}), ...(process.env.BENCH_LENS_OUTPUT ? { BENCH_LENS_OUTPUT: process.env.BENCH_LENS_OUTPUT } : {}) },
+			env: {
+				TEST_RESULTS_FILE: resultsFile,
+				...(process.env.MOCHA_GREP ? { MOCHA_GREP: process.env.MOCHA_GREP } : {}),
+				...(process.env.BENCH_LENS_OUTPUT ? { BENCH_LENS_OUTPUT: process.env.BENCH_LENS_OUTPUT } : {}),
+			},
 		});
 		console.log(`${stage}: code-server answering on ${server.url} after ${elapsed()}`);
 

@@ -23,10 +23,12 @@ async function activeApi(): Promise<AgentCostApi> {
 const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 5_000) => waitForValue(what, probe, timeoutMs);
 
 function replayTab(): vscode.Tab | undefined {
-	return vscode.window.tabGroups.all
-		.flatMap(group => group.tabs)
-		// The host prefixes webview view types (e.g. "mainThreadWebview-agentCost.replay").
-		.find(tab => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('agentCost.replay'));
+	return (
+		vscode.window.tabGroups.all
+			.flatMap(group => group.tabs)
+			// The host prefixes webview view types (e.g. "mainThreadWebview-agentCost.replay").
+			.find(tab => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('agentCost.replay'))
+	);
 }
 
 describe('foundation (real VS Code extension host)', () => {

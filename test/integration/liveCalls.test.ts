@@ -37,7 +37,11 @@ const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs 
 async function setSettings(values: Record<string, unknown>): Promise<void> {
 	const cfg = vscode.workspace.getConfiguration('agentCost');
 	for (const [k, v] of Object.entries(values)) await cfg.update(k, v, vscode.ConfigurationTarget.Global);
-	await waitFor('the settings to apply', () => Object.entries(values).every(([k, v]) => JSON.stringify(vscode.workspace.getConfiguration('agentCost').get(k)) === JSON.stringify(v ?? vscode.workspace.getConfiguration('agentCost').inspect(k)?.defaultValue)));
+	await waitFor('the settings to apply', () =>
+		Object.entries(values).every(
+			([k, v]) => JSON.stringify(vscode.workspace.getConfiguration('agentCost').get(k)) === JSON.stringify(v ?? vscode.workspace.getConfiguration('agentCost').inspect(k)?.defaultValue),
+		),
+	);
 	await new Promise(resolve => setTimeout(resolve, 50));
 }
 
@@ -77,7 +81,13 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 		api = await vscode.extensions.getExtension<AgentCostApi>(extensionId)!.activate();
 		server = await startFakeProviderServer({ keys: { openai: keys.openai, anthropic: keys.anthropic } });
 		// Every tier on one OpenAI model: the routing is explained either way, the prices are known.
-		await setSettings({ 'providers.openai.baseUrl': server.openaiBaseUrl, 'providers.anthropic.baseUrl': server.anthropicBaseUrl, 'tiers.cheap': 'gpt-4o-mini', 'tiers.medium': 'gpt-4o-mini', 'tiers.expensive': 'gpt-4o-mini' });
+		await setSettings({
+			'providers.openai.baseUrl': server.openaiBaseUrl,
+			'providers.anthropic.baseUrl': server.anthropicBaseUrl,
+			'tiers.cheap': 'gpt-4o-mini',
+			'tiers.medium': 'gpt-4o-mini',
+			'tiers.expensive': 'gpt-4o-mini',
+		});
 		await api.secrets.store('openai', keys.openai);
 		await api.secrets.store('anthropic', keys.anthropic);
 	});
@@ -102,7 +112,8 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 
 	it('contributes the live-call commands and a spend status bar item next to the lens item', async () => {
 		const commands = await vscode.commands.getCommands(true);
-		for (const id of ['agentCost.setApiKey', 'agentCost.clearApiKey', 'agentCost.runPromptFile', 'agentCost.compressPrompt', 'agentCost.showSpend']) assert.ok(commands.includes(id), `${id} is not registered`);
+		for (const id of ['agentCost.setApiKey', 'agentCost.clearApiKey', 'agentCost.runPromptFile', 'agentCost.compressPrompt', 'agentCost.showSpend'])
+			assert.ok(commands.includes(id), `${id} is not registered`);
 		await api.live.refreshStatus();
 		const s = api.live.spendStatus;
 		assert.equal(s.id, 'agentCost.spend');
@@ -151,8 +162,17 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 
 		// The recording: the product's format, in the workspace's git-ignored recordings folder.
 		assert.ok(r.recordingFile.startsWith(join(workspace, '.agent-cost', 'recordings')), r.recordingFile);
-		assert.equal(readFileSync(join(dirname(r.recordingFile), '.gitignore'), 'utf8').trim().split('\n').pop(), '*');
-		const lines = readFileSync(r.recordingFile, 'utf8').trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>);
+		assert.equal(
+			readFileSync(join(dirname(r.recordingFile), '.gitignore'), 'utf8')
+				.trim()
+				.split('\n')
+				.pop(),
+			'*',
+		);
+		const lines = readFileSync(r.recordingFile, 'utf8')
+			.trim()
+			.split('\n')
+			.map(l => JSON.parse(l) as Record<string, unknown>);
 		const call = lines.find(l => l.type === 'call' && l.runId === r.runId);
 		assert.ok(call, 'no recording line for the call');
 		assert.equal(call.model, 'gpt-4o-mini');
@@ -191,11 +211,15 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 		assert.equal(server.requests.length, before, 'the refused call never reached the provider');
 		assert.match(answerText(outcome), /^# Refused: code-review\.prompt/);
 		assert.equal(api.live.spendStatus.severity, 'error');
-		const events = readFileSync(outcome.result.recordingFile, 'utf8').trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>).filter(l => l.type === 'event' && l.kind === 'budgetRefused');
+		const events = readFileSync(outcome.result.recordingFile, 'utf8')
+			.trim()
+			.split('\n')
+			.map(l => JSON.parse(l) as Record<string, unknown>)
+			.filter(l => l.type === 'event' && l.kind === 'budgetRefused');
 		assert.ok(events.some(e => e.runId === (outcome.result as { runId: string }).runId && e.message === (outcome.result as { message: string }).message));
 	}
 
-	it('a wrong key fails with the provider\'s reason and never shows the key', async () => {
+	it("a wrong key fails with the provider's reason and never shows the key", async () => {
 		await api.secrets.store('openai', keys.wrong);
 		try {
 			const outcome = await run('support-triage.prompty');
@@ -209,7 +233,10 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 			// The Prompty file: its own model, its system/user sections with the sample filled in.
 			const body = req.body as { model: string; messages: { role: string; content: string }[] };
 			assert.equal(body.model, 'gpt-4o-mini');
-			assert.deepEqual(body.messages.map(m => m.role), ['system', 'user']);
+			assert.deepEqual(
+				body.messages.map(m => m.role),
+				['system', 'user'],
+			);
 			assert.match(body.messages[0].content, /support tickets for Acme Billing/);
 			assert.match(body.messages[1].content, /INV-20931/);
 			assert.match(answerText(outcome), /^# Failed: support-triage\.prompty/);
@@ -218,7 +245,7 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 		}
 	});
 
-	it('the Spend view lists today\'s calls by model with cache hits and budget events', async () => {
+	it("the Spend view lists today's calls by model with cache hits and budget events", async () => {
 		const report = await api.live.spendReport();
 		seen.push(report);
 		assert.ok(report);
@@ -247,9 +274,18 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 			assert.deepEqual(JSON.parse(after), JSON.parse(original), 'lossless: the same JSON');
 			assert.ok(!after.includes('\n\t'), 'minified');
 			assert.equal(doc.isDirty, true, 'applied as an edit, not saved');
-			assert.equal(vscode.window.tabGroups.all.flatMap(g => g.tabs).some(t => t.input instanceof vscode.TabInputTextDiff), false, 'the preview was closed');
+			assert.equal(
+				vscode.window.tabGroups.all.flatMap(g => g.tabs).some(t => t.input instanceof vscode.TabInputTextDiff),
+				false,
+				'the preview was closed',
+			);
 			// Cancel leaves the document alone.
-			const cancelled = await vscode.commands.executeCommand<CompressPromptOutcome>('agentCost.compressPrompt', { uri: vscode.Uri.file(join(prompts, 'code-review.prompt')).toString(), strategy: 'lossy', targetRatio: 0.7, decision: 'cancel' });
+			const cancelled = await vscode.commands.executeCommand<CompressPromptOutcome>('agentCost.compressPrompt', {
+				uri: vscode.Uri.file(join(prompts, 'code-review.prompt')).toString(),
+				strategy: 'lossy',
+				targetRatio: 0.7,
+				decision: 'cancel',
+			});
 			assert.equal(cancelled?.kind, 'cancelled');
 		} finally {
 			await vscode.window.showTextDocument(doc);
@@ -297,7 +333,10 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 		];
 		const texts = files.map(f => [f, readFileSync(f, 'utf8')] as const);
 		// The Output channel's file must be among the searched files (else the log was not searched).
-		assert.ok(texts.some(([, t]) => t.includes('call summarize-pull-request.prompt.md: gpt-4o-mini ok')), `the Agent Cost log file was not found among ${files.length} files`);
+		assert.ok(
+			texts.some(([, t]) => t.includes('call summarize-pull-request.prompt.md: gpt-4o-mini ok')),
+			`the Agent Cost log file was not found among ${files.length} files`,
+		);
 		assert.ok(texts.some(([f]) => f.endsWith('.agent-cost.jsonl')) && texts.some(([f]) => /spend-.*\.jsonl$/.test(f)) && texts.some(([f]) => f.endsWith('response-cache.json')), files.join('\n'));
 		const docs = vscode.workspace.textDocuments.filter(d => d.uri.scheme.startsWith('agent-cost')).map(d => [d.uri.toString(), d.getText()] as const);
 		const all = [...texts, ...docs, ['results', JSON.stringify(seen)] as const, ['status', JSON.stringify(api.live.spendStatus)] as const];

@@ -127,7 +127,10 @@ describe('transcript report and replay panel (real VS Code extension host)', fun
 		assert.equal(got.inputTokens, want.inputTokens);
 		assert.equal(got.outputTokens, want.outputTokens);
 		assert.ok(Math.abs(got.costUsd - want.costUsd) < 1e-12, `panel ${got.costUsd} vs engine ${want.costUsd}`);
-		assert.deepEqual(got.perStep.map(p => p.model), want.perStep.map(p => p.model));
+		assert.deepEqual(
+			got.perStep.map(p => p.model),
+			want.perStep.map(p => p.model),
+		);
 		// Tiered routing and compression change this run: it is a real difference, not a copy.
 		assert.notEqual(got.costUsd, c.baseline.costUsd);
 		assert.equal(got.estimated, true);
@@ -159,7 +162,10 @@ describe('transcript report and replay panel (real VS Code extension host)', fun
 			}
 		});
 		assert.equal(parsed.baseline.costUsd, c.baseline.costUsd);
-		assert.deepEqual(parsed.scenarios.map(s => s.name), ['As recorded', 'Product defaults']);
+		assert.deepEqual(
+			parsed.scenarios.map(s => s.name),
+			['As recorded', 'Product defaults'],
+		);
 		assert.equal(vscode.window.activeTextEditor?.document.languageId, 'json');
 
 		const md = await api.replay.request(ExportComparisonRequest, { format: 'markdown' });
@@ -190,15 +196,21 @@ describe('transcript report and replay panel (real VS Code extension host)', fun
 		assert.equal(api.replayPanelOpen, true);
 	});
 
-	it('runs a sweep and rejects values outside the setting\'s bounds', async () => {
+	it("runs a sweep and rejects values outside the setting's bounds", async () => {
 		const defaults = snap().defaults;
 		const started = await api.replay.request(RunSweepRequest, { base: defaults.productDefaults, parameter: 'budget.maxSteps', values: [5, 10, 0] });
 		assert.ok(started.ok, started.ok ? '' : started.error);
 		assert.equal((await api.replay.whenRunFinished(started.value.runId))?.outcome, 'done');
 		const sweep = snap().sweep;
 		assert.ok(sweep);
-		assert.deepEqual(sweep.points.map(p => p.value), [5, 10, 0]);
-		assert.deepEqual(sweep.points.map(p => p.stoppedAtStep), [6, 11, null]);
+		assert.deepEqual(
+			sweep.points.map(p => p.value),
+			[5, 10, 0],
+		);
+		assert.deepEqual(
+			sweep.points.map(p => p.stoppedAtStep),
+			[6, 11, null],
+		);
 		assert.equal(sweep.best, 0);
 		const bad = await api.replay.request(RunSweepRequest, { base: defaults.productDefaults, parameter: 'budget.maxSteps', values: [-1] });
 		assert.equal(!bad.ok && bad.reason, 'badRequest');
@@ -229,7 +241,11 @@ describe('transcript report and replay panel (real VS Code extension host)', fun
 		const before = snap().comparison;
 		assert.equal(before?.scenarios.length, 1);
 
-		const long = Array.from({ length: 40 }, (_, i) => ({ ...defaults.asRecorded, name: `trigger ${1000 + i * 100}`, compression: { ...defaults.productDefaults.compression, maxTokensBeforeCompression: 1000 + i * 100 } }));
+		const long = Array.from({ length: 40 }, (_, i) => ({
+			...defaults.asRecorded,
+			name: `trigger ${1000 + i * 100}`,
+			compression: { ...defaults.productDefaults.compression, maxTokensBeforeCompression: 1000 + i * 100 },
+		}));
 		const started = await api.replay.request(RunComparisonRequest, { scenarios: long });
 		assert.ok(started.ok);
 		const runId = started.value.runId;

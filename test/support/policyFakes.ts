@@ -31,7 +31,18 @@ export const fakePricing: PricingPort = {
 	describe(model: string): ModelPriceInfo | UnpricedModel {
 		const p = fakePrices[model];
 		if (!p) return { kind: 'unpriced', model, reason: 'not in the test table', hint: 'add it to fakePrices' };
-		return { kind: 'known', model, priceId: model, source: 'test', fromOverride: false, free: false, prices: { input: p[0], output: p[1] }, longContext: [], notes: [], contextWindow: model.startsWith('claude') ? 200_000 : 128_000 };
+		return {
+			kind: 'known',
+			model,
+			priceId: model,
+			source: 'test',
+			fromOverride: false,
+			free: false,
+			prices: { input: p[0], output: p[1] },
+			longContext: [],
+			notes: [],
+			contextWindow: model.startsWith('claude') ? 200_000 : 128_000,
+		};
 	},
 };
 

@@ -83,7 +83,9 @@ export function anthropicTextOutputs(): { label: string; text: string; outputTok
 export function claudeCodeDeltas(): { label: string; model: string; chat: ParsedChat; delta: number }[] {
 	const dir = join(transcriptsDir(), 'claude_code');
 	const out: { label: string; model: string; chat: ParsedChat; delta: number }[] = [];
-	for (const file of readdirSync(dir).filter(f => f.endsWith('.jsonl')).sort()) {
+	for (const file of readdirSync(dir)
+		.filter(f => f.endsWith('.jsonl'))
+		.sort()) {
 		interface Call {
 			id: string;
 			model: string;

@@ -54,7 +54,11 @@ export async function startRedis(options: { readonly password?: string } = {}): 
 	const bin = redisServerPath();
 	const dir = mkdtempSync(join(tmpdir(), 'acl-redis-'));
 	const port = await freePort();
-	const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes', ...(options.password ? ['--requirepass', options.password] : [])], { stdio: 'ignore' });
+	const child: ChildProcess = spawn(
+		bin,
+		['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes', ...(options.password ? ['--requirepass', options.password] : [])],
+		{ stdio: 'ignore' },
+	);
 	let exited = false;
 	child.once('exit', () => (exited = true));
 	const deadline = Date.now() + 10_000;

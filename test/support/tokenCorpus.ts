@@ -77,7 +77,12 @@ export function tokenCorpus(options: CorpusOptions = {}): CorpusFile[] {
 	for (const lang of ['ru', 'ja', 'ko', 'zh-cn', 'zh-tw', 'de', 'tr', 'pl']) add('nonenglish', join(ts, lang, 'diagnosticMessages.generated.json'));
 	// Smallest lib files first: many files of varied content rather than one huge lib.dom.d.ts.
 	const libs = listFiles(ts, p => /[\\/]lib\.[^\\/]+\.d\.ts$/.test(p)).sort((a, b) => statSync(a).size - statSync(b).size || a.localeCompare(b));
-	for (const p of [...listFiles(join(modules, 'gpt-tokenizer', 'src'), p => p.endsWith('.ts') && !p.includes('bpeRanks')), ...listFiles(join(modules, 'mocha', 'lib'), p => p.endsWith('.js')), ...libs]) add('code', p);
+	for (const p of [
+		...listFiles(join(modules, 'gpt-tokenizer', 'src'), p => p.endsWith('.ts') && !p.includes('bpeRanks')),
+		...listFiles(join(modules, 'mocha', 'lib'), p => p.endsWith('.js')),
+		...libs,
+	])
+		add('code', p);
 	for (const dir of packageDirs(modules)) {
 		const readme = join(dir, 'README.md');
 		if (existsSync(readme)) add('prose', readme);

@@ -134,7 +134,9 @@ const chartsBox = el('div', { id: 'charts', class: 'charts' });
 const stepSelect = el('vscode-single-select', { id: 'step-scenario' });
 const stepBox = el('div', { class: 'table-wrap' });
 const stepsMore = el('vscode-button', { id: 'steps-more', secondary: true });
-const exportButtons = (['markdown', 'csv', 'json'] as const).map(f => el('vscode-button', { id: `export-${f === 'markdown' ? 'md' : f}`, secondary: true, 'data-format': f }, `Export ${f === 'markdown' ? 'Markdown' : f.toUpperCase()}`));
+const exportButtons = (['markdown', 'csv', 'json'] as const).map(f =>
+	el('vscode-button', { id: `export-${f === 'markdown' ? 'md' : f}`, secondary: true, 'data-format': f }, `Export ${f === 'markdown' ? 'Markdown' : f.toUpperCase()}`),
+);
 const exportStatusLine = el('span', { id: 'export-status', class: 'status', 'aria-live': 'polite' });
 {
 	const scenarioBar = el('div', { class: 'toolbar' });
@@ -149,7 +151,11 @@ const exportStatusLine = el('span', { id: 'export-status', class: 'status', 'ari
 	exportBar.append(...exportButtons, exportStatusLine);
 	results.append(el('h2', {}, 'Summary'), summaryBox, el('h2', {}, 'Per step'), chartsBox, stepField, stepBox, stepsMore, el('h2', {}, 'Export'), exportBar);
 	viewRoots.replay.append(
-		el('p', { class: 'hint' }, 'Each scenario replays the recorded run step by step under its settings; the baseline is the run as recorded. Numbers marked ≈ are estimates (simulated cache, another model’s output, counted tokens).'),
+		el(
+			'p',
+			{ class: 'hint' },
+			'Each scenario replays the recorded run step by step under its settings; the baseline is the run as recorded. Numbers marked ≈ are estimates (simulated cache, another model’s output, counted tokens).',
+		),
 		el('h2', {}, 'Scenarios'),
 		scenarioBar,
 		scenarioForm,
@@ -186,7 +192,14 @@ for (const p of boot.sweepParameters) sweepParam.append(el('vscode-option', { va
 	);
 	const bar = el('div', { class: 'toolbar run-bar' });
 	bar.append(sweepRun, sweepCancel, sweepStatus);
-	viewRoots.sweep.append(el('p', { class: 'hint' }, 'Prices the run once per value of one setting of the base scenario; the cheapest value whose run completes is highlighted.'), form, bar, sweepProgress, sweepChartBox, sweepTableBox);
+	viewRoots.sweep.append(
+		el('p', { class: 'hint' }, 'Prices the run once per value of one setting of the base scenario; the cheapest value whose run completes is highlighted.'),
+		form,
+		bar,
+		sweepProgress,
+		sweepChartBox,
+		sweepTableBox,
+	);
 }
 
 // Footer: the engine info round trip (also the foundation's health check).
@@ -231,7 +244,8 @@ function renderHeader(): void {
 			show(warnings, true);
 		}
 	} else if (t.status === 'none') {
-		importStatus.textContent = 'Open a transcript (Claude Code JSONL, SWE-agent .traj, mini-SWE-agent .traj.json, OpenHands, Inspect AI, Aider, OpenAI/Anthropic recordings…) to see its report and replay it.';
+		importStatus.textContent =
+			'Open a transcript (Claude Code JSONL, SWE-agent .traj, mini-SWE-agent .traj.json, OpenHands, Inspect AI, Aider, OpenAI/Anthropic recordings…) to see its report and replay it.';
 	}
 	const banner = t.status === 'failed' ? t.error.message : requestError;
 	errorBanner.textContent = banner;

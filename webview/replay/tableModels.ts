@@ -28,7 +28,8 @@ export interface TableModel {
 
 /** `$0.112`, `≈$0.076`, or `no price` (never $0 for an unknown price). */
 export function moneyCell(usd: number | null | undefined, estimate = false): Cell {
-	if (usd === null || usd === undefined || !Number.isFinite(usd)) return { text: 'no price', numeric: true, cls: 'no-price', title: 'The model has no known price; add one in agentCost.pricing.overrides.' };
+	if (usd === null || usd === undefined || !Number.isFinite(usd))
+		return { text: 'no price', numeric: true, cls: 'no-price', title: 'The model has no known price; add one in agentCost.pricing.overrides.' };
 	return { text: formatUsd(usd, { estimate }), numeric: true, ...(estimate && { cls: 'estimate' }) };
 }
 
@@ -83,7 +84,11 @@ export function transcriptSummary(t: TranscriptView): { readonly label: string; 
 		{ label: 'Recorded cost', value: r.recordedCostUsd === null ? 'not in the file' : formatUsd(r.recordedCostUsd), ...(r.recordedCostUsd === null && { cls: 'muted' }) },
 		r.computedCostUsd === null
 			? { label: 'Computed cost', value: 'no price', cls: 'no-price' }
-			: { label: 'Computed cost', value: `${formatUsd(r.computedCostUsd, { estimate: approx })}${r.computedCostComplete ? '' : ' (some calls have no price)'}`, ...(approx || !r.computedCostComplete ? { cls: 'estimate' } : {}) },
+			: {
+					label: 'Computed cost',
+					value: `${formatUsd(r.computedCostUsd, { estimate: approx })}${r.computedCostComplete ? '' : ' (some calls have no price)'}`,
+					...(approx || !r.computedCostComplete ? { cls: 'estimate' } : {}),
+				},
 	];
 	const sources = Object.entries(r.usageSources)
 		.filter(([, n]) => (n ?? 0) > 0)
@@ -98,7 +103,10 @@ export function reportTotals(t: TranscriptView): TableModel {
 	const approx = r.approximate;
 	return {
 		caption: 'Totals',
-		columns: [{ label: 'Input' }, { label: 'Cache read' }, { label: 'Cache write' }, { label: 'Output' }, { label: 'Reasoning' }, { label: 'Recorded cost' }, { label: 'Computed cost' }].map(c => ({ ...c, numeric: true })),
+		columns: [{ label: 'Input' }, { label: 'Cache read' }, { label: 'Cache write' }, { label: 'Output' }, { label: 'Reasoning' }, { label: 'Recorded cost' }, { label: 'Computed cost' }].map(c => ({
+			...c,
+			numeric: true,
+		})),
 		rows: [
 			{
 				key: 'totals',
@@ -308,7 +316,14 @@ export function comparisonSeries(c: ReplayComparison, what: 'cumulativeCost' | '
 export function sweepTable(s: SweepResult): TableModel {
 	return {
 		caption: `${s.label}: cost per value (base: ${s.base})`,
-		columns: [{ label: s.label, numeric: true }, { label: 'Cost', numeric: true }, { label: 'Input tokens', numeric: true }, { label: 'Steps', numeric: true }, { label: 'Stopped at', numeric: true }, { label: '' }],
+		columns: [
+			{ label: s.label, numeric: true },
+			{ label: 'Cost', numeric: true },
+			{ label: 'Input tokens', numeric: true },
+			{ label: 'Steps', numeric: true },
+			{ label: 'Stopped at', numeric: true },
+			{ label: '' },
+		],
 		rows: s.points.map(p => ({
 			key: `v-${p.value}`,
 			...(p.value === s.best && { cls: 'best' }),

@@ -67,9 +67,7 @@ export interface ReserveInput {
 	readonly purpose?: Reservation['purpose'];
 }
 
-export type TryReserveResult =
-	| { readonly ok: true; readonly reservation: Reservation }
-	| { readonly ok: false; readonly error: BudgetExceededError | UnpricedModelError };
+export type TryReserveResult = { readonly ok: true; readonly reservation: Reservation } | { readonly ok: false; readonly error: BudgetExceededError | UnpricedModelError };
 
 export interface BudgetScopeStatus {
 	/** USD. */
@@ -192,7 +190,10 @@ export class BudgetGuard {
 			if (limits.dailyNano > 0 && t.daily.spentNano + t.daily.reservedNano > limits.dailyNano) warnings.push({ kind: 'overLimit', scope: 'daily' });
 		}
 		if (this.settings.enabled) {
-			for (const [scope, s, limit] of [['run', t.run, limits.runNano], ['daily', t.daily, limits.dailyNano]] as const) {
+			for (const [scope, s, limit] of [
+				['run', t.run, limits.runNano],
+				['daily', t.daily, limits.dailyNano],
+			] as const) {
 				const ratio = limit > 0 ? (s.spentNano + s.reservedNano) / limit : 0;
 				if (limit > 0 && ratio >= this.settings.warnThreshold) warnings.push({ kind: 'threshold', scope, ratio });
 			}

@@ -6,7 +6,17 @@ import { checkReservation } from './budgetStore';
  * state exactly ({@link BudgetBook.apply}); that is how the file ledger survives restarts.
  */
 export type LedgerRecord =
-	| { readonly t: 'reserve'; readonly id: string; readonly run: string; readonly day: string; readonly nano: number; readonly at: number; readonly exp: number; readonly model: string; readonly step: 0 | 1 }
+	| {
+			readonly t: 'reserve';
+			readonly id: string;
+			readonly run: string;
+			readonly day: string;
+			readonly nano: number;
+			readonly at: number;
+			readonly exp: number;
+			readonly model: string;
+			readonly step: 0 | 1;
+	  }
 	| { readonly t: 'settle'; readonly id: string; readonly nano: number; readonly at: number }
 	| { readonly t: 'release'; readonly id: string; readonly at: number }
 	/** An unsettled reservation ran past its expiry and now counts as spent at the reserved amount. */
@@ -32,7 +42,15 @@ export function isLedgerRecord(v: unknown): v is LedgerRecord {
 	if (typeof r.id !== 'string' || typeof r.at !== 'number') return false;
 	switch (r.t) {
 		case 'reserve':
-			return typeof r.run === 'string' && typeof r.day === 'string' && Number.isSafeInteger(r.nano) && (r.nano as number) >= 0 && typeof r.exp === 'number' && typeof r.model === 'string' && (r.step === 0 || r.step === 1);
+			return (
+				typeof r.run === 'string' &&
+				typeof r.day === 'string' &&
+				Number.isSafeInteger(r.nano) &&
+				(r.nano as number) >= 0 &&
+				typeof r.exp === 'number' &&
+				typeof r.model === 'string' &&
+				(r.step === 0 || r.step === 1)
+			);
 		case 'settle':
 			return Number.isSafeInteger(r.nano) && (r.nano as number) >= 0;
 		case 'release':

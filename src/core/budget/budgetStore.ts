@@ -41,9 +41,7 @@ export interface BudgetTotals {
 	readonly daily: ScopeTotals;
 }
 
-export type ReserveOutcome =
-	| { readonly ok: true; readonly totals: BudgetTotals }
-	| { readonly ok: false; readonly reason: BudgetExceededReason; readonly totals: BudgetTotals };
+export type ReserveOutcome = { readonly ok: true; readonly totals: BudgetTotals } | { readonly ok: false; readonly reason: BudgetExceededReason; readonly totals: BudgetTotals };
 
 /** How a reservation ended. `missing`: unknown id or already settled/released/expired (idempotent). */
 export type FinishOutcome = 'settled' | 'released' | 'missing';

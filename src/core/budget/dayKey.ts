@@ -13,7 +13,9 @@ export function dayKey(atMs: number, timeZone = 'UTC'): string {
 		f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
 		formatters.set(timeZone, f);
 	}
-	let y = '', m = '', d = '';
+	let y = '',
+		m = '',
+		d = '';
 	for (const p of f.formatToParts(atMs)) {
 		if (p.type === 'year') y = p.value;
 		else if (p.type === 'month') m = p.value;

@@ -31,7 +31,16 @@ function pickMessage(m: EngineMessage) {
 
 function pickParams(p: CacheableParams | undefined) {
 	if (!p) return undefined;
-	return { temperature: p.temperature, topP: p.topP, maxOutputTokens: p.maxOutputTokens, stop: p.stop, seed: p.seed, responseFormat: p.responseFormat, toolChoice: p.toolChoice, reasoningEffort: p.reasoningEffort };
+	return {
+		temperature: p.temperature,
+		topP: p.topP,
+		maxOutputTokens: p.maxOutputTokens,
+		stop: p.stop,
+		seed: p.seed,
+		responseFormat: p.responseFormat,
+		toolChoice: p.toolChoice,
+		reasoningEffort: p.reasoningEffort,
+	};
 }
 
 /**

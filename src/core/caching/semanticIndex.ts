@@ -96,7 +96,7 @@ export class SemanticIndex {
 		if (this.count >= this.maxEntries) throw new RangeError('index is full; remove an entry first');
 		const slot = this.free.length ? this.free.pop()! : this.highWater++;
 		this.ensure(slot);
-		const c = slot / chunkSlots | 0;
+		const c = (slot / chunkSlots) | 0;
 		const o = slot % chunkSlots;
 		this.chunks[c].set(v, o * this.dims);
 		this.hash(v, this.codes[c], o * this.tables);
@@ -112,7 +112,7 @@ export class SemanticIndex {
 	}
 
 	remove(slot: number): void {
-		const c = slot / chunkSlots | 0;
+		const c = (slot / chunkSlots) | 0;
 		const o = slot % chunkSlots;
 		if (!this.live[c]?.[o]) return;
 		this.live[c][o] = 0;
@@ -129,13 +129,13 @@ export class SemanticIndex {
 	}
 
 	vector(slot: number): Float32Array {
-		const c = slot / chunkSlots | 0;
+		const c = (slot / chunkSlots) | 0;
 		const o = slot % chunkSlots;
 		return this.chunks[c].subarray(o * this.dims, (o + 1) * this.dims);
 	}
 
 	private similarity(slot: number, q: Float32Array): number {
-		const c = slot / chunkSlots | 0;
+		const c = (slot / chunkSlots) | 0;
 		const base = (slot % chunkSlots) * this.dims;
 		const data = this.chunks[c];
 		let s = 0;
@@ -154,7 +154,7 @@ export class SemanticIndex {
 			if (s >= threshold && (!best || s > best.similarity) && accept(slot)) best = { slot, similarity: s };
 		};
 		if (exact || this.count < this.exactBelow) {
-			for (let slot = 0; slot < this.highWater; slot++) if (this.live[slot / chunkSlots | 0][slot % chunkSlots]) consider(slot);
+			for (let slot = 0; slot < this.highWater; slot++) if (this.live[(slot / chunkSlots) | 0][slot % chunkSlots]) consider(slot);
 			return best;
 		}
 		const codes = new Int32Array(this.tables);
@@ -164,7 +164,7 @@ export class SemanticIndex {
 			const list = this.buckets[t].get(codes[t]);
 			if (!list) continue;
 			for (const slot of list) {
-				const st = this.stamp[slot / chunkSlots | 0];
+				const st = this.stamp[(slot / chunkSlots) | 0];
 				const o = slot % chunkSlots;
 				if (st[o] === gen) continue;
 				st[o] = gen;

@@ -28,7 +28,10 @@ export function toEngineMessage(raw: unknown): EngineMessage | undefined {
 	const toolCalls = Array.isArray(m.tool_calls) ? (m.tool_calls as Record<string, unknown>[]) : [];
 	for (const c of toolCalls) parts.push(JSON.stringify(c.function ?? c));
 	const callIds = [...toolCalls.map(c => String(c.id)), ...(blocks ?? []).filter(b => (b as { type?: unknown })?.type === 'tool_use').map(b => String((b as { id?: unknown }).id))];
-	const resultIds = [...(typeof m.tool_call_id === 'string' ? [m.tool_call_id] : []), ...(blocks ?? []).filter(b => (b as { type?: unknown })?.type === 'tool_result').map(b => String((b as { tool_use_id?: unknown }).tool_use_id))];
+	const resultIds = [
+		...(typeof m.tool_call_id === 'string' ? [m.tool_call_id] : []),
+		...(blocks ?? []).filter(b => (b as { type?: unknown })?.type === 'tool_result').map(b => String((b as { tool_use_id?: unknown }).tool_use_id)),
+	];
 	return {
 		role: m.role as string,
 		content: parts.filter(Boolean).join('\n'),
@@ -68,7 +71,10 @@ export function parseChatDocument(text: string): ChatDocument | undefined {
 	}
 	const lines = trimmed.split('\n').filter(l => l.trim() !== '');
 	try {
-		return build(lines.map(l => JSON.parse(l)), 'jsonl');
+		return build(
+			lines.map(l => JSON.parse(l)),
+			'jsonl',
+		);
 	} catch {
 		return undefined;
 	}

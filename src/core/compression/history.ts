@@ -20,10 +20,28 @@ function unchanged(strategy: HistoryCompressionResult['strategy'], messages: rea
 	return { strategy, messages, applied: false, tokensBefore: c.tokens, tokensAfter: c.tokens, saved: 0, ratio: 1, exact: c.exact, changes: [] };
 }
 
-function finish(strategy: HistoryCompressionResult['strategy'], before: readonly EngineMessage[], after: readonly EngineMessage[], changes: CompressionChange[], o: HistoryOptions, extra: Partial<HistoryCompressionResult> = {}): HistoryCompressionResult {
+function finish(
+	strategy: HistoryCompressionResult['strategy'],
+	before: readonly EngineMessage[],
+	after: readonly EngineMessage[],
+	changes: CompressionChange[],
+	o: HistoryOptions,
+	extra: Partial<HistoryCompressionResult> = {},
+): HistoryCompressionResult {
 	const b = countMessages(o.counter, o.model, before);
 	const a = countMessages(o.counter, o.model, after);
-	return { strategy, messages: after, applied: true, tokensBefore: b.tokens, tokensAfter: a.tokens, saved: b.tokens - a.tokens, ratio: ratioOf(a.tokens, b.tokens), exact: b.exact && a.exact, changes, ...extra };
+	return {
+		strategy,
+		messages: after,
+		applied: true,
+		tokensBefore: b.tokens,
+		tokensAfter: a.tokens,
+		saved: b.tokens - a.tokens,
+		ratio: ratioOf(a.tokens, b.tokens),
+		exact: b.exact && a.exact,
+		changes,
+		...extra,
+	};
 }
 
 /** Groups kept by a recent-token budget: pinned groups + the newest suffix within `keepTokens` (at least the newest group). */
@@ -143,7 +161,13 @@ export interface SummaryResult {
 
 /** Summarizes older history. Live mode calls `summary_model`; replay uses {@link estimatingSummarizer}. */
 export interface Summarizer {
-	summarize(request: { readonly messages: readonly EngineMessage[]; readonly model: string; readonly maxTokens: number; readonly inputTokens: number; readonly signal?: AbortSignal }): Promise<SummaryResult>;
+	summarize(request: {
+		readonly messages: readonly EngineMessage[];
+		readonly model: string;
+		readonly maxTokens: number;
+		readonly inputTokens: number;
+		readonly signal?: AbortSignal;
+	}): Promise<SummaryResult>;
 }
 
 /** The instruction prepended to the history a live summarizer sends (its tokens are part of the estimate below). */
@@ -206,10 +230,7 @@ export async function summarizeHistory(messages: readonly EngineMessage[], o: Su
 		}
 	});
 	const summaryTokens = s.tokens ?? o.counter.countText(o.model, summary.content).tokens;
-	const changes: CompressionChange[] = [
-		...droppedRuns(messages, groups, keep, o),
-		{ kind: 'summarized', messages: older.length, tokens: inputTokens, summaryTokens, estimated: s.estimated },
-	];
+	const changes: CompressionChange[] = [...droppedRuns(messages, groups, keep, o), { kind: 'summarized', messages: older.length, tokens: inputTokens, summaryTokens, estimated: s.estimated }];
 	return finish('summarize', messages, out, changes, o, { summary: { model: o.summaryModel, usage: s.usage, estimated: s.estimated } });
 }
 
@@ -224,7 +245,10 @@ export type CompressionTrigger =
  * `contextWindowTriggerRatio` of the context window (the model's, capped by `contextWindowMax`), or
  * the 1-based `step` is a multiple of `triggerSteps`.
  */
-export function compressionTrigger(input: { readonly tokens: number; readonly step?: number; readonly contextWindow?: number }, config: Pick<EngineConfig, 'compression' | 'contextWindowMax'>): CompressionTrigger | undefined {
+export function compressionTrigger(
+	input: { readonly tokens: number; readonly step?: number; readonly contextWindow?: number },
+	config: Pick<EngineConfig, 'compression' | 'contextWindowMax'>,
+): CompressionTrigger | undefined {
 	const c = config.compression;
 	if (input.tokens > c.maxTokensBeforeCompression) return { kind: 'tokens', tokens: input.tokens, threshold: c.maxTokensBeforeCompression };
 	const window = Math.min(input.contextWindow ?? config.contextWindowMax, config.contextWindowMax);

@@ -179,7 +179,16 @@ export function compressPromptLossless(text: string, model: string, tokenCounter
 	const out = losslessText(text, changes);
 	const b = measure(tokenCounter, model, text);
 	const a = measure(tokenCounter, model, out);
-	return { strategy: 'lossless', original: text, text: out, tokensBefore: b.tokens, tokensAfter: a.tokens, ratio: ratioOf(a.tokens, b.tokens), exact: a.exact && b.exact, changes: changeList(changes) };
+	return {
+		strategy: 'lossless',
+		original: text,
+		text: out,
+		tokensBefore: b.tokens,
+		tokensAfter: a.tokens,
+		ratio: ratioOf(a.tokens, b.tokens),
+		exact: a.exact && b.exact,
+		changes: changeList(changes),
+	};
 }
 
 const fillerPhrases: [RegExp, string][] = [
@@ -228,7 +237,10 @@ function pruneFree(free: string, lineStart: boolean, words: ReadonlySet<string>,
 }
 
 function tidy(free: string): string {
-	return free.replace(/[ \t]{2,}/g, ' ').replace(/ +([,.;:!?)])/g, '$1').replace(/\( +/g, '(');
+	return free
+		.replace(/[ \t]{2,}/g, ' ')
+		.replace(/ +([,.;:!?)])/g, '$1')
+		.replace(/\( +/g, '(');
 }
 
 function applyLossyStage(text: string, stageIndex: number, changes: Map<PromptChange['rule'], number>): string {
@@ -277,7 +289,17 @@ export function compressPromptLossy(text: string, model: string, tokenCounter: T
 		after = measure(tokenCounter, model, out);
 	}
 	const ratio = ratioOf(after.tokens, before.tokens);
-	return { strategy: 'lossy', original: text, text: out, tokensBefore: before.tokens, tokensAfter: after.tokens, ratio, exact: before.exact && after.exact, changes: changeList(changes), targetReached: ratio <= targetRatio };
+	return {
+		strategy: 'lossy',
+		original: text,
+		text: out,
+		tokensBefore: before.tokens,
+		tokensAfter: after.tokens,
+		ratio,
+		exact: before.exact && after.exact,
+		changes: changeList(changes),
+		targetReached: ratio <= targetRatio,
+	};
 }
 
 /** The single-prompt strategies, for a quick pick (the live "summarize with the cheap model" is added by the caller once calls exist). */

@@ -54,7 +54,12 @@ function shrinkJson(v: unknown, lim: JsonLimits, depth: number, cuts: JsonCuts):
 		const entries = Object.entries(v);
 		if (depth >= lim.depth && entries.length > 0) {
 			cuts.deep++;
-			return { '…': `${fmt(entries.length)} keys omitted: ${entries.slice(0, 8).map(e => e[0]).join(', ')}${entries.length > 8 ? ', …' : ''}` };
+			return {
+				'…': `${fmt(entries.length)} keys omitted: ${entries
+					.slice(0, 8)
+					.map(e => e[0])
+					.join(', ')}${entries.length > 8 ? ', …' : ''}`,
+			};
 		}
 		const out: Record<string, unknown> = {};
 		for (const [k, x] of entries.slice(0, lim.keys)) out[k] = shrinkJson(x, lim, depth + 1, cuts);
@@ -163,7 +168,10 @@ function truncateChars(text: string, before: number, maxTokens: number, count: (
 		const note = `… ${fmt(text.length - keep)} characters omitted (kept the first ${fmt(head)} and last ${fmt(tail)} of ${fmt(text.length)}) …`;
 		return { out: `${text.slice(0, head)}\n${note}\n${text.slice(text.length - tail)}`, note };
 	};
-	const keep = Math.max(0, maxFitting(0, text.length - 1, n => count(build(n).out) <= maxTokens));
+	const keep = Math.max(
+		0,
+		maxFitting(0, text.length - 1, n => count(build(n).out) <= maxTokens),
+	);
 	const { out, note } = build(keep);
 	return { text: out, truncated: true, tokensBefore: before, tokensAfter: count(out), note: `Text truncated: ${note.replace(/^… | …$/g, '')}` };
 }
@@ -182,5 +190,15 @@ export function truncateToolOutputs(messages: readonly EngineMessage[], maxToken
 	const b = countMessages(counter, model, messages);
 	if (changes.length === 0) return { strategy: 'toolOutputs', messages, applied: false, tokensBefore: b.tokens, tokensAfter: b.tokens, saved: 0, ratio: 1, exact: b.exact, changes };
 	const a = countMessages(counter, model, out);
-	return { strategy: 'toolOutputs', messages: out, applied: true, tokensBefore: b.tokens, tokensAfter: a.tokens, saved: b.tokens - a.tokens, ratio: ratioOf(a.tokens, b.tokens), exact: a.exact && b.exact, changes };
+	return {
+		strategy: 'toolOutputs',
+		messages: out,
+		applied: true,
+		tokensBefore: b.tokens,
+		tokensAfter: a.tokens,
+		saved: b.tokens - a.tokens,
+		ratio: ratioOf(a.tokens, b.tokens),
+		exact: a.exact && b.exact,
+		changes,
+	};
 }

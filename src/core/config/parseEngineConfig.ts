@@ -24,7 +24,10 @@ function lookup(raw: Record<string, unknown>, key: string): { found: boolean; va
 	const rel = key.slice(prefix.length);
 	if (key in raw) return { found: true, value: raw[key] };
 	if (rel in raw) return { found: true, value: raw[rel] };
-	for (const [root, path] of [[raw.agentCost, rel.split('.')], [raw, rel.split('.')]] as const) {
+	for (const [root, path] of [
+		[raw.agentCost, rel.split('.')],
+		[raw, rel.split('.')],
+	] as const) {
 		let node: unknown = root;
 		let ok = true;
 		for (const part of path) {
@@ -145,7 +148,11 @@ export function parseEngineConfig(raw: unknown): ParsedEngineConfig {
 	}
 	const config = out as unknown as EngineConfig;
 	if (config.budget.runUsd > 0 && config.budget.dailyUsd > 0 && config.budget.runUsd > config.budget.dailyUsd) {
-		problems.push({ key: 'agentCost.budget.runUsd', severity: 'warning', message: `the run budget ($${config.budget.runUsd}) exceeds the daily budget ($${config.budget.dailyUsd}); the daily budget will stop runs first` });
+		problems.push({
+			key: 'agentCost.budget.runUsd',
+			severity: 'warning',
+			message: `the run budget ($${config.budget.runUsd}) exceeds the daily budget ($${config.budget.dailyUsd}); the daily budget will stop runs first`,
+		});
 	}
 	return { config, problems };
 }

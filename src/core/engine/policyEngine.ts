@@ -201,7 +201,13 @@ export class PolicyEngine {
 		this.semanticCache =
 			deps.semanticCache ??
 			(deps.config.cache.semanticEnabled
-				? new SemanticCache<CachedResponse>({ embedder: deps.embedder ?? createOfflineEmbedder(), threshold: deps.config.cache.similarityThreshold, ttlMs: deps.config.cache.ttlSeconds * 1000, maxEntries: deps.config.cache.semanticMaxEntries, clock: deps.clock })
+				? new SemanticCache<CachedResponse>({
+						embedder: deps.embedder ?? createOfflineEmbedder(),
+						threshold: deps.config.cache.similarityThreshold,
+						ttlMs: deps.config.cache.ttlSeconds * 1000,
+						maxEntries: deps.config.cache.semanticMaxEntries,
+						clock: deps.clock,
+					})
 				: undefined);
 	}
 
@@ -227,7 +233,10 @@ export class PolicyEngine {
 		const toolTokens = (model: string) => (req.tools?.length ? counter.countChat(model, [], req.tools).tokens - counter.countChat(model, []).tokens : 0);
 
 		// 1. Routing.
-		const routing = routeRequest({ messages: req.messages, tools: req.tools, step: req.step, pinnedModel: req.pinnedModel, promptTokens: count(config.tiers.medium, req.messages).tokens + toolTokens(config.tiers.medium) }, config);
+		const routing = routeRequest(
+			{ messages: req.messages, tools: req.tools, step: req.step, pinnedModel: req.pinnedModel, promptTokens: count(config.tiers.medium, req.messages).tokens + toolTokens(config.tiers.medium) },
+			config,
+		);
 		for (const r of routing.reasons) explanation.push({ stage: 'routing', rule: r.rule, text: r.text });
 		explanation.push({ stage: 'routing', rule: 'route.model', text: `${routing.tier} → ${routing.model}` });
 
@@ -265,7 +274,11 @@ export class PolicyEngine {
 				semantic = { partition, text, vector: e.vector };
 				const s = useCache ? this.semanticCache.lookupVector(partition, e.vector) : undefined;
 				if (s) {
-					explanation.push({ stage: 'cache', rule: 'cache.semantic', text: `a similar request (cosine ${s.similarity.toFixed(3)} ≥ ${config.cache.similarityThreshold}) was answered ${Math.round(s.ageMs / 1000)} s ago` });
+					explanation.push({
+						stage: 'cache',
+						rule: 'cache.semantic',
+						text: `a similar request (cosine ${s.similarity.toFixed(3)} ≥ ${config.cache.similarityThreshold}) was answered ${Math.round(s.ageMs / 1000)} s ago`,
+					});
 					return { kind: 'cached', source: 'semantic', response: s.value, similarity: s.similarity, ageMs: s.ageMs, routing, explanation, cacheKey, ...(embeddingCall && { embeddingCall }) };
 				}
 			}
@@ -286,7 +299,11 @@ export class PolicyEngine {
 			if (t.applied) {
 				toolOutputs = t;
 				messages = t.messages;
-				explanation.push({ stage: 'compression', rule: 'compress.toolOutputs', text: `${t.changes.length} tool output(s) over ${config.compression.toolResponseMaxTokens} tokens truncated: −${t.saved.toLocaleString('en-US')} tokens` });
+				explanation.push({
+					stage: 'compression',
+					rule: 'compress.toolOutputs',
+					text: `${t.changes.length} tool output(s) over ${config.compression.toolResponseMaxTokens} tokens truncated: −${t.saved.toLocaleString('en-US')} tokens`,
+				});
 			}
 			const tokens = count(routing.model, messages).tokens;
 			trigger = compressionTrigger({ tokens, step: req.step?.index, contextWindow: contextWindowOf(this.deps.pricing, routing.model) }, config);
@@ -298,7 +315,11 @@ export class PolicyEngine {
 				if (r.summaryCall) req.onSideCall?.('summary', r.summaryCall);
 				if (compression.applied) {
 					messages = compression.messages;
-					explanation.push({ stage: 'compression', rule: `compress.${compression.strategy}`, text: `${describeTrigger(trigger)}: ${compression.strategy} ${compression.tokensBefore.toLocaleString('en-US')} → ${compression.tokensAfter.toLocaleString('en-US')} tokens` });
+					explanation.push({
+						stage: 'compression',
+						rule: `compress.${compression.strategy}`,
+						text: `${describeTrigger(trigger)}: ${compression.strategy} ${compression.tokensBefore.toLocaleString('en-US')} → ${compression.tokensAfter.toLocaleString('en-US')} tokens`,
+					});
 				} else explanation.push({ stage: 'compression', rule: 'compress.nothing', text: `${describeTrigger(trigger)}, but there was no older history to compress` });
 			}
 		}
@@ -318,10 +339,30 @@ export class PolicyEngine {
 				continue;
 			}
 			const downgraded = model !== routing.model;
-			explanation.push({ stage: 'budget', rule: downgraded ? 'budget.downgraded' : 'budget.reserved', text: `${downgraded ? `soft budget: downgraded ${routing.model} → ${model}; ` : ''}reserved up to $${r.reservation.usd.toFixed(4)} (${inputTokens.toLocaleString('en-US')} input + ${maxOutputTokens.toLocaleString('en-US')} max output tokens)` });
-			for (const w of r.reservation.warnings) explanation.push({ stage: 'budget', rule: `budget.${w.kind}`, text: w.kind === 'threshold' ? `${w.scope} budget ${Math.round(w.ratio * 100)}% used (incl. reservations)` : w.kind === 'overLimit' ? `over the ${w.scope} limit (warn-only policy)` : `${w.model} has no price: not counted. ${w.hint}` });
+			explanation.push({
+				stage: 'budget',
+				rule: downgraded ? 'budget.downgraded' : 'budget.reserved',
+				text: `${downgraded ? `soft budget: downgraded ${routing.model} → ${model}; ` : ''}reserved up to $${r.reservation.usd.toFixed(4)} (${inputTokens.toLocaleString('en-US')} input + ${maxOutputTokens.toLocaleString('en-US')} max output tokens)`,
+			});
+			for (const w of r.reservation.warnings)
+				explanation.push({
+					stage: 'budget',
+					rule: `budget.${w.kind}`,
+					text:
+						w.kind === 'threshold'
+							? `${w.scope} budget ${Math.round(w.ratio * 100)}% used (incl. reservations)`
+							: w.kind === 'overLimit'
+								? `over the ${w.scope} limit (warn-only policy)`
+								: `${w.model} has no price: not counted. ${w.hint}`,
+				});
 			const tier = tierOf(model, config.tiers) ?? routing.tier;
-			const fallbacks = tier === 'pinned' ? [] : tierOrder.slice(tierOrder.indexOf(tier) + 1).map(t => config.tiers[t]).filter((m, i, a) => m !== model && a.indexOf(m) === i);
+			const fallbacks =
+				tier === 'pinned'
+					? []
+					: tierOrder
+							.slice(tierOrder.indexOf(tier) + 1)
+							.map(t => config.tiers[t])
+							.filter((m, i, a) => m !== model && a.indexOf(m) === i);
 			return {
 				kind: 'call',
 				model,
@@ -379,7 +420,15 @@ export class PolicyEngine {
 		const counted = countMessages(this.counter, c.summaryModel, messages);
 		// What the summary call sends: the history plus the summarizer's instruction.
 		const input = counted.tokens + summaryPromptOverheadTokens;
-		const r = await this.budget.tryReserve({ runId: req.runId, model: c.summaryModel, inputTokens: input, maxOutputTokens: c.summaryMaxTokens, exactCount: counted.exact, newStep: false, purpose: 'summary' });
+		const r = await this.budget.tryReserve({
+			runId: req.runId,
+			model: c.summaryModel,
+			inputTokens: input,
+			maxOutputTokens: c.summaryMaxTokens,
+			exactCount: counted.exact,
+			newStep: false,
+			purpose: 'summary',
+		});
 		if (!r.ok) {
 			explanation.push({ stage: 'compression', rule: 'compress.summaryUnaffordable', text: `the budget cannot cover a summary by ${c.summaryModel} (${r.error.message}); truncating instead` });
 			return { result: truncateHistory(messages, c.tokensToKeepRecent, o) };
@@ -411,7 +460,11 @@ export class PolicyEngine {
 		if (model === undefined) return { vector: (await embedder.embed([text], req.signal))[0] };
 		const counted = this.counter.countText(model, text);
 		if (embedder.maxInputTokens !== undefined && counted.tokens > embedder.maxInputTokens) {
-			explanation.push({ stage: 'cache', rule: 'cache.embeddingTooLong', text: `semantic cache skipped: the request is ${counted.tokens.toLocaleString('en-US')} tokens, over ${model}'s ${embedder.maxInputTokens.toLocaleString('en-US')}-token input limit` });
+			explanation.push({
+				stage: 'cache',
+				rule: 'cache.embeddingTooLong',
+				text: `semantic cache skipped: the request is ${counted.tokens.toLocaleString('en-US')} tokens, over ${model}'s ${embedder.maxInputTokens.toLocaleString('en-US')}-token input limit`,
+			});
 			return {};
 		}
 		// A call the step limit will refuse is not worth an embedding: it would be paid for nothing.
@@ -466,7 +519,14 @@ export class PolicyEngine {
 	 */
 	async reserveFallback(plan: CallPlan, model: string): Promise<Reservation | undefined> {
 		const count = countMessages(this.counter, model, plan.messages);
-		const r = await this.budget.tryReserve({ runId: plan.reservation.runId, model, inputTokens: count.tokens + (plan.inputTokens - countMessages(this.counter, plan.model, plan.messages).tokens), maxOutputTokens: plan.maxOutputTokens, exactCount: count.exact, newStep: false });
+		const r = await this.budget.tryReserve({
+			runId: plan.reservation.runId,
+			model,
+			inputTokens: count.tokens + (plan.inputTokens - countMessages(this.counter, plan.model, plan.messages).tokens),
+			maxOutputTokens: plan.maxOutputTokens,
+			exactCount: count.exact,
+			newStep: false,
+		});
 		if (r.ok) return r.reservation;
 		if (this.config.budget.policy === 'hard') throw r.error;
 		return undefined;

@@ -74,7 +74,14 @@ function settingsLink(label: string, query: string): string {
 
 /** Inline code that cannot break out of its span (model ids come from files and settings). */
 function code(text: string): string {
-	return '`' + text.replace(/`/g, "'").replace(/[\r\n]+/g, ' ').slice(0, 120) + '`';
+	return (
+		'`' +
+		text
+			.replace(/`/g, "'")
+			.replace(/[\r\n]+/g, ' ')
+			.slice(0, 120) +
+		'`'
+	);
 }
 
 /** Plain text safe inside Markdown (file names, reasons from the engine). */
@@ -91,7 +98,9 @@ function methodText(method: CountMethod, exact: boolean): string {
 		case 'provider-count':
 			return 'exact: counted by the provider';
 		default:
-			return exact ? `exact (${method} tokenizer, chat framing validated for this model)` : `≈ (${method} tokenizer; the chat framing or tool rendering is not validated for this model, or a very long run is still being counted)`;
+			return exact
+				? `exact (${method} tokenizer, chat framing validated for this model)`
+				: `≈ (${method} tokenizer; the chat framing or tool rendering is not validated for this model, or a very long run is still being counted)`;
 	}
 }
 
@@ -154,7 +163,9 @@ export function renderLens(input: LensViewInput): LensView {
 	lines.push(conventionText(prompt));
 	if (selection) {
 		lines.push('');
-		lines.push(`**Selection** ${tokensText(selection.tokens, selection.exact)} tokens of raw text in ${selection.ranges} range${selection.ranges === 1 ? '' : 's'} (no chat framing); the status bar prices the selection as the prompt.`);
+		lines.push(
+			`**Selection** ${tokensText(selection.tokens, selection.exact)} tokens of raw text in ${selection.ranges} range${selection.ranges === 1 ? '' : 's'} (no chat framing); the status bar prices the selection as the prompt.`,
+		);
 	}
 	for (const note of [prompt.problem, ...(prompt.notes ?? [])]) if (note) lines.push('', `_${escapeMarkdown(note)}_`);
 	if (prompt.uncountedParts) lines.push('', `_${prompt.uncountedParts} image/audio part${prompt.uncountedParts === 1 ? '' : 's'} not counted: the count is a lower bound._`);
@@ -182,7 +193,9 @@ export function renderLens(input: LensViewInput): LensView {
 		const unpriced = price as UnpricedModel;
 		lines.push(`**No price** for ${code(input.model)}: ${escapeMarkdown(unpriced.reason)}.`);
 		lines.push('');
-		lines.push(`Add one to ${settingsLink('agentCost.pricing.overrides', 'agentCost.pricing.overrides')} or to \`.agent-cost/prices.json\`, e.g. ${code(`"${input.model}": { "input": 3, "output": 15 }`)} (USD per million tokens). The lens never shows $0 for a model it has no price for.`);
+		lines.push(
+			`Add one to ${settingsLink('agentCost.pricing.overrides', 'agentCost.pricing.overrides')} or to \`.agent-cost/prices.json\`, e.g. ${code(`"${input.model}": { "input": 3, "output": 15 }`)} (USD per million tokens). The lens never shows $0 for a model it has no price for.`,
+		);
 	} else {
 		const c = cost!;
 		const est = { estimate: !shownExact };
@@ -213,13 +226,15 @@ export function renderLens(input: LensViewInput): LensView {
 			? known.contextWindow > input.contextWindowMax
 				? `the model's ${formatTokens(known.contextWindow)}, capped by \`agentCost.contextWindowMax\``
 				: "the model's own"
-			: '`agentCost.contextWindowMax`; the model\'s own window is unknown';
+			: "`agentCost.contextWindowMax`; the model's own window is unknown";
 	lines.push(`**Context window** ${pct(share)} of ${formatTokens(window)} tokens (${windowSource}); ${pct(withOutput)} with the assumed output.`);
-	if (warning) lines.push('', `$(warning) **Past the context window**: the prompt + ${formatTokens(outputTokens)} output tokens (${formatTokens(promptTokens + outputTokens)}) exceed ${formatTokens(window)}.`);
+	if (warning)
+		lines.push('', `$(warning) **Past the context window**: the prompt + ${formatTokens(outputTokens)} output tokens (${formatTokens(promptTokens + outputTokens)}) exceed ${formatTokens(window)}.`);
 
 	lines.push('', '**Input cost by tier**', '', '| tier | model | tokens | input | × 1,000 calls |', '|---|---|---:|---:|---:|');
 	for (const t of input.tiers) {
-		const count: ModelTokenCount | undefined = t.model === input.model ? { model: t.model, tokens: promptTokens, exact: promptExact, method: promptMethod } : prompt.compare?.find(c => c.model === t.model);
+		const count: ModelTokenCount | undefined =
+			t.model === input.model ? { model: t.model, tokens: promptTokens, exact: promptExact, method: promptMethod } : prompt.compare?.find(c => c.model === t.model);
 		const tokens = count?.tokens ?? promptTokens;
 		const exact = count ? count.exact : false;
 		const tokenCell = count ? tokensText(tokens, exact) : `≈${formatTokens(tokens)}¹`;
@@ -231,7 +246,10 @@ export function renderLens(input: LensViewInput): LensView {
 		lines.push('', `¹ counted with ${code(input.model)}'s tokenizer (another tokenizer family): an approximation.`);
 	}
 	if (promptCost && selection) lines.push('', `Whole prompt: ${formatUsd(promptCost.total, { estimate: !promptExact })} with the assumed output.`);
-	lines.push('', `[Change model](command:${pickModelCommand}) · ${settingsLink('Lens settings', 'agentCost.lens')} · ${settingsLink('Tier models', 'agentCost.tiers')} · ${settingsLink('Price overrides', 'agentCost.pricing.overrides')}`);
+	lines.push(
+		'',
+		`[Change model](command:${pickModelCommand}) · ${settingsLink('Lens settings', 'agentCost.lens')} · ${settingsLink('Tier models', 'agentCost.tiers')} · ${settingsLink('Price overrides', 'agentCost.pricing.overrides')}`,
+	);
 
 	const accessibilityLabel = `Agent Cost Lens: ${selection ? 'selection ' : ''}${shownExact ? '' : 'about '}${formatTokens(shownTokens)} tokens, ${known ? `estimated cost ${formatUsd(cost!.total)}` : price === undefined ? 'price loading' : 'no price'}, model ${input.model}${warning ? ', past the context window' : ''}`;
 	return {

@@ -48,7 +48,9 @@ const formatFileName: Readonly<Record<Exclude<PromptFormat, 'text'>, string>> = 
 function toChatMessage(m: ProviderMessage): ChatMessageLike {
 	switch (m.role) {
 		case 'assistant':
-			return m.toolCalls?.length ? { role: 'assistant', content: m.content, toolCalls: m.toolCalls.map(c => ({ id: c.id, name: c.name, arguments: c.arguments })) } : { role: 'assistant', content: m.content };
+			return m.toolCalls?.length
+				? { role: 'assistant', content: m.content, toolCalls: m.toolCalls.map(c => ({ id: c.id, name: c.name, arguments: c.arguments })) }
+				: { role: 'assistant', content: m.content };
 		case 'tool':
 			return { role: 'tool', content: m.content, toolCallId: m.toolCallId };
 		default:
@@ -98,7 +100,13 @@ export function parsePrompt(format: PromptFormat, text: string): ParsedPrompt {
 	if (format === 'chat') {
 		const parsed = parseChatText(text);
 		if (!parsed) {
-			return { messages: [], thinking: false, uncountedParts: 0, notes: [], problem: 'not (yet) a chat: expected a JSON array of {role, content} messages, a {"messages": [...]} request body, or JSONL with one message per line' };
+			return {
+				messages: [],
+				thinking: false,
+				uncountedParts: 0,
+				notes: [],
+				problem: 'not (yet) a chat: expected a JSON array of {role, content} messages, a {"messages": [...]} request body, or JSONL with one message per line',
+			};
 		}
 		const { chat } = parsed;
 		return {

@@ -16,12 +16,20 @@ function block(b: Uint8Array, off: number): void {
 		W[i] = (b[j] << 24) | (b[j + 1] << 16) | (b[j + 2] << 8) | b[j + 3];
 	}
 	for (let i = 16; i < 64; i++) {
-		const w15 = W[i - 15], w2 = W[i - 2];
+		const w15 = W[i - 15],
+			w2 = W[i - 2];
 		const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
 		const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
 		W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
 	}
-	let a = H[0], b1 = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7];
+	let a = H[0],
+		b1 = H[1],
+		c = H[2],
+		d = H[3],
+		e = H[4],
+		f = H[5],
+		g = H[6],
+		h = H[7];
 	for (let i = 0; i < 64; i++) {
 		const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
 		const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i] + W[i]) | 0;

@@ -56,7 +56,14 @@ export interface LiveCallRecord {
 	 * history before it, and (`purpose: 'embedding'`) the semantic cache's embedding of the request —
 	 * also on a cache hit, which is otherwise free.
 	 */
-	readonly otherCharges?: readonly { readonly model: string; readonly usage: Usage; readonly costUsd?: number; readonly estimated: boolean; readonly status: CallStatus; readonly purpose?: 'summary' | 'embedding' }[];
+	readonly otherCharges?: readonly {
+		readonly model: string;
+		readonly usage: Usage;
+		readonly costUsd?: number;
+		readonly estimated: boolean;
+		readonly status: CallStatus;
+		readonly purpose?: 'summary' | 'embedding';
+	}[];
 	readonly latencyMs: number;
 	readonly attempts: readonly AttemptRecord[];
 	readonly error?: { readonly kind: string; readonly reason: string; readonly message: string };

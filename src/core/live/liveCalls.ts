@@ -28,7 +28,17 @@ import type { CostResult } from '../pricing/types';
 import { addUsage, type Usage } from '../pricing/usage';
 import { ProviderError, type PartialResponse } from '../providers/providerError';
 import { classifyProviderFailure } from '../providers/providerFailure';
-import { collectResponse, type FinishReason, type LlmTransport, type ProviderChunk, type ProviderId, type ProviderMessage, type ProviderResponse, type ProviderToolCall, type ProviderToolChoice } from '../providers/transport';
+import {
+	collectResponse,
+	type FinishReason,
+	type LlmTransport,
+	type ProviderChunk,
+	type ProviderId,
+	type ProviderMessage,
+	type ProviderResponse,
+	type ProviderToolCall,
+	type ProviderToolChoice,
+} from '../providers/transport';
 import type { StepInfo } from '../routing/classifier';
 import { abortableSleep, callWithFallback, CircuitBreaker, FallbackExhaustedError, type AttemptRecord } from '../routing/fallback';
 import type { ToolDefinitionLike } from '../tokens/types';
@@ -215,7 +225,14 @@ export class LiveCalls {
 			temperature: req.temperature ?? this.config.defaults.temperature,
 			...(req.toolChoice !== undefined ? { toolChoice: req.toolChoice } : {}),
 		};
-		const base = { id, runId: req.runId, step: req.step?.index, startedAt: new Date(started).toISOString(), tools: req.tools, params: { maxOutputTokens: params.maxOutputTokens, temperature: params.temperature } };
+		const base = {
+			id,
+			runId: req.runId,
+			step: req.step?.index,
+			startedAt: new Date(started).toISOString(),
+			tools: req.tools,
+			params: { maxOutputTokens: params.maxOutputTokens, temperature: params.temperature },
+		};
 
 		let plan: Plan;
 		// Side calls charged while planning, for a plan that then throws (its record still owes them).
@@ -241,7 +258,10 @@ export class LiveCalls {
 			} else if (sides.length) {
 				// Cancelled (or a store failed) after an embedding or summary was paid for: record that spend.
 				const status = CancelledError.is(e) ? 'cancelled' : 'error';
-				await this.finish({ ...base, status, model: req.pinnedModel ?? sides[0].model, messages: req.messages, costEstimated: false, attempts: [], explanation: [], error: errorInfo(e), ...paid }, started);
+				await this.finish(
+					{ ...base, status, model: req.pinnedModel ?? sides[0].model, messages: req.messages, costEstimated: false, attempts: [], explanation: [], error: errorInfo(e), ...paid },
+					started,
+				);
 			}
 			throw e;
 		}
@@ -274,7 +294,20 @@ export class LiveCalls {
 			},
 			started,
 		);
-		return { source, model: plan.response.model, provider: extra.provider, text: plan.response.content, toolCalls, finishReason, estimated: false, plan, attempts: [], latencyMs: record.latencyMs, record, recordError };
+		return {
+			source,
+			model: plan.response.model,
+			provider: extra.provider,
+			text: plan.response.content,
+			toolCalls,
+			finishReason,
+			estimated: false,
+			plan,
+			attempts: [],
+			latencyMs: record.latencyMs,
+			record,
+			recordError,
+		};
 	}
 
 	private async callProvider(plan: CallPlan, sides: readonly OtherCharge[], req: LiveCallRequest, options: LiveCallOptions, base: RecordBase, started: number): Promise<LiveCallResult> {
@@ -439,7 +472,14 @@ export class LiveCalls {
 				routedModel: plan.routing.model,
 				downgradedFrom: plan.downgradedFrom,
 				messages: sentMessages,
-				response: { text: response.text, toolCalls: response.toolCalls, finishReason: response.finishReason, servedModel: response.model, responseId: response.responseId, requestId: response.requestId },
+				response: {
+					text: response.text,
+					toolCalls: response.toolCalls,
+					finishReason: response.finishReason,
+					servedModel: response.model,
+					responseId: response.responseId,
+					requestId: response.requestId,
+				},
 				usage: charged,
 				usageSource: estimated ? 'estimated' : 'provider',
 				costUsd,
@@ -507,4 +547,3 @@ export function estimateUsage(counter: TokenCounter, model: string, inputTokens:
 export function createLiveCalls(deps: LiveCallDeps): LiveCalls {
 	return new LiveCalls(deps);
 }
-

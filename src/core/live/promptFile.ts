@@ -233,7 +233,17 @@ function blockText(b: unknown): string {
 function providerMessagesOf(raw: Record<string, unknown>): ProviderMessage[] {
 	const role = String(raw.role);
 	const blocks = Array.isArray(raw.content) ? (raw.content as unknown[]) : undefined;
-	const text = blocks ? blocks.filter(b => obj(b).type !== 'tool_use' && obj(b).type !== 'tool_result').map(blockText).filter(Boolean).join('\n') : typeof raw.content === 'string' ? raw.content : raw.content == null ? '' : JSON.stringify(raw.content);
+	const text = blocks
+		? blocks
+				.filter(b => obj(b).type !== 'tool_use' && obj(b).type !== 'tool_result')
+				.map(blockText)
+				.filter(Boolean)
+				.join('\n')
+		: typeof raw.content === 'string'
+			? raw.content
+			: raw.content == null
+				? ''
+				: JSON.stringify(raw.content);
 	switch (role) {
 		case 'system':
 		case 'developer':
@@ -313,7 +323,8 @@ export function parsePromptFile(text: string, fileName: string, selection?: stri
 		request = chat ?? { format: 'text', messages: [{ role: 'user', content: selection.trim() }], warnings };
 	} else if (isJsonName || /^\s*[[{]/.test(text)) {
 		request = chatRequest(text);
-		if (!request && isJsonName) throw new InputError('badFile', `${fileName} is not a chat file: expected a JSON array of {role, content} messages, a {"messages": [...]} request body, or JSONL with one message per line.`);
+		if (!request && isJsonName)
+			throw new InputError('badFile', `${fileName} is not a chat file: expected a JSON array of {role, content} messages, a {"messages": [...]} request body, or JSONL with one message per line.`);
 	}
 	if (!request) {
 		const body = front ? front.body : text;

@@ -17,7 +17,6 @@ import { serializeRecordedCall, serializeRecordedEvent, serializeRecordedRun, ty
 import type { TranscriptMessage } from '../transcripts/model';
 import type { LiveCallRecord } from './liveCallRecord';
 
-
 function transcriptMessage(m: ProviderMessage): TranscriptMessage {
 	switch (m.role) {
 		case 'assistant':
@@ -60,7 +59,9 @@ export function toRecordedCalls(r: LiveCallRecord): RecordedCall[] {
 		...(c.purpose ? { thread: c.purpose, purpose: c.purpose } : { input }),
 		...(c.purpose
 			? {
-					...(c.status === 'ok' ? {} : { status: 'error' as const, error: { reason: `${c.purpose}Failed`, message: `the ${sideCallNames[c.purpose]} by ${c.model} failed after it may have been billed` } }),
+					...(c.status === 'ok'
+						? {}
+						: { status: 'error' as const, error: { reason: `${c.purpose}Failed`, message: `the ${sideCallNames[c.purpose]} by ${c.model} failed after it may have been billed` } }),
 					routing: { requestedModel: c.model, reason: sideCallReasons[c.purpose] },
 				}
 			: {
@@ -98,7 +99,10 @@ export function toRecordedCalls(r: LiveCallRecord): RecordedCall[] {
 export function toRecordingLines(r: LiveCallRecord): string {
 	if (r.status === 'refused') {
 		// `trigger` is the limit that refused it: run, daily or steps.
-		return toRecordedCalls(r).map(serializeRecordedCall).join('') + serializeRecordedEvent({ kind: 'budgetRefused', at: r.startedAt, runId: r.runId, trigger: r.error?.reason, message: r.error?.message ?? `a call to ${r.model} was refused by the budget` });
+		return (
+			toRecordedCalls(r).map(serializeRecordedCall).join('') +
+			serializeRecordedEvent({ kind: 'budgetRefused', at: r.startedAt, runId: r.runId, trigger: r.error?.reason, message: r.error?.message ?? `a call to ${r.model} was refused by the budget` })
+		);
 	}
 	return toRecordedCalls(r).map(serializeRecordedCall).join('');
 }

@@ -97,7 +97,13 @@ export function liveRecordingFileName(day: string): string {
  * Aggregates a recording's text (calls of `day` in `timeZone` only) and, optionally, the ledger
  * records of that day.
  */
-export function buildSpendReport(input: { readonly day: string; readonly timeZone: string; readonly recordingText?: string; readonly recordingFile?: string; readonly ledgerRecords?: readonly unknown[] }): SpendReport {
+export function buildSpendReport(input: {
+	readonly day: string;
+	readonly timeZone: string;
+	readonly recordingText?: string;
+	readonly recordingFile?: string;
+	readonly ledgerRecords?: readonly unknown[];
+}): SpendReport {
 	const { day, timeZone } = input;
 	const calls: SpendCallRow[] = [];
 	const events: SpendEvent[] = [];
@@ -141,7 +147,10 @@ export function buildSpendReport(input: { readonly day: string; readonly timeZon
 			...(status !== 'ok' && typeof error.reason === 'string' && { error: error.reason }),
 		});
 	}
-	const models = new Map<string, { model: string; calls: number; cacheHits: number; errors: number; costUsd: number; unpricedCalls: number; estimated: boolean; inputTokens: number; outputTokens: number }>();
+	const models = new Map<
+		string,
+		{ model: string; calls: number; cacheHits: number; errors: number; costUsd: number; unpricedCalls: number; estimated: boolean; inputTokens: number; outputTokens: number }
+	>();
 	let recordedUsd = 0;
 	for (const c of calls) {
 		let m = models.get(c.model);

@@ -80,7 +80,10 @@ export class AgentMetrics {
 		this.unpriced = r.counter('agent_cost_unpriced_calls_total', 'Calls with usage but no known price: their cost is missing from agent_cost_usd_total.', ['model']);
 		this.callDuration = r.histogram('agent_cost_call_duration_seconds', 'Wall time of one LLM call.', ['model'], callDurationBuckets);
 		this.runDuration = r.histogram('agent_cost_run_duration_seconds', 'Wall time of one agent run (first call start to last call end).', [], runDurationBuckets);
-		this.budgetEvents = r.counter('agent_cost_budget_events_total', 'Budget events: warn (threshold reached), downgrade (soft policy moved a call to a cheaper tier), refused (hard limit).', ['kind', 'scope']);
+		this.budgetEvents = r.counter('agent_cost_budget_events_total', 'Budget events: warn (threshold reached), downgrade (soft policy moved a call to a cheaper tier), refused (hard limit).', [
+			'kind',
+			'scope',
+		]);
 	}
 
 	recordCall(call: CallMetricRecord): void {

@@ -100,9 +100,7 @@ export function computeCost(rates: ModelRates, usage: Usage, rules: CostRules): 
 	}
 
 	// Whole-request repricing: one tier decision, on the total input, for every component.
-	const inTier = [rates.input, rates.output, rates.cacheRead, rates.cacheWrite5m, rates.cacheWrite1h, rates.reasoning].some(
-		r => r !== undefined && rateAt(r, total) !== r.base,
-	);
+	const inTier = [rates.input, rates.output, rates.cacheRead, rates.cacheWrite5m, rates.cacheWrite1h, rates.reasoning].some(r => r !== undefined && rateAt(r, total) !== r.base);
 
 	const input = rateAt(rates.input, total);
 	const output = rates.output ? rateAt(rates.output, total) : 0;

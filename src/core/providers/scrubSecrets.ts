@@ -19,7 +19,10 @@ export function scrubSecrets(text: string, secrets: readonly (string | undefined
 	// Longest first, so a key that contains another key is removed whole.
 	const exact = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4).sort((a, b) => b.length - a.length);
 	for (const s of exact) out = out.split(s).join(redactedMarker);
-	return out.replace(authEcho, (_m, head: string) => `${head} ${redactedMarker}`).replace(keyLike, redactedMarker).replace(masked, redactedMarker);
+	return out
+		.replace(authEcho, (_m, head: string) => `${head} ${redactedMarker}`)
+		.replace(keyLike, redactedMarker)
+		.replace(masked, redactedMarker);
 }
 
 /**

@@ -119,10 +119,7 @@ export interface SecretSource {
  * Drives a transport to completion, handing each chunk to `onChunk` (e.g. to append streamed text
  * to an editor), and returns the final response.
  */
-export async function collectResponse(
-	stream: AsyncGenerator<ProviderChunk, ProviderResponse, void>,
-	onChunk?: (chunk: ProviderChunk) => void,
-): Promise<ProviderResponse> {
+export async function collectResponse(stream: AsyncGenerator<ProviderChunk, ProviderResponse, void>, onChunk?: (chunk: ProviderChunk) => void): Promise<ProviderResponse> {
 	for (;;) {
 		const next = await stream.next();
 		if (next.done) return next.value;

@@ -179,7 +179,9 @@ export function comparisonMarkdown(c: ReplayComparison): string {
 	lines.push(`Format ${c.transcript.format}, ${c.transcript.calls} calls, models: ${c.transcript.models.map(cell).join(', ') || 'unknown'}.`, '');
 	lines.push('| Scenario | Cost | vs baseline | Input tokens | Output tokens | Steps | Stopped at |');
 	lines.push('|---|---:|---:|---:|---:|---:|---:|');
-	lines.push(`| Baseline (${c.baseline.kind}) | ${money(c.baseline.costUsd, c.baseline.kind === 'simulated')} | — | ${c.baseline.inputTokens.toLocaleString('en-US')} | ${c.baseline.outputTokens.toLocaleString('en-US')} | ${c.baseline.steps} | — |`);
+	lines.push(
+		`| Baseline (${c.baseline.kind}) | ${money(c.baseline.costUsd, c.baseline.kind === 'simulated')} | — | ${c.baseline.inputTokens.toLocaleString('en-US')} | ${c.baseline.outputTokens.toLocaleString('en-US')} | ${c.baseline.steps} | — |`,
+	);
 	for (const s of c.scenarios) {
 		lines.push(
 			`| ${cell(s.name)} | ${money(s.costUsd, s.estimated)} | ${pct(s.costUsd, c.baseline.costUsd)} | ${s.inputTokens.toLocaleString('en-US')} | ${s.outputTokens.toLocaleString('en-US')} | ${s.steps} | ${s.stoppedAtStep ?? '—'} |`,
@@ -194,7 +196,11 @@ export function comparisonMarkdown(c: ReplayComparison): string {
 		if (events.length) {
 			lines.push('', '| Step | Model | Input | Cache read | Cost | Event |', '|---:|---|---:|---:|---:|---|');
 			for (const p of events.slice(0, 200)) {
-				const ev = [p.compression && `compressed (${p.compression.strategy}): ${p.compression.tokensBefore} → ${p.compression.tokensAfter} tokens`, p.budget?.text, p.model !== p.recordedModel && `model ${p.recordedModel || '?'} → ${p.model}`]
+				const ev = [
+					p.compression && `compressed (${p.compression.strategy}): ${p.compression.tokensBefore} → ${p.compression.tokensAfter} tokens`,
+					p.budget?.text,
+					p.model !== p.recordedModel && `model ${p.recordedModel || '?'} → ${p.model}`,
+				]
 					.filter(Boolean)
 					.join('; ');
 				lines.push(`| ${p.step} | ${cell(p.model)} | ${p.usage.input} | ${p.usage.cacheRead} | ${p.costUsd === null ? 'no price' : money(p.costUsd, !p.recorded)} | ${cell(ev)} |`);
@@ -211,7 +217,27 @@ export function comparisonCsv(c: ReplayComparison): string {
 		const s = v === null || v === undefined ? '' : String(v);
 		return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 	};
-	const header = ['scenario', 'step', 'thread', 'recorded_model', 'model', 'input_tokens', 'cache_read', 'cache_write_5m', 'cache_write_1h', 'output_tokens', 'cost_usd', 'cumulative_usd', 'baseline_cost_usd', 'baseline_cumulative_usd', 'cache', 'recorded', 'compression', 'budget', 'routing'];
+	const header = [
+		'scenario',
+		'step',
+		'thread',
+		'recorded_model',
+		'model',
+		'input_tokens',
+		'cache_read',
+		'cache_write_5m',
+		'cache_write_1h',
+		'output_tokens',
+		'cost_usd',
+		'cumulative_usd',
+		'baseline_cost_usd',
+		'baseline_cumulative_usd',
+		'cache',
+		'recorded',
+		'compression',
+		'budget',
+		'routing',
+	];
 	const rows = [header.join(',')];
 	for (const s of c.scenarios) {
 		for (const p of s.perStep) {

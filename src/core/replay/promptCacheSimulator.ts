@@ -202,12 +202,7 @@ export class PromptCacheSimulator {
 	}
 
 	/** Anthropic: hits at or up to `lookbackSegments` before each breakpoint; writes up to the last breakpoint. */
-	private explicit(
-		rules: PromptCacheRules,
-		path: TrieNode[],
-		req: PromptCacheRequest,
-		now: number,
-	): Lookup {
+	private explicit(rules: PromptCacheRules, path: TrieNode[], req: PromptCacheRequest, now: number): Lookup {
 		const n = path.length;
 		const breakpoints = [...new Set((req.breakpoints ?? [n]).filter(b => b >= 1 && b <= n))].sort((a, b) => a - b);
 		let hit = 0;

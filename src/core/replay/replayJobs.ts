@@ -47,9 +47,17 @@ export interface TranscriptImportProgress {
 
 /** The jobs the engine worker runs for the replay panel and the transcript report. */
 export interface ReplayJobs {
-	readonly 'transcript/open': JobSpec<{ readonly path: string; readonly displayName?: string; readonly model?: string; readonly overrides?: PriceOverrides }, TranscriptImportProgress, OpenedTranscript>;
+	readonly 'transcript/open': JobSpec<
+		{ readonly path: string; readonly displayName?: string; readonly model?: string; readonly overrides?: PriceOverrides },
+		TranscriptImportProgress,
+		OpenedTranscript
+	>;
 	readonly 'replay/compare': JobSpec<{ readonly transcriptId: string; readonly scenarios: readonly ReplaySettings[] }, ReplayProgress, ReplayComparison>;
-	readonly 'replay/sweep': JobSpec<{ readonly transcriptId: string; readonly base: ReplaySettings; readonly parameter: SweepParameter; readonly values: readonly number[] }, ReplayProgress, SweepResult>;
+	readonly 'replay/sweep': JobSpec<
+		{ readonly transcriptId: string; readonly base: ReplaySettings; readonly parameter: SweepParameter; readonly values: readonly number[] },
+		ReplayProgress,
+		SweepResult
+	>;
 	readonly 'transcript/close': JobSpec<{ readonly transcriptId: string }, never, null>;
 }
 

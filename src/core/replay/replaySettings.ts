@@ -131,7 +131,7 @@ export const sweepParameters = {
 	'compression.summaryMaxTokens': { label: 'Summary max tokens', integer: true },
 	'budget.runUsd': { label: 'Run budget (USD)', integer: false },
 	'budget.maxSteps': { label: 'Max steps', integer: true },
-	'assumedStepGapSeconds': { label: 'Gap between steps (s)', integer: false },
+	assumedStepGapSeconds: { label: 'Gap between steps (s)', integer: false },
 } as const;
 
 export type SweepParameter = keyof typeof sweepParameters;
@@ -177,7 +177,9 @@ export function parseReplaySettings(raw: unknown, base: ReplaySettings): ParsedR
 		const v = g[key];
 		if (v === undefined) return fallback;
 		if (typeof v !== 'number' || !Number.isFinite(v) || (o.integer && !Number.isInteger(v)) || (o.min !== undefined && v < o.min) || (o.max !== undefined && v > o.max)) {
-			problems.push(`${gname}.${key}: ${JSON.stringify(v)} is not ${o.integer ? 'an integer' : 'a number'}${o.min !== undefined ? ` ≥ ${o.min}` : ''}${o.max !== undefined ? ` ≤ ${o.max}` : ''}; using ${fallback}`);
+			problems.push(
+				`${gname}.${key}: ${JSON.stringify(v)} is not ${o.integer ? 'an integer' : 'a number'}${o.min !== undefined ? ` ≥ ${o.min}` : ''}${o.max !== undefined ? ` ≤ ${o.max}` : ''}; using ${fallback}`,
+			);
 			return fallback;
 		}
 		return v;

@@ -386,13 +386,17 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 				{ compression: settings.compression, contextWindowMax: settings.compression.contextWindowMax },
 			);
 			if (trigger) {
-				const result = await compressHistory(strategy, t.segs.map(s => s.message), {
-					model,
-					counter,
-					config: settings.compression,
-					summarizer: estimatingSummarizer,
-					signal: options.signal,
-				});
+				const result = await compressHistory(
+					strategy,
+					t.segs.map(s => s.message),
+					{
+						model,
+						counter,
+						config: settings.compression,
+						summarizer: estimatingSummarizer,
+						signal: options.signal,
+					},
+				);
 				if (result.applied) {
 					const segs = result.messages.map(m => run.segmentOf(m as EngineMessage));
 					t.prefix = segs;
@@ -484,7 +488,14 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 				const w5 = Math.min(inputTokens - cacheRead, Math.round(outcome.cacheWrite5m * f));
 				const w1 = Math.min(inputTokens - cacheRead - w5, Math.round(outcome.cacheWrite1h * f));
 				const out = run.outputTokensFor(pc, model);
-				usage = { input: inputTokens, cacheRead, cacheWrite5m: w5, cacheWrite1h: w1, output: out, reasoning: Math.min(out, Math.round(call.usage.reasoning * (call.usage.output > 0 ? out / call.usage.output : 1))) };
+				usage = {
+					input: inputTokens,
+					cacheRead,
+					cacheWrite5m: w5,
+					cacheWrite1h: w1,
+					output: out,
+					reasoning: Math.min(out, Math.round(call.usage.reasoning * (call.usage.output > 0 ? out / call.usage.output : 1))),
+				};
 				cacheReason = outcome.reason;
 			}
 		} else {

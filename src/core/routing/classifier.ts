@@ -114,7 +114,10 @@ export function classifyComplexity(input: RoutingInput): ComplexityDecision {
 	if (last && isToolResult(last) && errorPattern.test(last.content)) {
 		const before = tier;
 		tier = atLeast(tier, 'medium');
-		reasons.push({ rule: 'agent.toolError', text: `the last tool result reports a failure ("${errorPattern.exec(last.content)![1]}"): diagnosing it needs at least the medium tier${before === tier ? '' : ` (was ${before})`}` });
+		reasons.push({
+			rule: 'agent.toolError',
+			text: `the last tool result reports a failure ("${errorPattern.exec(last.content)![1]}"): diagnosing it needs at least the medium tier${before === tier ? '' : ` (was ${before})`}`,
+		});
 	} else if (last && isToolResult(last) && tier === 'cheap') {
 		reasons.push({ rule: 'agent.toolData', text: 'processing a successful tool result for a simple task: cheap tier kept' });
 	}
@@ -127,7 +130,8 @@ export function classifyComplexity(input: RoutingInput): ComplexityDecision {
 	if (input.promptTokens !== undefined && input.promptTokens > longPromptTokens) {
 		const before = tier;
 		tier = atLeast(tier, 'medium');
-		if (before !== tier) reasons.push({ rule: 'agent.longPrompt', text: `prompt of ${input.promptTokens.toLocaleString('en-US')} tokens (> ${longPromptTokens.toLocaleString('en-US')}): at least the medium tier` });
+		if (before !== tier)
+			reasons.push({ rule: 'agent.longPrompt', text: `prompt of ${input.promptTokens.toLocaleString('en-US')} tokens (> ${longPromptTokens.toLocaleString('en-US')}): at least the medium tier` });
 	}
 	if (input.tools && input.tools.length >= manyTools && toolResults.length === 0) {
 		const before = tier;

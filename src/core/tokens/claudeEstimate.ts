@@ -45,12 +45,7 @@ export interface ClaudeChatOptions {
 }
 
 /** Estimated input tokens of an Anthropic messages request in the neutral shape (see chatShapes.ts). */
-export function estimateClaudeChat(
-	o200k: TiktokenEncoder,
-	messages: readonly ChatMessageLike[],
-	tools?: readonly ToolDefinitionLike[],
-	options: ClaudeChatOptions = {},
-): number {
+export function estimateClaudeChat(o200k: TiktokenEncoder, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[], options: ClaudeChatOptions = {}): number {
 	const c = claudeCalibration;
 	const tok = (s: string) => (s ? o200k.count(s) : 0);
 	let text = 0;

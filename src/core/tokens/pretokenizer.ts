@@ -41,15 +41,7 @@ const runtimeClasses: ClassBodies = {
 
 /** tiktoken cl100k_base: `(?i:'s|…)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+` */
 function cl100kSource(c: ClassBodies): string {
-	return [
-		contraction,
-		`[^\\r\\n${c.L}${c.N}]?[${c.L}]+`,
-		`[${c.N}]{1,3}`,
-		` ?[^${ws}${c.L}${c.N}]+[\\r\\n]*`,
-		`[${ws}]*[\\r\\n]+`,
-		`[${ws}]+(?![^${ws}])`,
-		`[${ws}]+`,
-	].join('|');
+	return [contraction, `[^\\r\\n${c.L}${c.N}]?[${c.L}]+`, `[${c.N}]{1,3}`, ` ?[^${ws}${c.L}${c.N}]+[\\r\\n]*`, `[${ws}]*[\\r\\n]+`, `[${ws}]+(?![^${ws}])`, `[${ws}]+`].join('|');
 }
 
 /** tiktoken o200k_base (see tiktoken_ext/openai_public.py), with the same rewrites. */
@@ -171,7 +163,7 @@ function symmetricDifference(a: readonly number[], b: readonly number[]): number
 	const out: number[] = [];
 	let parity = 0;
 	let start = 0;
-	for (let i = 0; i < points.length; ) {
+	for (let i = 0; i < points.length;) {
 		const p = points[i];
 		let flips = 0;
 		while (i < points.length && points[i] === p) {

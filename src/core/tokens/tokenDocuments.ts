@@ -333,7 +333,12 @@ export class TokenDocuments {
 			// Mid-edit JSON that does not parse: keep the last count that did (marked ≈), else the raw text's.
 			const last = prompt.lastGood;
 			const fallback: StructuredCount = last ?? { ...scale(doc.counter.total(), doc.ratio), method: doc.method, version: doc.version, messages: 0 };
-			prompt.structured = { ...fallback, exact: false, version: doc.version, problem: `${parsed.problem} — showing ${last ? 'the count of the last version that parsed' : 'the count of the raw text'}` };
+			prompt.structured = {
+				...fallback,
+				exact: false,
+				version: doc.version,
+				problem: `${parsed.problem} — showing ${last ? 'the count of the last version that parsed' : 'the count of the raw text'}`,
+			};
 			return;
 		}
 		const options = { thinking: parsed.thinking };
@@ -408,7 +413,10 @@ export class TokenDocuments {
 		const counted = prompt.format === 'text' ? this.textPromptCount(doc, prompt) : prompt.structured;
 		if (!counted) return base; // a prompty/chat file still arriving in slices
 		const modelSource = prompt.pinned !== undefined ? 'pinned' : usableModel(prompt.fileModel) !== undefined ? 'file' : 'default';
-		const fileModelProblem = prompt.fileModel !== undefined && usableModel(prompt.fileModel) === undefined ? `the file's model ${JSON.stringify(prompt.fileModel.slice(0, 60))} is not a usable model id; using ${doc.model}` : undefined;
+		const fileModelProblem =
+			prompt.fileModel !== undefined && usableModel(prompt.fileModel) === undefined
+				? `the file's model ${JSON.stringify(prompt.fileModel.slice(0, 60))} is not a usable model id; using ${doc.model}`
+				: undefined;
 		return {
 			...base,
 			prompt: {

@@ -44,7 +44,16 @@ export interface PromptOptions {
 
 export type TokenWorkerRequest =
 	/** `partial`: more of the text follows in `append` slices (a prompty/chat file is parsed after the last). */
-	| { readonly id: number; readonly type: 'open'; readonly docId: string; readonly version: number; readonly model: string; readonly text: string; readonly prompt?: PromptOptions; readonly partial?: boolean }
+	| {
+			readonly id: number;
+			readonly type: 'open';
+			readonly docId: string;
+			readonly version: number;
+			readonly model: string;
+			readonly text: string;
+			readonly prompt?: PromptOptions;
+			readonly partial?: boolean;
+	  }
 	/** The rest of a large document's text, sent in slices after `open` so no single message blocks the host for long. */
 	| { readonly id: number; readonly type: 'append'; readonly docId: string; readonly text: string; readonly last?: boolean }
 	| { readonly id: number; readonly type: 'edit'; readonly docId: string; readonly version: number; readonly edits: readonly TextEdit[] }
@@ -52,7 +61,14 @@ export type TokenWorkerRequest =
 	| { readonly id: number; readonly type: 'countRanges'; readonly docId: string; readonly version: number; readonly ranges: readonly TextRange[] }
 	| { readonly id: number; readonly type: 'close'; readonly docId: string }
 	| { readonly id: number; readonly type: 'countText'; readonly model: string; readonly text: string }
-	| { readonly id: number; readonly type: 'countChat'; readonly model: string; readonly messages: readonly ChatMessageLike[]; readonly tools?: readonly ToolDefinitionLike[]; readonly options?: CountChatOptions }
+	| {
+			readonly id: number;
+			readonly type: 'countChat';
+			readonly model: string;
+			readonly messages: readonly ChatMessageLike[];
+			readonly tools?: readonly ToolDefinitionLike[];
+			readonly options?: CountChatOptions;
+	  }
 	/** Changes how an open document is counted as a prompt (`model`: the default model). */
 	| { readonly id: number; readonly type: 'configurePrompt'; readonly docId: string; readonly model: string; readonly prompt: PromptOptions }
 	/** The messages a call for this prompt document sends (for an exact provider count). */

@@ -109,7 +109,7 @@ export function accountTranscript(t: Transcript, catalog: PriceCatalog, options:
 			return catalog.cost(call.model, usage, { ...(at !== undefined && { at }), ...(call.provider !== undefined && { provider: call.provider }) });
 		} catch (e) {
 			// The catalog throws only for impossible arguments (usage the importers already sanitize).
-			return { kind: 'unpriced', model: call.model, reason: `the price lookup failed: ${describeError(e)}`, hint: 'Check the call\'s usage numbers in the file.' };
+			return { kind: 'unpriced', model: call.model, reason: `the price lookup failed: ${describeError(e)}`, hint: "Check the call's usage numbers in the file." };
 		}
 	};
 	const calls: CallCost[] = [];
@@ -164,11 +164,7 @@ export function accountTranscript(t: Transcript, catalog: PriceCatalog, options:
 			if (computedPrice.kind === 'priced') {
 				difference = computedPrice.usd - recorded;
 				const tol = call.recordedCostTolerance ?? 0;
-				matches = range
-					? recorded + tol >= range.low - 1e-12 && recorded - tol <= range.high + 1e-12
-					: tol > 0
-						? Math.abs(difference) <= tol + 1e-12
-						: closeEnough(computedPrice.usd, recorded);
+				matches = range ? recorded + tol >= range.low - 1e-12 && recorded - tol <= range.high + 1e-12 : tol > 0 ? Math.abs(difference) <= tol + 1e-12 : closeEnough(computedPrice.usd, recorded);
 				if (!matches) mismatches.push({ index: call.index, recorded, computed: computedPrice.usd });
 			}
 		}

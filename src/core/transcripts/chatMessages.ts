@@ -52,7 +52,11 @@ export function importChatMessages(doc: unknown, options: ImportOptions): Transc
 		const input = { kind: 'delta' as const, messages: pending };
 		pending = [];
 		const content = rec(raw).content;
-		const output: CallOutput = { text: content === null || content === undefined ? '' : contentText(content), toolCalls: m.toolCalls ?? [], ...(m.reasoning !== undefined && { reasoning: m.reasoning }) };
+		const output: CallOutput = {
+			text: content === null || content === undefined ? '' : contentText(content),
+			toolCalls: m.toolCalls ?? [],
+			...(m.reasoning !== undefined && { reasoning: m.reasoning }),
+		};
 		b.addCall({
 			model: resolved.model,
 			modelSource: resolved.source,
@@ -76,5 +80,8 @@ export function importChatMessages(doc: unknown, options: ImportOptions): Transc
 	if (resolved.source === 'fileName') b.warn('modelGuessed', `the file records no model: "${resolved.model}" taken from the file name (pass --model to override)`);
 	if (resolved.source === 'unknown') b.warn('modelUnknown', `the file records no model: tokens counted with the ${countModel} tokenizer and no price applied (pass --model)`);
 	const taskId = head.task_id;
-	return b.finish({ ...((typeof taskId === 'string' || typeof taskId === 'number') && { runId: `task ${taskId}${typeof head.trial === 'number' ? ` trial ${head.trial}` : ''}` }), ...(head.traj !== undefined && { agent: 'tau-bench' }) });
+	return b.finish({
+		...((typeof taskId === 'string' || typeof taskId === 'number') && { runId: `task ${taskId}${typeof head.trial === 'number' ? ` trial ${head.trial}` : ''}` }),
+		...(head.traj !== undefined && { agent: 'tau-bench' }),
+	});
 }

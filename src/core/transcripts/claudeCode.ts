@@ -146,9 +146,7 @@ export class ClaudeCodeImporter implements LineSink {
 			const state = this.state(thread.id);
 			const pending = state.pending;
 			state.pending = [];
-			const input = state.afterCompaction
-				? { kind: 'full' as const, messages: pending, unrecorded: unrecordedPrompt }
-				: { kind: 'delta' as const, messages: pending, unrecorded: unrecordedPrompt };
+			const input = state.afterCompaction ? { kind: 'full' as const, messages: pending, unrecorded: unrecordedPrompt } : { kind: 'delta' as const, messages: pending, unrecorded: unrecordedPrompt };
 			state.afterCompaction = false;
 			const call = this.builder.addCall({
 				...(id !== undefined && { id }),
@@ -259,7 +257,9 @@ export class ClaudeCodeImporter implements LineSink {
 		}
 		if (this.badLineCount > 0) {
 			const more = this.badLineCount > this.badLines.length ? ` and ${this.badLineCount - this.badLines.length} more` : '';
-			this.builder.warn('malformedLine', `${this.badLineCount} line(s) are not valid JSONL records and were skipped: line ${this.badLines.join(', ')}${more} (${this.firstBadProblem})`, { line: this.badLines[0] });
+			this.builder.warn('malformedLine', `${this.badLineCount} line(s) are not valid JSONL records and were skipped: line ${this.badLines.join(', ')}${more} (${this.firstBadProblem})`, {
+				line: this.badLines[0],
+			});
 		}
 		let placeholders = 0;
 		let recordedOut = 0;

@@ -308,7 +308,14 @@ export function importHttpRecording(doc: unknown, options: ImportOptions): Trans
 		let res: JsonRecord;
 		if (body.sse !== undefined) {
 			const events = sseEvents(body.sse);
-			res = dialect === 'anthropic-messages' ? anthropicFromSse(events) : dialect === 'openai-chat' ? chatFromSse(events) : dialect === 'openai-responses' ? responsesFromSse(events) : geminiFromChunks(events);
+			res =
+				dialect === 'anthropic-messages'
+					? anthropicFromSse(events)
+					: dialect === 'openai-chat'
+						? chatFromSse(events)
+						: dialect === 'openai-responses'
+							? responsesFromSse(events)
+							: geminiFromChunks(events);
 		} else if (dialect === 'gemini' && Array.isArray(body.json)) {
 			res = geminiFromChunks(body.json.filter(isRecord));
 		} else res = rec(body.json);
@@ -351,10 +358,18 @@ export function importHttpRecording(doc: unknown, options: ImportOptions): Trans
 		});
 		if (counted) b.warn('missingUsage', `interaction ${n + 1} (${dialect}) records no usage: tokens counted with the engine`, { callIndex: call.index });
 		if (parsed.compaction) {
-			b.events.push({ kind: 'compaction', beforeCall: call.index, thread: 'main', trigger: 'server', source: dialect === 'anthropic-messages' ? 'anthropic-iterations' : 'openai-responses', ...(at !== undefined && { at }) });
+			b.events.push({
+				kind: 'compaction',
+				beforeCall: call.index,
+				thread: 'main',
+				trigger: 'server',
+				source: dialect === 'anthropic-messages' ? 'anthropic-iterations' : 'openai-responses',
+				...(at !== undefined && { at }),
+			});
 		}
 	});
 	if (failed > 0) b.warn('failedInteraction', `${failed} interaction(s) failed (HTTP ${[...failedCodes].join(', ')}) and are not counted as calls (failed requests are not billed)`);
-	if (unsupported.size > 0) b.warn('unsupportedInteraction', `interactions with endpoints that are not chat/messages/responses/generateContent calls were skipped: ${[...unsupported].slice(0, 5).join(', ')}`);
+	if (unsupported.size > 0)
+		b.warn('unsupportedInteraction', `interactions with endpoints that are not chat/messages/responses/generateContent calls were skipped: ${[...unsupported].slice(0, 5).join(', ')}`);
 	return b.finish({ formatVersion: doc.version !== undefined ? String(doc.version) : undefined, dialects });
 }

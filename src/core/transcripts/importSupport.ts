@@ -69,7 +69,7 @@ export class TranscriptBuilder {
 		// object in V8's dictionary mode (several times larger), which matters for 100 MB sessions.
 		const { input, output, toolResults, ...numbers } = call;
 		const draft = (this.retainContent ? { index: this.calls.length, ...call } : { index: this.calls.length, ...numbers }) as CallDraft;
-		void input, output, toolResults;
+		(void input, output, toolResults);
 		this.calls.push(draft);
 		return draft;
 	}
@@ -219,7 +219,11 @@ export class PromptCounter {
 			exact &&= c.exact;
 		}
 		if (tools && tools.length > 0) {
-			const t = this.tools(model, tools, messages.some(m => m.role === 'system' || m.role === 'developer'));
+			const t = this.tools(
+				model,
+				tools,
+				messages.some(m => m.role === 'system' || m.role === 'developer'),
+			);
 			tokens += t.tokens;
 			exact &&= t.exact;
 		}
@@ -295,7 +299,10 @@ export class CountedRun {
 	private readonly counter: PromptCounter;
 	private readonly running: RunningPromptCounter;
 
-	constructor(tokens: TokenCounter, private readonly model: string) {
+	constructor(
+		tokens: TokenCounter,
+		private readonly model: string,
+	) {
 		this.counter = new PromptCounter(tokens);
 		this.running = new RunningPromptCounter(this.counter);
 	}

@@ -30,7 +30,10 @@ export function fromInspectUsage(raw: unknown, modelWithProvider: string): Usage
 	const output = nonNegative(u.output_tokens) ?? 0;
 	const reasoning = nonNegative(u.reasoning_tokens) ?? 0;
 	if (excludesCache(modelWithProvider)) {
-		return { ...fromAnthropicUsage({ input_tokens: u.input_tokens, output_tokens: output, cache_read_input_tokens: read, cache_creation_input_tokens: write }), reasoning: Math.min(reasoning, output) };
+		return {
+			...fromAnthropicUsage({ input_tokens: u.input_tokens, output_tokens: output, cache_read_input_tokens: read, cache_creation_input_tokens: write }),
+			reasoning: Math.min(reasoning, output),
+		};
 	}
 	const input = nonNegative(u.input_tokens) ?? 0;
 	return { input: Math.max(input, read + write), cacheRead: read, cacheWrite5m: write, cacheWrite1h: 0, output: Math.max(output, reasoning), reasoning };
@@ -108,7 +111,10 @@ export function importInspectLog(doc: unknown, options: ImportOptions): Transcri
 		const sample = rec(rawSample);
 		const resolve = resolver(rec(sample.attachments));
 		const sampleId = sample.id;
-		const thread = samples.length > 1 ? `sample ${typeof sampleId === 'string' || typeof sampleId === 'number' ? sampleId : s + 1}${typeof sample.epoch === 'number' && sample.epoch > 1 ? ` epoch ${sample.epoch}` : ''}` : 'main';
+		const thread =
+			samples.length > 1
+				? `sample ${typeof sampleId === 'string' || typeof sampleId === 'number' ? sampleId : s + 1}${typeof sample.epoch === 'number' && sample.epoch > 1 ? ` epoch ${sample.epoch}` : ''}`
+				: 'main';
 		for (const rawEvent of arr(sample.events)) {
 			const e = rec(rawEvent);
 			if (e.event !== 'model') continue;

@@ -212,7 +212,9 @@ export function fromResponsesInput(input: unknown): TranscriptMessage[] {
 			const id = str(item.call_id) ?? '';
 			out.push({ role: 'tool', content: contentText(item.output), toolCallId: id, toolResultIds: [id] });
 		} else if (type === 'reasoning') {
-			const summary = arr(item.summary).map(s => str(rec(s).text) ?? '').join('\n');
+			const summary = arr(item.summary)
+				.map(s => str(rec(s).text) ?? '')
+				.join('\n');
 			out.push({ role: 'assistant', content: '', reasoning: summary || '[encrypted reasoning]' });
 		} else if (type === 'compaction') {
 			out.push({ role: 'system', content: '[compacted history]' });
@@ -234,8 +236,14 @@ export function responsesOutput(items: unknown, status?: unknown): CallOutput {
 		const item = rec(raw);
 		const type = str(item.type);
 		if (type === 'message') p.text.push(contentText(item.content));
-		else if (type === 'reasoning') p.reasoning.push(arr(item.summary).map(s => str(rec(s).text) ?? '').join('\n') || '[encrypted reasoning]');
-		else if (type === 'function_call' || type === 'custom_tool_call') p.toolCalls.push({ id: str(item.call_id) ?? str(item.id) ?? '', name: str(item.name) ?? '', arguments: asText(item.arguments ?? item.input ?? '') });
+		else if (type === 'reasoning')
+			p.reasoning.push(
+				arr(item.summary)
+					.map(s => str(rec(s).text) ?? '')
+					.join('\n') || '[encrypted reasoning]',
+			);
+		else if (type === 'function_call' || type === 'custom_tool_call')
+			p.toolCalls.push({ id: str(item.call_id) ?? str(item.id) ?? '', name: str(item.name) ?? '', arguments: asText(item.arguments ?? item.input ?? '') });
 		else if (type !== undefined && type.endsWith('_call')) p.toolCalls.push({ id: str(item.id) ?? '', name: type, arguments: asText(item.action ?? item.arguments ?? {}) });
 		else if (type === 'compaction') p.text.push('[compacted history]');
 	}

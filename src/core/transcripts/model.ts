@@ -9,16 +9,7 @@ import type { ChatMessageLike, ToolDefinitionLike } from '../tokens/types';
 
 /** The file formats the importers read. */
 export type TranscriptFormat =
-	| 'claude-code'
-	| 'http-recording'
-	| 'openai-chat-messages'
-	| 'swe-agent'
-	| 'mini-swe-agent'
-	| 'openhands-trajectory'
-	| 'openhands-eval'
-	| 'inspect-ai'
-	| 'aider'
-	| 'agent-cost-recording';
+	'claude-code' | 'http-recording' | 'openai-chat-messages' | 'swe-agent' | 'mini-swe-agent' | 'openhands-trajectory' | 'openhands-eval' | 'inspect-ai' | 'aider' | 'agent-cost-recording';
 
 /** Every format, in the order auto-detection tries them (listed in "unknown format" errors). */
 export const transcriptFormats: readonly TranscriptFormat[] = [

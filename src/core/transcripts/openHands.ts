@@ -191,7 +191,9 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 	}
 	if (bare > 0) b.warn('missingUsage', `${bare} agent message(s) carry no model_response: their LLM calls have no recorded usage and are counted from the rebuilt prompt (lower bound)`);
 	if (missing > 0) b.warn('missingUsage', `${missing} call(s) have no usage in their model_response: counted from the rebuilt prompt (lower bound)`);
-	const latencyIds = arr(metrics.response_latencies).map(l => nonEmpty(rec(l).response_id)).filter((x): x is string => x !== undefined);
+	const latencyIds = arr(metrics.response_latencies)
+		.map(l => nonEmpty(rec(l).response_id))
+		.filter((x): x is string => x !== undefined);
 	const orphanLatencies = [...new Set(latencyIds)].filter(id => !usages.has(id) && !known.has(id));
 	if (usages.size > 0 && orphanLatencies.length > 0) {
 		b.warn('missingUsage', `${orphanLatencies.length} response(s) have a latency but no token usage (e.g. ${orphanLatencies[0]}): a call that failed or was retried — not counted`);
@@ -209,13 +211,20 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 			...(priced && { costUsd: accCost }),
 		};
 		if (!priced && accCost !== undefined) {
-			b.warn('noRecordedCost', 'metrics.accumulated_cost is 0 and metrics.costs is empty: OpenHands did not price these calls (its LLM proxy had no price for the model), so there is no recorded cost to compare');
+			b.warn(
+				'noRecordedCost',
+				'metrics.accumulated_cost is 0 and metrics.costs is empty: OpenHands did not price these calls (its LLM proxy had no price for the model), so there is no recorded cost to compare',
+			);
 		}
 	}
 	const metadata = rec(doc.metadata);
 	const agentClass = nonEmpty(metadata.agent_class);
 	const instance = nonEmpty(doc.instance_id) ?? (typeof doc.instance_id === 'number' ? String(doc.instance_id) : undefined);
-	return b.finish({ agent: agentClass !== undefined ? `openhands ${agentClass}` : 'openhands', ...(instance !== undefined && { runId: instance }), ...(recordedTotals !== undefined && { recordedTotals }) });
+	return b.finish({
+		agent: agentClass !== undefined ? `openhands ${agentClass}` : 'openhands',
+		...(instance !== undefined && { runId: instance }),
+		...(recordedTotals !== undefined && { recordedTotals }),
+	});
 }
 
 export function importOpenHandsTrajectory(doc: unknown, options: ImportOptions): Transcript {
@@ -224,6 +233,7 @@ export function importOpenHandsTrajectory(doc: unknown, options: ImportOptions):
 }
 
 export function importOpenHandsEval(doc: unknown, options: ImportOptions): Transcript {
-	if (!isRecord(doc) || !Array.isArray(doc.history)) throw new TranscriptImportError('badStructure', 'an OpenHands evaluation record needs a "history" array', { file: options.file, format: 'openhands-eval' });
+	if (!isRecord(doc) || !Array.isArray(doc.history))
+		throw new TranscriptImportError('badStructure', 'an OpenHands evaluation record needs a "history" array', { file: options.file, format: 'openhands-eval' });
 	return build('openhands-eval', doc.history, doc, options);
 }

@@ -262,7 +262,9 @@ export class RecordingImporter implements LineSink {
 		const endedAt = isoTime(v.endedAt);
 		const sc = rec(v.sidechain);
 		const sidechain: SidechainInfo | undefined =
-			typeof sc.agentId === 'string' ? { agentId: sc.agentId, kind: sc.kind === 'compaction' ? 'compaction' : 'subagent', ...(typeof sc.parentToolUseId === 'string' && { parentToolUseId: sc.parentToolUseId }) } : undefined;
+			typeof sc.agentId === 'string'
+				? { agentId: sc.agentId, kind: sc.kind === 'compaction' ? 'compaction' : 'subagent', ...(typeof sc.parentToolUseId === 'string' && { parentToolUseId: sc.parentToolUseId }) }
+				: undefined;
 		const input = readInput(v.input);
 		const output = readOutput(v.output);
 		const cost = nonNegative(v.costUsd);
@@ -294,11 +296,14 @@ export class RecordingImporter implements LineSink {
 
 	finish(): Transcript {
 		if (this.records === 0) {
-			if (this.badCount > 0) throw new TranscriptImportError('malformed', 'no line is a recording record ({"v":1,"type":…})', { file: this.options.file, line: this.badLines[0], format: 'agent-cost-recording' });
+			if (this.badCount > 0)
+				throw new TranscriptImportError('malformed', 'no line is a recording record ({"v":1,"type":…})', { file: this.options.file, line: this.badLines[0], format: 'agent-cost-recording' });
 			throw new TranscriptImportError('empty', 'the recording has no records', { file: this.options.file, format: 'agent-cost-recording' });
 		}
 		if (this.badCount > 0) {
-			this.builder.warn('malformedLine', `${this.badCount} line(s) are not recording records and were skipped: line ${this.badLines.join(', ')}${this.badCount > this.badLines.length ? ' …' : ''}`, { line: this.badLines[0] });
+			this.builder.warn('malformedLine', `${this.badCount} line(s) are not recording records and were skipped: line ${this.badLines.join(', ')}${this.badCount > this.badLines.length ? ' …' : ''}`, {
+				line: this.badLines[0],
+			});
 		}
 		if (this.newer > 0) {
 			this.builder.warn('newerVersion', `${this.newer} record(s) of a newer recording version than ${recordingVersion} were skipped; update Agent Cost Lens to read them`);

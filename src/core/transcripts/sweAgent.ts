@@ -132,7 +132,8 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 			'countedUsage',
 			`SWE-agent records run totals only: ${callCount} calls re-counted with the ${countModel} tokenizer${counted.exact ? '' : ' (estimate)'} — ${counted.inputTokens} input / ${counted.outputTokens} output tokens vs recorded tokens_sent ${sent} / tokens_received ${received} (input ${diffIn >= 0 ? '+' : ''}${diffIn}, ${sent > 0 ? ((diffIn / sent) * 100).toFixed(1) : '—'}%: history processors and tool definitions change what was really sent)`,
 		);
-		if (apiCalls !== undefined && apiCalls !== callCount) b.warn('totalsMismatch', `model_stats.api_calls is ${apiCalls} but the trajectory has ${callCount} steps (requeries after format errors are not in the trajectory)`);
+		if (apiCalls !== undefined && apiCalls !== callCount)
+			b.warn('totalsMismatch', `model_stats.api_calls is ${apiCalls} but the trajectory has ${callCount} steps (requeries after format errors are not in the trajectory)`);
 	} else {
 		b.warn('countedUsage', `the trajectory records no usage (no info.model_stats): ${how}`);
 	}

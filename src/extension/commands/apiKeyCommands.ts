@@ -34,7 +34,7 @@ export async function setApiKey(secrets: Secrets, log: vscode.LogOutputChannel, 
 		title: `Agent Cost: ${label} ${what}`,
 		prompt:
 			id === 'redis'
-				? 'Stored only in VS Code\'s secret storage; used to connect to agentCost.store.redisUrl (keep the password out of that URL).'
+				? "Stored only in VS Code's secret storage; used to connect to agentCost.store.redisUrl (keep the password out of that URL)."
 				: `Stored only in VS Code's secret storage; used for live calls to ${label}${id === 'openai' ? ' (and OpenAI-compatible endpoints)' : ''}.`,
 		placeHolder: id === 'openai' ? 'sk-…' : id === 'anthropic' ? 'sk-ant-…' : 'password',
 		password: true,

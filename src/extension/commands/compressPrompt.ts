@@ -80,9 +80,21 @@ export async function compressPrompt(deps: { live: LiveService; docs: VirtualDoc
 		const canSummarize = (await deps.secrets.has(cheapProvider)) || (cheapProvider === 'openai' && config.providers.openai.baseUrl.trim() !== '');
 		const items: (vscode.QuickPickItem & { id: CompressPromptStrategy })[] = [
 			...promptCompressionStrategies.map(s => ({ id: s.id, label: s.label, detail: s.detail, description: 'offline' })),
-			...(canSummarize ? [{ id: 'summarize' as const, label: 'Summarize with cheap model', detail: `A budgeted call to ${cheap} rewrites the prompt shorter (recorded like every live call)`, description: providerLabels[cheapProvider] }] : []),
+			...(canSummarize
+				? [
+						{
+							id: 'summarize' as const,
+							label: 'Summarize with cheap model',
+							detail: `A budgeted call to ${cheap} rewrites the prompt shorter (recorded like every live call)`,
+							description: providerLabels[cheapProvider],
+						},
+					]
+				: []),
 		];
-		const picked = await vscode.window.showQuickPick(items, { title: `Agent Cost: Compress ${sel ? 'Selection' : name}`, placeHolder: canSummarize ? 'Strategy' : `Strategy (set a ${providerLabels[cheapProvider]} key to summarize with ${cheap})` });
+		const picked = await vscode.window.showQuickPick(items, {
+			title: `Agent Cost: Compress ${sel ? 'Selection' : name}`,
+			placeHolder: canSummarize ? 'Strategy' : `Strategy (set a ${providerLabels[cheapProvider]} key to summarize with ${cheap})`,
+		});
 		if (!picked) return undefined;
 		strategy = picked.id;
 	}
@@ -100,15 +112,18 @@ export async function compressPrompt(deps: { live: LiveService; docs: VirtualDoc
 	const version = doc.version;
 	let result;
 	try {
-		result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Agent Cost: compressing ${name} (${strategy})`, cancellable: strategy === 'summarize' }, async (_p, token) => {
-			const abort = new AbortController();
-			const cancel = token.onCancellationRequested(() => abort.abort());
-			try {
-				return await deps.live.compress({ strategy: strategy!, text, model, ...(targetRatio !== undefined && { targetRatio }) }, { uri: doc.uri, label: name, signal: abort.signal });
-			} finally {
-				cancel.dispose();
-			}
-		});
+		result = await vscode.window.withProgress(
+			{ location: vscode.ProgressLocation.Notification, title: `Agent Cost: compressing ${name} (${strategy})`, cancellable: strategy === 'summarize' },
+			async (_p, token) => {
+				const abort = new AbortController();
+				const cancel = token.onCancellationRequested(() => abort.abort());
+				try {
+					return await deps.live.compress({ strategy: strategy!, text, model, ...(targetRatio !== undefined && { targetRatio }) }, { uri: doc.uri, label: name, signal: abort.signal });
+				} finally {
+					cancel.dispose();
+				}
+			},
+		);
 	} catch (e) {
 		if (CancelledError.is(e)) return undefined;
 		const message = jobErrorMessage(e);

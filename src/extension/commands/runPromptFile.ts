@@ -63,7 +63,13 @@ export async function runPromptFile(live: LiveService, docs: VirtualDocuments, a
 		let chars = 0;
 		try {
 			const result = await live.run(
-				{ messages: request.messages, ...(request.tools && { tools: request.tools }), ...(request.model && { pinnedModel: request.model }), ...(request.maxOutputTokens && { maxOutputTokens: request.maxOutputTokens }), ...(request.temperature !== undefined && { temperature: request.temperature }) },
+				{
+					messages: request.messages,
+					...(request.tools && { tools: request.tools }),
+					...(request.model && { pinnedModel: request.model }),
+					...(request.maxOutputTokens && { maxOutputTokens: request.maxOutputTokens }),
+					...(request.temperature !== undefined && { temperature: request.temperature }),
+				},
 				{
 					uri: doc.uri,
 					label: source,

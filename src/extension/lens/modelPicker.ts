@@ -45,7 +45,6 @@ function priceDescription(price: LensPrice | undefined): string {
 	return `${formatPerMtok(p.input)} in${p.output !== undefined ? ` · ${formatPerMtok(p.output)} out` : ''} per M`;
 }
 
-
 /** The lens's model quick pick: tier models first, then common models, then "Other…" free text. */
 export async function pickLensModel(input: ModelPickerInput): Promise<ModelChoice | undefined> {
 	const items: ChoiceItem[] = [];

@@ -191,7 +191,13 @@ export class PromptLens implements vscode.Disposable {
 	}
 
 	statsReport(): LensStatsReport {
-		return { ...(this.activation && { activation: this.activation }), lensConstructMs: this.constructMs, handlers: this.stats.summary(), workerStarts: this.client?.starts ?? 0, workerRunning: this.client?.isRunning ?? false };
+		return {
+			...(this.activation && { activation: this.activation }),
+			lensConstructMs: this.constructMs,
+			handlers: this.stats.summary(),
+			workerStarts: this.client?.starts ?? 0,
+			workerRunning: this.client?.isRunning ?? false,
+		};
 	}
 
 	/** Per-version timings of a tracked document (oldest first). */
@@ -283,7 +289,19 @@ export class PromptLens implements vscode.Disposable {
 	private track(document: vscode.TextDocument): Tracked {
 		const key = document.uri.toString();
 		// `reading` until the text is out: edits made before that are in the text read.
-		const t: Tracked = { key, document, format: promptFormatOf(document.uri.path), fileName: document.uri.path.split('/').pop() ?? key, sentVersion: document.version, selectionKey: '', times: new Map(), reading: true, stale: false, minVersion: 0, opened: false };
+		const t: Tracked = {
+			key,
+			document,
+			format: promptFormatOf(document.uri.path),
+			fileName: document.uri.path.split('/').pop() ?? key,
+			sentVersion: document.version,
+			selectionKey: '',
+			times: new Map(),
+			reading: true,
+			stale: false,
+			minVersion: 0,
+			opened: false,
+		};
 		this.tracked.set(key, t);
 		remember(t.times, { version: document.version, changeAt: now() });
 		const client = this.tokens();
@@ -590,8 +608,7 @@ export class PromptLens implements vscode.Disposable {
 				return undefined;
 			}
 			choice = typeof given.model === 'string' ? { kind: 'pin', model: given.model.trim() } : { kind: 'reset' };
-		}
-		else {
+		} else {
 			const { config } = this.settings.value;
 			const tiers = tierNames.map(tier => ({ tier, model: config.tiers[tier] }));
 			const models = [...tiers.map(x => x.model), ...commonLensModels];

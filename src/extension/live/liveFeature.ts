@@ -30,7 +30,14 @@ export class LiveFeature implements vscode.Disposable {
 	readonly previews: VirtualDocuments;
 	private readonly disposables: vscode.Disposable[] = [];
 
-	constructor(deps: { context: vscode.ExtensionContext; log: vscode.LogOutputChannel; secrets: Secrets; settings: EngineSettings; engine: () => JobWorkerClient<EngineJobs>; engineRunning: () => boolean }) {
+	constructor(deps: {
+		context: vscode.ExtensionContext;
+		log: vscode.LogOutputChannel;
+		secrets: Secrets;
+		settings: EngineSettings;
+		engine: () => JobWorkerClient<EngineJobs>;
+		engineRunning: () => boolean;
+	}) {
 		const { log, secrets, settings } = deps;
 		const own = <T extends vscode.Disposable>(d: T): T => {
 			this.disposables.push(d);
@@ -55,7 +62,11 @@ export class LiveFeature implements vscode.Disposable {
 		own(
 			// A new Redis password: the engine worker reconnects with it (only if it is running at all).
 			secrets.onDidChange(e => {
-				if (e.key === secretKeyFor('redis') && deps.engineRunning()) void deps.engine().run('live/credentialsChanged', {}).catch(() => undefined);
+				if (e.key === secretKeyFor('redis') && deps.engineRunning())
+					void deps
+						.engine()
+						.run('live/credentialsChanged', {})
+						.catch(() => undefined);
 			}),
 		);
 		own(

@@ -89,7 +89,12 @@ export class LiveService implements vscode.Disposable {
 	): Promise<LiveRunResult> {
 		let result: LiveRunResult;
 		try {
-			result = await runLiveJob(this.deps.engine(), 'live/run', { ...request, config: this.deps.settings.config, paths: this.paths(options.uri) }, { ...this.keyOptions(), signal: options.signal, onProgress: options.onProgress });
+			result = await runLiveJob(
+				this.deps.engine(),
+				'live/run',
+				{ ...request, config: this.deps.settings.config, paths: this.paths(options.uri) },
+				{ ...this.keyOptions(), signal: options.signal, onProgress: options.onProgress },
+			);
 		} catch (e) {
 			if (CancelledError.is(e)) this.deps.log.info(`call ${options.label}: cancelled`);
 			else this.deps.log.error(`call ${options.label}: the engine could not run it: ${jobErrorMessage(e)}`);
@@ -102,12 +107,22 @@ export class LiveService implements vscode.Disposable {
 	}
 
 	/** The Compress Prompt preview (offline strategies, or `summarize`: a budgeted call to the cheap tier). */
-	async compress(request: Omit<CompressPromptParams, 'config' | 'paths'>, options: { readonly uri?: vscode.Uri; readonly label: string; readonly signal?: AbortSignal }): Promise<CompressPromptResult> {
-		const result = await runLiveJob(this.deps.engine(), 'compress/prompt', { ...request, config: this.deps.settings.config, paths: this.paths(options.uri) }, { ...this.keyOptions(), signal: options.signal });
+	async compress(
+		request: Omit<CompressPromptParams, 'config' | 'paths'>,
+		options: { readonly uri?: vscode.Uri; readonly label: string; readonly signal?: AbortSignal },
+	): Promise<CompressPromptResult> {
+		const result = await runLiveJob(
+			this.deps.engine(),
+			'compress/prompt',
+			{ ...request, config: this.deps.settings.config, paths: this.paths(options.uri) },
+			{ ...this.keyOptions(), signal: options.signal },
+		);
 		if (request.strategy === 'summarize') {
 			if (result.kind === 'compressed') {
 				const cost = result.summaryCall?.costUsd;
-				this.deps.log.info(`compress ${options.label}: summarized by ${result.summaryCall?.model} · ${result.tokensBefore} → ${result.tokensAfter} tokens · summary call ${cost === undefined ? 'unpriced or cached' : `$${cost.toFixed(6)}`}`);
+				this.deps.log.info(
+					`compress ${options.label}: summarized by ${result.summaryCall?.model} · ${result.tokensBefore} → ${result.tokensAfter} tokens · summary call ${cost === undefined ? 'unpriced or cached' : `$${cost.toFixed(6)}`}`,
+				);
 			} else this.deps.log.warn(`compress ${options.label}: summary ${result.kind} (${result.reason}): ${result.message}`);
 			if (result.status) this.setStatus(result.status);
 			this.spendChanged.fire();
@@ -124,8 +139,17 @@ export class LiveService implements vscode.Disposable {
 	 * Exact Claude prompt tokens via Anthropic's countTokens (opt-in setting
 	 * `agentCost.tokens.exactClaudeCount`; sends the prompt to Anthropic). For the token lens.
 	 */
-	countExactClaude(model: string, messages: readonly ProviderMessage[], options: { readonly tools?: readonly ToolDefinitionLike[]; readonly signal?: AbortSignal } = {}): Promise<{ model: string; tokens: number; exact: true }> {
-		return runLiveJob(this.deps.engine(), 'tokens/countExact', { config: this.deps.settings.config, model, messages, ...(options.tools && { tools: options.tools }) }, { ...this.keyOptions(), signal: options.signal });
+	countExactClaude(
+		model: string,
+		messages: readonly ProviderMessage[],
+		options: { readonly tools?: readonly ToolDefinitionLike[]; readonly signal?: AbortSignal } = {},
+	): Promise<{ model: string; tokens: number; exact: true }> {
+		return runLiveJob(
+			this.deps.engine(),
+			'tokens/countExact',
+			{ config: this.deps.settings.config, model, messages, ...(options.tools && { tools: options.tools }) },
+			{ ...this.keyOptions(), signal: options.signal },
+		);
 	}
 
 	/** Re-reads today's budget status (coalesced: concurrent callers share one job). */

@@ -66,7 +66,10 @@ export function spendStatusView(status: BudgetStatus | undefined, budget: Engine
 				? `${spent} spent${d.reserved > 0 ? ` + ${formatUsd(d.reserved)} reserved by calls in flight` : ''} of the ${formatUsd(d.limit)} daily budget (${pct(ratio)}; warning at ${pct(budget.warnThreshold)})`
 				: `${spent} spent; no daily limit (agentCost.budget.dailyUsd is 0)`,
 		);
-		lines.push('', `Run budget: ${budget.runUsd > 0 ? `${formatUsd(budget.runUsd)} per run` : 'none'} · max steps: ${budget.maxSteps > 0 ? budget.maxSteps : 'unlimited'} · policy: ${policyText[budget.policy]}`);
+		lines.push(
+			'',
+			`Run budget: ${budget.runUsd > 0 ? `${formatUsd(budget.runUsd)} per run` : 'none'} · max steps: ${budget.maxSteps > 0 ? budget.maxSteps : 'unlimited'} · policy: ${policyText[budget.policy]}`,
+		);
 	}
 	if (last) lines.push('', `Last call: ${last.text}`);
 	if (error) lines.push('', `⚠ ${error}`);
@@ -123,7 +126,8 @@ export function refusalMessage(r: Pick<LiveRefusal, 'reason' | 'message'>): stri
 
 /** The notification for a failed call. */
 export function failureMessage(r: Pick<LiveFailure, 'reason' | 'message' | 'keyMissing'> & { readonly model?: string }): string {
-	if (r.keyMissing) return `No ${providerLabels[r.keyMissing]} API key is set${r.model ? ` (needed for ${r.model})` : ''}. Run "Agent Cost: Set API Key…" to add one; it is kept only in VS Code's secret storage.`;
+	if (r.keyMissing)
+		return `No ${providerLabels[r.keyMissing]} API key is set${r.model ? ` (needed for ${r.model})` : ''}. Run "Agent Cost: Set API Key…" to add one; it is kept only in VS Code's secret storage.`;
 	if (r.reason === 'auth') return `The provider rejected the API key${r.model ? ` for ${r.model}` : ''}: ${r.message}`;
 	return `The call${r.model ? ` to ${r.model}` : ''} failed (${r.reason}): ${r.message}`;
 }
@@ -181,10 +185,19 @@ export function answerMarkdown(s: AnswerState): string {
 		const budget = r.explanation.filter(e => e.stage === 'budget').map(e => e.text);
 		if (budget.length) lines.push('>', `> **Budget** ${budget.join('; ')}`);
 		if (r.attempts.length > 1) lines.push('>', `> **Attempts** ${r.attempts.map(a => `${a.model} ${a.outcome}`).join(' → ')}`);
-		lines.push('>', `> **Today** ${formatUsd(r.status.daily.spent)}${r.status.daily.limit > 0 ? ` of ${formatUsd(r.status.daily.limit)}` : ''} · recorded in \`${r.recordingFile}\`${r.recordError ? ` (⚠ recording failed: ${r.recordError})` : ''}`);
+		lines.push(
+			'>',
+			`> **Today** ${formatUsd(r.status.daily.spent)}${r.status.daily.limit > 0 ? ` of ${formatUsd(r.status.daily.limit)}` : ''} · recorded in \`${r.recordingFile}\`${r.recordError ? ` (⚠ recording failed: ${r.recordError})` : ''}`,
+		);
 		if (r.finishReason === 'length') lines.push('>', '> ⚠ The answer stopped at the output limit (agentCost.defaults.maxOutputTokens).');
 	} else if (r.kind === 'refused') {
-		lines.push(`# Refused: ${s.source}`, '', `> **Budget** ${r.message}`, '>', `> **Today** ${formatUsd(r.status.daily.spent)}${r.status.daily.limit > 0 ? ` of ${formatUsd(r.status.daily.limit)}` : ''} · policy ${r.status.policy}`);
+		lines.push(
+			`# Refused: ${s.source}`,
+			'',
+			`> **Budget** ${r.message}`,
+			'>',
+			`> **Today** ${formatUsd(r.status.daily.spent)}${r.status.daily.limit > 0 ? ` of ${formatUsd(r.status.daily.limit)}` : ''} · policy ${r.status.policy}`,
+		);
 	} else {
 		lines.push(`# Failed: ${s.source}`, '', `> ${failureMessage(r)}`);
 		if (r.attempts.length) lines.push('>', `> **Attempts** ${r.attempts.map(a => `${a.model} ${a.outcome}`).join(' → ')}`);

@@ -56,7 +56,8 @@ export class SpendStatusBar implements vscode.Disposable {
 		this.view = v;
 		this.item.text = v.text;
 		this.item.tooltip = new vscode.MarkdownString(v.tooltip);
-		this.item.backgroundColor = v.severity === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : v.severity === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+		this.item.backgroundColor =
+			v.severity === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : v.severity === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
 		this.item.accessibilityInformation = { label: `Agent Cost: ${v.text.replace(/^\$\([\w-]+\)\s*/, '')} spent today`, role: 'button' };
 		return v;
 	}

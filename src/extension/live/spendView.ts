@@ -66,7 +66,11 @@ export class SpendView implements vscode.TreeDataProvider<Node>, vscode.Disposab
 			} finally {
 				this.loading = undefined;
 			}
-			this.view.message = this.error ? undefined : this.report && this.report.totalCalls === 0 && this.report.events.length === 0 ? 'No live calls in this workspace today. Run "Agent Cost: Run Prompt File" on a prompt.' : undefined;
+			this.view.message = this.error
+				? undefined
+				: this.report && this.report.totalCalls === 0 && this.report.events.length === 0
+					? 'No live calls in this workspace today. Run "Agent Cost: Run Prompt File" on a prompt.'
+					: undefined;
 			this.changed.fire(undefined);
 		})();
 		return this.loading;
@@ -105,7 +109,9 @@ export class SpendView implements vscode.TreeDataProvider<Node>, vscode.Disposab
 				const total = r.ledger ? r.ledger.spentUsd : r.recordedUsd;
 				const item = new vscode.TreeItem(`Today: ${formatUsd(total)}`, None);
 				item.description = `${r.totalCalls} call${r.totalCalls === 1 ? '' : 's'} here · budget day ${r.day} (${r.timeZone})`;
-				item.tooltip = r.ledger ? `${formatUsd(r.ledger.spentUsd)} spent today by every window and workspace${r.ledger.reservedUsd > 0 ? `, ${formatUsd(r.ledger.reservedUsd)} reserved by calls in flight` : ''}; ${formatUsd(r.recordedUsd)} by the calls recorded in this workspace.` : `${formatUsd(r.recordedUsd)} recorded in this workspace (the budget is shared through Redis).`;
+				item.tooltip = r.ledger
+					? `${formatUsd(r.ledger.spentUsd)} spent today by every window and workspace${r.ledger.reservedUsd > 0 ? `, ${formatUsd(r.ledger.reservedUsd)} reserved by calls in flight` : ''}; ${formatUsd(r.recordedUsd)} by the calls recorded in this workspace.`
+					: `${formatUsd(r.recordedUsd)} recorded in this workspace (the budget is shared through Redis).`;
 				item.iconPath = new vscode.ThemeIcon('credit-card');
 				return item;
 			}

@@ -16,7 +16,8 @@ export class ReplayRequestError extends EngineError<'noTranscript' | 'noComparis
 
 const importReasons: readonly TranscriptImportReason[] = ['unknownFormat', 'malformed', 'truncated', 'badStructure', 'empty', 'tooLarge', 'unreadable', 'internal'];
 
-const formatList = 'Claude Code session JSONL, Anthropic/OpenAI request–response recordings, OpenAI chat message arrays, SWE-agent .traj, mini-SWE-agent .traj.json, OpenHands, Inspect AI logs, Aider chat history and Agent Cost recordings (.agent-cost.jsonl)';
+const formatList =
+	'Claude Code session JSONL, Anthropic/OpenAI request–response recordings, OpenAI chat message arrays, SWE-agent .traj, mini-SWE-agent .traj.json, OpenHands, Inspect AI logs, Aider chat history and Agent Cost recordings (.agent-cost.jsonl)';
 
 /** What the importer said, with what the user can do about it. The importer's message already names the file and line. */
 function importMessage(reason: TranscriptImportReason, message: string, details: Readonly<Record<string, unknown>> | undefined): string {

@@ -7,16 +7,7 @@ import { ReplayJobError } from '../../core/replay/replayJobs';
 import type { ReplaySettings, SweepParameter } from '../../core/replay/replaySettings';
 import { parseReplaySettings, sweepParameters, withParameter } from '../../core/replay/replaySettings';
 import type { JobWorkerClient } from '../../node/jobWorkerClient';
-import type {
-	ReplayBootstrap,
-	ReplayRunKind,
-	ReplayRunOutcome,
-	ReplayRunStarted,
-	ReplaySnapshot,
-	ReplayView,
-	RunningReplay,
-	TranscriptState,
-} from '../../protocol/replay';
+import type { ReplayBootstrap, ReplayRunKind, ReplayRunOutcome, ReplayRunStarted, ReplaySnapshot, ReplayView, RunningReplay, TranscriptState } from '../../protocol/replay';
 import {
 	CancelReplayRunCommand,
 	ExportComparisonRequest,
@@ -154,7 +145,9 @@ export class ReplaySession implements vscode.Disposable {
 		const abort = new AbortController();
 		const done = (async (): Promise<TranscriptState> => {
 			if (uri.scheme !== 'file') {
-				const error = replayErrorInfo(new ReplayRequestError('unsupportedLocation', `${file} is not a file on disk; Agent Cost Lens reads transcripts from the file system only. Save a copy to disk and open that.`));
+				const error = replayErrorInfo(
+					new ReplayRequestError('unsupportedLocation', `${file} is not a file on disk; Agent Cost Lens reads transcripts from the file system only. Save a copy to disk and open that.`),
+				);
 				return (this.transcript = { status: 'failed', file, uri: uri.toString(), error });
 			}
 			this.transcript = { status: 'opening', file, uri: uri.toString() };
@@ -242,7 +235,12 @@ export class ReplaySession implements vscode.Disposable {
 	runSweep(params: { readonly base: ReplaySettings; readonly parameter: SweepParameter; readonly values: readonly number[] }): ReplayRunStarted {
 		const parameter = params?.parameter;
 		if (typeof parameter !== 'string' || !Object.hasOwn(sweepParameters, parameter)) {
-			throw new ReplayRequestError('badRequest', `Choose a setting to sweep (one of: ${Object.values(sweepParameters).map(p => p.label).join(', ')}).`);
+			throw new ReplayRequestError(
+				'badRequest',
+				`Choose a setting to sweep (one of: ${Object.values(sweepParameters)
+					.map(p => p.label)
+					.join(', ')}).`,
+			);
 		}
 		const spec = sweepParameters[parameter];
 		const values: unknown = params.values;
@@ -254,7 +252,11 @@ export class ReplaySession implements vscode.Disposable {
 		for (const v of values) {
 			// Each value must be a valid setting on its own: the parser's bounds are the settings' bounds.
 			const check = typeof v === 'number' ? parseReplaySettings(withParameter(parsedBase.settings, parameter, v), parsedBase.settings) : undefined;
-			if (!check || check.problems.length > 0) throw new ReplayRequestError('badRequest', `${JSON.stringify(v)} is not a valid value of ${spec.label}${spec.integer ? ' (a whole number)' : ''}${check?.problems.length ? `: ${check.problems[0]}` : ''}.`);
+			if (!check || check.problems.length > 0)
+				throw new ReplayRequestError(
+					'badRequest',
+					`${JSON.stringify(v)} is not a valid value of ${spec.label}${spec.integer ? ' (a whole number)' : ''}${check?.problems.length ? `: ${check.problems[0]}` : ''}.`,
+				);
 		}
 		const numbers = [...new Set(values as number[])];
 		const runId = this.startRun(
@@ -291,7 +293,12 @@ export class ReplaySession implements vscode.Disposable {
 	 * running one of the same kind. The end (done, cancelled, failed) is published with the full
 	 * snapshot; results of a failed or cancelled run never replace the previous ones.
 	 */
-	private startRun<R>(kind: ReplayRunKind, label: string, job: (transcriptId: string, signal: AbortSignal, onProgress: (p: ReplayProgress) => void) => Promise<R>, onDone: (result: R) => void): string {
+	private startRun<R>(
+		kind: ReplayRunKind,
+		label: string,
+		job: (transcriptId: string, signal: AbortSignal, onProgress: (p: ReplayProgress) => void) => Promise<R>,
+		onDone: (result: R) => void,
+	): string {
 		for (const r of this.runs.values()) if (r.info.kind === kind) r.abort.abort();
 		const runId = `${kind}-${++this.nextRun}`;
 		const abort = new AbortController();
@@ -382,7 +389,11 @@ export class ReplaySession implements vscode.Disposable {
 	private closeInWorker(): void {
 		const handle = this.handle;
 		this.handle = undefined;
-		if (handle) this.services.engine().run('transcript/close', { transcriptId: handle.transcriptId }).catch(() => undefined);
+		if (handle)
+			this.services
+				.engine()
+				.run('transcript/close', { transcriptId: handle.transcriptId })
+				.catch(() => undefined);
 	}
 
 	private publish(): void {

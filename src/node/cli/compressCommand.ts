@@ -51,7 +51,11 @@ export interface CompressOutput {
 }
 
 /** Runs one strategy over file text (shared with tests; the extension's command uses the core functions directly). */
-export function compressText(text: string, strategy: Strategy, o: { model: string; counter: TokenCounter; targetRatio: number; keepTokens: number; window: number; maxToolTokens: number }): CompressOutput & { exact: boolean } {
+export function compressText(
+	text: string,
+	strategy: Strategy,
+	o: { model: string; counter: TokenCounter; targetRatio: number; keepTokens: number; window: number; maxToolTokens: number },
+): CompressOutput & { exact: boolean } {
 	const round = (r: number) => Math.round(r * 10_000) / 10_000;
 	if (strategy === 'lossless' || strategy === 'lossy') {
 		const r = strategy === 'lossless' ? compressPromptLossless(text, o.model, o.counter) : compressPromptLossy(text, o.model, o.counter, o.targetRatio);
@@ -60,7 +64,12 @@ export function compressText(text: string, strategy: Strategy, o: { model: strin
 	const doc = parseChatDocument(text);
 	if (!doc) throw new UsageError(`--strategy ${strategy} needs a chat file: a JSON array of {role, content} messages, a {"messages": [...]} body, or JSONL`);
 	const h = { model: o.model, counter: o.counter };
-	const r = strategy === 'truncate' ? truncateHistory(doc.messages, o.keepTokens, h) : strategy === 'window' ? slidingWindow(doc.messages, o.window, h) : truncateToolOutputs(doc.messages, o.maxToolTokens, o.model, o.counter);
+	const r =
+		strategy === 'truncate'
+			? truncateHistory(doc.messages, o.keepTokens, h)
+			: strategy === 'window'
+				? slidingWindow(doc.messages, o.window, h)
+				: truncateToolOutputs(doc.messages, o.maxToolTokens, o.model, o.counter);
 	const before = countMessages(o.counter, o.model, doc.messages);
 	const out = r.applied ? serializeChatDocument(doc, r.messages) : text;
 	return { strategy, originalTokens: before.tokens, compressedTokens: r.tokensAfter, ratio: round(r.ratio), text: out, exact: r.exact };
@@ -84,7 +93,8 @@ export function createCompressCommand(counter: TokenCounter): CliCommand {
 		async run(args: ParsedCliArgs, io: CliIo): Promise<number> {
 			const strategy = args.values.strategy;
 			if (typeof strategy !== 'string') throw new UsageError(`compress: missing --strategy (one of: ${compressStrategies.join(', ')})`);
-			if (!(compressStrategies as readonly string[]).includes(strategy)) throw new UsageError(`compress: unknown strategy ${JSON.stringify(strategy)}; valid strategies: ${compressStrategies.join(', ')}`);
+			if (!(compressStrategies as readonly string[]).includes(strategy))
+				throw new UsageError(`compress: unknown strategy ${JSON.stringify(strategy)}; valid strategies: ${compressStrategies.join(', ')}`);
 			if (args.positionals.length !== 1) throw new UsageError('compress: expected exactly one file (or - for stdin)');
 			const targetRatio = optionalNumber(args, 'target-ratio') ?? 0.8;
 			if (!(targetRatio > 0 && targetRatio <= 1)) throw new UsageError(`--target-ratio must be in (0, 1], got ${targetRatio}`);

@@ -88,7 +88,12 @@ function humanTable(model: string, u: Usage, r: Priced): string {
 	if (r.breakdown.request !== undefined) table.push(['per-request fee', '', '', formatUsd(r.breakdown.request)]);
 	table.push(['total', formatTokens(u.input + u.output), '', formatUsd(r.usd, { estimate: r.estimated === true })]);
 	const widths = table[0].map((_, i) => Math.max(...table.map(row => row[i].length)));
-	const lines = table.map(row => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ').trimEnd());
+	const lines = table.map(row =>
+		row
+			.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+			.join('   ')
+			.trimEnd(),
+	);
 	const out = [`${model} → ${r.priceId}  (${r.source})`, '', ...lines, '', `exact total: $${Number(r.usd.toPrecision(10))}${r.estimated ? ' (estimated: see notes)' : ''}`];
 	if (r.notes.length) out.push('', 'notes:', ...r.notes.map(n => `  - ${n}`));
 	return out.join('\n');

@@ -89,9 +89,27 @@ async function readSettings(path: string, io: CliIo, config: EngineConfig): Prom
 function humanComparison(c: ReplayComparison): string {
 	const rows = [['scenario', 'cost', 'vs baseline', 'input', 'cache read', 'output', 'steps', 'stopped']];
 	const delta = (a: number) => (c.baseline.costUsd > 0 ? `${a >= c.baseline.costUsd ? '+' : ''}${(((a - c.baseline.costUsd) / c.baseline.costUsd) * 100).toFixed(1)}%` : '—');
-	rows.push([`baseline (${c.baseline.kind})`, formatUsd(c.baseline.costUsd, { estimate: c.baseline.kind === 'simulated' }), '—', formatTokens(c.baseline.inputTokens), formatTokens(c.baseline.cacheReadTokens), formatTokens(c.baseline.outputTokens), String(c.baseline.steps), '—']);
+	rows.push([
+		`baseline (${c.baseline.kind})`,
+		formatUsd(c.baseline.costUsd, { estimate: c.baseline.kind === 'simulated' }),
+		'—',
+		formatTokens(c.baseline.inputTokens),
+		formatTokens(c.baseline.cacheReadTokens),
+		formatTokens(c.baseline.outputTokens),
+		String(c.baseline.steps),
+		'—',
+	]);
 	for (const s of c.scenarios) {
-		rows.push([s.name, `${formatUsd(s.costUsd, { estimate: s.estimated })}${s.unpricedSteps ? '+' : ''}`, delta(s.costUsd), formatTokens(s.inputTokens), formatTokens(s.cacheReadTokens), formatTokens(s.outputTokens), String(s.steps), s.stoppedAtStep === null ? '—' : `step ${s.stoppedAtStep}`]);
+		rows.push([
+			s.name,
+			`${formatUsd(s.costUsd, { estimate: s.estimated })}${s.unpricedSteps ? '+' : ''}`,
+			delta(s.costUsd),
+			formatTokens(s.inputTokens),
+			formatTokens(s.cacheReadTokens),
+			formatTokens(s.outputTokens),
+			String(s.steps),
+			s.stoppedAtStep === null ? '—' : `step ${s.stoppedAtStep}`,
+		]);
 	}
 	const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)));
 	const out = rows.map(r => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
@@ -162,7 +180,8 @@ export function createReplayCommand(deps: { counter: TokenCounter; catalog?: Pri
 				}
 				if ((maxCost !== undefined || maxIncrease !== undefined) && s.unpricedSteps > 0) failures.push(`${s.name}: ${s.unpricedSteps} steps have no price, so the cost check cannot be trusted`);
 				// A run the budget or step limit stopped looks cheap only because it did not finish.
-				if ((maxCost !== undefined || maxIncrease !== undefined) && s.stoppedAtStep !== null) failures.push(`${s.name} was stopped at step ${s.stoppedAtStep} of ${c.baseline.steps} (${s.stopReason ?? 'budget'}): its cost covers an unfinished run`);
+				if ((maxCost !== undefined || maxIncrease !== undefined) && s.stoppedAtStep !== null)
+					failures.push(`${s.name} was stopped at step ${s.stoppedAtStep} of ${c.baseline.steps} (${s.stopReason ?? 'budget'}): its cost covers an unfinished run`);
 			}
 			for (const f of failures) io.stderr(`agent-cost: cost check failed: ${f}\n`);
 			return failures.length ? 3 : 0;

@@ -57,7 +57,12 @@ function cost(v: number | null, approximate: boolean, complete = true): string {
 
 function table(rows: string[][], rightAligned: Set<number>): string[] {
 	const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)));
-	return rows.map(r => r.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd());
+	return rows.map(r =>
+		r
+			.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+			.join('  ')
+			.trimEnd(),
+	);
 }
 
 function tokens(n: number, approximate: boolean): string {

@@ -7,7 +7,19 @@ import type { Plan } from '../../core/engine/policyEngine';
 import { CancelledError, describeError } from '../../core/lib/errors';
 import { budgetEventsOf } from '../../core/live/budgetEvents';
 import { defaultProviderOf, type LiveCallResult } from '../../core/live/liveCalls';
-import type { CompressPromptParams, CompressPromptResult, KeyRequest, LiveAnswer, LiveFailure, LiveJobs, LiveRefusal, LiveRunParams, LiveRunProgress, LiveRunResult, MetricsEndpointState } from '../../core/live/liveJobs';
+import type {
+	CompressPromptParams,
+	CompressPromptResult,
+	KeyRequest,
+	LiveAnswer,
+	LiveFailure,
+	LiveJobs,
+	LiveRefusal,
+	LiveRunParams,
+	LiveRunProgress,
+	LiveRunResult,
+	MetricsEndpointState,
+} from '../../core/live/liveJobs';
 import { LiveJobError } from '../../core/live/liveJobs';
 import { buildSpendReport, liveRecordingFileName } from '../../core/live/spendReport';
 import { AgentMetrics } from '../../core/metrics/agentMetrics';
@@ -110,7 +122,15 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 						signal: ctx.signal,
 						onPlan: pl => {
 							plan = pl;
-							if (stream) post({ type: 'plan', model: pl.kind === 'call' ? pl.model : pl.response.model, tier: pl.kind === 'call' ? pl.tier : pl.routing.tier, cached: pl.kind === 'cached', ...(pl.kind === 'call' && pl.downgradedFrom && { downgradedFrom: pl.downgradedFrom }), explanation: pl.explanation });
+							if (stream)
+								post({
+									type: 'plan',
+									model: pl.kind === 'call' ? pl.model : pl.response.model,
+									tier: pl.kind === 'call' ? pl.tier : pl.routing.tier,
+									cached: pl.kind === 'cached',
+									...(pl.kind === 'call' && pl.downgradedFrom && { downgradedFrom: pl.downgradedFrom }),
+									explanation: pl.explanation,
+								});
 						},
 						onAttempt: a => stream && post({ type: 'attempt', model: a.model, retry: a.retry }),
 						onChunk: c => stream && c.type === 'text' && c.text !== '' && post({ type: 'text', text: c.text }),
@@ -134,7 +154,9 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 				...(r.usage && { usage: r.usage }),
 				...(r.costUsd !== undefined && { costUsd: r.costUsd }),
 				estimated: r.estimated,
-				...(r.record.otherCharges && { otherCharges: r.record.otherCharges.map(c => ({ purpose: c.purpose ?? 'failedAttempt', model: c.model, ...(c.costUsd !== undefined && { costUsd: c.costUsd }), estimated: c.estimated })) }),
+				...(r.record.otherCharges && {
+					otherCharges: r.record.otherCharges.map(c => ({ purpose: c.purpose ?? 'failedAttempt', model: c.model, ...(c.costUsd !== undefined && { costUsd: c.costUsd }), estimated: c.estimated })),
+				}),
 				attempts: r.attempts,
 				...(r.recordError && { recordError: r.recordError }),
 				latencyMs: r.latencyMs,
@@ -142,15 +164,24 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 			return answer;
 		} catch (e) {
 			if (BudgetExceededError.is(e)) {
-				const refusal: LiveRefusal = { kind: 'refused', ...(await common()), reason: e.reason, model: e.details.model, message: e.message, details: e.details, budgetEvents: [{ kind: 'refused', message: e.message }] };
+				const refusal: LiveRefusal = {
+					kind: 'refused',
+					...(await common()),
+					reason: e.reason,
+					model: e.details.model,
+					message: e.message,
+					details: e.details,
+					budgetEvents: [{ kind: 'refused', message: e.message }],
+				};
 				return refusal;
 			}
-			if (UnpricedModelError.is(e)) return { kind: 'refused', ...(await common()), reason: 'unpriced', model: e.model, message: e.message, budgetEvents: [{ kind: 'refused', message: e.message }] } satisfies LiveRefusal;
+			if (UnpricedModelError.is(e))
+				return { kind: 'refused', ...(await common()), reason: 'unpriced', model: e.model, message: e.message, budgetEvents: [{ kind: 'refused', message: e.message }] } satisfies LiveRefusal;
 			if (CancelledError.is(e) || ctx.signal.aborted) throw new CancelledError();
 			if (FallbackExhaustedError.is(e) || ProviderError.is(e)) {
 				const attempts: readonly AttemptRecord[] = FallbackExhaustedError.is(e) ? e.attempts : [];
 				const last = [...attempts].reverse().find(a => a.outcome !== 'skipped' && a.outcome !== 'ok');
-				const model = last?.model ?? (ProviderError.is(e) ? e.model : (plan?.kind === 'call' ? plan.model : 'unknown'));
+				const model = last?.model ?? (ProviderError.is(e) ? e.model : plan?.kind === 'call' ? plan.model : 'unknown');
 				const provider = defaultProviderOf(model);
 				const keyMissing = channel.missing.has(provider) ? provider : undefined;
 				const reason = ProviderError.is(e) ? e.reason : e.reason === 'auth' ? 'auth' : (last?.outcome ?? 'exhausted');
@@ -266,7 +297,8 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 			};
 		},
 		async 'tokens/countExact'(p, ctx) {
-			if (defaultProviderOf(p.model) !== 'anthropic') throw new LiveJobError('notClaude', `Exact counts come from Anthropic's countTokens API, which counts Claude models only; ${p.model} is not one.`);
+			if (defaultProviderOf(p.model) !== 'anthropic')
+				throw new LiveJobError('notClaude', `Exact counts come from Anthropic's countTokens API, which counts Claude models only; ${p.model} is not one.`);
 			const transport = new AnthropicTransport({ secrets: broker.source, baseUrl: p.config.providers.anthropic.baseUrl, timeoutMs: p.config.defaults.toolCallTimeoutSeconds * 1000 });
 			const channel: KeyChannel = { post: r => ctx.progress(r), missing: new Set() };
 			const model = p.model.replace(/^anthropic\//i, '');
@@ -277,7 +309,10 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 			if (metricsServer && (!enabled || metricsServer.port !== port)) {
 				const old = metricsServer;
 				metricsServer = undefined;
-				await old.server.then(s => s.close(), () => undefined);
+				await old.server.then(
+					s => s.close(),
+					() => undefined,
+				);
 			}
 			if (!enabled) return { enabled: false };
 			if (!metricsServer) {
@@ -299,7 +334,11 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 		metrics,
 		async dispose() {
 			await runtimes.dispose();
-			if (metricsServer) await metricsServer.server.then(s => s.close(), () => undefined);
+			if (metricsServer)
+				await metricsServer.server.then(
+					s => s.close(),
+					() => undefined,
+				);
 			metricsServer = undefined;
 		},
 	};

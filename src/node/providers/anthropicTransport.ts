@@ -13,19 +13,7 @@ import type { ContentBlockParam, MessageCreateParamsBase, MessageParam, RawMessa
 import { fromAnthropicUsage } from '../../core/pricing/usage';
 import type { FinishReason, LlmTransport, ProviderChunk, ProviderRequest, ProviderResponse, ProviderTokenCounter, ProviderToolCall, SecretSource } from '../../core/providers/transport';
 import { displayUrl } from '../../core/providers/scrubSecrets';
-import {
-	abortError,
-	badShape,
-	CallGuard,
-	type CallContext,
-	defaultTimeoutMs,
-	invalidRequest,
-	newProgress,
-	readKey,
-	silentLogger,
-	toProviderError,
-	truncatedStream,
-} from './transportSupport';
+import { abortError, badShape, CallGuard, type CallContext, defaultTimeoutMs, invalidRequest, newProgress, readKey, silentLogger, toProviderError, truncatedStream } from './transportSupport';
 
 export const anthropicDefaultBaseUrl = 'https://api.anthropic.com';
 

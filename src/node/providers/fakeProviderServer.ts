@@ -415,7 +415,12 @@ function sendEmbeddings(ctx: Ctx): void {
 	sendJson(
 		ctx.res,
 		200,
-		{ object: 'list', model: ctx.model, data: input.map((t, index) => ({ object: 'embedding', index, embedding: Array.from(embedder.embedSync(t)) })), usage: { prompt_tokens: tokens, total_tokens: tokens } },
+		{
+			object: 'list',
+			model: ctx.model,
+			data: input.map((t, index) => ({ object: 'embedding', index, embedding: Array.from(embedder.embedSync(t)) })),
+			usage: { prompt_tokens: tokens, total_tokens: tokens },
+		},
 		requestIdHeaders(ctx),
 	);
 }
@@ -517,10 +522,7 @@ function sendProviderError(ctx: Ctx, e: Extract<FakeBehavior, { type: 'error' }>
 	if (e.retryAfterMs !== undefined) headers['retry-after-ms'] = String(e.retryAfterMs);
 	const message = e.message ?? d.message;
 	const code = e.code ?? d.code;
-	const body =
-		ctx.provider === 'openai'
-			? { error: { message, type: d.openaiType, param: null, code } }
-			: { type: 'error', error: { type: code, message }, request_id: `req_fake_${ctx.seq}` };
+	const body = ctx.provider === 'openai' ? { error: { message, type: d.openaiType, param: null, code } } : { type: 'error', error: { type: code, message }, request_id: `req_fake_${ctx.seq}` };
 	sendJson(ctx.res, e.status, body, headers);
 	ctx.record.outcome = 'completed';
 }
@@ -560,7 +562,8 @@ function malformed(ctx: Ctx, where: 'body' | 'stream' | 'html'): void {
 		return;
 	}
 	if (where === 'body' || !wantsStream(ctx)) {
-		const truncated = ctx.provider === 'openai' ? '{"id":"chatcmpl-fake","object":"chat.completion","choices":[{"index":0,"message":{"role":"assist' : '{"id":"msg_fake","type":"message","content":[{"type":"te';
+		const truncated =
+			ctx.provider === 'openai' ? '{"id":"chatcmpl-fake","object":"chat.completion","choices":[{"index":0,"message":{"role":"assist' : '{"id":"msg_fake","type":"message","content":[{"type":"te';
 		res.writeHead(200, { 'content-type': 'application/json', ...requestIdHeaders(ctx) });
 		res.end(truncated);
 		return;
@@ -706,7 +709,10 @@ function anthropicEvents(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedU
 	const startUsage = r.omitUsage ? undefined : { ...full, output_tokens: 1 };
 	const out = [
 		sse(
-			{ type: 'message_start', message: { id: `msg_fake_${ctx.seq}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, ...(startUsage ? { usage: startUsage } : {}) } },
+			{
+				type: 'message_start',
+				message: { id: `msg_fake_${ctx.seq}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, ...(startUsage ? { usage: startUsage } : {}) },
+			},
 			'message_start',
 		),
 		sse({ type: 'ping' }, 'ping'),
@@ -726,10 +732,7 @@ function anthropicEvents(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedU
 		index++;
 	});
 	out.push(
-		sse(
-			{ type: 'message_delta', delta: { stop_reason: anthropicStop[finishOf(r)], stop_sequence: null }, ...(r.omitUsage ? {} : { usage: { output_tokens: usage.output } }) },
-			'message_delta',
-		),
+		sse({ type: 'message_delta', delta: { stop_reason: anthropicStop[finishOf(r)], stop_sequence: null }, ...(r.omitUsage ? {} : { usage: { output_tokens: usage.output } }) }, 'message_delta'),
 	);
 	out.push(sse({ type: 'message_stop' }, 'message_stop'));
 	return out;

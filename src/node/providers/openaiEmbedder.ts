@@ -39,7 +39,10 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
 	const model = options.model.trim();
 	const dims = openaiEmbeddingDims[model];
 	if (dims === undefined) {
-		throw new InputError('badSetting', `agentCost.embeddings.model: "${options.model}" is not an OpenAI embedding model this version knows the size of; use one of ${Object.keys(openaiEmbeddingDims).join(', ')}, or set agentCost.embeddings.provider to "offline".`);
+		throw new InputError(
+			'badSetting',
+			`agentCost.embeddings.model: "${options.model}" is not an OpenAI embedding model this version knows the size of; use one of ${Object.keys(openaiEmbeddingDims).join(', ')}, or set agentCost.embeddings.provider to "offline".`,
+		);
 	}
 	const { baseUrl, official, label } = openaiEndpoint(options.baseUrl);
 	return {

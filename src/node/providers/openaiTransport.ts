@@ -11,19 +11,7 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsBase, ChatCompletio
 import { fromOpenAIChatUsage } from '../../core/pricing/usage';
 import { displayUrl } from '../../core/providers/scrubSecrets';
 import type { FinishReason, LlmTransport, ProviderChunk, ProviderMessage, ProviderRequest, ProviderResponse, ProviderToolCall, SecretSource } from '../../core/providers/transport';
-import {
-	abortError,
-	badShape,
-	CallGuard,
-	type CallContext,
-	defaultTimeoutMs,
-	invalidRequest,
-	newProgress,
-	readKey,
-	silentLogger,
-	toProviderError,
-	truncatedStream,
-} from './transportSupport';
+import { abortError, badShape, CallGuard, type CallContext, defaultTimeoutMs, invalidRequest, newProgress, readKey, silentLogger, toProviderError, truncatedStream } from './transportSupport';
 
 export const openaiDefaultBaseUrl = 'https://api.openai.com/v1';
 

@@ -258,7 +258,10 @@ export function toProviderError(e: unknown, ctx: CallContext, guard: CallGuard, 
 	if (e instanceof SyntaxError) {
 		return new ProviderError(
 			'badResponse',
-			scrubSecrets(`${ctx.label} ${verb.badResponse}: the body is not valid JSON${progress.started ? ` (after ${progress.events} stream event(s))` : ''} (model ${ctx.model}): ${clip(e.message, 120)}`, [ctx.key]),
+			scrubSecrets(
+				`${ctx.label} ${verb.badResponse}: the body is not valid JSON${progress.started ? ` (after ${progress.events} stream event(s))` : ''} (model ${ctx.model}): ${clip(e.message, 120)}`,
+				[ctx.key],
+			),
 			{ ...base, retryable: false },
 		);
 	}
@@ -266,9 +269,10 @@ export function toProviderError(e: unknown, ctx: CallContext, guard: CallGuard, 
 		// undici: "terminated" when the socket closes while the body is being read.
 		const cause = networkCause(e) || e.message;
 		// "terminated": the socket closed while the body was being read, i.e. after the response began.
-		const msg = progress.responded || /terminated/i.test(e.message)
-			? `The connection to ${ctx.label} closed in the middle of the response, after ${progress.events} stream event(s) (model ${ctx.model}; ${cause}).`
-			: `${ctx.label} could not be reached at ${displayUrl(baseUrl)} (${cause}).`;
+		const msg =
+			progress.responded || /terminated/i.test(e.message)
+				? `The connection to ${ctx.label} closed in the middle of the response, after ${progress.events} stream event(s) (model ${ctx.model}; ${cause}).`
+				: `${ctx.label} could not be reached at ${displayUrl(baseUrl)} (${cause}).`;
 		return new ProviderError('network', scrubSecrets(msg, [ctx.key]), base);
 	}
 	const message = e instanceof Error ? e.message : String(e);
@@ -277,11 +281,12 @@ export function toProviderError(e: unknown, ctx: CallContext, guard: CallGuard, 
 
 /** A stream that ended without its final event: the connection was cut (or a proxy dropped it). */
 export function truncatedStream(ctx: CallContext, progress: Progress, missing: string): ProviderError {
-	return new ProviderError(
-		'network',
-		`The ${ctx.label} stream ended before ${missing}, after ${progress.events} stream event(s) (model ${ctx.model}): the connection was cut.`,
-		{ provider: ctx.provider, model: ctx.model, partial: partialOf(progress), requestId: progress.requestId },
-	);
+	return new ProviderError('network', `The ${ctx.label} stream ended before ${missing}, after ${progress.events} stream event(s) (model ${ctx.model}): the connection was cut.`, {
+		provider: ctx.provider,
+		model: ctx.model,
+		partial: partialOf(progress),
+		requestId: progress.requestId,
+	});
 }
 
 /** A 2xx body that is not the protocol's object. */

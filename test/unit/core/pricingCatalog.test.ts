@@ -119,7 +119,10 @@ describe('pricing: long-context tiers reprice the whole request on its TOTAL inp
 		const r = priced('claude-sonnet-4-20250514', usage({ input: 250_000, cacheRead: 200_000, output: 2_000 }));
 		assert.equal(r.priceId, 'anthropic/claude-sonnet-4-0');
 		assertUsd(r.usd, 0.465);
-		assert.ok(r.notes.some(n => n.includes("Anthropic's long-context price for Sonnet 4")), r.notes.join('\n'));
+		assert.ok(
+			r.notes.some(n => n.includes("Anthropic's long-context price for Sonnet 4")),
+			r.notes.join('\n'),
+		);
 		// Below the threshold: base price, no supplement note. 150k → $0.21 as for Sonnet 4.5.
 		const base = priced('claude-sonnet-4-0', usage({ input: 150_000, cacheRead: 100_000, output: 2_000 }));
 		assertUsd(base.usd, 0.21);
@@ -164,7 +167,10 @@ describe('pricing: 5-minute and 1-hour cache writes', () => {
 		assertUsd(r.breakdown.output, 0.025, 'output');
 		assertUsd(r.usd, 0.285);
 		assert.equal(r.estimated, undefined);
-		assert.ok(r.notes.some(n => n.includes('since 2026-03-13')), r.notes.join('\n'));
+		assert.ok(
+			r.notes.some(n => n.includes('since 2026-03-13')),
+			r.notes.join('\n'),
+		);
 	});
 
 	it('claude-opus-4-6 before 2026-03-13 had a >200k tier; after, the same 250k call is flat', () => {
@@ -176,28 +182,37 @@ describe('pricing: 5-minute and 1-hour cache writes', () => {
 		assertUsd(priced('claude-opus-4-6', u, { at: new Date('2026-06-01') }).usd, 1.275);
 	});
 
-	it('a Claude entry without a 1-hour price: 1h writes at 2× input (Anthropic\'s multiplier), noted and marked estimated', () => {
+	it("a Claude entry without a 1-hour price: 1h writes at 2× input (Anthropic's multiplier), noted and marked estimated", () => {
 		// Claude Sonnet 4.5 on Vertex (provider google) lists $3 in and $3.75 5m write, but no 1h price.
 		//   10,000 1h writes × (2 × $3) = $0.06
 		const r = priced('claude-sonnet-4-5', usage({ input: 10_000, cacheWrite1h: 10_000 }), { provider: 'google' });
 		assert.equal(r.priceId, 'google/claude-sonnet-4-5');
 		assertUsd(r.breakdown.cacheWrite1h, 0.06);
 		assert.equal(r.estimated, true);
-		assert.ok(r.notes.some(n => n.includes('no 1-hour cache-write price') && n.includes('2×')), r.notes.join('\n'));
+		assert.ok(
+			r.notes.some(n => n.includes('no 1-hour cache-write price') && n.includes('2×')),
+			r.notes.join('\n'),
+		);
 	});
 
 	it('OpenAI has no cache-write price: writes reported by LiteLLM are billed at the input price, with a note', () => {
 		// gpt-4o: 1,000 total of which 1,000 written → 1,000 × $2.50 = $0.0025
 		const r = priced('gpt-4o', usage({ input: 1_000, cacheWrite5m: 1_000 }));
 		assertUsd(r.usd, 0.0025);
-		assert.ok(r.notes.some(n => n.includes('no cache-write price')), r.notes.join('\n'));
+		assert.ok(
+			r.notes.some(n => n.includes('no cache-write price')),
+			r.notes.join('\n'),
+		);
 	});
 
 	it('a model without a cache-read price bills cache reads as input, with a note', () => {
 		// o1-pro: $150 in, no cached price. 1,000 input all read from cache → 1,000 × $150 = $0.15
 		const r = priced('o1-pro', usage({ input: 1_000, cacheRead: 1_000 }));
 		assertUsd(r.usd, 0.15);
-		assert.ok(r.notes.some(n => n.includes('no cache-read price')), r.notes.join('\n'));
+		assert.ok(
+			r.notes.some(n => n.includes('no cache-read price')),
+			r.notes.join('\n'),
+		);
 	});
 });
 
@@ -211,8 +226,14 @@ describe('pricing: historic prices', () => {
 		const after = priced('o3', u, { at: new Date('2025-06-10T00:00:00Z') });
 		assertUsd(before.usd, 0.05);
 		assertUsd(after.usd, 0.01);
-		assert.ok(before.notes.some(n => n.includes('before 2025-06-10')), before.notes.join('\n'));
-		assert.ok(after.notes.some(n => n.includes('since 2025-06-10')), after.notes.join('\n'));
+		assert.ok(
+			before.notes.some(n => n.includes('before 2025-06-10')),
+			before.notes.join('\n'),
+		);
+		assert.ok(
+			after.notes.some(n => n.includes('since 2025-06-10')),
+			after.notes.join('\n'),
+		);
 	});
 
 	it('without `at`, the injected clock decides', () => {
@@ -233,7 +254,10 @@ describe('pricing: batch and reasoning', () => {
 		const batch = priced('gpt-4o-mini', u, { batch: true });
 		assertUsd(batch.usd, 0.00975);
 		assertUsd(priced('gpt-4o-mini', u).usd, 0.0195);
-		assert.ok(batch.notes.some(n => n.includes('batch: 50% off')), batch.notes.join('\n'));
+		assert.ok(
+			batch.notes.some(n => n.includes('batch: 50% off')),
+			batch.notes.join('\n'),
+		);
 		assert.equal(batch.rates?.input, 0.075);
 	});
 
@@ -247,7 +271,10 @@ describe('pricing: batch and reasoning', () => {
 		const r = priced('meta-llama/llama-4-maverick', usage({ input: 1_000_000 }), { batch: true });
 		assertUsd(r.usd, 0.15);
 		assert.equal(r.estimated, true);
-		assert.ok(r.notes.some(n => n.includes('no batch discount is known')), r.notes.join('\n'));
+		assert.ok(
+			r.notes.some(n => n.includes('no batch discount is known')),
+			r.notes.join('\n'),
+		);
 	});
 
 	it('reasoning tokens are billed as output, once (Responses usage)', () => {
@@ -256,7 +283,10 @@ describe('pricing: batch and reasoning', () => {
 		const u = fromOpenAIResponsesUsage({ input_tokens: 2_000, output_tokens: 3_000, output_tokens_details: { reasoning_tokens: 2_500 } });
 		const r = priced('o3', u);
 		assertUsd(r.usd, 0.028);
-		assert.ok(r.notes.some(n => n.includes('2,500 reasoning tokens') && n.includes('output price')), r.notes.join('\n'));
+		assert.ok(
+			r.notes.some(n => n.includes('2,500 reasoning tokens') && n.includes('output price')),
+			r.notes.join('\n'),
+		);
 	});
 
 	it('a model that prices reasoning separately (perplexity sonar-deep-research)', () => {
@@ -292,7 +322,10 @@ describe('pricing: never a silent $0', () => {
 		assert.equal(copilot.kind, 'unpriced');
 		const free = priced('meta-llama/llama-4-maverick:free', usage({ input: 1_000, output: 100 }));
 		assert.equal(free.usd, 0);
-		assert.ok(free.notes.some(n => n.includes('free of charge')), free.notes.join('\n'));
+		assert.ok(
+			free.notes.some(n => n.includes('free of charge')),
+			free.notes.join('\n'),
+		);
 	});
 
 	it('an embedding model (no output price) prices input, and is unpriced if output tokens appear', () => {
@@ -306,14 +339,26 @@ describe('pricing: never a silent $0', () => {
 	it('inconsistent usage (cache parts larger than the total) is priced but flagged', () => {
 		const r = priced('gpt-4o', usage({ input: 100, cacheRead: 500 }));
 		assert.equal(r.estimated, true);
-		assert.ok(r.notes.some(n => n.startsWith('inconsistent usage')), r.notes.join('\n'));
+		assert.ok(
+			r.notes.some(n => n.startsWith('inconsistent usage')),
+			r.notes.join('\n'),
+		);
 		assert.equal(r.breakdown.input, 0);
 	});
 
 	it('rejects non-numeric or negative usage with a typed error instead of returning NaN', () => {
-		assert.throws(() => catalog.cost('gpt-4o', usage({ input: -1 })), (e: unknown) => InputError.is(e, 'badArgument'));
-		assert.throws(() => catalog.cost('gpt-4o', usage({ output: Number.NaN })), (e: unknown) => InputError.is(e, 'badArgument'));
-		assert.throws(() => catalog.cost('gpt-4o', usage({ input: 1 }), { at: new Date('nope') }), (e: unknown) => InputError.is(e, 'badArgument'));
+		assert.throws(
+			() => catalog.cost('gpt-4o', usage({ input: -1 })),
+			(e: unknown) => InputError.is(e, 'badArgument'),
+		);
+		assert.throws(
+			() => catalog.cost('gpt-4o', usage({ output: Number.NaN })),
+			(e: unknown) => InputError.is(e, 'badArgument'),
+		);
+		assert.throws(
+			() => catalog.cost('gpt-4o', usage({ input: 1 }), { at: new Date('nope') }),
+			(e: unknown) => InputError.is(e, 'badArgument'),
+		);
 	});
 });
 
@@ -344,7 +389,10 @@ describe('pricing: model ids as agents write them', () => {
 		// OpenRouter no longer lists gemini-3-pro-preview; Google's list price is what it charged.
 		const r = priced('google/gemini-3-pro-preview', usage({ input: 1 }), { provider: 'openrouter' });
 		assert.equal(r.priceId, 'google/gemini-3-pro-preview');
-		assert.ok(r.notes.some(n => n.includes('no "openrouter" entry')), r.notes.join('\n'));
+		assert.ok(
+			r.notes.some(n => n.includes('no "openrouter" entry')),
+			r.notes.join('\n'),
+		);
 	});
 });
 

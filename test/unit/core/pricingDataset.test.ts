@@ -123,7 +123,7 @@ describe('price dataset: our arithmetic agrees with calcPrice', () => {
 		assert.deepEqual(mismatches.slice(0, 10), []);
 	});
 
-	it('difference 1: 1-hour writes on a Claude entry without a 1-hour price — calcPrice bills the 5-minute price, we bill 2× input (Anthropic\'s published rule) and mark it estimated', () => {
+	it("difference 1: 1-hour writes on a Claude entry without a 1-hour price — calcPrice bills the 5-minute price, we bill 2× input (Anthropic's published rule) and mark it estimated", () => {
 		// Claude Sonnet 4.5 on Vertex lists $3 input, $3.75 write, no 1h price. 10,000 1-hour writes:
 		//   calcPrice: 10,000 × $3.75 = $0.0375     ours: 10,000 × $6 = $0.06
 		const u: Usage = { input: 10_000, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 10_000, output: 0, reasoning: 0 };
@@ -148,7 +148,7 @@ describe('price dataset: our arithmetic agrees with calcPrice', () => {
 		assert.equal(catalog.cost('gpt-4o', u, { provider: 'github-copilot' }).kind, 'unpriced');
 	});
 
-	it('difference 4: a tier the dataset lacks (Sonnet 4 above 200k) — calcPrice bills base prices, we bill Anthropic\'s long-context price', () => {
+	it("difference 4: a tier the dataset lacks (Sonnet 4 above 200k) — calcPrice bills base prices, we bill Anthropic's long-context price", () => {
 		const u: Usage = { input: 300_000, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 1_000, reasoning: 0 };
 		// calcPrice: 300,000 × $3 + 1,000 × $15 = $0.915     ours: 300,000 × $6 + 1,000 × $22.50 = $1.8225
 		const theirs = calcPrice(genaiUsage(u), 'claude-sonnet-4-0', { providerId: 'anthropic', timestamp: at });

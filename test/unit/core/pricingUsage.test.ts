@@ -1,16 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-	addUsage,
-	cacheWrite,
-	fromAnthropicUsage,
-	fromOpenAIChatUsage,
-	fromOpenAIResponsesUsage,
-	sumUsage,
-	uncachedInput,
-	zeroUsage,
-} from '../../../src/core/pricing/usage';
+import { addUsage, cacheWrite, fromAnthropicUsage, fromOpenAIChatUsage, fromOpenAIResponsesUsage, sumUsage, uncachedInput, zeroUsage } from '../../../src/core/pricing/usage';
 import { transcriptsDir } from '../../support/paths';
 
 /** The usage normalizers: every provider dialect lands on ONE convention (input = total prompt). */

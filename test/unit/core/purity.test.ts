@@ -21,11 +21,7 @@ function sourceFiles(dir: string): string[] {
 /** Every module specifier in import/export/require/dynamic-import positions. */
 export function importedModules(source: string): string[] {
 	const found: string[] = [];
-	const patterns = [
-		/\b(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,]+?\s+from\s+)?['"]([^'"]+)['"]/g,
-		/\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-		/\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-	];
+	const patterns = [/\b(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,]+?\s+from\s+)?['"]([^'"]+)['"]/g, /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g, /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
 	for (const re of patterns) for (const m of source.matchAll(re)) found.push(m[1]);
 	return found;
 }
@@ -56,18 +52,26 @@ describe('architecture boundaries', () => {
 	});
 
 	it('src/core never reaches into the adapter, the Node ports or the webview', () => {
-		assert.deepEqual(violations('src/core', spec => /\/(extension|node|webview)\//.test(spec) || spec.startsWith('../../webview')), []);
+		assert.deepEqual(
+			violations('src/core', spec => /\/(extension|node|webview)\//.test(spec) || spec.startsWith('../../webview')),
+			[],
+		);
 	});
 
 	it('webview/ imports neither vscode, Node built-ins nor extension code', () => {
-		assert.deepEqual(violations('webview', spec => isVscodeOrNode(spec) || /src\/(extension|node)\//.test(spec)), []);
+		assert.deepEqual(
+			violations('webview', spec => isVscodeOrNode(spec) || /src\/(extension|node)\//.test(spec)),
+			[],
+		);
 	});
 
 	it('src/core uses no Node or DOM globals (process, Buffer, require, window, document)', () => {
 		const root = repoRoot();
 		const offenders = sourceFiles(join(root, 'src', 'core')).flatMap(file => {
 			// Comments may mention these words; code may not.
-			const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '').replace(/(['"`])(?:\\.|(?!\1).)*\1/g, '""');
+			const code = readFileSync(file, 'utf8')
+				.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')
+				.replace(/(['"`])(?:\\.|(?!\1).)*\1/g, '""');
 			return [...code.matchAll(/\b(process|Buffer|require|__dirname|window|document)\s*[.(\[]/g)].map(m => `${relative(root, file)}: ${m[1]}`);
 		});
 		assert.deepEqual(offenders, []);

@@ -6,7 +6,8 @@ import { answerMarkdown, callLogLine, compressQuestion, compressTitle, downgrade
 
 const budget = (s: Record<string, unknown> = {}) => parseEngineConfig(Object.fromEntries(Object.entries(s).map(([k, v]) => [`agentCost.budget.${k}`, v]))).config.budget;
 const nano = (usd: number) => Math.round(usd * 1e9);
-const status = (spent: number, reserved = 0, b = budget()) => budgetStatus({ run: { spentNano: 0, reservedNano: 0, steps: 0 }, daily: { spentNano: nano(spent), reservedNano: nano(reserved) } }, b, '2025-03-04');
+const status = (spent: number, reserved = 0, b = budget()) =>
+	budgetStatus({ run: { spentNano: 0, reservedNano: 0, steps: 0 }, daily: { spentNano: nano(spent), reservedNano: nano(reserved) } }, b, '2025-03-04');
 
 const answer = (over: Partial<LiveAnswer> = {}): LiveAnswer => ({
 	kind: 'answered',
@@ -72,11 +73,36 @@ describe('live-call texts (status bar, log, notifications, answer document)', ()
 		assert.match(callLogLine(answer({ source: 'exactCache', usage: undefined, costUsd: undefined }), 'p'), /gpt-4o-mini exactCache · cached, 0 tokens billed · \$0\.00 \(cache hit\)/);
 		// Side calls are named next to the answer's own cost (a semantic hit still paid for its embedding).
 		assert.match(
-			callLogLine(answer({ source: 'semanticCache', usage: undefined, costUsd: undefined, otherCharges: [{ purpose: 'embedding', model: 'text-embedding-3-small', costUsd: 0.0000004, estimated: false }] }), 'p'),
+			callLogLine(
+				answer({ source: 'semanticCache', usage: undefined, costUsd: undefined, otherCharges: [{ purpose: 'embedding', model: 'text-embedding-3-small', costUsd: 0.0000004, estimated: false }] }),
+				'p',
+			),
 			/\$0\.00 \(cache hit\) \+ <\$0\.001 embedding \(text-embedding-3-small\)/,
 		);
-		assert.match(callLogLine(answer({ otherCharges: [{ purpose: 'summary', model: 'gpt-4o-mini', costUsd: 0.0021, estimated: true }, { purpose: 'failedAttempt', model: 'gpt-4o', estimated: true }] }), 'p'), /<\$0\.001 \+ ≈\$0\.002 summary \(gpt-4o-mini\) \+ no price failed attempt \(gpt-4o\)/);
-		const refused: LiveRefusal = { kind: 'refused', runId: 'r', status: status(5), recordingFile: '', explanation: [], budgetEvents: [], latencyMs: 2, reason: 'daily', model: 'gpt-4o', message: 'A call to gpt-4o could cost up to $0.02, but …' };
+		assert.match(
+			callLogLine(
+				answer({
+					otherCharges: [
+						{ purpose: 'summary', model: 'gpt-4o-mini', costUsd: 0.0021, estimated: true },
+						{ purpose: 'failedAttempt', model: 'gpt-4o', estimated: true },
+					],
+				}),
+				'p',
+			),
+			/<\$0\.001 \+ ≈\$0\.002 summary \(gpt-4o-mini\) \+ no price failed attempt \(gpt-4o\)/,
+		);
+		const refused: LiveRefusal = {
+			kind: 'refused',
+			runId: 'r',
+			status: status(5),
+			recordingFile: '',
+			explanation: [],
+			budgetEvents: [],
+			latencyMs: 2,
+			reason: 'daily',
+			model: 'gpt-4o',
+			message: 'A call to gpt-4o could cost up to $0.02, but …',
+		};
 		assert.equal(callLogLine(refused, 'p'), 'call p: gpt-4o refused (daily) · A call to gpt-4o could cost up to $0.02, but …');
 	});
 
@@ -96,7 +122,10 @@ describe('live-call texts (status bar, log, notifications, answer document)', ()
 				{ stage: 'budget', rule: 'budget.downgraded', text: 'soft budget: downgraded claude-opus-4-6 → gpt-4o-mini' },
 			],
 		});
-		assert.equal(downgradeMessage(a), 'Agent Cost downgraded this call from claude-opus-4-6 to gpt-4o-mini because a call to claude-opus-4-6 could cost up to $0.0600, but the run budget has $0.0020 left');
+		assert.equal(
+			downgradeMessage(a),
+			'Agent Cost downgraded this call from claude-opus-4-6 to gpt-4o-mini because a call to claude-opus-4-6 could cost up to $0.0600, but the run budget has $0.0020 left',
+		);
 	});
 
 	it('the answer document: a header with model, tokens, cost, routing, cache and budget, then the answer', () => {
@@ -127,11 +156,26 @@ describe('live-call texts (status bar, log, notifications, answer document)', ()
 	});
 
 	it('the Compress Prompt title: tokens and dollars (per 1,000 calls) before → after', () => {
-		const p: CompressPreview = { kind: 'compressed', strategy: 'lossless', text: 'x', model: 'gpt-4o', tokensBefore: 400, tokensAfter: 300, exact: true, usdBefore: 0.001, usdAfter: 0.00075, changes: [] };
+		const p: CompressPreview = {
+			kind: 'compressed',
+			strategy: 'lossless',
+			text: 'x',
+			model: 'gpt-4o',
+			tokensBefore: 400,
+			tokensAfter: 300,
+			exact: true,
+			usdBefore: 0.001,
+			usdAfter: 0.00075,
+			changes: [],
+		};
 		assert.equal(compressTitle('code-review.prompt', p), 'code-review.prompt ↔ lossless: 400 → 300 tokens (−25%) · $1.00 → $0.750 per 1,000 calls (gpt-4o)');
 		assert.equal(compressTitle('a', { ...p, exact: false, usdBefore: null, usdAfter: null, model: 'local' }), 'a ↔ lossless: ≈400 → ≈300 tokens (−25%) · no price for local (local)');
 		// A summary served from the semantic cache still paid for its embedding: the question says so.
-		const q = compressQuestion('a', { ...p, strategy: 'summarize', summaryCall: { model: 'gpt-4o-mini', estimated: false, source: 'semanticCache', otherCharges: [{ purpose: 'embedding', model: 'text-embedding-3-small', costUsd: 0.0002, estimated: false }] } });
+		const q = compressQuestion('a', {
+			...p,
+			strategy: 'summarize',
+			summaryCall: { model: 'gpt-4o-mini', estimated: false, source: 'semanticCache', otherCharges: [{ purpose: 'embedding', model: 'text-embedding-3-small', costUsd: 0.0002, estimated: false }] },
+		});
 		assert.match(q, /The summary call to gpt-4o-mini cost \$0\.00 \(cache hit\) \+ <\$0\.001 embedding \(text-embedding-3-small\)\./);
 	});
 });

@@ -28,7 +28,7 @@ describe('replay panel host: errors → user text (one place)', () => {
 		}
 	});
 
-	it('cancellation, a lost worker and the panel\'s own failures map to their reasons', () => {
+	it("cancellation, a lost worker and the panel's own failures map to their reasons", () => {
 		assert.deepEqual(replayErrorInfo(fromWorker(new CancelledError())), { reason: 'cancelled', message: 'Cancelled.' });
 		assert.equal(replayErrorInfo(new EngineJobError('crashed', 'engine worker exited with code 1')).reason, 'engineCrashed');
 		assert.match(replayErrorInfo(new EngineJobError('crashed', 'engine worker exited with code 1')).message, /restarts on the next run/);
@@ -67,7 +67,10 @@ describe('replay panel host: defaults from the user settings', () => {
 		assert.equal(defaults.productDefaults.budget.runUsd, 0.5);
 		assert.equal(defaults.settingsProblems.length, 1);
 		assert.match(defaults.settingsProblems[0], /^agentCost\.budget\.runUsd: must be ≥ 0/);
-		assert.ok(problems.some(p => p.key === 'agentCost.store.redisUrl'), 'the store problem goes to the log, not the webview');
+		assert.ok(
+			problems.some(p => p.key === 'agentCost.store.redisUrl'),
+			'the store problem goes to the log, not the webview',
+		);
 		assert.ok(!JSON.stringify(defaults).includes(secret));
 		assert.ok(!JSON.stringify(sweepParameterList()).includes(secret));
 	});
@@ -99,7 +102,22 @@ describe('replay panel host: exports', () => {
 				estimated: true,
 				notes: [],
 				perStep: [
-					{ step: 1, callIndex: 0, thread: 'main', recordedModel: 'gpt-4o', model: 'gpt-4o-mini', routing: ['simple'], usage: { input: 900, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 12, reasoning: 0 } as never, recorded: false, outputEstimated: true, cache: 'cold', costUsd: 0.002, cumulativeUsd: 0.002, baselineCostUsd: 0.01, baselineCumulativeUsd: 0.01 },
+					{
+						step: 1,
+						callIndex: 0,
+						thread: 'main',
+						recordedModel: 'gpt-4o',
+						model: 'gpt-4o-mini',
+						routing: ['simple'],
+						usage: { input: 900, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 12, reasoning: 0 } as never,
+						recorded: false,
+						outputEstimated: true,
+						cache: 'cold',
+						costUsd: 0.002,
+						cumulativeUsd: 0.002,
+						baselineCostUsd: 0.01,
+						baselineCumulativeUsd: 0.01,
+					},
 				],
 			},
 		],

@@ -31,28 +31,42 @@ describe('engine worker (replay jobs in a worker thread)', function () {
 
 	it('opens a transcript with its report and per-call table, then compares scenarios on it', async () => {
 		const progress: number[] = [];
-		const opened = await client.run('transcript/open', { path: join(transcriptsDir(), 'mini_swe_agent', 'mswea_gemini3pro_django__django-14765.traj.json'), displayName: 'django.traj.json' }, { onProgress: p => progress.push(p.calls) });
+		const opened = await client.run(
+			'transcript/open',
+			{ path: join(transcriptsDir(), 'mini_swe_agent', 'mswea_gemini3pro_django__django-14765.traj.json'), displayName: 'django.traj.json' },
+			{ onProgress: p => progress.push(p.calls) },
+		);
 		assert.equal(opened.report.calls, 13);
 		assert.equal(opened.calls.length, 13);
 		assert.equal(opened.report.file, 'django.traj.json');
 		assert.ok(progress.length > 0);
 		const steps: number[] = [];
-		const c = await client.run('replay/compare', { transcriptId: opened.transcriptId, scenarios: [asRecordedSettings(config), productDefaultSettings(config)] }, { onProgress: p => steps.push(p.done) });
+		const c = await client.run(
+			'replay/compare',
+			{ transcriptId: opened.transcriptId, scenarios: [asRecordedSettings(config), productDefaultSettings(config)] },
+			{ onProgress: p => steps.push(p.done) },
+		);
 		assert.equal(c.baseline.kind, 'recorded');
 		assert.equal(c.scenarios[0].costUsd, c.baseline.costUsd);
 		assert.ok(Math.abs(c.baseline.costUsd - (opened.report.recordedCostUsd ?? 0)) < 1e-9);
 		assert.equal(c.scenarios.length, 2);
 		const sweep = await client.run('replay/sweep', { transcriptId: opened.transcriptId, base: productDefaultSettings(config), parameter: 'budget.maxSteps', values: [5, 10, 0] });
-		assert.deepEqual(sweep.points.map(p => p.stoppedAtStep), [6, 11, null]);
+		assert.deepEqual(
+			sweep.points.map(p => p.stoppedAtStep),
+			[6, 11, null],
+		);
 	});
 
 	it('an unknown transcript id is a typed error the host can recover from', async () => {
 		await assert.rejects(client.run('replay/compare', { transcriptId: 'nope', scenarios: [] }), (e: unknown) => ReplayJobError.is(e, 'unknownTranscript'));
 	});
 
-	it('a malformed file fails with the importer\'s reason and location', async () => {
+	it("a malformed file fails with the importer's reason and location", async () => {
 		writeFileSync(join(dir, 'bad.json'), '{"trajectory_format": "mini-swe-agent-1", "messages": [');
-		await assert.rejects(client.run('transcript/open', { path: join(dir, 'bad.json') }), (e: unknown) => EngineJobError.is(e, 'failed') && e.original?.name === 'TranscriptImportError' && /bad\.json/.test(e.message));
+		await assert.rejects(
+			client.run('transcript/open', { path: join(dir, 'bad.json') }),
+			(e: unknown) => EngineJobError.is(e, 'failed') && e.original?.name === 'TranscriptImportError' && /bad\.json/.test(e.message),
+		);
 	});
 
 	it('cancels a long replay promptly', async () => {
@@ -69,6 +83,9 @@ describe('engine worker (replay jobs in a worker thread)', function () {
 	});
 
 	it('an unknown job name fails clearly', async () => {
-		await assert.rejects((client as unknown as JobWorkerClient<Record<string, never>>).run('no/such' as never, undefined as never), (e: unknown) => e instanceof Error && /no job "no\/such"/.test(e.message));
+		await assert.rejects(
+			(client as unknown as JobWorkerClient<Record<string, never>>).run('no/such' as never, undefined as never),
+			(e: unknown) => e instanceof Error && /no job "no\/such"/.test(e.message),
+		);
 	});
 });

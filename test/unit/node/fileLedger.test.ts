@@ -91,7 +91,10 @@ describe('FileLedgerStore', () => {
 	it('ignores lines that are JSON but not records (never trusted blindly)', async () => {
 		const path = join(dir, 'junk');
 		mkdirSync(path);
-		appendFileSync(join(path, 'spend-2026-11-27.jsonl'), '{"t":"settle","id":"z","nano":-5,"at":1}\n[1,2]\n{"t":"reserve","id":"ok","run":"r","day":"2026-11-27","nano":5,"at":1,"exp":9,"model":"m","step":1}\n');
+		appendFileSync(
+			join(path, 'spend-2026-11-27.jsonl'),
+			'{"t":"settle","id":"z","nano":-5,"at":1}\n[1,2]\n{"t":"reserve","id":"ok","run":"r","day":"2026-11-27","nano":5,"at":1,"exp":9,"model":"m","step":1}\n',
+		);
 		const s = new FileLedgerStore(path);
 		await s.totals('r', '2026-11-27', 1);
 		assert.deepEqual(s.loadReport(), { days: ['2026-11-26', '2026-11-27'], records: 1, skippedLines: 2 });

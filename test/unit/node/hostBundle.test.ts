@@ -20,7 +20,9 @@ describe('extension host bundle stays light', () => {
 			'price dataset (@pydantic/genai-prices data)': /cache_write_1h_mtok:\s*[\d.]|api_pattern:/,
 			'provider SDKs (openai, @anthropic-ai/sdk)': /X-Stainless-Retry-Count/,
 		};
-		const found = Object.entries(markers).filter(([, re]) => re.test(text)).map(([name]) => name);
+		const found = Object.entries(markers)
+			.filter(([, re]) => re.test(text))
+			.map(([name]) => name);
 		assert.deepEqual(found, []);
 	});
 

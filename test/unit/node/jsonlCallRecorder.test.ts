@@ -68,7 +68,14 @@ describe('JSONL call recorder (crash-safe append)', () => {
 		const path = join(dir(), 'run.agent-cost.jsonl');
 		const rec = new JsonlCallRecorder(path, { agent: 'agent-cost-lens test' });
 		const usage = { input: 120, cacheRead: 100, cacheWrite5m: 0, cacheWrite1h: 0, output: 7, reasoning: 0 };
-		await rec.append({ ...record('a'), provider: 'openai', usage, usageSource: 'provider', costUsd: 0.0001, response: { text: 'hi', toolCalls: [], finishReason: 'stop', servedModel: 'gpt-4o-mini-2024-07-18', responseId: 'chatcmpl-1' } });
+		await rec.append({
+			...record('a'),
+			provider: 'openai',
+			usage,
+			usageSource: 'provider',
+			costUsd: 0.0001,
+			response: { text: 'hi', toolCalls: [], finishReason: 'stop', servedModel: 'gpt-4o-mini-2024-07-18', responseId: 'chatcmpl-1' },
+		});
 		await rec.append({ ...record('b'), status: 'refused', error: { kind: 'budget', reason: 'run', message: 'run budget exhausted' } });
 		await rec.append({
 			...record('c'),
@@ -81,13 +88,19 @@ describe('JSONL call recorder (crash-safe append)', () => {
 			otherCharges: [{ model: 'gpt-4o-mini', usage: { ...usage, cacheRead: 0 }, costUsd: 0.00003, estimated: true, status: 'network' }],
 			response: { text: 'yo', toolCalls: [{ id: 't1', name: 'f', arguments: '{}' }], finishReason: 'toolCalls' },
 		});
-		const lines = readFileSync(path, 'utf8').trim().split('\n').map(l => JSON.parse(l) as { type: string; kind?: string; agent?: string });
+		const lines = readFileSync(path, 'utf8')
+			.trim()
+			.split('\n')
+			.map(l => JSON.parse(l) as { type: string; kind?: string; agent?: string });
 		assert.deepEqual(
 			lines.map(l => l.type + (l.kind ? `:${l.kind}` : '')),
 			['run', 'call', 'event:budgetRefused', 'call', 'call'],
 		);
 		assert.equal(lines[0].agent, 'agent-cost-lens test');
-		const t = parseRecording(readFileSync(path, 'utf8'), { file: path, counter: { countText: () => ({ tokens: 0, exact: true, method: 'heuristic-estimate' }), countChat: () => ({ tokens: 0, exact: true, method: 'heuristic-estimate' }) } });
+		const t = parseRecording(readFileSync(path, 'utf8'), {
+			file: path,
+			counter: { countText: () => ({ tokens: 0, exact: true, method: 'heuristic-estimate' }), countChat: () => ({ tokens: 0, exact: true, method: 'heuristic-estimate' }) },
+		});
 		assert.deepEqual(t.warnings, []);
 		assert.deepEqual(
 			t.calls.map(c => [c.model, c.status ?? 'ok', c.usageSource, c.recordedCostUsd]),

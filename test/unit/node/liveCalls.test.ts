@@ -158,7 +158,10 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		assert.equal(t.calls[0].usageExact, true);
 		assert.equal(t.calls[0].recordedCostUsd, r.costUsd);
 		assert.equal(t.calls[0].output?.text, r.text);
-		assert.deepEqual(t.calls[0].input?.messages.map(m => m.content), [words(30, 'please')]);
+		assert.deepEqual(
+			t.calls[0].input?.messages.map(m => m.content),
+			[words(30, 'please')],
+		);
 	});
 
 	it('50 parallel calls under a small budget never overshoot it (hard policy, file ledger)', async () => {
@@ -198,9 +201,12 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		}
 	});
 
-	it('429 with retry-after is retried after the server\'s wait; only the answered attempt is charged', async () => {
+	it("429 with retry-after is retried after the server's wait; only the answered attempt is charged", async () => {
 		const h = harness(server);
-		server.enqueue([{ type: 'error', status: 429, retryAfter: '2' }, { type: 'reply', text: 'second time lucky', usage: { input: 37, output: 4 } }]);
+		server.enqueue([
+			{ type: 'error', status: 429, retryAfter: '2' },
+			{ type: 'reply', text: 'second time lucky', usage: { input: 37, output: 4 } },
+		]);
 		const r = await h.live.run(ask('run-429'));
 		assert.equal(r.text, 'second time lucky');
 		assert.deepEqual(h.sleeps, [2000]);
@@ -219,7 +225,13 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 
 	it('a failing cheap model falls back to the next tier; the chain is recorded', async () => {
 		const h = harness(server, { 'agentCost.routing.maxRetries': 1 });
-		server.enqueue([{ type: 'error', status: 500 }, { type: 'error', status: 503 }], { model: 'gpt-4o-mini' });
+		server.enqueue(
+			[
+				{ type: 'error', status: 500 },
+				{ type: 'error', status: 503 },
+			],
+			{ model: 'gpt-4o-mini' },
+		);
 		server.enqueue({ type: 'reply', text: 'from the medium tier', usage: { input: 20, output: 5 } }, { model: 'gpt-4o' });
 		let planned: Plan | undefined;
 		const r = await h.live.run({ runId: 'run-fb', messages: [{ role: 'user', content: 'Extract the date from: shipped on 2024-03-01.' }], maxOutputTokens: 50 }, { onPlan: p => (planned = p) });
@@ -235,7 +247,7 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		);
 		const s = await h.status('run-fb');
 		assert.ok(Math.abs(s.run.spent - usd('gpt-4o', r.usage!)) < 1e-8, 'the failed cheap calls cost nothing');
-		assert.equal(s.run.reserved, 0, 'the cheap model\'s reservation was released');
+		assert.equal(s.run.reserved, 0, "the cheap model's reservation was released");
 		const [rec] = await h.records();
 		assert.equal(rec.routedModel, 'gpt-4o-mini');
 		assert.equal(rec.model, 'gpt-4o');
@@ -261,11 +273,11 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 			],
 		);
 		const s = await h.status('skipped');
-		assert.equal(s.run.reserved, 0, 'the skipped model\'s planning-time reservation was released');
+		assert.equal(s.run.reserved, 0, "the skipped model's planning-time reservation was released");
 		assert.ok(Math.abs(s.run.spent - usd('gpt-4o', r.usage!)) < 1e-8, 'only the answering model is charged');
 	});
 
-	it('a stream cut mid-way is charged an estimate, then the retry\'s real usage is added', async () => {
+	it("a stream cut mid-way is charged an estimate, then the retry's real usage is added", async () => {
 		const h = harness(server);
 		server.enqueue([
 			{ type: 'cutStream', afterEvents: 6, text: words(40, 'partial'), chunkChars: 8 },
@@ -275,7 +287,7 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		assert.equal(r.text, 'complete answer');
 		assert.equal(r.estimated, true, 'part of the charge is an estimate');
 		assert.ok(r.usage!.input === 74, `both attempts' prompts are charged: ${r.usage!.input}`);
-		assert.ok(r.usage!.output > 3, 'the cut attempt\'s streamed output is charged too');
+		assert.ok(r.usage!.output > 3, "the cut attempt's streamed output is charged too");
 		const s = await h.status('run-cut');
 		assert.ok(Math.abs(s.run.spent - usd('gpt-4o-mini', r.usage!)) < 1e-8);
 		const [rec] = await h.records();
@@ -291,10 +303,7 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		server.enqueue({ type: 'reply', text: words(80, 'slow'), chunkChars: 5, chunkDelayMs: 20 });
 		const ac = new AbortController();
 		let chunks = 0;
-		await assert.rejects(
-			h.live.run(ask('run-cancel'), { signal: ac.signal, onChunk: () => ++chunks === 3 && ac.abort() }),
-			(e: unknown) => CancelledError.is(e),
-		);
+		await assert.rejects(h.live.run(ask('run-cancel'), { signal: ac.signal, onChunk: () => ++chunks === 3 && ac.abort() }), (e: unknown) => CancelledError.is(e));
 		const r = await server.waitFor(x => x.outcome !== 'pending');
 		assert.equal(r.outcome, 'clientClosed');
 		const s = await h.status('run-cancel');
@@ -388,9 +397,8 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 			recorder: new JsonlCallRecorder(recordPath, { fsync: false }),
 			sleep: async () => {},
 		});
-		await assert.rejects(
-			live.run({ runId: 'run-auth', messages: [{ role: 'user', content: 'Extract the date from: 2024-03-01.' }], maxOutputTokens: 50 }),
-			(e: unknown) => FallbackExhaustedError.is(e, 'auth'),
+		await assert.rejects(live.run({ runId: 'run-auth', messages: [{ role: 'user', content: 'Extract the date from: 2024-03-01.' }], maxOutputTokens: 50 }), (e: unknown) =>
+			FallbackExhaustedError.is(e, 'auth'),
 		);
 		assert.equal(server.requests.length, 1);
 		const s = await engine.status('run-auth');
@@ -434,7 +442,17 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		});
 		const records: LiveCallRecord[] = [];
 		const metrics = new AgentMetrics();
-		const live = new LiveCalls({ engine, config, counter: wordCounter, clock: systemClock, random: seededRandom(1), transports, sleep: async () => {}, metrics, recorder: { append: async rec => void records.push(rec) } });
+		const live = new LiveCalls({
+			engine,
+			config,
+			counter: wordCounter,
+			clock: systemClock,
+			random: seededRandom(1),
+			transports,
+			sleep: async () => {},
+			metrics,
+			recorder: { append: async rec => void records.push(rec) },
+		});
 		server.enqueue({ type: 'reply', text: 'SUMMARY: the user asked about caching twice.', usage: { input: 260, output: 11 } }, { model: 'gpt-4o-mini' });
 		server.enqueue({ type: 'reply', text: 'final answer', usage: { input: 90, output: 2 } });
 		const history: ProviderMessage[] = [{ role: 'system', content: 'You are terse.' }];
@@ -449,7 +467,10 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		assert.match(summaryCall.messages[0].content, /^Summarize the conversation/);
 		const mainCall = server.requests[1].body as { model: string; messages: { role: string; content: string }[] };
 		assert.equal(mainCall.model, 'gpt-4o');
-		assert.ok(mainCall.messages.some(m => m.content.includes('SUMMARY: the user asked about caching twice.')), 'the summary replaces the older history');
+		assert.ok(
+			mainCall.messages.some(m => m.content.includes('SUMMARY: the user asked about caching twice.')),
+			'the summary replaces the older history',
+		);
 		assert.equal(mainCall.messages[mainCall.messages.length - 1].content, 'And now?');
 		assert.equal(r.text, 'final answer');
 		const s = await engine.status('run-sum');
@@ -468,7 +489,10 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 			'the summary is marked as a side call, on a thread of its own (replays keep it at its recorded cost)',
 		);
 		assert.ok(Math.abs(lines.reduce((n, l) => n + (l.costUsd ?? 0), 0) - s.run.spent) < 1e-8);
-		const cost = metrics.snapshot().find(f => f.name === 'agent_cost_usd_total')!.samples.reduce((n, x) => n + x.value, 0);
+		const cost = metrics
+			.snapshot()
+			.find(f => f.name === 'agent_cost_usd_total')!
+			.samples.reduce((n, x) => n + x.value, 0);
 		assert.ok(Math.abs(cost - s.run.spent) < 1e-8, 'the metrics count the summary too');
 	});
 
@@ -481,9 +505,26 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		});
 		const transports = { openai: new OpenAITransport({ secrets: secretsOf({ openai: canary.openai }), baseUrl: server.openaiBaseUrl }) };
 		const store = new RecordingBudgetStore();
-		const engine = createPolicyEngine({ config, counter: wordCounter, pricing: fakePricing, clock: systemClock, random: seededRandom(1), budgetStore: store, summarizer: createLiveSummarizer({ transports, counter: wordCounter, timeoutMs: 300 }) });
+		const engine = createPolicyEngine({
+			config,
+			counter: wordCounter,
+			pricing: fakePricing,
+			clock: systemClock,
+			random: seededRandom(1),
+			budgetStore: store,
+			summarizer: createLiveSummarizer({ transports, counter: wordCounter, timeoutMs: 300 }),
+		});
 		const records: LiveCallRecord[] = [];
-		const live = new LiveCalls({ engine, config, counter: wordCounter, clock: systemClock, random: seededRandom(1), transports, sleep: async () => {}, recorder: { append: async rec => void records.push(rec) } });
+		const live = new LiveCalls({
+			engine,
+			config,
+			counter: wordCounter,
+			clock: systemClock,
+			random: seededRandom(1),
+			transports,
+			sleep: async () => {},
+			recorder: { append: async rec => void records.push(rec) },
+		});
 		server.enqueue({ type: 'hang' }, { model: 'gpt-4o-mini' });
 		server.enqueue({ type: 'reply', text: 'answered anyway', usage: { input: 60, output: 3 } }, { model: 'gpt-4o' });
 		const history: ProviderMessage[] = [{ role: 'system', content: 'You are terse.' }];
@@ -492,7 +533,10 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		let planned: Plan | undefined;
 		const r = await live.run({ runId: 'run-sum-fail', messages: history, pinnedModel: 'gpt-4o', maxOutputTokens: 20 }, { onPlan: p => (planned = p) });
 		assert.equal(r.text, 'answered anyway');
-		assert.ok(planned?.explanation.some(e => e.rule === 'compress.summaryFailed'), 'the explanation says the summary failed');
+		assert.ok(
+			planned?.explanation.some(e => e.rule === 'compress.summaryFailed'),
+			'the explanation says the summary failed',
+		);
 		const s = await engine.status('run-sum-fail');
 		assert.equal(s.run.reserved, 0);
 		const charge = records[0].otherCharges?.find(c => c.purpose === 'summary');

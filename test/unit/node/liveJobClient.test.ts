@@ -31,7 +31,12 @@ describe('live jobs through the engine worker thread (host key hand-over, cancel
 		},
 	};
 	const config = () =>
-		parseEngineConfig({ 'agentCost.providers.openai.baseUrl': server.openaiBaseUrl, 'agentCost.providers.anthropic.baseUrl': server.anthropicBaseUrl, 'agentCost.compression.strategy': 'none', 'agentCost.cache.enabled': false }).config;
+		parseEngineConfig({
+			'agentCost.providers.openai.baseUrl': server.openaiBaseUrl,
+			'agentCost.providers.anthropic.baseUrl': server.anthropicBaseUrl,
+			'agentCost.compression.strategy': 'none',
+			'agentCost.cache.enabled': false,
+		}).config;
 	const ask = (content: string) => ({ config: config(), paths, messages: [{ role: 'user' as const, content }], pinnedModel: 'gpt-4o-mini', maxOutputTokens: 100 });
 
 	before(async () => {

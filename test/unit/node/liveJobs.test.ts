@@ -49,7 +49,10 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 			'agentCost.compression.strategy': 'none',
 			...settings,
 		});
-		assert.deepEqual(problems.filter(p => p.severity === 'error'), []);
+		assert.deepEqual(
+			problems.filter(p => p.severity === 'error'),
+			[],
+		);
 		return config;
 	};
 
@@ -58,7 +61,8 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 		const ctx: JobContext<unknown> = {
 			signal: signal ?? new AbortController().signal,
 			progress: p => {
-				if (isKeyRequest(p)) setImmediate(() => void h.handlers['live/key']({ requestId: p.requestId, key: keys[p.provider] ?? null }, { signal: new AbortController().signal, progress: () => undefined }));
+				if (isKeyRequest(p))
+					setImmediate(() => void h.handlers['live/key']({ requestId: p.requestId, key: keys[p.provider] ?? null }, { signal: new AbortController().signal, progress: () => undefined }));
 				else progress.push(p);
 			},
 		};
@@ -94,7 +98,7 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 		rmSync(root, { recursive: true, force: true });
 	});
 
-	it('live/run streams the answer, settles the cost, records it and reports today\'s spend', async () => {
+	it("live/run streams the answer, settles the cost, records it and reports today's spend", async () => {
 		server.enqueue({ type: 'reply', text: 'Forty-two, streamed in pieces.', usage: { input: 1000, output: 100 }, chunkChars: 5 });
 		const { result, progress } = await run('live/run', ask('What is six times seven?'));
 		assert.equal(result.kind, 'answered');
@@ -142,7 +146,10 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 		assert.equal(second.result.costUsd, undefined);
 		assert.equal(server.requests.length, 1, 'the provider was called once');
 		const spend = await run('live/spend', { config: config(), paths });
-		assert.deepEqual(spend.result.byModel.map(m => [m.model, m.calls, m.cacheHits]), [['gpt-4o-mini', 2, 1]]);
+		assert.deepEqual(
+			spend.result.byModel.map(m => [m.model, m.calls, m.cacheHits]),
+			[['gpt-4o-mini', 2, 1]],
+		);
 	});
 
 	it('semantic cache with OpenAI embeddings (settings): one paid embedding per request, charged and recorded; a similar request is served from the cache', async () => {
@@ -150,7 +157,10 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 		server.enqueue({ type: 'reply', text: 'Use slicing: xs[::-1] for lists.', usage: { input: 30, output: 12 } });
 		const first = await run('live/run', ask('How do I reverse a list in Python?', {}, semantic));
 		assert.ok(first.result.kind === 'answered' && first.result.source === 'provider');
-		assert.deepEqual(server.requests.map(r => r.endpoint), ['embeddings', 'chat']);
+		assert.deepEqual(
+			server.requests.map(r => r.endpoint),
+			['embeddings', 'chat'],
+		);
 		assert.equal(server.requests[0].headers.authorization, `Bearer ${canary.openai}`);
 		assert.equal((server.requests[0].body as { model: string }).model, 'text-embedding-3-small');
 		const emb1 = first.result.otherCharges?.find(c => c.purpose === 'embedding');
@@ -159,7 +169,11 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 		const second = await run('live/run', ask('how do I reverse a list in python', {}, semantic));
 		assert.ok(second.result.kind === 'answered' && second.result.source === 'semanticCache');
 		assert.equal(second.result.text, 'Use slicing: xs[::-1] for lists.');
-		assert.deepEqual(server.requests.map(r => r.endpoint), ['embeddings', 'chat', 'embeddings'], 'no second chat call');
+		assert.deepEqual(
+			server.requests.map(r => r.endpoint),
+			['embeddings', 'chat', 'embeddings'],
+			'no second chat call',
+		);
 		const emb2 = second.result.otherCharges?.find(c => c.purpose === 'embedding');
 		assert.ok(emb2 && emb2.costUsd! > 0, 'the hit paid for its embedding');
 		// The budget holds the chat call and both embeddings, and so does the recording.
@@ -182,8 +196,14 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 		const spentBefore = third.result.status.daily.spent;
 		const refused = await run('live/run', ask('What does functools.lru_cache do?', {}, { ...semantic, 'agentCost.budget.dailyUsd': spentBefore + 0.00005 }));
 		assert.equal(refused.result.kind, 'refused');
-		const lines = readFileSync(second.result.recordingFile, 'utf8').trim().split('\n').map(l => JSON.parse(l) as { type: string; kind?: string; purpose?: string });
-		assert.deepEqual(lines.slice(-2).map(l => l.purpose ?? l.kind), ['embedding', 'budgetRefused']);
+		const lines = readFileSync(second.result.recordingFile, 'utf8')
+			.trim()
+			.split('\n')
+			.map(l => JSON.parse(l) as { type: string; kind?: string; purpose?: string });
+		assert.deepEqual(
+			lines.slice(-2).map(l => l.purpose ?? l.kind),
+			['embedding', 'budgetRefused'],
+		);
 		const all = parseRecording(readFileSync(second.result.recordingFile, 'utf8'), { file: second.result.recordingFile, counter });
 		const recordedAll = all.calls.reduce((sum, c) => sum + (c.recordedCostUsd ?? 0), 0);
 		assert.ok(refused.result.status.daily.spent > spentBefore, 'the embedding was charged');
@@ -289,7 +309,7 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 		assert.equal(req.messages[1].content, text);
 	});
 
-	it('tokens/countExact asks Anthropic\'s countTokens (Claude only)', async () => {
+	it("tokens/countExact asks Anthropic's countTokens (Claude only)", async () => {
 		server.enqueue({ type: 'countTokens', inputTokens: 1234 });
 		const { result } = await run('tokens/countExact', { config: config(), model: 'claude-opus-4-6', messages: [{ role: 'user', content: 'count me' }] });
 		assert.deepEqual(result, { model: 'claude-opus-4-6', tokens: 1234, exact: true });
@@ -310,7 +330,10 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 	});
 
 	it('an unreachable Redis stops live calls with a clear error instead of a silent local ledger', async () => {
-		await assert.rejects(run('live/status', { config: config({ 'agentCost.store.redisUrl': 'redis://127.0.0.1:1/0' }), paths }), (e: unknown) => LiveJobError.is(e, 'storeUnavailable') && /127\.0\.0\.1:1.*not reachable/.test((e as Error).message));
+		await assert.rejects(
+			run('live/status', { config: config({ 'agentCost.store.redisUrl': 'redis://127.0.0.1:1/0' }), paths }),
+			(e: unknown) => LiveJobError.is(e, 'storeUnavailable') && /127\.0\.0\.1:1.*not reachable/.test((e as Error).message),
+		);
 		assert.equal(existsSync(paths.ledgerDir), false, 'no local ledger was created as a fallback');
 	});
 
@@ -318,7 +341,10 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 		const redis = await startRedis({ password: 'redis-canary-Secret-123' });
 		try {
 			const shared = config({ 'agentCost.store.redisUrl': redis.url });
-			await assert.rejects(run('live/status', { config: shared, paths }), (e: unknown) => LiveJobError.is(e, 'storeUnavailable') && /requires a password.*Set API Key/.test((e as Error).message) && !/redis-canary/.test((e as Error).message));
+			await assert.rejects(
+				run('live/status', { config: shared, paths }),
+				(e: unknown) => LiveJobError.is(e, 'storeUnavailable') && /requires a password.*Set API Key/.test((e as Error).message) && !/redis-canary/.test((e as Error).message),
+			);
 			keys = { ...keys, redis: 'wrong' };
 			await assert.rejects(run('live/status', { config: shared, paths }), (e: unknown) => LiveJobError.is(e, 'storeUnavailable') && /password was refused/.test((e as Error).message));
 			keys = { ...keys, redis: 'redis-canary-Secret-123' };
@@ -367,7 +393,10 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 					for (const [where, text] of texts) assert.ok(!text.includes(fragment), `${fragment} found in ${where}`);
 				}
 			}
-			assert.ok(serverWithOtherKey.requests.some(r => r.headers.authorization === `Bearer ${canary.wrong}`), 'the wrong key was really sent');
+			assert.ok(
+				serverWithOtherKey.requests.some(r => r.headers.authorization === `Bearer ${canary.wrong}`),
+				'the wrong key was really sent',
+			);
 		} finally {
 			await serverWithOtherKey.close();
 		}

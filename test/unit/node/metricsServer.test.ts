@@ -74,7 +74,15 @@ describe('metrics server (opt-in Prometheus endpoint)', () => {
 
 	it('a render failure is a 500 with a message, and the server keeps serving', async () => {
 		let fail = true;
-		const s = await startMetricsServer({ port: 0, render: () => (fail ? (() => { throw new Error('boom'); })() : '# TYPE x counter\nx_total 1\n') });
+		const s = await startMetricsServer({
+			port: 0,
+			render: () =>
+				fail
+					? (() => {
+							throw new Error('boom');
+						})()
+					: '# TYPE x counter\nx_total 1\n',
+		});
 		try {
 			const bad = await get(s.port, '/metrics');
 			assert.equal(bad.status, 500);

@@ -60,7 +60,11 @@ describe('RedisStore against a real redis-server', function () {
 		assert.equal((await store.reserve(req('c', 580, { dailyNano: 1000 }))).ok, true);
 		assert.equal(await store.release('c'), 'released');
 		assert.deepEqual(await store.totals('r', day, 2), { run: { spentNano: 420, reservedNano: 0, steps: 2 }, daily: { spentNano: 420, reservedNano: 0 } });
-		assert.deepEqual(await store.reserve(req('d', 1, { maxSteps: 2 })), { ok: false, reason: 'steps', totals: { run: { spentNano: 420, reservedNano: 0, steps: 2 }, daily: { spentNano: 420, reservedNano: 0 } } });
+		assert.deepEqual(await store.reserve(req('d', 1, { maxSteps: 2 })), {
+			ok: false,
+			reason: 'steps',
+			totals: { run: { spentNano: 420, reservedNano: 0, steps: 2 }, daily: { spentNano: 420, reservedNano: 0 } },
+		});
 		assert.equal((await store.reserve(req('e', 10_000, { runNano: 1000, run: 'other' }))).ok, false);
 	});
 
@@ -94,12 +98,23 @@ describe('RedisStore against a real redis-server', function () {
 		const { estimatingSummarizer } = await import('../../../src/core/compression/history');
 		const { wordCounter } = await import('../../support/policyFakes');
 		const clock = new ManualClock(Date.UTC(2026, 10, 27, 12));
-		const make = () => createPolicyEngine({ config: parseEngineConfig({ 'agentCost.cache.ttlSeconds': 1 }).config, counter: wordCounter, pricing: fakePricing, clock, random: seededRandom(1), budgetStore: store, summarizer: estimatingSummarizer, sharedCache: store });
+		const make = () =>
+			createPolicyEngine({
+				config: parseEngineConfig({ 'agentCost.cache.ttlSeconds': 1 }).config,
+				counter: wordCounter,
+				pricing: fakePricing,
+				clock,
+				random: seededRandom(1),
+				budgetStore: store,
+				summarizer: estimatingSummarizer,
+				sharedCache: store,
+			});
 		const request = { runId: 'shared', messages: [{ role: 'user', content: 'Classify: is this spam?' }] };
 		const a = make();
 		const p = await a.plan(request);
 		assert.equal(p.kind, 'call');
-		if (p.kind === 'call') await a.settle(p, { kind: 'completed', usage: { input: 8, output: 1, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 }, response: { model: p.model, content: 'no' } });
+		if (p.kind === 'call')
+			await a.settle(p, { kind: 'completed', usage: { input: 8, output: 1, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 }, response: { model: p.model, content: 'no' } });
 		const b = make(); // another machine: empty in-process cache
 		const hit = await b.plan(request);
 		assert.ok(hit.kind === 'cached' && hit.response.content === 'no');

@@ -60,7 +60,16 @@ describe('TokenDocuments (the worker state machine)', () => {
 		assert.equal((claude.result as DocumentCount).tokens, countText('claude-sonnet-4-5', current).tokens);
 
 		docs.handle({ id: 6, type: 'setModel', docId: 'a', model: 'gpt-4o' });
-		const ranges = docs.handle({ id: 7, type: 'countRanges', docId: 'a', version, ranges: [{ start: 10, end: 500 }, { start: 0, end: current.length }] });
+		const ranges = docs.handle({
+			id: 7,
+			type: 'countRanges',
+			docId: 'a',
+			version,
+			ranges: [
+				{ start: 10, end: 500 },
+				{ start: 0, end: current.length },
+			],
+		});
 		assert.ok(ranges.ok);
 		assert.deepEqual((ranges.result as RangeCounts).counts, [
 			{ tokens: countText('gpt-4o', current.slice(10, 500)).tokens, exact: true, method: 'o200k_base' },
@@ -121,7 +130,11 @@ describe('TokenWorkerClient + worker thread', function () {
 			answers.push(client.edit('doc', ++version, [step.edit]));
 		}
 		const results = await Promise.all(answers);
-		assert.deepEqual(results.map(r => r.version), Array.from({ length: 400 }, (_, i) => i + 2), 'one answer per version, in order');
+		assert.deepEqual(
+			results.map(r => r.version),
+			Array.from({ length: 400 }, (_, i) => i + 2),
+			'one answer per version, in order',
+		);
 		assert.equal(results[results.length - 1].tokens, countText('gpt-4o', text).tokens);
 
 		const sel = await client.countRanges('doc', version, [{ start: 1000, end: 90_000 }]);
@@ -176,7 +189,10 @@ describe('TokenWorkerClient + worker thread', function () {
 		const pushed: DocumentCount[] = [];
 		const snapshots = new Map<string, DocumentSnapshot>();
 		client = new TokenWorkerClient({ workerPath: workerPath(), workerData: { promptDelayMs: 20 }, snapshot: id => snapshots.get(id), onRefined: c => pushed.push(c) });
-		let text = JSON.stringify([{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Hello' }]);
+		let text = JSON.stringify([
+			{ role: 'system', content: 'You are terse.' },
+			{ role: 'user', content: 'Hello' },
+		]);
 		const prompt = { format: 'chat' as const, compare: ['gpt-4o-mini'] };
 		const opened = await client.open('chat', 1, 'gpt-4o', text, prompt);
 		const expected = (t: string) => countChat('gpt-4o', JSON.parse(t) as { role: string; content: string }[]).tokens;
@@ -203,7 +219,10 @@ describe('TokenWorkerClient + worker thread', function () {
 		assert.deepEqual([reopened.model, reopened.prompt?.modelSource, reopened.prompt?.version], ['gpt-4o-mini', 'pinned', 2]);
 		assert.equal(client.starts, 2);
 		const request = await client.promptRequest('chat');
-		assert.deepEqual(request.messages.map(m => m.role), ['system', 'user']);
+		assert.deepEqual(
+			request.messages.map(m => m.role),
+			['system', 'user'],
+		);
 		// A restarted worker lost the overrides: the dataset price again until they are re-sent.
 		const [plain] = await client.describeModels(['gpt-4o']);
 		assert.equal(plain.kind === 'known' && plain.fromOverride, false);

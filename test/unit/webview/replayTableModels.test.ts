@@ -74,7 +74,17 @@ function scenario(name: string, perStep: ReplayStep[], over: Partial<ScenarioRes
 
 const comparison = (scenarios: ScenarioResult[]): ReplayComparison => ({
 	transcript: { file: 'x.json', format: 'openai-chat-messages', calls: 3, models: ['gpt-4o'] },
-	baseline: { kind: 'recorded', costUsd: 0.06, inputTokens: 6000, outputTokens: 300, cacheReadTokens: 0, steps: 3, unpricedSteps: 0, cumulativeUsd: [0.01, 0.03, 0.06], inputPerStep: [1000, 2000, 3000] },
+	baseline: {
+		kind: 'recorded',
+		costUsd: 0.06,
+		inputTokens: 6000,
+		outputTokens: 300,
+		cacheReadTokens: 0,
+		steps: 3,
+		unpricedSteps: 0,
+		cumulativeUsd: [0.01, 0.03, 0.06],
+		inputPerStep: [1000, 2000, 3000],
+	},
 	scenarios,
 });
 
@@ -106,12 +116,25 @@ describe('replay panel table models (DOM-free)', () => {
 	});
 
 	it('summary: baseline row then one row per scenario with cost, Δ, tokens, steps and stop step', () => {
-		const cheap = scenario('Cheap', [step(1, { model: 'gpt-4o-mini', recorded: false, costUsd: 0.001 }), step(2, { model: 'gpt-4o-mini', recorded: false, costUsd: 0.002 })], { stoppedAtStep: 3, stopReason: 'step limit 2 reached', estimated: true });
+		const cheap = scenario('Cheap', [step(1, { model: 'gpt-4o-mini', recorded: false, costUsd: 0.001 }), step(2, { model: 'gpt-4o-mini', recorded: false, costUsd: 0.002 })], {
+			stoppedAtStep: 3,
+			stopReason: 'step limit 2 reached',
+			estimated: true,
+		});
 		const unpriced = scenario('Unknown model', [step(1, { model: 'my-private-model', costUsd: null, recorded: false })], { estimated: true });
 		const t = summaryTable(comparison([cheap, unpriced]), 1);
-		assert.deepEqual(t.rows.map(r => r.key), ['baseline', 'scenario-0', 'scenario-1']);
-		assert.deepEqual(t.rows[0].cells.map(c => c.text), ['Baseline (as recorded)', '$0.060', '—', '6,000', '0', '300', '3', '—']);
-		assert.deepEqual(t.rows[1].cells.map(c => c.text), ['Cheap', '≈$0.003', '-95.0%', '≈3,000', '≈0', '≈200', '2', '3']);
+		assert.deepEqual(
+			t.rows.map(r => r.key),
+			['baseline', 'scenario-0', 'scenario-1'],
+		);
+		assert.deepEqual(
+			t.rows[0].cells.map(c => c.text),
+			['Baseline (as recorded)', '$0.060', '—', '6,000', '0', '300', '3', '—'],
+		);
+		assert.deepEqual(
+			t.rows[1].cells.map(c => c.text),
+			['Cheap', '≈$0.003', '-95.0%', '≈3,000', '≈0', '≈200', '2', '3'],
+		);
 		assert.equal(t.rows[1].cells[2].cls, 'better');
 		assert.equal(t.rows[1].cells[7].title, 'step limit 2 reached');
 		// Every step unpriced: the scenario's cost is unknown, not $0.
@@ -125,7 +148,15 @@ describe('replay panel table models (DOM-free)', () => {
 			'Compressed',
 			[
 				step(1),
-				step(2, { model: 'gpt-4o-mini', recorded: false, outputEstimated: true, cache: 'prefixChanged', routing: ['simple task'], compression: { strategy: 'summarize', trigger: 'over 4000 tokens', tokensBefore: 5200, tokensAfter: 1800, summaryUsd: 0.0004 }, budget: { kind: 'warn', text: 'budget: 85% of the $0.5 run budget' } }),
+				step(2, {
+					model: 'gpt-4o-mini',
+					recorded: false,
+					outputEstimated: true,
+					cache: 'prefixChanged',
+					routing: ['simple task'],
+					compression: { strategy: 'summarize', trigger: 'over 4000 tokens', tokensBefore: 5200, tokensAfter: 1800, summaryUsd: 0.0004 },
+					budget: { kind: 'warn', text: 'budget: 85% of the $0.5 run budget' },
+				}),
 			],
 			{ stoppedAtStep: 3, stopReason: 'run budget $0.50 reached' },
 		);
@@ -197,7 +228,15 @@ describe('replay panel table models (DOM-free)', () => {
 		const account = accountTranscript(transcript, catalog);
 		const view: TranscriptView = {
 			report: reportEntry(transcript, account, 'spotter_tool_heavy.jsonl'),
-			calls: transcript.calls.map((c, i) => ({ index: c.index, model: c.model, thread: c.thread, usage: c.usage, usageSource: c.usageSource, usageExact: c.usageExact, computedCostUsd: account.calls[i].computed.kind === 'priced' ? account.calls[i].computed.usd : null })),
+			calls: transcript.calls.map((c, i) => ({
+				index: c.index,
+				model: c.model,
+				thread: c.thread,
+				usage: c.usage,
+				usageSource: c.usageSource,
+				usageExact: c.usageExact,
+				computedCostUsd: account.calls[i].computed.kind === 'priced' ? account.calls[i].computed.usd : null,
+			})),
 			threads: ['main'],
 		};
 		const summary = Object.fromEntries(transcriptSummary(view).map(i => [i.label, i.value]));

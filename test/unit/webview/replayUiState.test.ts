@@ -22,7 +22,7 @@ describe('replay panel settings form (DOM-free)', () => {
 		}
 	});
 
-	it('numbers are validated against the settings\' bounds before they reach the host', () => {
+	it("numbers are validated against the settings' bounds before they reach the host", () => {
 		const s = defaults.productDefaults;
 		const trigger = field('s-compression-max-tokens');
 		assert.deepEqual(writeField(s, trigger, '8000').ok && (writeField(s, trigger, '8000') as { settings: typeof s }).settings.compression.maxTokensBeforeCompression, 8000);
@@ -58,7 +58,10 @@ describe('replay panel settings form (DOM-free)', () => {
 describe('replay panel UI state (DOM-free)', () => {
 	it('starts with two scenarios to compare: the product defaults and everything on the cheap tier', () => {
 		const ui = initialUiState(defaults);
-		assert.deepEqual(ui.scenarios.map(s => s.settings.name), ['Product defaults', 'Every call on gpt-4o-mini']);
+		assert.deepEqual(
+			ui.scenarios.map(s => s.settings.name),
+			['Product defaults', 'Every call on gpt-4o-mini'],
+		);
 		assert.equal(ui.scenarios[1].settings.routing.mode, 'fixed');
 		assert.equal(ui.scenarios[1].settings.routing.model, 'gpt-4o-mini');
 		assert.equal(ui.view, 'replay');

@@ -152,7 +152,10 @@ describe('budget: hard policy', () => {
 	it('an unpriced model is refused under hard, counted as a warning under warn', async () => {
 		await assert.rejects(guard().g.reserve({ runId: 'r', model: 'local-llama', inputTokens: 10, maxOutputTokens: 10 }), (e: unknown) => UnpricedModelError.is(e));
 		const r = await guard({ policy: 'warn' }).g.reserve({ runId: 'r', model: 'local-llama', inputTokens: 10, maxOutputTokens: 10 });
-		assert.deepEqual(r.warnings.map(w => w.kind), ['unpriced']);
+		assert.deepEqual(
+			r.warnings.map(w => w.kind),
+			['unpriced'],
+		);
 	});
 
 	it('an unsettled reservation expires into spend at its worst case (a crashed caller never undercounts)', async () => {
@@ -170,7 +173,10 @@ describe('budget: warn-only and disabled', () => {
 		const { g } = guard({ policy: 'warn', runUsd: 0.01, maxSteps: 1 });
 		await g.reserve({ runId: 'r', model: 'gpt-4o', inputTokens: 1000, maxOutputTokens: 2048 });
 		const r = await g.reserve({ runId: 'r', model: 'gpt-4o', inputTokens: 1000, maxOutputTokens: 2048 });
-		assert.deepEqual(r.warnings.filter(w => w.kind === 'overLimit').map(w => w.kind === 'overLimit' && w.scope), ['steps', 'run']);
+		assert.deepEqual(
+			r.warnings.filter(w => w.kind === 'overLimit').map(w => w.kind === 'overLimit' && w.scope),
+			['steps', 'run'],
+		);
 		const s = await g.status('r');
 		assert.equal(s.kind, 'exceeded');
 		assert.equal(s.scope, 'run');
@@ -186,11 +192,7 @@ describe('budget: warn-only and disabled', () => {
 	});
 
 	it('status names the binding scope', () => {
-		const s = budgetStatus(
-			{ run: { spentNano: 100, reservedNano: 0, steps: 1 }, daily: { spentNano: 4_500_000_000, reservedNano: 0 } },
-			settings(),
-			'2026-11-27',
-		);
+		const s = budgetStatus({ run: { spentNano: 100, reservedNano: 0, steps: 1 }, daily: { spentNano: 4_500_000_000, reservedNano: 0 } }, settings(), '2026-11-27');
 		assert.equal(s.kind, 'warning');
 		assert.equal(s.scope, 'daily');
 		assert.equal(s.limit, 5);
@@ -203,7 +205,16 @@ describe('budget: never overshoots (property, random concurrent schedules)', () 
 		await fc.assert(
 			fc.asyncProperty(
 				fc.scheduler(),
-				fc.array(fc.record({ input: fc.integer({ min: 0, max: 20_000 }), out: fc.integer({ min: 1, max: 4096 }), used: fc.double({ min: 0, max: 1, noNaN: true }), fail: fc.boolean(), run: fc.constantFrom('a', 'b', 'c') }), { minLength: 1, maxLength: 30 }),
+				fc.array(
+					fc.record({
+						input: fc.integer({ min: 0, max: 20_000 }),
+						out: fc.integer({ min: 1, max: 4096 }),
+						used: fc.double({ min: 0, max: 1, noNaN: true }),
+						fail: fc.boolean(),
+						run: fc.constantFrom('a', 'b', 'c'),
+					}),
+					{ minLength: 1, maxLength: 30 },
+				),
 				fc.double({ min: 0.01, max: 0.5, noNaN: true }),
 				async (s, calls, dailyUsd) => {
 					const inner = new RecordingBudgetStore();
@@ -217,9 +228,21 @@ describe('budget: never overshoots (property, random concurrent schedules)', () 
 					};
 					// Every store operation is delayed to a point the scheduler picks, so calls interleave arbitrarily.
 					const store: BudgetStore = {
-						reserve: r => s.schedule(Promise.resolve()).then(() => inner.reserve(r)).finally(observe),
-						settle: (id, n, at) => s.schedule(Promise.resolve()).then(() => inner.settle(id, n, at)).finally(observe),
-						release: (id, at) => s.schedule(Promise.resolve()).then(() => inner.release(id, at)).finally(observe),
+						reserve: r =>
+							s
+								.schedule(Promise.resolve())
+								.then(() => inner.reserve(r))
+								.finally(observe),
+						settle: (id, n, at) =>
+							s
+								.schedule(Promise.resolve())
+								.then(() => inner.settle(id, n, at))
+								.finally(observe),
+						release: (id, at) =>
+							s
+								.schedule(Promise.resolve())
+								.then(() => inner.release(id, at))
+								.finally(observe),
 						totals: (r, d, at) => inner.totals(r, d, at),
 					};
 					const g = new BudgetGuard({ store, pricing: fakePricing, clock: new ManualClock(t0), random: seededRandom(7) }, settings({ runUsd: 0, dailyUsd, maxSteps: 0 }));

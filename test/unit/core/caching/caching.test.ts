@@ -73,7 +73,13 @@ describe('cache keys', () => {
 
 	it('never contain secrets: extra request fields are ignored, not hashed', () => {
 		const canary = 'sk-CANARY-1234567890';
-		const withSecrets = { ...req('hi'), apiKey: canary, headers: { authorization: `Bearer ${canary}` }, baseUrl: 'https://proxy/' + canary, params: { ...req('hi').params, apiKey: canary } } as unknown as CacheableRequest;
+		const withSecrets = {
+			...req('hi'),
+			apiKey: canary,
+			headers: { authorization: `Bearer ${canary}` },
+			baseUrl: 'https://proxy/' + canary,
+			params: { ...req('hi').params, apiKey: canary },
+		} as unknown as CacheableRequest;
 		assert.equal(requestCacheKey(withSecrets), requestCacheKey(req('hi')));
 		assert.ok(!canonicalRequest(withSecrets).includes(canary));
 		assert.equal(semanticPartition(withSecrets), semanticPartition(req('hi')));
@@ -81,7 +87,16 @@ describe('cache keys', () => {
 
 	it('semantic partition ignores the conversation but not the system prompt', () => {
 		assert.equal(semanticPartition(req('a')), semanticPartition(req('b')));
-		assert.notEqual(semanticPartition(req('a')), semanticPartition({ ...req('a'), messages: [{ role: 'system', content: 'Other' }, { role: 'user', content: 'a' }] }));
+		assert.notEqual(
+			semanticPartition(req('a')),
+			semanticPartition({
+				...req('a'),
+				messages: [
+					{ role: 'system', content: 'Other' },
+					{ role: 'user', content: 'a' },
+				],
+			}),
+		);
 		assert.equal(semanticText(req('a')), 'user: a');
 	});
 });
@@ -197,7 +212,10 @@ describe('offline embedder and semantic cache', () => {
 		// Removing entries keeps buckets consistent.
 		for (let s = 0; s < 5000; s += 2) idx.remove(s);
 		assert.equal(idx.size, 2500);
-		assert.equal(idx.best(base[0], 0.999, () => true), undefined);
+		assert.equal(
+			idx.best(base[0], 0.999, () => true),
+			undefined,
+		);
 		assert.equal(idx.best(base[1], 0.999, () => true)?.slot, 1);
 	});
 });
@@ -220,13 +238,23 @@ describe('cache persistence through the engine', () => {
 		const dir = mkdtempSync(join(tmpdir(), 'acl-engine-cache-'));
 		try {
 			const clock = new ManualClock(Date.UTC(2026, 10, 27));
-			const make = () => createPolicyEngine({ config: parseEngineConfig({ 'agentCost.cache.semanticEnabled': true }).config, counter: wordCounter, pricing: fakePricing, clock, random: seededRandom(1), budgetStore: new RecordingBudgetStore(), summarizer: estimatingSummarizer });
+			const make = () =>
+				createPolicyEngine({
+					config: parseEngineConfig({ 'agentCost.cache.semanticEnabled': true }).config,
+					counter: wordCounter,
+					pricing: fakePricing,
+					clock,
+					random: seededRandom(1),
+					budgetStore: new RecordingBudgetStore(),
+					summarizer: estimatingSummarizer,
+				});
 			const store = new FileSnapshotStore(dir);
 			const a = make();
 			const request = { runId: 'r', messages: [{ role: 'user', content: 'Classify this: refund request' }] };
 			const p = await a.plan(request);
 			assert.equal(p.kind, 'call');
-			if (p.kind === 'call') await a.settle(p, { kind: 'completed', usage: { input: 5, output: 1, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 }, response: { model: p.model, content: 'billing' } });
+			if (p.kind === 'call')
+				await a.settle(p, { kind: 'completed', usage: { input: 5, output: 1, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, reasoning: 0 }, response: { model: p.model, content: 'billing' } });
 			assert.deepEqual((await persistCaches({ exact: a.exactCache, semantic: a.semanticCache }, store)).saved, ['response-cache', 'semantic-cache']);
 			assert.deepEqual((await persistCaches({ exact: a.exactCache, semantic: a.semanticCache }, store)).saved, []); // nothing new
 			const b = make(); // "window reload"

@@ -73,7 +73,10 @@ describe('keep-recent truncation', () => {
 		assert.equal(r.messages[0], sys);
 		assert.equal(r.messages[1].content, 'Fix the failing test in parser.ts');
 		// Each exchange: assistant "call i" (4+2) + tool result (4+500) = 510 tokens; 2 fit in 1,500, 3 do not.
-		assert.deepEqual(r.messages.slice(2).map(m => m.toolCallIds?.[0] ?? m.toolResultIds?.[0]), ['c6', 'c6', 'c7', 'c7']);
+		assert.deepEqual(
+			r.messages.slice(2).map(m => m.toolCallIds?.[0] ?? m.toolResultIds?.[0]),
+			['c6', 'c6', 'c7', 'c7'],
+		);
 		assert.ok(pairsIntact(r.messages));
 		assert.equal(r.saved, 6 * 510);
 		assert.deepEqual(r.changes, [{ kind: 'dropped', from: 2, to: 14, messages: 12, tokens: 3060 }]);
@@ -101,7 +104,10 @@ describe('keep-recent truncation', () => {
 				assert.ok(pairsIntact(r.messages));
 				// Order preserved.
 				const idx = r.messages.map(m => ms.indexOf(m));
-				assert.deepEqual(idx, [...idx].sort((a, b) => a - b));
+				assert.deepEqual(
+					idx,
+					[...idx].sort((a, b) => a - b),
+				);
 				assert.deepEqual(truncateHistory(r.messages, keep, o).messages, r.messages);
 				assert.ok(r.tokensAfter <= r.tokensBefore);
 			}),
@@ -114,7 +120,10 @@ describe('sliding window', () => {
 	it('keeps first N + last N with one omission marker, and merges markers when re-applied', () => {
 		const ms = [sys, user('task'), ...Array.from({ length: 10 }, (_, i) => asst(`step ${i} ${words(10)}`)), user('continue')];
 		const r = slidingWindow(ms, 3, o);
-		assert.deepEqual(r.messages.map(m => m.content.slice(0, 6)), ['You ar', 'task', 'step 0', '[7 ear', 'step 8', 'step 9', 'contin']);
+		assert.deepEqual(
+			r.messages.map(m => m.content.slice(0, 6)),
+			['You ar', 'task', 'step 0', '[7 ear', 'step 8', 'step 9', 'contin'],
+		);
 		const marker = r.messages[3];
 		assert.equal(marker.compression?.kind, 'marker');
 		// steps 1–7: 7 × (12 words + 4 overhead)
@@ -209,12 +218,20 @@ describe('tool output truncation', () => {
 
 	it('fits the limit for any input and is idempotent (property)', () => {
 		fc.assert(
-			fc.property(fc.oneof(fc.lorem({ maxCount: 400 }), fc.json({ maxDepth: 4 }), fc.array(fc.lorem({ maxCount: 8 }), { maxLength: 200 }).map(a => a.join('\n'))), fc.integer({ min: 40, max: 200 }), (text, max) => {
-				const r = truncateToolOutput(text, max, model, wordCounter);
-				assert.ok(r.tokensAfter <= Math.max(max, 0) || !r.truncated, `${r.tokensAfter} > ${max}`);
-				if (r.truncated) assert.ok(r.note.length > 0);
-				assert.equal(truncateToolOutput(r.text, max, model, wordCounter).truncated, false);
-			}),
+			fc.property(
+				fc.oneof(
+					fc.lorem({ maxCount: 400 }),
+					fc.json({ maxDepth: 4 }),
+					fc.array(fc.lorem({ maxCount: 8 }), { maxLength: 200 }).map(a => a.join('\n')),
+				),
+				fc.integer({ min: 40, max: 200 }),
+				(text, max) => {
+					const r = truncateToolOutput(text, max, model, wordCounter);
+					assert.ok(r.tokensAfter <= Math.max(max, 0) || !r.truncated, `${r.tokensAfter} > ${max}`);
+					if (r.truncated) assert.ok(r.note.length > 0);
+					assert.equal(truncateToolOutput(r.text, max, model, wordCounter).truncated, false);
+				},
+			),
 			{ numRuns: 200 },
 		);
 	});
@@ -286,7 +303,9 @@ describe('prompt compression', () => {
 	});
 
 	it('lossy never touches protected spans (property)', () => {
-		const prose = fc.array(fc.constantFrom('the', 'a', 'is', 'that', 'of', 'very', 'agent', 'tool', 'result', 'not', 'only', 'The', 'Will', 'in', 'and'), { minLength: 1, maxLength: 12 }).map(w => w.join(' '));
+		const prose = fc
+			.array(fc.constantFrom('the', 'a', 'is', 'that', 'of', 'very', 'agent', 'tool', 'result', 'not', 'only', 'The', 'Will', 'in', 'and'), { minLength: 1, maxLength: 12 })
+			.map(w => w.join(' '));
 		const prot = fc.oneof(
 			fc.integer({ min: 0, max: 99999 }).map(n => String(n)),
 			prose.map(p => `"${p}"`),
@@ -307,7 +326,22 @@ describe('prompt compression', () => {
 	});
 
 	it('groups tool calls with all their results (parallel calls)', () => {
-		const ms: EngineMessage[] = [sys, user('x'), { role: 'assistant', content: 'two calls', toolCallIds: ['a', 'b'] }, { role: 'tool', content: '1', toolResultIds: ['a'] }, { role: 'tool', content: '2', toolResultIds: ['b'] }, asst('done')];
-		assert.deepEqual(groupMessages(ms).map(g => [g.start, g.end]), [[0, 1], [1, 2], [2, 5], [5, 6]]);
+		const ms: EngineMessage[] = [
+			sys,
+			user('x'),
+			{ role: 'assistant', content: 'two calls', toolCallIds: ['a', 'b'] },
+			{ role: 'tool', content: '1', toolResultIds: ['a'] },
+			{ role: 'tool', content: '2', toolResultIds: ['b'] },
+			asst('done'),
+		];
+		assert.deepEqual(
+			groupMessages(ms).map(g => [g.start, g.end]),
+			[
+				[0, 1],
+				[1, 2],
+				[2, 5],
+				[5, 6],
+			],
+		);
 	});
 });

@@ -112,7 +112,9 @@ describe('package.json settings = the schema', () => {
 	it('every key, type, default, bound and enum agrees (run `node scripts/syncSettings.mjs` to fix)', () => {
 		const pkg = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8'));
 		const props: Record<string, Record<string, unknown>> = pkg.contributes.configuration.properties;
-		const manifestKeys = Object.keys(props).filter(k => k.startsWith('agentCost.')).sort();
+		const manifestKeys = Object.keys(props)
+			.filter(k => k.startsWith('agentCost.'))
+			.sort();
 		assert.deepEqual(manifestKeys, settingsSchema.map(s => s.key).sort());
 		for (const s of settingsSchema) {
 			const p = props[s.key];

@@ -35,7 +35,7 @@ describe('memoizingCounter', () => {
 		assert.equal(memo.countChat('gpt-4o', history).tokens, countChat('gpt-4o', history).tokens);
 	});
 
-	it('models that count alike (same counting key) share memos; the counts and their exactness stay each model\'s own', () => {
+	it("models that count alike (same counting key) share memos; the counts and their exactness stay each model's own", () => {
 		// Same encoding and validated framing; o3 shares o200k but not the validation; gpt-4 is cl100k.
 		assert.equal(countingKey('gpt-4o'), countingKey('gpt-4o-mini'));
 		assert.equal(countingKey('gpt-4o'), countingKey('openai/gpt-4.1'));
@@ -62,7 +62,7 @@ describe('memoizingCounter', () => {
 		const a = memo.countChat('gpt-4o', history);
 		const afterFirst = chats;
 		const b = memo.countChat('gpt-4o-mini', history);
-		assert.equal(chats, afterFirst, 'gpt-4o-mini re-used gpt-4o\'s counts');
+		assert.equal(chats, afterFirst, "gpt-4o-mini re-used gpt-4o's counts");
 		assert.deepEqual(b, countChat('gpt-4o-mini', history));
 		assert.deepEqual(a, countChat('gpt-4o', history));
 		memo.countChat('o3', history);

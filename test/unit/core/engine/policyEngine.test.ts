@@ -21,7 +21,12 @@ function engine(settings: Record<string, unknown> = {}, summarizer: Summarizer =
 	assert.deepEqual(problems, []);
 	const clock = new ManualClock(Date.UTC(2026, 10, 27, 12));
 	const store = new RecordingBudgetStore();
-	return { e: createPolicyEngine({ config, counter: wordCounter, pricing: fakePricing, clock, random: seededRandom(1), budgetStore: store, summarizer }), clock, config: config as EngineConfig, store };
+	return {
+		e: createPolicyEngine({ config, counter: wordCounter, pricing: fakePricing, clock, random: seededRandom(1), budgetStore: store, summarizer }),
+		clock,
+		config: config as EngineConfig,
+		store,
+	};
 }
 
 const sys: EngineMessage = { role: 'system', content: 'You are a coding agent.' };
@@ -127,7 +132,16 @@ describe('policy engine: routing, cache and budget together', () => {
 		function paidEngine(model: string, settings: Record<string, unknown> = {}, maxInputTokens?: number) {
 			const { config } = parseEngineConfig({ 'agentCost.cache.semanticEnabled': true, 'agentCost.compression.strategy': 'none', ...settings });
 			const paid = paidEmbedder(model, maxInputTokens);
-			const e = createPolicyEngine({ config, counter: wordCounter, pricing: fakePricing, clock: new ManualClock(Date.UTC(2026, 10, 27, 12)), random: seededRandom(1), budgetStore: new RecordingBudgetStore(), summarizer: estimatingSummarizer, embedder: paid.embedder });
+			const e = createPolicyEngine({
+				config,
+				counter: wordCounter,
+				pricing: fakePricing,
+				clock: new ManualClock(Date.UTC(2026, 10, 27, 12)),
+				random: seededRandom(1),
+				budgetStore: new RecordingBudgetStore(),
+				summarizer: estimatingSummarizer,
+				embedder: paid.embedder,
+			});
 			return { e, ...paid };
 		}
 		const ask = (content: string) => ({ runId: 'r', messages: [sys, { role: 'user', content }] as EngineMessage[] });
@@ -205,9 +219,8 @@ describe('policy engine: routing, cache and budget together', () => {
 		it('a refused call still reports the embedding it paid for; requests over the input limit or past the step limit are not embedded', async () => {
 			const { e, calls } = paidEngine('gpt-4o-mini', { 'agentCost.budget.runUsd': 0.0001 });
 			const told: string[] = [];
-			await assert.rejects(
-				e.plan({ ...ask(`Design a distributed system. ${words(400)}`), onSideCall: (purpose, c) => told.push(`${purpose}:${c.status}`) }),
-				(x: unknown) => BudgetExceededError.is(x, 'run'),
+			await assert.rejects(e.plan({ ...ask(`Design a distributed system. ${words(400)}`), onSideCall: (purpose, c) => told.push(`${purpose}:${c.status}`) }), (x: unknown) =>
+				BudgetExceededError.is(x, 'run'),
 			);
 			assert.equal(calls.length, 1);
 			assert.deepEqual(told, ['embedding:ok'], 'the caller can record the spend of a refused request');

@@ -5,7 +5,20 @@ import type { PromptCount } from '../../../../src/core/tokens/workerProtocol';
 
 describe('lens view (status bar text, tooltip, colour)', () => {
 	const catalog = createPriceCatalog({ now: () => new Date('2026-11-01T00:00:00Z') });
-	const prompt: PromptCount = { format: 'text', tokens: 12_345, exact: true, method: 'o200k_base', version: 3, messages: 1, overhead: 7, modelSource: 'default', compare: [{ model: 'gpt-4o-mini', tokens: 12_345, exact: true, method: 'o200k_base' }, { model: 'claude-opus-4-6', tokens: 13_820, exact: false, method: 'claude-estimate' }] };
+	const prompt: PromptCount = {
+		format: 'text',
+		tokens: 12_345,
+		exact: true,
+		method: 'o200k_base',
+		version: 3,
+		messages: 1,
+		overhead: 7,
+		modelSource: 'default',
+		compare: [
+			{ model: 'gpt-4o-mini', tokens: 12_345, exact: true, method: 'o200k_base' },
+			{ model: 'claude-opus-4-6', tokens: 13_820, exact: false, method: 'claude-estimate' },
+		],
+	};
 	const base: LensViewInput = {
 		fileName: 'review.prompt',
 		prompt,

@@ -47,7 +47,8 @@ describe('TokenDocuments: prompt documents (the lens counts)', () => {
 		for (let i = 0; i < 400; i++) {
 			const r = random.next();
 			// A third of the edits land in the first 40 characters (front matter) or the last 5 (trailing space).
-			const at = r < 0.2 ? Math.floor(random.next() * Math.min(40, text.length + 1)) : r < 0.33 ? Math.max(0, text.length - Math.floor(random.next() * 5)) : Math.floor(random.next() * (text.length + 1));
+			const at =
+				r < 0.2 ? Math.floor(random.next() * Math.min(40, text.length + 1)) : r < 0.33 ? Math.max(0, text.length - Math.floor(random.next() * 5)) : Math.floor(random.next() * (text.length + 1));
 			const del = random.next() < 0.35 ? Math.min(text.length - at, 1 + Math.floor(random.next() * 6)) : 0;
 			let edit: TextEdit = { rangeOffset: at, rangeLength: del, text: del > 0 && random.next() < 0.5 ? '' : snippets[Math.floor(random.next() * snippets.length)] };
 			// Now and then (re)write the front matter's model line, switching tokenizers and estimates.

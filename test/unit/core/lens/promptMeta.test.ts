@@ -82,7 +82,10 @@ describe('lens prompt parsing (what each format counts)', () => {
 		assert.equal(p.problem, undefined);
 		assert.equal(p.messages.length, 5);
 		assert.equal(p.messages[2].toolCalls?.[0].name, 'read_file');
-		const body = parsePrompt('chat', JSON.stringify({ model: 'gpt-4.1', max_tokens: 300, messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }));
+		const body = parsePrompt(
+			'chat',
+			JSON.stringify({ model: 'gpt-4.1', max_tokens: 300, messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }),
+		);
 		assert.equal(body.model, 'gpt-4.1');
 		assert.equal(body.maxOutputTokens, 300);
 		assert.equal(body.tools?.length, 1);

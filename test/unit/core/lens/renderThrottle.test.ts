@@ -95,9 +95,11 @@ describe('lens timing stats', () => {
 		assert.deepEqual(stats.list('change'), [2, 3, 4]);
 		let t = 0;
 		const clock = () => (t += 5);
-		assert.throws(() => stats.time('render', clock, () => {
-			throw new Error('x');
-		}));
+		assert.throws(() =>
+			stats.time('render', clock, () => {
+				throw new Error('x');
+			}),
+		);
 		assert.deepEqual(stats.list('render'), [5]);
 		assert.deepEqual(stats.names(), ['change', 'render']);
 	});

@@ -40,7 +40,10 @@ describe('prompt files → the conversation a live call sends', () => {
 		);
 		assert.match(r.messages[0].content, /^You triage customer support tickets for Acme Billing\./);
 		// The folded block scalar (`ticket: >`) is one paragraph, as YAML folds it.
-		assert.equal(r.messages[1].content, 'Hi, I was charged twice for my March invoice (INV-20931). The card statement shows two identical charges of $249.00 on March 3rd. Can you refund one of them? This is urgent because it pushed my account into overdraft.');
+		assert.equal(
+			r.messages[1].content,
+			'Hi, I was charged twice for my March invoice (INV-20931). The card statement shows two identical charges of $249.00 on March 3rd. Can you refund one of them? This is urgent because it pushed my account into overdraft.',
+		);
 		assert.deepEqual(r.warnings, []);
 	});
 
@@ -82,8 +85,20 @@ describe('prompt files → the conversation a live call sends', () => {
 			tools: [{ name: 'lookup', description: 'Look up', input_schema: { type: 'object' } }],
 			messages: [
 				{ role: 'user', content: 'Find order 42' },
-				{ role: 'assistant', content: [{ type: 'text', text: 'Looking.' }, { type: 'tool_use', id: 'tu1', name: 'lookup', input: { id: 42 } }] },
-				{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tu1', content: 'shipped', is_error: false }, { type: 'text', text: 'And now?' }] },
+				{
+					role: 'assistant',
+					content: [
+						{ type: 'text', text: 'Looking.' },
+						{ type: 'tool_use', id: 'tu1', name: 'lookup', input: { id: 42 } },
+					],
+				},
+				{
+					role: 'user',
+					content: [
+						{ type: 'tool_result', tool_use_id: 'tu1', content: 'shipped', is_error: false },
+						{ type: 'text', text: 'And now?' },
+					],
+				},
 			],
 		};
 		const r = parsePromptFile(JSON.stringify(body), 'req.json');
@@ -111,16 +126,29 @@ describe('prompt files → the conversation a live call sends', () => {
 	});
 
 	it('bad input is a clear InputError, not a crash or an empty call', () => {
-		assert.throws(() => parsePromptFile('   \n', 'empty.prompt'), (e: unknown) => InputError.is(e, 'badFile') && /empty\.prompt has no prompt text/.test((e as Error).message));
-		assert.throws(() => parsePromptFile('{"not": "a chat"}', 'x.messages.json'), (e: unknown) => InputError.is(e, 'badFile') && /not a chat file/.test((e as Error).message));
-		assert.throws(() => parsePromptFile('---\nmodel: gpt-4o\n---\n', 'only-meta.prompt.md'), (e: unknown) => InputError.is(e, 'badFile'));
+		assert.throws(
+			() => parsePromptFile('   \n', 'empty.prompt'),
+			(e: unknown) => InputError.is(e, 'badFile') && /empty\.prompt has no prompt text/.test((e as Error).message),
+		);
+		assert.throws(
+			() => parsePromptFile('{"not": "a chat"}', 'x.messages.json'),
+			(e: unknown) => InputError.is(e, 'badFile') && /not a chat file/.test((e as Error).message),
+		);
+		assert.throws(
+			() => parsePromptFile('---\nmodel: gpt-4o\n---\n', 'only-meta.prompt.md'),
+			(e: unknown) => InputError.is(e, 'badFile'),
+		);
 		// A text that merely looks like JSON is sent as text.
 		assert.equal(parsePromptFile('{ not json at all', 'x.prompt').format, 'text');
 	});
 
 	it('front matter: only a real `key: value` block counts (a Markdown rule pair does not)', () => {
 		assert.equal(parseFrontMatter('---\nJust a rule\n---\ntext'), undefined);
-		assert.deepEqual(parseFrontMatter('---\na: 1\nb:\n  c: "x: y"\n  d: [not, parsed]\nlist:\n  - one\n  - two\n---\nbody')?.data, { a: 1, b: { c: 'x: y', d: '[not, parsed]' }, list: ['one', 'two'] });
+		assert.deepEqual(parseFrontMatter('---\na: 1\nb:\n  c: "x: y"\n  d: [not, parsed]\nlist:\n  - one\n  - two\n---\nbody')?.data, {
+			a: 1,
+			b: { c: 'x: y', d: '[not, parsed]' },
+			list: ['one', 'two'],
+		});
 		const literal = parseFrontMatter('---\nkeep: |\n  line 1\n\n  line 2\nnext: 2\n---\n');
 		assert.deepEqual(literal?.data, { keep: 'line 1\n\nline 2\n', next: 2 });
 	});

@@ -33,7 +33,7 @@ function record(over: Partial<LiveCallRecord>): LiveCallRecord {
 }
 
 describe('spend report (the Spend view) from recordings and the ledger', () => {
-	it('groups today\'s calls by model with cost, cache hits and failures; budget events are listed', () => {
+	it("groups today's calls by model with cost, cache hits and failures; budget events are listed", () => {
 		const downgrade = [
 			{ stage: 'budget', rule: 'budget.refused.run', text: 'A call to gpt-4o could cost up to $0.02, but the run budget has $0.01 left' },
 			{ stage: 'budget', rule: 'budget.downgraded', text: 'soft budget: downgraded gpt-4o → gpt-4o-mini; reserved up to $0.0010' },
@@ -43,7 +43,9 @@ describe('spend report (the Spend view) from recordings and the ledger', () => {
 			toRecordingLines(record({ costUsd: 0.002 })),
 			toRecordingLines(record({ startedAt: '2025-03-04T11:00:00.000Z', status: 'cacheHit', cache: 'exact', usage: undefined, costUsd: undefined, usageSource: undefined })),
 			toRecordingLines(record({ startedAt: '2025-03-04T12:00:00.000Z', model: 'gpt-4o', routedModel: 'gpt-4o', costUsd: 0.01, usage: usage(1000, 50), usageSource: 'estimated' })),
-			toRecordingLines(record({ startedAt: '2025-03-04T13:00:00.000Z', status: 'auth', usage: undefined, costUsd: undefined, response: undefined, error: { kind: 'routing', reason: 'auth', message: 'rejected' } })),
+			toRecordingLines(
+				record({ startedAt: '2025-03-04T13:00:00.000Z', status: 'auth', usage: undefined, costUsd: undefined, response: undefined, error: { kind: 'routing', reason: 'auth', message: 'rejected' } }),
+			),
 			toRecordingLines(record({ startedAt: '2025-03-04T14:00:00.000Z', status: 'refused', error: { kind: 'budget', reason: 'daily', message: 'A call to gpt-4o could cost up to $1, but …' } })),
 			budgetEventLines(record({ startedAt: '2025-03-04T15:00:00.000Z', explanation: downgrade })),
 			toRecordingLines(record({ startedAt: '2025-03-03T23:59:59.000Z', costUsd: 5 })), // yesterday (UTC)
@@ -121,7 +123,10 @@ describe('spend report (the Spend view) from recordings and the ledger', () => {
 			['unpriced', 'overLimit'],
 		);
 		assert.equal(budgetEventLines(record({ status: 'refused', explanation })), '');
-		const lines = budgetEventLines(record({ explanation })).trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>);
+		const lines = budgetEventLines(record({ explanation }))
+			.trim()
+			.split('\n')
+			.map(l => JSON.parse(l) as Record<string, unknown>);
 		assert.deepEqual(
 			lines.map(l => [l.type, l.kind, l.runId]),
 			[

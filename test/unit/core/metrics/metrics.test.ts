@@ -108,7 +108,10 @@ describe('AgentMetrics', () => {
 		);
 		// The directions add up to every token of the calls.
 		const claudeTotal = claudeCall.usage!.input + claudeCall.usage!.output;
-		assert.equal(['input', 'cache_read', 'cache_write', 'output'].reduce((s, d) => s + tok('claude-opus-4-6', d)!, 0), claudeTotal);
+		assert.equal(
+			['input', 'cache_read', 'cache_write', 'output'].reduce((s, d) => s + tok('claude-opus-4-6', d)!, 0),
+			claudeTotal,
+		);
 		assert.equal(uncachedInput(openaiCall.usage!), 400);
 		assert.equal(sampleValue(p, 'agent_cost_reasoning_tokens_total', { model: 'gpt-4o' }), 100);
 		assert.equal(sampleValue(p, 'agent_cost_calls_total', { model: 'gpt-4o', status: 'ok' }), 2);

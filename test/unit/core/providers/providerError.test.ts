@@ -24,10 +24,7 @@ describe('ProviderError', () => {
 
 	it('retryable by default: rateLimit, server, timeout, network — nothing else', () => {
 		const all: ProviderErrorReason[] = ['auth', 'quota', 'rateLimit', 'server', 'timeout', 'network', 'badResponse', 'cancelled', 'badRequest'];
-		assert.deepEqual(
-			all.filter(isRetryableReason),
-			['rateLimit', 'server', 'timeout', 'network'],
-		);
+		assert.deepEqual(all.filter(isRetryableReason), ['rateLimit', 'server', 'timeout', 'network']);
 	});
 });
 
@@ -86,8 +83,9 @@ describe('displayUrl', () => {
 	});
 });
 
-describe('classifyProviderFailure (ProviderError → the routing policy\'s failure kinds)', () => {
-	const err = (reason: ProviderErrorReason, extra: { retryable?: boolean; retryAfterMs?: number; status?: number } = {}) => new ProviderError(reason, `m ${reason}`, { provider: 'openai', model: 'gpt-4o', ...extra });
+describe("classifyProviderFailure (ProviderError → the routing policy's failure kinds)", () => {
+	const err = (reason: ProviderErrorReason, extra: { retryable?: boolean; retryAfterMs?: number; status?: number } = {}) =>
+		new ProviderError(reason, `m ${reason}`, { provider: 'openai', model: 'gpt-4o', ...extra });
 
 	it('keeps status, retry-after and message, and maps every reason', () => {
 		assert.deepEqual(classifyProviderFailure(err('rateLimit', { status: 429, retryAfterMs: 1200 }), 0), { kind: 'rateLimit', status: 429, retryAfterMs: 1200, message: 'm rateLimit' });
@@ -99,7 +97,7 @@ describe('classifyProviderFailure (ProviderError → the routing policy\'s failu
 		assert.equal(classifyProviderFailure(err('server', { status: 503, retryable: false }), 0).kind, 'other');
 	});
 
-	it('anything else goes to the routing policy\'s own classifier', () => {
+	it("anything else goes to the routing policy's own classifier", () => {
 		assert.equal(classifyProviderFailure(Object.assign(new Error('x'), { status: 500 }), 0).kind, 'server');
 	});
 });

@@ -87,9 +87,15 @@ describe('replay simulator: hand-checked runs', () => {
 
 	it('fixed routing to another model prices the same tokens at its prices (no cache for an unknown vendor)', async () => {
 		const run = prepare(agentRun(3));
-		const r = await simulateScenario(run, scenario(s => ({ ...s, name: 'cheap', routing: { ...s.routing, mode: 'fixed', model: 'cheap-test' } })));
+		const r = await simulateScenario(
+			run,
+			scenario(s => ({ ...s, name: 'cheap', routing: { ...s.routing, mode: 'fixed', model: 'cheap-test' } })),
+		);
 		// Same tokenizer (word counter) → same input; step 1 = 1553, step 2 = 1853, step 3 = 2153.
-		assert.deepEqual(r.perStep.map(p => p.usage.input), [1553, 1853, 2153]);
+		assert.deepEqual(
+			r.perStep.map(p => p.usage.input),
+			[1553, 1853, 2153],
+		);
 		assert.ok(r.perStep.every(p => p.cache === 'noCache' && p.usage.cacheRead === 0 && p.outputEstimated));
 		const expected = ((1553 + 1853 + 2153) * 1 + 3 * 100 * 2) / 1e6;
 		assert.ok(Math.abs(r.costUsd - expected) < 1e-12, `${r.costUsd} vs ${expected}`);
@@ -97,7 +103,10 @@ describe('replay simulator: hand-checked runs', () => {
 
 	it('tiered routing sends a simple extraction task to the cheap tier and explains why', async () => {
 		const run = prepare(agentRun(2, 'claude-test', { task: 'Extract the list of invoice numbers from this text.' }));
-		const r = await simulateScenario(run, scenario(s => ({ ...s, name: 'tiered', routing: { ...s.routing, mode: 'tiered' } })));
+		const r = await simulateScenario(
+			run,
+			scenario(s => ({ ...s, name: 'tiered', routing: { ...s.routing, mode: 'tiered' } })),
+		);
 		assert.equal(r.perStep[0].model, 'cheap-test');
 		assert.equal(r.perStep[0].tier, 'cheap');
 		assert.ok(r.perStep[0].routing.length > 0);
@@ -133,12 +142,24 @@ describe('replay simulator: hand-checked runs', () => {
 		// One step a minute: step 1's entry (system + task) expires after 5 minutes; the compression
 		// at step 8 then finds only what a breakpoint refreshed on every step.
 		const run = prepare(agentRun(9, 'claude-test', { gapSeconds: 60 }));
-		const compress = (s: ReplaySettings): ReplaySettings['compression'] => ({ ...s.compression, strategy: 'truncate', maxTokensBeforeCompression: 3500, tokensToKeepRecent: 350, contextWindowTriggerRatio: 1 });
-		const withBp = await simulateScenario(run, scenario(s => ({ ...s, name: 'bp', compression: compress(s) })));
+		const compress = (s: ReplaySettings): ReplaySettings['compression'] => ({
+			...s.compression,
+			strategy: 'truncate',
+			maxTokensBeforeCompression: 3500,
+			tokensToKeepRecent: 350,
+			contextWindowTriggerRatio: 1,
+		});
+		const withBp = await simulateScenario(
+			run,
+			scenario(s => ({ ...s, name: 'bp', compression: compress(s) })),
+		);
 		const at = withBp.perStep.findIndex(p => p.compression);
 		assert.equal(withBp.perStep[at].step, 8);
 		assert.equal(withBp.perStep[at].usage.cacheRead, 500 + 1003);
-		const noBp = await simulateScenario(run, scenario(s => ({ ...s, name: 'no bp', compression: compress(s), promptCache: { ...s.promptCache, systemBreakpoint: false } })));
+		const noBp = await simulateScenario(
+			run,
+			scenario(s => ({ ...s, name: 'no bp', compression: compress(s), promptCache: { ...s.promptCache, systemBreakpoint: false } })),
+		);
 		assert.equal(noBp.perStep[at].usage.cacheRead, 0);
 		assert.equal(noBp.perStep[at].cache, 'expired');
 		assert.ok(noBp.costUsd > withBp.costUsd);
@@ -161,7 +182,10 @@ describe('replay simulator: hand-checked runs', () => {
 		const run = prepare(agentRun(10));
 		// Worst case of step n = input × 12.5 (write price) + 2048 × 20, per million tokens.
 		const worst = (input: number) => (input * 12.5 + 2048 * 20) / 1e6;
-		const r = await simulateScenario(run, scenario(s => ({ ...s, name: 'hard', budget: { ...s.budget, enabled: true, policy: 'hard', runUsd: 0.15, warnThreshold: 0.8, maxSteps: 0, maxOutputTokens: 2048 } })));
+		const r = await simulateScenario(
+			run,
+			scenario(s => ({ ...s, name: 'hard', budget: { ...s.budget, enabled: true, policy: 'hard', runUsd: 0.15, warnThreshold: 0.8, maxSteps: 0, maxOutputTokens: 2048 } })),
+		);
 		assert.ok(r.stoppedAtStep !== null);
 		const stop = r.stoppedAtStep!;
 		const spentBefore = r.perStep[stop - 2].cumulativeUsd;
@@ -172,14 +196,22 @@ describe('replay simulator: hand-checked runs', () => {
 		assert.ok(spentBeforePrev + worst(prevInput) <= 0.15, 'the step before fitted');
 		assert.equal(r.steps, stop - 1);
 		assert.ok(r.costUsd <= 0.15);
-		assert.ok(r.perStep.some(p => p.budget?.kind === 'warn'), 'warned at 80% first');
+		assert.ok(
+			r.perStep.some(p => p.budget?.kind === 'warn'),
+			'warned at 80% first',
+		);
 	});
 
 	it('a soft budget downgrades to a cheaper tier instead of stopping', async () => {
 		const run = prepare(agentRun(10));
 		const r = await simulateScenario(
 			run,
-			scenario(s => ({ ...s, name: 'soft', routing: { ...s.routing, mode: 'fixed', model: 'dear-test' }, budget: { ...s.budget, enabled: true, policy: 'soft', runUsd: 1, warnThreshold: 0.8, maxSteps: 0, maxOutputTokens: 2048 } })),
+			scenario(s => ({
+				...s,
+				name: 'soft',
+				routing: { ...s.routing, mode: 'fixed', model: 'dear-test' },
+				budget: { ...s.budget, enabled: true, policy: 'soft', runUsd: 1, warnThreshold: 0.8, maxSteps: 0, maxOutputTokens: 2048 },
+			})),
 		);
 		const downgrade = r.perStep.find(p => p.budget?.kind === 'downgrade');
 		assert.ok(downgrade, 'a downgrade happened');
@@ -189,7 +221,10 @@ describe('replay simulator: hand-checked runs', () => {
 
 	it('the recursion limit stops the run after maxSteps steps', async () => {
 		const run = prepare(agentRun(8));
-		const r = await simulateScenario(run, scenario(s => ({ ...s, name: 'steps', budget: { ...s.budget, enabled: true, policy: 'hard', runUsd: 0, maxSteps: 5 } })));
+		const r = await simulateScenario(
+			run,
+			scenario(s => ({ ...s, name: 'steps', budget: { ...s.budget, enabled: true, policy: 'hard', runUsd: 0, maxSteps: 5 } })),
+		);
 		assert.equal(r.stoppedAtStep, 6);
 		assert.equal(r.steps, 5);
 	});
@@ -198,11 +233,17 @@ describe('replay simulator: hand-checked runs', () => {
 		const t = agentRun(3);
 		const calls = [...t.calls, { ...t.calls[2], index: 3, startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 40)).toISOString() }];
 		const run = prepare({ ...t, calls });
-		const r = await simulateScenario(run, scenario(s => ({ ...s, name: 'cache', responseCache: { enabled: true, ttlSeconds: 3600 } })));
+		const r = await simulateScenario(
+			run,
+			scenario(s => ({ ...s, name: 'cache', responseCache: { enabled: true, ttlSeconds: 3600 } })),
+		);
 		assert.equal(r.perStep[3].cache, 'responseCache');
 		assert.equal(r.perStep[3].costUsd, 0);
 		// A cache hit makes no provider call, so it does not count toward the step limit (as live).
-		const limited = await simulateScenario(run, scenario(s => ({ ...s, name: 'cache + limit', responseCache: { enabled: true, ttlSeconds: 3600 }, budget: { ...s.budget, enabled: true, policy: 'hard', runUsd: 0, maxSteps: 3 } })));
+		const limited = await simulateScenario(
+			run,
+			scenario(s => ({ ...s, name: 'cache + limit', responseCache: { enabled: true, ttlSeconds: 3600 }, budget: { ...s.budget, enabled: true, policy: 'hard', runUsd: 0, maxSteps: 3 } })),
+		);
 		assert.equal(limited.stoppedAtStep, null);
 		assert.equal(limited.steps, 4);
 	});
@@ -232,7 +273,16 @@ describe('replay simulator: hand-checked runs', () => {
 		assert.equal(baselineOf(run).steps, 6);
 		assert.deepEqual(
 			asRecorded.perStep.map(p => [p.step, p.thread]),
-			[[1, 'main'], [2, 'main'], [3, 'embedding'], [3, 'main'], [4, 'main'], [5, 'summary'], [5, 'main'], [6, 'main']],
+			[
+				[1, 'main'],
+				[2, 'main'],
+				[3, 'embedding'],
+				[3, 'main'],
+				[4, 'main'],
+				[5, 'summary'],
+				[5, 'main'],
+				[6, 'main'],
+			],
 			'a side call carries the number of the step it was made for',
 		);
 		assert.ok(Math.abs(asRecorded.costUsd - baselineOf(run).costUsd) < 1e-12, 'the baseline identity holds with side calls');
@@ -261,7 +311,10 @@ describe('replay simulator: hand-checked runs', () => {
 			assert.ok(Math.abs(b.costUsd - (a.costUsd + sideUsd)) < 1e-12, s.name);
 		}
 		// The step limit counts agent calls only: 6 steps fit a limit of 6.
-		const limited = await simulateScenario(run, scenario(x => ({ ...x, name: 'limit', budget: { ...x.budget, enabled: true, policy: 'hard', runUsd: 0, maxSteps: 6 } })));
+		const limited = await simulateScenario(
+			run,
+			scenario(x => ({ ...x, name: 'limit', budget: { ...x.budget, enabled: true, policy: 'hard', runUsd: 0, maxSteps: 6 } })),
+		);
 		assert.equal(limited.stoppedAtStep, null);
 	});
 
@@ -294,7 +347,12 @@ describe('replay comparison, sweep and exports', () => {
 		assert.match(md, /cheap \\\| model/);
 		const csv = comparisonCsv(c).trim().split('\r\n');
 		assert.equal(csv.length, 1 + 16);
-		const sweep = await sweepParameter(run, scenario(s => ({ ...s, compression: { ...s.compression, strategy: 'truncate', contextWindowTriggerRatio: 1 } })), 'compression.maxTokensBeforeCompression', [2000, 4000, 100000]);
+		const sweep = await sweepParameter(
+			run,
+			scenario(s => ({ ...s, compression: { ...s.compression, strategy: 'truncate', contextWindowTriggerRatio: 1 } })),
+			'compression.maxTokensBeforeCompression',
+			[2000, 4000, 100000],
+		);
 		assert.equal(sweep.points.length, 3);
 		// A trigger above every prompt never compresses: cost equals the baseline.
 		assert.equal(sweep.points[2].costUsd, c.baseline.costUsd);

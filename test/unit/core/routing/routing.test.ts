@@ -10,7 +10,8 @@ import { backoffDelay, callWithFallback, CircuitBreaker, classifyFailure, Fallba
 import { fallbackChain, routeRequest } from '../../../../src/core/routing/router';
 import { words } from '../../../support/policyFakes';
 
-const task = (text: string, extra: EngineMessage[] = [], step?: StepInfo) => classifyComplexity({ messages: [{ role: 'system', content: 'You are an agent.' }, { role: 'user', content: text }, ...extra], step });
+const task = (text: string, extra: EngineMessage[] = [], step?: StepInfo) =>
+	classifyComplexity({ messages: [{ role: 'system', content: 'You are an agent.' }, { role: 'user', content: text }, ...extra], step });
 
 describe('complexity classifier: the reference examples', () => {
 	const cases: [string, 'cheap' | 'medium' | 'expensive', string][] = [
@@ -49,7 +50,10 @@ describe('complexity classifier: agent-step features', () => {
 			{ role: 'tool', content: 'wc: out.log: No such file or directory\nexit code 1', toolResultIds: ['1'] },
 		]);
 		assert.equal(d.tier, 'medium');
-		assert.deepEqual(d.reasons.map(r => r.rule), ['ref.simple', 'agent.toolError']);
+		assert.deepEqual(
+			d.reasons.map(r => r.rule),
+			['ref.simple', 'agent.toolError'],
+		);
 	});
 
 	it('a successful tool result keeps a simple task cheap', () => {
@@ -153,7 +157,10 @@ describe('retries, fallbacks and the circuit breaker', () => {
 		});
 		assert.equal(r.model, 'gpt-4o');
 		assert.equal(r.result, '{"ok":true}');
-		assert.deepEqual(r.attempts.map(a => `${a.model}:${a.outcome}`), ['gpt-4o-mini:rateLimit', 'gpt-4o-mini:server', 'gpt-4o-mini:server', 'gpt-4o:ok']);
+		assert.deepEqual(
+			r.attempts.map(a => `${a.model}:${a.outcome}`),
+			['gpt-4o-mini:rateLimit', 'gpt-4o-mini:server', 'gpt-4o-mini:server', 'gpt-4o:ok'],
+		);
 		assert.equal(slept[0], 1000);
 		assert.equal(slept.length, 2);
 	});

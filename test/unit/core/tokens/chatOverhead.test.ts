@@ -91,18 +91,84 @@ describe('OpenAI chat overhead', () => {
 		['user hello world', [{ role: 'user', content: 'hello world' }], undefined, 9],
 		['system hello', [{ role: 'system', content: 'hello' }], undefined, 8],
 		['system hello:', [{ role: 'system', content: 'hello:' }], undefined, 9],
-		['three messages', [{ role: 'system', content: "# Important: you're the best robot" }, { role: 'user', content: 'hello robot' }, { role: 'assistant', content: 'hello world' }], undefined, 27],
+		[
+			'three messages',
+			[
+				{ role: 'system', content: "# Important: you're the best robot" },
+				{ role: 'user', content: 'hello robot' },
+				{ role: 'assistant', content: 'hello world' },
+			],
+			undefined,
+			27,
+		],
 		['empty function', [{ role: 'user', content: 'hello' }], [{ name: 'foo', parameters: { type: 'object', properties: {} } }], 31],
 		['function with description', [{ role: 'user', content: 'hello' }], [{ name: 'foo', description: 'Do a foo', parameters: { type: 'object', properties: {} } }], 36],
 		['one property', [{ role: 'user', content: 'hello' }], [{ name: 'bing_bong', description: 'Do a bing bong', parameters: { type: 'object', properties: { foo: { type: 'string' } } } }], 49],
-		['two properties', [{ role: 'user', content: 'hello' }], [{ name: 'bing_bong', description: 'Do a bing bong', parameters: { type: 'object', properties: { foo: { type: 'string' }, bar: { type: 'number', description: 'A number' } } } }], 57],
-		['nested object with enum', [{ role: 'user', content: 'hello' }], [{ name: 'bing_bong', description: 'Do a bing bong', parameters: { type: 'object', properties: { foo: { type: 'object', properties: { bar: { type: 'string', enum: ['a', 'b', 'c'] }, baz: { type: 'boolean' } } } } } }], 68],
-		['function result {}', [{ role: 'user', content: 'hello world' }, { role: 'function', name: 'do_stuff', content: '{}' }], undefined, 15],
-		['function result object', [{ role: 'user', content: 'hello world' }, { role: 'function', name: 'do_stuff', content: '{"foo": "bar", "baz": 1.5}' }], undefined, 28],
+		[
+			'two properties',
+			[{ role: 'user', content: 'hello' }],
+			[{ name: 'bing_bong', description: 'Do a bing bong', parameters: { type: 'object', properties: { foo: { type: 'string' }, bar: { type: 'number', description: 'A number' } } } }],
+			57,
+		],
+		[
+			'nested object with enum',
+			[{ role: 'user', content: 'hello' }],
+			[
+				{
+					name: 'bing_bong',
+					description: 'Do a bing bong',
+					parameters: { type: 'object', properties: { foo: { type: 'object', properties: { bar: { type: 'string', enum: ['a', 'b', 'c'] }, baz: { type: 'boolean' } } } } },
+				},
+			],
+			68,
+		],
+		[
+			'function result {}',
+			[
+				{ role: 'user', content: 'hello world' },
+				{ role: 'function', name: 'do_stuff', content: '{}' },
+			],
+			undefined,
+			15,
+		],
+		[
+			'function result object',
+			[
+				{ role: 'user', content: 'hello world' },
+				{ role: 'function', name: 'do_stuff', content: '{"foo": "bar", "baz": 1.5}' },
+			],
+			undefined,
+			28,
+		],
 		['function result alone', [{ role: 'function', name: 'dance_the_tango', content: '{"a": { "b" : { "c": false}}}' }], undefined, 24],
-		['system + functions', [{ role: 'system', content: 'Hello' }, { role: 'user', content: 'Hi there' }], [{ name: 'do_stuff', parameters: { type: 'object', properties: {} } }], 35],
-		['system with colon + functions', [{ role: 'system', content: 'Hello:' }, { role: 'user', content: 'Hi there' }], [{ name: 'do_stuff', parameters: { type: 'object', properties: {} } }], 35],
-		['two systems + functions', [{ role: 'system', content: 'Hello:' }, { role: 'system', content: 'Hello' }, { role: 'user', content: 'Hi there' }], [{ name: 'do_stuff', parameters: { type: 'object', properties: {} } }], 40],
+		[
+			'system + functions',
+			[
+				{ role: 'system', content: 'Hello' },
+				{ role: 'user', content: 'Hi there' },
+			],
+			[{ name: 'do_stuff', parameters: { type: 'object', properties: {} } }],
+			35,
+		],
+		[
+			'system with colon + functions',
+			[
+				{ role: 'system', content: 'Hello:' },
+				{ role: 'user', content: 'Hi there' },
+			],
+			[{ name: 'do_stuff', parameters: { type: 'object', properties: {} } }],
+			35,
+		],
+		[
+			'two systems + functions',
+			[
+				{ role: 'system', content: 'Hello:' },
+				{ role: 'system', content: 'Hello' },
+				{ role: 'user', content: 'Hi there' },
+			],
+			[{ name: 'do_stuff', parameters: { type: 'object', properties: {} } }],
+			40,
+		],
 	];
 	for (const [label, messages, tools, expected] of hmarr) {
 		it(`gpt-3.5-turbo recorded count: ${label} = ${expected}`, () => {
@@ -115,7 +181,15 @@ describe('OpenAI chat overhead', () => {
 		const text = 'Summarize the following document in three bullet points.';
 		const tok = (s: string) => countText('gpt-4o', s).tokens;
 		assert.equal(countChat('gpt-4o', [{ role: 'user', content: text }]).tokens - tok(text), 7);
-		assert.equal(countChat('gpt-4o', [{ role: 'system', content: system }, { role: 'user', content: text }]).tokens - tok(system) - tok(text), 11);
+		assert.equal(
+			countChat('gpt-4o', [
+				{ role: 'system', content: system },
+				{ role: 'user', content: text },
+			]).tokens -
+				tok(system) -
+				tok(text),
+			11,
+		);
 	});
 
 	it('o-series and gpt-5 use the same formula but are not marked exact (their chat framing is not validated)', () => {

@@ -103,7 +103,11 @@ describe('ChunkedCounter', function () {
 				for (const target of [64, 256, 1024]) {
 					const chunks = splitAtSafeBoundaries(f.text, target);
 					assert.equal(chunks.join(''), f.text);
-					assert.equal(chunks.reduce((n, c) => n + count(c), 0), whole, `${f.name} @${target}`);
+					assert.equal(
+						chunks.reduce((n, c) => n + count(c), 0),
+						whole,
+						`${f.name} @${target}`,
+					);
 				}
 			}
 		});
@@ -142,7 +146,7 @@ describe('ChunkedCounter', function () {
 	});
 
 	it('cuts only at the three safe rules, never inside a surrogate pair, before an apostrophe or before "\\n"', () => {
-		const text = 'x = 1;\n// comment\nfoo bar, baz.qux(don\'t);\n\nnext 😀 line\tend\n  indented';
+		const text = "x = 1;\n// comment\nfoo bar, baz.qux(don't);\n\nnext 😀 line\tend\n  indented";
 		const chunks = splitAtSafeBoundaries(text, 1);
 		let pos = 0;
 		for (const c of chunks.slice(0, -1)) {
@@ -172,7 +176,10 @@ describe('ChunkedCounter', function () {
 
 	it('keeps chunks near the target size under typing and mass deletion', () => {
 		const count = countWith('o200k_base');
-		const text = files.map(f => f.text).join('\n').slice(0, 200_000);
+		const text = files
+			.map(f => f.text)
+			.join('\n')
+			.slice(0, 200_000);
 		const counter = new ChunkedCounter(text, count);
 		assert.ok(counter.chunkCount > 100 && counter.chunkCount < 200, `${counter.chunkCount} chunks for 200 KB`);
 		let current = text;
@@ -210,8 +217,14 @@ describe('ChunkedCounter', function () {
 
 	it('rejects edits outside the document with a typed error', () => {
 		const counter = new ChunkedCounter('abc', countWith('o200k_base'));
-		assert.throws(() => counter.applyEdit(2, 5, ''), (e: unknown) => InputError.is(e, 'badArgument'));
-		assert.throws(() => counter.applyEdit(-1, 0, 'x'), (e: unknown) => InputError.is(e, 'badArgument'));
+		assert.throws(
+			() => counter.applyEdit(2, 5, ''),
+			(e: unknown) => InputError.is(e, 'badArgument'),
+		);
+		assert.throws(
+			() => counter.applyEdit(-1, 0, 'x'),
+			(e: unknown) => InputError.is(e, 'badArgument'),
+		);
 		assert.equal(counter.text(), 'abc');
 	});
 });

@@ -6,7 +6,22 @@ import { bareModelId, encodingForModel, modelFamily } from '../../../../src/core
 
 describe('model → encoding', () => {
 	it('maps the OpenAI families like tiktoken.encoding_for_model', () => {
-		const o200k = ['gpt-4o', 'gpt-4o-mini-2024-07-18', 'chatgpt-4o-latest', 'gpt-4.1', 'gpt-4.1-nano', 'gpt-4.5-preview', 'gpt-5', 'gpt-5-mini', 'o1', 'o1-mini', 'o3', 'o3-pro', 'o4-mini', 'gpt-oss-120b'];
+		const o200k = [
+			'gpt-4o',
+			'gpt-4o-mini-2024-07-18',
+			'chatgpt-4o-latest',
+			'gpt-4.1',
+			'gpt-4.1-nano',
+			'gpt-4.5-preview',
+			'gpt-5',
+			'gpt-5-mini',
+			'o1',
+			'o1-mini',
+			'o3',
+			'o3-pro',
+			'o4-mini',
+			'gpt-oss-120b',
+		];
 		const cl100k = ['gpt-4', 'gpt-4-0613', 'gpt-4-turbo', 'gpt-4-32k', 'gpt-3.5-turbo', 'gpt-35-turbo', 'text-embedding-3-small', 'text-embedding-3-large', 'text-embedding-ada-002'];
 		for (const m of o200k) assert.equal(encodingForModel(m), 'o200k_base', m);
 		for (const m of cl100k) assert.equal(encodingForModel(m), 'cl100k_base', m);
@@ -31,7 +46,12 @@ describe('model → encoding', () => {
 	});
 
 	it('rejects model strings that cannot name a model', () => {
-		for (const bad of ['', '   ', 'gpt 4o', 'gpt-4o\tx', 'x'.repeat(201)]) assert.throws(() => checkModelId(bad), (e: unknown) => InputError.is(e, 'unknownModel'), JSON.stringify(bad));
+		for (const bad of ['', '   ', 'gpt 4o', 'gpt-4o\tx', 'x'.repeat(201)])
+			assert.throws(
+				() => checkModelId(bad),
+				(e: unknown) => InputError.is(e, 'unknownModel'),
+				JSON.stringify(bad),
+			);
 		assert.equal(checkModelId(' gpt-4o '), 'gpt-4o');
 	});
 });
@@ -42,7 +62,14 @@ describe('chat JSON shapes', () => {
 			model: 'gpt-4o',
 			messages: [
 				{ role: 'system', content: 'S' },
-				{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'image_url', image_url: { url: 'x' } }, { type: 'text', text: 'b' }] },
+				{
+					role: 'user',
+					content: [
+						{ type: 'text', text: 'a' },
+						{ type: 'image_url', image_url: { url: 'x' } },
+						{ type: 'text', text: 'b' },
+					],
+				},
 				{ role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"x":1}' } }] },
 				{ role: 'tool', tool_call_id: 'c1', content: 'r' },
 			],
@@ -58,19 +85,45 @@ describe('chat JSON shapes', () => {
 			{ role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'f', arguments: '{"x":1}' }] },
 			{ role: 'tool', content: 'r', toolCallId: 'c1' },
 		]);
-		assert.deepEqual(chat.tools.map(t => t.name), ['f', 'g']);
+		assert.deepEqual(
+			chat.tools.map(t => t.name),
+			['f', 'g'],
+		);
 	});
 
 	it('reads an Anthropic request body: system, thinking, tool_use, tool_result, images', () => {
 		const chat = parseChatJson({
 			model: 'claude-sonnet-4-5',
-			system: [{ type: 'text', text: 'S1' }, { type: 'text', text: 'S2' }],
+			system: [
+				{ type: 'text', text: 'S1' },
+				{ type: 'text', text: 'S2' },
+			],
 			thinking: { type: 'enabled', budget_tokens: 1024 },
 			tools: [{ name: 't', description: 'd', input_schema: { type: 'object' } }],
 			messages: [
 				{ role: 'user', content: 'q' },
-				{ role: 'assistant', content: [{ type: 'thinking', thinking: 'hm', signature: 'sig' }, { type: 'text', text: 'ok' }, { type: 'tool_use', id: 'u1', name: 't', input: { a: 1 } }] },
-				{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'u1', content: [{ type: 'text', text: 'R' }, { type: 'image', source: {} }] }, { type: 'text', text: 'next' }] },
+				{
+					role: 'assistant',
+					content: [
+						{ type: 'thinking', thinking: 'hm', signature: 'sig' },
+						{ type: 'text', text: 'ok' },
+						{ type: 'tool_use', id: 'u1', name: 't', input: { a: 1 } },
+					],
+				},
+				{
+					role: 'user',
+					content: [
+						{
+							type: 'tool_result',
+							tool_use_id: 'u1',
+							content: [
+								{ type: 'text', text: 'R' },
+								{ type: 'image', source: {} },
+							],
+						},
+						{ type: 'text', text: 'next' },
+					],
+				},
 			],
 		})!;
 		assert.equal(chat.shape, 'anthropic');

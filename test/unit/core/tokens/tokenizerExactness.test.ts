@@ -90,8 +90,45 @@ describe('tokenizer exactness vs tiktoken (Rust core, WASM)', function () {
 
 	// The alphabet of the team's tokenizer study (TOKENIZERS.md §1.2) plus the characters our own fixes are about.
 	const alphabet = [
-		'\u0085', '\uFEFF', '\r', '\n', ' ', '  ', '\t', '中', '文', '\u0301', '😀', '\uD800', '\uDC00', '\u017F', '\u212A', '\u0130',
-		'\u2028', '\u3000', '\u00A0', '\u200B', '\u000B', 'a', 'A', 's', 'S', "'", 'e', 'ʕ', '\uA7CE', 'é', '1', '12', '.', '/', ',', '!', 'll', 'RE', 'x',
+		'\u0085',
+		'\uFEFF',
+		'\r',
+		'\n',
+		' ',
+		'  ',
+		'\t',
+		'中',
+		'文',
+		'\u0301',
+		'😀',
+		'\uD800',
+		'\uDC00',
+		'\u017F',
+		'\u212A',
+		'\u0130',
+		'\u2028',
+		'\u3000',
+		'\u00A0',
+		'\u200B',
+		'\u000B',
+		'a',
+		'A',
+		's',
+		'S',
+		"'",
+		'e',
+		'ʕ',
+		'\uA7CE',
+		'é',
+		'1',
+		'12',
+		'.',
+		'/',
+		',',
+		'!',
+		'll',
+		'RE',
+		'x',
 	];
 	for (const name of encodings) {
 		it(`${name}: 6000 random strings over a hostile alphabet`, () => {
@@ -105,7 +142,19 @@ describe('tokenizer exactness vs tiktoken (Rust core, WASM)', function () {
 		});
 	}
 
-	const templates = [(c: string) => `a${c}b`, (c: string) => ` ${c}`, (c: string) => `1${c}2`, (c: string) => `${c}${c}x`, (c: string) => `x'${c}y`, (c: string) => `\n${c}`, (c: string) => `${c}  \n`, (c: string) => `Ab${c}'s`, (c: string) => `.${c}\n/`, (c: string) => `${c}123`, (c: string) => `ab${c}Cd`];
+	const templates = [
+		(c: string) => `a${c}b`,
+		(c: string) => ` ${c}`,
+		(c: string) => `1${c}2`,
+		(c: string) => `${c}${c}x`,
+		(c: string) => `x'${c}y`,
+		(c: string) => `\n${c}`,
+		(c: string) => `${c}  \n`,
+		(c: string) => `Ab${c}'s`,
+		(c: string) => `.${c}\n/`,
+		(c: string) => `${c}123`,
+		(c: string) => `ab${c}Cd`,
+	];
 
 	for (const name of encodings) {
 		it(`${name}: every code point whose Unicode class differs between this runtime and tiktoken, in 11 contexts`, () => {
@@ -157,7 +206,10 @@ describe('pre-tokenizer', () => {
 			const fast = [...clean.matchAll(fastSplitRegex(name))].map(m => m[0]);
 			const pinned = [...clean.matchAll(pinnedSplitRegex(name))].map(m => m[0]);
 			assert.equal(fast.length, pinned.length, name);
-			assert.ok(fast.every((p, i) => p === pinned[i]), name);
+			assert.ok(
+				fast.every((p, i) => p === pinned[i]),
+				name,
+			);
 		}
 	});
 });

@@ -171,15 +171,51 @@ describe('streaming: the same transcript whatever the chunking', () => {
 /** Reverses the key order of every object (a writer that serializes in another order). */
 function reorder(v: unknown): unknown {
 	if (Array.isArray(v)) return v.map(reorder);
-	if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reorder(x)]));
+	if (v && typeof v === 'object')
+		return Object.fromEntries(
+			Object.entries(v)
+				.reverse()
+				.map(([k, x]) => [k, reorder(x)]),
+		);
 	return v;
 }
 
 /** Drops fields no importer needs (timestamps, headers, metadata), at every depth. */
-const optionalKeys = new Set(['timestamp', 'headers', 'cwd', 'gitBranch', 'version', 'slug', 'userType', 'system_fingerprint', 'logprobs', 'service_tier', 'inference_geo', 'extras', 'llm_metrics', 'response_latencies', 'attachments', 'working_start', 'thinkingMetadata', 'todos', 'toolUseResult', 'state', 'execution_time', 'created', 'created_at', 'completed_at', 'signature']);
+const optionalKeys = new Set([
+	'timestamp',
+	'headers',
+	'cwd',
+	'gitBranch',
+	'version',
+	'slug',
+	'userType',
+	'system_fingerprint',
+	'logprobs',
+	'service_tier',
+	'inference_geo',
+	'extras',
+	'llm_metrics',
+	'response_latencies',
+	'attachments',
+	'working_start',
+	'thinkingMetadata',
+	'todos',
+	'toolUseResult',
+	'state',
+	'execution_time',
+	'created',
+	'created_at',
+	'completed_at',
+	'signature',
+]);
 function dropOptional(v: unknown): unknown {
 	if (Array.isArray(v)) return v.map(dropOptional);
-	if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => !optionalKeys.has(k)).map(([k, x]) => [k, dropOptional(x)]));
+	if (v && typeof v === 'object')
+		return Object.fromEntries(
+			Object.entries(v)
+				.filter(([k]) => !optionalKeys.has(k))
+				.map(([k, x]) => [k, dropOptional(x)]),
+		);
 	return v;
 }
 
@@ -190,7 +226,18 @@ describe('unseen files of the same formats', () => {
 			const base = importFixture(file);
 			const text = fixtureText(file);
 			const variants = file.endsWith('.jsonl')
-				? [text.split('\n').filter(l => l.trim()).map(l => JSON.stringify(reorder(JSON.parse(l)))).join('\n'), text.split('\n').filter(l => l.trim()).map(l => JSON.stringify(dropOptional(JSON.parse(l)))).join('\n')]
+				? [
+						text
+							.split('\n')
+							.filter(l => l.trim())
+							.map(l => JSON.stringify(reorder(JSON.parse(l))))
+							.join('\n'),
+						text
+							.split('\n')
+							.filter(l => l.trim())
+							.map(l => JSON.stringify(dropOptional(JSON.parse(l))))
+							.join('\n'),
+					]
 				: [JSON.stringify(reorder(JSON.parse(text))), JSON.stringify(dropOptional(JSON.parse(text)), null, 2)];
 			for (const [n, variant] of variants.entries()) {
 				const t = importTranscript(variant, { file, counter: engineCounter });

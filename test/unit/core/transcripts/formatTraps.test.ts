@@ -28,7 +28,13 @@ function assistant(o: { uuid: string; id: string; req?: string; out: number; sto
 			role: 'assistant',
 			content: o.content,
 			stop_reason: o.stop ?? null,
-			usage: { input_tokens: 10, cache_read_input_tokens: 1_000, cache_creation_input_tokens: 200, cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 0 }, output_tokens: o.out },
+			usage: {
+				input_tokens: 10,
+				cache_read_input_tokens: 1_000,
+				cache_creation_input_tokens: 200,
+				cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 0 },
+				output_tokens: o.out,
+			},
 		},
 	};
 }
@@ -106,7 +112,14 @@ describe('Claude Code traps', () => {
 		const t = imp(
 			jsonl(
 				user('u1', 'investigate'),
-				assistant({ uuid: 'a1', id: 'msg_A', out: 9, stop: 'tool_use', content: [{ type: 'tool_use', id: 'toolu_task', name: 'Task', input: { subagent_type: 'Explore' } }], extra: { costUSD: 0.0123 } }),
+				assistant({
+					uuid: 'a1',
+					id: 'msg_A',
+					out: 9,
+					stop: 'tool_use',
+					content: [{ type: 'tool_use', id: 'toolu_task', name: 'Task', input: { subagent_type: 'Explore' } }],
+					extra: { costUSD: 0.0123 },
+				}),
 				{ type: 'progress', uuid: 'p1', sessionId: 'S', parentToolUseID: 'toolu_task', data: { type: 'agent_progress', agentId: 'a77' } },
 				user('u2', 'Warmup', { isSidechain: true, agentId: 'a77' }),
 				assistant({ uuid: 'a2', id: 'msg_B', out: 3, stop: 'end_turn', content: [{ type: 'text', text: 'ok' }], extra: { isSidechain: true, agentId: 'a77' } }),
@@ -136,7 +149,10 @@ describe('Claude Code traps', () => {
 
 	it('agent-acompact-*.jsonl is the compaction agent: its call keeps that identity', () => {
 		const t = imp(
-			jsonl(user('u1', 'Summarize the conversation', { isSidechain: true, agentId: 'acompact-3f2a' }), assistant({ uuid: 'a1', id: 'msg_A', out: 900, stop: 'end_turn', content: [{ type: 'text', text: 'Summary…' }], extra: { isSidechain: true, agentId: 'acompact-3f2a' } })),
+			jsonl(
+				user('u1', 'Summarize the conversation', { isSidechain: true, agentId: 'acompact-3f2a' }),
+				assistant({ uuid: 'a1', id: 'msg_A', out: 900, stop: 'end_turn', content: [{ type: 'text', text: 'Summary…' }], extra: { isSidechain: true, agentId: 'acompact-3f2a' } }),
+			),
 			'proj/agent-acompact-3f2a.jsonl',
 		);
 		assert.deepEqual(t.calls[0].sidechain, { agentId: 'acompact-3f2a', kind: 'compaction' });
@@ -153,8 +169,20 @@ describe('OpenHands traps', () => {
 	const events = [
 		{ id: 0, source: 'user', action: 'message', args: { content: 'do it' }, message: 'do it' },
 		// Two actions of ONE multi-tool response, each repeated on its observation: one call.
-		{ id: 1, source: 'agent', action: 'run', args: { command: 'ls' }, tool_call_metadata: { tool_call_id: 'r1-t1', function_name: 'execute_bash', total_calls_in_response: 2, model_response: response('r1', 1_000, 50) } },
-		{ id: 2, source: 'agent', action: 'run', args: { command: 'pwd' }, tool_call_metadata: { tool_call_id: 'r1-t2', function_name: 'execute_bash', total_calls_in_response: 2, model_response: response('r1', 1_000, 50) } },
+		{
+			id: 1,
+			source: 'agent',
+			action: 'run',
+			args: { command: 'ls' },
+			tool_call_metadata: { tool_call_id: 'r1-t1', function_name: 'execute_bash', total_calls_in_response: 2, model_response: response('r1', 1_000, 50) },
+		},
+		{
+			id: 2,
+			source: 'agent',
+			action: 'run',
+			args: { command: 'pwd' },
+			tool_call_metadata: { tool_call_id: 'r1-t2', function_name: 'execute_bash', total_calls_in_response: 2, model_response: response('r1', 1_000, 50) },
+		},
 		{ id: 3, source: 'agent', observation: 'run', cause: 1, content: 'a.py', tool_call_metadata: { tool_call_id: 'r1-t1', function_name: 'execute_bash', model_response: response('r1', 1_000, 50) } },
 		{ id: 4, source: 'agent', observation: 'run', cause: 2, content: '/w', tool_call_metadata: { tool_call_id: 'r1-t2', function_name: 'execute_bash', model_response: response('r1', 1_000, 50) } },
 		{ id: 5, source: 'agent', action: 'finish', args: {}, tool_call_metadata: { tool_call_id: 'r2-t1', function_name: 'finish', model_response: response('r2', 1_200, 20) } },
@@ -266,10 +294,24 @@ describe('HTTP recordings: dialect per interaction', () => {
 				interaction(
 					'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent',
 					{ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] },
-					{ candidates: [{ content: { role: 'model', parts: [{ text: 'hello' }] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 100, cachedContentTokenCount: 40, candidatesTokenCount: 10, thoughtsTokenCount: 25 }, modelVersion: 'gemini-2.5-flash' },
+					{
+						candidates: [{ content: { role: 'model', parts: [{ text: 'hello' }] }, finishReason: 'STOP' }],
+						usageMetadata: { promptTokenCount: 100, cachedContentTokenCount: 40, candidatesTokenCount: 10, thoughtsTokenCount: 25 },
+						modelVersion: 'gemini-2.5-flash',
+					},
 				),
 				interaction('https://api.openai.com/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, { error: { message: 'rate limited' } }, 429),
-				interaction('https://api.openai.com/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, { id: 'c1', model: 'gpt-4o-2024-08-06', created: 1_748_944_800, choices: [{ message: { role: 'assistant', content: 'yo' }, finish_reason: 'stop' }], usage: { prompt_tokens: 8, completion_tokens: 2 } }),
+				interaction(
+					'https://api.openai.com/v1/chat/completions',
+					{ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+					{
+						id: 'c1',
+						model: 'gpt-4o-2024-08-06',
+						created: 1_748_944_800,
+						choices: [{ message: { role: 'assistant', content: 'yo' }, finish_reason: 'stop' }],
+						usage: { prompt_tokens: 8, completion_tokens: 2 },
+					},
+				),
 			],
 		};
 		const t = imp(JSON.stringify(cassette));
@@ -293,7 +335,9 @@ describe('HTTP recordings: dialect per interaction', () => {
 			'data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"input_tokens":null,"cache_read_input_tokens":null,"cache_creation_input_tokens":null,"output_tokens":42}}',
 			'data: {"type":"message_stop"}',
 		].join('\n');
-		const chatSse = ['data: {"id":"c1","model":"gpt-4o","choices":[{"delta":{"content":"Hi there"}}]}', 'data: {"id":"c1","choices":[{"delta":{},"finish_reason":"stop"}]}', 'data: [DONE]'].join('\n\n');
+		const chatSse = ['data: {"id":"c1","model":"gpt-4o","choices":[{"delta":{"content":"Hi there"}}]}', 'data: {"id":"c1","choices":[{"delta":{},"finish_reason":"stop"}]}', 'data: [DONE]'].join(
+			'\n\n',
+		);
 		const t = imp(
 			JSON.stringify({
 				version: 1,
@@ -326,7 +370,14 @@ describe('HTTP recordings: dialect per interaction', () => {
 							model: 'claude-opus-4-6',
 							content: [{ type: 'text', text: 'ok' }],
 							stop_reason: 'end_turn',
-							usage: { input_tokens: 5, output_tokens: 7, iterations: [{ type: 'compaction', input_tokens: 180_000, output_tokens: 3_000 }, { type: 'message', input_tokens: 5, output_tokens: 7 }] },
+							usage: {
+								input_tokens: 5,
+								output_tokens: 7,
+								iterations: [
+									{ type: 'compaction', input_tokens: 180_000, output_tokens: 3_000 },
+									{ type: 'message', input_tokens: 5, output_tokens: 7 },
+								],
+							},
 						},
 					),
 				],

@@ -39,7 +39,11 @@ describe('recording format (versioned JSONL, one line per call)', () => {
 	});
 
 	it('round trip: what the provider clients append is what the importer reads (auto-detected)', () => {
-		const text = serializeRecordedRun({ runId: 'run-1', startedAt: '2026-03-01T12:00:00.000Z', agent: 'agent-cost-lens 0.1.0' }) + serializeRecordedCall(call()) + serializeRecordedEvent({ kind: 'compaction', at: '2026-03-01T12:00:02.000Z', trigger: 'auto', preTokens: 9000 }) + serializeRecordedCall(call({ id: 'chatcmpl-2', at: '2026-03-01T12:00:03.000Z', status: 'error', error: { reason: 'rateLimit', message: '429' } }));
+		const text =
+			serializeRecordedRun({ runId: 'run-1', startedAt: '2026-03-01T12:00:00.000Z', agent: 'agent-cost-lens 0.1.0' }) +
+			serializeRecordedCall(call()) +
+			serializeRecordedEvent({ kind: 'compaction', at: '2026-03-01T12:00:02.000Z', trigger: 'auto', preTokens: 9000 }) +
+			serializeRecordedCall(call({ id: 'chatcmpl-2', at: '2026-03-01T12:00:03.000Z', status: 'error', error: { reason: 'rateLimit', message: '429' } }));
 		const t = importTranscript(text, opts);
 		assert.equal(t.format, 'agent-cost-recording');
 		assert.equal(t.runId, 'run-1');
@@ -68,10 +72,7 @@ describe('recording format (versioned JSONL, one line per call)', () => {
 		const torn = good.slice(0, 60);
 		const t = parseRecording(good + newer + unknown + torn, opts);
 		assert.equal(t.calls.length, 1);
-		assert.deepEqual(
-			t.warnings.map(w => w.code).sort(),
-			['newerVersion', 'truncatedLastLine'],
-		);
+		assert.deepEqual(t.warnings.map(w => w.code).sort(), ['newerVersion', 'truncatedLastLine']);
 	});
 
 	it('usage is normalized before it is written: negative or missing counts are programming errors', () => {

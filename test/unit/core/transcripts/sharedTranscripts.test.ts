@@ -37,23 +37,195 @@ interface Expected {
 }
 
 const recorded: Record<string, Expected> = {
-	'claude_code/claude-reliability_hello-world-script.jsonl': { format: 'claude-code', calls: 4, input: 74_578, cacheRead: 71_036, cacheWrite5m: 3_539, cacheWrite1h: 0, output: 29, models: ['claude-opus-4-5-20251101'], sources: { 'placeholder-output': 4 } },
-	'claude_code/fasthooks_sample_agent_sidechain.jsonl': { format: 'claude-code', calls: 1, input: 728, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 152, models: ['claude-haiku-4-5-20251001'], sources: { recorded: 1 } },
-	'claude_code/fasthooks_sample_main_transcript.jsonl': { format: 'claude-code', calls: 12, input: 231_864, cacheRead: 223_265, cacheWrite5m: 8_467, cacheWrite1h: 0, output: 1_480, models: ['claude-haiku-4-5-20251001'], sources: { 'placeholder-output': 11, recorded: 1 } },
-	'claude_code/spotter_258c7280_agent-a881341.jsonl': { format: 'claude-code', calls: 3, input: 76_350, cacheRead: 34_159, cacheWrite5m: 0, cacheWrite1h: 42_176, output: 3, models: ['claude-sonnet-4-5-20250929'], sources: { 'placeholder-output': 3 } },
-	'claude_code/spotter_tool_heavy.jsonl': { format: 'claude-code', calls: 4, input: 105_981, cacheRead: 88_231, cacheWrite5m: 0, cacheWrite1h: 17_696, output: 212, models: ['claude-opus-4-6'], sources: { 'placeholder-output': 4 } },
-	'anthropic_messages/pydai_anthropic_cache_real_api.json': { format: 'http-recording', calls: 2, input: 2_646, cacheRead: 2_222, cacheWrite5m: 418, cacheWrite1h: 0, output: 439, models: ['claude-sonnet-4-5-20250929'], sources: { recorded: 2 } },
-	'anthropic_messages/pydai_anthropic_multiple_parallel_tool_calls.json': { format: 'http-recording', calls: 2, input: 1_194, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 279, models: ['claude-haiku-4-5-20251001'], sources: { recorded: 2 } },
-	'anthropic_messages/pydai_anthropic_tool_with_thinking.json': { format: 'http-recording', calls: 2, input: 964, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 281, models: ['claude-sonnet-4-20250514'], sources: { recorded: 2 } },
-	'openai_chat/pydai_openai_instructions_with_tool_calls.json': { format: 'http-recording', calls: 2, input: 125, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 30, models: ['gpt-4.1-mini-2025-04-14'], sources: { recorded: 2 } },
-	'openai_chat/pydai_openai_tool_output.json': { format: 'http-recording', calls: 2, input: 157, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 48, models: ['gpt-4o-2024-08-06'], sources: { recorded: 2 } },
-	'openai_responses/pydai_openai_responses_tool_call_continuation.json': { format: 'http-recording', calls: 2, input: 145, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 23, models: ['gpt-4.1-2025-04-14'], sources: { recorded: 2 } },
-	'openhands/openhands_traj_basic.json': { format: 'openhands-trajectory', calls: 2, input: 8_132, cacheRead: 3_482, cacheWrite5m: 4_640, cacheWrite1h: 0, output: 1_312, models: ['claude-3-5-sonnet-20241022'], sources: { recorded: 2 } },
-	'openhands/openhands_eval_multiswebench_ponylang__ponyc-4593.json': { format: 'openhands-eval', calls: 33, input: 410_169, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 5_156, models: ['meta-llama/llama-4-maverick'], sources: { recorded: 33 } },
-	'inspect_ai/inspect_input-task_gpt-4o-mini.json': { format: 'inspect-ai', calls: 2, input: 274, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 189, models: ['gpt-4o-mini-2024-07-18'], sources: { recorded: 2 } },
-	'mini_swe_agent/mswea_gemini3pro_django__django-14765.traj.json': { format: 'mini-swe-agent', calls: 13, input: 80_192, cacheRead: 46_437, cacheWrite5m: 0, cacheWrite1h: 0, output: 2_913, reasoning: 238, models: ['google/gemini-3-pro-preview'], sources: { recorded: 13 } },
-	'mini_swe_agent/mswea_gemini3pro_pallets__flask-5014.traj.json': { format: 'mini-swe-agent', calls: 20, input: 218_295, cacheRead: 163_830, cacheWrite5m: 0, cacheWrite1h: 0, output: 2_025, reasoning: 73, models: ['google/gemini-3-pro-preview'], sources: { recorded: 20 } },
-	'aider/aider_metadata-aider.chat.history.md': { format: 'aider', calls: 12, input: 73_600, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 4_303, models: ['openrouter/openai/gpt-4o-mini'], sources: { rounded: 12 } },
+	'claude_code/claude-reliability_hello-world-script.jsonl': {
+		format: 'claude-code',
+		calls: 4,
+		input: 74_578,
+		cacheRead: 71_036,
+		cacheWrite5m: 3_539,
+		cacheWrite1h: 0,
+		output: 29,
+		models: ['claude-opus-4-5-20251101'],
+		sources: { 'placeholder-output': 4 },
+	},
+	'claude_code/fasthooks_sample_agent_sidechain.jsonl': {
+		format: 'claude-code',
+		calls: 1,
+		input: 728,
+		cacheRead: 0,
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: 152,
+		models: ['claude-haiku-4-5-20251001'],
+		sources: { recorded: 1 },
+	},
+	'claude_code/fasthooks_sample_main_transcript.jsonl': {
+		format: 'claude-code',
+		calls: 12,
+		input: 231_864,
+		cacheRead: 223_265,
+		cacheWrite5m: 8_467,
+		cacheWrite1h: 0,
+		output: 1_480,
+		models: ['claude-haiku-4-5-20251001'],
+		sources: { 'placeholder-output': 11, recorded: 1 },
+	},
+	'claude_code/spotter_258c7280_agent-a881341.jsonl': {
+		format: 'claude-code',
+		calls: 3,
+		input: 76_350,
+		cacheRead: 34_159,
+		cacheWrite5m: 0,
+		cacheWrite1h: 42_176,
+		output: 3,
+		models: ['claude-sonnet-4-5-20250929'],
+		sources: { 'placeholder-output': 3 },
+	},
+	'claude_code/spotter_tool_heavy.jsonl': {
+		format: 'claude-code',
+		calls: 4,
+		input: 105_981,
+		cacheRead: 88_231,
+		cacheWrite5m: 0,
+		cacheWrite1h: 17_696,
+		output: 212,
+		models: ['claude-opus-4-6'],
+		sources: { 'placeholder-output': 4 },
+	},
+	'anthropic_messages/pydai_anthropic_cache_real_api.json': {
+		format: 'http-recording',
+		calls: 2,
+		input: 2_646,
+		cacheRead: 2_222,
+		cacheWrite5m: 418,
+		cacheWrite1h: 0,
+		output: 439,
+		models: ['claude-sonnet-4-5-20250929'],
+		sources: { recorded: 2 },
+	},
+	'anthropic_messages/pydai_anthropic_multiple_parallel_tool_calls.json': {
+		format: 'http-recording',
+		calls: 2,
+		input: 1_194,
+		cacheRead: 0,
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: 279,
+		models: ['claude-haiku-4-5-20251001'],
+		sources: { recorded: 2 },
+	},
+	'anthropic_messages/pydai_anthropic_tool_with_thinking.json': {
+		format: 'http-recording',
+		calls: 2,
+		input: 964,
+		cacheRead: 0,
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: 281,
+		models: ['claude-sonnet-4-20250514'],
+		sources: { recorded: 2 },
+	},
+	'openai_chat/pydai_openai_instructions_with_tool_calls.json': {
+		format: 'http-recording',
+		calls: 2,
+		input: 125,
+		cacheRead: 0,
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: 30,
+		models: ['gpt-4.1-mini-2025-04-14'],
+		sources: { recorded: 2 },
+	},
+	'openai_chat/pydai_openai_tool_output.json': {
+		format: 'http-recording',
+		calls: 2,
+		input: 157,
+		cacheRead: 0,
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: 48,
+		models: ['gpt-4o-2024-08-06'],
+		sources: { recorded: 2 },
+	},
+	'openai_responses/pydai_openai_responses_tool_call_continuation.json': {
+		format: 'http-recording',
+		calls: 2,
+		input: 145,
+		cacheRead: 0,
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: 23,
+		models: ['gpt-4.1-2025-04-14'],
+		sources: { recorded: 2 },
+	},
+	'openhands/openhands_traj_basic.json': {
+		format: 'openhands-trajectory',
+		calls: 2,
+		input: 8_132,
+		cacheRead: 3_482,
+		cacheWrite5m: 4_640,
+		cacheWrite1h: 0,
+		output: 1_312,
+		models: ['claude-3-5-sonnet-20241022'],
+		sources: { recorded: 2 },
+	},
+	'openhands/openhands_eval_multiswebench_ponylang__ponyc-4593.json': {
+		format: 'openhands-eval',
+		calls: 33,
+		input: 410_169,
+		cacheRead: 0,
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: 5_156,
+		models: ['meta-llama/llama-4-maverick'],
+		sources: { recorded: 33 },
+	},
+	'inspect_ai/inspect_input-task_gpt-4o-mini.json': {
+		format: 'inspect-ai',
+		calls: 2,
+		input: 274,
+		cacheRead: 0,
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: 189,
+		models: ['gpt-4o-mini-2024-07-18'],
+		sources: { recorded: 2 },
+	},
+	'mini_swe_agent/mswea_gemini3pro_django__django-14765.traj.json': {
+		format: 'mini-swe-agent',
+		calls: 13,
+		input: 80_192,
+		cacheRead: 46_437,
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: 2_913,
+		reasoning: 238,
+		models: ['google/gemini-3-pro-preview'],
+		sources: { recorded: 13 },
+	},
+	'mini_swe_agent/mswea_gemini3pro_pallets__flask-5014.traj.json': {
+		format: 'mini-swe-agent',
+		calls: 20,
+		input: 218_295,
+		cacheRead: 163_830,
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: 2_025,
+		reasoning: 73,
+		models: ['google/gemini-3-pro-preview'],
+		sources: { recorded: 20 },
+	},
+	'aider/aider_metadata-aider.chat.history.md': {
+		format: 'aider',
+		calls: 12,
+		input: 73_600,
+		cacheRead: 0,
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: 4_303,
+		models: ['openrouter/openai/gpt-4o-mini'],
+		sources: { rounded: 12 },
+	},
 };
 
 /** Counted formats: call counts from the structure (assistant messages / steps / replies). */
@@ -114,7 +286,10 @@ describe('shared transcripts: every file imports with the expected calls and usa
 			assert.equal(u.output, e.output);
 			assert.equal(u.cacheRead, 0);
 			assert.deepEqual(t.models, e.models);
-			assert.ok(t.warnings.some(w => w.code === 'countedUsage'), 'counted usage is said so');
+			assert.ok(
+				t.warnings.some(w => w.code === 'countedUsage'),
+				'counted usage is said so',
+			);
 		});
 	}
 });
@@ -218,7 +393,17 @@ describe('shared transcripts: Claude Code specifics', () => {
 	it('compaction is kept as an event with its identity; subagent files keep the agent id', () => {
 		const main = importFixture('claude_code/fasthooks_sample_main_transcript.jsonl');
 		assert.deepEqual(main.events, [
-			{ kind: 'compaction', id: '2b772f69-963e-4d05-8a4f-1ca2c3889686', at: '2026-01-02T19:21:02.004Z', beforeCall: 12, thread: 'main', trigger: 'manual', preTokens: 21_558, source: 'claude-code', line: 59 },
+			{
+				kind: 'compaction',
+				id: '2b772f69-963e-4d05-8a4f-1ca2c3889686',
+				at: '2026-01-02T19:21:02.004Z',
+				beforeCall: 12,
+				thread: 'main',
+				trigger: 'manual',
+				preTokens: 21_558,
+				source: 'claude-code',
+				line: 59,
+			},
 		]);
 		assert.equal(main.runId, 'c45af7b1-cb7c-4e51-93db-8cbb250a877a');
 		assert.equal(main.agent, 'claude-code 2.0.76');
@@ -298,7 +483,10 @@ describe('shared transcripts: recorded vs computed cost', () => {
 	it('aider: recorded "Cost: $… message" lines agree with usage × prices within aider\'s rounding; the run total is their sum', () => {
 		const t = importFixture('aider/aider_metadata-aider.chat.history.md');
 		const a = accountTranscript(t, fixedCatalog);
-		assert.ok(a.calls.every(c => c.matches === true), JSON.stringify(a.calls.filter(c => !c.matches)));
+		assert.ok(
+			a.calls.every(c => c.matches === true),
+			JSON.stringify(a.calls.filter(c => !c.matches)),
+		);
 		// Σ of the 12 printed message costs; the printed session total ($0.01) is rounded to cents, so the sum is the more precise one.
 		assert.ok(Math.abs(a.recordedUsd! - 0.01346) < 1e-12);
 		assert.equal(a.recordedSource, 'calls');

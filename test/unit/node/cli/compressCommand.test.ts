@@ -46,12 +46,18 @@ describe('agent-cost compress', () => {
 		const out = JSON.parse(t.stdout);
 		const body = JSON.parse(out.text);
 		assert.equal(body.model, 'gpt-4o');
-		assert.deepEqual(body.messages.map((m: { role: string }) => m.role), ['system', 'user', 'assistant', 'tool', 'assistant', 'tool']);
+		assert.deepEqual(
+			body.messages.map((m: { role: string }) => m.role),
+			['system', 'user', 'assistant', 'tool', 'assistant', 'tool'],
+		);
 		assert.deepEqual(body.messages[2], messages[10]); // kept messages are the original objects
 		assert.ok(out.compressedTokens < out.originalTokens);
 		const w = await cli(['-', '--strategy', 'window', '--window', '2', '--json'], messages.map(m => JSON.stringify(m)).join('\n'));
 		assert.equal(w.code, 0, w.stderr);
-		const lines = JSON.parse(w.stdout).text.trim().split('\n').map((l: string) => JSON.parse(l));
+		const lines = JSON.parse(w.stdout)
+			.text.trim()
+			.split('\n')
+			.map((l: string) => JSON.parse(l));
 		assert.match(lines[2].content, /earlier messages .* omitted/);
 		assert.equal(parseChatDocument(JSON.parse(w.stdout).text)?.format, 'jsonl');
 	});

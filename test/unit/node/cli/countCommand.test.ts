@@ -46,7 +46,10 @@ describe('agent-cost count', () => {
 	});
 
 	it('counts a bare message array as a chat, and as text with --text', async () => {
-		const messages = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi!' }];
+		const messages = [
+			{ role: 'system', content: 'Be brief.' },
+			{ role: 'user', content: 'Hi!' },
+		];
 		writeFileSync(join(dir, 'chat.json'), JSON.stringify(messages));
 		const chat = await run(['count', 'chat.json', '--model', 'gpt-4o', '--json'], dir);
 		assert.deepEqual(JSON.parse(chat.stdout), { model: 'gpt-4o', encoding: 'o200k_base', tokens: countChat('gpt-4o', messages).tokens, exact: true, messages: 2 });

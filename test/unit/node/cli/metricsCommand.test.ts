@@ -49,15 +49,25 @@ describe('agent-cost metrics', () => {
 		assert.ok(cliCommands.some(c => c.name === 'metrics'));
 	});
 
-	it('computes the live endpoint\'s metric families from recordings in a folder (one run per file)', async () => {
+	it("computes the live endpoint's metric families from recordings in a folder (one run per file)", async () => {
 		mkdirSync(join(dir, 'recs', 'nested'), { recursive: true });
 		await writeRun(join(dir, 'recs', 'a.agent-cost.jsonl'), [
 			call('1', { usage: usage(1000, 600, 100), usageSource: 'provider', costUsd: 0.0123 }),
 			call('2', { status: 'cacheHit', cache: 'exact', startedAt: '2026-03-01T10:00:05.000Z', endedAt: '2026-03-01T10:00:05.010Z', latencyMs: 10 }),
 			call('3', { status: 'refused', error: { kind: 'budget', reason: 'daily', message: 'daily budget' } }),
-			call('4', { status: 'cancelled', usage: usage(1000, 0, 20), usageSource: 'estimated', costUsd: 0.001, costEstimated: true, startedAt: '2026-03-01T10:01:00.000Z', endedAt: '2026-03-01T10:01:40.000Z' }),
+			call('4', {
+				status: 'cancelled',
+				usage: usage(1000, 0, 20),
+				usageSource: 'estimated',
+				costUsd: 0.001,
+				costEstimated: true,
+				startedAt: '2026-03-01T10:01:00.000Z',
+				endedAt: '2026-03-01T10:01:40.000Z',
+			}),
 		]);
-		await writeRun(join(dir, 'recs', 'nested', 'b.agent-cost.jsonl'), [call('5', { runId: 'run-b', model: 'claude-opus-4-6', provider: 'anthropic', usage: usage(5000, 4000, 300), usageSource: 'provider', costUsd: 0.02 })]);
+		await writeRun(join(dir, 'recs', 'nested', 'b.agent-cost.jsonl'), [
+			call('5', { runId: 'run-b', model: 'claude-opus-4-6', provider: 'anthropic', usage: usage(5000, 4000, 300), usageSource: 'provider', costUsd: 0.02 }),
+		]);
 		writeFileSync(join(dir, 'recs', 'notes.txt'), 'not a recording');
 
 		const r = await run(['metrics', 'recs'], dir);
@@ -82,8 +92,14 @@ describe('agent-cost metrics', () => {
 		const r = await run(['metrics', 'x.agent-cost.jsonl', '--json'], dir);
 		assert.equal(r.code, 0);
 		const out = JSON.parse(r.stdout) as { files: { file: string; calls: number }[]; metrics: { name: string; samples: { labels: Record<string, string>; value: number }[] }[] };
-		assert.deepEqual(out.files.map(f => [f.file, f.calls]), [['x.agent-cost.jsonl', 1]]);
-		assert.deepEqual(out.metrics.find(m => m.name === 'agent_cost_usd_total')?.samples.map(s => [s.labels.model, s.value]), [['gpt-4o-mini', 0.5]]);
+		assert.deepEqual(
+			out.files.map(f => [f.file, f.calls]),
+			[['x.agent-cost.jsonl', 1]],
+		);
+		assert.deepEqual(
+			out.metrics.find(m => m.name === 'agent_cost_usd_total')?.samples.map(s => [s.labels.model, s.value]),
+			[['gpt-4o-mini', 0.5]],
+		);
 	});
 
 	it('a call recorded without a cost is priced with the catalog; an unknown model is counted as unpriced', async () => {

@@ -33,7 +33,10 @@ describe('agent-cost replay', () => {
 		assert.equal(out.baseline.steps, 20);
 		// The recorded run total of this file is $0.165996 (info.model_stats.instance_cost).
 		assert.ok(Math.abs(out.baseline.costUsd - 0.165996) < 1e-9, String(out.baseline.costUsd));
-		assert.deepEqual(out.scenarios.map(s => s.name), ['unchanged', 'all on gpt-4o-mini', 'max 5 steps']);
+		assert.deepEqual(
+			out.scenarios.map(s => s.name),
+			['unchanged', 'all on gpt-4o-mini', 'max 5 steps'],
+		);
 		assert.equal(out.scenarios[0].costUsd, out.baseline.costUsd);
 		assert.ok(out.scenarios[1].costUsd < out.baseline.costUsd / 5, 'gpt-4o-mini is far cheaper than gemini-3-pro');
 		assert.equal(out.scenarios[2].stoppedAtStep, 6);
@@ -62,7 +65,7 @@ describe('agent-cost replay', () => {
 		assert.equal((await run(['run.traj.json', '--json', '--csv'], dir)).code, 2);
 	});
 
-	it('an unreadable transcript exits 1 with the importer\'s reason', async () => {
+	it("an unreadable transcript exits 1 with the importer's reason", async () => {
 		writeFileSync(join(dir, 'broken.json'), '{"messages": [');
 		const r = await run(['broken.json'], dir);
 		assert.equal(r.code, 1);

@@ -138,12 +138,23 @@ describe('AnthropicTransport over the real @anthropic-ai/sdk against the fake se
 	it('tool-call arguments that are not a JSON object are refused before anything is sent', async () => {
 		const e = await failure(
 			transportFor('anthropic', server),
-			request('anthropic', { messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: '', toolCalls: [{ id: 't', name: 'f', arguments: '[1,2' }] }] }),
+			request('anthropic', {
+				messages: [
+					{ role: 'user', content: 'x' },
+					{ role: 'assistant', content: '', toolCalls: [{ id: 't', name: 'f', arguments: '[1,2' }] },
+				],
+			}),
 		);
 		assert.equal(e.reason, 'badRequest');
 		assert.match(e.message, /not a JSON object/);
 		assert.equal(server.requests.length, 0);
-		assert.throws(() => messageBody(request('anthropic', { messages: [{ role: 'assistant', content: '', toolCalls: [{ id: 't', name: 'f', arguments: '"str"' }] }] }), { provider: 'anthropic', model: 'm', label: 'Anthropic' }));
+		assert.throws(() =>
+			messageBody(request('anthropic', { messages: [{ role: 'assistant', content: '', toolCalls: [{ id: 't', name: 'f', arguments: '"str"' }] }] }), {
+				provider: 'anthropic',
+				model: 'm',
+				label: 'Anthropic',
+			}),
+		);
 	});
 
 	it('sends the key only as the auth header (never in other headers, the body or the URL)', async () => {

@@ -27,7 +27,13 @@ describe('fake provider server', () => {
 
 	it('answers scripted behaviors in order, filtered by provider/endpoint/model, then the default reply', async () => {
 		server.enqueue({ type: 'reply', text: 'for anthropic' }, { provider: 'anthropic' });
-		server.enqueue([{ type: 'reply', text: 'first' }, { type: 'reply', text: 'second' }], { provider: 'openai', model: 'gpt-4o-mini' });
+		server.enqueue(
+			[
+				{ type: 'reply', text: 'first' },
+				{ type: 'reply', text: 'second' },
+			],
+			{ provider: 'openai', model: 'gpt-4o-mini' },
+		);
 		const openai = transportFor('openai', server);
 		assert.equal((await run(openai, request('openai'))).response.text, 'first');
 		assert.equal((await run(openai, request('openai', { model: 'gpt-4o' }))).response.text, 'Hello from the fake provider.', 'model filter');
@@ -91,7 +97,10 @@ describe('fake provider server', () => {
 	});
 
 	it('waitFor rejects with a clear message when nothing matches in time', async () => {
-		await assert.rejects(server.waitFor(() => false, 50), /no matching request within 50 ms/);
+		await assert.rejects(
+			server.waitFor(() => false, 50),
+			/no matching request within 50 ms/,
+		);
 	});
 
 	it('runs as a program: prints its URLs as JSON, loads a script, stops on SIGTERM', async function () {

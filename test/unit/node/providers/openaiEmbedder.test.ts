@@ -17,7 +17,12 @@ describe('OpenAI embedder (the real openai SDK against the fake /v1/embeddings)'
 	after(() => server.close());
 	beforeEach(() => server.reset());
 	const embedder = (options: { key?: string; model?: string; timeoutMs?: number } = {}) =>
-		createOpenAIEmbedder({ secrets: secretsOf({ openai: options.key ?? canary.openai }), model: options.model ?? 'text-embedding-3-small', baseUrl: server.openaiBaseUrl, timeoutMs: options.timeoutMs });
+		createOpenAIEmbedder({
+			secrets: secretsOf({ openai: options.key ?? canary.openai }),
+			model: options.model ?? 'text-embedding-3-small',
+			baseUrl: server.openaiBaseUrl,
+			timeoutMs: options.timeoutMs,
+		});
 
 	it('returns unit vectors of the model size, in input order, with the key sent only as the Authorization header', async () => {
 		const e = embedder();
@@ -57,15 +62,22 @@ describe('OpenAI embedder (the real openai SDK against the fake /v1/embeddings)'
 		server.enqueue({ type: 'error', status: 429, retryAfter: '3' }, { endpoint: 'embeddings' });
 		await assert.rejects(embedder().embed(['a']), (e: unknown) => ProviderError.is(e) && e.reason === 'rateLimit' && e.retryAfterMs === 3000);
 		const wrong = 'sk-proj-WRONGembeddingKEY0123456789QZ';
-		const auth = await embedder({ key: wrong }).embed(['a']).catch((e: unknown) => e);
+		const auth = await embedder({ key: wrong })
+			.embed(['a'])
+			.catch((e: unknown) => e);
 		assert.ok(ProviderError.is(auth) && auth.reason === 'auth', String(auth));
 		assertNoSecret(auth, wrong);
 		server.enqueue({ type: 'hang' }, { endpoint: 'embeddings' });
 		await assert.rejects(embedder({ timeoutMs: 200 }).embed(['a']), (e: unknown) => ProviderError.is(e) && e.reason === 'timeout');
 		server.enqueue({ type: 'malformed', where: 'body' }, { endpoint: 'embeddings' });
 		await assert.rejects(embedder().embed(['a']), (e: unknown) => ProviderError.is(e) && e.reason === 'badResponse');
-		const missing = await createOpenAIEmbedder({ secrets: secretsOf({}), model: 'text-embedding-3-small' }).embed(['a']).catch((e: unknown) => e);
+		const missing = await createOpenAIEmbedder({ secrets: secretsOf({}), model: 'text-embedding-3-small' })
+			.embed(['a'])
+			.catch((e: unknown) => e);
 		assert.ok(ProviderError.is(missing) && missing.reason === 'auth' && missing.keyMissing, 'no key for api.openai.com: auth error before any request');
-		assert.throws(() => embedder({ model: 'my-embedder' }), (e: unknown) => InputError.is(e, 'badSetting') && /text-embedding-3-small/.test(e.message));
+		assert.throws(
+			() => embedder({ model: 'my-embedder' }),
+			(e: unknown) => InputError.is(e, 'badSetting') && /text-embedding-3-small/.test(e.message),
+		);
 	});
 });

@@ -94,9 +94,7 @@ describe('OpenAITransport over the real openai SDK against the fake server', () 
 			{ role: 'tool', tool_call_id: 'call_1', content: 'rain' },
 			{ role: 'tool', tool_call_id: 'call_2', content: 'Error: boom' },
 		]);
-		assert.deepEqual(body.tools, [
-			{ type: 'function', function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
-		]);
+		assert.deepEqual(body.tools, [{ type: 'function', function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }]);
 		assert.deepEqual(body.tool_choice, { type: 'function', function: { name: 'get_weather' } });
 	});
 
