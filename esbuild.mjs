@@ -130,7 +130,7 @@ if (withTests) {
 	contexts.push({
 		...common,
 		minify: false,
-		entryPoints: { fakeProviderServer: 'src/node/providers/fakeProviderServerMain.ts' },
+		entryPoints: { fakeProviderServer: 'test/support/fakeProviderServerMain.ts' },
 		outdir: 'out',
 		platform: 'node',
 		format: 'cjs',

@@ -10,12 +10,12 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { defaultEngineConfig } from '../src/core/config/parseEngineConfig';
-import type { TokenCounter } from '../src/core/engine/ports';
+import type { TokenCounter } from '../src/core/ports/tokenCounter';
 import { defaultPriceCatalog } from '../src/core/pricing/catalog';
 import { compareScenarios } from '../src/core/replay/comparison';
 import { PreparedRun } from '../src/core/replay/preparedRun';
-import type { ReplaySettings } from '../src/core/replay/replaySettings';
-import { asRecordedSettings, productDefaultSettings } from '../src/core/replay/replaySettings';
+import type { ReplayScenario } from '../src/core/replay/scenario';
+import { asRecordedScenario, productDefaultScenario } from '../src/core/replay/scenario';
 import { countChat, tokenCounter } from '../src/core/tokens/count';
 import type { LlmCall, Transcript, TranscriptMessage } from '../src/core/transcripts/model';
 
@@ -68,12 +68,12 @@ function syntheticRun(): Transcript {
 }
 
 /** 100 distinct, realistic scenarios: routing × compression × thresholds × caches × budgets. */
-function scenarios(): ReplaySettings[] {
+function scenarios(): ReplayScenario[] {
 	const config = defaultEngineConfig();
-	const base = asRecordedSettings(config);
-	const defaults = productDefaultSettings(config);
-	const out: ReplaySettings[] = [];
-	const routings: ReplaySettings['routing'][] = [base.routing, { ...base.routing, mode: 'fixed', model: 'gpt-4o-mini' }, defaults.routing, { ...base.routing, mode: 'fixed', model: 'gpt-4.1' }];
+	const base = asRecordedScenario(config);
+	const defaults = productDefaultScenario(config);
+	const out: ReplayScenario[] = [];
+	const routings: ReplayScenario['routing'][] = [base.routing, { ...base.routing, mode: 'fixed', model: 'gpt-4o-mini' }, defaults.routing, { ...base.routing, mode: 'fixed', model: 'gpt-4.1' }];
 	const strategies = ['none', 'truncate', 'window', 'summarize'] as const;
 	const triggers = [4000, 16000, 32000, 64000];
 	let n = 0;
@@ -89,7 +89,7 @@ function scenarios(): ReplaySettings[] {
 						routing,
 						compression: { ...base.compression, strategy, maxTokensBeforeCompression: trigger, contextWindowTriggerRatio: 1, toolResponseMaxTokens: n % 3 === 0 ? 2000 : 0 },
 						promptCache: { ...base.promptCache, mode: cacheOn ? 'simulate' : 'off' },
-						responseCache: { ...base.responseCache, enabled: n % 2 === 0 },
+						cache: { ...base.cache, enabled: n % 2 === 0 },
 						budget: n % 5 === 0 ? { ...defaults.budget, enabled: true, policy: n % 10 === 0 ? 'soft' : 'hard', runUsd: 5, maxSteps: 0 } : base.budget,
 					});
 				}

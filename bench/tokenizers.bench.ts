@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { seededRandom } from '../src/core/engine/ports';
+import { seededRandom } from '../src/core/ports/clock';
 import type { EncodingName } from '../src/core/tokens/types';
 import { repoRoot } from '../test/support/paths';
 import { corpusDocument, tokenCorpus, type CorpusCategory } from '../test/support/tokenCorpus';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import type { EngineJobs } from '../core/engine/engineJobs';
+import type { EngineJobs } from '../core/jobs/engineJobs';
 import { createEngineWorkerClient } from '../node/engineWorkerClient';
 import type { JobWorkerClient } from '../node/jobWorkerClient';
 import type { EngineInfo } from '../protocol/engineInfo';

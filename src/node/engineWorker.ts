@@ -3,7 +3,7 @@
 // host never blocks on it (and never loads tokenizers, prices or provider SDKs).
 // Job handlers live in src/node/engineJobs/; this file only wires them to the thread.
 import { parentPort } from 'node:worker_threads';
-import type { EngineJobs } from '../core/engine/engineJobs';
+import type { EngineJobs } from '../core/jobs/engineJobs';
 import { createLiveJobHandlers } from './engineJobs/liveJobs';
 import { createReplayJobHandlers } from './engineJobs/replayJobs';
 import { serveJobs } from './jobServer';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { EngineJobs } from '../core/engine/engineJobs';
-import type { SerializedError } from '../core/engine/jobProtocol';
-import { ReplayJobError } from '../core/replay/replayJobs';
+import type { EngineJobs } from '../core/jobs/engineJobs';
+import type { SerializedError } from '../core/jobs/jobProtocol';
+import { ReplayJobError } from '../core/jobs/replayJobs';
 import { JobWorkerClient } from './jobWorkerClient';
 
 /** Typed errors of engine jobs that callers branch on, rebuilt on the host side. */

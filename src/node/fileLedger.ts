@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerRecord, LedgerSink } from '../core/budget/budgetLedger';
 import { BudgetBook, isLedgerRecord, RecordingBudgetStore } from '../core/budget/budgetLedger';
-import type { BudgetStore, BudgetTotals, FinishOutcome, ReserveOutcome, ReserveRequest } from '../core/budget/budgetStore';
+import type { BudgetStore, BudgetTotals, FinishOutcome, ReserveOutcome, ReserveRequest } from '../core/ports/budgetStore';
 import { EngineError } from '../core/lib/errors';
 
 export interface FileLedgerOptions {

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SnapshotStore } from '../core/caching/snapshotStore';
+import type { SnapshotStore } from '../core/ports/snapshotStore';
 
 /**
  * Cache snapshots as JSON files in a folder — VS Code's workspace storage (`context.storageUri`) by

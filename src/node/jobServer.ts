@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { JobHandler, JobHandlers, JobMessage, JobRequest, JobSpec } from '../core/engine/jobProtocol';
-import { EngineJobError, serializeError } from '../core/engine/jobProtocol';
+import type { JobHandler, JobHandlers, JobMessage, JobRequest, JobSpec } from '../core/jobs/jobProtocol';
+import { EngineJobError, serializeError } from '../core/jobs/jobProtocol';
 
 /**
  * The worker side of the job protocol: runs each started job with its own AbortController, relays

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { JobMessage, JobRequest, JobSpec, SerializedError } from '../core/engine/jobProtocol';
-import { deserializeError, EngineJobError } from '../core/engine/jobProtocol';
+import type { JobMessage, JobRequest, JobSpec, SerializedError } from '../core/jobs/jobProtocol';
+import { deserializeError, EngineJobError } from '../core/jobs/jobProtocol';
 import { CancelledError } from '../core/lib/errors';
 import type { Disposable } from '../core/lib/disposable';
 

@@ -3,8 +3,8 @@
  * requests from a key source (VS Code SecretStorage in the extension) — read at that moment, sent to
  * the worker for that one call, never kept or logged here. Light: no SDK, tokenizer or price data.
  */
-import type { EngineJobs } from '../core/engine/engineJobs';
-import { isKeyRequest, type KeyRequest, type LiveJobs, type SecretId } from '../core/live/liveJobs';
+import type { EngineJobs } from '../core/jobs/engineJobs';
+import { isKeyRequest, type KeyRequest, type LiveJobs, type SecretId } from '../core/jobs/liveJobs';
 import type { JobWorkerClient } from './jobWorkerClient';
 
 /** Where secrets come from (SecretStorage); `undefined` when none is set. */

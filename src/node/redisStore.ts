@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
-import type { BudgetStore, BudgetTotals, FinishOutcome, ReserveOutcome, ReserveRequest } from '../core/budget/budgetStore';
-import type { BudgetExceededReason } from '../core/budget/budgetErrors';
-import type { SharedResponseCache, SnapshotStore } from '../core/caching/snapshotStore';
+import type { BudgetStore, BudgetTotals, FinishOutcome, ReserveOutcome, ReserveRequest } from '../core/ports/budgetStore';
+import type { BudgetExceededReason } from '../core/ports/budgetStore';
+import type { SharedResponseCache, SnapshotStore } from '../core/ports/snapshotStore';
 
 /**
  * Shared state for teams: budgets and caches in Redis (`agentCost.store.redisUrl`).

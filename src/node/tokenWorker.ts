@@ -7,8 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createPriceCatalog } from '../core/pricing/catalog';
 import type { ChunkedCounterOptions } from '../core/tokens/chunkedCounter';
 import { getEncoder } from '../core/tokens/encodings';
-import { TokenDocuments } from '../core/tokens/tokenDocuments';
-import type { TokenWorkerOutbound, TokenWorkerRequest } from '../core/tokens/workerProtocol';
+import { TokenDocuments } from '../core/lens/tokenDocuments';
+import type { TokenWorkerOutbound, TokenWorkerRequest } from '../core/lens/workerProtocol';
 
 export interface TokenWorkerData {
 	readonly counter?: ChunkedCounterOptions;

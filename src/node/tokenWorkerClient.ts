@@ -18,7 +18,7 @@ import {
 	type TokenWorkerRequest,
 	type TokenWorkerRequestType,
 	type TokenWorkerResult,
-} from '../core/tokens/workerProtocol';
+} from '../core/lens/workerProtocol';
 
 /** A document's text as consecutive slices, read one at a time (see {@link TokenWorkerClient.openSliced}). */
 export interface TextSlices {

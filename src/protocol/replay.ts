@@ -9,13 +9,13 @@
  *   document is destroyed and messages sent meanwhile are lost, so nothing here is a delta.
  * - Progress notifications are disposable hints; completion always carries the full snapshot.
  * - Settings coming from the webview are untrusted: the host re-parses them
- *   (`parseReplaySettings`) and reports every replaced value as a problem.
+ *   (`parseScenario`) and reports every replaced value as a problem.
  * - Nothing in here ever carries a secret (keys, Redis URLs): only replay settings, transcript
  *   numbers and file names.
  */
 import type { ReplayComparison, SweepResult } from '../core/replay/comparison';
-import type { OpenedTranscript, TranscriptImportProgress } from '../core/replay/replayJobs';
-import type { ReplaySettings, SweepParameter } from '../core/replay/replaySettings';
+import type { OpenedTranscript, TranscriptImportProgress } from '../core/jobs/replayJobs';
+import type { ReplayScenario, SweepParameter } from '../core/replay/scenario';
 import type { TranscriptImportReason } from '../core/transcripts/importErrors';
 import { IpcCommand, IpcNotification, IpcRequest } from './ipc';
 
@@ -45,9 +45,9 @@ export interface ReplayError {
 /** The defaults of the settings form, built from the user's `agentCost.*` settings. */
 export interface ReplayDefaults {
 	/** The run's own models, no policies: the scenario that reproduces the recorded cost. */
-	readonly asRecorded: ReplaySettings;
+	readonly asRecorded: ReplayScenario;
 	/** The configured product defaults (tiers, compression, caches, budget). */
-	readonly productDefaults: ReplaySettings;
+	readonly productDefaults: ReplayScenario;
 	/** Settings that were unusable (each fell back to its default), e.g. `agentCost.budget.runUsd: must be ≥ 0`. */
 	readonly settingsProblems: readonly string[];
 }
@@ -133,10 +133,10 @@ export const PickTranscriptRequest = new IpcRequest<void, { readonly file: strin
  * Compares the run as recorded (the baseline) with each scenario. Starting a comparison cancels the
  * one still running. Resolves when the run STARTED; its end arrives as {@link ReplayRunFinishedNotification}.
  */
-export const RunComparisonRequest = new IpcRequest<{ readonly scenarios: readonly ReplaySettings[] }, ReplayRunStarted>('replay/comparison/run');
+export const RunComparisonRequest = new IpcRequest<{ readonly scenarios: readonly ReplayScenario[] }, ReplayRunStarted>('replay/comparison/run');
 
 /** Prices the run for each value of one numeric setting of `base`. Same lifecycle as a comparison. */
-export const RunSweepRequest = new IpcRequest<{ readonly base: ReplaySettings; readonly parameter: SweepParameter; readonly values: readonly number[] }, ReplayRunStarted>('replay/sweep/run');
+export const RunSweepRequest = new IpcRequest<{ readonly base: ReplayScenario; readonly parameter: SweepParameter; readonly values: readonly number[] }, ReplayRunStarted>('replay/sweep/run');
 
 /** Cancels a running comparison or sweep (no effect if it already ended). */
 export const CancelReplayRunCommand = new IpcCommand<{ readonly runId: string }>('replay/run/cancel');

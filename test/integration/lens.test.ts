@@ -7,15 +7,15 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { parsePrompt } from '../../src/core/lens/promptParse';
-import type { PromptFormat } from '../../src/core/lens/promptGlobs';
+import { parsePrompt } from '../../src/core/prompts/promptParse';
+import type { PromptFormat } from '../../src/core/prompts/promptGlobs';
 import { createPriceCatalog } from '../../src/core/pricing/catalog';
 import { formatTokens, formatUsd } from '../../src/core/pricing/format';
 import { zeroUsage } from '../../src/core/pricing/usage';
 import { countChat, countText } from '../../src/core/tokens/count';
 import type { AgentCostApi } from '../../src/extension/api';
 import type { LensSnapshot } from '../../src/extension/lens/promptLens';
-import { startFakeProviderServer } from '../../src/node/providers/fakeProviderServer';
+import { startFakeProviderServer } from '../support/fakeProviderServer';
 import { repoRoot } from '../support/paths';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { name: string; publisher: string };

@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { AgentCostApi } from '../../src/extension/api';
 import type { CompressPromptOutcome } from '../../src/extension/commands/compressPrompt';
 import type { RunPromptFileOutcome } from '../../src/extension/commands/runPromptFile';
-import { startFakeProviderServer, type FakeProviderServer } from '../../src/node/providers/fakeProviderServer';
+import { startFakeProviderServer, type FakeProviderServer } from '../support/fakeProviderServer';
 import { repoRoot } from '../support/paths';
 import { waitFor as waitForValue } from '../support/waitFor';
 

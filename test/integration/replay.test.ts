@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { defaultEngineConfig } from '../../src/core/config/parseEngineConfig';
-import type { TokenCounter } from '../../src/core/engine/ports';
+import type { TokenCounter } from '../../src/core/ports/tokenCounter';
 import { createPriceCatalog } from '../../src/core/pricing/catalog';
 import { compareScenarios } from '../../src/core/replay/comparison';
 import { PreparedRun } from '../../src/core/replay/preparedRun';
-import type { ReplaySettings } from '../../src/core/replay/replaySettings';
+import type { ReplayScenario } from '../../src/core/replay/scenario';
 import { countChat, countText } from '../../src/core/tokens/count';
 import type { AgentCostApi } from '../../src/extension/api';
 import type { TranscriptCommandResult } from '../../src/extension/commands/replayCommands';
@@ -28,7 +28,7 @@ const sampleTranscript = join(repoRoot(), 'sample-workspace', 'transcripts', 'ms
 const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000) => waitForValue(what, probe, timeoutMs);
 
 /** The same comparison computed by the engine in this process, without the panel, IPC or worker. */
-async function engineComparison(file: string, scenarios: readonly ReplaySettings[]) {
+async function engineComparison(file: string, scenarios: readonly ReplayScenario[]) {
 	const counter: TokenCounter = { countText, countChat };
 	const transcript = await readTranscriptFile(file, { counter, displayName: file });
 	const run = new PreparedRun(transcript, { counter, catalog: createPriceCatalog({ overrides: {} }) });
@@ -96,7 +96,7 @@ describe('transcript report and replay panel (real VS Code extension host)', fun
 
 	it('runs a comparison through the panel: the baseline is the recorded cost, scenarios match the engine', async () => {
 		const defaults = snap().defaults;
-		const scenarios: ReplaySettings[] = [defaults.asRecorded, defaults.productDefaults];
+		const scenarios: ReplayScenario[] = [defaults.asRecorded, defaults.productDefaults];
 		const started = await api.replay.request(RunComparisonRequest, { scenarios });
 		assert.ok(started.ok, started.ok ? '' : started.error);
 		assert.deepEqual(started.value.problems, []);

@@ -1,4 +1,5 @@
-import type { PricingPort, TokenCounter } from '../../src/core/engine/ports';
+import type { PricingPort } from '../../src/core/ports/pricing';
+import type { TokenCounter } from '../../src/core/ports/tokenCounter';
 import type { CostResult, ModelPriceInfo, UnpricedModel } from '../../src/core/pricing/types';
 import type { Usage } from '../../src/core/pricing/usage';
 import { uncachedInput } from '../../src/core/pricing/usage';

@@ -13,7 +13,7 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { formatUsd } from '../../src/core/pricing/format';
-import type { ReplaySettings, SweepParameter } from '../../src/core/replay/replaySettings';
+import type { ReplayScenario, SweepParameter } from '../../src/core/replay/scenario';
 import { GetEngineInfoRequest, PanelPingNotification, PanelPongCommand } from '../../src/protocol/engineInfo';
 import type { ReplayBootstrap, ReplayExportFormat, ReplaySnapshot, ReplayView } from '../../src/protocol/replay';
 import {
@@ -494,7 +494,7 @@ async function startSweep(sweep: NonNullable<UiState['lastSweep']>): Promise<voi
 	}
 }
 
-async function startComparison(scenarios: readonly ReplaySettings[] = ui.scenarios.map(s => s.settings)): Promise<void> {
+async function startComparison(scenarios: readonly ReplayScenario[] = ui.scenarios.map(s => s.settings)): Promise<void> {
 	requestError = '';
 	try {
 		const started = await ipc.request(RunComparisonRequest, { scenarios });

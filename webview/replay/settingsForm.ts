@@ -1,13 +1,13 @@
 // Renders the settings form of one scenario from the field specs, with vscode-elements controls,
 // a visible label on every control, and per-field validation messages.
-import type { ReplaySettings } from '../../src/core/replay/replaySettings';
+import type { ReplayScenario } from '../../src/core/replay/scenario';
 import { el } from './dom';
 import type { FieldSpec } from './settingsFields';
 import { fieldGroups, readField, visibleFields, writeField } from './settingsFields';
 
 export interface SettingsFormEvents {
 	/** A valid value was entered. `structural`: other fields may appear or disappear (re-render). */
-	onChange(settings: ReplaySettings, structural: boolean): void;
+	onChange(settings: ReplayScenario, structural: boolean): void;
 	/** The field's input is not usable (or is again, with `error` undefined). */
 	onError(fieldId: string, error: string | undefined): void;
 }
@@ -43,7 +43,7 @@ function valueOf(node: Element, field: FieldSpec): string | boolean {
  * re-render (focus stays); selects and checkboxes commit and ask for a re-render because they
  * change which fields apply.
  */
-export function renderSettingsForm(container: HTMLElement, settings: ReplaySettings, errors: ReadonlyMap<string, string>, events: SettingsFormEvents): void {
+export function renderSettingsForm(container: HTMLElement, settings: ReplayScenario, errors: ReadonlyMap<string, string>, events: SettingsFormEvents): void {
 	const fields = visibleFields(settings);
 	let current = settings;
 	const groups: HTMLElement[] = [];

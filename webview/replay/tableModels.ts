@@ -2,7 +2,7 @@
 // DOM (unit-tested in plain Node). Money is never silently wrong: a missing price reads "no price",
 // never $0, and every estimate carries ≈.
 import type { ReplayComparison, SweepResult } from '../../src/core/replay/comparison';
-import type { ReportCallRow } from '../../src/core/replay/replayJobs';
+import type { ReportCallRow } from '../../src/core/jobs/replayJobs';
 import type { ReplayStep, ScenarioResult } from '../../src/core/replay/simulator';
 import { formatTokens, formatUsd } from '../../src/core/pricing/format';
 import type { UsageSource } from '../../src/core/transcripts/model';

@@ -2,15 +2,15 @@
 // `setState` (it survives the panel being hidden, and a window reload); the host's snapshot holds
 // everything else. DOM-free and unit-tested in plain Node. A restored state is untrusted input: it
 // goes through the same settings parser as a CLI file.
-import type { SweepParameter, ReplaySettings } from '../../src/core/replay/replaySettings';
-import { parseReplaySettings, sweepParameters } from '../../src/core/replay/replaySettings';
+import type { SweepParameter, ReplayScenario } from '../../src/core/replay/scenario';
+import { parseScenario, sweepParameters } from '../../src/core/replay/scenario';
 import type { ReplayDefaults, ReplayView } from '../../src/protocol/replay';
 import { replayViews } from '../../src/protocol/replay';
 
 export interface Scenario {
 	/** Stable id within this webview (form field ids and selection use it). */
 	readonly id: string;
-	readonly settings: ReplaySettings;
+	readonly settings: ReplayScenario;
 }
 
 export interface UiState {
@@ -27,14 +27,14 @@ export interface UiState {
 	/** The transcript shown, so the host can reopen it after a reload (read by the panel serializer). */
 	readonly transcriptUri?: string;
 	/** Scenarios of the last comparison that finished, to run it again after a reload. */
-	readonly lastRun?: readonly ReplaySettings[];
+	readonly lastRun?: readonly ReplayScenario[];
 	/** The last sweep that finished (its base settings as they were then), to run it again after a reload. */
 	readonly lastSweep?: LastSweep;
 	readonly nextId: number;
 }
 
 export interface LastSweep {
-	readonly base: ReplaySettings;
+	readonly base: ReplayScenario;
 	readonly parameter: SweepParameter;
 	readonly values: readonly number[];
 }
@@ -47,15 +47,15 @@ function restoreLastSweep(saved: unknown, defaults: ReplayDefaults): LastSweep |
 	if (!isObj(saved) || typeof saved.parameter !== 'string' || !Object.hasOwn(sweepParameters, saved.parameter) || !Array.isArray(saved.values)) return undefined;
 	const values = saved.values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0).slice(0, maxSweepValues);
 	if (values.length === 0) return undefined;
-	return { base: parseReplaySettings(saved.base, defaults.productDefaults).settings, parameter: saved.parameter as SweepParameter, values };
+	return { base: parseScenario(saved.base, defaults.productDefaults).scenario, parameter: saved.parameter as SweepParameter, values };
 }
 
 /** The two scenarios a fresh panel starts with: the configured product defaults, and everything on the cheap tier. */
 export function initialUiState(defaults: ReplayDefaults, view: ReplayView = 'replay'): UiState {
-	const cheap: ReplaySettings = {
+	const cheap: ReplayScenario = {
 		...defaults.asRecorded,
-		name: `Every call on ${defaults.productDefaults.routing.tiers.cheap}`,
-		routing: { ...defaults.asRecorded.routing, mode: 'fixed', model: defaults.productDefaults.routing.tiers.cheap },
+		name: `Every call on ${defaults.productDefaults.tiers.cheap}`,
+		routing: { ...defaults.asRecorded.routing, mode: 'fixed', model: defaults.productDefaults.tiers.cheap },
 	};
 	return {
 		version: 1,
@@ -82,7 +82,7 @@ export function restoreUiState(saved: unknown, defaults: ReplayDefaults, view?: 
 	if (Array.isArray(saved.scenarios)) {
 		for (const s of saved.scenarios.slice(0, maxScenarios)) {
 			if (!isObj(s) || typeof s.id !== 'string' || !/^sc\d+$/.test(s.id) || scenarios.some(x => x.id === s.id)) continue;
-			scenarios.push({ id: s.id, settings: parseReplaySettings(s.settings, defaults.productDefaults).settings });
+			scenarios.push({ id: s.id, settings: parseScenario(s.settings, defaults.productDefaults).scenario });
 		}
 	}
 	if (scenarios.length === 0) return fresh;
@@ -90,7 +90,7 @@ export function restoreUiState(saved: unknown, defaults: ReplayDefaults, view?: 
 	const sweep = isObj(saved.sweep) ? saved.sweep : {};
 	const parameter = typeof sweep.parameter === 'string' && Object.hasOwn(sweepParameters, sweep.parameter) ? (sweep.parameter as SweepParameter) : fresh.sweep.parameter;
 	const lastSweep = restoreLastSweep(saved.lastSweep, defaults);
-	const lastRun = Array.isArray(saved.lastRun) ? saved.lastRun.slice(0, maxScenarios).map(s => parseReplaySettings(s, defaults.productDefaults).settings) : undefined;
+	const lastRun = Array.isArray(saved.lastRun) ? saved.lastRun.slice(0, maxScenarios).map(s => parseScenario(s, defaults.productDefaults).scenario) : undefined;
 	return {
 		version: 1,
 		view: view ?? (replayViews.includes(saved.view as ReplayView) ? (saved.view as ReplayView) : fresh.view),
@@ -138,6 +138,6 @@ export function removeScenario(state: UiState, id: string): UiState {
 	return { ...state, scenarios, editing: state.editing === id ? next : state.editing, sweep: state.sweep.base === id ? { ...state.sweep, base: next } : state.sweep };
 }
 
-export function updateScenario(state: UiState, id: string, settings: ReplaySettings): UiState {
+export function updateScenario(state: UiState, id: string, settings: ReplayScenario): UiState {
 	return { ...state, scenarios: state.scenarios.map(s => (s.id === id ? { ...s, settings } : s)) };
 }

@@ -1,7 +1,5 @@
 import { EngineError } from '../lib/errors';
-
-/** Which limit refused a call. */
-export type BudgetExceededReason = 'run' | 'daily' | 'steps';
+import type { BudgetExceededReason } from '../ports/budgetStore';
 
 export interface BudgetExceededDetails {
 	/** The model the call would have used. */

@@ -1,14 +1,16 @@
-import type { EngineConfig } from '../config/defaults';
-import type { Clock, PricingPort, Random } from '../engine/ports';
+import type { PolicySettings } from '../config/defaults';
+import type { Clock, Random } from '../ports/clock';
+import type { PricingPort } from '../ports/pricing';
 import type { CostResult } from '../pricing/types';
 import type { Usage } from '../pricing/usage';
-import type { BudgetExceededReason } from './budgetErrors';
+import type { BudgetExceededReason } from '../ports/budgetStore';
 import { BudgetExceededError, UnpricedModelError } from './budgetErrors';
-import type { BudgetLimits, BudgetStore, BudgetTotals } from './budgetStore';
+import type { BudgetLimits, BudgetStore, BudgetTotals, ReserveOutcome, ReserveRequest } from '../ports/budgetStore';
+import { RecordingBudgetStore } from './budgetLedger';
 import { dayKey } from './dayKey';
 import { costToNano, limitToNano, nanoToUsd } from './money';
 
-export type BudgetSettings = EngineConfig['budget'];
+export type BudgetSettings = PolicySettings['budget'];
 
 /**
  * Token counts that are estimates (Claude, Gemini: no public tokenizer) are inflated by this factor
@@ -114,20 +116,111 @@ function scopeStatus(spentNano: number, reservedNano: number, limitNano: number)
 	};
 }
 
+/** What a reservation asks the store, computed before the store is asked (see {@link prepareReservation}). */
+export type PreparedReservation =
+	| { readonly ok: true; readonly request: ReserveRequest; readonly warnings: readonly BudgetWarning[]; readonly purpose: Reservation['purpose'] }
+	| { readonly ok: false; readonly error: UnpricedModelError };
+
+interface GuardCore {
+	readonly pricing: PricingPort;
+	readonly random: Random;
+	readonly ttlMs: number;
+	counter: number;
+}
+
+/** Budgets are enforced (refusals possible): enabled and not warn-only. */
+function enforcing(settings: BudgetSettings): boolean {
+	return settings.enabled && settings.policy !== 'warn';
+}
+
+function limitsOf(settings: BudgetSettings): BudgetLimits {
+	return { runNano: limitToNano(settings.runUsd), dailyNano: limitToNano(settings.dailyUsd), maxSteps: settings.maxSteps };
+}
+
+/** The store request for a reservation (worst case, limits, expiry) — or the refusal of a model without a price. */
+function prepareReservation(core: GuardCore, settings: BudgetSettings, input: ReserveInput, at: number): PreparedReservation {
+	const worst = worstCaseCost(core.pricing, input.model, input.inputTokens, input.maxOutputTokens, input.exactCount ?? true);
+	const warnings: BudgetWarning[] = [];
+	if (worst.kind === 'unpriced') {
+		if (enforcing(settings)) return { ok: false, error: new UnpricedModelError(input.model, worst.hint) };
+		warnings.push({ kind: 'unpriced', model: input.model, hint: worst.hint });
+	}
+	const rand = Math.floor(core.random.next() * 2 ** 32).toString(36);
+	const id = `${input.runId}:${at.toString(36)}:${(core.counter++).toString(36)}:${rand}`;
+	return {
+		ok: true,
+		warnings,
+		purpose: input.purpose ?? 'call',
+		request: {
+			id,
+			runId: input.runId,
+			day: dayKey(at, settings.timeZone),
+			nano: worst.kind === 'priced' ? worst.nano : 0,
+			model: input.model,
+			at,
+			limits: limitsOf(settings),
+			enforce: enforcing(settings),
+			newStep: input.newStep ?? true,
+			expiresAt: at + core.ttlMs,
+		},
+	};
+}
+
+/** The store's answer as a reservation with its warnings, or the error naming the limit that refused it. */
+function completeReservation(settings: BudgetSettings, p: Extract<PreparedReservation, { ok: true }>, outcome: ReserveOutcome): TryReserveResult {
+	const req = p.request;
+	const limits = req.limits;
+	if (!outcome.ok) return { ok: false, error: exceededError(outcome.reason, outcome.totals, limits, req.nano, req.model) };
+	const warnings = [...p.warnings];
+	const t = outcome.totals;
+	// Warn-only: say which limit the call went past.
+	if (!enforcing(settings) && settings.policy === 'warn' && settings.enabled) {
+		if (limits.maxSteps > 0 && t.run.steps > limits.maxSteps) warnings.push({ kind: 'overLimit', scope: 'steps' });
+		if (limits.runNano > 0 && t.run.spentNano + t.run.reservedNano > limits.runNano) warnings.push({ kind: 'overLimit', scope: 'run' });
+		if (limits.dailyNano > 0 && t.daily.spentNano + t.daily.reservedNano > limits.dailyNano) warnings.push({ kind: 'overLimit', scope: 'daily' });
+	}
+	if (settings.enabled) {
+		for (const [scope, sc, limit] of [
+			['run', t.run, limits.runNano],
+			['daily', t.daily, limits.dailyNano],
+		] as const) {
+			const ratio = limit > 0 ? (sc.spentNano + sc.reservedNano) / limit : 0;
+			if (limit > 0 && ratio >= settings.warnThreshold) warnings.push({ kind: 'threshold', scope, ratio });
+		}
+	}
+	return {
+		ok: true,
+		reservation: { id: req.id, runId: req.runId, model: req.model, day: req.day, usd: nanoToUsd(req.nano), nano: req.nano, at: req.at, purpose: p.purpose, warnings },
+	};
+}
+
+function exceededError(reason: BudgetExceededReason, t: BudgetTotals, limits: BudgetLimits, nano: number, model: string): BudgetExceededError {
+	if (reason === 'steps') return new BudgetExceededError('steps', { model, limit: limits.maxSteps, spent: t.run.steps, reserved: 0, requested: 1 });
+	const sc = reason === 'run' ? t.run : t.daily;
+	const limit = reason === 'run' ? limits.runNano : limits.dailyNano;
+	return new BudgetExceededError(reason, { model, limit: nanoToUsd(limit), spent: nanoToUsd(sc.spentNano), reserved: nanoToUsd(sc.reservedNano), requested: nanoToUsd(nano) });
+}
+
+/** The nano-USD a usage settles at: its price, or the reservation itself for a model without one. */
+function settledNano(pricing: PricingPort, reservation: Reservation, usage: Usage): { cost: CostResult; nano: number } {
+	const cost = pricing.cost(reservation.model, usage);
+	return { cost, nano: cost.kind === 'priced' ? costToNano(cost.usd) : reservation.nano };
+}
+
 /**
  * Enforces run/daily/step budgets by RESERVING each call's worst case before it starts and SETTLING
  * the real cost after. The policy (hard/soft/warn) decides what a refusal means; soft downgrades
- * are the router's job (`policyEngine`), which asks {@link tryReserve} tier by tier.
+ * are the policy step's job (`src/core/policy/policyStep.ts`), which asks {@link tryReserve} model by
+ * model. {@link SyncBudgetGuard} is the same guard over an in-memory book, for replays.
  */
 export class BudgetGuard {
-	private counter = 0;
-	private readonly ttl: number;
+	private readonly core: GuardCore;
 
 	constructor(
 		private readonly deps: BudgetGuardDeps,
 		private settings: BudgetSettings,
 	) {
-		this.ttl = deps.reservationTtlMs ?? 15 * 60_000;
+		this.core = { pricing: deps.pricing, random: deps.random, ttlMs: deps.reservationTtlMs ?? 15 * 60_000, counter: 0 };
 	}
 
 	updateSettings(settings: BudgetSettings): void {
@@ -140,65 +233,23 @@ export class BudgetGuard {
 
 	/** Budgets are enforced (refusals possible): enabled and not warn-only. */
 	get enforcing(): boolean {
-		return this.settings.enabled && this.settings.policy !== 'warn';
+		return enforcing(this.settings);
 	}
 
 	limits(): BudgetLimits {
-		return { runNano: limitToNano(this.settings.runUsd), dailyNano: limitToNano(this.settings.dailyUsd), maxSteps: this.settings.maxSteps };
+		return limitsOf(this.settings);
 	}
 
 	today(at = this.deps.clock.now()): string {
 		return dayKey(at, this.settings.timeZone);
 	}
 
-	private newId(runId: string, at: number): string {
-		const rand = Math.floor(this.deps.random.next() * 2 ** 32).toString(36);
-		return `${runId}:${at.toString(36)}:${(this.counter++).toString(36)}:${rand}`;
-	}
-
 	/** Reserves the worst case or says why not; never throws for budget reasons. */
 	async tryReserve(input: ReserveInput): Promise<TryReserveResult> {
-		const at = this.deps.clock.now();
-		const day = this.today(at);
-		const worst = worstCaseCost(this.deps.pricing, input.model, input.inputTokens, input.maxOutputTokens, input.exactCount ?? true);
-		const warnings: BudgetWarning[] = [];
-		if (worst.kind === 'unpriced') {
-			if (this.enforcing) return { ok: false, error: new UnpricedModelError(input.model, worst.hint) };
-			warnings.push({ kind: 'unpriced', model: input.model, hint: worst.hint });
-		}
-		const nano = worst.kind === 'priced' ? worst.nano : 0;
-		const limits = this.limits();
-		const id = this.newId(input.runId, at);
-		const outcome = await this.deps.store.reserve({
-			id,
-			runId: input.runId,
-			day,
-			nano,
-			model: input.model,
-			at,
-			limits,
-			enforce: this.enforcing,
-			newStep: input.newStep ?? true,
-			expiresAt: at + this.ttl,
-		});
-		if (!outcome.ok) return { ok: false, error: this.exceeded(outcome.reason, outcome.totals, nano, input.model) };
-		// Warn-only / disabled: say which limit the call went past.
-		const t = outcome.totals;
-		if (!this.enforcing && this.settings.policy === 'warn' && this.settings.enabled) {
-			if (limits.maxSteps > 0 && t.run.steps > limits.maxSteps) warnings.push({ kind: 'overLimit', scope: 'steps' });
-			if (limits.runNano > 0 && t.run.spentNano + t.run.reservedNano > limits.runNano) warnings.push({ kind: 'overLimit', scope: 'run' });
-			if (limits.dailyNano > 0 && t.daily.spentNano + t.daily.reservedNano > limits.dailyNano) warnings.push({ kind: 'overLimit', scope: 'daily' });
-		}
-		if (this.settings.enabled) {
-			for (const [scope, s, limit] of [
-				['run', t.run, limits.runNano],
-				['daily', t.daily, limits.dailyNano],
-			] as const) {
-				const ratio = limit > 0 ? (s.spentNano + s.reservedNano) / limit : 0;
-				if (limit > 0 && ratio >= this.settings.warnThreshold) warnings.push({ kind: 'threshold', scope, ratio });
-			}
-		}
-		return { ok: true, reservation: { id, runId: input.runId, model: input.model, day, usd: nanoToUsd(nano), nano, at, purpose: input.purpose ?? 'call', warnings } };
+		const settings = this.settings;
+		const p = prepareReservation(this.core, settings, input, this.deps.clock.now());
+		if (!p.ok) return p;
+		return completeReservation(settings, p, await this.deps.store.reserve(p.request));
 	}
 
 	/** Reserves or throws {@link BudgetExceededError} / {@link UnpricedModelError}. */
@@ -213,8 +264,7 @@ export class BudgetGuard {
 	 * A model without a price settles at the reserved amount (0 for unpriced, stated in the result).
 	 */
 	async settle(reservation: Reservation, usage: Usage): Promise<CostResult> {
-		const cost = this.deps.pricing.cost(reservation.model, usage);
-		const nano = cost.kind === 'priced' ? costToNano(cost.usd) : reservation.nano;
+		const { cost, nano } = settledNano(this.deps.pricing, reservation, usage);
 		await this.deps.store.settle(reservation.id, nano, this.deps.clock.now());
 		return cost;
 	}
@@ -234,13 +284,68 @@ export class BudgetGuard {
 		const day = this.today(at);
 		return budgetStatus(await this.deps.store.totals(runId, day, at), this.settings, day);
 	}
+}
 
-	private exceeded(reason: BudgetExceededReason, t: BudgetTotals, nano: number, model: string): BudgetExceededError {
-		const limits = this.limits();
-		if (reason === 'steps') return new BudgetExceededError('steps', { model, limit: limits.maxSteps, spent: t.run.steps, reserved: 0, requested: 1 });
-		const s = reason === 'run' ? t.run : t.daily;
-		const limit = reason === 'run' ? limits.runNano : limits.dailyNano;
-		return new BudgetExceededError(reason, { model, limit: nanoToUsd(limit), spent: nanoToUsd(s.spentNano), reserved: nanoToUsd(s.reservedNano), requested: nanoToUsd(nano) });
+/**
+ * {@link BudgetGuard}'s rules over an in-memory book, synchronously and at explicit times: what a
+ * replay's policy step reserves against, so a replayed budget refuses exactly the calls the live
+ * budget would (same worst cases, limits, warnings and errors).
+ */
+export class SyncBudgetGuard {
+	private readonly core: GuardCore;
+	private readonly store = new RecordingBudgetStore();
+
+	constructor(
+		private readonly pricing: PricingPort,
+		private readonly settings: BudgetSettings,
+		random: Random,
+	) {
+		this.core = { pricing, random, ttlMs: 15 * 60_000, counter: 0 };
+	}
+
+	tryReserve(input: ReserveInput, at: number): TryReserveResult {
+		// A disabled budget never refuses nor warns, so a replay does not price its worst cases.
+		const p: PreparedReservation = this.settings.enabled
+			? prepareReservation(this.core, this.settings, input, at)
+			: {
+					ok: true,
+					warnings: [],
+					purpose: input.purpose ?? 'call',
+					request: {
+						id: String(this.core.counter++),
+						runId: input.runId,
+						day: '',
+						nano: 0,
+						model: input.model,
+						at,
+						limits: { runNano: 0, dailyNano: 0, maxSteps: 0 },
+						enforce: false,
+						newStep: input.newStep ?? true,
+						expiresAt: at + this.core.ttlMs,
+					},
+				};
+		if (!p.ok) return p;
+		return completeReservation(this.settings, p, this.store.reserveSync(p.request));
+	}
+
+	settle(reservation: Reservation, usage: Usage, at: number): CostResult {
+		const { cost, nano } = settledNano(this.pricing, reservation, usage);
+		this.store.finishSync(reservation.id, 'settle', nano, at);
+		return cost;
+	}
+
+	/** Settles at a cost already worked out (a replay prices each step once, at the step's date). */
+	settleCost(reservation: Reservation, cost: CostResult | undefined, at: number): void {
+		this.store.finishSync(reservation.id, 'settle', cost?.kind === 'priced' ? costToNano(cost.usd) : reservation.nano, at);
+	}
+
+	release(reservation: Reservation, at: number): void {
+		this.store.finishSync(reservation.id, 'release', 0, at);
+	}
+
+	status(runId: string, at: number): BudgetStatus {
+		const day = dayKey(at, this.settings.timeZone);
+		return budgetStatus(this.store.totalsSync(runId, day, at), this.settings, day);
 	}
 }
 

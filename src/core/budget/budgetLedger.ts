@@ -1,5 +1,4 @@
-import type { BudgetStore, BudgetTotals, FinishOutcome, ReserveOutcome, ReserveRequest } from './budgetStore';
-import { checkReservation } from './budgetStore';
+import type { BudgetExceededReason, BudgetStore, BudgetTotals, FinishOutcome, ReserveOutcome, ReserveRequest } from '../ports/budgetStore';
 
 /**
  * One line of the append-only spend ledger. Replaying the records in order rebuilds the budget
@@ -212,4 +211,14 @@ export class RecordingBudgetStore implements BudgetStore {
 	async totals(runId: string, day: string, at: number): Promise<BudgetTotals> {
 		return this.totalsSync(runId, day, at);
 	}
+}
+
+/** The rule every store implements, so all stores refuse the same calls. */
+export function checkReservation(totals: BudgetTotals, r: Pick<ReserveRequest, 'nano' | 'limits' | 'newStep' | 'enforce'>): BudgetExceededReason | undefined {
+	if (!r.enforce) return undefined;
+	const { limits } = r;
+	if (limits.maxSteps > 0 && r.newStep && totals.run.steps + 1 > limits.maxSteps) return 'steps';
+	if (limits.runNano > 0 && totals.run.spentNano + totals.run.reservedNano + r.nano > limits.runNano) return 'run';
+	if (limits.dailyNano > 0 && totals.daily.spentNano + totals.daily.reservedNano + r.nano > limits.dailyNano) return 'daily';
+	return undefined;
 }

@@ -1,4 +1,4 @@
-import type { Embedder } from './embedder';
+import type { Embedder } from '../ports/embedder';
 
 /**
  * Splits large `embed` calls into requests of at most `batchSize` texts (`embedding_batch_size`,

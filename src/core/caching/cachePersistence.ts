@@ -1,6 +1,6 @@
 import type { ExactCache } from './exactCache';
 import type { SemanticCache } from './semanticCache';
-import type { SnapshotStore } from './snapshotStore';
+import type { SnapshotStore } from '../ports/snapshotStore';
 
 /** Snapshot names in the store (one JSON document each). */
 export const cacheSnapshotNames = { exact: 'response-cache', semantic: 'semantic-cache' } as const;

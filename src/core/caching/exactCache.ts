@@ -1,4 +1,4 @@
-import type { Clock } from '../engine/ports';
+import type { Clock } from '../ports/clock';
 
 export interface ExactCacheOptions {
 	readonly maxEntries: number;

@@ -1,6 +1,6 @@
-import type { Clock } from '../engine/ports';
+import type { Clock } from '../ports/clock';
 import { base64ToBytes, bytesToBase64 } from '../lib/base64';
-import type { Embedder } from './embedder';
+import type { Embedder } from '../ports/embedder';
 import { SemanticIndex } from './semanticIndex';
 
 export interface SemanticCacheOptions {

@@ -1,5 +1,5 @@
-import type { Random } from '../engine/ports';
-import { seededRandom } from '../engine/ports';
+import type { Random } from '../ports/clock';
+import { seededRandom } from '../ports/clock';
 
 export interface SemanticIndexOptions {
 	readonly dims: number;

@@ -1,6 +1,7 @@
-import type { CompressionStrategy, EngineConfig } from '../config/defaults';
-import type { TokenCounter } from '../engine/ports';
+import type { CompressionStrategy, PolicySettings } from '../config/defaults';
+import type { TokenCounter } from '../ports/tokenCounter';
 import type { Usage } from '../pricing/usage';
+import type { Summarizer, SummaryResult } from '../ports/summarizer';
 import type { EngineMessage, MessageGroup } from './messages';
 import { countMessages, groupMessages, messageTokens } from './messages';
 import type { CompressionChange, HistoryCompressionResult } from './types';
@@ -62,7 +63,7 @@ function keepRecent(messages: readonly EngineMessage[], groups: readonly Message
 	return keep;
 }
 
-function droppedRuns(messages: readonly EngineMessage[], groups: readonly MessageGroup[], keep: Set<number>, o: HistoryOptions): CompressionChange[] {
+function droppedRuns(messages: readonly EngineMessage[], groups: readonly MessageGroup[], keep: ReadonlySet<number>, o: HistoryOptions): CompressionChange[] {
 	const empty = o.counter.countChat(o.model, []).tokens;
 	const out: CompressionChange[] = [];
 	let run: { from: number; to: number; tokens: number } | undefined;
@@ -150,26 +151,6 @@ export function slidingWindow(messages: readonly EngineMessage[], n: number, o: 
 	return finish('window', messages, out, changes, o);
 }
 
-/** The result of one summary call. */
-export interface SummaryResult {
-	readonly text: string;
-	/** Token count of the summary when it is an estimate (replay); otherwise the text is counted. */
-	readonly tokens?: number;
-	readonly usage: Usage;
-	readonly estimated: boolean;
-}
-
-/** Summarizes older history. Live mode calls `summary_model`; replay uses {@link estimatingSummarizer}. */
-export interface Summarizer {
-	summarize(request: {
-		readonly messages: readonly EngineMessage[];
-		readonly model: string;
-		readonly maxTokens: number;
-		readonly inputTokens: number;
-		readonly signal?: AbortSignal;
-	}): Promise<SummaryResult>;
-}
-
 /** The instruction prepended to the history a live summarizer sends (its tokens are part of the estimate below). */
 export const summaryInstruction =
 	'Summarize the conversation so far for an AI agent that will continue the task. Keep every decision, fact, file name, identifier, number and open question; drop pleasantries and repeated tool output.';
@@ -181,16 +162,19 @@ export const summaryPromptOverheadTokens = 60;
  * Replay mode: no call is made; the summary is assumed to be `maxTokens` long (or as long as its
  * input, if shorter) and its usage is what the call would have cost.
  */
+export function estimateSummary({ messages, maxTokens, inputTokens }: { readonly messages: readonly unknown[]; readonly maxTokens: number; readonly inputTokens: number }): SummaryResult {
+	const tokens = Math.min(maxTokens, Math.max(1, inputTokens));
+	return {
+		text: `[Summary of ${messages.length} earlier messages (≈${tokens} tokens, estimated in replay)]`,
+		tokens,
+		usage: { input: inputTokens + summaryPromptOverheadTokens, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: tokens, reasoning: 0 },
+		estimated: true,
+	};
+}
+
+/** {@link estimateSummary} as a {@link Summarizer}. */
 export const estimatingSummarizer: Summarizer = {
-	async summarize({ messages, maxTokens, inputTokens }) {
-		const tokens = Math.min(maxTokens, Math.max(1, inputTokens));
-		return {
-			text: `[Summary of ${messages.length} earlier messages (≈${tokens} tokens, estimated in replay)]`,
-			tokens,
-			usage: { input: inputTokens + summaryPromptOverheadTokens, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: tokens, reasoning: 0 },
-			estimated: true,
-		};
-	},
+	summarize: async request => estimateSummary(request),
 };
 
 export interface SummarizeOptions extends HistoryOptions {
@@ -202,19 +186,32 @@ export interface SummarizeOptions extends HistoryOptions {
 	readonly signal?: AbortSignal;
 }
 
-/**
- * Replaces the history older than the newest `keepRecentTokens` with one summary message (placed
- * where the first summarized message was, after the system prompt). A previous summary is folded
- * into the new one (rolling summary). System messages and the last user turn are never summarized.
- */
-export async function summarizeHistory(messages: readonly EngineMessage[], o: SummarizeOptions): Promise<HistoryCompressionResult> {
+/** What a summary would replace: the history older than the newest `keepRecentTokens` (see {@link summarizeHistory}). */
+export interface SummaryPlan {
+	readonly groups: readonly MessageGroup[];
+	readonly keep: ReadonlySet<number>;
+	/** The messages the summary call is sent (older history, a previous summary included). */
+	readonly older: readonly EngineMessage[];
+	/** Their tokens for the summary model. */
+	readonly inputTokens: number;
+}
+
+/** Which history a summary would replace, or undefined when there is nothing older to summarize. */
+export function planSummary(messages: readonly EngineMessage[], o: HistoryOptions & { readonly keepRecentTokens: number; readonly summaryModel: string }): SummaryPlan | undefined {
 	const groups = groupMessages(messages);
 	const keep = keepRecent(messages, groups, o.keepRecentTokens, o);
 	const older = groups.flatMap((g, i) => (keep.has(i) ? [] : messages.slice(g.start, g.end)));
-	if (older.length === 0) return unchanged('summarize', messages, o);
-	const inputTokens = countMessages(o.counter, o.summaryModel, older).tokens;
-	const s = await o.summarizer.summarize({ messages: older, model: o.summaryModel, maxTokens: o.summaryMaxTokens, inputTokens, signal: o.signal });
-	const replaces = older.reduce((n, m) => n + (m.compression?.kind === 'summary' ? m.compression.replaces : 1), 0);
+	if (older.length === 0) return undefined;
+	return { groups, keep, older, inputTokens: countMessages(o.counter, o.summaryModel, older).tokens };
+}
+
+/**
+ * The history with the planned part replaced by one summary message (placed where the first
+ * summarized message was, after the system prompt). A previous summary is folded into the new one
+ * (rolling summary). System messages and the last user turn are never summarized.
+ */
+export function applySummary(messages: readonly EngineMessage[], plan: SummaryPlan, s: SummaryResult, o: HistoryOptions & { readonly summaryModel: string; readonly summaryRole?: InsertedRole }): HistoryCompressionResult {
+	const replaces = plan.older.reduce((n, m) => n + (m.compression?.kind === 'summary' ? m.compression.replaces : 1), 0);
 	const summary: EngineMessage = {
 		role: o.summaryRole ?? 'user',
 		content: s.tokens === undefined ? `[Summary of the earlier conversation]\n${s.text}` : s.text,
@@ -222,16 +219,27 @@ export async function summarizeHistory(messages: readonly EngineMessage[], o: Su
 	};
 	const out: EngineMessage[] = [];
 	let placed = false;
-	groups.forEach((g, i) => {
-		if (keep.has(i)) out.push(...messages.slice(g.start, g.end));
+	plan.groups.forEach((g, i) => {
+		if (plan.keep.has(i)) out.push(...messages.slice(g.start, g.end));
 		else if (!placed) {
 			out.push(summary);
 			placed = true;
 		}
 	});
 	const summaryTokens = s.tokens ?? o.counter.countText(o.model, summary.content).tokens;
-	const changes: CompressionChange[] = [...droppedRuns(messages, groups, keep, o), { kind: 'summarized', messages: older.length, tokens: inputTokens, summaryTokens, estimated: s.estimated }];
+	const changes: CompressionChange[] = [
+		...droppedRuns(messages, plan.groups, plan.keep, o),
+		{ kind: 'summarized', messages: plan.older.length, tokens: plan.inputTokens, summaryTokens, estimated: s.estimated },
+	];
 	return finish('summarize', messages, out, changes, o, { summary: { model: o.summaryModel, usage: s.usage, estimated: s.estimated } });
+}
+
+/** {@link planSummary}, one call to the summarizer, {@link applySummary}. */
+export async function summarizeHistory(messages: readonly EngineMessage[], o: SummarizeOptions): Promise<HistoryCompressionResult> {
+	const plan = planSummary(messages, o);
+	if (!plan) return unchanged('summarize', messages, o);
+	const s = await o.summarizer.summarize({ messages: plan.older, model: o.summaryModel, maxTokens: o.summaryMaxTokens, inputTokens: plan.inputTokens, signal: o.signal });
+	return applySummary(messages, plan, s, o);
 }
 
 /** Why a compression fired (or undefined: it did not). */
@@ -247,7 +255,7 @@ export type CompressionTrigger =
  */
 export function compressionTrigger(
 	input: { readonly tokens: number; readonly step?: number; readonly contextWindow?: number },
-	config: Pick<EngineConfig, 'compression' | 'contextWindowMax'>,
+	config: Pick<PolicySettings, 'compression' | 'contextWindowMax'>,
 ): CompressionTrigger | undefined {
 	const c = config.compression;
 	if (input.tokens > c.maxTokensBeforeCompression) return { kind: 'tokens', tokens: input.tokens, threshold: c.maxTokensBeforeCompression };
@@ -273,7 +281,7 @@ export function describeTrigger(t: CompressionTrigger): string {
 export async function compressHistory(
 	strategy: Exclude<CompressionStrategy, 'none'>,
 	messages: readonly EngineMessage[],
-	o: HistoryOptions & { readonly config: EngineConfig['compression']; readonly summarizer: Summarizer; readonly signal?: AbortSignal },
+	o: HistoryOptions & { readonly config: PolicySettings['compression']; readonly summarizer: Summarizer; readonly signal?: AbortSignal },
 ): Promise<HistoryCompressionResult> {
 	switch (strategy) {
 		case 'truncate':

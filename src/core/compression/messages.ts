@@ -1,4 +1,4 @@
-import type { TokenCounter } from '../engine/ports';
+import type { TokenCounter } from '../ports/tokenCounter';
 import type { ChatMessageLike } from '../tokens/types';
 
 /**

@@ -33,6 +33,21 @@ export interface SettingSpec {
 export type BudgetPolicy = 'hard' | 'soft' | 'warn';
 export const budgetPolicies: readonly BudgetPolicy[] = ['hard', 'soft', 'warn'];
 
+/**
+ * How a call's model is chosen. `tiered`: the complexity router picks cheap / medium / expensive;
+ * `fixed`: one model for every call; `asRequested`: the model the call asks for (a recorded call's
+ * in a replay, the agent's own through the gateway).
+ */
+export type RoutingMode = 'tiered' | 'fixed' | 'asRequested';
+export const routingModes: readonly RoutingMode[] = ['tiered', 'fixed', 'asRequested'];
+
+/** Which models a failing call may fall back to (see `agentCost.routing.fallbacks`). */
+export type FallbackMode = 'cheaper' | 'escalate' | 'off';
+export const fallbackModes: readonly FallbackMode[] = ['cheaper', 'escalate', 'off'];
+
+/** The top-level groups of {@link PolicySettings} (the first path segment of its setting keys). */
+export const policySettingGroups: readonly (keyof PolicySettings)[] = ['tiers', 'routing', 'compression', 'cache', 'budget', 'defaults', 'contextWindowMax'];
+
 /** History compression strategies for agent steps. */
 export type CompressionStrategy = 'none' | 'truncate' | 'window' | 'summarize';
 export const compressionStrategies: readonly CompressionStrategy[] = ['none', 'truncate', 'window', 'summarize'];
@@ -46,7 +61,23 @@ export const settingsSchema = [
 	{ key: 'agentCost.tiers.cheap', type: 'string', default: 'gpt-4o-mini', description: 'Model used for simple steps (the cheap tier).' },
 	{ key: 'agentCost.tiers.medium', type: 'string', default: 'gpt-4o', description: 'Model used for ordinary steps (the medium tier).' },
 	{ key: 'agentCost.tiers.expensive', type: 'string', default: 'claude-opus-4-6', description: 'Model used for complex steps: design, synthesis, trade-offs (the expensive tier).' },
-	{ key: 'agentCost.routing.enabled', type: 'boolean', default: true, description: 'Route each call to a tier by its complexity. When off, every call uses the medium tier.' },
+	{
+		key: 'agentCost.routing.mode',
+		type: 'string',
+		default: 'tiered',
+		enum: routingModes,
+		description:
+			"tiered: route each call to a tier by its complexity; fixed: every call uses agentCost.routing.model; asRequested: every call keeps the model it asks for (an agent's own choice through the gateway, a recorded call in a replay). A model you pick explicitly (a prompt file's `model:`) is always kept.",
+	},
+	{ key: 'agentCost.routing.model', type: 'string', default: '', description: "The model of the fixed routing mode (empty: the medium tier's)." },
+	{
+		key: 'agentCost.routing.fallbacks',
+		type: 'string',
+		default: 'cheaper',
+		enum: fallbackModes,
+		description:
+			'When a model keeps failing (server errors, rate limits, unusable answers): cheaper: try the other tiers no dearer than it, nearest first; escalate: try the tiers above it (costlier); off: no fallback. A provider that cannot be reached at all (DNS, refused, offline) or a rejected key never walks the chain. Each fallback needs its own budget reservation.',
+	},
 	{
 		key: 'agentCost.routing.maxRetries',
 		type: 'integer',
@@ -103,9 +134,10 @@ export const settingsSchema = [
 		key: 'agentCost.compression.toolResponseMaxTokens',
 		type: 'integer',
 		default: 2000,
-		minimum: 16,
+		minimum: 0,
 		param: 'tool_response_max_tokens',
-		description: 'Tool outputs longer than this are truncated structure-aware (JSON keeps first items + a count, logs keep head and tail).',
+		description:
+			'Tool outputs longer than this are truncated structure-aware (JSON keeps first items + a count, logs keep head and tail); 0 keeps every tool output whole. Independent of the history strategy.',
 	},
 	// Caching
 	{ key: 'agentCost.cache.enabled', type: 'boolean', default: true, description: 'Serve identical requests (same model, messages and parameters) from the response cache.' },
@@ -223,12 +255,74 @@ export const settingsSchema = [
 	{ key: 'agentCost.metrics.port', type: 'integer', default: 9464, minimum: 1, maximum: 65535, description: 'Port of the Prometheus metrics endpoint.' },
 ] as const satisfies readonly SettingSpec[];
 
+/**
+ * Settings that exist only in replay scenarios (they describe the simulation, not a policy): the
+ * same spec form as {@link settingsSchema}, keyed by their path in a scenario, never contributed to
+ * `package.json`.
+ */
+export const scenarioSchema = [
+	{ key: 'name', type: 'string', default: 'Scenario', description: 'Shown in tables, charts and exports.' },
+	{
+		key: 'promptCache.mode',
+		type: 'string',
+		default: 'simulate',
+		enum: ['simulate', 'off'],
+		description: "simulate: model the provider's prompt (prefix) cache; off: price every input token as uncached.",
+	},
+	{
+		key: 'promptCache.ttl',
+		type: 'string',
+		default: 'asRecorded',
+		enum: ['5m', '1h', 'asRecorded'],
+		description: 'TTL of cache writes; asRecorded uses 1 hour where the run wrote 1-hour entries.',
+	},
+	{
+		key: 'promptCache.systemBreakpoint',
+		type: 'boolean',
+		default: true,
+		description: 'Anthropic: a cache breakpoint after the system prompt and tools, so history rewrites keep that prefix.',
+	},
+	{ key: 'assumedStepGapSeconds', type: 'number', default: 10, minimum: 0, description: 'Gap assumed between calls of a file without timestamps (cache TTLs depend on it).' },
+] as const satisfies readonly SettingSpec[];
+
+const policySpecs = new Map<string, SettingSpec>();
+for (const spec of settingsSchema as readonly SettingSpec[]) {
+	const path = spec.key.slice('agentCost.'.length);
+	if ((policySettingGroups as readonly string[]).includes(path.split('.')[0]!)) policySpecs.set(path, spec);
+}
+for (const spec of scenarioSchema as readonly SettingSpec[]) policySpecs.set(spec.key, spec);
+
+/**
+ * The spec (type, default, bounds, choices) of a field of a replay scenario by its path
+ * (`budget.runUsd`, `promptCache.mode`…): the policy fields' come from the `agentCost.*` settings.
+ */
+export function scenarioFieldSpec(path: string): SettingSpec | undefined {
+	return policySpecs.get(path);
+}
+
+/** Every path of a scenario with its spec, policy fields first. */
+export function scenarioFieldSpecs(): ReadonlyMap<string, SettingSpec> {
+	return policySpecs;
+}
+
 export type SettingKey = (typeof settingsSchema)[number]['key'];
 
-/** The typed, grouped configuration every policy reads. Built from the flat settings by {@link parseEngineConfig}. */
-export interface EngineConfig {
+/**
+ * The ONE settings type of the policies: routing, compression, response cache, budget and call
+ * defaults. Live calls, the gateway and replay scenarios all decide with it (see
+ * `src/core/policy/policyStep.ts`); its fields, defaults and bounds are the `agentCost.*` keys of
+ * {@link settingsSchema} whose path starts with one of {@link policySettingGroups}.
+ */
+export interface PolicySettings {
 	readonly tiers: { readonly cheap: string; readonly medium: string; readonly expensive: string };
-	readonly routing: { readonly enabled: boolean; readonly maxRetries: number; readonly cooldownSeconds: number };
+	readonly routing: {
+		readonly mode: RoutingMode;
+		/** The fixed mode's model ('' = the medium tier's). */
+		readonly model: string;
+		readonly fallbacks: FallbackMode;
+		readonly maxRetries: number;
+		readonly cooldownSeconds: number;
+	};
 	readonly compression: {
 		readonly strategy: CompressionStrategy;
 		readonly maxTokensBeforeCompression: number;
@@ -238,6 +332,7 @@ export interface EngineConfig {
 		readonly windowMessages: number;
 		readonly summaryModel: string;
 		readonly summaryMaxTokens: number;
+		/** 0 = keep tool outputs whole. */
 		readonly toolResponseMaxTokens: number;
 	};
 	readonly cache: {
@@ -248,7 +343,6 @@ export interface EngineConfig {
 		readonly similarityThreshold: number;
 		readonly semanticMaxEntries: number;
 	};
-	readonly embeddings: { readonly provider: EmbeddingProvider; readonly model: string; readonly batchSize: number };
 	readonly budget: {
 		readonly enabled: boolean;
 		readonly policy: BudgetPolicy;
@@ -260,12 +354,25 @@ export interface EngineConfig {
 	};
 	readonly defaults: { readonly temperature: number; readonly maxOutputTokens: number; readonly toolCallTimeoutSeconds: number };
 	readonly contextWindowMax: number;
+}
+
+/**
+ * Everything the product reads from `agentCost.*`: the {@link PolicySettings} plus where things are
+ * stored, priced, counted and sent. Built from the flat settings by `parseEngineConfig`.
+ */
+export interface EngineConfig extends PolicySettings {
+	readonly embeddings: { readonly provider: EmbeddingProvider; readonly model: string; readonly batchSize: number };
 	readonly store: { readonly redisUrl: string; readonly keyPrefix: string };
 	readonly pricing: { readonly overrides: Readonly<Record<string, unknown>>; readonly overridesFile: string };
 	readonly lens: { readonly promptGlobs: readonly string[]; readonly model: string };
 	readonly tokens: { readonly exactClaudeCount: boolean };
 	readonly providers: { readonly openai: { readonly baseUrl: string }; readonly anthropic: { readonly baseUrl: string } };
 	readonly metrics: { readonly enabled: boolean; readonly port: number };
+}
+
+/** The model a fixed routing mode uses. */
+export function fixedModelOf(settings: Pick<PolicySettings, 'routing' | 'tiers'>): string {
+	return settings.routing.model.trim() || settings.tiers.medium;
 }
 
 /** The default value of one key, straight from the schema. */

@@ -1,5 +1,6 @@
 import type { EngineConfig, SettingSpec } from './defaults';
 import { settingsSchema } from './defaults';
+import { cloneDefault, isRecord, semanticCheck, setPath, show, validate } from './settingValues';
 
 /** One setting that could not be used as given. `error`: the default was used instead. */
 export interface ConfigProblem {
@@ -14,10 +15,8 @@ export interface ParsedEngineConfig {
 }
 
 const prefix = 'agentCost.';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-	return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+/** The setting `agentCost.routing.mode` replaced. */
+const legacyRoutingKey = 'agentCost.routing.enabled';
 
 /** Finds a key given flat (`"agentCost.budget.runUsd"`), nested (`{agentCost:{budget:{runUsd}}}`) or section-relative (`{budget:{runUsd}}`, what `getConfiguration('agentCost')` returns). */
 function lookup(raw: Record<string, unknown>, key: string): { found: boolean; value?: unknown } {
@@ -40,78 +39,6 @@ function lookup(raw: Record<string, unknown>, key: string): { found: boolean; va
 		if (ok && node !== root) return { found: true, value: node };
 	}
 	return { found: false };
-}
-
-function show(v: unknown): string {
-	try {
-		const s = JSON.stringify(v);
-		return s === undefined ? String(v) : s.length > 60 ? s.slice(0, 57) + '…' : s;
-	} catch {
-		return String(v);
-	}
-}
-
-/** Returns an error message, or undefined when the value fits the spec. */
-function validate(spec: SettingSpec, v: unknown): string | undefined {
-	switch (spec.type) {
-		case 'boolean':
-			if (typeof v !== 'boolean') return `expected true or false, got ${show(v)}`;
-			return undefined;
-		case 'number':
-		case 'integer': {
-			if (typeof v !== 'number' || !Number.isFinite(v)) return `expected a number, got ${show(v)}`;
-			if (spec.type === 'integer' && !Number.isInteger(v)) return `expected a whole number, got ${v}`;
-			if (spec.minimum !== undefined && v < spec.minimum) return `must be ≥ ${spec.minimum}, got ${v}`;
-			if (spec.maximum !== undefined && v > spec.maximum) return `must be ≤ ${spec.maximum}, got ${v}`;
-			return undefined;
-		}
-		case 'string':
-			if (typeof v !== 'string') return `expected a string, got ${show(v)}`;
-			if (spec.enum && !spec.enum.includes(v)) return `must be one of ${spec.enum.join(', ')}; got ${show(v)}`;
-			return undefined;
-		case 'object':
-			if (!isRecord(v)) return `expected an object, got ${show(v)}`;
-			return undefined;
-		case 'array':
-			if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) return `expected a list of strings, got ${show(v)}`;
-			return undefined;
-	}
-}
-
-/** Extra checks that the JSON-schema shape cannot express. */
-function semanticCheck(key: string, v: unknown): { severity: 'error' | 'warning'; message: string } | undefined {
-	if (key.startsWith('agentCost.tiers.') || key === 'agentCost.compression.summaryModel' || key === 'agentCost.lens.model') {
-		if (typeof v === 'string' && v.trim() === '') return { severity: 'error', message: 'a model id is required' };
-	}
-	if (key === 'agentCost.budget.timeZone' && typeof v === 'string') {
-		try {
-			new Intl.DateTimeFormat('en-US', { timeZone: v });
-		} catch {
-			return { severity: 'error', message: `unknown IANA time zone ${show(v)} (examples: UTC, Europe/Berlin, America/New_York)` };
-		}
-	}
-	if (key === 'agentCost.store.redisUrl' && typeof v === 'string' && v !== '') {
-		const m = /^(rediss?):\/\/([^/?#]*)/.exec(v);
-		if (!m) return { severity: 'error', message: `expected redis://host:port[/db] or rediss://…, got a value of another form` };
-		// Never echo the URL: it may hold a password.
-		if (/:[^@]*@/.test(m[2])) return { severity: 'warning', message: 'the URL contains a password; settings are not secret — store the password in the secret store instead' };
-	}
-	return undefined;
-}
-
-function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
-	let node = target;
-	for (const part of path.slice(0, -1)) {
-		if (!isRecord(node[part])) node[part] = {};
-		node = node[part] as Record<string, unknown>;
-	}
-	node[path[path.length - 1]] = value;
-}
-
-function cloneDefault(v: unknown): unknown {
-	if (Array.isArray(v)) return [...v];
-	if (isRecord(v)) return { ...v };
-	return v;
 }
 
 /**
@@ -141,8 +68,19 @@ export function parseEngineConfig(raw: unknown): ParsedEngineConfig {
 		}
 		setPath(out, spec.key.slice(prefix.length).split('.'), use);
 	}
+	// `agentCost.routing.enabled: false` (before routing modes) meant "every call on the medium tier".
+	const legacy = lookup(source, legacyRoutingKey);
+	if (legacy.found && legacy.value !== undefined) {
+		const modeSet = lookup(source, 'agentCost.routing.mode').found;
+		if (legacy.value === false && !modeSet) setPath(out, ['routing', 'mode'], 'fixed');
+		problems.push({
+			key: legacyRoutingKey,
+			severity: 'warning',
+			message: `replaced by agentCost.routing.mode${legacy.value === false && !modeSet ? ' (read as "fixed": every call on agentCost.routing.model, the medium tier by default)' : ''}; remove it`,
+		});
+	}
 	// Flat keys we do not know are most likely typos of keys we do.
-	const known = new Set(settingsSchema.map(s => s.key as string));
+	const known = new Set([...settingsSchema.map(s => s.key as string), legacyRoutingKey]);
 	for (const k of Object.keys(source)) {
 		if (k.startsWith(prefix) && !known.has(k)) problems.push({ key: k, severity: 'warning', message: 'unknown setting, ignored' });
 	}

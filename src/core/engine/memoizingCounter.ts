@@ -1,5 +1,5 @@
 import type { ChatMessageLike, TokenCount, ToolDefinitionLike } from '../tokens/types';
-import type { TokenCounter } from './ports';
+import type { TokenCounter } from '../ports/tokenCounter';
 
 export interface MemoizingCounterOptions {
 	/** Distinct texts remembered per model by `countText` (least recently used are dropped). @default 20 000 */

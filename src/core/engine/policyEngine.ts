@@ -1,34 +1,33 @@
-import type { BudgetWarning, Reservation, BudgetStatus } from '../budget/budgetGuard';
+import type { BudgetStatus, Reservation } from '../budget/budgetGuard';
 import { BudgetGuard } from '../budget/budgetGuard';
-import type { BudgetExceededError, UnpricedModelError } from '../budget/budgetErrors';
-import type { BudgetStore } from '../budget/budgetStore';
 import type { CacheableParams, Sha256 } from '../caching/cacheKey';
 import { requestCacheKey, semanticPartition, semanticText } from '../caching/cacheKey';
-import type { Embedder } from '../caching/embedder';
 import { createOfflineEmbedder } from '../caching/embedder';
-import type { SharedResponseCache } from '../caching/snapshotStore';
 import { ExactCache } from '../caching/exactCache';
 import { SemanticCache } from '../caching/semanticCache';
-import type { CompressionTrigger, Summarizer } from '../compression/history';
-import { compressHistory, compressionTrigger, describeTrigger, summaryPromptOverheadTokens, truncateHistory } from '../compression/history';
+import type { PolicySettings } from '../config/defaults';
 import type { EngineMessage } from '../compression/messages';
 import { countMessages } from '../compression/messages';
-import { truncateToolOutputs } from '../compression/toolOutput';
-import type { HistoryCompressionResult } from '../compression/types';
-import type { EngineConfig } from '../config/defaults';
+import { truncateToolOutput } from '../compression/toolOutput';
+import { fastHash } from '../lib/fastHash';
+import type { BudgetStore } from '../ports/budgetStore';
+import type { Clock, Random } from '../ports/clock';
+import type { Embedder } from '../ports/embedder';
+import { contextWindowOf, type PricingPort } from '../ports/pricing';
+import type { SharedResponseCache } from '../ports/snapshotStore';
+import type { Summarizer } from '../ports/summarizer';
+import type { TokenCounter } from '../ports/tokenCounter';
 import type { CostResult } from '../pricing/types';
-import { zeroUsage, type Usage } from '../pricing/usage';
-import type { StepInfo, Tier } from '../routing/classifier';
-import { tierOrder } from '../routing/classifier';
-import type { RoutingDecision } from '../routing/router';
-import { routeRequest } from '../routing/router';
-import type { CallFailure } from '../routing/fallback';
-import { mayHaveBilled } from '../routing/fallback';
-import { classifyProviderFailure } from '../providers/providerFailure';
+import type { Usage } from '../pricing/usage';
+import type { CachedDecision, CallDecision, CacheHit, SideCall, SideCallPurpose, StepPrompt } from '../policy/policyStep';
+import { plainExplanations, policyStep, runStepAsync, toolOutputLimit } from '../policy/policyStep';
+import { mayHaveBilled, type ProviderFailure } from '../providers/providerFailure';
+import type { StepInfo } from '../routing/classifier';
+import { classifyComplexity } from '../routing/classifier';
 import type { ToolDefinitionLike } from '../tokens/types';
-import type { Clock, PricingPort, Random, TokenCounter } from './ports';
-import { contextWindowOf } from './ports';
 import { memoizingCounter } from './memoizingCounter';
+
+export type { PlanExplanation, SideCall, SideCallPurpose } from '../policy/policyStep';
 
 /** A response as the caches keep it. */
 export interface CachedResponse {
@@ -41,13 +40,13 @@ export interface CachedResponse {
 }
 
 export interface PolicyEngineDeps {
-	readonly config: EngineConfig;
+	readonly config: PolicySettings;
 	readonly counter: TokenCounter;
 	readonly pricing: PricingPort;
 	readonly clock: Clock;
 	readonly random: Random;
 	readonly budgetStore: BudgetStore;
-	/** Live: calls `summary_model`; replay: `estimatingSummarizer`. */
+	/** Live: calls `summary_model`; tests: `estimatingSummarizer`. */
 	readonly summarizer: Summarizer;
 	/** For the semantic cache. @default the offline n-gram embedder */
 	readonly embedder?: Embedder;
@@ -67,11 +66,14 @@ export interface PolicyEngineDeps {
 
 export interface PlanRequest {
 	readonly runId: string;
+	/** The request's messages as the agent built them (this engine applies the policies). */
 	readonly messages: readonly EngineMessage[];
 	readonly tools?: readonly ToolDefinitionLike[];
 	readonly params?: CacheableParams;
 	readonly step?: StepInfo;
-	/** The user's explicit model (or "as recorded" in replay): routing is skipped. */
+	/** The model the request names (the agent's own through the gateway; routing may override it). */
+	readonly requestedModel?: string;
+	/** The user's explicit model: never routed elsewhere or downgraded. */
 	readonly pinnedModel?: string;
 	/** 'bypass' skips the cache look-up (a forced fresh answer); the response is still stored. */
 	readonly cache?: 'use' | 'bypass';
@@ -84,79 +86,21 @@ export interface PlanRequest {
 	readonly onSideCall?: (purpose: SideCallPurpose, call: SideCall) => void;
 }
 
-export type SideCallPurpose = 'summary' | 'embedding';
-
-/** One line of "why": which policy did what. */
-export interface PlanExplanation {
-	readonly stage: 'routing' | 'cache' | 'compression' | 'budget';
-	readonly rule: string;
-	readonly text: string;
-}
-
-interface PlanBase {
-	readonly routing: RoutingDecision;
-	readonly explanation: readonly PlanExplanation[];
-	/** Exact-cache key of the request ('' when the response cache is off: no hashing cost). */
-	readonly cacheKey: string;
-	/**
-	 * The semantic cache's embedding of the request, when a paid embedder made it: charged to the
-	 * run even when the answer then comes from the cache.
-	 */
-	readonly embeddingCall?: SideCall;
-}
-
 /** Served from the response cache: no call, no cost. */
-export interface CachedPlan extends PlanBase {
-	readonly kind: 'cached';
-	readonly source: 'exact' | 'semantic';
+export interface CachedPlan extends CachedDecision {
 	readonly response: CachedResponse;
+	readonly source: 'exact' | 'semantic';
 	readonly similarity?: number;
 	readonly ageMs: number;
 }
 
-/** Make this call: the model, the (compressed) messages and the budget reservation that covers it. */
-export interface CallPlan extends PlanBase {
-	readonly kind: 'call';
-	readonly model: string;
-	readonly tier: Tier | 'pinned';
-	readonly messages: readonly EngineMessage[];
-	readonly maxOutputTokens: number;
-	readonly inputTokens: number;
-	readonly exactCount: boolean;
-	readonly reservation: Reservation;
-	/** More capable models to try if this one fails (each needs {@link PolicyEngine.reserveFallback}). */
-	readonly fallbacks: readonly string[];
-	/** The routed model when the soft budget policy picked a cheaper one. */
+/** Make this call (see {@link CallDecision}); `downgradedFrom` is the routed model when the soft budget picked a cheaper one. */
+export interface CallPlan extends CallDecision {
 	readonly downgradedFrom?: string;
-	readonly trigger?: CompressionTrigger;
-	readonly compression?: HistoryCompressionResult;
-	readonly toolOutputs?: HistoryCompressionResult;
-	/** The summary call's cost, when history was summarized (estimated in replay). */
-	readonly summaryCost?: CostResult;
-	/**
-	 * The summary call itself — a provider call of its own, charged to the run: reported next to the
-	 * main call (recordings, metrics) so recorded costs add up to what the budget was charged. A
-	 * failed summary that may still have been billed (timeout, cut connection) is here too.
-	 */
-	readonly summaryCall?: SideCall;
-	readonly warnings: readonly BudgetWarning[];
-	readonly params?: CacheableParams;
 	readonly tools?: readonly ToolDefinitionLike[];
-	/** For storing the response after the call (under the vector embedded while planning: one embedding per request). */
-	readonly semantic?: { readonly partition: string; readonly text: string; readonly vector: Float32Array };
 }
 
 export type Plan = CachedPlan | CallPlan;
-
-/** A provider call the engine made for a request besides the request itself: the history summary, the semantic cache's embedding. */
-export interface SideCall {
-	readonly model: string;
-	readonly usage: Usage;
-	readonly cost: CostResult | undefined;
-	/** The usage is an estimate (no provider usage: replay, or a failed call settled at its prompt). */
-	readonly estimated: boolean;
-	readonly status: 'ok' | 'failed';
-}
 
 export type CallOutcome =
 	| { readonly kind: 'completed'; readonly usage: Usage; readonly response: CachedResponse; readonly cacheable?: boolean }
@@ -176,340 +120,189 @@ function isCachedResponse(v: unknown): v is CachedResponse {
 	return typeof v === 'object' && v !== null && typeof (v as CachedResponse).model === 'string' && typeof (v as CachedResponse).content === 'string';
 }
 
-function tierOf(model: string, tiers: EngineConfig['tiers']): Tier | undefined {
-	return tierOrder.find(t => tiers[t] === model);
+/** What a run's earlier compression replaced: while the agent's history still starts with those messages, the replacement stands in for them. */
+interface CompressionMemory {
+	/** Content keys of the agent's messages the replacement stands for. */
+	readonly replacedKeys: readonly number[];
+	readonly replacement: readonly EngineMessage[];
+}
+
+const maxRememberedRuns = 1000;
+
+function messageKey(m: EngineMessage): number {
+	return fastHash(`${m.role}\u0000${m.name ?? ''}\u0000${m.toolCallIds?.join(',') ?? ''}\u0000${m.toolResultIds?.join(',') ?? ''}\u0000${m.content}`);
 }
 
 /**
- * The ONE facade over routing, caching, compression and budgets that both live calls and the replay
- * simulator use. `plan` runs router → cache look-up → compression → budget reservation and explains
- * every decision; `settle` records what the call really cost and fills the caches. Pure apart from
- * its ports (stores, clock, counter, catalog, summarizer, embedder).
+ * The live shell of the ONE policy step (`src/core/policy/policyStep.ts`): `plan` runs the step with
+ * real answers to its effects — the in-process and shared response caches, the semantic cache and
+ * its embedder, the budget store, the summary model — and `settle` records what the call really
+ * cost and fills the caches. A run's compression is remembered, so an agent that re-sends its whole
+ * history gets the same compressed prefix on every call (as a replay models it), not a new summary
+ * each time. Pure apart from its ports.
  */
 export class PolicyEngine {
 	readonly budget: BudgetGuard;
 	readonly exactCache: ExactCache<CachedResponse>;
 	readonly semanticCache: SemanticCache<CachedResponse> | undefined;
-	private config: EngineConfig;
+	private settings: PolicySettings;
 	private readonly counter: TokenCounter;
+	private readonly memory = new Map<string, CompressionMemory>();
 
 	constructor(private readonly deps: PolicyEngineDeps) {
-		this.config = deps.config;
+		this.settings = deps.config;
 		this.counter = deps.memoizeCounts === false ? deps.counter : memoizingCounter(deps.counter);
 		this.budget = new BudgetGuard({ store: deps.budgetStore, pricing: deps.pricing, clock: deps.clock, random: deps.random }, deps.config.budget);
-		this.exactCache = deps.exactCache ?? new ExactCache<CachedResponse>({ maxEntries: deps.config.cache.maxEntries, ttlMs: deps.config.cache.ttlSeconds * 1000, clock: deps.clock });
+		const c = deps.config.cache;
+		this.exactCache = deps.exactCache ?? new ExactCache<CachedResponse>({ maxEntries: c.maxEntries, ttlMs: c.ttlSeconds * 1000, clock: deps.clock });
 		this.semanticCache =
 			deps.semanticCache ??
-			(deps.config.cache.semanticEnabled
+			(c.semanticEnabled
 				? new SemanticCache<CachedResponse>({
 						embedder: deps.embedder ?? createOfflineEmbedder(),
-						threshold: deps.config.cache.similarityThreshold,
-						ttlMs: deps.config.cache.ttlSeconds * 1000,
-						maxEntries: deps.config.cache.semanticMaxEntries,
+						threshold: c.similarityThreshold,
+						ttlMs: c.ttlSeconds * 1000,
+						maxEntries: c.semanticMaxEntries,
 						clock: deps.clock,
 					})
 				: undefined);
 	}
 
 	/** Budget settings take effect at once; cache sizes and strategies on the next plan. */
-	updateConfig(config: EngineConfig): void {
-		this.config = config;
-		this.budget.updateSettings(config.budget);
+	updateConfig(settings: PolicySettings): void {
+		this.settings = settings;
+		this.budget.updateSettings(settings.budget);
 	}
 
-	async plan(req: PlanRequest): Promise<Plan> {
-		const config = this.config;
+	/** The agent's messages with the run's remembered compression and the tool-output limit applied. */
+	private promptOf(req: PlanRequest, settings: PolicySettings): StepPrompt {
 		const counter = this.counter;
-		const explanation: PlanExplanation[] = [];
-		// Counting a long history is the expensive part of a plan: count each (messages, model) once.
-		const counts = new WeakMap<readonly EngineMessage[], Map<string, { tokens: number; exact: boolean }>>();
-		const count = (model: string, msgs: readonly EngineMessage[]) => {
-			let byModel = counts.get(msgs);
-			if (!byModel) counts.set(msgs, (byModel = new Map()));
-			let c = byModel.get(model);
-			if (!c) byModel.set(model, (c = countMessages(counter, model, msgs)));
-			return c;
+		let head: readonly EngineMessage[] = [];
+		let tail: readonly EngineMessage[] = req.messages;
+		const mem = this.memory.get(req.runId);
+		if (mem && mem.replacedKeys.length <= tail.length && mem.replacedKeys.every((k, i) => messageKey(tail[i]!) === k)) {
+			head = mem.replacement;
+			tail = tail.slice(mem.replacedKeys.length);
+		} else if (mem) this.memory.delete(req.runId);
+		// The remembered part was truncated when it was new; only the messages after it are.
+		let truncated = 0;
+		let savedTokens = 0;
+		const limit = toolOutputLimit(settings, req.pinnedModel ?? req.requestedModel);
+		if (limit) {
+			tail = tail.map(m => {
+				if (!(m.role === 'tool' || (m.toolResultIds?.length ?? 0) > 0)) return m;
+				const t = truncateToolOutput(m.content, limit.maxTokens, limit.model, counter);
+				if (!t.truncated) return m;
+				truncated++;
+				savedTokens += t.tokensBefore - t.tokensAfter;
+				return { ...m, content: t.text };
+			});
+		}
+		const messages = head.length ? [...head, ...tail] : tail;
+		const tools = req.tools;
+		const toolTokens = (model: string) => (tools?.length ? counter.countChat(model, [], tools).tokens - counter.countChat(model, []).tokens : 0);
+		const sha = this.deps.sha256;
+		const current = messages;
+		return {
+			messages: current,
+			...(truncated > 0 && { toolOutputs: { truncated, savedTokens } }),
+			tokens: (model, msgs = current) => {
+				const c = countMessages(counter, model, msgs);
+				return { tokens: c.tokens + toolTokens(model), exact: c.exact };
+			},
+			complexity: () =>
+				classifyComplexity({
+					messages: req.messages,
+					tools,
+					step: req.step,
+					promptTokens: countMessages(counter, settings.tiers.medium, req.messages).tokens + toolTokens(settings.tiers.medium),
+				}),
+			cacheKey: (model, params) => requestCacheKey({ model, messages: current, tools, params }, sha),
 		};
-		const toolTokens = (model: string) => (req.tools?.length ? counter.countChat(model, [], req.tools).tokens - counter.countChat(model, []).tokens : 0);
+	}
 
-		// 1. Routing.
-		const routing = routeRequest(
-			{ messages: req.messages, tools: req.tools, step: req.step, pinnedModel: req.pinnedModel, promptTokens: count(config.tiers.medium, req.messages).tokens + toolTokens(config.tiers.medium) },
-			config,
-		);
-		for (const r of routing.reasons) explanation.push({ stage: 'routing', rule: r.rule, text: r.text });
-		explanation.push({ stage: 'routing', rule: 'route.model', text: `${routing.tier} → ${routing.model}` });
-
-		// 2. Cache look-up (on the request as the agent built it, before compression).
-		const params: CacheableParams = { temperature: config.defaults.temperature, maxOutputTokens: config.defaults.maxOutputTokens, ...req.params };
-		const cacheReq = { model: routing.model, messages: req.messages, tools: req.tools, params };
-		const cacheKey = config.cache.enabled ? requestCacheKey(cacheReq, this.deps.sha256) : '';
-		const useCache = config.cache.enabled && req.cache !== 'bypass';
-		if (useCache) {
-			const hit = this.exactCache.get(cacheKey);
-			if (hit) {
-				explanation.push({ stage: 'cache', rule: 'cache.exact', text: `identical request answered ${Math.round(hit.ageMs / 1000)} s ago: served from the cache at no cost` });
-				return { kind: 'cached', source: 'exact', response: hit.value, ageMs: hit.ageMs, routing, explanation, cacheKey };
-			}
-			if (this.deps.sharedCache) {
-				const shared = await this.deps.sharedCache.get(cacheKey).catch(() => undefined);
-				if (isCachedResponse(shared)) {
-					this.exactCache.set(cacheKey, shared);
-					explanation.push({ stage: 'cache', rule: 'cache.shared', text: 'identical request answered on another machine or window: served from the shared cache at no cost' });
-					return { kind: 'cached', source: 'exact', response: shared, ageMs: 0, routing, explanation, cacheKey };
-				}
-			}
-		}
-		// The semantic cache embeds the request once: the vector serves the look-up and, after the
-		// call, storing the answer (a bypassed request is still stored, so it is embedded too).
-		let semantic: CallPlan['semantic'];
-		let embeddingCall: SideCall | undefined;
-		if (config.cache.enabled && this.semanticCache) {
-			const partition = semanticPartition(cacheReq);
-			const text = semanticText(cacheReq);
-			const e = await this.embedForCache(this.semanticCache.embedder, text, req, explanation);
-			embeddingCall = e.call;
-			if (e.call) req.onSideCall?.('embedding', e.call);
-			if (e.vector) {
-				semantic = { partition, text, vector: e.vector };
-				const s = useCache ? this.semanticCache.lookupVector(partition, e.vector) : undefined;
-				if (s) {
-					explanation.push({
-						stage: 'cache',
-						rule: 'cache.semantic',
-						text: `a similar request (cosine ${s.similarity.toFixed(3)} ≥ ${config.cache.similarityThreshold}) was answered ${Math.round(s.ageMs / 1000)} s ago`,
-					});
-					return { kind: 'cached', source: 'semantic', response: s.value, similarity: s.similarity, ageMs: s.ageMs, routing, explanation, cacheKey, ...(embeddingCall && { embeddingCall }) };
-				}
-			}
-		}
-		if (useCache) explanation.push({ stage: 'cache', rule: 'cache.miss', text: 'not in the response cache' });
-		else explanation.push({ stage: 'cache', rule: 'cache.off', text: config.cache.enabled ? 'cache bypassed for this request' : 'response cache is off' });
-
-		// 3. Compression.
-		let messages = req.messages;
-		let toolOutputs: HistoryCompressionResult | undefined;
-		let compression: HistoryCompressionResult | undefined;
-		let trigger: CompressionTrigger | undefined;
-		let summaryCost: CostResult | undefined;
-		let summaryCall: SideCall | undefined;
-		const strategy = config.compression.strategy;
-		if (strategy !== 'none') {
-			const t = truncateToolOutputs(messages, config.compression.toolResponseMaxTokens, routing.model, counter);
-			if (t.applied) {
-				toolOutputs = t;
-				messages = t.messages;
-				explanation.push({
-					stage: 'compression',
-					rule: 'compress.toolOutputs',
-					text: `${t.changes.length} tool output(s) over ${config.compression.toolResponseMaxTokens} tokens truncated: −${t.saved.toLocaleString('en-US')} tokens`,
-				});
-			}
-			const tokens = count(routing.model, messages).tokens;
-			trigger = compressionTrigger({ tokens, step: req.step?.index, contextWindow: contextWindowOf(this.deps.pricing, routing.model) }, config);
-			if (trigger) {
-				const r = await this.compress(strategy, messages, routing.model, req, explanation);
-				compression = r.result;
-				summaryCost = r.summaryCost;
-				summaryCall = r.summaryCall;
-				if (r.summaryCall) req.onSideCall?.('summary', r.summaryCall);
-				if (compression.applied) {
-					messages = compression.messages;
-					explanation.push({
-						stage: 'compression',
-						rule: `compress.${compression.strategy}`,
-						text: `${describeTrigger(trigger)}: ${compression.strategy} ${compression.tokensBefore.toLocaleString('en-US')} → ${compression.tokensAfter.toLocaleString('en-US')} tokens`,
-					});
-				} else explanation.push({ stage: 'compression', rule: 'compress.nothing', text: `${describeTrigger(trigger)}, but there was no older history to compress` });
-			}
-		}
-
-		// 4. Budget: reserve the worst case; under the soft policy step down the tiers until one fits.
-		const maxOutputTokens = params.maxOutputTokens ?? config.defaults.maxOutputTokens;
-		const candidates = this.budgetCandidates(routing);
-		let firstError: BudgetExceededError | UnpricedModelError | undefined;
-		for (const model of candidates) {
-			const c = count(model, messages);
-			const inputTokens = c.tokens + toolTokens(model);
-			const r = await this.budget.tryReserve({ runId: req.runId, model, inputTokens, maxOutputTokens, exactCount: c.exact, newStep: (req.step?.attempt ?? 0) === 0 });
-			if (!r.ok) {
-				firstError ??= r.error;
-				explanation.push({ stage: 'budget', rule: `budget.refused.${r.error.reason}`, text: r.error.message });
-				if (r.error.reason === 'steps') break; // a cheaper model does not help with the step limit
-				continue;
-			}
-			const downgraded = model !== routing.model;
-			explanation.push({
-				stage: 'budget',
-				rule: downgraded ? 'budget.downgraded' : 'budget.reserved',
-				text: `${downgraded ? `soft budget: downgraded ${routing.model} → ${model}; ` : ''}reserved up to $${r.reservation.usd.toFixed(4)} (${inputTokens.toLocaleString('en-US')} input + ${maxOutputTokens.toLocaleString('en-US')} max output tokens)`,
-			});
-			for (const w of r.reservation.warnings)
-				explanation.push({
-					stage: 'budget',
-					rule: `budget.${w.kind}`,
-					text:
-						w.kind === 'threshold'
-							? `${w.scope} budget ${Math.round(w.ratio * 100)}% used (incl. reservations)`
-							: w.kind === 'overLimit'
-								? `over the ${w.scope} limit (warn-only policy)`
-								: `${w.model} has no price: not counted. ${w.hint}`,
-				});
-			const tier = tierOf(model, config.tiers) ?? routing.tier;
-			const fallbacks =
-				tier === 'pinned'
-					? []
-					: tierOrder
-							.slice(tierOrder.indexOf(tier) + 1)
-							.map(t => config.tiers[t])
-							.filter((m, i, a) => m !== model && a.indexOf(m) === i);
-			return {
-				kind: 'call',
-				model,
-				tier,
-				messages,
-				maxOutputTokens,
-				inputTokens,
-				exactCount: c.exact,
-				reservation: r.reservation,
-				fallbacks,
-				downgradedFrom: downgraded ? routing.model : undefined,
-				trigger,
-				compression,
-				toolOutputs,
-				summaryCost,
-				summaryCall,
-				warnings: r.reservation.warnings,
-				routing,
-				explanation,
-				cacheKey,
-				params,
+	/**
+	 * Decides a call (see `policyStep`): served from the cache, or a call with its model, messages
+	 * and budget reservation. Throws the budget's {@link BudgetExceededError} / `UnpricedModelError`
+	 * when it refuses every candidate model.
+	 */
+	async plan(req: PlanRequest): Promise<Plan> {
+		const settings = this.settings;
+		const prompt = this.promptOf(req, settings);
+		const semanticCache = this.semanticCache;
+		const embedder = semanticCache?.embedder;
+		const step = policyStep(
+			{
+				runId: req.runId,
+				prompt,
 				tools: req.tools,
-				semantic,
-				...(embeddingCall && { embeddingCall }),
-			};
-		}
-		throw firstError!;
-	}
-
-	/**
-	 * The routed model, then (soft policy only) every cheaper tier model. A model the user chose
-	 * explicitly (pinned) is never swapped for another: it is that model or a refusal.
-	 */
-	private budgetCandidates(routing: RoutingDecision): string[] {
-		const tiers = this.config.tiers;
-		const out = [routing.model];
-		if (this.config.budget.policy === 'soft' && this.config.budget.enabled && routing.tier !== 'pinned') {
-			const from = tierOrder.indexOf(routing.tier);
-			for (let i = from - 1; i >= 0; i--) if (!out.includes(tiers[tierOrder[i]])) out.push(tiers[tierOrder[i]]);
-		}
-		return out;
-	}
-
-	private async compress(
-		strategy: Exclude<EngineConfig['compression']['strategy'], 'none'>,
-		messages: readonly EngineMessage[],
-		model: string,
-		req: PlanRequest,
-		explanation: PlanExplanation[],
-	): Promise<{ result: HistoryCompressionResult; summaryCost?: CostResult; summaryCall?: SideCall }> {
-		const c = this.config.compression;
-		const o = { model, counter: this.counter };
-		if (strategy !== 'summarize') return { result: await compressHistory(strategy, messages, { ...o, config: c, summarizer: this.deps.summarizer, signal: req.signal }) };
-		// The summary is a call too: it needs its own reservation. If the budget cannot cover it, truncate instead.
-		const counted = countMessages(this.counter, c.summaryModel, messages);
-		// What the summary call sends: the history plus the summarizer's instruction.
-		const input = counted.tokens + summaryPromptOverheadTokens;
-		const r = await this.budget.tryReserve({
-			runId: req.runId,
-			model: c.summaryModel,
-			inputTokens: input,
-			maxOutputTokens: c.summaryMaxTokens,
-			exactCount: counted.exact,
-			newStep: false,
-			purpose: 'summary',
+				params: req.params,
+				requestedModel: req.pinnedModel ?? req.requestedModel,
+				pinned: req.pinnedModel !== undefined,
+				step: req.step,
+				cache: req.cache,
+			},
+			{
+				settings,
+				counter: this.counter,
+				pricing: this.deps.pricing,
+				contextWindowOf: model => contextWindowOf(this.deps.pricing, model),
+				onSideCall: c => req.onSideCall?.(c.purpose, c),
+				...(semanticCache &&
+					embedder && {
+						semantic: {
+							billedModel: embedder.billedModel,
+							maxInputTokens: embedder.maxInputTokens,
+							query: (model: string, params: CacheableParams) => {
+								const r = { model, messages: req.messages, tools: req.tools, params };
+								return { partition: semanticPartition(r), text: semanticText(r) };
+							},
+						},
+					}),
+			},
+		);
+		const decision = await runStepAsync(step, {
+			cacheGet: async ({ key }) => {
+				const hit = this.exactCache.get(key);
+				if (hit) return { source: 'exact', response: hit.value, ageMs: hit.ageMs };
+				if (!this.deps.sharedCache) return undefined;
+				// A shared cache that is down is a miss, never a failed call.
+				const shared = await this.deps.sharedCache.get(key).catch(() => undefined);
+				if (!isCachedResponse(shared)) return undefined;
+				this.exactCache.set(key, shared);
+				return { source: 'exact', response: shared, ageMs: 0, shared: true };
+			},
+			embed: async ({ text }) => (await embedder!.embed([text], req.signal))[0]!,
+			semanticGet: ({ partition, vector }) => {
+				const s = semanticCache?.lookupVector(partition, vector);
+				return s ? { source: 'semantic', response: s.value, ageMs: s.ageMs, similarity: s.similarity } : undefined;
+			},
+			budgetStatus: ({ runId }) => this.budget.status(runId),
+			reserve: ({ input }) => this.budget.tryReserve(input),
+			settle: ({ reservation, usage }) => this.budget.settle(reservation, usage),
+			release: async ({ reservation }) => {
+				await this.budget.release(reservation);
+				return undefined;
+			},
+			summarize: ({ messages, model, maxTokens, inputTokens }) => this.deps.summarizer.summarize({ messages, model, maxTokens, inputTokens, signal: req.signal }),
 		});
-		if (!r.ok) {
-			explanation.push({ stage: 'compression', rule: 'compress.summaryUnaffordable', text: `the budget cannot cover a summary by ${c.summaryModel} (${r.error.message}); truncating instead` });
-			return { result: truncateHistory(messages, c.tokensToKeepRecent, o) };
+		if (decision.kind !== 'cached' && decision.compression?.applied) this.remember(req, decision.compression.messages);
+		if (decision.kind === 'refused') throw decision.budget.error;
+		// Plans travel to the extension host and into recordings: explanations as plain objects.
+		const explanation = plainExplanations(decision.explanation);
+		if (decision.kind === 'cached') {
+			const hit: CacheHit = decision.hit;
+			return { ...decision, explanation, response: hit.response as CachedResponse, source: hit.source, ageMs: hit.ageMs, ...(hit.similarity !== undefined && { similarity: hit.similarity }) };
 		}
-		try {
-			const result = await compressHistory('summarize', messages, { ...o, config: c, summarizer: this.deps.summarizer, signal: req.signal });
-			if (!result.summary) {
-				await this.budget.release(r.reservation);
-				return { result };
-			}
-			const summaryCost = await this.budget.settle(r.reservation, result.summary.usage);
-			return { result, summaryCost, summaryCall: { model: c.summaryModel, usage: result.summary.usage, cost: summaryCost, estimated: result.summary.estimated, status: 'ok' } };
-		} catch (e) {
-			const { failure, call } = await this.settleFailedSideCall(e, r.reservation, input, 'summary', req);
-			// The user's call still goes ahead: a failed summary falls back to truncation.
-			explanation.push({ stage: 'compression', rule: 'compress.summaryFailed', text: `the summary by ${c.summaryModel} failed (${failure.message}); truncating instead` });
-			return { result: truncateHistory(messages, c.tokensToKeepRecent, o), ...(call && { summaryCall: call }) };
-		}
+		return { ...decision, explanation, ...(decision.budget.kind === 'downgrade' && { downgradedFrom: decision.budget.from }), ...(req.tools && { tools: req.tools }) };
 	}
 
-	/**
-	 * Embeds a request for the semantic cache. A paid embedder's call is reserved and charged like
-	 * any other (its input counted with the embedding model's tokenizer, which is how it is billed);
-	 * when the budget cannot cover it or it fails, the semantic cache is skipped for this request —
-	 * the user's call itself still goes ahead.
-	 */
-	private async embedForCache(embedder: Embedder, text: string, req: PlanRequest, explanation: PlanExplanation[]): Promise<{ vector?: Float32Array; call?: SideCall }> {
-		const model = embedder.billedModel;
-		if (model === undefined) return { vector: (await embedder.embed([text], req.signal))[0] };
-		const counted = this.counter.countText(model, text);
-		if (embedder.maxInputTokens !== undefined && counted.tokens > embedder.maxInputTokens) {
-			explanation.push({
-				stage: 'cache',
-				rule: 'cache.embeddingTooLong',
-				text: `semantic cache skipped: the request is ${counted.tokens.toLocaleString('en-US')} tokens, over ${model}'s ${embedder.maxInputTokens.toLocaleString('en-US')}-token input limit`,
-			});
-			return {};
-		}
-		// A call the step limit will refuse is not worth an embedding: it would be paid for nothing.
-		const budget = this.config.budget;
-		if (budget.enabled && budget.policy !== 'warn' && budget.maxSteps > 0 && (req.step?.attempt ?? 0) === 0) {
-			const s = await this.budget.status(req.runId);
-			if (s.steps.used >= budget.maxSteps) return {};
-		}
-		const r = await this.budget.tryReserve({ runId: req.runId, model, inputTokens: counted.tokens, maxOutputTokens: 0, exactCount: counted.exact, newStep: false, purpose: 'embedding' });
-		if (!r.ok) {
-			explanation.push({ stage: 'cache', rule: 'cache.embeddingUnaffordable', text: `semantic cache skipped: the budget cannot cover embedding the request with ${model} (${r.error.message})` });
-			return {};
-		}
-		try {
-			const [vector] = await embedder.embed([text], req.signal);
-			const usage: Usage = { ...zeroUsage, input: counted.tokens };
-			return { vector, call: { model, usage, cost: await this.budget.settle(r.reservation, usage), estimated: !counted.exact, status: 'ok' } };
-		} catch (e) {
-			const { failure, call } = await this.settleFailedSideCall(e, r.reservation, counted.tokens, 'embedding', req);
-			explanation.push({ stage: 'cache', rule: 'cache.embeddingFailed', text: `semantic cache skipped: embedding the request with ${model} failed (${failure.message})` });
-			return { ...(call && { call }) };
-		}
-	}
-
-	/**
-	 * Ends the reservation of a failed side call (summary, embedding): charged its input when the
-	 * request may have reached the provider (timeout, cut connection, cancellation) or was answered
-	 * with something unusable (billed all the same), else released. Cancellation is re-thrown: it
-	 * stops the user's call too.
-	 */
-	private async settleFailedSideCall(e: unknown, reservation: Reservation, inputTokens: number, purpose: SideCallPurpose, req: PlanRequest): Promise<{ failure: CallFailure; call?: SideCall }> {
-		const failure = classifyProviderFailure(e, this.deps.clock.now());
-		let call: SideCall | undefined;
-		if (mayHaveBilled(failure.kind) || failure.kind === 'cancelled' || failure.kind === 'invalidResponse') {
-			const usage: Usage = { ...zeroUsage, input: inputTokens };
-			call = { model: reservation.model, usage, cost: await this.budget.settle(reservation, usage), estimated: true, status: 'failed' };
-		} else {
-			await this.budget.release(reservation);
-		}
-		if (failure.kind === 'cancelled') {
-			// The plan ends here: report the charge now, nobody else will.
-			if (call) req.onSideCall?.(purpose, call);
-			throw e;
-		}
-		return { failure, call };
+	/** Remembers a compression for the run's next calls (see {@link CompressionMemory}). */
+	private remember(req: PlanRequest, replacement: readonly EngineMessage[]): void {
+		// The replacement stands for every message of this request (a remembered part included).
+		this.memory.delete(req.runId);
+		this.memory.set(req.runId, { replacedKeys: req.messages.map(messageKey), replacement });
+		if (this.memory.size > maxRememberedRuns) this.memory.delete(this.memory.keys().next().value!);
 	}
 
 	/**
@@ -519,16 +312,17 @@ export class PolicyEngine {
 	 */
 	async reserveFallback(plan: CallPlan, model: string): Promise<Reservation | undefined> {
 		const count = countMessages(this.counter, model, plan.messages);
+		const toolsPart = plan.inputTokens - countMessages(this.counter, plan.model, plan.messages).tokens;
 		const r = await this.budget.tryReserve({
 			runId: plan.reservation.runId,
 			model,
-			inputTokens: count.tokens + (plan.inputTokens - countMessages(this.counter, plan.model, plan.messages).tokens),
+			inputTokens: count.tokens + toolsPart,
 			maxOutputTokens: plan.maxOutputTokens,
 			exactCount: count.exact,
 			newStep: false,
 		});
 		if (r.ok) return r.reservation;
-		if (this.config.budget.policy === 'hard') throw r.error;
+		if (this.settings.budget.policy === 'hard') throw r.error;
 		return undefined;
 	}
 
@@ -559,13 +353,13 @@ export class PolicyEngine {
 				reservations.delete(model);
 				await this.budget.release(r);
 			},
-			afterModelFailed: async (model: string, failure: CallFailure, result?: R): Promise<void> => {
+			afterModelFailed: async (model: string, failure: ProviderFailure, result?: R): Promise<void> => {
 				const r = reservations.get(model);
 				if (!r) return;
 				reservations.delete(model);
 				const usage = result !== undefined ? usageOf(result) : undefined;
 				if (usage) await this.budget.settle(r, usage);
-				else if (failure.kind === 'invalidResponse' || mayHaveBilled(failure.kind)) await this.budget.settleUsd(r, r.usd);
+				else if (failure.reason === 'badResponse' || mayHaveBilled(failure)) await this.budget.settleUsd(r, r.usd);
 				else await this.budget.release(r);
 			},
 		};
@@ -575,6 +369,7 @@ export class PolicyEngine {
 	async settle(plan: CallPlan, outcome: CallOutcome, reservation: Reservation = plan.reservation): Promise<SettleResult> {
 		let cost: CostResult | undefined;
 		let estimated = false;
+		const settings = this.settings;
 		if (outcome.kind === 'failed') await this.budget.release(reservation);
 		else if (outcome.kind === 'cancelled' && !outcome.usage) {
 			// Unknown how much was billed: keep the worst case (never undercount).
@@ -582,10 +377,10 @@ export class PolicyEngine {
 			estimated = true;
 		} else {
 			cost = await this.budget.settle(reservation, outcome.usage!);
-			if (outcome.kind === 'completed' && outcome.cacheable !== false && this.config.cache.enabled && plan.cacheKey !== '' && reservation.model === plan.model) {
+			if (outcome.kind === 'completed' && outcome.cacheable !== false && settings.cache.enabled && plan.cacheKey !== '' && reservation.model === plan.model) {
 				this.exactCache.set(plan.cacheKey, outcome.response);
 				// A shared cache that is down must not fail a call that already succeeded.
-				await this.deps.sharedCache?.set(plan.cacheKey, outcome.response, this.config.cache.ttlSeconds * 1000).catch(() => undefined);
+				await this.deps.sharedCache?.set(plan.cacheKey, outcome.response, settings.cache.ttlSeconds * 1000).catch(() => undefined);
 				if (this.semanticCache && plan.semantic) this.semanticCache.storeVector(plan.semantic.partition, plan.semantic.vector, outcome.response);
 			}
 		}
@@ -597,7 +392,7 @@ export class PolicyEngine {
 	}
 }
 
-/** Creates the engine facade (see {@link PolicyEngine}). */
+/** Creates the live policy shell (see {@link PolicyEngine}). */
 export function createPolicyEngine(deps: PolicyEngineDeps): PolicyEngine {
 	return new PolicyEngine(deps);
 }

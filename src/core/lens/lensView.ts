@@ -11,7 +11,7 @@
 import { formatPerMtok, formatTokens, formatUsd } from '../pricing/format';
 import type { ModelPriceInfo, UnpricedModel } from '../pricing/types';
 import type { CountMethod } from '../tokens/types';
-import type { ModelTokenCount, PromptCount } from '../tokens/workerProtocol';
+import type { ModelTokenCount, PromptCount } from './workerProtocol';
 import { effectiveContextWindow, lensCost } from './lensCost';
 
 export type LensPrice = ModelPriceInfo | UnpricedModel;

@@ -7,7 +7,12 @@
 import type { PlanExplanation } from '../engine/policyEngine';
 import { serializeRecordedEvent } from '../transcripts/recording';
 import type { LiveCallRecord } from './liveCallRecord';
-import type { LiveBudgetEvent } from './liveJobs';
+
+/** A budget decision of a live call, as shown to the user. */
+export interface LiveBudgetEvent {
+	readonly kind: 'warning' | 'downgrade' | 'overLimit' | 'unpriced' | 'refused';
+	readonly message: string;
+}
 
 /** Recording event kinds for budget decisions that did not stop the call. */
 export const budgetEventKinds = { warning: 'budgetWarning', downgrade: 'budgetDowngrade', overLimit: 'budgetOverLimit', unpriced: 'budgetUnpriced', refused: 'budgetRefused' } as const;

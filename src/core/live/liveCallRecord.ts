@@ -1,3 +1,4 @@
+import type { RecordSink } from '../ports/recordSink';
 /**
  * What one live call leaves behind: everything needed to replay it (messages as sent, tools,
  * parameters, answer) and to account for it (usage, cost, whether either is an estimate, routing,
@@ -9,7 +10,7 @@
  */
 import type { CallStatus } from '../metrics/agentMetrics';
 import type { Usage } from '../pricing/usage';
-import type { FinishReason, ProviderId, ProviderMessage, ProviderToolCall } from '../providers/transport';
+import type { FinishReason, ProviderId, ProviderMessage, ProviderToolCall } from '../ports/llmTransport';
 import type { AttemptRecord } from '../routing/fallback';
 import type { ToolDefinitionLike } from '../tokens/types';
 
@@ -72,6 +73,4 @@ export interface LiveCallRecord {
 }
 
 /** Where live calls are recorded (the Node side appends JSON lines to a file). */
-export interface CallRecorder {
-	append(record: LiveCallRecord): Promise<void>;
-}
+export type CallRecorder = RecordSink<LiveCallRecord>;

@@ -21,13 +21,14 @@ import { BudgetExceededError, UnpricedModelError } from '../budget/budgetErrors'
 import type { Reservation } from '../budget/budgetGuard';
 import type { EngineConfig } from '../config/defaults';
 import type { CachedPlan, CallPlan, Plan, PolicyEngine, SideCall } from '../engine/policyEngine';
-import type { Clock, Random, TokenCounter } from '../engine/ports';
+import type { Clock, Random } from '../ports/clock';
+import type { TokenCounter } from '../ports/tokenCounter';
 import { CancelledError, EngineError, describeError } from '../lib/errors';
 import type { AgentMetrics, CallStatus } from '../metrics/agentMetrics';
 import type { CostResult } from '../pricing/types';
 import { addUsage, type Usage } from '../pricing/usage';
 import { ProviderError, type PartialResponse } from '../providers/providerError';
-import { classifyProviderFailure } from '../providers/providerFailure';
+import { classifyFailure } from '../providers/providerFailure';
 import {
 	collectResponse,
 	type FinishReason,
@@ -38,7 +39,7 @@ import {
 	type ProviderResponse,
 	type ProviderToolCall,
 	type ProviderToolChoice,
-} from '../providers/transport';
+} from '../ports/llmTransport';
 import type { StepInfo } from '../routing/classifier';
 import { abortableSleep, callWithFallback, CircuitBreaker, FallbackExhaustedError, type AttemptRecord } from '../routing/fallback';
 import type { ToolDefinitionLike } from '../tokens/types';
@@ -80,6 +81,8 @@ export interface LiveCallRequest {
 	readonly step?: StepInfo;
 	/** Skip routing: call exactly this model (fallbacks and budget downgrades still apply to routed calls only). */
 	readonly pinnedModel?: string;
+	/** The model the request names without pinning it (the agent's own): used in the asRequested routing mode. */
+	readonly requestedModel?: string;
 	/** Defaults to `agentCost.defaults.maxOutputTokens`. */
 	readonly maxOutputTokens?: number;
 	/** Defaults to `agentCost.defaults.temperature`. */
@@ -245,6 +248,7 @@ export class LiveCalls {
 				params,
 				step: req.step,
 				pinnedModel: req.pinnedModel,
+				requestedModel: req.requestedModel,
 				cache: req.cache,
 				signal: options.signal,
 				onSideCall: (purpose, c) => sides.push(sideCharge(c, purpose)),
@@ -411,7 +415,7 @@ export class LiveCalls {
 				random: this.deps.random,
 				clock: this.deps.clock,
 				sleep: this.deps.sleep ?? abortableSleep,
-				classify: classifyProviderFailure,
+				classify: classifyFailure,
 				signal: options.signal,
 			});
 		} catch (e) {

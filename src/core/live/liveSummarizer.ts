@@ -4,11 +4,11 @@
  * transports as every live call. The policy engine reserves and settles its budget; this only
  * makes the call and reports the provider's usage (counted, and flagged, if the server sent none).
  */
-import type { Summarizer } from '../compression/history';
+import type { Summarizer } from '../ports/summarizer';
 import { summaryInstruction, summaryPromptOverheadTokens } from '../compression/history';
-import type { TokenCounter } from '../engine/ports';
+import type { TokenCounter } from '../ports/tokenCounter';
 import { ProviderError } from '../providers/providerError';
-import { collectResponse, type LlmTransport, type ProviderId } from '../providers/transport';
+import { collectResponse, type LlmTransport, type ProviderId } from '../ports/llmTransport';
 import { defaultProviderOf, estimateUsage } from './liveCalls';
 
 export interface LiveSummarizerDeps {

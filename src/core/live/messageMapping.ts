@@ -5,7 +5,7 @@
  * messages from whatever survived.
  */
 import type { EngineMessage } from '../compression/messages';
-import type { ProviderMessage, ProviderToolCall } from '../providers/transport';
+import type { ProviderMessage, ProviderToolCall } from '../ports/llmTransport';
 
 /**
  * The engine's view of a conversation. An assistant message's `content` includes its tool calls

@@ -12,7 +12,7 @@
  *   after the side calls (an embedding) the refused request had already paid for.
  */
 import { zeroUsage } from '../pricing/usage';
-import type { ProviderMessage } from '../providers/transport';
+import type { ProviderMessage } from '../ports/llmTransport';
 import { serializeRecordedCall, serializeRecordedEvent, serializeRecordedRun, type RecordedCall } from '../transcripts/recording';
 import type { TranscriptMessage } from '../transcripts/model';
 import type { LiveCallRecord } from './liveCallRecord';

@@ -46,6 +46,7 @@ const statusLabel: Record<CallStatus, string> = {
 	rateLimit: 'rate_limit',
 	server: 'server',
 	timeout: 'timeout',
+	unreachable: 'unreachable',
 	network: 'network',
 	badResponse: 'bad_response',
 	cancelled: 'cancelled',

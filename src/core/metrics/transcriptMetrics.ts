@@ -2,7 +2,7 @@
  * The metrics of recorded calls (the `agent-cost metrics` command): the same families the live
  * endpoint serves, computed from recordings instead of counted as calls happen.
  */
-import type { PricingPort } from '../engine/ports';
+import type { PricingPort } from '../ports/pricing';
 import type { Transcript } from '../transcripts/model';
 import { AgentMetrics, type BudgetScope, type CallMetricRecord, type CallStatus } from './agentMetrics';
 

@@ -150,7 +150,26 @@ export function createPriceCatalog(options: PriceCatalogOptions = {}): FullPrice
 		return found ?? undefined;
 	}
 
+	/**
+	 * Resolutions that cannot depend on the date (an override, or a dataset model with one price):
+	 * a replay prices every step of every scenario, and resolving is most of a price's cost.
+	 */
+	const timeless = new Map<string, Resolved | UnpricedModel>();
+
 	function resolve(model: string, at: Date, provider: string | undefined): Resolved | UnpricedModel {
+		const key = `${provider ?? ''}\u0000${model}`;
+		const known = timeless.get(key);
+		if (known) return known;
+		const r = resolveAt(model, at, provider);
+		const match = r.kind === 'resolved' && !r.fromOverride ? findInDataset(model, provider) : undefined;
+		if (r.kind === 'resolved' && (r.fromOverride || (match && !Array.isArray(match.model.prices)))) {
+			if (timeless.size >= maxCachedLookups) timeless.clear();
+			timeless.set(key, r);
+		}
+		return r;
+	}
+
+	function resolveAt(model: string, at: Date, provider: string | undefined): Resolved | UnpricedModel {
 		if (model.trim() === '') return unpriced(model, 'no model id was given');
 		const override = matchOverride(model, provider);
 		if (override) {

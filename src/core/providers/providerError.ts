@@ -1,6 +1,6 @@
 import { EngineError } from '../lib/errors';
 import type { Usage } from '../pricing/usage';
-import type { ProviderId, ProviderToolCall } from './transport';
+import type { ProviderId, ProviderToolCall } from '../ports/llmTransport';
 
 /**
  * Why a provider call failed. The routing policy decides retries and fallbacks from this (and
@@ -12,12 +12,16 @@ import type { ProviderId, ProviderToolCall } from './transport';
  * - `rateLimit`: 429 — retry after `retryAfterMs` when the server says so.
  * - `server`: 5xx, Anthropic 529 overloaded, 409, or an error event in the middle of a stream.
  * - `timeout`: no byte from the server for the request's inactivity timeout.
- * - `network`: connection refused/reset, DNS, or a stream cut before its final event.
+ * - `unreachable`: the host could not be reached at all (DNS, connection refused, offline): nothing
+ *   was sent, so nothing was billed — and another model behind the same network fails alike, so
+ *   the fallback chain is not walked for it.
+ * - `network`: a connection that broke after the request was sent (reset, a stream cut before its
+ *   final event): the provider may have billed it.
  * - `badResponse`: a 2xx whose body is not what the protocol promises (malformed JSON, HTML…).
  * - `cancelled`: the caller's AbortSignal fired.
  * - `badRequest`: 4xx for the request itself (unknown model, context too long, bad tool schema).
  */
-export type ProviderErrorReason = 'auth' | 'quota' | 'rateLimit' | 'server' | 'timeout' | 'network' | 'badResponse' | 'cancelled' | 'badRequest';
+export type ProviderErrorReason = 'auth' | 'quota' | 'rateLimit' | 'server' | 'timeout' | 'unreachable' | 'network' | 'badResponse' | 'cancelled' | 'badRequest';
 
 /** What had arrived before a streamed response failed; the provider has most likely billed for it. */
 export interface PartialResponse {
@@ -46,7 +50,7 @@ export interface ProviderErrorDetails {
 
 /** Reasons worth retrying on the same model when the server does not say otherwise. */
 export function isRetryableReason(reason: ProviderErrorReason): boolean {
-	return reason === 'rateLimit' || reason === 'server' || reason === 'timeout' || reason === 'network';
+	return reason === 'rateLimit' || reason === 'server' || reason === 'timeout' || reason === 'unreachable' || reason === 'network';
 }
 
 /**
@@ -85,33 +89,4 @@ export class ProviderError extends EngineError<ProviderErrorReason> {
 	static is(e: unknown, reason?: ProviderErrorReason): e is ProviderError {
 		return e instanceof ProviderError && (reason === undefined || e.reason === reason);
 	}
-}
-
-/** Upper bound for a server-requested wait: beyond it the value is treated as garbage. */
-const maxRetryAfterMs = 24 * 60 * 60 * 1000;
-
-/**
- * The wait a response asks for, in ms: `retry-after-ms` (OpenAI/Anthropic extension), else
- * `retry-after` as delta-seconds or an HTTP date (RFC 9110 §10.2.3). Undefined when absent,
- * unparseable, negative or absurdly large.
- */
-export function parseRetryAfter(header: (name: string) => string | null | undefined, nowMs: number): number | undefined {
-	const ms = header('retry-after-ms');
-	if (ms != null && ms.trim() !== '') {
-		const v = Number(ms);
-		if (Number.isFinite(v) && v >= 0 && v <= maxRetryAfterMs) return Math.round(v);
-	}
-	const ra = header('retry-after');
-	if (ra == null || ra.trim() === '') return undefined;
-	const trimmed = ra.trim();
-	if (/^\d+(\.\d+)?$/.test(trimmed)) {
-		const v = Number(trimmed) * 1000;
-		return v <= maxRetryAfterMs ? Math.round(v) : undefined;
-	}
-	// An HTTP date always has a weekday or month name; this keeps "-3" from parsing as a year.
-	if (!/[a-z]{3}/i.test(trimmed)) return undefined;
-	const at = Date.parse(trimmed);
-	if (Number.isNaN(at)) return undefined;
-	const wait = at - nowMs;
-	return wait >= 0 && wait <= maxRetryAfterMs ? wait : wait < 0 ? 0 : undefined;
 }

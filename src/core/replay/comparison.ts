@@ -2,8 +2,8 @@ import { throwIfAborted } from '../lib/errors';
 import { formatUsd } from '../pricing/format';
 import type { EngineConfig } from '../config/defaults';
 import type { PreparedRun } from './preparedRun';
-import type { ReplaySettings, SweepParameter } from './replaySettings';
-import { asRecordedSettings, sweepParameters, withParameter } from './replaySettings';
+import type { ReplayScenario, SweepParameter } from './scenario';
+import { asRecordedScenario, sweepParameters, withParameter } from './scenario';
 import type { ScenarioResult, SimulateOptions } from './simulator';
 import { baselineOf, simulateScenario } from './simulator';
 
@@ -57,7 +57,7 @@ export async function replayBaseline(run: PreparedRun, config: EngineConfig, opt
 			inputPerStep: b.perStep.map(s => s.inputTokens),
 		};
 	}
-	const s = await simulateScenario(run, asRecordedSettings(config), options);
+	const s = await simulateScenario(run, asRecordedScenario(config), options);
 	return {
 		kind: 'simulated',
 		costUsd: s.costUsd,
@@ -73,7 +73,7 @@ export async function replayBaseline(run: PreparedRun, config: EngineConfig, opt
 }
 
 /** Runs every scenario over one prepared run, in order (deterministic), with shared progress. */
-export async function compareScenarios(run: PreparedRun, config: EngineConfig, scenarios: readonly ReplaySettings[], options: SimulateOptions = {}): Promise<ReplayComparison> {
+export async function compareScenarios(run: PreparedRun, config: EngineConfig, scenarios: readonly ReplayScenario[], options: SimulateOptions = {}): Promise<ReplayComparison> {
 	const total = run.calls.length * (scenarios.length + 1);
 	let offset = 0;
 	const sub = (): SimulateOptions => {
@@ -113,7 +113,7 @@ export interface SweepResult {
 }
 
 /** Varies one numeric setting of `base` over `values` and prices the run for each. */
-export async function sweepParameter(run: PreparedRun, base: ReplaySettings, parameter: SweepParameter, values: readonly number[], options: SimulateOptions = {}): Promise<SweepResult> {
+export async function sweepParameter(run: PreparedRun, base: ReplayScenario, parameter: SweepParameter, values: readonly number[], options: SimulateOptions = {}): Promise<SweepResult> {
 	const points: SweepPoint[] = [];
 	let done = 0;
 	const total = values.length * run.calls.length;

@@ -3,7 +3,7 @@ import { classifyComplexity } from '../routing/classifier';
 import type { EngineMessage } from '../compression/messages';
 import { messageTokens } from '../compression/messages';
 import { truncateToolOutput } from '../compression/toolOutput';
-import type { TokenCounter } from '../engine/ports';
+import type { TokenCounter } from '../ports/tokenCounter';
 import { memoizingCounter } from '../engine/memoizingCounter';
 import { fastHash } from '../lib/fastHash';
 import type { CostResult, PriceCatalog } from '../pricing/types';
@@ -73,7 +73,7 @@ export class PreparedRun {
 	readonly calls: PreparedCall[] = [];
 	readonly counter: TokenCounter;
 	private readonly sums = new Map<PromptVersion, Map<string, number[]>>();
-	private readonly complexity = new Map<PreparedCall, ComplexityDecision>();
+	private readonly complexity = new Map<PreparedCall, Map<string, ComplexityDecision>>();
 	private readonly outputTokens = new Map<PreparedCall, Map<string, number>>();
 	private readonly emptyChat = new Map<string, number>();
 	private readonly windows = new Map<string, number | undefined>();
@@ -156,17 +156,17 @@ export class PreparedRun {
 		return call.version.segments.slice(0, call.length).map(s => s.message);
 	}
 
-	/** The complexity router's view of a recorded step (settings only map its tier to a model). */
-	complexityOf(call: PreparedCall): ComplexityDecision {
-		let d = this.complexity.get(call);
+	/**
+	 * The complexity router's view of a recorded step: the request as the agent built it, with its
+	 * size for the medium tier (the long-prompt rule). Memoized per step and medium model.
+	 */
+	complexityOf(call: PreparedCall, mediumModel: string, promptTokens: number): ComplexityDecision {
+		let byModel = this.complexity.get(call);
+		if (!byModel) this.complexity.set(call, (byModel = new Map()));
+		let d = byModel.get(mediumModel);
 		if (!d) {
-			d = classifyComplexity({
-				messages: this.promptMessages(call),
-				tools: call.call.input?.tools,
-				step: { index: call.stepInThread },
-				promptTokens: call.call.usage.input,
-			});
-			this.complexity.set(call, d);
+			d = classifyComplexity({ messages: this.promptMessages(call), tools: call.call.input?.tools, step: { index: call.stepInThread }, promptTokens });
+			byModel.set(mediumModel, d);
 		}
 		return d;
 	}

@@ -1,16 +1,20 @@
+import { SyncBudgetGuard } from '../budget/budgetGuard';
+import type { CacheableParams } from '../caching/cacheKey';
+import { canonicalJson } from '../lib/canonicalJson';
 import type { EngineMessage } from '../compression/messages';
-import { compressHistory, compressionTrigger, describeTrigger, estimatingSummarizer } from '../compression/history';
-import { worstCaseCost } from '../budget/budgetGuard';
+import { describeTrigger, estimateSummary } from '../compression/history';
 import { throwIfAborted } from '../lib/errors';
-import { mixHash } from '../lib/fastHash';
+import { fastHash, mixHash } from '../lib/fastHash';
+import { seededRandom } from '../ports/clock';
 import type { CostResult } from '../pricing/types';
-import type { Usage } from '../pricing/usage';
-import type { Tier } from '../routing/classifier';
-import { tierOrder } from '../routing/classifier';
+import { zeroUsage, type Usage } from '../pricing/usage';
+import type { BudgetVerdict, PlanExplanation, SideCall, StepDecision, StepPrompt } from '../policy/policyStep';
+import { policyStep, runStepSync, toolOutputLimit } from '../policy/policyStep';
+import type { RoutingDecision } from '../routing/router';
 import type { PreparedCall, PreparedRun, PreparedSegment } from './preparedRun';
 import type { PromptCacheReason, PromptSegment } from './promptCacheSimulator';
 import { PromptCacheSimulator } from './promptCacheSimulator';
-import type { ReplaySettings } from './replaySettings';
+import type { ReplayScenario } from './scenario';
 
 /** What happened at one step of a replayed run. USD amounts are USD, not cents. */
 export interface ReplayStep {
@@ -20,9 +24,12 @@ export interface ReplayStep {
 	readonly thread: string;
 	readonly recordedModel: string;
 	readonly model: string;
-	readonly tier?: Tier | 'recorded' | 'fixed';
+	/** `recorded`: a side call of the recording kept as it was. */
+	readonly tier?: RoutingDecision['tier'] | 'recorded';
 	/** Why the model was chosen (routing rules, budget downgrades). */
 	readonly routing: readonly string[];
+	/** The policy step's decision in brief: the rules that fired (stable ids) and the budget's verdict. */
+	readonly decision?: StepDecisionSummary;
 	readonly usage: Usage;
 	/** True when `usage` is the recording's own (the scenario had not diverged yet). */
 	readonly recorded: boolean;
@@ -45,9 +52,19 @@ export interface ReplayStep {
 	readonly budget?: { readonly kind: 'warn' | 'downgrade' | 'overLimit'; readonly text: string };
 }
 
+/** What the one policy step decided at a replayed step (see `policyStep`). */
+export interface StepDecisionSummary {
+	/** Rule ids of the step's explanation, in order (`route.fixed`, `cache.miss`, `compress.truncate`, `budget.downgraded`…). */
+	readonly rules: readonly string[];
+	readonly outcome: StepDecision['kind'];
+	readonly budget?: BudgetVerdict['kind'];
+	/** The compression applied at this step. */
+	readonly compression?: { readonly strategy: string; readonly trigger?: string };
+}
+
 export interface ScenarioResult {
 	readonly name: string;
-	readonly settings: ReplaySettings;
+	readonly settings: ReplayScenario;
 	/** Sum over the steps that ran and could be priced, incl. summary calls. */
 	readonly costUsd: number;
 	readonly inputTokens: number;
@@ -134,13 +151,26 @@ interface ThreadState {
 	hash: number;
 	/** Unrecorded tokens (system prompt, tools) of the thread's first recorded call: the cache model's stable head. */
 	head: number | undefined;
+	/** Tool outputs truncated among the segments after `prefix`, and the tokens that saved. */
+	truncated: number;
+	truncatedSaved: number;
+}
+
+/** Rows of the recording's own side calls waiting for the agent step they were made for. */
+interface PendingSide {
+	readonly pc: PreparedCall;
+	readonly baselineUsd: number | null;
+	readonly baselineCum: number;
 }
 
 /**
- * Replays a prepared run under one scenario: the history is rebuilt step by step as the agent would
- * have sent it (new messages appended, compressed when a trigger fires, tool outputs truncated),
- * the router picks each step's model, the response cache and the provider's prompt cache are
- * modelled, and the budget reserves each call's worst case like the live engine does.
+ * Replays a prepared run under one scenario. Every step is decided by THE policy step live calls
+ * run (`policyStep`: routing, response cache, compression, budget), answered synchronously by a
+ * simulated world: the response cache is a map keyed by the prompt's running hash, the budget an
+ * in-memory ledger with the live guard's rules, summaries are estimated. The history is rebuilt step
+ * by step as the agent would have sent it (new messages appended, a compression kept while the
+ * recording's history still starts with what it replaced), and the provider's prompt cache is
+ * modelled.
  *
  * Token units are calibrated to the recording: a step's input is the recorded input with the
  * visible prompt replaced by the scenario's (`hidden + k × visible`, where `hidden` is what the file
@@ -148,7 +178,7 @@ interface ThreadState {
  * scenario first differs from the recording, steps reuse the recorded usage exactly, so "no
  * changes" reproduces the recorded cost. Deterministic: same run and settings, same result.
  */
-export async function simulateScenario(run: PreparedRun, settings: ReplaySettings, options: SimulateOptions = {}): Promise<ScenarioResult> {
+export async function simulateScenario(run: PreparedRun, settings: ReplayScenario, options: SimulateOptions = {}): Promise<ScenarioResult> {
 	const catalog = run.options.catalog;
 	const counter = run.counter;
 	const cache = new PromptCacheSimulator();
@@ -159,11 +189,11 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 	const perStep: ReplayStep[] = [];
 	const total = run.calls.length;
 	const every = options.progressEvery ?? 50;
-	const budget = settings.budget;
+	const guard = new SyncBudgetGuard(catalog, settings.budget, seededRandom(1));
+	const runId = 'replay';
 	let spent = 0;
 	let baselineCum = 0;
 	let diverged = false;
-	let warned = false;
 	let stoppedAtStep: number | null = null;
 	let stopReason: string | undefined;
 	let unpriced = 0;
@@ -172,6 +202,8 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 	let output = 0;
 	let read = 0;
 	let write = 0;
+	let warnedAt: number | undefined;
+	let pending: PendingSide[] = [];
 
 	// Token sums and cache segments per model are kept up to date as the history grows, so a step
 	// costs O(new messages), not O(history).
@@ -188,7 +220,6 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 		}
 		return v;
 	};
-	const tokensOf = (t: ThreadState, model: string): number => modelView(t, model).sum;
 	const push = (t: ThreadState, seg: PreparedSegment) => {
 		t.segs.push(seg);
 		for (const [model, v] of t.perModel) {
@@ -203,20 +234,67 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 		t.perModel = new Map();
 		t.hash = 0;
 		t.epoch++;
+		t.truncated = 0;
+		t.truncatedSaved = 0;
 		for (const s of segs) push(t, s);
 	};
 	// Files without timestamps: calls are `assumedStepGapSeconds` apart (the cache TTL depends on it).
 	const untimed = run.calls.every(c => !c.timestamped);
 	const atOf = (pc: PreparedCall) => (untimed ? (pc.step - 1) * settings.assumedStepGapSeconds * 1000 : pc.atMs);
-	let stepLimitNoted = false;
-	/** Provider calls made so far (response-cache hits make none). */
-	let callsMade = 0;
-	/** Rows of the recording's side calls: they are not steps. */
-	let sideRows = 0;
-	const maxTool = settings.compression.toolResponseMaxTokens;
-	const transform = (seg: PreparedSegment, model: string): PreparedSegment => (maxTool > 0 ? run.truncatedToolOutput(seg, maxTool, model) : seg);
 	// Only the response cache needs a running hash of the prompt.
-	const hashing = settings.responseCache.enabled;
+	const hashing = settings.cache.enabled;
+	const exactFor = new Map<string, boolean>();
+	const isExact = (model: string) => {
+		let e = exactFor.get(model);
+		if (e === undefined) exactFor.set(model, (e = counter.countChat(model, []).exact));
+		return e;
+	};
+	const paramsKeys = new Map<string, number>();
+	const paramsKey = (params: CacheableParams) => {
+		const k = canonicalJson(params);
+		let h = paramsKeys.get(k);
+		if (h === undefined) paramsKeys.set(k, (h = fastHash(k)));
+		return h;
+	};
+
+	/** Charges a row at its recorded cost (a side call the scenario kept) and lists it. */
+	const keepRecorded = (p: PendingSide) => {
+		const call = p.pc.call;
+		if (p.baselineUsd === null) unpriced++;
+		spent += p.baselineUsd ?? 0;
+		input += call.usage.input;
+		output += call.usage.output;
+		read += call.usage.cacheRead;
+		write += call.usage.cacheWrite5m + call.usage.cacheWrite1h;
+		// It was paid: the budget counts it like the live ledger did.
+		const r = guard.tryReserve({ runId, model: call.model || settings.tiers.medium, inputTokens: 0, maxOutputTokens: 0, newStep: false, purpose: call.purpose ?? 'call' }, atOf(p.pc));
+		if (r.ok) guard.settle(r.reservation, call.usage, atOf(p.pc));
+		perStep.push({
+			step: p.pc.step,
+			callIndex: call.index,
+			thread: p.pc.thread,
+			recordedModel: call.model,
+			model: call.model,
+			tier: 'recorded',
+			cumulativeUsd: spent,
+			baselineCostUsd: p.baselineUsd,
+			baselineCumulativeUsd: p.baselineCum,
+			routing: [`the recording's own ${call.purpose} call, kept at its recorded cost`],
+			usage: call.usage,
+			recorded: true,
+			outputEstimated: false,
+			cache: 'asRecorded',
+			costUsd: p.baselineUsd,
+		});
+	};
+	/** The recording's side calls of a step: replaced by the scenario's own side calls of the same purpose, else kept. */
+	const flushPending = (own: readonly SideCall[]) => {
+		for (const p of pending) {
+			if (own.some(c => c.purpose === p.pc.call.purpose)) notes.add(`the recording's own ${p.pc.call.purpose} calls are replaced by the scenario's`);
+			else keepRecorded(p);
+		}
+		pending = [];
+	};
 
 	for (let i = 0; i < total; i++) {
 		if (i % every === 0 && i > 0) {
@@ -226,53 +304,39 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 		} else if (i === 0) {
 			throwIfAborted(options.signal);
 		}
-		const pc = run.calls[i];
+		const pc = run.calls[i]!;
 		const call = pc.call;
 		const baselineUsd = usdOf(pc.recordedCost);
 		baselineCum += baselineUsd ?? 0;
 
-		// A side call of the recording's own policies (history summary, semantic-cache embedding):
-		// its effect — a summarized history, a cache hit — is in the recorded prompts, so every
-		// scenario keeps it at its recorded cost, never re-routed and not an agent step.
+		// A side call of the recording's own policies (history summary, semantic-cache embedding): not
+		// an agent step. It waits for the step it was made for, whose decision says whether the
+		// scenario made its own instead.
 		if (call.purpose !== undefined) {
-			sideRows++;
-			if (baselineUsd === null) unpriced++;
-			spent += baselineUsd ?? 0;
-			input += call.usage.input;
-			output += call.usage.output;
-			read += call.usage.cacheRead;
-			write += call.usage.cacheWrite5m + call.usage.cacheWrite1h;
-			perStep.push({
-				step: pc.step,
-				callIndex: call.index,
-				thread: pc.thread,
-				recordedModel: call.model,
-				model: call.model,
-				tier: 'recorded',
-				cumulativeUsd: spent,
-				baselineCostUsd: baselineUsd,
-				baselineCumulativeUsd: baselineCum,
-				routing: [`the recording's own ${call.purpose} call, kept at its recorded cost`],
-				usage: call.usage,
-				recorded: true,
-				outputEstimated: false,
-				cache: 'asRecorded',
-				costUsd: baselineUsd,
-			});
+			pending.push({ pc, baselineUsd, baselineCum });
 			continue;
 		}
 
-		// 1. The thread's history as the agent would have it now.
+		// 1. The thread's history as the agent would have it now (tool outputs cut as they arrive).
 		let t = threads.get(pc.thread);
 		if (!t) {
-			t = { version: undefined, recordedLen: 0, prefix: [], replacedUpTo: 0, segs: [], pristine: true, epoch: 0, perModel: new Map(), hash: 0, head: undefined };
+			t = { version: undefined, recordedLen: 0, prefix: [], replacedUpTo: 0, segs: [], pristine: true, epoch: 0, perModel: new Map(), hash: 0, head: undefined, truncated: 0, truncatedSaved: 0 };
 			threads.set(pc.thread, t);
 		}
-		const truncModel = call.model || settings.routing.tiers.medium;
+		const limit = toolOutputLimit(settings, call.model || undefined);
+		const transform = (seg: PreparedSegment): PreparedSegment => {
+			if (!limit) return seg;
+			const cut = run.truncatedToolOutput(seg, limit.maxTokens, limit.model);
+			if (cut !== seg) {
+				t!.truncated++;
+				t!.truncatedSaved += run.tokensOf(seg, limit.model) - run.tokensOf(cut, limit.model);
+			}
+			return cut;
+		};
 		if (t.version === pc.version && pc.commonWithPrevious >= t.recordedLen) {
 			for (let k = t.recordedLen; k < pc.length; k++) {
-				const seg = pc.version.segments[k];
-				const s = transform(seg, truncModel);
+				const seg = pc.version.segments[k]!;
+				const s = transform(seg);
 				if (s !== seg) t.pristine = false;
 				push(t, s);
 			}
@@ -285,15 +349,14 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 				t.prefix = [];
 				t.replacedUpTo = 0;
 			}
-			const segs = [...t.prefix];
+			rebuild(t, [...t.prefix]);
 			let pristine = !keep;
 			for (let k = from; k < pc.length; k++) {
-				const seg = pc.version.segments[k];
-				const s = transform(seg, truncModel);
+				const seg = pc.version.segments[k]!;
+				const s = transform(seg);
 				if (s !== seg) pristine = false;
-				segs.push(s);
+				push(t, s);
 			}
-			rebuild(t, segs);
 			t.pristine = pristine;
 		}
 		t.version = pc.version;
@@ -310,157 +373,109 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 			t.head = hidden;
 			t.perModel = new Map();
 		}
-		const scenarioInput = (model: string): number => {
-			if (!recordedModel) return tokensOf(t!, model);
+		const th = t;
+		const calibrated = (model: string, visible: number): number => {
+			if (!recordedModel) return visible;
 			const ratio = model === recordedModel || visibleRecorded === 0 ? 1 : run.recordedPromptTokens(pc, model) / visibleRecorded;
-			return Math.max(0, Math.round(hidden * ratio + k * tokensOf(t!, model)));
+			return Math.max(0, Math.round(hidden * ratio + k * visible));
+		};
+		const scenarioInput = (model: string): number => calibrated(model, modelView(th, model).sum);
+		let messages: readonly EngineMessage[] | undefined;
+		const prompt: StepPrompt = {
+			get messages() {
+				return (messages ??= th.segs.map(s => s.message));
+			},
+			tokens: (model, msgs) => {
+				if (msgs === undefined || msgs === messages) return { tokens: scenarioInput(model), exact: isExact(model) };
+				let visible = 0;
+				for (const m of msgs) visible += run.tokensOf(run.segmentOf(m), model);
+				return { tokens: calibrated(model, visible), exact: isExact(model) };
+			},
+			complexity: () => run.complexityOf(pc, settings.tiers.medium, calibrated(settings.tiers.medium, run.recordedPromptTokens(pc, settings.tiers.medium))),
+			cacheKey: (model, params) => `${model}|${paramsKey(params)}|${th.hash}|${th.segs.length}|${th.head}`,
+			...(th.truncated > 0 && { toolOutputs: { truncated: th.truncated, savedTokens: th.truncatedSaved } }),
 		};
 
-		// 2. Routing.
-		const routing: string[] = [];
-		let tier: ReplayStep['tier'];
-		let model: string;
-		if (settings.routing.mode === 'asRecorded') {
-			model = recordedModel;
-			tier = 'recorded';
-			routing.push('as recorded');
-		} else if (settings.routing.mode === 'fixed') {
-			model = settings.routing.model;
-			tier = 'fixed';
-			routing.push(`fixed model ${model}`);
-		} else {
-			const d = run.complexityOf(pc);
-			tier = d.tier;
-			model = settings.routing.tiers[d.tier];
-			for (const r of d.reasons) routing.push(r.text);
+		// 2. THE policy step, answered by the simulated world.
+		const at = atOf(pc);
+		const decision = runStepSync(
+			policyStep(
+				{ runId, prompt, requestedModel: recordedModel || undefined, step: { index: pc.stepInThread }, ...(call.input?.tools && { tools: call.input.tools }) },
+				{ settings, counter, pricing: catalog, contextWindowOf: m => run.contextWindowOf(m) },
+			),
+			{
+				cacheGet: ({ key }) => {
+					const until = responseCache.get(key);
+					return until !== undefined && until >= at ? { source: 'exact', response: undefined, ageMs: 0 } : undefined;
+				},
+				embed: () => {
+					throw new Error('the semantic cache is not simulated in replays');
+				},
+				semanticGet: () => undefined,
+				budgetStatus: ({ runId: r }) => guard.status(r, at),
+				reserve: ({ input: ri }) => guard.tryReserve(ri, at),
+				settle: ({ reservation, usage }) => guard.settle(reservation, usage, at),
+				release: ({ reservation }) => {
+					guard.release(reservation, at);
+					return undefined;
+				},
+				summarize: r => estimateSummary(r),
+			},
+		);
+		const routing = routingLines(decision.explanation);
+		const summary = decisionSummary(decision);
+		let sideUsd = 0;
+		for (const c of decision.sideCalls) {
+			if (c.cost?.kind === 'priced') sideUsd += c.cost.usd;
+			else notes.add(`${c.purpose} model ${c.model} has no price`);
+			estimated = true;
 		}
+		flushPending(decision.sideCalls);
+		spent += sideUsd;
+		const model = decision.kind === 'call' ? decision.model : decision.routing.model;
+		const tier = decision.kind === 'call' ? decision.tier : decision.routing.tier;
 
-		// 3. Response cache: an identical request within the TTL is answered without a provider call.
-		let responseKey: string | undefined;
-		if (settings.responseCache.enabled && model) {
-			responseKey = `${model}|${t.hash}|${t.segs.length}|${t.head}`;
-			const until = responseCache.get(responseKey);
-			if (until !== undefined && until >= atOf(pc)) {
-				diverged = true;
-				perStep.push({
-					step: pc.step,
-					callIndex: call.index,
-					thread: pc.thread,
-					recordedModel,
-					model,
-					tier,
-					cumulativeUsd: spent,
-					baselineCostUsd: baselineUsd,
-					baselineCumulativeUsd: baselineCum,
-					routing: [...routing, 'served by the response cache (identical request within its TTL)'],
-					usage: { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 },
-					recorded: false,
-					outputEstimated: false,
-					cache: 'responseCache',
-					costUsd: 0,
-				});
-				continue;
-			}
+		if (decision.kind === 'refused') {
+			stoppedAtStep = pc.step;
+			stopReason = decision.budget.error.message;
+			break;
 		}
-
-		// The step limit counts provider calls, as the live engine does: a response-cache hit above made none.
-		if (budget.enabled && budget.maxSteps > 0 && callsMade >= budget.maxSteps) {
-			if (budget.policy === 'warn') {
-				if (!stepLimitNoted) notes.add(`step limit ${budget.maxSteps} passed at step ${pc.step} (warn-only policy: the run went on)`);
-				stepLimitNoted = true;
-			} else {
-				stoppedAtStep = pc.step;
-				stopReason = `recursion limit: step ${pc.step} would be call ${callsMade + 1}, past agentCost.budget.maxSteps (${budget.maxSteps})`;
-				break;
-			}
+		if (decision.kind === 'cached') {
+			diverged = true;
+			perStep.push({
+				step: pc.step,
+				callIndex: call.index,
+				thread: pc.thread,
+				recordedModel,
+				model,
+				tier,
+				cumulativeUsd: spent,
+				baselineCostUsd: baselineUsd,
+				baselineCumulativeUsd: baselineCum,
+				routing: [...routing, 'served by the response cache (identical request within its TTL)'],
+				decision: summary,
+				usage: zeroUsage,
+				recorded: false,
+				outputEstimated: false,
+				cache: 'responseCache',
+				costUsd: 0,
+			});
+			continue;
 		}
-
-		// 4. Compression before the call, when a trigger fires.
-		let compression: ReplayStep['compression'];
-		let summaryUsd = 0;
-		const strategy = settings.compression.strategy;
-		if (strategy !== 'none' && model) {
-			const before = scenarioInput(model);
-			const trigger = compressionTrigger(
-				{ tokens: before, step: pc.stepInThread, contextWindow: run.contextWindowOf(model) },
-				{ compression: settings.compression, contextWindowMax: settings.compression.contextWindowMax },
-			);
-			if (trigger) {
-				const result = await compressHistory(
-					strategy,
-					t.segs.map(s => s.message),
-					{
-						model,
-						counter,
-						config: settings.compression,
-						summarizer: estimatingSummarizer,
-						signal: options.signal,
-					},
-				);
-				if (result.applied) {
-					const segs = result.messages.map(m => run.segmentOf(m as EngineMessage));
-					t.prefix = segs;
-					t.replacedUpTo = t.recordedLen;
-					rebuild(t, segs);
-					t.pristine = false;
-					if (result.summary) {
-						const s = catalog.cost(result.summary.model, result.summary.usage, {});
-						if (s.kind === 'priced') summaryUsd = s.usd;
-						else notes.add(`summary model ${result.summary.model} has no price: ${s.reason}`);
-						estimated = true;
-					}
-					compression = { strategy, trigger: describeTrigger(trigger), tokensBefore: before, tokensAfter: scenarioInput(model), ...(result.summary && { summaryUsd }) };
-				}
-			}
+		// The prompt the compression trigger saw, before the thread takes the compressed history.
+		const tokensBefore = decision.compression ? scenarioInput(decision.routing.model) : 0;
+		if (decision.compression) {
+			const segs = decision.compression.messages.map(m => run.segmentOf(m));
+			t.prefix = segs;
+			t.replacedUpTo = t.recordedLen;
+			rebuild(t, segs);
+			t.pristine = false;
 		}
+		if (decision.warnings.some(w => w.kind === 'threshold')) warnedAt ??= pc.step;
+		for (const w of decision.warnings)
+			if (w.kind === 'overLimit' && w.scope === 'steps') notes.add(`step limit ${settings.budget.maxSteps} passed at step ${pc.step} (warn-only policy: the run went on)`);
 
-		// 5. Budget: reserve the worst case before the call, like the live engine.
-		let budgetEvent: ReplayStep['budget'];
-		if (budget.enabled && budget.runUsd > 0 && model) {
-			const fits = (m: string) => {
-				const w = worstCaseCost(catalog, m, scenarioInput(m), budget.maxOutputTokens, true);
-				return w.kind === 'priced' ? spent + summaryUsd + w.usd : undefined;
-			};
-			let need = fits(model);
-			if (need !== undefined && need > budget.runUsd) {
-				if (budget.policy === 'soft') {
-					const current = tier && tier !== 'recorded' && tier !== 'fixed' ? tierOrder.indexOf(tier) : tierOrder.length;
-					let downgraded = false;
-					for (let ti = Math.min(current, tierOrder.length) - 1; ti >= 0; ti--) {
-						const candidate = settings.routing.tiers[tierOrder[ti]];
-						if (candidate === model) continue;
-						const n = fits(candidate);
-						if (n !== undefined && n <= budget.runUsd) {
-							budgetEvent = { kind: 'downgrade', text: `budget: ${model} could exceed $${budget.runUsd} (worst case $${need.toFixed(4)}); downgraded to ${candidate}` };
-							routing.push(budgetEvent.text);
-							model = candidate;
-							tier = tierOrder[ti];
-							need = n;
-							downgraded = true;
-							break;
-						}
-					}
-					if (!downgraded) {
-						stoppedAtStep = pc.step;
-						stopReason = `run budget $${budget.runUsd}: the worst case of this call ($${(need - spent).toFixed(4)}) would pass it even on the cheapest tier`;
-						break;
-					}
-				} else if (budget.policy === 'hard') {
-					stoppedAtStep = pc.step;
-					stopReason = `run budget $${budget.runUsd}: $${spent.toFixed(4)} spent, this call's worst case would take it to $${need.toFixed(4)}`;
-					break;
-				} else {
-					budgetEvent = { kind: 'overLimit', text: `budget: worst case $${need.toFixed(4)} is over $${budget.runUsd} (warn-only policy: the call goes ahead)` };
-				}
-			}
-			if (!budgetEvent && !warned && need !== undefined && need >= budget.warnThreshold * budget.runUsd) {
-				warned = true;
-				budgetEvent = { kind: 'warn', text: `budget: ${Math.round((need / budget.runUsd) * 100)}% of the $${budget.runUsd} run budget (warning at ${Math.round(budget.warnThreshold * 100)}%)` };
-			}
-		}
-
-		callsMade++;
-		// 6. The call itself: recorded numbers while nothing differs, the simulation afterwards.
+		// 3. The call itself: recorded numbers while nothing differs, the simulation afterwards.
 		const identical = !diverged && t.pristine && model === recordedModel && pc.anchorable && settings.promptCache.mode === 'simulate';
 		const ttl = settings.promptCache.ttl === 'asRecorded' ? pc.recordedTtl : settings.promptCache.ttl;
 		let usage: Usage;
@@ -472,7 +487,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 			const outcome = cache.request({
 				model,
 				segments,
-				atMs: atOf(pc),
+				atMs: at,
 				ttl,
 				breakpoints: settings.promptCache.systemBreakpoint ? [1 + leadingSystem(t.segs), segments.length] : [segments.length],
 				unchangedPrefix: last && last.thread === pc.thread && last.epoch === t.epoch ? Math.min(last.length, segments.length) : undefined,
@@ -507,23 +522,33 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 			diverged = true;
 			estimated = true;
 		}
-		if (responseKey !== undefined) responseCache.set(responseKey, atOf(pc) + settings.responseCache.ttlSeconds * 1000);
+		if (decision.cacheKey !== '') responseCache.set(decision.cacheKey, at + settings.cache.ttlSeconds * 1000);
 
-		let cost: number | null = null;
+		let priced: CostResult | undefined;
 		if (model) {
-			const at = pc.timestamped ? new Date(pc.atMs) : run.options.at;
-			const r = identical && pc.recordedCost ? pc.recordedCost : catalog.cost(model, usage, at ? { at } : {});
-			if (r.kind === 'priced') cost = r.usd;
-			else notes.add(`${model}: ${r.reason} — ${r.hint}`);
+			const priceAt = pc.timestamped ? new Date(pc.atMs) : run.options.at;
+			priced = identical && pc.recordedCost ? pc.recordedCost : catalog.cost(model, usage, priceAt ? { at: priceAt } : {});
+			if (priced.kind === 'unpriced') notes.add(`${model}: ${priced.reason} — ${priced.hint}`);
 		} else {
 			notes.add('some calls record no model and cannot be priced');
 		}
+		const cost = usdOf(priced);
+		// The live engine settles the reservation with the provider's usage; the replay with its own.
+		guard.settleCost(decision.reservation, priced, at);
 		if (cost === null) unpriced++;
-		spent += (cost ?? 0) + summaryUsd;
+		spent += cost ?? 0;
 		input += usage.input;
 		output += usage.output;
 		read += usage.cacheRead;
 		write += usage.cacheWrite5m + usage.cacheWrite1h;
+		const compression: ReplayStep['compression'] = decision.compression && {
+			strategy: decision.compression.strategy,
+			trigger: decision.trigger ? describeTrigger(decision.trigger) : '',
+			tokensBefore,
+			tokensAfter: scenarioInput(decision.routing.model),
+			...(decision.sideCalls.some(c => c.purpose === 'summary') && { summaryUsd: sideUsd }),
+		};
+		const budgetEvent = budgetEventOf(decision, warnedAt === pc.step);
 		// Step rows are written out field by field on purpose: building them by spreading a shared
 		// helper's object made 100-scenario replays twice as slow (bench/results/replay.md).
 		perStep.push({
@@ -537,6 +562,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 			baselineCostUsd: baselineUsd,
 			baselineCumulativeUsd: baselineCum,
 			routing,
+			decision: summary,
 			usage,
 			recorded: identical,
 			outputEstimated: model !== recordedModel,
@@ -546,6 +572,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 			...(budgetEvent && { budget: budgetEvent }),
 		});
 	}
+	if (stoppedAtStep === null) flushPending([]);
 	options.onProgress?.(perStep.length, total);
 	if (untimed) notes.add(`calls without timestamps are assumed ${settings.assumedStepGapSeconds} s apart for cache expiry`);
 	if (run.calls.some(c => !c.anchorable)) notes.add('this run has counted (not recorded) usage: cache effects are simulated for every step');
@@ -557,7 +584,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 		outputTokens: output,
 		cacheReadTokens: read,
 		cacheWriteTokens: write,
-		steps: perStep.length - sideRows,
+		steps: perStep.filter(r => r.tier !== 'recorded').length,
 		stoppedAtStep,
 		...(stopReason && { stopReason }),
 		unpricedSteps: unpriced,
@@ -565,4 +592,29 @@ export async function simulateScenario(run: PreparedRun, settings: ReplaySetting
 		perStep,
 		notes: [...notes],
 	};
+}
+
+/** The step table's "why": routing rules and budget downgrades, in the step's own words. */
+function routingLines(explanation: readonly PlanExplanation[]): string[] {
+	const out: string[] = [];
+	for (const e of explanation) if ((e.stage === 'routing' && e.rule !== 'route.model') || e.rule === 'budget.downgraded') out.push(e.text);
+	return out;
+}
+
+function decisionSummary(d: StepDecision): StepDecisionSummary {
+	return {
+		rules: d.explanation.map(e => e.rule),
+		outcome: d.kind,
+		...(d.kind !== 'cached' && { budget: d.budget.kind }),
+		...(d.kind !== 'cached' && d.compression && { compression: { strategy: d.compression.strategy, ...(d.kind === 'call' && d.trigger && { trigger: d.trigger.kind }) } }),
+	};
+}
+
+/** The budget column of a step: a downgrade, a call over a limit (warn-only), or the first threshold warning. */
+function budgetEventOf(d: Extract<StepDecision, { kind: 'call' }>, firstWarning: boolean): ReplayStep['budget'] {
+	const text = (rule: string) => d.explanation.find(e => e.rule === rule)?.text ?? '';
+	if (d.budget.kind === 'downgrade') return { kind: 'downgrade', text: text('budget.downgraded') };
+	if (d.warnings.some(w => w.kind === 'overLimit')) return { kind: 'overLimit', text: text('budget.overLimit') };
+	if (firstWarning) return { kind: 'warn', text: text('budget.threshold') };
+	return undefined;
 }

@@ -1,64 +1,6 @@
-import type { Clock, Random } from '../engine/ports';
+import type { Clock, Random } from '../ports/clock';
 import { CancelledError, EngineError } from '../lib/errors';
-
-/** Why a provider call failed, as far as retry and fallback decisions are concerned. */
-export type FailureKind = 'rateLimit' | 'server' | 'timeout' | 'network' | 'invalidResponse' | 'badRequest' | 'auth' | 'cancelled' | 'other';
-
-export interface CallFailure {
-	readonly kind: FailureKind;
-	readonly status?: number;
-	/** From a `retry-after` / `retry-after-ms` header. */
-	readonly retryAfterMs?: number;
-	readonly message: string;
-}
-
-/** Retrying the same model can help. */
-export function isRetryable(kind: FailureKind): boolean {
-	return kind === 'rateLimit' || kind === 'server' || kind === 'timeout' || kind === 'network';
-}
-
-function header(headers: unknown, name: string): string | undefined {
-	if (!headers) return undefined;
-	if (typeof (headers as { get?: unknown }).get === 'function') return ((headers as { get(n: string): string | null }).get(name) ?? undefined) || undefined;
-	const h = headers as Record<string, unknown>;
-	const v = h[name] ?? h[name.toLowerCase()];
-	return typeof v === 'string' ? v : undefined;
-}
-
-/** Parses `retry-after-ms`, then `retry-after` (seconds or an HTTP date, relative to `now`). */
-export function parseRetryAfter(headers: unknown, now: number): number | undefined {
-	const ms = Number(header(headers, 'retry-after-ms'));
-	if (Number.isFinite(ms) && ms >= 0 && header(headers, 'retry-after-ms') !== undefined) return ms;
-	const v = header(headers, 'retry-after');
-	if (v === undefined) return undefined;
-	const secs = Number(v);
-	if (Number.isFinite(secs) && secs >= 0) return secs * 1000;
-	const date = Date.parse(v);
-	return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
-}
-
-/**
- * Classifies an error thrown by a provider SDK (OpenAI and Anthropic SDK errors carry `status` and
- * `headers`) or by fetch/sockets, without matching message text.
- */
-export function classifyFailure(e: unknown, now = 0): CallFailure {
-	const err = (typeof e === 'object' && e !== null ? e : {}) as Record<string, unknown>;
-	const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
-	if (CancelledError.is(e) || err.name === 'AbortError' || err.name === 'APIUserAbortError') return { kind: 'cancelled', message };
-	if (err.name === 'TimeoutError' || err.name === 'APIConnectionTimeoutError' || err.code === 'ETIMEDOUT') return { kind: 'timeout', message };
-	const status = typeof err.status === 'number' ? err.status : typeof err.statusCode === 'number' ? err.statusCode : undefined;
-	const retryAfterMs = parseRetryAfter(err.headers, now);
-	if (status !== undefined) {
-		if (status === 429) return { kind: 'rateLimit', status, retryAfterMs, message };
-		if (status === 408) return { kind: 'timeout', status, retryAfterMs, message };
-		if (status === 401 || status === 403) return { kind: 'auth', status, message };
-		if (status === 529 || status >= 500) return { kind: 'server', status, retryAfterMs, message };
-		if (status >= 400) return { kind: 'badRequest', status, message };
-	}
-	if (typeof err.code === 'string' && /^(ECONNRESET|ECONNREFUSED|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR_SOCKET)$/.test(err.code)) return { kind: 'network', message };
-	if (err.name === 'APIConnectionError' || err.name === 'FetchError') return { kind: 'network', message };
-	return { kind: 'other', message };
-}
+import { classifyFailure, stopsFallback, type ProviderFailure } from '../providers/providerFailure';
 
 export interface RetryPolicy {
 	readonly maxRetries: number;
@@ -126,23 +68,32 @@ export class CircuitBreaker {
 export interface AttemptRecord {
 	readonly model: string;
 	readonly retry: number;
-	readonly outcome: 'ok' | FailureKind | 'skipped';
+	readonly outcome: 'ok' | ProviderFailure['reason'] | 'skipped';
 	readonly detail?: string;
 	/** ms waited before this attempt. */
 	readonly waitedMs: number;
 }
 
+/**
+ * Why the chain ended without an answer: every model failed or was skipped (`exhausted`), the key
+ * was rejected or missing (`auth`), or the provider could not be reached at all (`unreachable`:
+ * another model would fail alike, so none was tried).
+ */
+export type FallbackStop = 'exhausted' | 'auth' | 'unreachable';
+
 /** Every model in the chain failed or was skipped. */
-export class FallbackExhaustedError extends EngineError<'exhausted' | 'auth'> {
+export class FallbackExhaustedError extends EngineError<FallbackStop> {
 	readonly kind = 'routing';
 	constructor(
-		reason: 'exhausted' | 'auth',
+		reason: FallbackStop,
 		readonly attempts: readonly AttemptRecord[],
 		message: string,
+		/** The failure that ended the chain (the last model's). */
+		readonly failure?: ProviderFailure,
 	) {
 		super(reason, message);
 	}
-	static is(e: unknown, reason?: 'exhausted' | 'auth'): e is FallbackExhaustedError {
+	static is(e: unknown, reason?: FallbackStop): e is FallbackExhaustedError {
 		return e instanceof FallbackExhaustedError && (reason === undefined || e.reason === reason);
 	}
 }
@@ -162,7 +113,7 @@ export interface FallbackOptions<R> {
 	 * Called after a model is given up on: release its reservation, or — for `invalidResponse`, whose
 	 * call was billed — settle it with the rejected `result`'s usage.
 	 */
-	readonly afterModelFailed?: (model: string, failure: CallFailure, result?: R) => Promise<void>;
+	readonly afterModelFailed?: (model: string, failure: ProviderFailure, result?: R) => Promise<void>;
 	/**
 	 * Called when a model is passed over without `beforeModel` (its circuit breaker is open): a
 	 * budget reserved for it in advance (the routed model's, at planning time) must be released.
@@ -173,7 +124,7 @@ export interface FallbackOptions<R> {
 	readonly random: Random;
 	readonly clock: Clock;
 	readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-	readonly classify?: (e: unknown, now: number) => CallFailure;
+	readonly classify?: (e: unknown, now: number) => ProviderFailure;
 	readonly signal?: AbortSignal;
 }
 
@@ -191,6 +142,7 @@ export interface FallbackResult<R> {
 export async function callWithFallback<R>(o: FallbackOptions<R>): Promise<FallbackResult<R>> {
 	const attempts: AttemptRecord[] = [];
 	const classify = o.classify ?? classifyFailure;
+	let last: ProviderFailure | undefined;
 	for (let index = 0; index < o.models.length; index++) {
 		const model = o.models[index];
 		if (o.breaker?.isOpen(model) && index < o.models.length - 1) {
@@ -210,26 +162,30 @@ export async function callWithFallback<R>(o: FallbackOptions<R>): Promise<Fallba
 				result = await o.call(model, { retry, signal: o.signal });
 			} catch (e) {
 				const f = classify(e, o.clock.now());
-				attempts.push({ model, retry, outcome: f.kind, detail: f.message, waitedMs: waited });
-				if (f.kind === 'cancelled') throw e instanceof CancelledError ? e : new CancelledError();
-				if (f.kind === 'auth') {
+				last = f;
+				attempts.push({ model, retry, outcome: f.reason, detail: f.message, waitedMs: waited });
+				if (f.reason === 'cancelled') throw e instanceof CancelledError ? e : new CancelledError();
+				if (f.reason === 'auth') {
 					await o.afterModelFailed?.(model, f);
-					throw new FallbackExhaustedError('auth', attempts, `The provider rejected the credentials for ${model} (HTTP ${f.status}). Set the API key again.`);
+					throw new FallbackExhaustedError('auth', attempts, f.message, f);
 				}
 				const tooLong = f.retryAfterMs !== undefined && f.retryAfterMs > (o.retry.maxRetryAfterMs ?? 60_000);
-				if (isRetryable(f.kind) && retry < o.retry.maxRetries && !tooLong) {
+				if (f.retryable && retry < o.retry.maxRetries && !tooLong) {
 					waited = backoffDelay(retry, o.retry, o.random, f.retryAfterMs);
 					await o.sleep(waited, o.signal);
 					continue;
 				}
-				if (isRetryable(f.kind)) o.breaker?.recordFailure(model);
 				await o.afterModelFailed?.(model, f);
+				// The models after this one are not reserved yet: nothing to release.
+				if (stopsFallback(f)) throw new FallbackExhaustedError('unreachable', attempts, f.message, f);
+				if (f.retryable) o.breaker?.recordFailure(model);
 				break;
 			}
 			const invalid = o.validate?.(result);
 			if (invalid !== undefined) {
-				const f: CallFailure = { kind: 'invalidResponse', message: invalid };
-				attempts.push({ model, retry, outcome: 'invalidResponse', detail: invalid, waitedMs: waited });
+				const f: ProviderFailure = { reason: 'badResponse', retryable: false, message: invalid };
+				last = f;
+				attempts.push({ model, retry, outcome: 'badResponse', detail: invalid, waitedMs: waited });
 				await o.afterModelFailed?.(model, f, result);
 				break;
 			}
@@ -238,7 +194,7 @@ export async function callWithFallback<R>(o: FallbackOptions<R>): Promise<Fallba
 			return { result, model, attempts };
 		}
 	}
-	throw new FallbackExhaustedError('exhausted', attempts, `Every model failed: ${attempts.map(a => `${a.model} ${a.outcome}${a.detail ? ` (${a.detail})` : ''}`).join('; ')}`);
+	throw new FallbackExhaustedError('exhausted', attempts, `Every model failed: ${attempts.map(a => `${a.model} ${a.outcome}${a.detail ? ` (${a.detail})` : ''}`).join('; ')}`, last);
 }
 
 /** Waits `ms`, rejecting with {@link CancelledError} when the signal fires (the live default for `sleep`). */
@@ -255,11 +211,6 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 		}, ms);
 		signal?.addEventListener('abort', onAbort, { once: true });
 	});
-}
-
-/** Failures after which the provider may still have billed the call (the request reached it and was cut). */
-export function mayHaveBilled(kind: FailureKind): boolean {
-	return kind === 'timeout' || kind === 'network' || kind === 'other';
 }
 
 /** A validator for responses that must be JSON. */

@@ -1,9 +1,11 @@
-import type { EngineConfig } from '../config/defaults';
-import type { ComplexityDecision, RoutingInput, RoutingReason, Tier } from './classifier';
-import { classifyComplexity, tierOrder } from './classifier';
+import type { PolicySettings } from '../config/defaults';
+import { fixedModelOf } from '../config/defaults';
+import type { ComplexityDecision, RoutingReason, Tier } from './classifier';
+import { tierOrder } from './classifier';
 
 export interface RoutingDecision {
-	readonly tier: Tier | 'pinned';
+	/** `pinned`: the user's explicit choice; `requested`: the model the call asked for (asRequested mode); `fixed`: the fixed mode's model (when it is no tier's). */
+	readonly tier: Tier | 'pinned' | 'requested' | 'fixed';
 	readonly model: string;
 	readonly reasons: readonly RoutingReason[];
 	/** Models to fall back to, in order (the tiers above the chosen one, without duplicates). */
@@ -11,31 +13,56 @@ export interface RoutingDecision {
 	readonly complexity?: ComplexityDecision;
 }
 
-export function tierModel(tier: Tier, tiers: EngineConfig['tiers']): string {
-	return tiers[tier];
-}
-
 /** The fallback chain from a tier upward (cheap → medium → expensive), deduplicated. */
-export function fallbackChain(tier: Tier, tiers: EngineConfig['tiers']): string[] {
+export function fallbackChain(tier: Tier, tiers: PolicySettings['tiers']): string[] {
 	const out: string[] = [];
 	for (const t of tierOrder.slice(tierOrder.indexOf(tier))) if (!out.includes(tiers[t])) out.push(tiers[t]);
 	return out;
 }
 
+/** The tier a model is configured as, if any (the lowest, when one model serves several). */
+export function tierOf(model: string, tiers: PolicySettings['tiers']): Tier | undefined {
+	return tierOrder.find(t => tiers[t] === model);
+}
+
+export interface RouteInput {
+	/** The model the call names (the agent's, the recorded call's, a prompt file's). */
+	readonly requestedModel?: string;
+	/** The user chose `requestedModel` explicitly: it is kept whatever the mode. */
+	readonly pinned?: boolean;
+	/** The complexity classifier's verdict on the request (asked only in tiered mode). */
+	readonly complexity: () => ComplexityDecision;
+}
+
 /**
- * Picks the model for a call: a pinned model (the user's explicit choice, or "as recorded" in a
- * replay) wins; routing off → the medium tier; otherwise the complexity classifier's tier.
- * Budget-driven downgrades happen afterwards in the engine, which knows the budget.
+ * Picks the model for a call. A pinned model (the user's explicit choice) wins; otherwise the
+ * routing mode decides: `tiered` → the complexity classifier's tier, `fixed` → one model,
+ * `asRequested` → the model the call asks for (the medium tier when it names none). Budget-driven
+ * downgrades happen afterwards (`policyStep`), which knows the budget.
  */
-export function routeRequest(input: RoutingInput & { readonly pinnedModel?: string }, config: Pick<EngineConfig, 'tiers' | 'routing'>): RoutingDecision {
-	if (input.pinnedModel) {
-		return { tier: 'pinned', model: input.pinnedModel, reasons: [{ rule: 'route.pinned', text: `model ${input.pinnedModel} was chosen explicitly` }], fallbacks: [] };
+export function routeRequest(input: RouteInput, settings: Pick<PolicySettings, 'tiers' | 'routing'>): RoutingDecision {
+	const { tiers } = settings;
+	const requested = input.requestedModel?.trim() || undefined;
+	if (input.pinned && requested) {
+		return { tier: 'pinned', model: requested, reasons: [{ rule: 'route.pinned', text: `model ${requested} was chosen explicitly` }], fallbacks: [] };
 	}
-	if (!config.routing.enabled) {
-		const model = config.tiers.medium;
-		return { tier: 'medium', model, reasons: [{ rule: 'route.disabled', text: 'routing is off (agentCost.routing.enabled): medium tier' }], fallbacks: fallbackChain('medium', config.tiers).slice(1) };
+	const upFrom = (model: string) => {
+		const tier = tierOf(model, tiers);
+		return tier ? fallbackChain(tier, tiers).filter(m => m !== model) : [];
+	};
+	switch (settings.routing.mode) {
+		case 'asRequested': {
+			if (requested) return { tier: tierOf(requested, tiers) ?? 'requested', model: requested, reasons: [{ rule: 'route.asRequested', text: `the call's own model ${requested}` }], fallbacks: upFrom(requested) };
+			return { tier: 'medium', model: tiers.medium, reasons: [{ rule: 'route.asRequested.none', text: 'the call names no model: medium tier' }], fallbacks: upFrom(tiers.medium) };
+		}
+		case 'fixed': {
+			const model = fixedModelOf(settings);
+			return { tier: tierOf(model, tiers) ?? 'fixed', model, reasons: [{ rule: 'route.fixed', text: `fixed model ${model} (agentCost.routing.mode)` }], fallbacks: upFrom(model) };
+		}
+		case 'tiered': {
+			const complexity = input.complexity();
+			const chain = fallbackChain(complexity.tier, tiers);
+			return { tier: complexity.tier, model: chain[0]!, reasons: complexity.reasons, fallbacks: chain.slice(1), complexity };
+		}
 	}
-	const complexity = classifyComplexity(input);
-	const chain = fallbackChain(complexity.tier, config.tiers);
-	return { tier: complexity.tier, model: chain[0], reasons: complexity.reasons, fallbacks: chain.slice(1), complexity };
 }

@@ -3,7 +3,7 @@ import { estimateClaudeChat, estimateClaudeText, estimateHeuristicChat, estimate
 import { getEncoder } from './encodings';
 import { bareModelId, encodingForModel, modelFamily } from './modelEncoding';
 import { countOpenAIChat } from './openaiChat';
-import type { TokenCounter } from '../engine/ports';
+import type { TokenCounter } from '../ports/tokenCounter';
 import type { ChatMessageLike, TokenCount, ToolDefinitionLike } from './types';
 
 // The public counting API. Loads the rank tables synchronously on first use (≈0.3 s for o200k):

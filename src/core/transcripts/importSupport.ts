@@ -2,7 +2,7 @@
  * What every importer shares: options, the run builder (calls, models, warnings) and token counting
  * for formats that record no usage.
  */
-import type { TokenCounter } from '../engine/ports';
+import type { TokenCounter } from '../ports/tokenCounter';
 import { zeroUsage, type Usage } from '../pricing/usage';
 import type { ToolDefinitionLike } from '../tokens/types';
 import { outputTextForCounting } from './messageShapes';

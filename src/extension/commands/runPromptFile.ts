@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { CancelledError, InputError } from '../../core/lib/errors';
-import type { LiveRunResult } from '../../core/live/liveJobs';
-import { parsePromptFile, type PromptFileRequest } from '../../core/live/promptFile';
+import type { LiveRunResult } from '../../core/jobs/liveJobs';
+import { parsePromptFile, type PromptFileRequest } from '../../core/prompts/promptFile';
 import { jobErrorMessage, type LiveService } from '../live/liveService';
 import { answerMarkdown, type AnswerState } from '../live/liveText';
 import type { VirtualDocuments } from '../live/virtualDocuments';

@@ -1,9 +1,9 @@
 import type * as vscode from 'vscode';
-import type { EngineJobs } from '../../core/engine/engineJobs';
-import { EngineJobError } from '../../core/engine/jobProtocol';
+import type { EngineJobs } from '../../core/jobs/engineJobs';
+import { EngineJobError } from '../../core/jobs/jobProtocol';
 import type { ExactCountState } from '../../core/lens/lensView';
 import { describeError } from '../../core/lib/errors';
-import type { DocumentCount } from '../../core/tokens/workerProtocol';
+import type { DocumentCount } from '../../core/lens/workerProtocol';
 import type { JobWorkerClient } from '../../node/jobWorkerClient';
 import { runLiveJob } from '../../node/liveJobClient';
 import type { TokenWorkerClient } from '../../node/tokenWorkerClient';

@@ -1,6 +1,6 @@
 import { settingDefault, type EngineConfig, type SettingKey } from '../../core/config/defaults';
 import { modelIdProblem } from '../../core/lens/modelId';
-import { createPromptMatcher, type PromptMatcher } from '../../core/lens/promptGlobs';
+import { createPromptMatcher, type PromptMatcher } from '../../core/prompts/promptGlobs';
 import type { PriceOverrides } from '../../core/pricing/overrides';
 import type { EngineSettings } from '../engineSettings';
 

@@ -1,14 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import type { EngineJobs } from '../../core/engine/engineJobs';
+import type { EngineJobs } from '../../core/jobs/engineJobs';
 import { lensTooltipCommands, pickModelCommand, renderLens, type ExactCountState, type LensPrice, type LensTier, type TierName } from '../../core/lens/lensView';
 import { modelIdProblem } from '../../core/lens/modelId';
-import { promptFormatOf, type PromptFormat } from '../../core/lens/promptGlobs';
+import { promptFormatOf, type PromptFormat } from '../../core/prompts/promptGlobs';
 import { createRenderThrottle, type RenderThrottle } from '../../core/lens/renderThrottle';
 import { TimingStats, type TimingSummary } from '../../core/lens/timingStats';
 import { describeError } from '../../core/lib/errors';
 import type { PriceOverrides } from '../../core/pricing/overrides';
-import { TokenWorkerError, type DocumentCount, type PromptOptions, type TextEdit, type TextRange } from '../../core/tokens/workerProtocol';
+import { TokenWorkerError, type DocumentCount, type PromptOptions, type TextEdit, type TextRange } from '../../core/lens/workerProtocol';
 import type { JobWorkerClient } from '../../node/jobWorkerClient';
 import { TokenWorkerClient, type TextSlices } from '../../node/tokenWorkerClient';
 import type { Secrets } from '../secrets';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { EngineJobs } from '../../core/engine/engineJobs';
+import type { EngineJobs } from '../../core/jobs/engineJobs';
 import type { JobWorkerClient } from '../../node/jobWorkerClient';
 import { clearApiKey, setApiKey } from '../commands/apiKeyCommands';
 import { compressPrompt } from '../commands/compressPrompt';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { LivePaths } from '../../core/live/liveJobs';
+import type { LivePaths } from '../../core/jobs/liveJobs';
 
 /**
  * Where live-call state lives:

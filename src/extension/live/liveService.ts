@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import type { BudgetStatus } from '../../core/budget/budgetGuard';
-import type { EngineJobs } from '../../core/engine/engineJobs';
-import { EngineJobError } from '../../core/engine/jobProtocol';
+import type { EngineJobs } from '../../core/jobs/engineJobs';
+import { EngineJobError } from '../../core/jobs/jobProtocol';
 import { CancelledError, describeError } from '../../core/lib/errors';
-import type { CompressPromptParams, CompressPromptResult, LivePaths, LiveRunParams, LiveRunProgress, LiveRunResult, MetricsEndpointState, SecretId } from '../../core/live/liveJobs';
+import type { CompressPromptParams, CompressPromptResult, LivePaths, LiveRunParams, LiveRunProgress, LiveRunResult, MetricsEndpointState, SecretId } from '../../core/jobs/liveJobs';
 import type { SpendReport } from '../../core/live/spendReport';
-import type { ProviderMessage } from '../../core/providers/transport';
+import type { ProviderMessage } from '../../core/ports/llmTransport';
 import type { ToolDefinitionLike } from '../../core/tokens/types';
 import type { JobWorkerClient } from '../../node/jobWorkerClient';
 import { runLiveJob } from '../../node/liveJobClient';

@@ -6,10 +6,10 @@
  */
 import type { BudgetStatus } from '../../core/budget/budgetGuard';
 import type { EngineConfig } from '../../core/config/defaults';
-import type { CompressPreview, LiveAnswer, LiveFailure, LiveRefusal, LiveRunResult } from '../../core/live/liveJobs';
+import type { CompressPreview, LiveAnswer, LiveFailure, LiveRefusal, LiveRunResult } from '../../core/jobs/liveJobs';
 import type { SpendCallRow, SpendModelRow } from '../../core/live/spendReport';
 import { formatTokens, formatUsd } from '../../core/pricing/format';
-import type { ProviderId } from '../../core/providers/transport';
+import type { ProviderId } from '../../core/ports/llmTransport';
 
 export const providerLabels: Readonly<Record<ProviderId, string>> = { openai: 'OpenAI', anthropic: 'Anthropic' };
 /** How each stored secret is named to the user. */

@@ -3,7 +3,7 @@
 import type { EngineConfig } from '../../core/config/defaults';
 import type { ConfigProblem } from '../../core/config/parseEngineConfig';
 import { parseEngineConfig } from '../../core/config/parseEngineConfig';
-import { asRecordedSettings, productDefaultSettings, sweepParameters } from '../../core/replay/replaySettings';
+import { asRecordedScenario, productDefaultScenario, sweepParameters } from '../../core/replay/scenario';
 import type { ReplayBootstrap, ReplayDefaults } from '../../protocol/replay';
 
 /** Settings the replay defaults are derived from. */
@@ -18,7 +18,7 @@ export interface ReplayConfig {
 /**
  * Parses raw settings (what `getConfiguration('agentCost')` holds) TOTALLY — bad values fall back to
  * their defaults and are reported — and derives the two starting scenarios of the form. Only
- * {@link ReplaySettings} fields leave this function towards the webview: store URLs, key prefixes
+ * {@link ReplayScenario} fields leave this function towards the webview: store URLs, key prefixes
  * and other settings never do.
  */
 export function replayConfig(raw: unknown): ReplayConfig {
@@ -28,12 +28,10 @@ export function replayConfig(raw: unknown): ReplayConfig {
 
 /** The form's two starting scenarios from parsed settings, and the problems the form should show. */
 export function replayDefaults(config: EngineConfig, problems: readonly ConfigProblem[]): ReplayDefaults {
-	const product = productDefaultSettings(config);
 	const defaults: ReplayDefaults = {
-		asRecorded: asRecordedSettings(config),
-		// With routing turned off the live engine sends every call to the medium tier; the defaults
-		// scenario must replay what the product would really do.
-		productDefaults: config.routing.enabled ? product : { ...product, routing: { ...product.routing, mode: 'fixed', model: config.tiers.medium } },
+		asRecorded: asRecordedScenario(config),
+		// The user's own routing mode, tiers and budgets: what the product would really do with this run.
+		productDefaults: productDefaultScenario(config),
 		// Only the keys the form is built from: a problem with, say, the store URL is the log's business
 		// and must not carry any part of that value into a webview.
 		settingsProblems: problems.filter(p => p.severity === 'error' && replayKeys.some(k => p.key.startsWith(k))).map(p => `${p.key}: ${p.message}`),

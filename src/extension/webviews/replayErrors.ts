@@ -1,8 +1,8 @@
 // The ONE place where failures of the replay panel and the transcript report become user-facing
 // text. No `vscode` import: the mapping is unit-tested in plain Node.
-import { EngineJobError } from '../../core/engine/jobProtocol';
+import { EngineJobError } from '../../core/jobs/jobProtocol';
 import { CancelledError, describeError, EngineError } from '../../core/lib/errors';
-import { ReplayJobError } from '../../core/replay/replayJobs';
+import { ReplayJobError } from '../../core/jobs/replayJobs';
 import type { TranscriptImportReason } from '../../core/transcripts/importErrors';
 import type { ReplayError } from '../../protocol/replay';
 

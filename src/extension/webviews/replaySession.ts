@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import type { EngineJobs } from '../../core/engine/engineJobs';
+import type { EngineJobs } from '../../core/jobs/engineJobs';
 import { CancelledError } from '../../core/lib/errors';
 import type { ReplayComparison, SweepResult } from '../../core/replay/comparison';
-import type { OpenedTranscript, ReplayProgress } from '../../core/replay/replayJobs';
-import { ReplayJobError } from '../../core/replay/replayJobs';
-import type { ReplaySettings, SweepParameter } from '../../core/replay/replaySettings';
-import { parseReplaySettings, sweepParameters, withParameter } from '../../core/replay/replaySettings';
+import type { OpenedTranscript, ReplayProgress } from '../../core/jobs/replayJobs';
+import { ReplayJobError } from '../../core/jobs/replayJobs';
+import type { ReplayScenario, SweepParameter } from '../../core/replay/scenario';
+import { parseScenario, sweepParameters, withParameter } from '../../core/replay/scenario';
 import type { JobWorkerClient } from '../../node/jobWorkerClient';
 import type { ReplayBootstrap, ReplayRunKind, ReplayRunOutcome, ReplayRunStarted, ReplaySnapshot, ReplayView, RunningReplay, TranscriptState } from '../../protocol/replay';
 import {
@@ -205,7 +205,7 @@ export class ReplaySession implements vscode.Disposable {
 	}
 
 	/** Also the entry point of the integration tests (through the extension API): the same path the webview takes. */
-	runComparison(params: { readonly scenarios: readonly ReplaySettings[] }): ReplayRunStarted {
+	runComparison(params: { readonly scenarios: readonly ReplayScenario[] }): ReplayRunStarted {
 		const raw: unknown = params?.scenarios;
 		if (!Array.isArray(raw) || raw.length === 0) throw new ReplayRequestError('badRequest', 'Add at least one scenario to compare with the run as recorded.');
 		if (raw.length > maxScenarios) throw new ReplayRequestError('badRequest', `At most ${maxScenarios} scenarios can be compared at once (got ${raw.length}).`);
@@ -214,12 +214,12 @@ export class ReplaySession implements vscode.Disposable {
 		const problems: string[] = [];
 		const names = new Set<string>();
 		const scenarios = raw.map((s, i) => {
-			const parsed = parseReplaySettings(s, { ...base, name: `Scenario ${i + 1}` });
-			let name = parsed.settings.name;
-			for (let n = 2; names.has(name); n++) name = `${parsed.settings.name} (${n})`;
+			const parsed = parseScenario(s, { ...base, name: `Scenario ${i + 1}` });
+			let name = parsed.scenario.name;
+			for (let n = 2; names.has(name); n++) name = `${parsed.scenario.name} (${n})`;
 			names.add(name);
 			problems.push(...parsed.problems.map(p => `${name}: ${p}`));
-			return { ...parsed.settings, name };
+			return { ...parsed.scenario, name };
 		});
 		const runId = this.startRun(
 			'compare',
@@ -232,7 +232,7 @@ export class ReplaySession implements vscode.Disposable {
 		return { runId, problems };
 	}
 
-	runSweep(params: { readonly base: ReplaySettings; readonly parameter: SweepParameter; readonly values: readonly number[] }): ReplayRunStarted {
+	runSweep(params: { readonly base: ReplayScenario; readonly parameter: SweepParameter; readonly values: readonly number[] }): ReplayRunStarted {
 		const parameter = params?.parameter;
 		if (typeof parameter !== 'string' || !Object.hasOwn(sweepParameters, parameter)) {
 			throw new ReplayRequestError(
@@ -247,11 +247,11 @@ export class ReplaySession implements vscode.Disposable {
 		if (!Array.isArray(values) || values.length === 0) throw new ReplayRequestError('badRequest', `Enter the values of ${spec.label} to try, e.g. 1000, 2000, 4000.`);
 		if (values.length > maxSweepValues) throw new ReplayRequestError('badRequest', `At most ${maxSweepValues} values per sweep (got ${values.length}).`);
 		this.requireReplayable();
-		const parsedBase = parseReplaySettings(params.base, this.services.settings.defaults().productDefaults);
-		const problems = parsedBase.problems.map(p => `${parsedBase.settings.name}: ${p}`);
+		const parsedBase = parseScenario(params.base, this.services.settings.defaults().productDefaults);
+		const problems = parsedBase.problems.map(p => `${parsedBase.scenario.name}: ${p}`);
 		for (const v of values) {
 			// Each value must be a valid setting on its own: the parser's bounds are the settings' bounds.
-			const check = typeof v === 'number' ? parseReplaySettings(withParameter(parsedBase.settings, parameter, v), parsedBase.settings) : undefined;
+			const check = typeof v === 'number' ? parseScenario(withParameter(parsedBase.scenario, parameter, v), parsedBase.scenario) : undefined;
 			if (!check || check.problems.length > 0)
 				throw new ReplayRequestError(
 					'badRequest',
@@ -262,7 +262,7 @@ export class ReplaySession implements vscode.Disposable {
 		const runId = this.startRun(
 			'sweep',
 			`${spec.label} × ${numbers.length}`,
-			(transcriptId, signal, onProgress) => this.services.engine().run('replay/sweep', { transcriptId, base: parsedBase.settings, parameter, values: numbers }, { signal, onProgress }),
+			(transcriptId, signal, onProgress) => this.services.engine().run('replay/sweep', { transcriptId, base: parsedBase.scenario, parameter, values: numbers }, { signal, onProgress }),
 			result => {
 				this.sweep = result;
 			},

@@ -6,7 +6,7 @@ import { countMessages } from '../../core/compression/messages';
 import { compressPromptLossless, compressPromptLossy } from '../../core/compression/prompt';
 import { truncateToolOutputs } from '../../core/compression/toolOutput';
 import { defaultEngineConfig } from '../../core/config/parseEngineConfig';
-import type { TokenCounter } from '../../core/engine/ports';
+import type { TokenCounter } from '../../core/ports/tokenCounter';
 import { countChat, countText } from '../../core/tokens/count';
 import type { CliCommand, CliIo, ParsedCliArgs } from './cliCommand';
 import { optionalCount, optionalNumber, UsageError } from './cliCommand';

@@ -3,7 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import type { RecordedBudgetEvent } from '../../core/metrics/transcriptMetrics';
 import { metricsFromTranscripts } from '../../core/metrics/transcriptMetrics';
 import { createPriceCatalog } from '../../core/pricing/catalog';
-import type { TokenCounter } from '../../core/engine/ports';
+import type { TokenCounter } from '../../core/ports/tokenCounter';
 import type { Transcript } from '../../core/transcripts/model';
 import { parseRecording, recordingFileSuffix } from '../../core/transcripts/recording';
 import { readWorkspacePriceOverrides } from '../priceOverridesFile';

@@ -2,15 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { EngineConfig } from '../../core/config/defaults';
 import { defaultEngineConfig } from '../../core/config/parseEngineConfig';
-import type { TokenCounter } from '../../core/engine/ports';
+import type { TokenCounter } from '../../core/ports/tokenCounter';
 import { createPriceCatalog } from '../../core/pricing/catalog';
 import { formatTokens, formatUsd } from '../../core/pricing/format';
 import type { PriceCatalog } from '../../core/pricing/types';
 import type { ReplayComparison } from '../../core/replay/comparison';
 import { compareScenarios, comparisonCsv, comparisonJson, comparisonMarkdown } from '../../core/replay/comparison';
 import { PreparedRun } from '../../core/replay/preparedRun';
-import type { ReplaySettings } from '../../core/replay/replaySettings';
-import { asRecordedSettings, parseReplaySettings, productDefaultSettings } from '../../core/replay/replaySettings';
+import type { ReplayScenario } from '../../core/replay/scenario';
+import { asRecordedScenario, parseScenario, productDefaultScenario } from '../../core/replay/scenario';
 import { tokenCounter } from '../../core/tokens/count';
 import { TranscriptImportError } from '../../core/transcripts/importErrors';
 import { readTranscriptFile } from '../transcriptFiles';
@@ -65,7 +65,7 @@ function strings(v: unknown): string[] {
 }
 
 /** Reads one settings file: `extends` picks the base, every other problem is a usage error naming the file. */
-async function readSettings(path: string, io: CliIo, config: EngineConfig): Promise<ReplaySettings> {
+async function readSettings(path: string, io: CliIo, config: EngineConfig): Promise<ReplayScenario> {
 	let raw: unknown;
 	try {
 		raw = JSON.parse(await readFile(resolve(io.cwd, path), 'utf8'));
@@ -73,17 +73,17 @@ async function readSettings(path: string, io: CliIo, config: EngineConfig): Prom
 		const code = (e as NodeJS.ErrnoException).code;
 		throw new UsageError(code === 'ENOENT' ? `settings file not found: ${path}` : `settings file ${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
 	}
-	let base = asRecordedSettings(config);
+	let base = asRecordedScenario(config);
 	if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && 'extends' in raw) {
 		const { extends: ext, ...rest } = raw as Record<string, unknown>;
-		if (ext === 'productDefaults') base = productDefaultSettings(config);
+		if (ext === 'productDefaults') base = productDefaultScenario(config);
 		else if (ext !== 'asRecorded') throw new UsageError(`settings file ${path}: "extends" must be "asRecorded" or "productDefaults", got ${JSON.stringify(ext)}`);
 		raw = rest;
 	}
-	const { settings, problems } = parseReplaySettings(raw, { ...base, name: basename(path).replace(/\.json$/i, '') });
+	const { scenario, problems } = parseScenario(raw, { ...base, name: basename(path).replace(/\.json$/i, '') });
 	// A typo in a CI cost check must not silently change what is measured.
 	if (problems.length > 0) throw new UsageError(`settings file ${path}: ${problems.join('; ')}`);
-	return settings;
+	return scenario;
 }
 
 function humanComparison(c: ReplayComparison): string {
@@ -149,7 +149,7 @@ export function createReplayCommand(deps: { counter: TokenCounter; catalog?: Pri
 			const maxIncrease = optionalNumber(args, 'max-increase');
 			const config = deps.config ?? defaultEngineConfig();
 			const files = [...strings(args.values.settings), ...strings(args.values.compare)];
-			const scenarios = files.length ? await Promise.all(files.map(f => readSettings(f, io, config))) : [productDefaultSettings(config)];
+			const scenarios = files.length ? await Promise.all(files.map(f => readSettings(f, io, config))) : [productDefaultScenario(config)];
 			const catalog = deps.catalog ?? createPriceCatalog({ overrides: await loadCliPriceOverrides(args, io) });
 			const model = typeof args.values.model === 'string' && args.values.model.trim() ? args.values.model.trim() : undefined;
 			const file = args.positionals[0];

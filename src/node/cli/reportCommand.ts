@@ -1,4 +1,4 @@
-import type { TokenCounter } from '../../core/engine/ports';
+import type { TokenCounter } from '../../core/ports/tokenCounter';
 import { createPriceCatalog } from '../../core/pricing/catalog';
 import { formatTokens, formatUsd } from '../../core/pricing/format';
 import type { PriceCatalog } from '../../core/pricing/types';

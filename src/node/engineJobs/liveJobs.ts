@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BudgetExceededError, UnpricedModelError } from '../../core/budget/budgetErrors';
 import { dayKey } from '../../core/budget/dayKey';
 import { compressPrompt } from '../../core/compression/prompt';
-import type { JobContext, JobHandlers } from '../../core/engine/jobProtocol';
+import type { JobContext, JobHandlers } from '../../core/jobs/jobProtocol';
 import type { Plan } from '../../core/engine/policyEngine';
 import { CancelledError, describeError } from '../../core/lib/errors';
 import { budgetEventsOf } from '../../core/live/budgetEvents';
@@ -19,14 +19,14 @@ import type {
 	LiveRunProgress,
 	LiveRunResult,
 	MetricsEndpointState,
-} from '../../core/live/liveJobs';
-import { LiveJobError } from '../../core/live/liveJobs';
+} from '../../core/jobs/liveJobs';
+import { LiveJobError } from '../../core/jobs/liveJobs';
 import { buildSpendReport, liveRecordingFileName } from '../../core/live/spendReport';
 import { AgentMetrics } from '../../core/metrics/agentMetrics';
 import { createPriceCatalog, type FullPriceCatalog } from '../../core/pricing/catalog';
 import { mergePriceOverrides, parsePriceOverrides } from '../../core/pricing/overrides';
 import { ProviderError } from '../../core/providers/providerError';
-import type { ProviderId } from '../../core/providers/transport';
+import type { ProviderId } from '../../core/ports/llmTransport';
 import { FallbackExhaustedError, type AttemptRecord } from '../../core/routing/fallback';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

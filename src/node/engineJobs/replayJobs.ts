@@ -1,13 +1,13 @@
 import { defaultEngineConfig } from '../../core/config/parseEngineConfig';
-import type { JobHandlers } from '../../core/engine/jobProtocol';
-import type { TokenCounter } from '../../core/engine/ports';
+import type { JobHandlers } from '../../core/jobs/jobProtocol';
+import type { TokenCounter } from '../../core/ports/tokenCounter';
 import { createPriceCatalog } from '../../core/pricing/catalog';
 import type { PriceOverrides } from '../../core/pricing/overrides';
 import type { PriceCatalog } from '../../core/pricing/types';
 import { compareScenarios, sweepParameter } from '../../core/replay/comparison';
 import { PreparedRun } from '../../core/replay/preparedRun';
-import type { OpenedTranscript, ReplayJobs, ReportCallRow } from '../../core/replay/replayJobs';
-import { ReplayJobError } from '../../core/replay/replayJobs';
+import type { OpenedTranscript, ReplayJobs, ReportCallRow } from '../../core/jobs/replayJobs';
+import { ReplayJobError } from '../../core/jobs/replayJobs';
 import { tokenCounter } from '../../core/tokens/count';
 import { accountTranscript } from '../../core/transcripts/accounting';
 import { reportEntry } from '../../core/transcripts/reportEntry';

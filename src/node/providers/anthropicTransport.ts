@@ -11,7 +11,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ContentBlockParam, MessageCreateParamsBase, MessageParam, RawMessageStreamEvent, Tool, ToolChoice } from '@anthropic-ai/sdk/resources/messages/messages';
 import { fromAnthropicUsage } from '../../core/pricing/usage';
-import type { FinishReason, LlmTransport, ProviderChunk, ProviderRequest, ProviderResponse, ProviderTokenCounter, ProviderToolCall, SecretSource } from '../../core/providers/transport';
+import type { FinishReason, LlmTransport, ProviderChunk, ProviderRequest, ProviderResponse, ProviderTokenCounter, ProviderToolCall, SecretSource } from '../../core/ports/llmTransport';
 import { displayUrl } from '../../core/providers/scrubSecrets';
 import { abortError, badShape, CallGuard, type CallContext, defaultTimeoutMs, invalidRequest, newProgress, readKey, silentLogger, toProviderError, truncatedStream } from './transportSupport';
 

@@ -5,9 +5,9 @@
  * embedding to the run's budget before calling it.
  */
 import OpenAI from 'openai';
-import type { Embedder } from '../../core/caching/embedder';
+import type { Embedder } from '../../core/ports/embedder';
 import { InputError } from '../../core/lib/errors';
-import type { SecretSource } from '../../core/providers/transport';
+import type { SecretSource } from '../../core/ports/llmTransport';
 import { createOpenAIClient, openaiEndpoint } from './openaiTransport';
 import { badShape, CallGuard, type CallContext, defaultTimeoutMs, newProgress, readKey, toProviderError } from './transportSupport';
 

@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsBase, ChatCompletionMessageParam, ChatCompletionTool, ChatCompletionToolChoiceOption } from 'openai/resources/chat/completions';
 import { fromOpenAIChatUsage } from '../../core/pricing/usage';
 import { displayUrl } from '../../core/providers/scrubSecrets';
-import type { FinishReason, LlmTransport, ProviderChunk, ProviderMessage, ProviderRequest, ProviderResponse, ProviderToolCall, SecretSource } from '../../core/providers/transport';
+import type { FinishReason, LlmTransport, ProviderChunk, ProviderMessage, ProviderRequest, ProviderResponse, ProviderToolCall, SecretSource } from '../../core/ports/llmTransport';
 import { abortError, badShape, CallGuard, type CallContext, defaultTimeoutMs, invalidRequest, newProgress, readKey, silentLogger, toProviderError, truncatedStream } from './transportSupport';
 
 export const openaiDefaultBaseUrl = 'https://api.openai.com/v1';

@@ -3,9 +3,10 @@
  * the ONE mapping from SDK failures to {@link ProviderError} (reason, status, retry-after, scrubbed
  * message). Nothing here keeps a key beyond the call that read it.
  */
-import { parseRetryAfter, ProviderError, type PartialResponse, type ProviderErrorReason } from '../../core/providers/providerError';
+import { ProviderError, type PartialResponse, type ProviderErrorReason } from '../../core/providers/providerError';
+import { parseRetryAfter } from '../../core/providers/retryAfter';
 import { displayUrl, scrubSecrets } from '../../core/providers/scrubSecrets';
-import type { ProviderId, SecretSource } from '../../core/providers/transport';
+import type { ProviderId, SecretSource } from '../../core/ports/llmTransport';
 
 /** `tool_call_timeout_seconds` default. */
 export const defaultTimeoutMs = 30_000;
@@ -179,7 +180,8 @@ const verb: Record<ProviderErrorReason, string> = {
 	rateLimit: 'rate-limited the call',
 	server: 'failed with a server error',
 	timeout: 'timed out',
-	network: 'could not be reached',
+	unreachable: 'could not be reached',
+	network: 'lost the connection',
 	badResponse: 'sent a response that does not follow its protocol',
 	cancelled: 'call was cancelled',
 	badRequest: 'rejected the request',
@@ -214,6 +216,20 @@ export function fromApiError(e: SdkApiError, ctx: CallContext, progress: Progres
 		providerCode,
 		partial: partialOf(progress),
 	});
+}
+
+/** Socket codes that mean the host was never reached: nothing was sent, nothing billed. */
+const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
+
+/** Whether a fetch failure's cause chain (undici nests the socket error) says the host was never reached. */
+function neverReached(e: unknown): boolean {
+	let cur: unknown = e;
+	for (let depth = 0; cur && depth < 4; depth++) {
+		const code = str(obj(cur).code);
+		if (code && unreachableCodes.has(code)) return true;
+		cur = obj(cur).cause;
+	}
+	return false;
 }
 
 /** The innermost `code`/message of a fetch failure (undici nests the socket error in `cause`). */
@@ -252,7 +268,8 @@ export function toProviderError(e: unknown, ctx: CallContext, guard: CallGuard, 
 	if (e instanceof sdk.APIUserAbortError) return new ProviderError('cancelled', `The ${ctx.label} call was cancelled (model ${ctx.model}).`, { ...base, retryable: false });
 	if (e instanceof sdk.APIConnectionError) {
 		const cause = networkCause(e);
-		return new ProviderError('network', scrubSecrets(`${ctx.label} could not be reached at ${displayUrl(baseUrl)}${cause ? ` (${cause})` : ''}.`, [ctx.key]), base);
+		const reason = !progress.responded && neverReached(e) ? 'unreachable' : 'network';
+		return new ProviderError(reason, scrubSecrets(`${ctx.label} could not be reached at ${displayUrl(baseUrl)}${cause ? ` (${cause})` : ''}.`, [ctx.key]), base);
 	}
 	if (e instanceof sdk.APIError) return fromApiError(e, ctx, progress, Date.now());
 	if (e instanceof SyntaxError) {
@@ -273,7 +290,7 @@ export function toProviderError(e: unknown, ctx: CallContext, guard: CallGuard, 
 			progress.responded || /terminated/i.test(e.message)
 				? `The connection to ${ctx.label} closed in the middle of the response, after ${progress.events} stream event(s) (model ${ctx.model}; ${cause}).`
 				: `${ctx.label} could not be reached at ${displayUrl(baseUrl)} (${cause}).`;
-		return new ProviderError('network', scrubSecrets(msg, [ctx.key]), base);
+		return new ProviderError(!progress.responded && neverReached(e) ? 'unreachable' : 'network', scrubSecrets(msg, [ctx.key]), base);
 	}
 	const message = e instanceof Error ? e.message : String(e);
 	return new ProviderError('badResponse', scrubSecrets(`${ctx.label} call failed unexpectedly (model ${ctx.model}): ${clip(message)}`, [ctx.key]), { ...base, retryable: false });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { budgetStatus } from '../../../src/core/budget/budgetGuard';
 import { parseEngineConfig } from '../../../src/core/config/parseEngineConfig';
-import type { CompressPreview, LiveAnswer, LiveFailure, LiveRefusal } from '../../../src/core/live/liveJobs';
+import type { CompressPreview, LiveAnswer, LiveFailure, LiveRefusal } from '../../../src/core/jobs/liveJobs';
 import { answerMarkdown, callLogLine, compressQuestion, compressTitle, downgradeMessage, failureMessage, spendStatusView, thresholdWarning } from '../../../src/extension/live/liveText';
 
 const budget = (s: Record<string, unknown> = {}) => parseEngineConfig(Object.fromEntries(Object.entries(s).map(([k, v]) => [`agentCost.budget.${k}`, v]))).config.budget;

@@ -1,8 +1,9 @@
+import { fixedModelOf } from '../../../src/core/config/defaults';
 import * as assert from 'node:assert/strict';
-import { deserializeError, EngineJobError, serializeError } from '../../../src/core/engine/jobProtocol';
+import { deserializeError, EngineJobError, serializeError } from '../../../src/core/jobs/jobProtocol';
 import { CancelledError } from '../../../src/core/lib/errors';
 import type { ReplayComparison } from '../../../src/core/replay/comparison';
-import { ReplayJobError } from '../../../src/core/replay/replayJobs';
+import { ReplayJobError } from '../../../src/core/jobs/replayJobs';
 import { TranscriptImportError } from '../../../src/core/transcripts/importErrors';
 import { replayConfig, sweepParameterList } from '../../../src/extension/webviews/replayDefaults';
 import { replayErrorInfo, ReplayRequestError } from '../../../src/extension/webviews/replayErrors';
@@ -44,17 +45,17 @@ describe('replay panel host: errors → user text (one place)', () => {
 });
 
 describe('replay panel host: defaults from the user settings', () => {
-	it('builds the form defaults from agentCost.* settings, honouring routing.enabled', () => {
+	it('builds the form defaults from agentCost.* settings, reading the old routing.enabled as the fixed mode', () => {
 		const { defaults } = replayConfig({ tiers: { cheap: 'claude-haiku-4-5' }, compression: { strategy: 'window' }, budget: { runUsd: 2 } });
-		assert.equal(defaults.productDefaults.routing.tiers.cheap, 'claude-haiku-4-5');
+		assert.equal(defaults.productDefaults.tiers.cheap, 'claude-haiku-4-5');
 		assert.equal(defaults.productDefaults.compression.strategy, 'window');
 		assert.equal(defaults.productDefaults.budget.runUsd, 2);
 		assert.equal(defaults.productDefaults.routing.mode, 'tiered');
-		assert.equal(defaults.asRecorded.routing.mode, 'asRecorded');
+		assert.equal(defaults.asRecorded.routing.mode, 'asRequested');
 		assert.equal(defaults.asRecorded.compression.strategy, 'none');
 		assert.deepEqual(defaults.settingsProblems, []);
 		const off = replayConfig({ routing: { enabled: false }, tiers: { medium: 'gpt-4.1' } }).defaults.productDefaults;
-		assert.deepEqual([off.routing.mode, off.routing.model], ['fixed', 'gpt-4.1']);
+		assert.deepEqual([off.routing.mode, fixedModelOf(off)], ['fixed', 'gpt-4.1']);
 	});
 
 	it('bad settings fall back and are reported; nothing secret-bearing reaches the webview', () => {

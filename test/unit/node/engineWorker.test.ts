@@ -2,14 +2,14 @@ import * as assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EngineJobError } from '../../../src/core/engine/jobProtocol';
+import { EngineJobError } from '../../../src/core/jobs/jobProtocol';
 import { CancelledError } from '../../../src/core/lib/errors';
-import { asRecordedSettings, productDefaultSettings } from '../../../src/core/replay/replaySettings';
-import { ReplayJobError } from '../../../src/core/replay/replayJobs';
+import { asRecordedScenario, productDefaultScenario } from '../../../src/core/replay/scenario';
+import { ReplayJobError } from '../../../src/core/jobs/replayJobs';
 import { defaultEngineConfig } from '../../../src/core/config/parseEngineConfig';
 import { createEngineWorkerClient } from '../../../src/node/engineWorkerClient';
 import type { JobWorkerClient } from '../../../src/node/jobWorkerClient';
-import type { EngineJobs } from '../../../src/core/engine/engineJobs';
+import type { EngineJobs } from '../../../src/core/jobs/engineJobs';
 import { repoRoot, transcriptsDir } from '../../support/paths';
 
 /** The real bundled worker (dist/engineWorker.js), as the extension host spawns it. */
@@ -43,14 +43,14 @@ describe('engine worker (replay jobs in a worker thread)', function () {
 		const steps: number[] = [];
 		const c = await client.run(
 			'replay/compare',
-			{ transcriptId: opened.transcriptId, scenarios: [asRecordedSettings(config), productDefaultSettings(config)] },
+			{ transcriptId: opened.transcriptId, scenarios: [asRecordedScenario(config), productDefaultScenario(config)] },
 			{ onProgress: p => steps.push(p.done) },
 		);
 		assert.equal(c.baseline.kind, 'recorded');
 		assert.equal(c.scenarios[0].costUsd, c.baseline.costUsd);
 		assert.ok(Math.abs(c.baseline.costUsd - (opened.report.recordedCostUsd ?? 0)) < 1e-9);
 		assert.equal(c.scenarios.length, 2);
-		const sweep = await client.run('replay/sweep', { transcriptId: opened.transcriptId, base: productDefaultSettings(config), parameter: 'budget.maxSteps', values: [5, 10, 0] });
+		const sweep = await client.run('replay/sweep', { transcriptId: opened.transcriptId, base: productDefaultScenario(config), parameter: 'budget.maxSteps', values: [5, 10, 0] });
 		assert.deepEqual(
 			sweep.points.map(p => p.stoppedAtStep),
 			[6, 11, null],
@@ -74,11 +74,11 @@ describe('engine worker (replay jobs in a worker thread)', function () {
 		copyFileSync(join(transcriptsDir(), 'mini_swe_agent', 'mswea_gemini3pro_pallets__flask-5014.traj.json'), join(dir, 'flask.traj.json'));
 		const opened = await client.run('transcript/open', { path: join(dir, 'flask.traj.json') });
 		const ac = new AbortController();
-		const scenarios = Array.from({ length: 400 }, (_, i) => ({ ...productDefaultSettings(config), name: `s${i}` }));
+		const scenarios = Array.from({ length: 400 }, (_, i) => ({ ...productDefaultScenario(config), name: `s${i}` }));
 		const p = client.run('replay/compare', { transcriptId: opened.transcriptId, scenarios }, { signal: ac.signal, onProgress: prog => prog.done > 40 && ac.abort() });
 		await assert.rejects(p, (e: unknown) => CancelledError.is(e));
 		// The worker is still usable afterwards.
-		const again = await client.run('replay/compare', { transcriptId: opened.transcriptId, scenarios: [asRecordedSettings(config)] });
+		const again = await client.run('replay/compare', { transcriptId: opened.transcriptId, scenarios: [asRecordedScenario(config)] });
 		assert.equal(again.scenarios.length, 1);
 	});
 

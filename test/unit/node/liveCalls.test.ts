@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BudgetExceededError } from '../../../src/core/budget/budgetErrors';
 import { RecordingBudgetStore } from '../../../src/core/budget/budgetLedger';
-import type { BudgetStore } from '../../../src/core/budget/budgetStore';
+import type { BudgetStore } from '../../../src/core/ports/budgetStore';
 import { estimatingSummarizer } from '../../../src/core/compression/history';
 import { parseEngineConfig } from '../../../src/core/config/parseEngineConfig';
 import { createPolicyEngine, type Plan } from '../../../src/core/engine/policyEngine';
-import { seededRandom, systemClock } from '../../../src/core/engine/ports';
+import { seededRandom, systemClock } from '../../../src/core/ports/clock';
 import { CancelledError } from '../../../src/core/lib/errors';
 import type { LiveCallRecord } from '../../../src/core/live/liveCallRecord';
 import { LiveCalls, type LiveCallRequest } from '../../../src/core/live/liveCalls';
@@ -16,14 +16,14 @@ import { createLiveSummarizer } from '../../../src/core/live/liveSummarizer';
 import { AgentMetrics } from '../../../src/core/metrics/agentMetrics';
 import { toRecordedCalls } from '../../../src/core/live/recordingLines';
 import type { Usage } from '../../../src/core/pricing/usage';
-import type { ProviderMessage } from '../../../src/core/providers/transport';
+import type { ProviderMessage } from '../../../src/core/ports/llmTransport';
 import { FallbackExhaustedError } from '../../../src/core/routing/fallback';
 import { FileLedgerStore } from '../../../src/node/fileLedger';
 import { JsonlCallRecorder } from '../../../src/node/jsonlCallRecorder';
 import type { Transcript } from '../../../src/core/transcripts/model';
 import { parseRecording } from '../../../src/core/transcripts/recording';
 import { AnthropicTransport } from '../../../src/node/providers/anthropicTransport';
-import { startFakeProviderServer, type FakeProviderServer } from '../../../src/node/providers/fakeProviderServer';
+import { startFakeProviderServer, type FakeProviderServer } from '../../support/fakeProviderServer';
 import { OpenAITransport } from '../../../src/node/providers/openaiTransport';
 import { parsePrometheusText, sampleValue } from '../../support/prometheusText';
 import { fakePricing, wordCounter, words } from '../../support/policyFakes';
@@ -224,7 +224,7 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 	});
 
 	it('a failing cheap model falls back to the next tier; the chain is recorded', async () => {
-		const h = harness(server, { 'agentCost.routing.maxRetries': 1 });
+		const h = harness(server, { 'agentCost.routing.maxRetries': 1, 'agentCost.routing.fallbacks': 'escalate' });
 		server.enqueue(
 			[
 				{ type: 'error', status: 500 },
@@ -255,7 +255,7 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 	});
 
 	it('a routed model skipped by its open circuit breaker gives its reservation back (no phantom charge)', async () => {
-		const h = harness(server, { 'agentCost.routing.maxRetries': 0 });
+		const h = harness(server, { 'agentCost.routing.maxRetries': 0, 'agentCost.routing.fallbacks': 'escalate' });
 		const extract = (runId: string): LiveCallRequest => ({ runId, messages: [{ role: 'user', content: 'Extract the date from: shipped on 2024-03-01.' }], maxOutputTokens: 50 });
 		// Three failures of the cheap tier open its breaker (each call falls back to the medium tier).
 		for (let i = 0; i < 3; i++) {

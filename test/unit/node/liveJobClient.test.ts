@@ -3,14 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEngineConfig } from '../../../src/core/config/parseEngineConfig';
-import type { EngineJobs } from '../../../src/core/engine/engineJobs';
+import type { EngineJobs } from '../../../src/core/jobs/engineJobs';
 import { CancelledError } from '../../../src/core/lib/errors';
-import type { LivePaths } from '../../../src/core/live/liveJobs';
-import type { ProviderId } from '../../../src/core/providers/transport';
+import type { LivePaths } from '../../../src/core/jobs/liveJobs';
+import type { ProviderId } from '../../../src/core/ports/llmTransport';
 import { createEngineWorkerClient } from '../../../src/node/engineWorkerClient';
 import type { JobWorkerClient } from '../../../src/node/jobWorkerClient';
 import { runLiveJob } from '../../../src/node/liveJobClient';
-import { startFakeProviderServer, type FakeProviderServer } from '../../../src/node/providers/fakeProviderServer';
+import { startFakeProviderServer, type FakeProviderServer } from '../../support/fakeProviderServer';
 import { repoRoot } from '../../support/paths';
 
 const key = { openai: 'sk-proj-WORKERCANARYopenai0123456789QW1', anthropic: 'sk-ant-WORKERCANARYanthropic012345QW2' };

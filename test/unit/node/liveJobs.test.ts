@@ -3,14 +3,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEngineConfig } from '../../../src/core/config/parseEngineConfig';
-import type { JobContext } from '../../../src/core/engine/jobProtocol';
+import type { JobContext } from '../../../src/core/jobs/jobProtocol';
 import { CancelledError } from '../../../src/core/lib/errors';
-import { isKeyRequest, LiveJobError, type LiveJobs, type LivePaths, type LiveRunResult } from '../../../src/core/live/liveJobs';
-import type { ProviderId } from '../../../src/core/providers/transport';
+import { isKeyRequest, LiveJobError, type LiveJobs, type LivePaths, type LiveRunResult } from '../../../src/core/jobs/liveJobs';
+import type { ProviderId } from '../../../src/core/ports/llmTransport';
 import { parseRecording } from '../../../src/core/transcripts/recording';
 import { createLiveJobHandlers } from '../../../src/node/engineJobs/liveJobs';
 import { counter } from '../../../src/node/liveRuntime';
-import { startFakeProviderServer, type FakeProviderServer } from '../../../src/node/providers/fakeProviderServer';
+import { startFakeProviderServer, type FakeProviderServer } from '../../support/fakeProviderServer';
 import { parsePrometheusText, sampleValue } from '../../support/prometheusText';
 import { startRedis } from '../../support/redisServer';
 

@@ -7,7 +7,7 @@ import * as esbuild from 'esbuild';
 import { BudgetExceededError } from '../../../src/core/budget/budgetErrors';
 import { BudgetGuard } from '../../../src/core/budget/budgetGuard';
 import { defaultEngineConfig } from '../../../src/core/config/parseEngineConfig';
-import { ManualClock, seededRandom } from '../../../src/core/engine/ports';
+import { ManualClock, seededRandom } from '../../../src/core/ports/clock';
 import { RedisStore } from '../../../src/node/redisStore';
 import { repoRoot } from '../../support/paths';
 import { fakePricing } from '../../support/policyFakes';

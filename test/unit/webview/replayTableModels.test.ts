@@ -1,13 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { defaultEngineConfig } from '../../../src/core/config/parseEngineConfig';
-import type { TokenCounter } from '../../../src/core/engine/ports';
+import type { TokenCounter } from '../../../src/core/ports/tokenCounter';
 import { createPriceCatalog } from '../../../src/core/pricing/catalog';
 import type { Usage } from '../../../src/core/pricing/usage';
 import type { ReplayComparison, SweepResult } from '../../../src/core/replay/comparison';
 import { compareScenarios } from '../../../src/core/replay/comparison';
 import { PreparedRun } from '../../../src/core/replay/preparedRun';
-import { asRecordedSettings, productDefaultSettings } from '../../../src/core/replay/replaySettings';
+import { asRecordedScenario, productDefaultScenario } from '../../../src/core/replay/scenario';
 import type { ReplayStep, ScenarioResult } from '../../../src/core/replay/simulator';
 import { countChat, countText } from '../../../src/core/tokens/count';
 import { accountTranscript } from '../../../src/core/transcripts/accounting';
@@ -56,7 +56,7 @@ function step(n: number, over: Partial<ReplayStep> = {}): ReplayStep {
 function scenario(name: string, perStep: ReplayStep[], over: Partial<ScenarioResult> = {}): ScenarioResult {
 	return {
 		name,
-		settings: { ...asRecordedSettings(config), name },
+		settings: { ...asRecordedScenario(config), name },
 		costUsd: perStep.reduce((s, p) => s + (p.costUsd ?? 0), 0),
 		inputTokens: perStep.reduce((s, p) => s + p.usage.input, 0),
 		outputTokens: perStep.reduce((s, p) => s + p.usage.output, 0),
@@ -254,7 +254,7 @@ describe('replay panel table models (DOM-free)', () => {
 		assert.equal(calls.columns.length, calls.rows[0].cells.length);
 
 		const run = new PreparedRun(transcript, { counter, catalog });
-		const c = await compareScenarios(run, config, [asRecordedSettings(config), productDefaultSettings(config)]);
+		const c = await compareScenarios(run, config, [asRecordedScenario(config), productDefaultScenario(config)]);
 		const summaryRows = summaryTable(c, 0).rows;
 		assert.equal(summaryRows.length, 3);
 		assert.equal(summaryRows[1].cells[2].text, '0.0%', 'as recorded = baseline');

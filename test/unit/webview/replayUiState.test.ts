@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseReplaySettings } from '../../../src/core/replay/replaySettings';
+import { parseScenario } from '../../../src/core/replay/scenario';
 import { replayConfig } from '../../../src/extension/webviews/replayDefaults';
 import { readField, settingsFields, visibleFields, writeField } from '../../../webview/replay/settingsFields';
 import { addScenario, initialUiState, maxScenarios, removeScenario, restoreUiState, updateScenario } from '../../../webview/replay/uiState';
@@ -18,7 +18,7 @@ describe('replay panel settings form (DOM-free)', () => {
 			assert.ok(r.ok, `${f.id}: ${r.ok ? '' : r.error}`);
 			// Writing what was read changes nothing, and the result is still valid settings.
 			assert.deepEqual(r.settings, s, f.id);
-			assert.deepEqual(parseReplaySettings(r.settings, s).problems, [], f.id);
+			assert.deepEqual(parseScenario(r.settings, s).problems, [], f.id);
 		}
 	});
 

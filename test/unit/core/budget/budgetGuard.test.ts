@@ -4,11 +4,11 @@ import { BudgetExceededError, UnpricedModelError } from '../../../../src/core/bu
 import type { BudgetSettings, Reservation } from '../../../../src/core/budget/budgetGuard';
 import { BudgetGuard, budgetStatus, worstCaseCost } from '../../../../src/core/budget/budgetGuard';
 import { BudgetBook, RecordingBudgetStore } from '../../../../src/core/budget/budgetLedger';
-import type { BudgetStore } from '../../../../src/core/budget/budgetStore';
+import type { BudgetStore } from '../../../../src/core/ports/budgetStore';
 import { dayKey } from '../../../../src/core/budget/dayKey';
 import { costToNano, limitToNano } from '../../../../src/core/budget/money';
 import { defaultEngineConfig } from '../../../../src/core/config/parseEngineConfig';
-import { ManualClock, seededRandom } from '../../../../src/core/engine/ports';
+import { ManualClock, seededRandom } from '../../../../src/core/ports/clock';
 import { fakePricing } from '../../../support/policyFakes';
 
 const settings = (over: Partial<BudgetSettings> = {}): BudgetSettings => ({ ...defaultEngineConfig().budget, ...over });

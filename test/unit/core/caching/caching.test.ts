@@ -10,7 +10,7 @@ import { cosine, createOfflineEmbedder } from '../../../../src/core/caching/embe
 import { ExactCache } from '../../../../src/core/caching/exactCache';
 import { SemanticCache } from '../../../../src/core/caching/semanticCache';
 import { SemanticIndex } from '../../../../src/core/caching/semanticIndex';
-import { ManualClock, seededRandom } from '../../../../src/core/engine/ports';
+import { ManualClock, seededRandom } from '../../../../src/core/ports/clock';
 import { base64ToBytes, bytesToBase64 } from '../../../../src/core/lib/base64';
 import { canonicalJson } from '../../../../src/core/lib/canonicalJson';
 import { sha256 } from '../../../../src/core/lib/sha256';

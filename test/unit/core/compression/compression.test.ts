@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { defaultEngineConfig } from '../../../../src/core/config/parseEngineConfig';
-import type { Summarizer } from '../../../../src/core/compression/history';
+import type { Summarizer } from '../../../../src/core/ports/summarizer';
 import { compressionTrigger, estimatingSummarizer, slidingWindow, summarizeHistory, truncateHistory } from '../../../../src/core/compression/history';
 import type { EngineMessage } from '../../../../src/core/compression/messages';
 import { countMessages, groupMessages, lastUserTurnIndex } from '../../../../src/core/compression/messages';

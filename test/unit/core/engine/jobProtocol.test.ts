@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { deserializeError, EngineJobError, serializeError } from '../../../../src/core/engine/jobProtocol';
+import { deserializeError, EngineJobError, serializeError } from '../../../../src/core/jobs/jobProtocol';
 import { CancelledError } from '../../../../src/core/lib/errors';
 import { TranscriptImportError } from '../../../../src/core/transcripts/importErrors';
 

@@ -1,16 +1,18 @@
 import * as assert from 'node:assert/strict';
 import { BudgetExceededError } from '../../../../src/core/budget/budgetErrors';
 import { RecordingBudgetStore } from '../../../../src/core/budget/budgetLedger';
-import type { Summarizer } from '../../../../src/core/compression/history';
+import type { Summarizer } from '../../../../src/core/ports/summarizer';
 import { estimatingSummarizer } from '../../../../src/core/compression/history';
 import type { EngineMessage } from '../../../../src/core/compression/messages';
 import type { EngineConfig } from '../../../../src/core/config/defaults';
 import { parseEngineConfig } from '../../../../src/core/config/parseEngineConfig';
 import type { CallPlan } from '../../../../src/core/engine/policyEngine';
 import { createPolicyEngine } from '../../../../src/core/engine/policyEngine';
-import { ManualClock, seededRandom } from '../../../../src/core/engine/ports';
+import type { SideCall } from '../../../../src/core/policy/policyStep';
+import { ManualClock, seededRandom } from '../../../../src/core/ports/clock';
 import { fakePricing, wordCounter, words } from '../../../support/policyFakes';
-import { createOfflineEmbedder, type Embedder } from '../../../../src/core/caching/embedder';
+import { createOfflineEmbedder } from '../../../../src/core/caching/embedder';
+import { type Embedder } from '../../../../src/core/ports/embedder';
 import { CancelledError } from '../../../../src/core/lib/errors';
 import { ProviderError } from '../../../../src/core/providers/providerError';
 
@@ -31,6 +33,10 @@ function engine(settings: Record<string, unknown> = {}, summarizer: Summarizer =
 
 const sys: EngineMessage = { role: 'system', content: 'You are a coding agent.' };
 const task: EngineMessage = { role: 'user', content: 'Explain how HTTP caching headers work.' };
+
+
+/** The plan's side call of a purpose (its embedding, its summary). */
+const side = (p: { readonly sideCalls: readonly SideCall[] }, purpose: SideCall['purpose']) => p.sideCalls.find(c => c.purpose === purpose);
 
 describe('policy engine: the 20-step run with 500 tokens per step (worked example)', () => {
 	it('routes, compresses at the triggers and stops at the step limit; the history is rebuilt as the agent would', async () => {
@@ -74,12 +80,13 @@ describe('policy engine: the 20-step run with 500 tokens per step (worked exampl
 		assert.equal(p.compression?.summary?.estimated, true);
 		const summary = p.messages.find(m => m.compression?.kind === 'summary')!;
 		assert.equal(summary.compression?.tokens, 600);
-		assert.equal(p.summaryCost?.kind, 'priced');
+		assert.equal(side(p, 'summary')?.cost?.kind, 'priced');
 		// The summary call: input = summarized history + 60 instruction tokens at $0.15/M, output 600 at $0.60/M.
 		const u = p.compression!.summary!.usage;
-		assert.ok(p.summaryCost?.kind === 'priced' && Math.abs(p.summaryCost.usd - (u.input * 0.15e-6 + 600 * 0.6e-6)) < 1e-12);
+		const summaryCost = side(p, 'summary')?.cost;
+		assert.ok(summaryCost?.kind === 'priced' && Math.abs(summaryCost.usd - (u.input * 0.15e-6 + 600 * 0.6e-6)) < 1e-12);
 		const s = await e.status('r');
-		assert.ok(Math.abs(s.run.spent - (p.summaryCost?.kind === 'priced' ? p.summaryCost.usd : 0)) < 1e-8);
+		assert.ok(Math.abs(s.run.spent - summaryCost.usd) < 1e-8);
 		assert.ok(p.explanation.some(x => x.rule === 'compress.summarize'));
 	});
 });
@@ -151,7 +158,7 @@ describe('policy engine: routing, cache and budget together', () => {
 			const p = (await e.plan(ask('How do I reverse a linked list in Python?'))) as CallPlan;
 			assert.equal(p.kind, 'call');
 			assert.equal(calls.length, 1);
-			const emb = p.embeddingCall!;
+			const emb = side(p, 'embedding')!;
 			assert.equal(emb.model, 'gpt-4o-mini');
 			// Billed as counted with the embedding model's tokenizer (one token per word here).
 			assert.equal(emb.usage.input, wordCounter.countText('gpt-4o-mini', calls[0][0]).tokens);
@@ -167,9 +174,10 @@ describe('policy engine: routing, cache and budget together', () => {
 			const q = await e.plan(ask('how do I reverse a linked list in python'));
 			assert.ok(q.kind === 'cached' && q.source === 'semantic');
 			assert.equal(calls.length, 2);
-			assert.ok(q.embeddingCall && q.embeddingCall.cost?.kind === 'priced' && q.embeddingCall.cost.usd > 0, 'a hit still paid for its embedding');
+			const hitCost = side(q, 'embedding')?.cost;
+			assert.ok(hitCost?.kind === 'priced' && hitCost.usd > 0, 'a hit still paid for its embedding');
 			s = await e.status('r');
-			assert.ok(Math.abs(s.run.spent - (callCost.usd + emb.cost.usd + (q.embeddingCall.cost as { usd: number }).usd)) < 1e-12);
+			assert.ok(Math.abs(s.run.spent - (callCost.usd + emb.cost.usd + (side(q, 'embedding')!.cost as { usd: number }).usd)) < 1e-12);
 			assert.equal(s.run.reserved, 0);
 		});
 
@@ -178,7 +186,7 @@ describe('policy engine: routing, cache and budget together', () => {
 			const p = (await e.plan(ask('Summarize the release notes.'))) as CallPlan;
 			assert.equal(p.kind, 'call');
 			assert.equal(calls.length, 0);
-			assert.equal(p.embeddingCall, undefined);
+			assert.equal(side(p, 'embedding'), undefined);
 			assert.equal(p.semantic, undefined, 'nothing to store the answer under');
 			assert.ok(p.explanation.some(x => x.rule === 'cache.embeddingUnaffordable' && /no-price-embedding-model/.test(x.text)));
 		});
@@ -188,21 +196,21 @@ describe('policy engine: routing, cache and budget together', () => {
 			state.fail = new ProviderError('server', 'OpenAI server error (HTTP 500).', { provider: 'openai', model: 'gpt-4o-mini', status: 500 });
 			const p = (await e.plan(ask('Explain closures in JavaScript.'))) as CallPlan;
 			assert.equal(p.kind, 'call');
-			assert.equal(p.embeddingCall, undefined);
+			assert.equal(side(p, 'embedding'), undefined);
 			assert.ok(p.explanation.some(x => x.rule === 'cache.embeddingFailed' && /HTTP 500/.test(x.text)));
 			await e.settle(p, { kind: 'failed' });
 			assert.deepEqual([(await e.status('r')).run.spent, (await e.status('r')).run.reserved], [0, 0]);
 
 			state.fail = new ProviderError('timeout', 'OpenAI did not answer within 30 s.', { provider: 'openai', model: 'gpt-4o-mini' });
 			const t = (await e.plan(ask('Explain generators in Python.'))) as CallPlan;
-			assert.equal(t.embeddingCall?.status, 'failed');
-			assert.equal(t.embeddingCall?.estimated, true);
-			assert.ok(t.embeddingCall!.usage.input > 0);
+			assert.equal(side(t, 'embedding')?.status, 'failed');
+			assert.equal(side(t, 'embedding')?.estimated, true);
+			assert.ok(side(t, 'embedding')!.usage.input > 0);
 
 			// A 200 with an unusable body was billed all the same.
 			state.fail = new ProviderError('badResponse', 'OpenAI answered with something that is not an embeddings list.', { provider: 'openai', model: 'gpt-4o-mini' });
 			const bad = (await e.plan(ask('Explain decorators in Python.'))) as CallPlan;
-			assert.equal(bad.embeddingCall?.status, 'failed');
+			assert.equal(side(bad, 'embedding')?.status, 'failed');
 			await e.settle(bad, { kind: 'failed' });
 
 			// Cancelled mid-embedding: the plan throws, but the charge is reported to the caller first.
@@ -263,8 +271,19 @@ describe('policy engine: routing, cache and budget together', () => {
 		assert.equal((await soft.e.status('r')).run.reserved, 0);
 	});
 
+	it('fallbacks never go to a pricier model unless escalation is on', async () => {
+		const list = { runId: 'r', messages: [sys, { role: 'user', content: 'List the files.' }] };
+		const cheap = (await engine({ 'agentCost.compression.strategy': 'none' }).e.plan(list)) as CallPlan;
+		assert.equal(cheap.model, 'gpt-4o-mini');
+		assert.deepEqual(cheap.fallbacks, [], 'nothing is cheaper than the cheap tier');
+		const medium = (await engine({ 'agentCost.compression.strategy': 'none', 'agentCost.routing.mode': 'fixed', 'agentCost.routing.model': 'claude-opus-4-6' }).e.plan(list)) as CallPlan;
+		assert.deepEqual(medium.fallbacks, ['gpt-4o', 'gpt-4o-mini'], 'no dearer than the failing model, nearest first');
+		const off = (await engine({ 'agentCost.compression.strategy': 'none', 'agentCost.routing.fallbacks': 'off' }).e.plan(list)) as CallPlan;
+		assert.deepEqual(off.fallbacks, []);
+	});
+
 	it('fallback reservations, failed and cancelled calls settle correctly', async () => {
-		const { e } = engine({ 'agentCost.compression.strategy': 'none' });
+		const { e } = engine({ 'agentCost.compression.strategy': 'none', 'agentCost.routing.fallbacks': 'escalate' });
 		const p = (await e.plan({ runId: 'r', messages: [sys, { role: 'user', content: 'List the files.' }] })) as CallPlan;
 		assert.deepEqual(p.fallbacks, ['gpt-4o', 'claude-opus-4-6']);
 		await e.settle(p, { kind: 'failed' });
@@ -303,7 +322,7 @@ describe('policy engine: routing, cache and budget together', () => {
 describe('policy engine + callWithFallback', () => {
 	it('reserves each fallback, releases 5xx failures, settles an invalid billed answer, settles the success', async () => {
 		const { callWithFallback, validJson } = await import('../../../../src/core/routing/fallback');
-		const { e } = engine({ 'agentCost.compression.strategy': 'none' });
+		const { e } = engine({ 'agentCost.compression.strategy': 'none', 'agentCost.routing.fallbacks': 'escalate' });
 		const p = (await e.plan({ runId: 'r', messages: [sys, { role: 'user', content: 'Extract the totals as JSON.' }] })) as CallPlan;
 		type Resp = { text: string; usage: ReturnType<typeof usage> };
 		const hooks = e.fallbackHooks<Resp>(p, r => r.usage);

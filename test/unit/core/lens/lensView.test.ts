@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { lensTooltipCommands, renderLens, type LensViewInput } from '../../../../src/core/lens/lensView';
 import { createPriceCatalog } from '../../../../src/core/pricing/catalog';
-import type { PromptCount } from '../../../../src/core/tokens/workerProtocol';
+import type { PromptCount } from '../../../../src/core/lens/workerProtocol';
 
 describe('lens view (status bar text, tooltip, colour)', () => {
 	const catalog = createPriceCatalog({ now: () => new Date('2026-11-01T00:00:00Z') });

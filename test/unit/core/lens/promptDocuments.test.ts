@@ -1,14 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seededRandom } from '../../../../src/core/engine/ports';
-import { parsePrompt, textPrompt } from '../../../../src/core/lens/promptParse';
-import type { PromptFormat } from '../../../../src/core/lens/promptGlobs';
+import { seededRandom } from '../../../../src/core/ports/clock';
+import { parsePrompt, textPrompt } from '../../../../src/core/prompts/promptParse';
+import type { PromptFormat } from '../../../../src/core/prompts/promptGlobs';
 import { createPriceCatalog } from '../../../../src/core/pricing/catalog';
 import type { ModelPriceInfo, UnpricedModel } from '../../../../src/core/pricing/types';
 import { countChat } from '../../../../src/core/tokens/count';
-import { TokenDocuments } from '../../../../src/core/tokens/tokenDocuments';
-import type { DocumentCount, PromptRequestMessages, TextEdit, TokenWorkerRequest, TokenWorkerResponse } from '../../../../src/core/tokens/workerProtocol';
+import { TokenDocuments } from '../../../../src/core/lens/tokenDocuments';
+import type { DocumentCount, PromptRequestMessages, TextEdit, TokenWorkerRequest, TokenWorkerResponse } from '../../../../src/core/lens/workerProtocol';
 import { repoRoot } from '../../../support/paths';
 import { corpusDocument } from '../../../support/tokenCorpus';
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { defaultPromptGlobs } from '../../../../src/core/config/defaults';
-import { createPromptMatcher, globToRegExp, promptFormatOf } from '../../../../src/core/lens/promptGlobs';
+import { createPromptMatcher, globToRegExp, promptFormatOf } from '../../../../src/core/prompts/promptGlobs';
 
 describe('lens prompt globs', () => {
 	const defaults = createPromptMatcher(defaultPromptGlobs);

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { maxFrontMatterChars, promptMeta } from '../../../../src/core/lens/promptMeta';
-import { parsePrompt, promptRequestMessages, textPrompt } from '../../../../src/core/lens/promptParse';
+import { maxFrontMatterChars, promptMeta } from '../../../../src/core/prompts/promptMeta';
+import { parsePrompt, promptRequestMessages, textPrompt } from '../../../../src/core/prompts/promptParse';
 import { repoRoot } from '../../../support/paths';
 
 const sample = (name: string) => readFileSync(join(repoRoot(), 'sample-workspace', 'prompts', name), 'utf8');

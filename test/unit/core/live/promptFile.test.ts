@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../../../src/core/lib/errors';
-import { parseFrontMatter, parsePromptFile } from '../../../../src/core/live/promptFile';
+import { parseFrontMatter, parsePromptFile } from '../../../../src/core/prompts/promptFile';
 import { repoRoot } from '../../../support/paths';
 
 const sample = (name: string) => readFileSync(join(repoRoot(), 'sample-workspace', 'prompts', name), 'utf8');

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { EngineError } from '../../../../src/core/lib/errors';
-import { isRetryableReason, parseRetryAfter, ProviderError, type ProviderErrorReason } from '../../../../src/core/providers/providerError';
-import { classifyProviderFailure } from '../../../../src/core/providers/providerFailure';
+import { isRetryableReason, ProviderError, type ProviderErrorReason } from '../../../../src/core/providers/providerError';
+import { classifyFailure } from '../../../../src/core/providers/providerFailure';
+import { parseRetryAfter } from '../../../../src/core/providers/retryAfter';
 import { displayUrl, redactedMarker, scrubSecrets } from '../../../../src/core/providers/scrubSecrets';
 
 const headers = (h: Record<string, string>) => (name: string) => h[name];
@@ -83,21 +84,32 @@ describe('displayUrl', () => {
 	});
 });
 
-describe("classifyProviderFailure (ProviderError → the routing policy's failure kinds)", () => {
+describe('classifyFailure (the one failure vocabulary)', () => {
 	const err = (reason: ProviderErrorReason, extra: { retryable?: boolean; retryAfterMs?: number; status?: number } = {}) =>
 		new ProviderError(reason, `m ${reason}`, { provider: 'openai', model: 'gpt-4o', ...extra });
 
-	it('keeps status, retry-after and message, and maps every reason', () => {
-		assert.deepEqual(classifyProviderFailure(err('rateLimit', { status: 429, retryAfterMs: 1200 }), 0), { kind: 'rateLimit', status: 429, retryAfterMs: 1200, message: 'm rateLimit' });
-		const kinds = (['auth', 'quota', 'rateLimit', 'server', 'timeout', 'network', 'badResponse', 'cancelled', 'badRequest'] as const).map(r => classifyProviderFailure(err(r), 0).kind);
-		assert.deepEqual(kinds, ['auth', 'other', 'rateLimit', 'server', 'timeout', 'network', 'invalidResponse', 'cancelled', 'badRequest']);
+	it('keeps a ProviderError as it is: reason, status, retry-after, retryability and message', () => {
+		assert.deepEqual(classifyFailure(err('rateLimit', { status: 429, retryAfterMs: 1200 }), 0), { reason: 'rateLimit', status: 429, retryAfterMs: 1200, retryable: true, message: 'm rateLimit' });
+		const reasons = (['auth', 'quota', 'rateLimit', 'server', 'timeout', 'unreachable', 'network', 'badResponse', 'cancelled', 'badRequest'] as const).map(r => classifyFailure(err(r), 0).reason);
+		assert.deepEqual(reasons, ['auth', 'quota', 'rateLimit', 'server', 'timeout', 'unreachable', 'network', 'badResponse', 'cancelled', 'badRequest']);
 	});
 
-	it('a server that said "do not retry" is fallen back from, not retried', () => {
-		assert.equal(classifyProviderFailure(err('server', { status: 503, retryable: false }), 0).kind, 'other');
+	it('a server that said "do not retry" is not retryable', () => {
+		assert.equal(classifyFailure(err('server', { status: 503, retryable: false }), 0).retryable, false);
 	});
 
-	it("anything else goes to the routing policy's own classifier", () => {
-		assert.equal(classifyProviderFailure(Object.assign(new Error('x'), { status: 500 }), 0).kind, 'server');
+	it('reads raw SDK and socket errors by status, headers and codes, never by message text', () => {
+		const http = (status: number, headers: Record<string, string> = {}) => Object.assign(new Error('whatever the text says'), { status, headers });
+		assert.equal(classifyFailure(http(500)).reason, 'server');
+		assert.equal(classifyFailure(http(529)).reason, 'server');
+		assert.equal(classifyFailure(http(429, { 'retry-after': '2' })).retryAfterMs, 2000);
+		assert.equal(classifyFailure(http(401)).reason, 'auth');
+		assert.equal(classifyFailure(http(402)).reason, 'quota');
+		assert.equal(classifyFailure(http(400)).reason, 'badRequest');
+		assert.equal(classifyFailure(Object.assign(new Error('x'), { code: 'ECONNRESET' })).reason, 'network');
+		assert.equal(classifyFailure(Object.assign(new Error('x'), { code: 'ENOTFOUND' })).reason, 'unreachable');
+		assert.equal(classifyFailure(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })).reason, 'unreachable');
+		assert.equal(classifyFailure(Object.assign(new Error('x'), { name: 'TimeoutError' })).reason, 'timeout');
+		assert.equal(classifyFailure(new Error('rate limit exceeded')).reason, 'other');
 	});
 });

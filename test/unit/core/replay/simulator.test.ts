@@ -2,13 +2,13 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultEngineConfig } from '../../../../src/core/config/parseEngineConfig';
-import type { TokenCounter } from '../../../../src/core/engine/ports';
+import type { TokenCounter } from '../../../../src/core/ports/tokenCounter';
 import { createPriceCatalog, defaultPriceCatalog } from '../../../../src/core/pricing/catalog';
 import type { Usage } from '../../../../src/core/pricing/usage';
 import { comparisonCsv, comparisonJson, comparisonMarkdown, compareScenarios, sweepParameter } from '../../../../src/core/replay/comparison';
 import { PreparedRun } from '../../../../src/core/replay/preparedRun';
-import type { ReplaySettings } from '../../../../src/core/replay/replaySettings';
-import { asRecordedSettings, parseReplaySettings, productDefaultSettings } from '../../../../src/core/replay/replaySettings';
+import type { ReplayScenario } from '../../../../src/core/replay/scenario';
+import { asRecordedScenario, parseScenario, productDefaultScenario } from '../../../../src/core/replay/scenario';
 import { baselineOf, simulateScenario } from '../../../../src/core/replay/simulator';
 import { countChat, countText } from '../../../../src/core/tokens/count';
 import { importTranscript } from '../../../../src/core/transcripts/importTranscript';
@@ -67,13 +67,13 @@ function agentRun(steps: number, model = 'claude-test', opts: { task?: string; g
 
 const config = { ...defaultEngineConfig(), tiers: { cheap: 'cheap-test', medium: 'medium-test', expensive: 'dear-test' } };
 const prepare = (t: Transcript, counter: TokenCounter = wordCounter) => new PreparedRun(t, { counter, catalog });
-const scenario = (patch: (s: ReplaySettings) => ReplaySettings) => patch(asRecordedSettings(config));
+const scenario = (patch: (s: ReplayScenario) => ReplayScenario) => patch(asRecordedScenario(config));
 
 describe('replay simulator: hand-checked runs', () => {
 	it('as recorded reproduces the recorded usage and cost exactly, step by step', async () => {
 		const run = prepare(agentRun(6));
 		const base = baselineOf(run);
-		const r = await simulateScenario(run, asRecordedSettings(config));
+		const r = await simulateScenario(run, asRecordedScenario(config));
 		assert.equal(r.steps, 6);
 		assert.equal(r.costUsd, base.costUsd);
 		assert.ok(r.perStep.every(p => p.recorded && p.cache === 'asRecorded'));
@@ -142,7 +142,7 @@ describe('replay simulator: hand-checked runs', () => {
 		// One step a minute: step 1's entry (system + task) expires after 5 minutes; the compression
 		// at step 8 then finds only what a breakpoint refreshed on every step.
 		const run = prepare(agentRun(9, 'claude-test', { gapSeconds: 60 }));
-		const compress = (s: ReplaySettings): ReplaySettings['compression'] => ({
+		const compress = (s: ReplayScenario): ReplayScenario['compression'] => ({
 			...s.compression,
 			strategy: 'truncate',
 			maxTokensBeforeCompression: 3500,
@@ -235,14 +235,14 @@ describe('replay simulator: hand-checked runs', () => {
 		const run = prepare({ ...t, calls });
 		const r = await simulateScenario(
 			run,
-			scenario(s => ({ ...s, name: 'cache', responseCache: { enabled: true, ttlSeconds: 3600 } })),
+			scenario(s => ({ ...s, name: 'cache', cache: { ...s.cache, enabled: true, ttlSeconds: 3600 } })),
 		);
 		assert.equal(r.perStep[3].cache, 'responseCache');
 		assert.equal(r.perStep[3].costUsd, 0);
 		// A cache hit makes no provider call, so it does not count toward the step limit (as live).
 		const limited = await simulateScenario(
 			run,
-			scenario(s => ({ ...s, name: 'cache + limit', responseCache: { enabled: true, ttlSeconds: 3600 }, budget: { ...s.budget, enabled: true, policy: 'hard', runUsd: 0, maxSteps: 3 } })),
+			scenario(s => ({ ...s, name: 'cache + limit', cache: { ...s.cache, enabled: true, ttlSeconds: 3600 }, budget: { ...s.budget, enabled: true, policy: 'hard', runUsd: 0, maxSteps: 3 } })),
 		);
 		assert.equal(limited.stoppedAtStep, null);
 		assert.equal(limited.steps, 4);
@@ -268,7 +268,7 @@ describe('replay simulator: hand-checked runs', () => {
 		const sideUsd = (3000 * 1 + 600 * 2) / 1e6 + (50_000 * 0.02) / 1e6;
 
 		const run = prepare(withSide);
-		const asRecorded = await simulateScenario(run, asRecordedSettings(config));
+		const asRecorded = await simulateScenario(run, asRecordedScenario(config));
 		assert.equal(asRecorded.steps, 6, 'side calls are not steps');
 		assert.equal(baselineOf(run).steps, 6);
 		assert.deepEqual(
@@ -320,7 +320,7 @@ describe('replay simulator: hand-checked runs', () => {
 
 	it('is deterministic', async () => {
 		const run = prepare(agentRun(9));
-		const s = productDefaultSettings(config);
+		const s = productDefaultScenario(config);
 		assert.deepEqual(await simulateScenario(run, s), await simulateScenario(run, s));
 	});
 
@@ -328,7 +328,7 @@ describe('replay simulator: hand-checked runs', () => {
 		const run = prepare(agentRun(120));
 		const ac = new AbortController();
 		ac.abort();
-		await assert.rejects(simulateScenario(run, productDefaultSettings(config), { signal: ac.signal }), (e: Error) => e.name === 'CancelledError');
+		await assert.rejects(simulateScenario(run, productDefaultScenario(config), { signal: ac.signal }), (e: Error) => e.name === 'CancelledError');
 	});
 });
 
@@ -336,7 +336,7 @@ describe('replay comparison, sweep and exports', () => {
 	it('compares scenarios, sweeps a parameter and exports Markdown, CSV and JSON', async () => {
 		const run = prepare(agentRun(8));
 		const a = scenario(s => ({ ...s, name: 'cheap | model', routing: { ...s.routing, mode: 'fixed', model: 'cheap-test' } }));
-		const c = await compareScenarios(run, config, [asRecordedSettings(config), a]);
+		const c = await compareScenarios(run, config, [asRecordedScenario(config), a]);
 		assert.equal(c.baseline.kind, 'recorded');
 		assert.equal(c.scenarios[0].costUsd, c.baseline.costUsd);
 		const json = comparisonJson(c) as { baseline: { costUsd: number; steps: number }; scenarios: { name: string; perStep: unknown[]; stoppedAtStep: null }[] };
@@ -360,15 +360,15 @@ describe('replay comparison, sweep and exports', () => {
 	});
 
 	it('parses settings totally, reporting every bad value', () => {
-		const base = asRecordedSettings(config);
-		const { settings, problems } = parseReplaySettings({ name: 'x', budget: { runUsd: -1, policy: 'nope' }, compression: { strategy: 'window' }, extra: 1 }, base);
+		const base = asRecordedScenario(config);
+		const { scenario: settings, problems } = parseScenario({ name: 'x', budget: { runUsd: -1, policy: 'nope' }, compression: { strategy: 'window' }, extra: 1 }, base);
 		assert.equal(settings.name, 'x');
 		assert.equal(settings.compression.strategy, 'window');
 		assert.equal(settings.budget.runUsd, base.budget.runUsd);
 		assert.equal(settings.budget.policy, base.budget.policy);
 		assert.equal(problems.length, 3);
 		assert.ok(problems.some(p => p.includes('budget.runUsd')));
-		assert.deepEqual(parseReplaySettings('not an object', base).settings, base);
+		assert.deepEqual(parseScenario('not an object', base).scenario, base);
 	});
 });
 
@@ -380,7 +380,7 @@ describe('replay on the shared real transcripts', () => {
 		it(`as recorded = baseline: ${file.split('/').pop()}`, async () => {
 			const t = importTranscript(readFileSync(file, 'utf8'), { file, counter });
 			const run = new PreparedRun(t, { counter, catalog: defaultPriceCatalog() });
-			const c = await compareScenarios(run, defaultEngineConfig(), [asRecordedSettings(defaultEngineConfig()), productDefaultSettings(defaultEngineConfig())]);
+			const c = await compareScenarios(run, defaultEngineConfig(), [asRecordedScenario(defaultEngineConfig()), productDefaultScenario(defaultEngineConfig())]);
 			const asRecorded = c.scenarios[0];
 			if (c.baseline.kind === 'recorded') {
 				// Recorded usage: the identity is exact (the issue asks for 0.5%).

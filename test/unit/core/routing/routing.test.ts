@@ -2,11 +2,13 @@ import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { EngineMessage } from '../../../../src/core/compression/messages';
 import { defaultEngineConfig } from '../../../../src/core/config/parseEngineConfig';
-import { ManualClock, seededRandom } from '../../../../src/core/engine/ports';
+import { ManualClock, seededRandom } from '../../../../src/core/ports/clock';
 import { CancelledError } from '../../../../src/core/lib/errors';
 import type { StepInfo } from '../../../../src/core/routing/classifier';
 import { classifyComplexity } from '../../../../src/core/routing/classifier';
-import { backoffDelay, callWithFallback, CircuitBreaker, classifyFailure, FallbackExhaustedError, parseRetryAfter, validJson } from '../../../../src/core/routing/fallback';
+import { backoffDelay, callWithFallback, CircuitBreaker, FallbackExhaustedError, validJson } from '../../../../src/core/routing/fallback';
+import { classifyFailure } from '../../../../src/core/providers/providerFailure';
+import { parseRetryAfter } from '../../../../src/core/providers/retryAfter';
 import { fallbackChain, routeRequest } from '../../../../src/core/routing/router';
 import { words } from '../../../support/policyFakes';
 
@@ -98,34 +100,41 @@ describe('complexity classifier: agent-step features', () => {
 
 describe('router', () => {
 	const config = defaultEngineConfig();
-	it('maps tiers to models with an upward fallback chain', () => {
-		const d = routeRequest({ messages: [{ role: 'user', content: 'Classify: spam or not?' }] }, config);
+	const classify = (text: string) => () => classifyComplexity({ messages: [{ role: 'user', content: text }] });
+	it("tiered mode maps the classifier's tier to its model with an upward fallback chain", () => {
+		const d = routeRequest({ complexity: classify('Classify: spam or not?') }, config);
 		assert.equal(d.model, 'gpt-4o-mini');
 		assert.deepEqual(d.fallbacks, ['gpt-4o', 'claude-opus-4-6']);
 		assert.deepEqual(fallbackChain('expensive', config.tiers), ['claude-opus-4-6']);
 		assert.deepEqual(fallbackChain('cheap', { cheap: 'x', medium: 'x', expensive: 'y' }), ['x', 'y']);
 	});
-	it('a pinned model wins; routing off uses the medium tier', () => {
-		assert.equal(routeRequest({ messages: [], pinnedModel: 'claude-sonnet-4-5' }, config).model, 'claude-sonnet-4-5');
-		const off = routeRequest({ messages: [{ role: 'user', content: 'Classify it' }] }, { ...config, routing: { ...config.routing, enabled: false } });
-		assert.equal(off.model, 'gpt-4o');
-		assert.equal(off.reasons[0].rule, 'route.disabled');
+	it('a pinned model wins in every mode; fixed and asRequested modes never ask the classifier', () => {
+		const never = () => assert.fail('the classifier is asked only in tiered mode');
+		for (const mode of ['tiered', 'fixed', 'asRequested'] as const) {
+			const d = routeRequest({ requestedModel: 'claude-sonnet-4-5', pinned: true, complexity: mode === 'tiered' ? classify('x') : never }, { ...config, routing: { ...config.routing, mode } });
+			assert.equal(d.model, 'claude-sonnet-4-5');
+			assert.equal(d.tier, 'pinned');
+		}
+		const fixed = routeRequest({ requestedModel: 'gpt-4.1', complexity: never }, { ...config, routing: { ...config.routing, mode: 'fixed', model: '' } });
+		assert.equal(fixed.model, 'gpt-4o', 'an empty fixed model is the medium tier');
+		assert.equal(fixed.reasons[0]!.rule, 'route.fixed');
+		const asked = routeRequest({ requestedModel: 'gpt-4.1', complexity: never }, { ...config, routing: { ...config.routing, mode: 'asRequested' } });
+		assert.equal(asked.model, 'gpt-4.1');
+		assert.equal(asked.tier, 'requested');
+		assert.equal(routeRequest({ complexity: never }, { ...config, routing: { ...config.routing, mode: 'asRequested' } }).model, 'gpt-4o');
 	});
 });
 
 describe('retries, fallbacks and the circuit breaker', () => {
 	const http = (status: number, headers: Record<string, string> = {}) => Object.assign(new Error(`HTTP ${status}`), { status, headers });
 
-	it('classifies SDK and socket errors without reading messages', () => {
+	it('one parseRetryAfter reads every header shape the SDKs hand over', () => {
 		assert.equal(classifyFailure(http(429, { 'retry-after': '2' })).retryAfterMs, 2000);
-		assert.equal(classifyFailure(http(529)).kind, 'server');
-		assert.equal(classifyFailure(http(401)).kind, 'auth');
-		assert.equal(classifyFailure(http(400)).kind, 'badRequest');
-		assert.equal(classifyFailure(Object.assign(new Error('x'), { code: 'ECONNRESET' })).kind, 'network');
-		assert.equal(classifyFailure(Object.assign(new Error('x'), { name: 'TimeoutError' })).kind, 'timeout');
-		assert.equal(classifyFailure(new CancelledError()).kind, 'cancelled');
+		assert.equal(classifyFailure(new CancelledError()).reason, 'cancelled');
 		assert.equal(parseRetryAfter({ 'retry-after-ms': '150' }, 0), 150);
-		assert.equal(parseRetryAfter(new Map([['retry-after', 'Thu, 01 Jan 1970 00:00:10 GMT']]), 4000), 6000);
+		assert.equal(parseRetryAfter(new Headers([['retry-after', 'Thu, 01 Jan 1970 00:00:10 GMT']]), 4000), 6000);
+		assert.equal(parseRetryAfter(name => (name === 'retry-after' ? '-3' : null), 0), undefined);
+		assert.equal(parseRetryAfter({ 'retry-after': '99999999999' }, 0), undefined, 'absurd waits are garbage');
 	});
 
 	it('backoff is exponential with full jitter, capped, deterministic under a seed', () => {
@@ -171,14 +180,14 @@ describe('retries, fallbacks and the circuit breaker', () => {
 			models: ['a', 'b'],
 			call: async m => (m === 'a' ? 'not json' : '[1]'),
 			validate: validJson,
-			afterModelFailed: async (m, f, result) => void failed.push(`${m}:${f.kind}:${result}`),
+			afterModelFailed: async (m, f, result) => void failed.push(`${m}:${f.reason}:${result}`),
 			retry: { maxRetries: 0 },
 			random: seededRandom(1),
 			clock: new ManualClock(0),
 			sleep: async () => {},
 		});
 		assert.equal(r.model, 'b');
-		assert.deepEqual(failed, ['a:invalidResponse:not json']);
+		assert.deepEqual(failed, ['a:badResponse:not json']);
 	});
 
 	it('auth errors stop the chain; exhausting it says what happened to each model', async () => {

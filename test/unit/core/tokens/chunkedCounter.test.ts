@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ChunkedCounter, isSafeBoundary, splitAtSafeBoundaries } from '../../../../src/core/tokens/chunkedCounter';
-import { seededRandom, type Random } from '../../../../src/core/engine/ports';
+import { seededRandom, type Random } from '../../../../src/core/ports/clock';
 import { getEncoder } from '../../../../src/core/tokens/encodings';
 import { InputError } from '../../../../src/core/lib/errors';
 import type { EncodingName } from '../../../../src/core/tokens/types';

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { get_encoding, type Tiktoken } from 'tiktoken';
-import { seededRandom } from '../../../../src/core/engine/ports';
+import { seededRandom } from '../../../../src/core/ports/clock';
 import { getEncoder } from '../../../../src/core/tokens/encodings';
 import { decodeRanges, fastSplitRegex, pinnedSplitRegex, versionSensitiveChars } from '../../../../src/core/tokens/pretokenizer';
 import type { EncodingName } from '../../../../src/core/tokens/types';

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { TokenCounter } from '../../../../src/core/engine/ports';
+import type { TokenCounter } from '../../../../src/core/ports/tokenCounter';
 import { createPriceCatalog } from '../../../../src/core/pricing/catalog';
 import { countChat, countText } from '../../../../src/core/tokens/count';
 import type { ImportOptions } from '../../../../src/core/transcripts/importSupport';

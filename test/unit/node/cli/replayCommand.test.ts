@@ -59,7 +59,7 @@ describe('agent-cost replay', () => {
 		writeFileSync(join(dir, 'bad.json'), JSON.stringify({ budget: { policy: 'sometimes' } }));
 		const r = await run(['run.traj.json', '--settings', 'bad.json'], dir);
 		assert.equal(r.code, 2);
-		assert.match(r.stderr, /bad\.json: budget\.policy: "sometimes" is not one of hard, soft, warn/);
+		assert.match(r.stderr, /bad\.json: budget\.policy: must be one of hard, soft, warn; got "sometimes"/);
 		assert.equal((await run(['run.traj.json', '--settings', 'missing.json'], dir)).code, 2);
 		assert.equal((await run([], dir)).code, 2);
 		assert.equal((await run(['run.traj.json', '--json', '--csv'], dir)).code, 2);

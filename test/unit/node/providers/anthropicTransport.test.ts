@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { fromAnthropicUsage } from '../../../../src/core/pricing/usage';
 import { AnthropicTransport, messageBody } from '../../../../src/node/providers/anthropicTransport';
-import { anthropicUsageJson, startFakeProviderServer, type FakeProviderServer } from '../../../../src/node/providers/fakeProviderServer';
+import { anthropicUsageJson, startFakeProviderServer, type FakeProviderServer } from '../../../support/fakeProviderServer';
 import { assertNoSecret, canary, failure, request, run, secretsOf, textOf, transportFor } from './providerTestKit';
 
 describe('AnthropicTransport over the real @anthropic-ai/sdk against the fake server', () => {

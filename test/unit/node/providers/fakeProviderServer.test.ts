@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startFakeProviderServer, type FakeProviderServer } from '../../../../src/node/providers/fakeProviderServer';
+import { startFakeProviderServer, type FakeProviderServer } from '../../../support/fakeProviderServer';
 import { repoRoot } from '../../../support/paths';
 import { request, run, transportFor } from './providerTestKit';
 

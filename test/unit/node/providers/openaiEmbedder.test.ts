@@ -3,7 +3,7 @@ import { batchedEmbedder } from '../../../../src/core/caching/batchedEmbedder';
 import { InputError } from '../../../../src/core/lib/errors';
 import { ProviderError } from '../../../../src/core/providers/providerError';
 import { createOpenAIEmbedder } from '../../../../src/node/providers/openaiEmbedder';
-import { startFakeProviderServer, type FakeProviderServer } from '../../../../src/node/providers/fakeProviderServer';
+import { startFakeProviderServer, type FakeProviderServer } from '../../../support/fakeProviderServer';
 import { assertNoSecret, canary, secretsOf } from './providerTestKit';
 
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { fromOpenAIChatUsage } from '../../../../src/core/pricing/usage';
 import { ProviderError } from '../../../../src/core/providers/providerError';
-import { collectResponse } from '../../../../src/core/providers/transport';
-import { openaiUsageJson, startFakeProviderServer, type FakeProviderServer } from '../../../../src/node/providers/fakeProviderServer';
+import { collectResponse } from '../../../../src/core/ports/llmTransport';
+import { openaiUsageJson, startFakeProviderServer, type FakeProviderServer } from '../../../support/fakeProviderServer';
 import { OpenAITransport, rejectsTemperature } from '../../../../src/node/providers/openaiTransport';
 import { canary, failure, request, run, secretsOf, textOf, transportFor } from './providerTestKit';
 

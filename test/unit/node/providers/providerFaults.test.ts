@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import type { ProviderId } from '../../../../src/core/providers/transport';
+import type { ProviderId } from '../../../../src/core/ports/llmTransport';
 import { AnthropicTransport } from '../../../../src/node/providers/anthropicTransport';
-import { startFakeProviderServer, type FakeProviderServer } from '../../../../src/node/providers/fakeProviderServer';
+import { startFakeProviderServer, type FakeProviderServer } from '../../../support/fakeProviderServer';
 import { OpenAITransport } from '../../../../src/node/providers/openaiTransport';
 import { assertNoSecret, canary, failure, request, run, secretsOf, transportFor } from './providerTestKit';
 
@@ -219,12 +219,12 @@ for (const provider of ['openai', 'anthropic'] as const satisfies readonly Provi
 			assert.equal(e.reason, 'rateLimit');
 		});
 
-		it('connection refused: network, naming the endpoint and the cause', async () => {
+		it('connection refused: unreachable (nothing was sent, nothing billed), naming the endpoint and the cause', async () => {
 			const port = await closedPort();
 			const secrets = secretsOf({ [provider]: key });
 			const dead = provider === 'openai' ? new OpenAITransport({ secrets, baseUrl: `http://127.0.0.1:${port}/v1` }) : new AnthropicTransport({ secrets, baseUrl: `http://127.0.0.1:${port}` });
 			const e = await failure(dead, request(provider));
-			assert.equal(e.reason, 'network');
+			assert.equal(e.reason, 'unreachable');
 			assert.equal(e.retryable, true);
 			assert.match(e.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
 			assert.match(e.message, /ECONNREFUSED/);

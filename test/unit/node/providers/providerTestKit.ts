@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { ProviderError } from '../../../../src/core/providers/providerError';
-import type { LlmTransport, ProviderChunk, ProviderId, ProviderRequest, ProviderResponse, SecretSource } from '../../../../src/core/providers/transport';
+import type { LlmTransport, ProviderChunk, ProviderId, ProviderRequest, ProviderResponse, SecretSource } from '../../../../src/core/ports/llmTransport';
 import { AnthropicTransport } from '../../../../src/node/providers/anthropicTransport';
-import type { FakeProviderServer } from '../../../../src/node/providers/fakeProviderServer';
+import type { FakeProviderServer } from '../../../support/fakeProviderServer';
 import { OpenAITransport } from '../../../../src/node/providers/openaiTransport';
 
 /** Canary keys: long, unique, and with a recognizable tail so fragments are detectable too. */

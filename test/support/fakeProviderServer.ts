@@ -17,7 +17,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createOfflineEmbedder } from '../../core/caching/embedder';
+import { createOfflineEmbedder } from '../../src/core/caching/embedder';
 
 export type FakeProvider = 'openai' | 'anthropic';
 export type FakeEndpoint = 'chat' | 'messages' | 'countTokens' | 'embeddings';

@@ -1,5 +1,5 @@
-import type { LiveJobs } from '../live/liveJobs';
-import type { ReplayJobs } from '../replay/replayJobs';
+import type { LiveJobs } from './liveJobs';
+import type { ReplayJobs } from './replayJobs';
 
 /** Every job the engine worker runs, by name. Features add their job maps here. */
 export type EngineJobs = ReplayJobs & LiveJobs;

@@ -15,7 +15,7 @@
  */
 import { parseChatDocument } from '../compression/chatFile';
 import { InputError } from '../lib/errors';
-import type { ProviderMessage, ProviderToolCall } from '../providers/transport';
+import type { ProviderMessage, ProviderToolCall } from '../ports/llmTransport';
 import type { ToolDefinitionLike } from '../tokens/types';
 
 export type PromptFileFormat = 'text' | 'prompty' | 'chat';

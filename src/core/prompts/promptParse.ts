@@ -14,8 +14,8 @@
  * Pure; the token worker runs it when typing pauses (it parses the whole file).
  */
 import { InputError } from '../lib/errors';
-import { parsePromptFile } from '../live/promptFile';
-import type { ProviderMessage } from '../providers/transport';
+import { parsePromptFile } from './promptFile';
+import type { ProviderMessage } from '../ports/llmTransport';
 import { parseChatJson } from '../tokens/chatShapes';
 import type { ChatMessageLike, ToolDefinitionLike } from '../tokens/types';
 import type { PromptFormat } from './promptGlobs';

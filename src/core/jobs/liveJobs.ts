@@ -9,18 +9,19 @@
  * the host can show the numbers without reviving error classes across the thread boundary. Only
  * cancellation (`CancelledError`) and broken infrastructure (an unreachable Redis, a bad path) throw.
  */
+import type { LiveBudgetEvent } from '../live/budgetEvents';
 import type { BudgetExceededDetails } from '../budget/budgetErrors';
 import type { BudgetStatus } from '../budget/budgetGuard';
 import type { PromptChange } from '../compression/types';
 import type { EngineConfig } from '../config/defaults';
-import type { JobSpec } from '../engine/jobProtocol';
+import type { JobSpec } from './jobProtocol';
 import type { PlanExplanation } from '../engine/policyEngine';
 import { EngineError } from '../lib/errors';
 import type { Usage } from '../pricing/usage';
-import type { FinishReason, ProviderId, ProviderMessage } from '../providers/transport';
+import type { FinishReason, ProviderId, ProviderMessage } from '../ports/llmTransport';
 import type { AttemptRecord } from '../routing/fallback';
 import type { ToolDefinitionLike } from '../tokens/types';
-import type { SpendReport } from './spendReport';
+import type { SpendReport } from '../live/spendReport';
 
 /** Where the worker keeps live-call state; chosen by the host (see `src/extension/live/livePaths.ts`). */
 export interface LivePaths {
@@ -70,12 +71,6 @@ export interface LiveRunParams extends LiveJobContext {
 	readonly maxOutputTokens?: number;
 	readonly temperature?: number;
 	readonly cache?: 'use' | 'bypass';
-}
-
-/** A budget decision worth telling the user about. */
-export interface LiveBudgetEvent {
-	readonly kind: 'warning' | 'downgrade' | 'overLimit' | 'unpriced' | 'refused';
-	readonly message: string;
 }
 
 interface LiveRunCommon {

@@ -1,4 +1,4 @@
-import { parseFrontMatter } from '../live/promptFile';
+import { parseFrontMatter } from './promptFile';
 
 /** What a prompt file's front matter says about the call it describes. */
 export interface PromptMeta {

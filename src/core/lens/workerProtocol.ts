@@ -1,10 +1,10 @@
-import type { PromptFormat } from '../lens/promptGlobs';
+import type { PromptFormat } from '../prompts/promptGlobs';
 import { EngineError } from '../lib/errors';
 import type { PriceOverrides } from '../pricing/overrides';
 import type { ModelPriceInfo, UnpricedModel } from '../pricing/types';
-import type { ProviderMessage } from '../providers/transport';
-import type { CountChatOptions } from './count';
-import type { ChatMessageLike, CountMethod, TokenCount, ToolDefinitionLike } from './types';
+import type { ProviderMessage } from '../ports/llmTransport';
+import type { CountChatOptions } from '../tokens/count';
+import type { ChatMessageLike, CountMethod, TokenCount, ToolDefinitionLike } from '../tokens/types';
 
 /**
  * Messages between the extension host (src/node/tokenWorkerClient.ts) and the token worker

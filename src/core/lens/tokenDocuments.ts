@@ -1,15 +1,15 @@
-import type { PromptFormat } from '../lens/promptGlobs';
-import { maxFrontMatterChars, promptMeta, type PromptMeta } from '../lens/promptMeta';
-import { noPromptText, parsePrompt, promptRequestMessages, type ParsedPrompt } from '../lens/promptParse';
+import type { PromptFormat } from '../prompts/promptGlobs';
+import { maxFrontMatterChars, promptMeta, type PromptMeta } from '../prompts/promptMeta';
+import { noPromptText, parsePrompt, promptRequestMessages, type ParsedPrompt } from '../prompts/promptParse';
 import { describeError, InputError } from '../lib/errors';
 import type { PriceOverrides } from '../pricing/overrides';
 import type { ModelPriceInfo, UnpricedModel } from '../pricing/types';
-import { claudeCalibration, heuristicCalibration } from './claudeEstimate';
-import { ChunkedCounter, type ChunkedCount, type ChunkedCounterOptions } from './chunkedCounter';
-import { checkModelId, countChat, countText } from './count';
-import { getEncoder } from './encodings';
-import { encodingForModel, modelFamily } from './modelEncoding';
-import type { CountMethod, EncodingName } from './types';
+import { claudeCalibration, heuristicCalibration } from '../tokens/claudeEstimate';
+import { ChunkedCounter, type ChunkedCount, type ChunkedCounterOptions } from '../tokens/chunkedCounter';
+import { checkModelId, countChat, countText } from '../tokens/count';
+import { getEncoder } from '../tokens/encodings';
+import { encodingForModel, modelFamily } from '../tokens/modelEncoding';
+import type { CountMethod, EncodingName } from '../tokens/types';
 import {
 	TokenWorkerError,
 	type DocumentCount,

@@ -1,4 +1,5 @@
-import type { BudgetExceededReason } from './budgetErrors';
+/** Which limit refused a reservation. */
+export type BudgetExceededReason = 'run' | 'daily' | 'steps';
 
 /** Limits in nano-USD (see `money.ts`) and steps; 0 = no limit. */
 export interface BudgetLimits {
@@ -58,14 +59,4 @@ export interface BudgetStore {
 	/** Drops a reservation that cost nothing (the call failed before billing). */
 	release(id: string, at: number): Promise<FinishOutcome>;
 	totals(runId: string, day: string, at: number): Promise<BudgetTotals>;
-}
-
-/** The rule every store implements, so all stores refuse the same calls. */
-export function checkReservation(totals: BudgetTotals, r: Pick<ReserveRequest, 'nano' | 'limits' | 'newStep' | 'enforce'>): BudgetExceededReason | undefined {
-	if (!r.enforce) return undefined;
-	const { limits } = r;
-	if (limits.maxSteps > 0 && r.newStep && totals.run.steps + 1 > limits.maxSteps) return 'steps';
-	if (limits.runNano > 0 && totals.run.spentNano + totals.run.reservedNano + r.nano > limits.runNano) return 'run';
-	if (limits.dailyNano > 0 && totals.daily.spentNano + totals.daily.reservedNano + r.nano > limits.dailyNano) return 'daily';
-	return undefined;
 }

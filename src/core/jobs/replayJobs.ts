@@ -1,11 +1,11 @@
-import type { JobSpec } from '../engine/jobProtocol';
+import type { JobSpec } from './jobProtocol';
 import { EngineError } from '../lib/errors';
 import type { PriceOverrides } from '../pricing/overrides';
 import type { Usage } from '../pricing/usage';
 import type { TranscriptReportEntry } from '../transcripts/reportEntry';
 import type { UsageSource } from '../transcripts/model';
-import type { ReplayComparison, SweepResult } from './comparison';
-import type { ReplaySettings, SweepParameter } from './replaySettings';
+import type { ReplayComparison, SweepResult } from '../replay/comparison';
+import type { ReplayScenario, SweepParameter } from '../replay/scenario';
 
 /** One row of the transcript report's per-call table. */
 export interface ReportCallRow {
@@ -52,9 +52,9 @@ export interface ReplayJobs {
 		TranscriptImportProgress,
 		OpenedTranscript
 	>;
-	readonly 'replay/compare': JobSpec<{ readonly transcriptId: string; readonly scenarios: readonly ReplaySettings[] }, ReplayProgress, ReplayComparison>;
+	readonly 'replay/compare': JobSpec<{ readonly transcriptId: string; readonly scenarios: readonly ReplayScenario[] }, ReplayProgress, ReplayComparison>;
 	readonly 'replay/sweep': JobSpec<
-		{ readonly transcriptId: string; readonly base: ReplaySettings; readonly parameter: SweepParameter; readonly values: readonly number[] },
+		{ readonly transcriptId: string; readonly base: ReplayScenario; readonly parameter: SweepParameter; readonly values: readonly number[] },
 		ReplayProgress,
 		SweepResult
 	>;
