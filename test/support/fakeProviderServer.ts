@@ -116,6 +116,11 @@ export interface FakeProviderServerOptions {
 	readonly keys?: Partial<Record<FakeProvider, string>>;
 	/** The reply when no script matches (default: text "Hello from the fake provider."). */
 	readonly defaultReply?: FakeReply;
+	/**
+	 * Counts a request's input tokens for the usage the fake reports (default: a characters / 4
+	 * estimate). A test that compares with the product's own counts passes the product's counter.
+	 */
+	readonly countInput?: (provider: FakeProvider, body: unknown) => number;
 }
 
 export interface FakeProviderServer {
@@ -237,7 +242,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
 		});
 		notify(record);
 
-		const ctx: Ctx = { provider: route.provider, endpoint: route.endpoint, seq: record.seq, model, body, res, record };
+		const ctx: Ctx = { countInput: options.countInput, provider: route.provider, endpoint: route.endpoint, seq: record.seq, model, body, res, record };
 		if (!authOk) return sendProviderError(ctx, { type: 'error', status: 401, message: unauthorizedMessage(route.provider, headers) });
 		if (route.endpoint === 'embeddings') return behavior ? answer(ctx, behavior) : sendEmbeddings(ctx);
 		if (route.endpoint === 'countTokens') {
@@ -328,6 +333,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
 }
 
 interface Ctx {
+	readonly countInput?: FakeProviderServerOptions['countInput'];
 	readonly provider: FakeProvider;
 	readonly endpoint: FakeEndpoint;
 	readonly seq: number;
@@ -442,7 +448,7 @@ function resolveUsage(ctx: Ctx, reply: FakeReply): ResolvedUsage {
 	const u = reply.usage ?? {};
 	const answerChars = (reply.text ?? '').length + (reply.toolCalls ?? []).reduce((n, c) => n + c.name.length + argumentsText(c).length, 0);
 	return {
-		input: u.input ?? estimateRequestTokens(ctx.body),
+		input: u.input ?? (ctx.countInput ? ctx.countInput(ctx.provider, ctx.body) : estimateRequestTokens(ctx.body)),
 		cacheRead: u.cacheRead ?? 0,
 		cacheWrite5m: u.cacheWrite5m ?? 0,
 		cacheWrite1h: u.cacheWrite1h ?? 0,

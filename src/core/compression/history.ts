@@ -210,7 +210,12 @@ export function planSummary(messages: readonly EngineMessage[], o: HistoryOption
  * summarized message was, after the system prompt). A previous summary is folded into the new one
  * (rolling summary). System messages and the last user turn are never summarized.
  */
-export function applySummary(messages: readonly EngineMessage[], plan: SummaryPlan, s: SummaryResult, o: HistoryOptions & { readonly summaryModel: string; readonly summaryRole?: InsertedRole }): HistoryCompressionResult {
+export function applySummary(
+	messages: readonly EngineMessage[],
+	plan: SummaryPlan,
+	s: SummaryResult,
+	o: HistoryOptions & { readonly summaryModel: string; readonly summaryRole?: InsertedRole },
+): HistoryCompressionResult {
 	const replaces = plan.older.reduce((n, m) => n + (m.compression?.kind === 'summary' ? m.compression.replaces : 1), 0);
 	const summary: EngineMessage = {
 		role: o.summaryRole ?? 'user',

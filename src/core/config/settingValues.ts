@@ -80,4 +80,3 @@ export function cloneDefault(v: unknown): unknown {
 	if (isRecord(v)) return { ...v };
 	return v;
 }
-

@@ -19,7 +19,8 @@ import type { Summarizer } from '../ports/summarizer';
 import type { TokenCounter } from '../ports/tokenCounter';
 import type { CostResult } from '../pricing/types';
 import type { Usage } from '../pricing/usage';
-import type { CachedDecision, CallDecision, CacheHit, SideCall, SideCallPurpose, StepPrompt } from '../policy/policyStep';
+import type { BudgetExceededError, UnpricedModelError } from '../budget/budgetErrors';
+import type { CachedDecision, CallDecision, CacheHit, RefusedDecision, SideCall, SideCallPurpose, StepPrompt } from '../policy/policyStep';
 import { plainExplanations, policyStep, runStepAsync, toolOutputLimit } from '../policy/policyStep';
 import { mayHaveBilled, type ProviderFailure } from '../providers/providerFailure';
 import type { StepInfo } from '../routing/classifier';
@@ -101,6 +102,11 @@ export interface CallPlan extends CallDecision {
 }
 
 export type Plan = CachedPlan | CallPlan;
+
+/** The budget refused every candidate model (see {@link PolicyEngine.decide}). */
+export interface RefusedPlan extends RefusedDecision {
+	readonly error: BudgetExceededError | UnpricedModelError;
+}
 
 export type CallOutcome =
 	| { readonly kind: 'completed'; readonly usage: Usage; readonly response: CachedResponse; readonly cacheable?: boolean }
@@ -224,9 +230,16 @@ export class PolicyEngine {
 	/**
 	 * Decides a call (see `policyStep`): served from the cache, or a call with its model, messages
 	 * and budget reservation. Throws the budget's {@link BudgetExceededError} / `UnpricedModelError`
-	 * when it refuses every candidate model.
+	 * when it refuses every candidate model ({@link decide} returns the refusal instead).
 	 */
 	async plan(req: PlanRequest): Promise<Plan> {
+		const d = await this.decide(req);
+		if (d.kind === 'refused') throw d.error;
+		return d;
+	}
+
+	/** {@link plan}, with a refusal returned as a decision of its own (its explanation says why). */
+	async decide(req: PlanRequest): Promise<Plan | RefusedPlan> {
 		const settings = this.settings;
 		const prompt = this.promptOf(req, settings);
 		const semanticCache = this.semanticCache;
@@ -287,9 +300,9 @@ export class PolicyEngine {
 			summarize: ({ messages, model, maxTokens, inputTokens }) => this.deps.summarizer.summarize({ messages, model, maxTokens, inputTokens, signal: req.signal }),
 		});
 		if (decision.kind !== 'cached' && decision.compression?.applied) this.remember(req, decision.compression.messages);
-		if (decision.kind === 'refused') throw decision.budget.error;
 		// Plans travel to the extension host and into recordings: explanations as plain objects.
 		const explanation = plainExplanations(decision.explanation);
+		if (decision.kind === 'refused') return { ...decision, explanation, error: decision.budget.error };
 		if (decision.kind === 'cached') {
 			const hit: CacheHit = decision.hit;
 			return { ...decision, explanation, response: hit.response as CachedResponse, source: hit.source, ageMs: hit.ageMs, ...(hit.similarity !== undefined && { similarity: hit.similarity }) };

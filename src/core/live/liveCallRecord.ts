@@ -13,6 +13,7 @@ import type { Usage } from '../pricing/usage';
 import type { FinishReason, ProviderId, ProviderMessage, ProviderToolCall } from '../ports/llmTransport';
 import type { AttemptRecord } from '../routing/fallback';
 import type { ToolDefinitionLike } from '../tokens/types';
+import type { PolicyDecisionRecord } from '../transcripts/recording';
 
 export interface LiveCallRecord {
 	readonly kind: 'liveCall';
@@ -33,6 +34,12 @@ export interface LiveCallRecord {
 	readonly cache?: 'exact' | 'semantic';
 	/** As sent, after compression (the agent's originals when the call never got that far). */
 	readonly messages: readonly ProviderMessage[];
+	/** The agent's own messages, when the policies sent something else (compression, truncated tool outputs). */
+	readonly requestMessages?: readonly ProviderMessage[];
+	/** The policy step's decision (absent when the call failed before one was made). */
+	readonly policy?: PolicyDecisionRecord;
+	/** The model the request named before routing, and whether the user pinned it. */
+	readonly requested?: { readonly model: string; readonly pinned: boolean };
 	readonly tools?: readonly ToolDefinitionLike[];
 	readonly params: { readonly maxOutputTokens?: number; readonly temperature?: number };
 	readonly response?: {

@@ -20,7 +20,8 @@
 import { BudgetExceededError, UnpricedModelError } from '../budget/budgetErrors';
 import type { Reservation } from '../budget/budgetGuard';
 import type { EngineConfig } from '../config/defaults';
-import type { CachedPlan, CallPlan, Plan, PolicyEngine, SideCall } from '../engine/policyEngine';
+import type { CachedPlan, CallPlan, Plan, PolicyEngine, RefusedPlan, SideCall } from '../engine/policyEngine';
+import { decisionRecord } from '../policy/policyStep';
 import type { Clock, Random } from '../ports/clock';
 import type { TokenCounter } from '../ports/tokenCounter';
 import { CancelledError, EngineError, describeError } from '../lib/errors';
@@ -178,6 +179,10 @@ function otherCharges(sides: readonly OtherCharge[], states?: Map<string, ModelS
 	return list.length ? list : undefined;
 }
 
+function sameMessages(a: readonly ProviderMessage[], b: readonly ProviderMessage[]): boolean {
+	return a.length === b.length && a.every((m, i) => m === b[i] || JSON.stringify(m) === JSON.stringify(b[i]));
+}
+
 function quietly(f: () => void): void {
 	try {
 		f();
@@ -228,8 +233,10 @@ export class LiveCalls {
 			temperature: req.temperature ?? this.config.defaults.temperature,
 			...(req.toolChoice !== undefined ? { toolChoice: req.toolChoice } : {}),
 		};
+		const named = req.pinnedModel ?? req.requestedModel;
 		const base = {
 			id,
+			...(named !== undefined && { requested: { model: named, pinned: req.pinnedModel !== undefined } }),
 			runId: req.runId,
 			step: req.step?.index,
 			startedAt: new Date(started).toISOString(),
@@ -237,11 +244,11 @@ export class LiveCalls {
 			params: { maxOutputTokens: params.maxOutputTokens, temperature: params.temperature },
 		};
 
-		let plan: Plan;
 		// Side calls charged while planning, for a plan that then throws (its record still owes them).
 		const sides: OtherCharge[] = [];
+		let decided: Plan | RefusedPlan;
 		try {
-			plan = await engine.plan({
+			decided = await engine.decide({
 				runId: req.runId,
 				messages: engineMessages,
 				tools: req.tools,
@@ -254,21 +261,38 @@ export class LiveCalls {
 				onSideCall: (purpose, c) => sides.push(sideCharge(c, purpose)),
 			});
 		} catch (e) {
-			const paid = sides.length ? { otherCharges: sides } : {};
-			if (BudgetExceededError.is(e) || UnpricedModelError.is(e)) {
-				if (BudgetExceededError.is(e)) this.deps.metrics?.recordBudgetEvent('refused', e.reason === 'daily' ? 'day' : 'run');
-				const model = BudgetExceededError.is(e) ? e.details.model : e.model;
-				await this.finish({ ...base, status: 'refused', model, messages: req.messages, costEstimated: false, attempts: [], explanation: [], error: errorInfo(e), ...paid }, started);
-			} else if (sides.length) {
-				// Cancelled (or a store failed) after an embedding or summary was paid for: record that spend.
+			// Cancelled (or a store failed) after an embedding or summary was paid for: record that spend.
+			if (sides.length) {
 				const status = CancelledError.is(e) ? 'cancelled' : 'error';
 				await this.finish(
-					{ ...base, status, model: req.pinnedModel ?? sides[0].model, messages: req.messages, costEstimated: false, attempts: [], explanation: [], error: errorInfo(e), ...paid },
+					{ ...base, status, model: req.pinnedModel ?? sides[0]!.model, messages: req.messages, costEstimated: false, attempts: [], explanation: [], error: errorInfo(e), otherCharges: sides },
 					started,
 				);
 			}
 			throw e;
 		}
+		if (decided.kind === 'refused') {
+			const e = decided.error;
+			if (BudgetExceededError.is(e)) this.deps.metrics?.recordBudgetEvent('refused', e.reason === 'daily' ? 'day' : 'run');
+			const model = BudgetExceededError.is(e) ? e.details.model : e.model;
+			await this.finish(
+				{
+					...base,
+					status: 'refused',
+					model,
+					messages: req.messages,
+					costEstimated: false,
+					attempts: [],
+					explanation: decided.explanation,
+					policy: decisionRecord(decided),
+					error: errorInfo(e),
+					...(sides.length && { otherCharges: sides }),
+				},
+				started,
+			);
+			throw e;
+		}
+		const plan = decided;
 		quietly(() => options.onPlan?.(plan));
 		if (plan.kind === 'cached') return this.fromCache(plan, sides, base, req, started);
 		for (const w of plan.warnings) if (w.kind === 'threshold') this.deps.metrics?.recordBudgetEvent('warn', w.scope === 'daily' ? 'day' : 'run');
@@ -295,6 +319,7 @@ export class LiveCalls {
 				otherCharges: otherCharges(sides),
 				attempts: [],
 				explanation: plan.explanation,
+				policy: decisionRecord(plan),
 			},
 			started,
 		);
@@ -317,6 +342,8 @@ export class LiveCalls {
 	private async callProvider(plan: CallPlan, sides: readonly OtherCharge[], req: LiveCallRequest, options: LiveCallOptions, base: RecordBase, started: number): Promise<LiveCallResult> {
 		const { engine, counter } = this.deps;
 		const sentMessages = toProviderMessages(plan.messages, req.messages);
+		// The record keeps the agent's own messages too when the policies sent something else.
+		const sentFields = sameMessages(sentMessages, req.messages) ? {} : { requestMessages: req.messages };
 		const stream = req.stream ?? true;
 		const temperature = plan.params?.temperature;
 		const states = new Map<string, ModelState>();
@@ -440,6 +467,8 @@ export class LiveCalls {
 					costEstimated: last.charge !== undefined,
 					attempts: FallbackExhaustedError.is(e) ? e.attempts : [],
 					explanation: plan.explanation,
+					policy: decisionRecord(plan),
+					...sentFields,
 					error: errorInfo(cancelled && ProviderError.is(last.lastError) ? last.lastError : e),
 				},
 				started,
@@ -491,6 +520,8 @@ export class LiveCalls {
 				otherCharges: otherCharges(sides, states, model),
 				attempts,
 				explanation: plan.explanation,
+				policy: decisionRecord(plan),
+				...sentFields,
 			},
 			started,
 		);
@@ -530,7 +561,7 @@ export class LiveCalls {
 	}
 }
 
-type RecordBase = Pick<LiveCallRecord, 'id' | 'runId' | 'step' | 'startedAt' | 'tools' | 'params'>;
+type RecordBase = Pick<LiveCallRecord, 'id' | 'runId' | 'step' | 'startedAt' | 'tools' | 'params' | 'requested'>;
 
 function errorInfo(e: unknown): LiveCallRecord['error'] {
 	if (e instanceof EngineError) return { kind: e.kind, reason: e.reason, message: e.message };

@@ -8,8 +8,9 @@
  *   recording's costs add up to what the budget was charged; so does the history summary and the
  *   semantic cache's embedding (no input: they were not sent the chat prompt);
  * - a cache hit → a `call` record with zero usage and `servedFrom`;
- * - a budget refusal is not a call: an `event` record (`budgetRefused`), which importers skip,
- *   after the side calls (an embedding) the refused request had already paid for.
+ * - a budget refusal → a `call` record with status `refused`, zero usage and the request (so a
+ *   replay can decide it again), after the side calls (an embedding) it had already paid for, and
+ *   an `event` record (`budgetRefused`) for the Spend view.
  */
 import { zeroUsage } from '../pricing/usage';
 import type { ProviderMessage } from '../ports/llmTransport';
@@ -36,12 +37,18 @@ function status(r: LiveCallRecord): RecordedCall['status'] {
 const sideCallNames = { summary: 'history summary', embedding: 'semantic-cache embedding' } as const;
 const sideCallReasons = { summary: 'summary of older history (compression)', embedding: 'embedding of the request for the semantic cache' } as const;
 
-/**
- * The `call` records of one live call (see the module comment). A budget refusal has none of its
- * own — only the side calls (an embedding) it paid for before the budget said no.
- */
+/** The `call` records of one live call (see the module comment). */
 export function toRecordedCalls(r: LiveCallRecord): RecordedCall[] {
-	const input = { kind: 'full' as const, messages: r.messages.map(transcriptMessage), ...(r.tools?.length ? { tools: r.tools } : {}) };
+	const tools = r.tools?.length ? { tools: r.tools } : {};
+	// `input` is the agent's request; `sent` what the policies made of it, when that differs.
+	const input = { kind: 'full' as const, messages: (r.requestMessages ?? r.messages).map(transcriptMessage), ...tools };
+	const sent = r.requestMessages ? { kind: 'full' as const, messages: r.messages.map(transcriptMessage), ...tools } : undefined;
+	const request = {
+		...(r.requested && { model: r.requested.model, ...(r.requested.pinned && { pinned: true }) }),
+		...(r.params.maxOutputTokens !== undefined && { maxOutputTokens: r.params.maxOutputTokens }),
+		...(r.params.temperature !== undefined && { temperature: r.params.temperature }),
+	};
+	const requestField = Object.keys(request).length > 0 ? { request } : {};
 	const routing = { requestedModel: r.routedModel, ...(r.downgradedFrom ? { reason: `soft budget: downgraded from ${r.downgradedFrom}` } : {}) };
 	const others: RecordedCall[] = (r.otherCharges ?? []).map(c => ({
 		runId: r.runId,
@@ -70,7 +77,23 @@ export function toRecordedCalls(r: LiveCallRecord): RecordedCall[] {
 					routing,
 				}),
 	}));
-	if (r.status === 'refused') return others;
+	if (r.status === 'refused') {
+		// Not sent, so nothing was used; the request is kept so a replay can decide it again.
+		return [
+			...others,
+			{
+				runId: r.runId,
+				at: r.startedAt,
+				model: r.model,
+				usage: zeroUsage,
+				input,
+				...requestField,
+				status: 'refused',
+				...(r.error && { error: { reason: r.error.reason, message: r.error.message } }),
+				...(r.policy && { policy: r.policy }),
+			},
+		];
+	}
 	const estimated = r.usageSource === 'estimated';
 	const main: RecordedCall = {
 		runId: r.runId,
@@ -91,6 +114,9 @@ export function toRecordedCalls(r: LiveCallRecord): RecordedCall[] {
 		...(r.error ? { error: { reason: r.error.reason, message: r.error.message } } : {}),
 		...(r.cache ? { servedFrom: r.cache === 'exact' ? 'exactCache' : 'semanticCache' } : {}),
 		routing,
+		...requestField,
+		...(sent && { sent }),
+		...(r.policy && { policy: r.policy }),
 	};
 	return [...others, main];
 }

@@ -125,7 +125,8 @@ export function buildSpendReport(input: {
 			if (kind) events.push({ ...(at && { at }), ...(typeof v.runId === 'string' && { runId: v.runId }), kind, message: typeof v.message === 'string' ? v.message : kind });
 			continue;
 		}
-		if (v.type !== 'call' || typeof v.model !== 'string' || !at) continue;
+		// A refused call was never sent: its `budgetRefused` event lists it.
+		if (v.type !== 'call' || typeof v.model !== 'string' || !at || v.status === 'refused') continue;
 		const usage = rec(v.usage);
 		const status = v.status === 'error' || v.status === 'cancelled' ? v.status : 'ok';
 		const servedFrom = v.servedFrom === 'exactCache' || v.servedFrom === 'semanticCache' ? v.servedFrom : undefined;

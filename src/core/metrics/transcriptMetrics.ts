@@ -15,13 +15,13 @@ function durationMs(startedAt: string | undefined, endedAt: string | undefined):
 /** One call of a transcript as a metrics record: the recorded cost wins (it is what was charged), else the catalog's price. */
 export function callMetricRecords(t: Transcript, pricing: PricingPort): CallMetricRecord[] {
 	return t.calls.map(c => {
-		const status: CallStatus = c.servedFrom ? 'cacheHit' : c.status === 'cancelled' ? 'cancelled' : c.status === 'error' ? 'error' : 'ok';
+		const status: CallStatus = c.servedFrom ? 'cacheHit' : c.status === 'refused' ? 'refused' : c.status === 'cancelled' ? 'cancelled' : c.status === 'error' ? 'error' : 'ok';
 		let costUsd = c.recordedCostUsd;
-		if (costUsd === undefined && !c.servedFrom) {
+		if (costUsd === undefined && !c.servedFrom && c.status !== 'refused') {
 			const priced = pricing.cost(c.model, c.usage, c.provider ? { provider: c.provider } : undefined);
 			if (priced.kind === 'priced') costUsd = priced.usd;
 		}
-		return { model: c.model || 'unknown', usage: c.servedFrom ? undefined : c.usage, costUsd, status, durationMs: durationMs(c.startedAt, c.endedAt) };
+		return { model: c.model || 'unknown', usage: c.servedFrom || c.status === 'refused' ? undefined : c.usage, costUsd, status, durationMs: durationMs(c.startedAt, c.endedAt) };
 	});
 }
 

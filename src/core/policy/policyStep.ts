@@ -27,6 +27,7 @@ import { tierOrder } from '../routing/classifier';
 import type { RoutingDecision } from '../routing/router';
 import { fallbackChain, routeRequest, tierOf } from '../routing/router';
 import type { ToolDefinitionLike } from '../tokens/types';
+import type { PolicyDecisionRecord } from '../transcripts/recording';
 
 /** One line of "why": which policy did what. `rule` is a stable id (`route.fixed`, `budget.downgraded`…). */
 export interface PlanExplanation {
@@ -562,6 +563,18 @@ function* settleFailedSideCall(
 	}
 	if (failure.reason === 'cancelled') throw e;
 	return failure;
+}
+
+/** The decision in brief, as recordings keep it and replays report it per step. */
+export function decisionRecord(d: StepDecision): PolicyDecisionRecord {
+	const compression = d.kind === 'cached' ? undefined : d.compression;
+	const trigger = d.kind === 'call' ? d.trigger : undefined;
+	return {
+		outcome: d.kind,
+		rules: d.explanation.map(e => e.rule),
+		...(d.kind !== 'cached' && { budget: d.budget.kind }),
+		...(compression && { compression: { strategy: compression.strategy, ...(trigger && { trigger: trigger.kind }) } }),
+	};
 }
 
 /** The effects' answers of a synchronous caller (a replay). */

@@ -53,6 +53,11 @@ export interface PreparedCall {
 	readonly anchorable: boolean;
 	/** The TTL the run's cache writes used (1h when the call wrote 1-hour entries). */
 	readonly recordedTtl: CacheTtl;
+	/**
+	 * The prompt actually sent, when the recording product's policies changed the agent's (a
+	 * recording of our own live calls or gateway): the recorded usage belongs to it.
+	 */
+	readonly sent?: { readonly segments: readonly PreparedSegment[]; readonly contentKeys: readonly number[] };
 }
 
 export interface PrepareOptions {
@@ -79,6 +84,8 @@ export class PreparedRun {
 	private readonly windows = new Map<string, number | undefined>();
 	private readonly keyed = new WeakMap<EngineMessage, PreparedSegment>();
 	private readonly truncated = new WeakMap<PreparedSegment, Map<string, PreparedSegment>>();
+	private readonly contentKeys = new WeakMap<EngineMessage, number>();
+	private readonly sentSums = new Map<PreparedCall, Map<string, number>>();
 
 	constructor(
 		readonly transcript: Transcript,
@@ -86,6 +93,29 @@ export class PreparedRun {
 	) {
 		this.counter = memoizingCounter(options.counter);
 		this.prepare();
+	}
+
+	/** A message's content alone (no compression marker): how a replayed prompt is matched to a recorded `sent` one. */
+	contentKeyOf(message: EngineMessage): number {
+		let k = this.contentKeys.get(message);
+		if (k === undefined) {
+			k = fastHash(`${message.role}\u0000${message.content}`);
+			this.contentKeys.set(message, k);
+		}
+		return k;
+	}
+
+	/** Tokens of a recorded `sent` prompt for `model` (messages only). */
+	sentPromptTokens(call: PreparedCall, model: string): number {
+		let byModel = this.sentSums.get(call);
+		if (!byModel) this.sentSums.set(call, (byModel = new Map()));
+		let n = byModel.get(model);
+		if (n === undefined) {
+			n = 0;
+			for (const seg of call.sent?.segments ?? []) n += this.tokensOf(seg, model);
+			byModel.set(model, n);
+		}
+		return n;
 	}
 
 	/** The segment for a message object (messages a compression inserted get theirs on first use). */
@@ -271,8 +301,15 @@ export class PreparedRun {
 				length,
 				commonWithPrevious: common,
 				recordedCost,
-				anchorable: call.usageSource === 'recorded' || call.usageSource === 'placeholder-output',
+				// A cache hit or a refusal recorded no provider usage of its own: nothing to reuse.
+				anchorable: (call.usageSource === 'recorded' || call.usageSource === 'placeholder-output') && !call.servedFrom && call.status !== 'refused',
 				recordedTtl: call.usage.cacheWrite1h > 0 ? '1h' : '5m',
+				...(call.sent && {
+					sent: {
+						segments: call.sent.messages.map(m => this.segmentOf(m as EngineMessage)),
+						contentKeys: call.sent.messages.map(m => this.contentKeyOf(m as EngineMessage)),
+					},
+				}),
 			});
 		}
 	}

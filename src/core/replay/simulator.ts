@@ -9,7 +9,8 @@ import { seededRandom } from '../ports/clock';
 import type { CostResult } from '../pricing/types';
 import { zeroUsage, type Usage } from '../pricing/usage';
 import type { BudgetVerdict, PlanExplanation, SideCall, StepDecision, StepPrompt } from '../policy/policyStep';
-import { policyStep, runStepSync, toolOutputLimit } from '../policy/policyStep';
+import { decisionRecord, policyStep, runStepSync, toolOutputLimit } from '../policy/policyStep';
+import type { PolicyDecisionRecord } from '../transcripts/recording';
 import type { RoutingDecision } from '../routing/router';
 import type { PreparedCall, PreparedRun, PreparedSegment } from './preparedRun';
 import type { PromptCacheReason, PromptSegment } from './promptCacheSimulator';
@@ -29,7 +30,7 @@ export interface ReplayStep {
 	/** Why the model was chosen (routing rules, budget downgrades). */
 	readonly routing: readonly string[];
 	/** The policy step's decision in brief: the rules that fired (stable ids) and the budget's verdict. */
-	readonly decision?: StepDecisionSummary;
+	readonly decision?: PolicyDecisionRecord;
 	readonly usage: Usage;
 	/** True when `usage` is the recording's own (the scenario had not diverged yet). */
 	readonly recorded: boolean;
@@ -50,16 +51,6 @@ export interface ReplayStep {
 		readonly summaryUsd?: number;
 	};
 	readonly budget?: { readonly kind: 'warn' | 'downgrade' | 'overLimit'; readonly text: string };
-}
-
-/** What the one policy step decided at a replayed step (see `policyStep`). */
-export interface StepDecisionSummary {
-	/** Rule ids of the step's explanation, in order (`route.fixed`, `cache.miss`, `compress.truncate`, `budget.downgraded`…). */
-	readonly rules: readonly string[];
-	readonly outcome: StepDecision['kind'];
-	readonly budget?: BudgetVerdict['kind'];
-	/** The compression applied at this step. */
-	readonly compression?: { readonly strategy: string; readonly trigger?: string };
 }
 
 export interface ScenarioResult {
@@ -323,7 +314,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			t = { version: undefined, recordedLen: 0, prefix: [], replacedUpTo: 0, segs: [], pristine: true, epoch: 0, perModel: new Map(), hash: 0, head: undefined, truncated: 0, truncatedSaved: 0 };
 			threads.set(pc.thread, t);
 		}
-		const limit = toolOutputLimit(settings, call.model || undefined);
+		const limit = toolOutputLimit(settings, call.request?.model ?? (call.model || undefined));
 		const transform = (seg: PreparedSegment): PreparedSegment => {
 			if (!limit) return seg;
 			const cut = run.truncatedToolOutput(seg, limit.maxTokens, limit.model);
@@ -364,10 +355,16 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 
 		// Calibration of this step (see the function comment).
 		const recordedModel = call.model;
-		const visibleRecorded = recordedModel ? run.recordedPromptTokens(pc, recordedModel) : 0;
+		// The recorded usage belongs to the prompt that was sent: the recorded `sent` one when the
+		// recording product's own policies changed the agent's.
+		const sentTokens = (model: string) => (pc.sent ? run.sentPromptTokens(pc, model) : run.recordedPromptTokens(pc, model));
+		const visibleRecorded = recordedModel ? sentTokens(recordedModel) : 0;
 		const recordedInput = call.usage.input;
-		const hidden = Math.max(0, recordedInput - visibleRecorded);
-		const k = visibleRecorded > recordedInput && visibleRecorded > 0 ? recordedInput / visibleRecorded : 1;
+		// A refused call or a cache hit sent nothing: its zero usage says nothing about its prompt,
+		// which then counts as the thread's head plus its messages.
+		const measured = call.status !== 'refused' && !call.servedFrom;
+		const hidden = measured ? Math.max(0, recordedInput - visibleRecorded) : (t.head ?? 0);
+		const k = measured && visibleRecorded > recordedInput && visibleRecorded > 0 ? recordedInput / visibleRecorded : 1;
 		if (t.head === undefined) {
 			// The stable unrecorded head (system prompt, tools) is fixed at the thread's first call.
 			t.head = hidden;
@@ -376,7 +373,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		const th = t;
 		const calibrated = (model: string, visible: number): number => {
 			if (!recordedModel) return visible;
-			const ratio = model === recordedModel || visibleRecorded === 0 ? 1 : run.recordedPromptTokens(pc, model) / visibleRecorded;
+			const ratio = model === recordedModel || visibleRecorded === 0 ? 1 : sentTokens(model) / visibleRecorded;
 			return Math.max(0, Math.round(hidden * ratio + k * visible));
 		};
 		const scenarioInput = (model: string): number => calibrated(model, modelView(th, model).sum);
@@ -400,7 +397,19 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		const at = atOf(pc);
 		const decision = runStepSync(
 			policyStep(
-				{ runId, prompt, requestedModel: recordedModel || undefined, step: { index: pc.stepInThread }, ...(call.input?.tools && { tools: call.input.tools }) },
+				{
+					runId,
+					prompt,
+					// What the agent asked for when the recording kept it (our own recordings), else the recorded model.
+					requestedModel: call.request?.model ?? (recordedModel || undefined),
+					pinned: call.request?.pinned === true,
+					params: {
+						...(call.request?.maxOutputTokens !== undefined && { maxOutputTokens: call.request.maxOutputTokens }),
+						...(call.request?.temperature !== undefined && { temperature: call.request.temperature }),
+					},
+					step: { index: pc.stepInThread },
+					...(call.input?.tools && { tools: call.input.tools }),
+				},
 				{ settings, counter, pricing: catalog, contextWindowOf: m => run.contextWindowOf(m) },
 			),
 			{
@@ -423,7 +432,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			},
 		);
 		const routing = routingLines(decision.explanation);
-		const summary = decisionSummary(decision);
+		const summary = decisionRecord(decision);
 		let sideUsd = 0;
 		for (const c of decision.sideCalls) {
 			if (c.cost?.kind === 'priced') sideUsd += c.cost.usd;
@@ -441,7 +450,8 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			break;
 		}
 		if (decision.kind === 'cached') {
-			diverged = true;
+			// A hit where the recording had one too changes nothing; anywhere else the run departs from it.
+			if (!call.servedFrom) diverged = true;
 			perStep.push({
 				step: pc.step,
 				callIndex: call.index,
@@ -476,7 +486,10 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			if (w.kind === 'overLimit' && w.scope === 'steps') notes.add(`step limit ${settings.budget.maxSteps} passed at step ${pc.step} (warn-only policy: the run went on)`);
 
 		// 3. The call itself: recorded numbers while nothing differs, the simulation afterwards.
-		const identical = !diverged && t.pristine && model === recordedModel && pc.anchorable && settings.promptCache.mode === 'simulate';
+		// Identical to what was recorded: the agent's prompt unchanged — or, for a recording whose own
+		// policies rewrote it, the same rewrite (a replay under the settings it was recorded with).
+		const samePrompt = pc.sent ? sameContent(t.segs, pc.sent.contentKeys, run) : t.pristine;
+		const identical = !diverged && samePrompt && model === recordedModel && pc.anchorable && settings.promptCache.mode === 'simulate';
 		const ttl = settings.promptCache.ttl === 'asRecorded' ? pc.recordedTtl : settings.promptCache.ttl;
 		let usage: Usage;
 		let cacheReason: ReplayStep['cache'];
@@ -594,20 +607,17 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 	};
 }
 
+function sameContent(segs: readonly PreparedSegment[], keys: readonly number[], run: PreparedRun): boolean {
+	if (segs.length !== keys.length) return false;
+	for (let i = 0; i < segs.length; i++) if (run.contentKeyOf(segs[i]!.message) !== keys[i]) return false;
+	return true;
+}
+
 /** The step table's "why": routing rules and budget downgrades, in the step's own words. */
 function routingLines(explanation: readonly PlanExplanation[]): string[] {
 	const out: string[] = [];
 	for (const e of explanation) if ((e.stage === 'routing' && e.rule !== 'route.model') || e.rule === 'budget.downgraded') out.push(e.text);
 	return out;
-}
-
-function decisionSummary(d: StepDecision): StepDecisionSummary {
-	return {
-		rules: d.explanation.map(e => e.rule),
-		outcome: d.kind,
-		...(d.kind !== 'cached' && { budget: d.budget.kind }),
-		...(d.kind !== 'cached' && d.compression && { compression: { strategy: d.compression.strategy, ...(d.kind === 'call' && d.trigger && { trigger: d.trigger.kind }) } }),
-	};
 }
 
 /** The budget column of a step: a downgrade, a call over a limit (warn-only), or the first threshold warning. */

@@ -52,7 +52,8 @@ export function routeRequest(input: RouteInput, settings: Pick<PolicySettings, '
 	};
 	switch (settings.routing.mode) {
 		case 'asRequested': {
-			if (requested) return { tier: tierOf(requested, tiers) ?? 'requested', model: requested, reasons: [{ rule: 'route.asRequested', text: `the call's own model ${requested}` }], fallbacks: upFrom(requested) };
+			if (requested)
+				return { tier: tierOf(requested, tiers) ?? 'requested', model: requested, reasons: [{ rule: 'route.asRequested', text: `the call's own model ${requested}` }], fallbacks: upFrom(requested) };
 			return { tier: 'medium', model: tiers.medium, reasons: [{ rule: 'route.asRequested.none', text: 'the call names no model: medium tier' }], fallbacks: upFrom(tiers.medium) };
 		}
 		case 'fixed': {

@@ -98,10 +98,16 @@ function pct(diff: number, base: number): string {
 	return base > 0 ? `${diff >= 0 ? '+' : ''}${((diff / base) * 100).toFixed(1)}%` : 'n/a';
 }
 
-/** Prices every call of `t` and compares with what the file recorded. */
-export function accountTranscript(t: Transcript, catalog: PriceCatalog, options: AccountOptions = {}): TranscriptAccount {
+/**
+ * Prices every call of `t` and compares with what the file recorded. A call the budget refused was
+ * never sent: it costs nothing and is not counted as a call (it stays in the transcript for replays).
+ */
+export function accountTranscript(recorded: Transcript, catalog: PriceCatalog, options: AccountOptions = {}): TranscriptAccount {
 	const warnings: TranscriptWarning[] = [];
 	const warn = (code: TranscriptWarningCode, message: string) => warnings.push({ code, message });
+	const refused = recorded.calls.filter(c => c.status === 'refused').length;
+	const t = refused > 0 ? { ...recorded, calls: recorded.calls.filter(c => c.status !== 'refused') } : recorded;
+	if (refused > 0) warn('refusedCalls', `${refused} request(s) were refused by the budget and not sent: they cost nothing and are not counted as calls`);
 	const runAt = dateOf(t.startedAt) ?? options.at;
 	const price = (call: LlmCall, usage: Usage): CostResult => {
 		const at = dateOf(call.startedAt) ?? runAt;

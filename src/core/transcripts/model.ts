@@ -6,6 +6,7 @@
  */
 import type { Usage } from '../pricing/usage';
 import type { ChatMessageLike, ToolDefinitionLike } from '../tokens/types';
+import type { PolicyDecisionRecord } from './recording';
 
 /** The file formats the importers read. */
 export type TranscriptFormat =
@@ -166,7 +167,8 @@ export interface LlmCall {
 	/** 1-based line of the source file where the call starts (line-oriented formats). */
 	readonly line?: number;
 	/** Live recordings: how the call ended (absent = ok). Failed calls keep whatever usage the provider billed. */
-	readonly status?: 'ok' | 'error' | 'cancelled';
+	/** `refused`: the budget stopped the call before it was sent (no usage; a replay decides it again). */
+	readonly status?: 'ok' | 'error' | 'cancelled' | 'refused';
 	/** Live recordings: answered by the product's response cache, so no provider call was made. */
 	readonly servedFrom?: 'exactCache' | 'semanticCache';
 	/**
@@ -176,6 +178,24 @@ export interface LlmCall {
 	 * re-route it or count it as a step.
 	 */
 	readonly purpose?: CallPurpose;
+	/**
+	 * The prompt actually sent when the recording product's own policies changed the agent's
+	 * (`input`): a replay calibrates the recorded usage against it (recordings only).
+	 */
+	readonly sent?: CallInput;
+	/** The recording product's policy decision for this call (recordings only). */
+	readonly policy?: PolicyDecisionRecord;
+	/** What the agent asked for before routing (recordings only): a replay decides from it. */
+	readonly request?: CallRequest;
+}
+
+/** A call's request as the agent made it: the model it named and its parameters. */
+export interface CallRequest {
+	readonly model?: string;
+	/** The user chose `model` explicitly: never routed elsewhere or downgraded. */
+	readonly pinned?: boolean;
+	readonly maxOutputTokens?: number;
+	readonly temperature?: number;
 }
 
 export type CallPurpose = 'summary' | 'embedding';
@@ -228,6 +248,7 @@ export type TranscriptWarningCode =
 	| 'costMismatch'
 	| 'unpriced'
 	| 'noRecordedCost'
+	| 'refusedCalls'
 	| 'malformedLine'
 	| 'truncatedLastLine'
 	| 'unsupportedInteraction'

@@ -17,7 +17,7 @@ import { TranscriptImportError } from './importErrors';
 import { type ImportOptions, TranscriptBuilder, throwIfAborted } from './importSupport';
 import { arr, isoTime, isRecord, type JsonRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
 import { LineSplitter, type LineSink } from './lineSplitter';
-import type { CallInput, CallOutput, CallPurpose, SidechainInfo, ToolCall, Transcript, TranscriptMessage, UsageSource } from './model';
+import type { CallInput, CallOutput, CallPurpose, CallRequest, SidechainInfo, ToolCall, Transcript, TranscriptMessage, UsageSource } from './model';
 
 /** The version this code writes; readers accept it and every older one. */
 export const recordingVersion = 1;
@@ -61,8 +61,8 @@ export interface RecordedCall {
 	readonly priceId?: string;
 	readonly input?: CallInput;
 	readonly output?: CallOutput;
-	/** @default 'ok' */
-	readonly status?: 'ok' | 'error' | 'cancelled';
+	/** @default 'ok'. `refused`: the budget stopped it before it was sent (zero usage, the request kept for replays). */
+	readonly status?: 'ok' | 'error' | 'cancelled' | 'refused';
 	/** A typed error reason and a one-line message (never secrets). */
 	readonly error?: { readonly reason: string; readonly message: string };
 	readonly servedFrom?: 'exactCache' | 'semanticCache';
@@ -70,6 +70,28 @@ export interface RecordedCall {
 	readonly purpose?: CallPurpose;
 	/** The router's decision, for the Spend view. */
 	readonly routing?: { readonly requestedModel?: string; readonly tier?: string; readonly reason?: string };
+	/**
+	 * The prompt actually sent, when the product's policies changed the agent's (`input`): a
+	 * compression, truncated tool outputs. Replays calibrate the recorded usage against it.
+	 */
+	readonly sent?: CallInput;
+	/** The policy step's decision for this call. */
+	readonly policy?: PolicyDecisionRecord;
+	/** What the agent asked for, before routing: its model (`pinned`: the user's explicit choice) and parameters. */
+	readonly request?: CallRequest;
+}
+
+/**
+ * What the product's policy step decided for a call (`src/core/policy/policyStep.ts`), in brief: the
+ * rules that fired (stable ids), the outcome, the budget's verdict and the compression applied.
+ * Live calls and the gateway record it; a replay reports the same shape per step, so the two can be
+ * compared decision by decision.
+ */
+export interface PolicyDecisionRecord {
+	readonly outcome: 'cached' | 'call' | 'refused';
+	readonly rules: readonly string[];
+	readonly budget?: 'allow' | 'downgrade' | 'warn' | 'refuse';
+	readonly compression?: { readonly strategy: string; readonly trigger?: string };
 }
 
 /** Something that happened between calls (compaction, a budget downgrade…). */
@@ -129,6 +151,36 @@ function readUsage(raw: unknown): Usage | undefined {
 	u.input = Math.max(u.input, u.cacheRead + u.cacheWrite5m + u.cacheWrite1h);
 	u.output = Math.max(u.output, u.reasoning);
 	return u;
+}
+
+function readRequest(raw: unknown): CallRequest | undefined {
+	if (!isRecord(raw)) return undefined;
+	const model = nonEmpty(raw.model);
+	const maxOutputTokens = nonNegative(raw.maxOutputTokens);
+	const temperature = nonNegative(raw.temperature);
+	const out: CallRequest = {
+		...(model !== undefined && { model }),
+		...(raw.pinned === true && model !== undefined && { pinned: true }),
+		...(maxOutputTokens !== undefined && Number.isInteger(maxOutputTokens) && maxOutputTokens > 0 && { maxOutputTokens }),
+		...(temperature !== undefined && { temperature }),
+	};
+	return Object.keys(out).length ? out : undefined;
+}
+
+function readPolicy(raw: unknown): PolicyDecisionRecord | undefined {
+	if (!isRecord(raw)) return undefined;
+	const outcome = raw.outcome === 'cached' || raw.outcome === 'call' || raw.outcome === 'refused' ? raw.outcome : undefined;
+	if (!outcome) return undefined;
+	const budget = raw.budget === 'allow' || raw.budget === 'downgrade' || raw.budget === 'warn' || raw.budget === 'refuse' ? raw.budget : undefined;
+	const c = rec(raw.compression);
+	const strategy = str(c.strategy);
+	const trigger = str(c.trigger);
+	return {
+		outcome,
+		rules: arr(raw.rules).filter((r): r is string => typeof r === 'string'),
+		...(budget && { budget }),
+		...(strategy && { compression: { strategy, ...(trigger && { trigger }) } }),
+	};
 }
 
 function readToolCalls(raw: unknown): ToolCall[] {
@@ -266,9 +318,12 @@ export class RecordingImporter implements LineSink {
 				? { agentId: sc.agentId, kind: sc.kind === 'compaction' ? 'compaction' : 'subagent', ...(typeof sc.parentToolUseId === 'string' && { parentToolUseId: sc.parentToolUseId }) }
 				: undefined;
 		const input = readInput(v.input);
+		const sent = readInput(v.sent);
+		const policy = readPolicy(v.policy);
+		const request = readRequest(v.request);
 		const output = readOutput(v.output);
 		const cost = nonNegative(v.costUsd);
-		const status = v.status === 'error' || v.status === 'cancelled' ? v.status : undefined;
+		const status = v.status === 'error' || v.status === 'cancelled' || v.status === 'refused' ? v.status : undefined;
 		const servedFrom = v.servedFrom === 'exactCache' || v.servedFrom === 'semanticCache' ? v.servedFrom : undefined;
 		const purpose = v.purpose === 'summary' || v.purpose === 'embedding' ? v.purpose : undefined;
 		this.builder.addCall({
@@ -291,6 +346,9 @@ export class RecordingImporter implements LineSink {
 			...(status !== undefined && { status }),
 			...(servedFrom !== undefined && { servedFrom }),
 			...(purpose !== undefined && { purpose }),
+			...(sent !== undefined && { sent }),
+			...(policy !== undefined && { policy }),
+			...(request !== undefined && { request }),
 		});
 	}
 

@@ -94,7 +94,7 @@ describe('JSONL call recorder (crash-safe append)', () => {
 			.map(l => JSON.parse(l) as { type: string; kind?: string; agent?: string });
 		assert.deepEqual(
 			lines.map(l => l.type + (l.kind ? `:${l.kind}` : '')),
-			['run', 'call', 'event:budgetRefused', 'call', 'call'],
+			['run', 'call', 'call', 'event:budgetRefused', 'call', 'call'],
 		);
 		assert.equal(lines[0].agent, 'agent-cost-lens test');
 		const t = parseRecording(readFileSync(path, 'utf8'), {
@@ -106,11 +106,12 @@ describe('JSONL call recorder (crash-safe append)', () => {
 			t.calls.map(c => [c.model, c.status ?? 'ok', c.usageSource, c.recordedCostUsd]),
 			[
 				['gpt-4o-mini-2024-07-18', 'ok', 'recorded', 0.0001],
+				['gpt-4o-mini', 'refused', 'recorded', undefined],
 				['gpt-4o-mini', 'error', 'counted', 0.00003],
 				['gpt-4o', 'ok', 'counted', 0.002],
 			],
 		);
-		assert.deepEqual(t.calls[2].output?.toolCalls, [{ id: 't1', name: 'f', arguments: '{}' }]);
+		assert.deepEqual(t.calls[3].output?.toolCalls, [{ id: 't1', name: 'f', arguments: '{}' }]);
 		assert.equal(t.calls[0].id, 'chatcmpl-1');
 	});
 });

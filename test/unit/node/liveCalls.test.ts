@@ -194,7 +194,9 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 			const p = parsePrometheusText(h.metrics.render());
 			assert.equal(sampleValue(p, 'agent_cost_budget_events_total', { kind: 'refused', scope: 'run' }), refused.length);
 			const t = h.transcript();
-			assert.equal(t.calls.length, ok.length, 'refusals are events, not calls, in the recording');
+			assert.equal(t.calls.filter(c => c.status !== 'refused').length, ok.length, 'only answered calls were sent');
+			assert.equal(t.calls.filter(c => c.status === 'refused').length, refused.length, 'a refused request is kept for replays, with no usage');
+			assert.ok(t.calls.filter(c => c.status === 'refused').every(c => c.usage.input === 0 && c.recordedCostUsd === undefined));
 			assert.ok(Math.abs(t.calls.reduce((sum, c) => sum + (c.recordedCostUsd ?? 0), 0) - s.run.spent) < 1e-8, 'the recording adds up to the budget');
 		} finally {
 			store.close();

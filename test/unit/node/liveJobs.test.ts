@@ -201,8 +201,8 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 			.split('\n')
 			.map(l => JSON.parse(l) as { type: string; kind?: string; purpose?: string });
 		assert.deepEqual(
-			lines.slice(-2).map(l => l.purpose ?? l.kind),
-			['embedding', 'budgetRefused'],
+			lines.slice(-3).map(l => l.purpose ?? l.kind ?? (l as { status?: string }).status),
+			['embedding', 'refused', 'budgetRefused'],
 		);
 		const all = parseRecording(readFileSync(second.result.recordingFile, 'utf8'), { file: second.result.recordingFile, counter });
 		const recordedAll = all.calls.reduce((sum, c) => sum + (c.recordedCostUsd ?? 0), 0);

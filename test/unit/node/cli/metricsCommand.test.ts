@@ -82,7 +82,9 @@ describe('agent-cost metrics', () => {
 		assert.equal(sampleValue(p, 'agent_cost_calls_total', { model: 'gpt-4o-mini', status: 'cache_hit' }), 1);
 		assert.equal(sampleValue(p, 'agent_cost_calls_total', { model: 'gpt-4o-mini', status: 'cancelled' }), 1);
 		assert.equal(sampleValue(p, 'agent_cost_budget_events_total', { kind: 'refused', scope: 'day' }), 1);
-		assert.equal(sampleValue(p, 'agent_cost_call_duration_seconds_bucket', { model: 'gpt-4o-mini', le: '2.5' }), 2);
+		// A refused request counts as a call with status budget_refused, as the live endpoint counts it.
+		assert.equal(sampleValue(p, 'agent_cost_calls_total', { model: 'gpt-4o-mini', status: 'budget_refused' }), 1);
+		assert.equal(sampleValue(p, 'agent_cost_call_duration_seconds_bucket', { model: 'gpt-4o-mini', le: '2.5' }), 3);
 		assert.equal(sampleValue(p, 'agent_cost_run_duration_seconds_count'), 2);
 		assert.equal(sampleValue(p, 'agent_cost_run_duration_seconds_sum'), 100 + 2, 'run a: 10:00:00 → 10:01:40; run b: 2 s');
 	});
