@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { parsePrompt } from '../../src/core/prompts/promptParse';
+import { countPromptRequest, readPromptFile } from '../../src/core/prompts/promptFile';
 import type { PromptFormat } from '../../src/core/prompts/promptGlobs';
 import { createPriceCatalog } from '../../src/core/pricing/catalog';
 import { formatTokens, formatUsd } from '../../src/core/pricing/format';
@@ -27,8 +27,7 @@ const catalog = createPriceCatalog();
 
 /** The prompt tokens the lens must show for `text`, from the engine. */
 function expectedTokens(format: PromptFormat, model: string, text: string): { tokens: number; exact: boolean } {
-	const p = parsePrompt(format, text);
-	const c = countChat(model, p.messages, p.tools, { thinking: p.thinking });
+	const c = countPromptRequest(countChat, model, readPromptFile(text, format));
 	return { tokens: c.tokens, exact: c.exact };
 }
 

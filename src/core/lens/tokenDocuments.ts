@@ -1,6 +1,6 @@
 import type { PromptFormat } from '../prompts/promptGlobs';
 import { maxFrontMatterChars, promptMeta, type PromptMeta } from '../prompts/promptMeta';
-import { noPromptText, parsePrompt, promptRequestMessages, type ParsedPrompt } from '../prompts/promptParse';
+import { countPromptRequest, noPromptText, readPromptFile, type PromptRequest } from '../prompts/promptFile';
 import { describeError, InputError } from '../lib/errors';
 import type { PriceOverrides } from '../pricing/overrides';
 import type { ModelPriceInfo, UnpricedModel } from '../pricing/types';
@@ -167,10 +167,10 @@ export class TokenDocuments {
 				}
 				const prompt = this.promptState(req.prompt, model, req.partial === true);
 				// The file may name the model: read that first so the text is chunked for the right tokenizer.
-				let parsed: ParsedPrompt | undefined;
+				let parsed: PromptRequest | undefined;
 				if (prompt.format === 'text') this.readFrontMatter(prompt, req.text.slice(0, maxFrontMatterChars + 16));
 				else if (!prompt.partial) {
-					parsed = parsePrompt(prompt.format, req.text);
+					parsed = readPromptFile(req.text, prompt.format);
 					this.takeFileModel(prompt, parsed);
 				}
 				const chosen = this.chosenModel(prompt);
@@ -237,8 +237,9 @@ export class TokenDocuments {
 			case 'promptRequest': {
 				const doc = this.doc(req.docId);
 				if (!doc.prompt) throw new InputError('badArgument', `document ${JSON.stringify(req.docId)} is not open as a prompt`);
-				const request = promptRequestMessages(doc.prompt.format, doc.counter.text());
-				return { docId: req.docId, version: doc.version, model: doc.model, ...request };
+				const request = readPromptFile(doc.counter.text(), doc.prompt.format);
+				if (request.problem) throw new InputError('badFile', request.problem);
+				return { docId: req.docId, version: doc.version, model: doc.model, messages: request.messages, ...(request.tools && { tools: request.tools }) };
 			}
 			case 'close':
 				this.docs.delete(req.docId);
@@ -305,7 +306,7 @@ export class TokenDocuments {
 	}
 
 	/** A prompty/chat parse names the file's model; a parse that failed keeps what the last one said. */
-	private takeFileModel(prompt: PromptState, parsed: ParsedPrompt): void {
+	private takeFileModel(prompt: PromptState, parsed: PromptRequest): void {
 		if (parsed.problem && parsed.problem !== noPromptText) return;
 		prompt.fileModel = parsed.model;
 		prompt.fileMaxOutputTokens = parsed.maxOutputTokens;
@@ -319,10 +320,10 @@ export class TokenDocuments {
 	}
 
 	/** Prompty/chat: parse the whole text, follow the model it names, count it as a chat. */
-	private countStructured(doc: DocumentState, given?: ParsedPrompt): void {
+	private countStructured(doc: DocumentState, given?: PromptRequest): void {
 		const prompt = doc.prompt!;
 		prompt.dirty = false;
-		const parsed = given ?? parsePrompt(prompt.format, doc.counter.text());
+		const parsed = given ?? readPromptFile(doc.counter.text(), prompt.format);
 		this.takeFileModel(prompt, parsed);
 		this.applyModel(doc, this.chosenModel(prompt));
 		if (parsed.problem === noPromptText) {
@@ -341,20 +342,19 @@ export class TokenDocuments {
 			};
 			return;
 		}
-		const options = { thinking: parsed.thinking };
-		const c = countChat(doc.model, parsed.messages, parsed.tools, options);
+		const c = countPromptRequest(countChat, doc.model, parsed);
 		const counted: StructuredCount = {
 			tokens: c.tokens,
-			exact: c.exact && parsed.uncountedParts === 0,
+			exact: c.exact,
 			method: c.method,
 			version: doc.version,
 			messages: parsed.messages.length,
 			...(parsed.tools && { tools: parsed.tools.length }),
 			...(parsed.uncountedParts > 0 && { uncountedParts: parsed.uncountedParts }),
-			...(parsed.notes.length > 0 && { notes: parsed.notes }),
+			...(parsed.warnings.length > 0 && { notes: parsed.warnings }),
 			compare: prompt.compare.map(m => {
-				const cc = m === doc.model ? c : countChat(m, parsed.messages, parsed.tools, options);
-				return { model: m, tokens: cc.tokens, exact: cc.exact && parsed.uncountedParts === 0, method: cc.method };
+				const cc = m === doc.model ? c : countPromptRequest(countChat, m, parsed);
+				return { model: m, tokens: cc.tokens, exact: cc.exact, method: cc.method };
 			}),
 		};
 		prompt.structured = counted;

@@ -1,161 +1,49 @@
 /**
- * Reads a prompt file into the conversation a live call sends ("Agent Cost: Run Prompt File"):
+ * THE reader of prompt files: what a file asks a provider for. The status-bar lens, `agent-cost
+ * count`, `agent-cost compress`, "Agent Cost: Run Prompt File" and the gateway's request accounting
+ * all read prompts through it, so they count and send the same thing:
  *
- * - plain text / Markdown (`*.prompt`, `*.prompt.md`, `prompts/**.md|txt`): ONE user message; a
- *   leading `---` front matter block is metadata (its `model:` pins the model) and is not sent;
- * - Prompty (`*.prompty`): front matter (`model:` as a string, or `model.configuration.name` /
- *   `azure_deployment` with `model.parameters.max_tokens|temperature`) and a body split into
- *   `system:` / `user:` / `assistant:` sections; `{{name}}` placeholders are filled from the front
- *   matter's `sample:` values;
- * - chat JSON (`*.messages.json`, `*.messages.jsonl`, a `{messages:[…]}` request body or an array):
- *   OpenAI-chat or Anthropic-messages shapes, tool calls and tool results kept as such; a request
- *   body's `model`, `max_tokens`, `temperature`, `tools` and `system` are used.
+ * - `text` (`*.prompt`, `*.prompt.md`, `prompts/**.md|txt`, anything else): ONE user message — the
+ *   text after any `---` front matter, trimmed; the front matter names the model (`model:`) and
+ *   may set Prompty-style `model.parameters` (`max_tokens`…). A text file is text even when it
+ *   starts with `[` or `{`: the file name decides the format (see `promptFormatOf`).
+ * - `prompty` (`*.prompty`): front matter plus `system:` / `user:` / `assistant:` sections, with
+ *   `{{name}}` placeholders filled from the front matter's `sample:` values.
+ * - `chat` (`*.json`, `*.jsonl`): a JSON array of messages, an OpenAI chat / Anthropic messages
+ *   request body, or JSONL with one message per line; tool definitions, tool calls, tool results,
+ *   extended thinking and the body's `model`, `max_tokens` / `max_completion_tokens` /
+ *   `max_output_tokens` and `temperature` are read.
  *
- * Pure: no I/O. The host passes the document text (and the selection, when there is one).
+ * Pure and total: a file that is not what its format expects gives no messages and a `problem`.
  */
-import { parseChatDocument } from '../compression/chatFile';
 import { InputError } from '../lib/errors';
-import type { ProviderMessage, ProviderToolCall } from '../ports/llmTransport';
-import type { ToolDefinitionLike } from '../tokens/types';
+import type { ProviderMessage } from '../ports/llmTransport';
+import { parseChatJson } from '../tokens/chatShapes';
+import type { ChatMessageLike, TokenCount, ToolDefinitionLike } from '../tokens/types';
+import { frontMatterMeta, parseFrontMatter, type Yaml } from './frontMatter';
+import type { PromptFormat } from './promptGlobs';
+import { promptFormatOf } from './promptGlobs';
 
-export type PromptFileFormat = 'text' | 'prompty' | 'chat';
+/** The problem of a prompt file with nothing to send (no messages, 0 tokens). */
+export const noPromptText = 'the file has no prompt text';
 
 /** What a prompt file asks for. */
-export interface PromptFileRequest {
-	readonly format: PromptFileFormat;
+export interface PromptRequest {
+	readonly format: PromptFormat;
 	readonly messages: readonly ProviderMessage[];
+	readonly tools?: readonly ToolDefinitionLike[];
 	/** The model the file names (front matter, request body): routing is skipped for it. */
 	readonly model?: string;
 	readonly maxOutputTokens?: number;
 	readonly temperature?: number;
-	readonly tools?: readonly ToolDefinitionLike[];
+	/** Anthropic extended thinking is enabled in the request body (it adds a fixed prompt overhead). */
+	readonly thinking: boolean;
+	/** Image/audio/document parts that carry no countable text (a count is then a lower bound). */
+	readonly uncountedParts: number;
 	/** Things the user should know about how the file was read (unfilled placeholders…). */
 	readonly warnings: readonly string[];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Front matter: the YAML subset prompt files use (nested maps, scalars, block scalars, lists).
-
-type Yaml = string | number | boolean | null | Yaml[] | { [key: string]: Yaml };
-
-interface YamlLine {
-	readonly indent: number;
-	readonly text: string;
-}
-
-function scalar(raw: string): Yaml {
-	const s = raw.trim();
-	if (s === '' || s === '~' || s === 'null') return null;
-	if (s === 'true') return true;
-	if (s === 'false') return false;
-	if (/^-?\d+(\.\d+)?$/.test(s)) return Number(s);
-	if ((s.startsWith('"') && s.endsWith('"') && s.length >= 2) || (s.startsWith("'") && s.endsWith("'") && s.length >= 2)) {
-		const inner = s.slice(1, -1);
-		return s[0] === '"' ? inner.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\') : inner.replace(/''/g, "'");
-	}
-	// A trailing comment is not part of a plain scalar.
-	return s.replace(/\s+#.*$/, '');
-}
-
-/** Parses lines[i…] that are indented more than `parent` into a map or a list. */
-function parseBlock(lines: readonly YamlLine[], from: number, parent: number): { value: Yaml; next: number } {
-	const skipBlank = (i: number) => {
-		while (i < lines.length && lines[i].text === '') i++;
-		return i;
-	};
-	const start = skipBlank(from);
-	if (start >= lines.length || lines[start].indent <= parent) return { value: null, next: from };
-	const indent = lines[start].indent;
-	if (lines[start].text.startsWith('- ') || lines[start].text === '-') {
-		const list: Yaml[] = [];
-		let i = start;
-		while ((i = skipBlank(i)) < lines.length && lines[i].indent === indent && (lines[i].text.startsWith('- ') || lines[i].text === '-')) {
-			const item = lines[i].text.slice(1).trim();
-			i++;
-			if (item === '') {
-				const sub = parseBlock(lines, i, indent);
-				list.push(sub.value);
-				i = sub.next;
-			} else list.push(scalar(item));
-			while (i < lines.length && (lines[i].indent > indent || lines[i].text === '')) i++; // nested item maps: not needed
-		}
-		return { value: list, next: i };
-	}
-	const map: { [key: string]: Yaml } = {};
-	let i = start;
-	while ((i = skipBlank(i)) < lines.length && lines[i].indent === indent) {
-		const m = /^([^:#][^:]*?)\s*:(?:\s+(.*)|\s*)$/.exec(lines[i].text);
-		if (!m) {
-			i++;
-			continue;
-		}
-		const key = m[1].trim().replace(/^["']|["']$/g, '');
-		const rest = (m[2] ?? '').trim();
-		i++;
-		if (/^[|>][+-]?$/.test(rest)) {
-			const body: string[] = [];
-			let blockIndent: number | undefined;
-			while (i < lines.length && (lines[i].indent > indent || lines[i].text === '')) {
-				blockIndent ??= lines[i].text === '' ? undefined : lines[i].indent;
-				body.push(lines[i].text === '' ? '' : ' '.repeat(lines[i].indent - (blockIndent ?? lines[i].indent)) + lines[i].text);
-				i++;
-			}
-			const text = rest[0] === '|' ? body.join('\n') : body.join('\n').replace(/([^\n])\n(?=[^\n ])/g, '$1 ');
-			map[key] = rest.endsWith('-') ? text.replace(/\n+$/, '') : text.replace(/\n*$/, '\n');
-		} else if (rest === '') {
-			const sub = parseBlock(lines, i, indent);
-			map[key] = sub.value;
-			i = sub.next;
-		} else map[key] = scalar(rest);
-		while (i < lines.length && (lines[i].indent > indent || lines[i].text === '')) i++; // continuation lines of a plain scalar: ignored
-	}
-	return { value: map, next: i };
-}
-
-/** The front matter's map, or undefined when the text has no (parsable) front matter. */
-export function parseFrontMatter(text: string): { data: { [key: string]: Yaml }; body: string } | undefined {
-	const m = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(text);
-	if (!m) return undefined;
-	const lines: YamlLine[] = [];
-	for (const raw of m[1].split(/\r?\n/)) {
-		if (/^\s*#/.test(raw)) continue;
-		const text = raw.replace(/\s+$/, '');
-		lines.push({ indent: text === '' ? 0 : raw.length - raw.trimStart().length, text: text.trim() });
-	}
-	const content = lines.filter(l => l.text !== '');
-	// Something between two `---` lines that is not `key: value` is not front matter (e.g. a horizontal rule).
-	if (content.length > 0 && !/^[^:#\s][^:]*:/.test(content[0].text)) return undefined;
-	const parsed = parseBlock(lines, 0, -1).value;
-	const data = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {};
-	return { data, body: text.slice(m[0].length) };
-}
-
-function str(v: Yaml | undefined): string | undefined {
-	return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-}
-
-function num(v: unknown): number | undefined {
-	return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-function obj(v: unknown): { [key: string]: Yaml } {
-	return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as { [key: string]: Yaml }) : {};
-}
-
-/** Model and sampling parameters from front matter (`model: gpt-4o` or Prompty's nested form). */
-function modelOf(data: { [key: string]: Yaml }): Pick<PromptFileRequest, 'model' | 'maxOutputTokens' | 'temperature'> {
-	const m = data.model;
-	if (typeof m === 'string') return { model: str(m) };
-	const conf = obj(obj(m).configuration);
-	const params = obj(obj(m).parameters);
-	const model = str(conf.name) ?? str(conf.azure_deployment) ?? str(conf.model) ?? str(obj(m).id) ?? str(obj(m).name);
-	const maxOutputTokens = num(params.max_tokens) ?? num(params.max_completion_tokens) ?? num(params.max_output_tokens);
-	const temperature = num(params.temperature);
-	return {
-		...(model !== undefined && { model }),
-		...(maxOutputTokens !== undefined && Number.isInteger(maxOutputTokens) && maxOutputTokens > 0 && { maxOutputTokens }),
-		...(temperature !== undefined && temperature >= 0 && { temperature }),
-	};
+	/** Why there is nothing to send, when there is not. */
+	readonly problem?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -163,7 +51,7 @@ function modelOf(data: { [key: string]: Yaml }): Pick<PromptFileRequest, 'model'
 
 const roleLine = /^[ \t]*(system|user|assistant|developer)[ \t]*:[ \t]*$/i;
 
-function fillPlaceholders(text: string, sample: { [key: string]: Yaml }, unfilled: Set<string>): string {
+function fillPlaceholders(text: string, sample: { readonly [key: string]: Yaml }, unfilled: Set<string>): string {
 	return text.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (whole, name: string) => {
 		const v = sample[name];
 		if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v).replace(/\n$/, '');
@@ -172,7 +60,7 @@ function fillPlaceholders(text: string, sample: { [key: string]: Yaml }, unfille
 	});
 }
 
-function promptyMessages(body: string, sample: { [key: string]: Yaml }, warnings: string[]): ProviderMessage[] {
+function promptyMessages(body: string, sample: { readonly [key: string]: Yaml }, warnings: string[]): ProviderMessage[] {
 	const unfilled = new Set<string>();
 	const out: ProviderMessage[] = [];
 	let role: 'system' | 'user' | 'assistant' | undefined;
@@ -203,142 +91,169 @@ function promptyMessages(body: string, sample: { [key: string]: Yaml }, warnings
 // ---------------------------------------------------------------------------------------------
 // Chat JSON
 
-function toolCallsOf(raw: Record<string, unknown>): ProviderToolCall[] {
-	const calls: ProviderToolCall[] = [];
-	if (Array.isArray(raw.tool_calls)) {
-		for (const c of raw.tool_calls as Record<string, unknown>[]) {
-			const f = obj(c?.function) as Record<string, unknown>;
-			const args = f.arguments;
-			calls.push({ id: String(c?.id ?? `call_${calls.length}`), name: String(f.name ?? c?.name ?? 'tool'), arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}) });
-		}
-	}
-	if (Array.isArray(raw.content)) {
-		for (const b of raw.content as Record<string, unknown>[]) {
-			if (b?.type === 'tool_use') calls.push({ id: String(b.id ?? `call_${calls.length}`), name: String(b.name ?? 'tool'), arguments: JSON.stringify(b.input ?? {}) });
-		}
-	}
-	return calls;
+function positiveInt(v: unknown): number | undefined {
+	return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
 }
 
-function blockText(b: unknown): string {
-	if (typeof b === 'string') return b;
-	const o = obj(b) as Record<string, unknown>;
-	if (typeof o.text === 'string') return o.text;
-	if (typeof o.content === 'string') return o.content;
-	if (Array.isArray(o.content)) return o.content.map(blockText).join('\n');
-	return '';
+function nonNegative(v: unknown): number | undefined {
+	return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
 
-/** One raw chat message → provider messages (an Anthropic user turn with tool results becomes tool messages + text). */
-function providerMessagesOf(raw: Record<string, unknown>): ProviderMessage[] {
-	const role = String(raw.role);
-	const blocks = Array.isArray(raw.content) ? (raw.content as unknown[]) : undefined;
-	const text = blocks
-		? blocks
-				.filter(b => obj(b).type !== 'tool_use' && obj(b).type !== 'tool_result')
-				.map(blockText)
-				.filter(Boolean)
-				.join('\n')
-		: typeof raw.content === 'string'
-			? raw.content
-			: raw.content == null
-				? ''
-				: JSON.stringify(raw.content);
-	switch (role) {
+/** One JSON document, or JSONL (one message per line). */
+function parseJsonOrLines(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		const lines = text.split('\n').filter(l => l.trim() !== '');
+		if (lines.length === 0) return undefined;
+		try {
+			return lines.map(l => JSON.parse(l) as unknown);
+		} catch {
+			return undefined;
+		}
+	}
+}
+
+/** The neutral counting shape → the provider-neutral message a call sends. */
+function providerMessageOf(m: ChatMessageLike): ProviderMessage {
+	switch (m.role) {
 		case 'system':
 		case 'developer':
-			return [{ role: 'system', content: text }];
-		case 'assistant': {
-			const toolCalls = toolCallsOf(raw);
-			return [toolCalls.length ? { role: 'assistant', content: text, toolCalls } : { role: 'assistant', content: text }];
-		}
+			return { role: 'system', content: m.content };
+		case 'assistant':
+			return m.toolCalls?.length
+				? { role: 'assistant', content: m.content, toolCalls: m.toolCalls.map((c, i) => ({ id: c.id ?? `call_${i}`, name: c.name, arguments: c.arguments })) }
+				: { role: 'assistant', content: m.content };
 		case 'tool':
 		case 'function':
-			return [{ role: 'tool', toolCallId: String(raw.tool_call_id ?? raw.name ?? ''), content: text }];
-		default: {
-			const results: ProviderMessage[] = (blocks ?? [])
-				.filter(b => obj(b).type === 'tool_result')
-				.map(b => ({ role: 'tool' as const, toolCallId: String(obj(b).tool_use_id ?? ''), content: blockText(b), ...(obj(b).is_error === true ? { isError: true } : {}) }));
-			return text !== '' || results.length === 0 ? [...results, { role: 'user', content: text }] : results;
-		}
+			return { role: 'tool', toolCallId: m.toolCallId ?? m.name ?? '', content: m.content };
+		default:
+			return { role: 'user', content: m.content };
 	}
 }
 
-function toolDefinitions(v: unknown): ToolDefinitionLike[] | undefined {
-	if (!Array.isArray(v)) return undefined;
-	const out: ToolDefinitionLike[] = [];
-	for (const t of v) {
-		const o = obj(t) as Record<string, unknown>;
-		const f = obj(o.function) as Record<string, unknown>;
-		const name = typeof f.name === 'string' ? f.name : typeof o.name === 'string' ? o.name : undefined;
-		if (!name) continue;
-		const description = typeof f.description === 'string' ? f.description : typeof o.description === 'string' ? o.description : undefined;
-		const parameters = f.parameters ?? o.input_schema ?? o.parameters;
-		out.push({ name, ...(description !== undefined && { description }), ...(parameters !== undefined && { parameters }) });
-	}
-	return out.length ? out : undefined;
-}
+const notChat = 'not (yet) a chat: expected a JSON array of {role, content} messages, a {"messages": [...]} request body, or JSONL with one message per line';
 
-function chatRequest(text: string): PromptFileRequest | undefined {
-	const doc = parseChatDocument(text);
-	if (!doc) return undefined;
-	const messages: ProviderMessage[] = [];
-	const env = (doc.envelope ?? {}) as Record<string, unknown>;
-	if (typeof env.system === 'string' && env.system.trim()) messages.push({ role: 'system', content: env.system });
-	else if (Array.isArray(env.system)) {
-		const s = env.system.map(blockText).join('\n');
-		if (s.trim()) messages.push({ role: 'system', content: s });
-	}
-	for (const m of doc.messages) messages.push(...providerMessagesOf(obj(doc.originals.get(m)) as Record<string, unknown>));
-	const model = typeof env.model === 'string' && env.model.trim() ? env.model.trim() : undefined;
-	const maxOutputTokens = num(env.max_tokens) ?? num(env.max_completion_tokens);
-	const temperature = num(env.temperature);
-	const tools = toolDefinitions(env.tools);
+function chatRequest(text: string): PromptRequest {
+	const value = parseJsonOrLines(text);
+	const chat = value === undefined ? undefined : parseChatJson(value);
+	if (!chat) return { format: 'chat', messages: [], thinking: false, uncountedParts: 0, warnings: [], problem: notChat };
+	const body = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+	const model = chat.model?.trim() || undefined;
+	const maxOutputTokens = positiveInt(body.max_tokens) ?? positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_output_tokens);
+	const temperature = nonNegative(body.temperature);
 	return {
 		format: 'chat',
-		messages,
+		messages: chat.messages.map(providerMessageOf),
+		...(chat.tools.length > 0 && { tools: chat.tools }),
 		...(model !== undefined && { model }),
-		...(maxOutputTokens !== undefined && Number.isInteger(maxOutputTokens) && maxOutputTokens > 0 && { maxOutputTokens }),
-		...(temperature !== undefined && temperature >= 0 && { temperature }),
-		...(tools && { tools }),
+		...(maxOutputTokens !== undefined && { maxOutputTokens }),
+		...(temperature !== undefined && { temperature }),
+		thinking: chat.thinking,
+		uncountedParts: chat.uncountedParts,
 		warnings: [],
 	};
 }
 
-/**
- * Reads a prompt file (see the module comment). `selection`, when given and not blank, is sent
- * instead of the file's body — as a chat if it is chat JSON, else as one user message — while the
- * file's front matter still names the model. Throws `InputError('badFile')` when there is nothing
- * to send.
- */
-export function parsePromptFile(text: string, fileName: string, selection?: string): PromptFileRequest {
-	const lower = fileName.toLowerCase();
-	const isJsonName = /\.(json|jsonl)$/.test(lower);
-	const front = isJsonName ? undefined : parseFrontMatter(text);
-	const meta = front ? modelOf(front.data) : {};
+// ---------------------------------------------------------------------------------------------
+// The reader
+
+export interface ReadPromptOptions {
+	/** Read this instead of the file's body (the editor's selection) — as a chat if it is chat JSON, else one user message. The file's front matter still names the model. */
+	readonly selection?: string;
+}
+
+/** Reads a prompt file of a known format (see the module comment). Total: never throws. */
+export function readPromptFile(text: string, format: PromptFormat, options: ReadPromptOptions = {}): PromptRequest {
+	const front = format === 'chat' ? undefined : parseFrontMatter(text);
+	const meta = front ? frontMatterMeta(front.data) : {};
 	const warnings: string[] = [];
-	let request: PromptFileRequest | undefined;
+	let request: PromptRequest;
+	const selection = options.selection;
 	if (selection !== undefined && selection.trim() !== '') {
 		const chat = /^\s*[[{]/.test(selection) ? chatRequest(selection) : undefined;
-		request = chat ?? { format: 'text', messages: [{ role: 'user', content: selection.trim() }], warnings };
-	} else if (isJsonName || /^\s*[[{]/.test(text)) {
+		request = chat && !chat.problem ? chat : { format: 'text', messages: [{ role: 'user', content: selection.trim() }], thinking: false, uncountedParts: 0, warnings };
+	} else if (format === 'chat') {
 		request = chatRequest(text);
-		if (!request && isJsonName)
-			throw new InputError('badFile', `${fileName} is not a chat file: expected a JSON array of {role, content} messages, a {"messages": [...]} request body, or JSONL with one message per line.`);
-	}
-	if (!request) {
+	} else {
 		const body = front ? front.body : text;
-		if (lower.endsWith('.prompty')) request = { format: 'prompty', messages: promptyMessages(body, obj(front?.data.sample), warnings), warnings };
-		else request = { format: 'text', messages: body.trim() === '' ? [] : [{ role: 'user', content: body.trim() }], warnings };
+		const messages: ProviderMessage[] = format === 'prompty' ? promptyMessages(body, obj(front?.data.sample), warnings) : body.trim() === '' ? [] : [{ role: 'user', content: body.trim() }];
+		request = { format, messages, thinking: false, uncountedParts: 0, warnings };
 	}
-	if (request.messages.length === 0 || request.messages.every(m => m.content.trim() === '' && !(m.role === 'assistant' && m.toolCalls?.length))) {
-		throw new InputError('badFile', `${fileName} has no prompt text to send.`);
-	}
+	const empty = request.messages.length === 0 || request.messages.every(m => m.content.trim() === '' && !(m.role === 'assistant' && m.toolCalls?.length));
 	return {
 		...request,
 		...(request.model === undefined && meta.model !== undefined && { model: meta.model }),
 		...(request.maxOutputTokens === undefined && meta.maxOutputTokens !== undefined && { maxOutputTokens: meta.maxOutputTokens }),
 		...(request.temperature === undefined && meta.temperature !== undefined && { temperature: meta.temperature }),
 		warnings: request.warnings === warnings ? warnings : [...request.warnings, ...warnings],
+		...(request.problem === undefined && empty && { problem: noPromptText }),
 	};
+}
+
+/**
+ * A prompt file as the call it asks for, its format from its name ("Run Prompt File", the
+ * gateway). Throws `InputError('badFile')` when there is nothing to send.
+ */
+export function parsePromptFile(text: string, fileName: string, selection?: string): PromptRequest {
+	const request = readPromptFile(text, promptFormatOf(fileName), { selection });
+	if (request.problem === notChat) throw new InputError('badFile', `${fileName} is ${notChat}.`);
+	if (request.problem) throw new InputError('badFile', `${fileName} has no prompt text to send.`);
+	return request;
+}
+
+/** A request's messages in the neutral shape the token counters take. */
+export function chatMessagesOf(request: Pick<PromptRequest, 'messages'>): ChatMessageLike[] {
+	return request.messages.map(m => {
+		switch (m.role) {
+			case 'assistant':
+				return m.toolCalls?.length
+					? { role: 'assistant', content: m.content, toolCalls: m.toolCalls.map(c => ({ id: c.id, name: c.name, arguments: c.arguments })) }
+					: { role: 'assistant', content: m.content };
+			case 'tool':
+				return { role: 'tool', content: m.content, toolCallId: m.toolCallId };
+			default:
+				return { role: m.role, content: m.content };
+		}
+	});
+}
+
+/** `countChat` of `src/core/tokens/count.ts` (the token worker's and the CLI's counter). */
+export type ChatCounter = (model: string, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[], options?: { readonly thinking?: boolean }) => TokenCount;
+
+/** The input tokens a prompt file's call sends to `model` (exact only when every part was countable). */
+export function countPromptRequest(countChat: ChatCounter, model: string, request: PromptRequest): TokenCount {
+	const c = countChat(model, chatMessagesOf(request), request.tools, { thinking: request.thinking });
+	return request.uncountedParts > 0 ? { ...c, exact: false } : c;
+}
+
+function obj(v: unknown): { readonly [key: string]: Yaml } {
+	return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as { [key: string]: Yaml }) : {};
+}
+
+/** How a prompt file's text was counted. */
+export interface PromptTextCount extends TokenCount {
+	readonly format: PromptFormat;
+	/** Messages counted (0 when the file was counted as raw text). */
+	readonly messages: number;
+	readonly uncountedParts: number;
+	/** Why the file was counted as raw text, or has no tokens. */
+	readonly problem?: string;
+}
+
+/**
+ * The tokens the status-bar lens shows for a prompt file, as every other reader counts it: the
+ * call the file asks for (see {@link readPromptFile}); a file that is not what its format expects
+ * (mid-edit chat JSON) counts as its raw text, marked ≈; a file with nothing to send counts 0.
+ */
+export function countPromptText(
+	counter: { readonly countChat: ChatCounter; readonly countText: (model: string, text: string) => TokenCount },
+	model: string,
+	text: string,
+	format: PromptFormat,
+): PromptTextCount {
+	const request = readPromptFile(text, format);
+	if (request.problem === noPromptText) return { tokens: 0, exact: true, method: counter.countText(model, '').method, format, messages: 0, uncountedParts: 0, problem: request.problem };
+	if (request.problem) return { ...counter.countText(model, text), exact: false, format, messages: 0, uncountedParts: 0, problem: request.problem };
+	return { ...countPromptRequest(counter.countChat, model, request), format, messages: request.messages.length, uncountedParts: request.uncountedParts };
 }

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { CancelledError, InputError } from '../../core/lib/errors';
 import type { LiveRunResult } from '../../core/jobs/liveJobs';
-import { parsePromptFile, type PromptFileRequest } from '../../core/prompts/promptFile';
+import { parsePromptFile, type PromptRequest } from '../../core/prompts/promptFile';
 import { jobErrorMessage, type LiveService } from '../live/liveService';
 import { answerMarkdown, type AnswerState } from '../live/liveText';
 import type { VirtualDocuments } from '../live/virtualDocuments';
@@ -39,7 +39,7 @@ export async function runPromptFile(live: LiveService, docs: VirtualDocuments, a
 	}
 	const { doc, selection } = target;
 	const name = doc.isUntitled ? 'Untitled prompt' : basename(doc.fileName);
-	let request: PromptFileRequest;
+	let request: PromptRequest;
 	try {
 		request = parsePromptFile(doc.getText(), doc.isUntitled ? 'untitled.txt' : doc.fileName, selection);
 	} catch (e) {

@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseChatDocument, serializeChatDocument } from '../../core/compression/chatFile';
 import { slidingWindow, truncateHistory } from '../../core/compression/history';
-import { countMessages } from '../../core/compression/messages';
 import { compressPromptLossless, compressPromptLossy } from '../../core/compression/prompt';
 import { truncateToolOutputs } from '../../core/compression/toolOutput';
 import { defaultEngineConfig } from '../../core/config/parseEngineConfig';
 import type { TokenCounter } from '../../core/ports/tokenCounter';
 import { countChat, countText } from '../../core/tokens/count';
+import { countPromptText, readPromptFile } from '../../core/prompts/promptFile';
+import { promptFormatOf, type PromptFormat } from '../../core/prompts/promptGlobs';
 import type { CliCommand, CliIo, ParsedCliArgs } from './cliCommand';
 import { optionalCount, optionalNumber, UsageError } from './cliCommand';
 
@@ -34,7 +35,7 @@ Strategies:
 Options:
   --strategy S         one of: ${compressStrategies.join(', ')}
   --target-ratio R     lossy: aim for compressed/original tokens ≤ R (0 < R ≤ 1) [default 0.8]
-  --model M            model whose tokenizer counts [default ${defaults.lens.model}]
+  --model M            model whose tokenizer counts [default: the file's model, else ${defaults.lens.model}]
   --keep-tokens N      truncate: recent tokens kept [default ${defaults.compression.tokensToKeepRecent}]
   --window N           window: messages kept at each end [default ${defaults.compression.windowMessages}]
   --max-tool-tokens N  tool-outputs: limit per tool result [default ${defaults.compression.toolResponseMaxTokens}]
@@ -50,16 +51,30 @@ export interface CompressOutput {
 	readonly text: string;
 }
 
-/** Runs one strategy over file text (shared with tests; the extension's command uses the core functions directly). */
+/**
+ * Runs one strategy over file text (shared with tests; the extension's command uses the core
+ * functions directly). Tokens before and after are what the call the file asks for sends — the
+ * lens's and `agent-cost count`'s number (`countPromptText`) — not the raw text's.
+ */
 export function compressText(
 	text: string,
 	strategy: Strategy,
-	o: { model: string; counter: TokenCounter; targetRatio: number; keepTokens: number; window: number; maxToolTokens: number },
+	o: { model: string; counter: TokenCounter; format: PromptFormat; targetRatio: number; keepTokens: number; window: number; maxToolTokens: number },
 ): CompressOutput & { exact: boolean } {
 	const round = (r: number) => Math.round(r * 10_000) / 10_000;
+	const sent = (t: string) => countPromptText(o.counter, o.model, t, o.format);
 	if (strategy === 'lossless' || strategy === 'lossy') {
 		const r = strategy === 'lossless' ? compressPromptLossless(text, o.model, o.counter) : compressPromptLossy(text, o.model, o.counter, o.targetRatio);
-		return { strategy, originalTokens: r.tokensBefore, compressedTokens: r.tokensAfter, ratio: round(r.ratio), text: r.text, exact: r.exact };
+		const before = sent(text);
+		const after = r.text === text ? before : sent(r.text);
+		return {
+			strategy,
+			originalTokens: before.tokens,
+			compressedTokens: after.tokens,
+			ratio: round(before.tokens > 0 ? after.tokens / before.tokens : 1),
+			text: r.text,
+			exact: before.exact && after.exact,
+		};
 	}
 	const doc = parseChatDocument(text);
 	if (!doc) throw new UsageError(`--strategy ${strategy} needs a chat file: a JSON array of {role, content} messages, a {"messages": [...]} body, or JSONL`);
@@ -70,9 +85,10 @@ export function compressText(
 			: strategy === 'window'
 				? slidingWindow(doc.messages, o.window, h)
 				: truncateToolOutputs(doc.messages, o.maxToolTokens, o.model, o.counter);
-	const before = countMessages(o.counter, o.model, doc.messages);
 	const out = r.applied ? serializeChatDocument(doc, r.messages) : text;
-	return { strategy, originalTokens: before.tokens, compressedTokens: r.tokensAfter, ratio: round(r.ratio), text: out, exact: r.exact };
+	const before = sent(text);
+	const after = out === text ? before : sent(out);
+	return { strategy, originalTokens: before.tokens, compressedTokens: after.tokens, ratio: round(before.tokens > 0 ? after.tokens / before.tokens : 1), text: out, exact: before.exact && after.exact };
 }
 
 /** `agent-cost compress`, over an injected token counter (the CLI passes the real one). */
@@ -100,8 +116,7 @@ export function createCompressCommand(counter: TokenCounter): CliCommand {
 			if (!(targetRatio > 0 && targetRatio <= 1)) throw new UsageError(`--target-ratio must be in (0, 1], got ${targetRatio}`);
 			const window = optionalCount(args, 'window') ?? defaults.compression.windowMessages;
 			if (window < 1) throw new UsageError('--window must be at least 1');
-			const model = typeof args.values.model === 'string' && args.values.model ? args.values.model : defaults.lens.model;
-			const file = args.positionals[0];
+			const file = args.positionals[0]!;
 			let text: string;
 			try {
 				text = file === '-' ? await io.readStdin() : await readFile(resolve(io.cwd, file), 'utf8');
@@ -109,9 +124,14 @@ export function createCompressCommand(counter: TokenCounter): CliCommand {
 				io.stderr(`agent-cost: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
 				return 1;
 			}
+			// Stdin is a chat when it parses as one; a file's name decides, as in the editor.
+			const format: PromptFormat = file !== '-' ? promptFormatOf(file) : /^\s*[[{]/.test(text) && !readPromptFile(text, 'chat').problem ? 'chat' : 'text';
+			// The model the file names, like the lens, unless one is given.
+			const model = typeof args.values.model === 'string' && args.values.model ? args.values.model : (readPromptFile(text, format).model ?? defaults.lens.model);
 			const r = compressText(text, strategy as Strategy, {
 				model,
 				counter,
+				format,
 				targetRatio,
 				keepTokens: optionalCount(args, 'keep-tokens') ?? defaults.compression.tokensToKeepRecent,
 				window,

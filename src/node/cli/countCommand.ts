@@ -1,17 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError } from '../../core/lib/errors';
-import type { ParsedChat } from '../../core/tokens/chatShapes';
+import type { PromptFormat } from '../../core/prompts/promptGlobs';
+import { promptFormatOf } from '../../core/prompts/promptGlobs';
+import { countPromptText, readPromptFile } from '../../core/prompts/promptFile';
 import type { TokenCount } from '../../core/tokens/types';
 import { type CliCommand, type CliIo, type ParsedCliArgs, UsageError } from './cliCommand';
 
 const usage = `Usage: agent-cost count <file|-> --model M [--text] [--json]
 
-Counts the tokens of a file (or of stdin with -) for a model.
+Counts the input tokens of the call a prompt file asks for — the number the status-bar lens
+shows for it — or, with --text, its raw text.
 
-A chat JSON file (an array of messages, or an OpenAI chat / Anthropic messages request body with
-"messages") is counted as the prompt of one call: messages, tool definitions, tool calls and the
-provider's per-message framing. Any other file is counted as plain text.
+How the file is read depends on its name, as in the editor: *.json / *.jsonl as a chat request (an
+array of messages, an OpenAI chat / Anthropic messages request body, or JSONL: messages, tool
+definitions, tool calls and the provider's per-message framing); *.prompty as its role sections;
+anything else (.prompt, .md, .txt…) as one user message, without its --- front matter. Stdin is a
+chat when it parses as one. A chat file that does not parse is counted as raw text (≈).
 
 Exact (tiktoken ids) for OpenAI models: o200k_base for gpt-4o, gpt-4.1, gpt-5 and the o-series,
 cl100k_base for gpt-4 and gpt-3.5. Claude has no public tokenizer: its count is an estimate
@@ -19,9 +24,9 @@ calibrated on real Anthropic usage (marked ≈, "exact": false), as are Gemini a
 
 Options:
   --model M   model id, e.g. gpt-4o, openai/gpt-4.1-mini, claude-sonnet-4-5, gemini-2.5-pro
-              (default for a chat request body: its "model")
-  --text      count a JSON file as plain text even if it looks like a chat
-  --json      print {"model","encoding","tokens","exact","messages"?}
+              (default: the model the file names — front matter or request body)
+  --text      count the raw text (no chat framing, front matter included)
+  --json      print {"model","encoding","tokens","exact","format","messages","problem"?}
 
 Exit codes: 0 counted, 1 the file cannot be read, 2 bad arguments or no usable model id.
 
@@ -36,8 +41,12 @@ export interface CountReport {
 	readonly encoding: TokenCount['method'];
 	readonly tokens: number;
 	readonly exact: boolean;
-	/** Chat files only: number of messages counted. */
+	/** How the file was read (`text`: one user message; `prompty`: its role sections; `chat`: a chat request). */
+	readonly format?: PromptFormat;
+	/** Messages counted (0 when the file was counted as raw text). */
 	readonly messages?: number;
+	/** Why the file was counted as raw text, or has no tokens. */
+	readonly problem?: string;
 	/** Chat files only: parts without countable text (images, audio); the count is then a lower bound. */
 	readonly uncountedParts?: number;
 }
@@ -53,24 +62,19 @@ async function readInput(path: string, io: CliIo): Promise<string> {
 	}
 }
 
-/** The chat in `text`, if it is chat JSON. */
-async function asChat(text: string): Promise<ParsedChat | undefined> {
-	const first = text.trimStart()[0];
-	if (first !== '[' && first !== '{') return undefined;
-	let value: unknown;
-	try {
-		value = JSON.parse(text);
-	} catch {
-		return undefined;
-	}
-	const { parseChatJson } = await import('../../core/tokens/chatShapes');
-	return parseChatJson(value);
+/** The format of stdin: a chat when it parses as one, else text. */
+function formatOfStdin(text: string): PromptFormat {
+	return /^\s*[[{]/.test(text) && readPromptFile(text, 'chat').problem === undefined ? 'chat' : 'text';
 }
 
-/** Counts a file's text for `model` (the rank tables load on first use, never at CLI start). */
-export async function countFile(text: string, model: string | undefined, forceText: boolean): Promise<CountReport> {
-	const chat = forceText ? undefined : await asChat(text);
-	const chosen = model ?? chat?.model;
+/**
+ * Counts a prompt file as the call it asks for — exactly what the status-bar lens shows for it
+ * (`countPromptText`) — or, with `forceText`, its raw text. The rank tables load on first use,
+ * never at CLI start.
+ */
+export async function countFile(text: string, model: string | undefined, options: { readonly fileName?: string; readonly forceText?: boolean } = {}): Promise<CountReport> {
+	const format: PromptFormat = options.fileName ? promptFormatOf(options.fileName) : formatOfStdin(text);
+	const chosen = model ?? (options.forceText ? undefined : readPromptFile(text, format).model);
 	if (chosen === undefined) throw new UsageError('missing required option --model');
 	// count.ts evaluates the rank tables: load it only when a count is needed.
 	const { checkModelId, countChat, countText } = await import('../../core/tokens/count');
@@ -80,27 +84,30 @@ export async function countFile(text: string, model: string | undefined, forceTe
 	} catch (e) {
 		throw new UsageError(e instanceof Error ? e.message : String(e));
 	}
-	if (chat) {
-		const c = countChat(id, chat.messages, chat.tools, { thinking: chat.thinking });
-		return {
-			model: id,
-			encoding: c.method,
-			tokens: c.tokens,
-			exact: c.exact && chat.uncountedParts === 0,
-			messages: chat.messages.length,
-			...(chat.uncountedParts ? { uncountedParts: chat.uncountedParts } : {}),
-		};
+	if (options.forceText) {
+		const c = countText(id, text);
+		return { model: id, encoding: c.method, tokens: c.tokens, exact: c.exact };
 	}
-	const c = countText(id, text);
-	return { model: id, encoding: c.method, tokens: c.tokens, exact: c.exact };
+	const c = countPromptText({ countChat, countText }, id, text, format);
+	return {
+		model: id,
+		encoding: c.method,
+		tokens: c.tokens,
+		exact: c.exact,
+		format: c.format,
+		messages: c.messages,
+		...(c.uncountedParts ? { uncountedParts: c.uncountedParts } : {}),
+		...(c.problem !== undefined && { problem: c.problem }),
+	};
 }
 
 function humanLine(r: CountReport): string {
 	const n = r.tokens.toLocaleString('en-US');
-	const what = r.messages === undefined ? '' : ` in ${r.messages} message${r.messages === 1 ? '' : 's'}`;
+	const what = r.messages === undefined || r.messages === 0 ? '' : ` in ${r.messages} message${r.messages === 1 ? '' : 's'}`;
 	const how = r.exact ? `${r.encoding}, exact` : `${r.encoding}, estimate`;
 	const lower = r.uncountedParts ? ` (+ ${r.uncountedParts} image/audio part${r.uncountedParts === 1 ? '' : 's'} not counted)` : '';
-	return `${r.exact ? '' : '≈ '}${n} tokens${what} for ${r.model} (${how})${lower}`;
+	const problem = r.problem ? ` — ${r.problem}` : '';
+	return `${r.exact ? '' : '≈ '}${n} tokens${what} for ${r.model} (${how})${lower}${problem}`;
 }
 
 export const countCommand: CliCommand = {
@@ -123,7 +130,8 @@ export const countCommand: CliCommand = {
 			io.stderr(`agent-cost: ${e instanceof Error ? e.message : String(e)}\n`);
 			return 1;
 		}
-		const report = await countFile(text, model, args.values.text === true);
+		const file = args.positionals[0]!;
+		const report = await countFile(text, model, { ...(file !== '-' && { fileName: file }), forceText: args.values.text === true });
 		io.stdout(args.values.json ? `${JSON.stringify(report)}\n` : `${humanLine(report)}\n`);
 		return 0;
 	},

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seededRandom } from '../../../../src/core/ports/clock';
-import { parsePrompt, textPrompt } from '../../../../src/core/prompts/promptParse';
+import { countPromptRequest, readPromptFile } from '../../../../src/core/prompts/promptFile';
+import { promptMeta } from '../../../../src/core/prompts/promptMeta';
 import type { PromptFormat } from '../../../../src/core/prompts/promptGlobs';
 import { createPriceCatalog } from '../../../../src/core/pricing/catalog';
 import type { ModelPriceInfo, UnpricedModel } from '../../../../src/core/pricing/types';
@@ -16,9 +17,9 @@ const sample = (name: string) => readFileSync(join(repoRoot(), 'sample-workspace
 
 /** The prompt count the lens must show: the file read as the chat it stands for, counted with countChat. */
 function reference(format: PromptFormat, model: string, text: string): { tokens: number; exact: boolean } {
-	const p = parsePrompt(format, text);
+	const p = readPromptFile(text, format);
 	if (p.messages.length === 0) return { tokens: 0, exact: true };
-	const c = countChat(model, p.messages, p.tools, { thinking: p.thinking });
+	const c = countPromptRequest(countChat, model, p);
 	return { tokens: c.tokens, exact: c.exact };
 }
 
@@ -60,7 +61,7 @@ describe('TokenDocuments: prompt documents (the lens counts)', () => {
 			text = apply(text, edit);
 			c = ok<DocumentCount>(docs, { type: 'edit', docId: 'p', version: ++version, edits: [edit] });
 			const p = c.prompt!;
-			const named = textPrompt(text).model;
+			const named = promptMeta(text).model;
 			assert.equal(c.model, named !== undefined && /^[^\s\u0000-\u001f\u007f]{1,200}$/.test(named) ? named : 'gpt-4o', `edit ${i}: the model follows the front matter`);
 			modelsSeen.add(c.model);
 			const expected = reference('text', c.model, text);

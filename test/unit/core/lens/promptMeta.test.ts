@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { maxFrontMatterChars, promptMeta } from '../../../../src/core/prompts/promptMeta';
-import { parsePrompt, promptRequestMessages, textPrompt } from '../../../../src/core/prompts/promptParse';
+import { readPromptFile } from '../../../../src/core/prompts/promptFile';
 import { repoRoot } from '../../../support/paths';
 
 const sample = (name: string) => readFileSync(join(repoRoot(), 'sample-workspace', 'prompts', name), 'utf8');
@@ -57,15 +57,19 @@ describe('lens front matter (model of a prompt file)', () => {
 
 describe('lens prompt parsing (what each format counts)', () => {
 	it('text: the body after the front matter, trimmed, as one user message', () => {
-		const t = textPrompt('---\nmodel: gpt-4o\n---\n\n  Hello there.  \n\n');
-		assert.deepEqual(t, { body: 'Hello there.', model: 'gpt-4o' });
-		assert.deepEqual(parsePrompt('text', ' \n ').problem, 'the file has no prompt text');
-		assert.deepEqual(promptRequestMessages('text', 'Hi\n').messages, [{ role: 'user', content: 'Hi' }]);
-		assert.throws(() => promptRequestMessages('text', '   '));
+		const t = readPromptFile('---\nmodel: gpt-4o\n---\n\n  Hello there.  \n\n', 'text');
+		assert.deepEqual([t.messages, t.model], [[{ role: 'user', content: 'Hello there.' }], 'gpt-4o']);
+		assert.deepEqual(readPromptFile(' \n ', 'text').problem, 'the file has no prompt text');
+		assert.deepEqual(readPromptFile('Hi\n', 'text').messages, [{ role: 'user', content: 'Hi' }]);
+		assert.deepEqual(
+			readPromptFile('[{"role":"system","content":"x"}]', 'text').messages,
+			[{ role: 'user', content: '[{"role":"system","content":"x"}]' }],
+			'a text file is text, whatever it starts with',
+		);
 	});
 
 	it('prompty: its sections with the sample values filled in, and its model', () => {
-		const p = parsePrompt('prompty', sample('support-triage.prompty'));
+		const p = readPromptFile(sample('support-triage.prompty'), 'prompty');
 		assert.equal(p.problem, undefined);
 		assert.deepEqual(
 			p.messages.map(m => m.role),
@@ -78,23 +82,24 @@ describe('lens prompt parsing (what each format counts)', () => {
 	});
 
 	it('chat JSON: messages with tool calls and results; request bodies name a model; JSONL works; broken JSON is a problem', () => {
-		const p = parsePrompt('chat', sample('refactor-agent.messages.json'));
+		const p = readPromptFile(sample('refactor-agent.messages.json'), 'chat');
 		assert.equal(p.problem, undefined);
 		assert.equal(p.messages.length, 5);
-		assert.equal(p.messages[2].toolCalls?.[0].name, 'read_file');
-		const body = parsePrompt(
+		const call = p.messages[2];
+		assert.equal(call?.role === 'assistant' ? call.toolCalls?.[0]?.name : undefined, 'read_file');
+		const body = readPromptFile(
+			JSON.stringify({ model: 'gpt-4.1', max_output_tokens: 300, messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }),
 			'chat',
-			JSON.stringify({ model: 'gpt-4.1', max_tokens: 300, messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }),
 		);
 		assert.equal(body.model, 'gpt-4.1');
 		assert.equal(body.maxOutputTokens, 300);
 		assert.equal(body.tools?.length, 1);
-		const jsonl = parsePrompt('chat', '{"role":"system","content":"a"}\n\n{"role":"user","content":"b"}\n');
+		const jsonl = readPromptFile('{"role":"system","content":"a"}\n\n{"role":"user","content":"b"}\n', 'chat');
 		assert.deepEqual(
 			jsonl.messages.map(m => m.content),
 			['a', 'b'],
 		);
-		const broken = parsePrompt('chat', '[{"role": "user", "content": "hi"');
+		const broken = readPromptFile('[{"role": "user", "content": "hi"', 'chat');
 		assert.ok(broken.problem?.startsWith('not (yet) a chat'));
 		assert.equal(broken.messages.length, 0);
 	});

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../../../src/core/lib/errors';
-import { parseFrontMatter, parsePromptFile } from '../../../../src/core/prompts/promptFile';
+import { parseFrontMatter } from '../../../../src/core/prompts/frontMatter';
+import { parsePromptFile } from '../../../../src/core/prompts/promptFile';
 import { repoRoot } from '../../../support/paths';
 
 const sample = (name: string) => readFileSync(join(repoRoot(), 'sample-workspace', 'prompts', name), 'utf8');
@@ -132,7 +133,7 @@ describe('prompt files → the conversation a live call sends', () => {
 		);
 		assert.throws(
 			() => parsePromptFile('{"not": "a chat"}', 'x.messages.json'),
-			(e: unknown) => InputError.is(e, 'badFile') && /not a chat file/.test((e as Error).message),
+			(e: unknown) => InputError.is(e, 'badFile') && /x\.messages\.json is not \(yet\) a chat/.test((e as Error).message),
 		);
 		assert.throws(
 			() => parsePromptFile('---\nmodel: gpt-4o\n---\n', 'only-meta.prompt.md'),

@@ -20,14 +20,22 @@ describe('agent-cost compress', () => {
 		assert.equal(r.code, 0, r.stderr);
 		const out = JSON.parse(r.stdout);
 		assert.deepEqual(Object.keys(out), ['strategy', 'originalTokens', 'compressedTokens', 'ratio', 'text']);
-		assert.deepEqual(out, { strategy: 'lossless', originalTokens: 5, compressedTokens: 5, ratio: 1, text: 'Hello world\n\nHello world again\n' });
+		// The tokens the call sends (one user message, trimmed), as the lens and `count` report them.
+		const sent = (body: string) => wordCounter.countChat('gpt-4o', [{ role: 'user', content: body }]).tokens;
+		assert.deepEqual(out, {
+			strategy: 'lossless',
+			originalTokens: sent('Hello   world\n\n\n\nHello   world again'),
+			compressedTokens: sent('Hello world\n\nHello world again'),
+			ratio: Math.round((sent('Hello world\n\nHello world again') / sent('Hello   world\n\n\n\nHello   world again')) * 10_000) / 10_000,
+			text: 'Hello world\n\nHello world again\n',
+		});
 	});
 
 	it('lossy reaches a target ratio and prints the text with a summary on stderr', async () => {
 		writeFileSync(join(dir, 'l.md'), 'Please note that the agent should basically read the file that is in the folder in order to find the bug.\n');
 		const r = await cli(['l.md', '--strategy', 'lossy', '--target-ratio', '0.7']);
 		assert.equal(r.code, 0);
-		assert.match(r.stderr, /^lossy: 21 → \d+ tokens \(gpt-4o\), ratio 0\.\d+/);
+		assert.match(r.stderr, /^lossy: 28 → \d+ tokens \(gpt-4o\), ratio 0\.\d+/, 'the 21 tokens of the text, sent as one user message');
 		assert.ok(r.stdout.split(/\s+/).filter(Boolean).length <= 14, r.stdout);
 	});
 

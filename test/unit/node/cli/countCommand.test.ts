@@ -21,12 +21,14 @@ describe('agent-cost count', () => {
 		assert.ok(cliCommands.some(c => c.name === 'count'));
 	});
 
-	it('counts a text file exactly for an OpenAI model (--json)', async () => {
-		const text = '# System prompt\n\nYou are a careful reviewer. <|endoftext|> is plain text here.\n';
-		writeFileSync(join(dir, 'p.md'), text);
+	it('counts a text prompt exactly for an OpenAI model (--json): one user message without its front matter, as the lens does', async () => {
+		const body = '# System prompt\n\nYou are a careful reviewer. <|endoftext|> is plain text here.';
+		writeFileSync(join(dir, 'p.md'), `---\ndescription: review\n---\n${body}\n`);
 		const r = await run(['count', 'p.md', '--model', 'gpt-4o', '--json'], dir);
 		assert.equal(r.code, 0, r.stderr);
-		assert.deepEqual(JSON.parse(r.stdout), { model: 'gpt-4o', encoding: 'o200k_base', tokens: countText('gpt-4o', text).tokens, exact: true });
+		assert.deepEqual(JSON.parse(r.stdout), { model: 'gpt-4o', encoding: 'o200k_base', tokens: countChat('gpt-4o', [{ role: 'user', content: body }]).tokens, exact: true, format: 'text', messages: 1 });
+		const raw = await run(['count', 'p.md', '--model', 'gpt-4o', '--json', '--text'], dir);
+		assert.equal(JSON.parse(raw.stdout).tokens, countText('gpt-4o', `---\ndescription: review\n---\n${body}\n`).tokens, '--text counts the raw file');
 		const cl = await run(['count', 'p.md', '--model', 'openai/gpt-4', '--json'], dir);
 		assert.equal(JSON.parse(cl.stdout).encoding, 'cl100k_base');
 	});
@@ -34,7 +36,7 @@ describe('agent-cost count', () => {
 	it('reads stdin with "-" and prints a human line', async () => {
 		const r = await run(['count', '-', '--model', 'gpt-4.1-mini'], dir, 'hello world');
 		assert.equal(r.code, 0);
-		assert.equal(r.stdout, '2 tokens for gpt-4.1-mini (o200k_base, exact)\n');
+		assert.equal(r.stdout, `${countChat('gpt-4.1-mini', [{ role: 'user', content: 'hello world' }]).tokens} tokens in 1 message for gpt-4.1-mini (o200k_base, exact)\n`);
 	});
 
 	it('counts a chat request body as a chat, model taken from the body, matching the recorded prompt_tokens', async () => {
@@ -42,7 +44,7 @@ describe('agent-cost count', () => {
 		writeFileSync(join(dir, 'req.json'), JSON.stringify(cassette.interactions[1].request.parsed_body));
 		const r = await run(['count', 'req.json', '--json'], dir);
 		assert.equal(r.code, 0, r.stderr);
-		assert.deepEqual(JSON.parse(r.stdout), { model: 'gpt-4o', encoding: 'o200k_base', tokens: cassette.interactions[1].response.parsed_body.usage.prompt_tokens, exact: false, messages: 3 });
+		assert.deepEqual(JSON.parse(r.stdout), { model: 'gpt-4o', encoding: 'o200k_base', tokens: cassette.interactions[1].response.parsed_body.usage.prompt_tokens, exact: false, format: 'chat', messages: 3 });
 	});
 
 	it('counts a bare message array as a chat, and as text with --text', async () => {
@@ -52,7 +54,7 @@ describe('agent-cost count', () => {
 		];
 		writeFileSync(join(dir, 'chat.json'), JSON.stringify(messages));
 		const chat = await run(['count', 'chat.json', '--model', 'gpt-4o', '--json'], dir);
-		assert.deepEqual(JSON.parse(chat.stdout), { model: 'gpt-4o', encoding: 'o200k_base', tokens: countChat('gpt-4o', messages).tokens, exact: true, messages: 2 });
+		assert.deepEqual(JSON.parse(chat.stdout), { model: 'gpt-4o', encoding: 'o200k_base', tokens: countChat('gpt-4o', messages).tokens, exact: true, format: 'chat', messages: 2 });
 		const text = await run(['count', 'chat.json', '--model', 'gpt-4o', '--json', '--text'], dir);
 		assert.equal(JSON.parse(text.stdout).tokens, countText('gpt-4o', JSON.stringify(messages)).tokens);
 		assert.equal(JSON.parse(text.stdout).messages, undefined);
@@ -62,9 +64,9 @@ describe('agent-cost count', () => {
 		writeFileSync(join(dir, 'p.txt'), 'Explain the plan in two sentences.');
 		const claude = await run(['count', 'p.txt', '--model', 'claude-sonnet-4-5'], dir);
 		assert.equal(claude.code, 0);
-		assert.match(claude.stdout, /^≈ \d+ tokens for claude-sonnet-4-5 \(claude-estimate, estimate\)\n$/);
+		assert.match(claude.stdout, /^≈ \d+ tokens in 1 message for claude-sonnet-4-5 \(claude-estimate, estimate\)\n$/);
 		const other = await run(['count', 'p.txt', '--model', 'mistral-large-latest', '--json'], dir);
-		assert.deepEqual({ ...JSON.parse(other.stdout), tokens: 0 }, { model: 'mistral-large-latest', encoding: 'heuristic-estimate', tokens: 0, exact: false });
+		assert.deepEqual({ ...JSON.parse(other.stdout), tokens: 0 }, { model: 'mistral-large-latest', encoding: 'heuristic-estimate', tokens: 0, exact: false, format: 'text', messages: 1 });
 	});
 
 	it('exits 2 for a missing or invalid model and a missing file argument; 1 for an unreadable file', async () => {
