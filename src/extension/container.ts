@@ -1,3 +1,4 @@
+import { DisposableStore } from '../core/lib/disposable';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { EngineJobs } from '../core/jobs/engineJobs';
@@ -19,7 +20,7 @@ import { Secrets } from './secrets';
  * here — tokenizer ranks, price data and stores load lazily on first use.
  */
 export class Container implements vscode.Disposable {
-	private readonly disposables: vscode.Disposable[] = [];
+	private readonly disposables = new DisposableStore();
 	readonly log: vscode.LogOutputChannel;
 	readonly secrets: Secrets;
 	/** The one reader of `agentCost.*` settings (and price overrides) for every feature. */
@@ -64,11 +65,6 @@ export class Container implements vscode.Disposable {
 		step('lens');
 
 		this.own(
-			vscode.commands.registerCommand('agentCost.openReplayPanel', () => {
-				this.replayPanel.show();
-			}),
-		);
-		this.own(
 			vscode.commands.registerCommand('agentCost.showInfo', () => {
 				const info = this.engineInfo();
 				const text = `Agent Cost Lens ${info.extensionVersion} · encodings ${info.encodings.join(', ')} · prices ${info.priceSource}`;
@@ -110,11 +106,10 @@ export class Container implements vscode.Disposable {
 	}
 
 	private own<T extends vscode.Disposable>(d: T): T {
-		this.disposables.push(d);
-		return d;
+		return this.disposables.add(d);
 	}
 
 	dispose(): void {
-		for (const d of this.disposables.splice(0).reverse()) d.dispose();
+		this.disposables.dispose();
 	}
 }

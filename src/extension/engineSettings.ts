@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import type { EngineConfig } from '../core/config/defaults';
 import type { ConfigProblem } from '../core/config/parseEngineConfig';
 import { defaultEngineConfig, parseEngineConfig } from '../core/config/parseEngineConfig';
-import { mergePriceOverrides, parsePriceOverrides, type PriceOverrides } from '../core/pricing/overrides';
-import { readWorkspacePriceOverrides } from '../node/priceOverridesFile';
+import type { PriceOverrides } from '../core/pricing/overrides';
+import { loadPriceOverrides } from '../node/priceOverridesFile';
 
 /** Which settings changed (pass a section such as `agentCost.budget`). */
 export interface EngineSettingsChange {
@@ -62,13 +62,10 @@ export class EngineSettings implements vscode.Disposable {
 	async priceOverrides(): Promise<PriceOverrides> {
 		if (!this.priceFileWatcher) this.watchPriceFile();
 		const config = this.config;
-		const fromSetting = parsePriceOverrides(config.pricing.overrides);
-		for (const p of fromSetting.problems) this.warnOnce(`agentCost.pricing.overrides: ${p}`);
 		const folder = vscode.workspace.workspaceFolders?.[0];
-		if (!folder || folder.uri.scheme !== 'file') return fromSetting.overrides;
-		const file = await readWorkspacePriceOverrides(folder.uri.fsPath, config.pricing.overridesFile);
-		for (const p of file.problems) this.warnOnce(p);
-		return mergePriceOverrides(fromSetting.overrides, file.overrides);
+		const loaded = await loadPriceOverrides({ setting: config.pricing.overrides, ...(folder?.uri.scheme === 'file' && { workspaceDir: folder.uri.fsPath }), workspaceFile: config.pricing.overridesFile });
+		for (const p of loaded.problems) this.warnOnce(p);
+		return loaded.overrides;
 	}
 
 	/** Logs a problem the first time it is seen (settings are re-read often; the log should not repeat). */

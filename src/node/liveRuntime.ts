@@ -29,7 +29,7 @@ import { toRecordingLines } from '../core/live/recordingLines';
 import { liveRecordingFileName } from '../core/live/spendReport';
 import type { AgentMetrics } from '../core/metrics/agentMetrics';
 import { createPriceCatalog, type FullPriceCatalog } from '../core/pricing/catalog';
-import { mergePriceOverrides, parsePriceOverrides, type PriceOverrides } from '../core/pricing/overrides';
+import type { PriceOverrides } from '../core/pricing/overrides';
 import { displayUrl } from '../core/providers/scrubSecrets';
 import type { LlmTransport, ProviderId } from '../core/ports/llmTransport';
 import { serializeRecordedRun } from '../core/transcripts/recording';
@@ -39,7 +39,7 @@ import { FileSnapshotStore } from './fileSnapshotStore';
 import { appendLines } from './jsonlCallRecorder';
 import type { KeyBroker } from './keyBroker';
 import { nodeSha256 } from './nodeSha256';
-import { readWorkspacePriceOverrides } from './priceOverridesFile';
+import { loadPriceOverrides } from './priceOverridesFile';
 import { AnthropicTransport } from './providers/anthropicTransport';
 import { createOpenAIEmbedder } from './providers/openaiEmbedder';
 import { OpenAITransport } from './providers/openaiTransport';
@@ -56,12 +56,9 @@ export interface LiveRuntimeDeps {
 	readonly redisConnectTimeoutMs?: number;
 }
 
-/** The price overrides in force: the setting wins over the workspace file (as in the CLI and the lens). */
+/** The price overrides in force (`loadPriceOverrides`: the setting, then the workspace file). */
 async function priceOverrides(ctx: LiveJobContext): Promise<PriceOverrides> {
-	const fromSettings = parsePriceOverrides(ctx.config.pricing.overrides).overrides;
-	if (!ctx.paths.workspaceDir) return fromSettings;
-	const file = await readWorkspacePriceOverrides(ctx.paths.workspaceDir, ctx.config.pricing.overridesFile);
-	return mergePriceOverrides(fromSettings, file.overrides);
+	return (await loadPriceOverrides({ setting: ctx.config.pricing.overrides, workspaceDir: ctx.paths.workspaceDir, workspaceFile: ctx.config.pricing.overridesFile })).overrides;
 }
 
 /** Everything a runtime is built from; a change means a new runtime. */

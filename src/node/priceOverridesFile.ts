@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { parsePriceOverrides, type PriceOverrides } from '../core/pricing/overrides';
+import { mergePriceOverrides, parsePriceOverrides, type PriceOverrides } from '../core/pricing/overrides';
 
 /** Where a workspace keeps its price overrides (same JSON shape as `agentCost.pricing.overrides`). */
 export const workspacePriceOverridesRelativePath = join('.agent-cost', 'prices.json');
@@ -60,4 +60,48 @@ export async function readPriceOverridesFile(path: string, displayName: string =
  */
 export function readWorkspacePriceOverrides(workspaceRoot: string, relativePath: string = workspacePriceOverridesRelativePath): Promise<PriceOverridesFile> {
 	return readPriceOverridesFile(isAbsolute(relativePath) ? relativePath : join(workspaceRoot, relativePath), relativePath);
+}
+
+/** Where price overrides come from, highest precedence first (see {@link loadPriceOverrides}). */
+export interface PriceOverrideSources {
+	/** `agentCost.pricing.overrides` (the editor, the engine worker) — the user's own choice. */
+	readonly setting?: unknown;
+	/** `--overrides FILE` (the CLI): read and checked by the caller, see {@link readPriceOverridesFile}. */
+	readonly explicitFile?: PriceOverridesFile;
+	/** The workspace folder whose overrides file applies (absent: none, e.g. an untitled window). */
+	readonly workspaceDir?: string;
+	/** `agentCost.pricing.overridesFile` (default `.agent-cost/prices.json`). */
+	readonly workspaceFile?: string;
+}
+
+export interface LoadedPriceOverrides {
+	readonly overrides: PriceOverrides;
+	/** Every problem of every source, each naming its source, ready to show. */
+	readonly problems: readonly string[];
+}
+
+/**
+ * THE merge of price overrides, used by the editor, the engine worker and the CLI alike. One
+ * precedence, first wins on the same key: the `agentCost.pricing.overrides` setting or the CLI's
+ * `--overrides` file (the user's explicit choice) → the workspace's overrides file (a project
+ * default that arrives with whatever repository is open) → the bundled price data.
+ */
+export async function loadPriceOverrides(sources: PriceOverrideSources): Promise<LoadedPriceOverrides> {
+	const layers: PriceOverrides[] = [];
+	const problems: string[] = [];
+	if (sources.setting !== undefined) {
+		const s = parsePriceOverrides(sources.setting);
+		layers.push(s.overrides);
+		problems.push(...s.problems.map(p => `agentCost.pricing.overrides: ${p}`));
+	}
+	if (sources.explicitFile) {
+		layers.push(sources.explicitFile.overrides);
+		problems.push(...sources.explicitFile.problems);
+	}
+	if (sources.workspaceDir !== undefined) {
+		const file = await readWorkspacePriceOverrides(sources.workspaceDir, sources.workspaceFile);
+		layers.push(file.overrides);
+		problems.push(...file.problems);
+	}
+	return { overrides: mergePriceOverrides(...layers), problems };
 }

@@ -8,9 +8,12 @@ export class DisposableStore implements Disposable {
 	private readonly items: Disposable[] = [];
 	private disposed = false;
 
-	add<T extends Disposable>(item: T): T {
-		if (this.disposed) item.dispose();
-		else this.items.push(item);
+	/** Takes ownership of `item` (and `more`); returns `item`, so `this.x = store.add(new X())` reads naturally. */
+	add<T extends Disposable>(item: T, ...more: Disposable[]): T {
+		for (const d of [item, ...more]) {
+			if (this.disposed) d.dispose();
+			else this.items.push(d);
+		}
 		return item;
 	}
 

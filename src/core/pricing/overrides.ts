@@ -238,11 +238,9 @@ export function parsePriceOverrides(raw: unknown): ParsedPriceOverrides {
 }
 
 /**
- * Layers overrides; EARLIER layers win on the same key. The extension passes
- * `(setting, workspaceFile)`: the setting wins because it is the user's explicit, personal choice
- * (and VS Code already layers user/workspace settings), while `.agent-cost/prices.json` is a project
- * default that arrives with whatever repository is open — a cloned repo must not be able to
- * override prices the user configured.
+ * Layers overrides; EARLIER layers win on the same key. The one caller that decides the order is
+ * `loadPriceOverrides` (src/node/priceOverridesFile.ts): the user's setting or `--overrides` file,
+ * then the workspace's file — a cloned repository must not override prices the user configured.
  */
 export function mergePriceOverrides(...layers: readonly PriceOverrides[]): PriceOverrides {
 	const merged: Record<string, PriceOverride> = {};

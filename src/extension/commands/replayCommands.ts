@@ -34,8 +34,9 @@ async function pickTranscript(title: string): Promise<vscode.Uri | undefined> {
 }
 
 /**
- * "Replay Transcript…" and "Open Transcript Report": the file comes from the explorer (context
- * menu argument), else the active editor when it looks like a transcript, else an open dialog.
+ * Every command of the replay feature: "Open Replay Panel", and "Replay Transcript…" and "Open
+ * Transcript Report", whose file comes from the explorer (context menu argument), else the active
+ * editor when it looks like a transcript, else an open dialog.
  */
 export function registerReplayCommands(panel: ReplayPanel): vscode.Disposable[] {
 	const openIn = async (view: ReplayView, arg: unknown, title: string): Promise<TranscriptCommandResult | undefined> => {
@@ -47,6 +48,9 @@ export function registerReplayCommands(panel: ReplayPanel): vscode.Disposable[] 
 		return { status: state.status, file: state.status === 'none' ? null : state.file, ...(state.status === 'failed' && { error: state.error.message }) };
 	};
 	return [
+		vscode.commands.registerCommand('agentCost.openReplayPanel', () => {
+			panel.show();
+		}),
 		vscode.commands.registerCommand('agentCost.replayTranscript', (arg?: unknown) => openIn('replay', arg, 'Replay an agent transcript')),
 		vscode.commands.registerCommand('agentCost.openTranscriptReport', (arg?: unknown) => openIn('report', arg, 'Open the report of an agent transcript')),
 	];

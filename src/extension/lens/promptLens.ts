@@ -1,3 +1,4 @@
+import { DisposableStore } from '../../core/lib/disposable';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { EngineJobs } from '../../core/jobs/engineJobs';
@@ -125,7 +126,7 @@ const now = () => performance.now();
 export class PromptLens implements vscode.Disposable {
 	readonly stats = new TimingStats();
 	activation: LensStatsReport['activation'];
-	private readonly disposables: vscode.Disposable[] = [];
+	private readonly disposables = new DisposableStore();
 	private readonly settings: LensSettings;
 	private readonly tracked = new Map<string, Tracked>();
 	private client: TokenWorkerClient | undefined;
@@ -161,7 +162,7 @@ export class PromptLens implements vscode.Disposable {
 		item.tooltip = 'Agent Cost Lens: tokens and cost of the prompt file in the active editor';
 		item.command = pickModelCommand;
 		item.hide();
-		this.disposables.push(
+		this.disposables.add(
 			this.rendered,
 			this.exact,
 			vscode.window.onDidChangeActiveTextEditor(e => this.timed('activeEditor', () => this.onActiveEditor(e))),
@@ -179,7 +180,7 @@ export class PromptLens implements vscode.Disposable {
 		);
 		// After activation returns: the active editor may already be a prompt file.
 		const timer = setTimeout(() => this.timed('activeEditor', () => this.onActiveEditor(vscode.window.activeTextEditor)), 0);
-		this.disposables.push({ dispose: () => clearTimeout(timer) });
+		this.disposables.add({ dispose: () => clearTimeout(timer) });
 		this.constructMs = now() - constructStart;
 	}
 
@@ -647,7 +648,7 @@ export class PromptLens implements vscode.Disposable {
 	dispose(): void {
 		this.disposed = true;
 		this.throttle.dispose();
-		for (const d of this.disposables.splice(0).reverse()) d.dispose();
+		this.disposables.dispose();
 		this.client?.dispose();
 		this.client = undefined;
 		this.tracked.clear();

@@ -1,3 +1,4 @@
+import { DisposableStore } from '../../core/lib/disposable';
 import * as vscode from 'vscode';
 import type { EngineJobs } from '../../core/jobs/engineJobs';
 import type { JobWorkerClient } from '../../node/jobWorkerClient';
@@ -28,7 +29,7 @@ export class LiveFeature implements vscode.Disposable {
 	readonly spendView: SpendView;
 	readonly answers: VirtualDocuments;
 	readonly previews: VirtualDocuments;
-	private readonly disposables: vscode.Disposable[] = [];
+	private readonly disposables = new DisposableStore();
 
 	constructor(deps: {
 		context: vscode.ExtensionContext;
@@ -40,7 +41,7 @@ export class LiveFeature implements vscode.Disposable {
 	}) {
 		const { log, secrets, settings } = deps;
 		const own = <T extends vscode.Disposable>(d: T): T => {
-			this.disposables.push(d);
+			this.disposables.add(d);
 			return d;
 		};
 		this.live = own(new LiveService(deps));
@@ -83,6 +84,6 @@ export class LiveFeature implements vscode.Disposable {
 	}
 
 	dispose(): void {
-		for (const d of this.disposables.splice(0).reverse()) d.dispose();
+		this.disposables.dispose();
 	}
 }

@@ -1,3 +1,4 @@
+import { DisposableStore } from '../../core/lib/disposable';
 import * as vscode from 'vscode';
 import type { EngineSettings } from '../engineSettings';
 import type { LiveService } from './liveService';
@@ -14,7 +15,7 @@ export const spendStatusItemId = 'agentCost.spend';
 export class SpendStatusBar implements vscode.Disposable {
 	readonly item: vscode.StatusBarItem;
 	private view: SpendStatusView;
-	private readonly disposables: vscode.Disposable[] = [];
+	private readonly disposables = new DisposableStore();
 	private lastFocusRefresh = 0;
 
 	constructor(
@@ -30,7 +31,7 @@ export class SpendStatusBar implements vscode.Disposable {
 			this.view = this.render();
 			this.item.show();
 		}, 0);
-		this.disposables.push(
+		this.disposables.add(
 			{ dispose: () => clearTimeout(first) },
 			this.item,
 			live.onDidChangeStatus(() => this.render()),
@@ -63,6 +64,6 @@ export class SpendStatusBar implements vscode.Disposable {
 	}
 
 	dispose(): void {
-		for (const d of this.disposables.splice(0)) d.dispose();
+		this.disposables.dispose();
 	}
 }

@@ -1,3 +1,4 @@
+import { DisposableStore } from '../../core/lib/disposable';
 import * as vscode from 'vscode';
 import type { SpendCallRow, SpendEvent, SpendModelRow, SpendReport } from '../../core/live/spendReport';
 import { formatUsd } from '../../core/pricing/format';
@@ -36,14 +37,14 @@ export class SpendView implements vscode.TreeDataProvider<Node>, vscode.Disposab
 	private report: SpendReport | undefined;
 	private error: string | undefined;
 	private readonly changed = new vscode.EventEmitter<Node | undefined>();
-	private readonly disposables: vscode.Disposable[] = [];
+	private readonly disposables = new DisposableStore();
 	private loading: Promise<void> | undefined;
 	readonly onDidChangeTreeData = this.changed.event;
 	readonly view: vscode.TreeView<Node>;
 
 	constructor(private readonly live: LiveService) {
 		this.view = vscode.window.createTreeView(spendViewId, { treeDataProvider: this, showCollapseAll: true });
-		this.disposables.push(
+		this.disposables.add(
 			this.view,
 			this.changed,
 			this.view.onDidChangeVisibility(e => e.visible && void this.reload()),
@@ -172,6 +173,6 @@ export class SpendView implements vscode.TreeDataProvider<Node>, vscode.Disposab
 	}
 
 	dispose(): void {
-		for (const d of this.disposables.splice(0)) d.dispose();
+		this.disposables.dispose();
 	}
 }

@@ -1,3 +1,4 @@
+import { DisposableStore } from '../../core/lib/disposable';
 import * as vscode from 'vscode';
 
 /**
@@ -10,12 +11,12 @@ export class VirtualDocuments implements vscode.TextDocumentContentProvider, vsc
 	private readonly contents = new Map<string, string>();
 	private readonly changed = new vscode.EventEmitter<vscode.Uri>();
 	private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
-	private readonly disposables: vscode.Disposable[] = [];
+	private readonly disposables = new DisposableStore();
 	private seq = 0;
 	readonly onDidChange = this.changed.event;
 
 	constructor(readonly scheme: string) {
-		this.disposables.push(
+		this.disposables.add(
 			vscode.workspace.registerTextDocumentContentProvider(scheme, this),
 			vscode.workspace.onDidCloseTextDocument(d => {
 				if (d.uri.scheme === scheme) this.contents.delete(d.uri.toString());
@@ -80,7 +81,7 @@ export class VirtualDocuments implements vscode.TextDocumentContentProvider, vsc
 
 	dispose(): void {
 		for (const t of this.pending.values()) clearTimeout(t);
-		for (const d of this.disposables.splice(0)) d.dispose();
+		this.disposables.dispose();
 		this.changed.dispose();
 		this.contents.clear();
 	}

@@ -1,3 +1,4 @@
+import { DisposableStore } from '../../core/lib/disposable';
 import * as vscode from 'vscode';
 import type { EngineJobs } from '../../core/jobs/engineJobs';
 import { CancelledError } from '../../core/lib/errors';
@@ -74,7 +75,7 @@ export class ReplaySession implements vscode.Disposable {
 	private nextRun = 0;
 	private nextView = 0;
 	private disposed = false;
-	private readonly disposables: vscode.Disposable[] = [];
+	private readonly disposables = new DisposableStore();
 
 	constructor(
 		readonly controller: WebviewController,
@@ -87,7 +88,7 @@ export class ReplaySession implements vscode.Disposable {
 		controller.onRequest(RunSweepRequest, params => this.runSweep(params));
 		controller.onRequest(ExportComparisonRequest, params => this.exportComparison(params));
 		controller.onCommand(CancelReplayRunCommand, params => this.cancel(typeof params?.runId === 'string' ? params.runId : ''));
-		this.disposables.push(
+		this.disposables.add(
 			services.settings.onDidChange(({ pricing }) => {
 				// New prices make the opened numbers stale: import again (results go with them).
 				if (pricing && this.handle) void this.open(this.handle.uri);
@@ -408,7 +409,7 @@ export class ReplaySession implements vscode.Disposable {
 		this.opening?.abort.abort();
 		this.cancelAll();
 		this.closeInWorker();
-		for (const d of this.disposables.splice(0)) d.dispose();
+		this.disposables.dispose();
 		this.controller.dispose();
 	}
 }

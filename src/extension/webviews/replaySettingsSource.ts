@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { DisposableStore } from '../../core/lib/disposable';
 import type { PriceOverrides } from '../../core/pricing/overrides';
 import type { ReplayDefaults } from '../../protocol/replay';
 import type { EngineSettings } from '../engineSettings';
@@ -10,16 +11,17 @@ import { replayDefaults } from './replayDefaults';
  */
 export class ReplaySettingsSource implements vscode.Disposable {
 	private readonly changed = new vscode.EventEmitter<{ readonly pricing: boolean }>();
-	private readonly subscriptions: vscode.Disposable[];
+	private readonly subscriptions = new DisposableStore();
 	/** Fires when an `agentCost.*` setting changed; `pricing` when prices may have changed. */
 	readonly onDidChange = this.changed.event;
 
 	constructor(private readonly settings: EngineSettings) {
-		this.subscriptions = [
+		this.subscriptions.add(
 			// Price changes come through their own event (the setting or the workspace's price file).
 			settings.onDidChange(e => e.affects('agentCost.pricing') || this.changed.fire({ pricing: false })),
 			settings.onDidChangePrices(() => this.changed.fire({ pricing: true })),
-		];
+			this.changed,
+		);
 	}
 
 	defaults(): ReplayDefaults {
@@ -31,7 +33,6 @@ export class ReplaySettingsSource implements vscode.Disposable {
 	}
 
 	dispose(): void {
-		for (const s of this.subscriptions) s.dispose();
-		this.changed.dispose();
+		this.subscriptions.dispose();
 	}
 }

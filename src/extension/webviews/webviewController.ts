@@ -1,3 +1,4 @@
+import { DisposableStore } from '../../core/lib/disposable';
 import * as vscode from 'vscode';
 import type { IpcCommand, IpcMessage, IpcNotification, IpcRequest, IpcResponse } from '../../protocol/ipc';
 import { createMessage, WebviewReadyCommand } from '../../protocol/ipc';
@@ -25,7 +26,7 @@ export interface WebviewBundle {
  * drops messages that arrive before its listener exists.
  */
 export class WebviewController implements vscode.Disposable {
-	private readonly disposables: vscode.Disposable[] = [];
+	private readonly disposables = new DisposableStore();
 	private readonly requestHandlers = new Map<string, { response: IpcNotification<IpcResponse<unknown>>; handle: RequestHandler }>();
 	private readonly commandHandlers = new Map<string, CommandHandler>();
 	private ready = false;
@@ -44,7 +45,7 @@ export class WebviewController implements vscode.Disposable {
 			// Only the bundle folder and media are loadable; nothing from the workspace.
 			localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
 		};
-		webview.onDidReceiveMessage(msg => void this.onMessage(msg), undefined, this.disposables);
+		this.disposables.add(webview.onDidReceiveMessage(msg => void this.onMessage(msg)));
 	}
 
 	onRequest<P, R>(descriptor: IpcRequest<P, R>, handle: (params: P) => Promise<R> | R): void {
@@ -165,7 +166,7 @@ ${bundle.style ? `<link rel="stylesheet" href="${asset(bundle.style)}" nonce="${
 	}
 
 	dispose(): void {
-		for (const d of this.disposables.splice(0)) d.dispose();
+		this.disposables.dispose();
 	}
 }
 

@@ -6,7 +6,7 @@ import { createPriceCatalog } from '../../core/pricing/catalog';
 import type { TokenCounter } from '../../core/ports/tokenCounter';
 import type { Transcript } from '../../core/transcripts/model';
 import { parseRecording, recordingFileSuffix } from '../../core/transcripts/recording';
-import { readWorkspacePriceOverrides } from '../priceOverridesFile';
+import { loadCliPriceOverrides } from './overridesOption';
 import { type CliCommand, type CliIo, type ParsedCliArgs, UsageError } from './cliCommand';
 
 const usage = `Usage: agent-cost metrics <recording files or folders…> [--json]
@@ -93,9 +93,8 @@ export const metricsCommand: CliCommand = {
 				}
 			}
 		}
-		const workspace = await readWorkspacePriceOverrides(io.cwd);
-		for (const p of workspace.problems) io.stderr(`agent-cost: warning: ${p}\n`);
-		const metrics = metricsFromTranscripts(transcripts, createPriceCatalog({ overrides: workspace.overrides }), events);
+		const prices = await loadCliPriceOverrides(args, io);
+		const metrics = metricsFromTranscripts(transcripts, createPriceCatalog({ overrides: prices }), events);
 		if (args.values.json) io.stdout(JSON.stringify({ files, metrics: metrics.snapshot() }, null, 2) + '\n');
 		else io.stdout(metrics.render());
 		return failed > 0 ? 1 : 0;

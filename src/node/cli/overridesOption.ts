@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { mergePriceOverrides, type PriceOverrides } from '../../core/pricing/overrides';
-import { readPriceOverridesFile, readWorkspacePriceOverrides } from '../priceOverridesFile';
+import type { PriceOverrides } from '../../core/pricing/overrides';
+import { loadPriceOverrides, readPriceOverridesFile, type PriceOverridesFile } from '../priceOverridesFile';
 import { type CliIo, type ParsedCliArgs, UsageError } from './cliCommand';
 
 /**
@@ -9,17 +9,14 @@ import { type CliIo, type ParsedCliArgs, UsageError } from './cliCommand';
  * in either file are printed as warnings; a missing or unreadable `--overrides` file is a usage error.
  */
 export async function loadCliPriceOverrides(args: ParsedCliArgs, io: CliIo): Promise<PriceOverrides> {
-	const layers: PriceOverrides[] = [];
 	const explicit = args.values.overrides;
+	let explicitFile: PriceOverridesFile | undefined;
 	if (typeof explicit === 'string' && explicit !== '') {
-		const file = await readPriceOverridesFile(resolve(io.cwd, explicit), explicit);
-		if (!file.found) throw new UsageError(`--overrides: file not found: ${explicit}`);
-		if (file.fileError) throw new UsageError(`--overrides: ${file.fileError}`);
-		for (const p of file.problems) io.stderr(`agent-cost: warning: ${p}\n`);
-		layers.push(file.overrides);
+		explicitFile = await readPriceOverridesFile(resolve(io.cwd, explicit), explicit);
+		if (!explicitFile.found) throw new UsageError(`--overrides: file not found: ${explicit}`);
+		if (explicitFile.fileError) throw new UsageError(`--overrides: ${explicitFile.fileError}`);
 	}
-	const workspace = await readWorkspacePriceOverrides(io.cwd);
-	for (const p of workspace.problems) io.stderr(`agent-cost: warning: ${p}\n`);
-	layers.push(workspace.overrides);
-	return mergePriceOverrides(...layers);
+	const loaded = await loadPriceOverrides({ ...(explicitFile && { explicitFile }), workspaceDir: io.cwd });
+	for (const p of loaded.problems) io.stderr(`agent-cost: warning: ${p}\n`);
+	return loaded.overrides;
 }
