@@ -24,19 +24,16 @@ async function loadCounter(lib: Lib, enc: EncodingName): Promise<(text: string) 
 			return t => e.count(t);
 		}
 		case 'gpt-tokenizer': {
-			// eslint-disable-next-line @typescript-eslint/no-require-imports
 			const m = require(`gpt-tokenizer/encoding/${enc}`) as { countTokens(t: string, o: { disallowedSpecial: Set<string> }): number };
 			const none = new Set<string>();
 			return t => m.countTokens(t, { disallowedSpecial: none });
 		}
 		case 'js-tiktoken': {
-			// eslint-disable-next-line @typescript-eslint/no-require-imports
 			const { getEncoding } = require('js-tiktoken') as { getEncoding(e: string): { encode(t: string, a: string[], d: string[]): number[] } };
 			const e = getEncoding(enc);
 			return t => e.encode(t, [], []).length;
 		}
 		case 'tiktoken-wasm': {
-			// eslint-disable-next-line @typescript-eslint/no-require-imports
 			const { get_encoding } = require('tiktoken') as { get_encoding(e: string): { encode_ordinary(t: string): Uint32Array } };
 			const e = get_encoding(enc);
 			return t => e.encode_ordinary(t).length;

@@ -20,6 +20,9 @@ const node = process.execPath;
 /** `results`: the JSON a stage writes ({ passed, failed }); without one, the exit code is the single check. */
 const stages = [
 	{ name: 'typecheck', command: [npm, 'run', '-s', 'typecheck'], timeoutMs: 300_000 },
+	// Promise mistakes and the import boundaries of docs/ARCHITECTURE.md (eslint.config.mjs).
+	{ name: 'lint', command: [npm, 'run', '-s', 'lint'], timeoutMs: 420_000 },
+	{ name: 'format', command: [npm, 'run', '-s', 'format:check'], timeoutMs: 120_000 },
 	{ name: 'build', command: [node, 'esbuild.mjs'], timeoutMs: 120_000 },
 	{ name: 'unit', command: [node, 'scripts/runUnit.mjs'], results: 'unit.json', timeoutMs: 900_000 },
 	{ name: 'integration', command: [node, 'test/harness/runIntegration.mjs', '--no-build'], results: 'integration.json', timeoutMs: 420_000 },

@@ -63,7 +63,11 @@ export class EngineSettings implements vscode.Disposable {
 		if (!this.priceFileWatcher) this.watchPriceFile();
 		const config = this.config;
 		const folder = vscode.workspace.workspaceFolders?.[0];
-		const loaded = await loadPriceOverrides({ setting: config.pricing.overrides, ...(folder?.uri.scheme === 'file' && { workspaceDir: folder.uri.fsPath }), workspaceFile: config.pricing.overridesFile });
+		const loaded = await loadPriceOverrides({
+			setting: config.pricing.overrides,
+			...(folder?.uri.scheme === 'file' && { workspaceDir: folder.uri.fsPath }),
+			workspaceFile: config.pricing.overridesFile,
+		});
 		for (const p of loaded.problems) this.warnOnce(p);
 		return loaded.overrides;
 	}

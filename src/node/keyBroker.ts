@@ -11,7 +11,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { KeyRequest, SecretId } from '../core/jobs/liveJobs';
-import type { ProviderId, SecretSource } from '../core/ports/llmTransport';
+import type { SecretSource } from '../core/ports/llmTransport';
 
 export class KeyBrokerError extends Error {
 	override readonly name = 'KeyBrokerError';

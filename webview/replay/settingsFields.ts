@@ -103,7 +103,13 @@ const labels: readonly FieldLabel[] = [
 	{ id: 's-compression-tool-max', path: 'compression.toolResponseMaxTokens', label: 'Tool output max tokens (0 = keep whole)', group: 'Compression' },
 	{ id: 's-rc-enabled', path: 'cache.enabled', label: 'Serve identical requests from the response cache', group: 'Response cache' },
 	{ id: 's-rc-ttl', path: 'cache.ttlSeconds', label: 'Response cache TTL (s)', group: 'Response cache', when: s => s.cache.enabled },
-	{ id: 's-pc-mode', path: 'promptCache.mode', label: 'Provider prompt cache', group: 'Prompt cache', choices: { simulate: 'Simulate the provider’s prefix cache', off: 'Off: price every input token uncached' } },
+	{
+		id: 's-pc-mode',
+		path: 'promptCache.mode',
+		label: 'Provider prompt cache',
+		group: 'Prompt cache',
+		choices: { simulate: 'Simulate the provider’s prefix cache', off: 'Off: price every input token uncached' },
+	},
 	{
 		id: 's-pc-ttl',
 		path: 'promptCache.ttl',

@@ -1,6 +1,5 @@
 import type { CompressionStrategy, PolicySettings } from '../config/defaults';
 import type { TokenCounter } from '../ports/tokenCounter';
-import type { Usage } from '../pricing/usage';
 import type { Summarizer, SummaryResult } from '../ports/summarizer';
 import type { EngineMessage, MessageGroup } from './messages';
 import { countMessages, groupMessages, messageTokens } from './messages';

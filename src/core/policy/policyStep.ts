@@ -7,7 +7,7 @@
  * answers it ({@link runStepSync} / {@link runStepAsync}). So a replay calls exactly the code live
  * calls run; only the answers to the effects differ.
  */
-import { BudgetExceededError, UnpricedModelError } from '../budget/budgetErrors';
+import type { BudgetExceededError, UnpricedModelError } from '../budget/budgetErrors';
 import type { BudgetStatus, BudgetWarning, Reservation, ReserveInput, TryReserveResult, WorstCase } from '../budget/budgetGuard';
 import { worstCaseCost } from '../budget/budgetGuard';
 import type { CacheableParams } from '../caching/cacheKey';

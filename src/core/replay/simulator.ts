@@ -8,7 +8,7 @@ import { fastHash, mixHash } from '../lib/fastHash';
 import { seededRandom } from '../ports/clock';
 import type { CostResult } from '../pricing/types';
 import { zeroUsage, type Usage } from '../pricing/usage';
-import type { BudgetVerdict, PlanExplanation, SideCall, StepDecision, StepPrompt } from '../policy/policyStep';
+import type { PlanExplanation, SideCall, StepDecision, StepPrompt } from '../policy/policyStep';
 import { decisionRecord, policyStep, runStepSync, toolOutputLimit } from '../policy/policyStep';
 import type { PolicyDecisionRecord } from '../transcripts/recording';
 import type { RoutingDecision } from '../routing/router';

@@ -258,7 +258,7 @@ export class PromptLens implements vscode.Disposable {
 				this.onActiveEditor(vscode.window.activeTextEditor);
 			}
 			if (e.affects('agentCost.lens.model') || e.affects('agentCost.tiers')) {
-				for (const t of this.tracked.values()) this.configure(t);
+				for (const t of this.tracked.values()) void this.configure(t);
 			}
 			this.throttle.request();
 		});

@@ -15,7 +15,6 @@ import type { RedisServer } from '../../support/redisServer';
 import { startRedis } from '../../support/redisServer';
 
 const day = '2026-11-27';
-const limits = { runNano: 0, dailyNano: 0, maxSteps: 0 };
 const req = (id: string, nano: number, over: Partial<{ run: string; dailyNano: number; runNano: number; maxSteps: number; exp: number; at: number }> = {}) => ({
 	id,
 	runId: over.run ?? 'r',

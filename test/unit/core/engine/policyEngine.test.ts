@@ -34,7 +34,6 @@ function engine(settings: Record<string, unknown> = {}, summarizer: Summarizer =
 const sys: EngineMessage = { role: 'system', content: 'You are a coding agent.' };
 const task: EngineMessage = { role: 'user', content: 'Explain how HTTP caching headers work.' };
 
-
 /** The plan's side call of a purpose (its embedding, its summary). */
 const side = (p: { readonly sideCalls: readonly SideCall[] }, purpose: SideCall['purpose']) => p.sideCalls.find(c => c.purpose === purpose);
 

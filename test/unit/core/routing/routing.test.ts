@@ -133,7 +133,10 @@ describe('retries, fallbacks and the circuit breaker', () => {
 		assert.equal(classifyFailure(new CancelledError()).reason, 'cancelled');
 		assert.equal(parseRetryAfter({ 'retry-after-ms': '150' }, 0), 150);
 		assert.equal(parseRetryAfter(new Headers([['retry-after', 'Thu, 01 Jan 1970 00:00:10 GMT']]), 4000), 6000);
-		assert.equal(parseRetryAfter(name => (name === 'retry-after' ? '-3' : null), 0), undefined);
+		assert.equal(
+			parseRetryAfter(name => (name === 'retry-after' ? '-3' : null), 0),
+			undefined,
+		);
 		assert.equal(parseRetryAfter({ 'retry-after': '99999999999' }, 0), undefined, 'absurd waits are garbage');
 	});
 

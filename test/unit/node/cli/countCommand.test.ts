@@ -26,7 +26,14 @@ describe('agent-cost count', () => {
 		writeFileSync(join(dir, 'p.md'), `---\ndescription: review\n---\n${body}\n`);
 		const r = await run(['count', 'p.md', '--model', 'gpt-4o', '--json'], dir);
 		assert.equal(r.code, 0, r.stderr);
-		assert.deepEqual(JSON.parse(r.stdout), { model: 'gpt-4o', encoding: 'o200k_base', tokens: countChat('gpt-4o', [{ role: 'user', content: body }]).tokens, exact: true, format: 'text', messages: 1 });
+		assert.deepEqual(JSON.parse(r.stdout), {
+			model: 'gpt-4o',
+			encoding: 'o200k_base',
+			tokens: countChat('gpt-4o', [{ role: 'user', content: body }]).tokens,
+			exact: true,
+			format: 'text',
+			messages: 1,
+		});
 		const raw = await run(['count', 'p.md', '--model', 'gpt-4o', '--json', '--text'], dir);
 		assert.equal(JSON.parse(raw.stdout).tokens, countText('gpt-4o', `---\ndescription: review\n---\n${body}\n`).tokens, '--text counts the raw file');
 		const cl = await run(['count', 'p.md', '--model', 'openai/gpt-4', '--json'], dir);
@@ -44,7 +51,14 @@ describe('agent-cost count', () => {
 		writeFileSync(join(dir, 'req.json'), JSON.stringify(cassette.interactions[1].request.parsed_body));
 		const r = await run(['count', 'req.json', '--json'], dir);
 		assert.equal(r.code, 0, r.stderr);
-		assert.deepEqual(JSON.parse(r.stdout), { model: 'gpt-4o', encoding: 'o200k_base', tokens: cassette.interactions[1].response.parsed_body.usage.prompt_tokens, exact: false, format: 'chat', messages: 3 });
+		assert.deepEqual(JSON.parse(r.stdout), {
+			model: 'gpt-4o',
+			encoding: 'o200k_base',
+			tokens: cassette.interactions[1].response.parsed_body.usage.prompt_tokens,
+			exact: false,
+			format: 'chat',
+			messages: 3,
+		});
 	});
 
 	it('counts a bare message array as a chat, and as text with --text', async () => {
