@@ -83,7 +83,9 @@ export class TranscriptBuilder {
 			return 0;
 		};
 		const out: Usage = { input: fix(u.input), cacheRead: fix(u.cacheRead), cacheWrite5m: fix(u.cacheWrite5m), cacheWrite1h: fix(u.cacheWrite1h), output: fix(u.output), reasoning: fix(u.reasoning) };
+		const tools = Object.entries(u.serverTools ?? {}).map(([tool, uses]) => [tool, fix(uses)] as const);
 		if (!bad) return u;
+		if (tools.some(([, uses]) => uses > 0)) (out as { serverTools?: Record<string, number> }).serverTools = Object.fromEntries(tools.filter(([, uses]) => uses > 0));
 		this.warn('missingUsage', `call ${index + 1}: a token count is not a plausible number (negative, non-finite or above ${maxTokens}); read as 0`, { callIndex: index });
 		return { ...out, input: Math.max(out.input, out.cacheRead + out.cacheWrite5m + out.cacheWrite1h), output: Math.max(out.output, out.reasoning) };
 	}

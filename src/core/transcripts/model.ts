@@ -227,6 +227,7 @@ export type TranscriptWarningCode =
 	| 'totalsMismatch'
 	| 'costMismatch'
 	| 'unpriced'
+	| 'unpricedFee'
 	| 'noRecordedCost'
 	| 'malformedLine'
 	| 'truncatedLastLine'
