@@ -38,6 +38,17 @@ function lookup(model: string, providerId: string | undefined): DatasetMatch | u
 	}
 }
 
+let modelIds: readonly string[] | undefined;
+
+/**
+ * The model ids of the model makers' own price lists and OpenRouter's (`vendor/model`): the names a
+ * user types. Built once; the dataset is immutable.
+ */
+export function datasetModelIds(): readonly string[] {
+	modelIds ??= [...firstPartyProviders, 'openrouter'].flatMap(id => findProvider({ providerId: id })?.models.map(m => m.id) ?? []);
+	return modelIds;
+}
+
 function isKnownProvider(id: string): boolean {
 	return findProvider({ providerId: id }) !== undefined;
 }

@@ -3,7 +3,10 @@ import { resolve } from 'node:path';
 import { InputError } from '../../core/lib/errors';
 import type { ParsedChat } from '../../core/tokens/chatShapes';
 import type { TokenCount } from '../../core/tokens/types';
+import { workspacePriceOverridesRelativePath } from '../priceOverridesFile';
 import { type CliCommand, type CliIo, type ParsedCliArgs, UsageError } from './cliCommand';
+import { unknownModelProblem } from './modelCheck';
+import { loadCliPriceOverrides } from './overridesOption';
 
 const usage = `Usage: agent-cost count <file|-> --model M [--text] [--json]
 
@@ -18,12 +21,15 @@ cl100k_base for gpt-4 and gpt-3.5. Claude has no public tokenizer: its count is 
 calibrated on real Anthropic usage (marked ≈, "exact": false), as are Gemini and other models.
 
 Options:
-  --model M   model id, e.g. gpt-4o, openai/gpt-4.1-mini, claude-sonnet-4-5, gemini-2.5-pro
-              (default for a chat request body: its "model")
-  --text      count a JSON file as plain text even if it looks like a chat
-  --json      print {"model","encoding","tokens","exact","messages"?}
+  --model M         model id, e.g. gpt-4o, openai/gpt-4.1-mini, claude-sonnet-4-5, gemini-2.5-pro
+                    (default for a chat request body: its "model"); it must be a model the price
+                    data or your overrides know — a typo is an error naming the closest known ids
+  --text            count a JSON file as plain text even if it looks like a chat
+  --overrides FILE  price overrides JSON: its model ids count as known (so does
+                    ${workspacePriceOverridesRelativePath} in the current folder)
+  --json            print {"model","encoding","tokens","exact","messages"?}
 
-Exit codes: 0 counted, 1 the file cannot be read, 2 bad arguments or no usable model id.
+Exit codes: 0 counted, 1 the file cannot be read, 2 bad arguments or an unknown model id.
 
 Examples:
   agent-cost count prompts/system.md --model gpt-4o
@@ -67,8 +73,11 @@ async function asChat(text: string): Promise<ParsedChat | undefined> {
 	return parseChatJson(value);
 }
 
-/** Counts a file's text for `model` (the rank tables load on first use, never at CLI start). */
-export async function countFile(text: string, model: string | undefined, forceText: boolean): Promise<CountReport> {
+/**
+ * Counts a file's text for `model` (the rank tables load on first use, never at CLI start).
+ * `isKnown` rejects model ids the catalog cannot name (a typo counts as nothing, with suggestions).
+ */
+export async function countFile(text: string, model: string | undefined, forceText: boolean, isKnown: (id: string) => string | undefined = () => undefined): Promise<CountReport> {
 	const chat = forceText ? undefined : await asChat(text);
 	const chosen = model ?? chat?.model;
 	if (chosen === undefined) throw new UsageError('missing required option --model');
@@ -80,6 +89,8 @@ export async function countFile(text: string, model: string | undefined, forceTe
 	} catch (e) {
 		throw new UsageError(e instanceof Error ? e.message : String(e));
 	}
+	const unknown = isKnown(id);
+	if (unknown !== undefined) throw new UsageError(unknown);
 	if (chat) {
 		const c = countChat(id, chat.messages, chat.tools, { thinking: chat.thinking });
 		return {
@@ -110,6 +121,7 @@ export const countCommand: CliCommand = {
 	options: {
 		model: { type: 'string' },
 		text: { type: 'boolean' },
+		overrides: { type: 'string' },
 		json: { type: 'boolean' },
 	},
 	async run(args: ParsedCliArgs, io: CliIo): Promise<number> {
@@ -123,7 +135,8 @@ export const countCommand: CliCommand = {
 			io.stderr(`agent-cost: ${e instanceof Error ? e.message : String(e)}\n`);
 			return 1;
 		}
-		const report = await countFile(text, model, args.values.text === true);
+		const overrides = await loadCliPriceOverrides(args, io);
+		const report = await countFile(text, model, args.values.text === true, id => unknownModelProblem(id, overrides));
 		io.stdout(args.values.json ? `${JSON.stringify(report)}\n` : `${humanLine(report)}\n`);
 		return 0;
 	},

@@ -3,6 +3,8 @@ import { formatPerMtok, formatTokens, formatUsd } from '../../core/pricing/forma
 import type { CostResult, TokenPrices } from '../../core/pricing/types';
 import { uncachedInput, type Usage, withServerTools } from '../../core/pricing/usage';
 import { workspacePriceOverridesRelativePath } from '../priceOverridesFile';
+import { knownModelIds, suggestModelIds } from '../../core/pricing/modelSuggestions';
+import { unknownModelProblem } from './modelCheck';
 import { loadCliPriceOverrides } from './overridesOption';
 import { type CliCommand, optionalCount, type ParsedCliArgs, requireString, UsageError } from './cliCommand';
 
@@ -146,12 +148,23 @@ export const priceCommand: CliCommand = {
 		const u = readUsage(args);
 		const at = typeof args.values.at === 'string' ? parseDate(args.values.at) : undefined;
 		const provider = typeof args.values.provider === 'string' && args.values.provider !== '' ? args.values.provider : undefined;
-		const catalog = createPriceCatalog({ overrides: await loadCliPriceOverrides(args, io) });
+		const overrides = await loadCliPriceOverrides(args, io);
+		const catalog = createPriceCatalog({ overrides });
 		const result = catalog.cost(model, u, { batch: args.values.batch === true, ...(at && { at }), ...(provider && { provider }) });
 		const json = args.values.json === true;
 		if (result.kind === 'unpriced') {
-			if (json) io.stdout(JSON.stringify({ model, error: 'unpriced', reason: result.reason, hint: result.hint }, null, 2) + '\n');
-			io.stderr(`agent-cost: no price for ${JSON.stringify(model)}: ${result.reason}\n  ${result.hint}\n`);
+			// A typo'd id names the closest known ones; a known id without a price says why.
+			const unknown = unknownModelProblem(model, overrides, provider);
+			const suggestions = unknown !== undefined ? suggestModelIds(model, knownModelIds(overrides)) : [];
+			if (json)
+				io.stdout(
+					JSON.stringify(
+						{ model, error: unknown !== undefined ? 'unknownModel' : 'unpriced', reason: unknown ?? result.reason, hint: result.hint, ...(suggestions.length > 0 && { suggestions }) },
+						null,
+						2,
+					) + '\n',
+				);
+			io.stderr(unknown !== undefined ? `agent-cost: ${unknown}\n` : `agent-cost: no price for ${JSON.stringify(model)}: ${result.reason}\n  ${result.hint}\n`);
 			return 2;
 		}
 		if (json) {
