@@ -102,7 +102,7 @@ export class TranscriptBuilder {
 		return this.warnings.some(w => w.code === code);
 	}
 
-	finish(meta: Partial<Pick<Transcript, 'formatVersion' | 'dialects' | 'runId' | 'agent' | 'recordedTotals' | 'startedAt' | 'endedAt'>> = {}): Transcript {
+	finish(meta: Partial<Pick<Transcript, 'formatVersion' | 'dialects' | 'runId' | 'agent' | 'recordedTotals' | 'startedAt' | 'endedAt' | 'demonstration'>> = {}): Transcript {
 		const models: string[] = [];
 		const seen = new Set<string>();
 		for (const c of this.calls) {
@@ -138,6 +138,7 @@ export class TranscriptBuilder {
 			...(recordedTotals !== undefined && { recordedTotals }),
 			warnings: this.warnings,
 			contentRetained: this.retainContent,
+			...(meta.demonstration === true && { demonstration: true }),
 			...((meta.startedAt ?? first) !== undefined && { startedAt: meta.startedAt ?? first }),
 			...((meta.endedAt ?? last) !== undefined && { endedAt: meta.endedAt ?? last }),
 		};

@@ -133,8 +133,11 @@ export interface LlmCall {
 	readonly requestId?: string;
 	/** The model as recorded (the response's model when the file has one); '' when unknown. */
 	readonly model: string;
-	/** How `model` was found: in the call, in the run's config, guessed from the file name, given by the user, or not at all. */
-	readonly modelSource: 'recorded' | 'config' | 'fileName' | 'option' | 'unknown';
+	/**
+	 * How `model` was found: in the call, in the run's config, from the run's other calls (a call
+	 * the format records without its model), guessed from the file name, given by the user, or not at all.
+	 */
+	readonly modelSource: 'recorded' | 'config' | 'run' | 'fileName' | 'option' | 'unknown';
 	/** Provider id for pricing ("anthropic", "openai", "google", "openrouter"…) when the format tells. */
 	readonly provider?: string;
 	/** Calls of one conversation thread share it: 'main', or a subagent id. Delta inputs chain along it. */
@@ -266,6 +269,11 @@ export interface Transcript {
 	readonly warnings: readonly TranscriptWarning[];
 	/** False when the importer dropped message contents to bound memory (streaming summary mode). */
 	readonly contentRetained: boolean;
+	/**
+	 * The run is a demonstration or a replay (SWE-agent demos, `model: replay`): no API call was
+	 * billed; its counted usage is what the steps would send. Absent for real runs.
+	 */
+	readonly demonstration?: boolean;
 	readonly startedAt?: string;
 	readonly endedAt?: string;
 }
