@@ -289,7 +289,7 @@ export function importAider(text: string, options: ImportOptions): Transcript {
 		if (sent !== undefined) pendingInput.push({ role: 'user', content: sent });
 	};
 	const flushAiderBlock = () => {
-		if (addedToChat(aiderBlock)) pendingInput.push({ role: 'user', content: aiderBlock.join('\n') });
+		if (addedToChat(aiderBlock)) pendingInput.push({ role: 'user', content: aiderBlock.join('\n'), observation: true });
 		aiderBlock = [];
 	};
 	const replyPending = () => reply.some(l => l.trim() !== '');

@@ -72,6 +72,13 @@ export interface TranscriptMessage extends ChatMessageLike {
 	readonly toolResultIds?: readonly string[];
 	/** Reasoning/thinking the message carries. Not in `content`: providers drop most of it from later prompts. */
 	readonly reasoning?: string;
+	/**
+	 * What a tool or the environment returned to the agent, whatever role the format gives it: tool
+	 * messages, Anthropic `tool_result` blocks, mini-SWE-agent/SWE-agent `user` observations, OpenHands
+	 * observations, aider command output added to the chat. Compression strategies act on these
+	 * (see `isObservation` in `compression/messages.ts`).
+	 */
+	readonly observation?: boolean;
 }
 
 /**

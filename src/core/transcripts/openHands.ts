@@ -62,8 +62,8 @@ function eventMessage(e: JsonRecord): TranscriptMessage | undefined {
 		const callId = str(meta.tool_call_id);
 		const content = str(e.content) ?? asText(e.content);
 		const name = str(meta.function_name);
-		if (callId !== undefined) return { role: 'tool', content, toolCallId: callId, toolResultIds: [callId], ...(name !== undefined && { name }) };
-		return content === '' ? undefined : { role: 'user', content };
+		if (callId !== undefined) return { role: 'tool', content, toolCallId: callId, toolResultIds: [callId], ...(name !== undefined && { name }), observation: true };
+		return content === '' ? undefined : { role: 'user', content, observation: true };
 	}
 	return undefined;
 }

@@ -173,6 +173,7 @@ function readMessage(raw: unknown): TranscriptMessage {
 		...(toolCallId !== undefined && { toolCallId }),
 		...(toolResultIds !== undefined && { toolResultIds }),
 		...(reasoning !== undefined && { reasoning }),
+		...((m.observation === true || toolResultIds !== undefined || m.role === 'tool') && { observation: true }),
 	};
 }
 

@@ -32,6 +32,21 @@ function normalizeMessage(raw: unknown): TranscriptMessage {
 	return resultIds.length > 1 ? { ...message, toolCallId: resultIds[0], toolResultIds: resultIds } : message;
 }
 
+/**
+ * History messages with SWE-agent's observations marked: tool messages, and user messages of type
+ * `observation` once the agent has acted (the first one is the task statement, typed the same way).
+ */
+function withObservations(list: readonly unknown[]): { raw: JsonRecord; message: TranscriptMessage }[] {
+	let acted = false;
+	return list.map(h => {
+		const raw = rec(h);
+		const message = normalizeMessage(h);
+		if (message.role === 'assistant') acted = true;
+		const observation = message.role === 'user' && acted && (raw.message_type === 'observation' || raw.message_type === undefined);
+		return { raw, message: observation ? { ...message, observation: true } : message };
+	});
+}
+
 function replayConfig(doc: JsonRecord): JsonRecord {
 	const raw = doc.replay_config;
 	if (typeof raw === 'string') {
@@ -65,7 +80,7 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 	const countModel = modelForCounting(resolved.model);
 	const counted = new CountedRun(options.counter, countModel);
 	const steps = doc.trajectory.map(rec);
-	const history = arr(doc.history).map(h => ({ raw: rec(h), message: normalizeMessage(h) }));
+	const history = withObservations(arr(doc.history));
 	// Calls: one per step; the history's assistant messages are the outputs of the first ones.
 	const assistants: number[] = [];
 	history.forEach((h, i) => {
@@ -82,7 +97,7 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 		const assistantAt = assistants[k];
 		if (stepMessages.length > 0) {
 			// 1.x keeps the exact prompt of each step (after history processors).
-			input = { kind: 'full', messages: stepMessages.map(normalizeMessage) };
+			input = { kind: 'full', messages: withObservations(stepMessages).map(h => h.message) };
 			output = stepOutput(step, assistantAt !== undefined ? history[assistantAt].message : undefined);
 		} else {
 			const end = assistantAt ?? history.length;
