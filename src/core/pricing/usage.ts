@@ -142,15 +142,16 @@ export function fromAnthropicUsage(raw: unknown): Usage {
  * OpenAI Chat Completions `usage` (also LiteLLM/OpenRouter and most OpenAI-compatible servers):
  * `prompt_tokens` INCLUDES `prompt_tokens_details.cached_tokens`; `completion_tokens` includes
  * reasoning. LiteLLM adds Anthropic-style `cache_creation_input_tokens` for Claude models; those
- * writes are part of `prompt_tokens` already.
+ * writes are part of `prompt_tokens` already. Pass the request body to count the web search a
+ * request with `web_search_options` makes (one per request: the usage object does not say).
  */
-export function fromOpenAIChatUsage(raw: unknown): Usage {
+export function fromOpenAIChatUsage(raw: unknown, request?: unknown): Usage {
 	const u = obj(raw);
 	const details = obj(u.prompt_tokens_details);
 	const out = obj(u.completion_tokens_details);
 	const cacheRead = num(details.cached_tokens) || num(u.cache_read_input_tokens);
 	const cacheWrite5m = num(details.cache_write_tokens) || num(u.cache_creation_input_tokens);
-	return {
+	const usage: Usage = {
 		input: num(u.prompt_tokens),
 		cacheRead,
 		cacheWrite5m,
@@ -158,6 +159,8 @@ export function fromOpenAIChatUsage(raw: unknown): Usage {
 		output: num(u.completion_tokens),
 		reasoning: num(out.reasoning_tokens),
 	};
+	const searched = typeof obj(request).web_search_options === 'object' && obj(request).web_search_options !== null;
+	return searched ? withServerTools(usage, { web_search: 1 }) : usage;
 }
 
 /**
@@ -206,14 +209,15 @@ export function fromOpenAIResponsesUsage(raw: unknown, output?: unknown): Usage 
  * Gemini `usageMetadata` (camelCase from the REST API, snake_case from Python SDK dumps):
  * `promptTokenCount` INCLUDES `cachedContentTokenCount`; `candidatesTokenCount` EXCLUDES
  * `thoughtsTokenCount`, which is billed as output — so output = candidates + thoughts. Tool-use
- * prompt tokens (`toolUsePromptTokenCount`) are billed as input.
+ * prompt tokens (`toolUsePromptTokenCount`) are billed as input. Pass the response's `candidates[]`
+ * to count its Google Search grounding (see {@link geminiServerTools}).
  */
-export function fromGeminiUsage(raw: unknown): Usage {
+export function fromGeminiUsage(raw: unknown, candidates?: unknown): Usage {
 	const u = obj(raw);
 	const pick = (camel: string, snake: string) => num(u[camel]) || num(u[snake]);
 	const thoughts = pick('thoughtsTokenCount', 'thoughts_token_count');
 	const input = pick('promptTokenCount', 'prompt_token_count') + pick('toolUsePromptTokenCount', 'tool_use_prompt_token_count');
-	return {
+	const usage: Usage = {
 		input,
 		cacheRead: Math.min(input, pick('cachedContentTokenCount', 'cached_content_token_count')),
 		cacheWrite5m: 0,
@@ -221,6 +225,7 @@ export function fromGeminiUsage(raw: unknown): Usage {
 		output: pick('candidatesTokenCount', 'candidates_token_count') + thoughts,
 		reasoning: thoughts,
 	};
+	return withServerTools(usage, geminiServerTools(candidates));
 }
 
 /**

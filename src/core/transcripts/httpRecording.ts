@@ -5,7 +5,7 @@
  * URI, so a file may mix Anthropic, OpenAI Chat/Responses and Gemini calls. Streaming (SSE) bodies
  * are reassembled; a call without usage is counted with the engine and marked.
  */
-import { fromAnthropicUsage, fromGeminiUsage, fromOpenAIChatUsage, fromOpenAIResponsesUsage, geminiServerTools, type Usage, withServerTools, zeroUsage } from '../pricing/usage';
+import { fromAnthropicUsage, fromGeminiUsage, fromOpenAIChatUsage, fromOpenAIResponsesUsage, type Usage, zeroUsage } from '../pricing/usage';
 import { TranscriptImportError } from './importErrors';
 import { type ImportOptions, PromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
 import { arr, isoTime, isRecord, type JsonRecord, nonEmpty, num, rec, str } from './jsonAccess';
@@ -244,7 +244,7 @@ function parseChat(req: JsonRecord, res: JsonRecord): Parsed {
 		...(nonEmpty(res.id) !== undefined && { id: nonEmpty(res.id) }),
 		input: { kind: 'full', messages: arr(req.messages).map(fromOpenAIChatMessage), ...(tools && { tools }) },
 		output: openAIChatOutput(res.choices),
-		...(isRecord(res.usage) && { usage: fromOpenAIChatUsage(res.usage) }),
+		...(isRecord(res.usage) && { usage: fromOpenAIChatUsage(res.usage, req) }),
 		...(at !== undefined && { at }),
 	};
 }
@@ -279,7 +279,7 @@ function parseGemini(req: JsonRecord, res: JsonRecord, uri: string): Parsed {
 		...(nonEmpty(res.responseId) !== undefined && { id: nonEmpty(res.responseId) }),
 		input: { kind: 'full', messages: fromGeminiContents(req.contents, req.systemInstruction ?? req.system_instruction), ...(tools.length > 0 && { tools }) },
 		output: geminiOutput(res.candidates),
-		...(isRecord(usage) && { usage: withServerTools(fromGeminiUsage(usage), geminiServerTools(res.candidates)) }),
+		...(isRecord(usage) && { usage: fromGeminiUsage(usage, res.candidates) }),
 	};
 }
 
