@@ -30,6 +30,8 @@ export interface FakeUsage {
 	readonly cacheWrite1h?: number;
 	readonly output?: number;
 	readonly reasoning?: number;
+	/** Anthropic only: server-tool uses reported in `usage.server_tool_use` (`{web_search: 2}` → `web_search_requests: 2`). */
+	readonly serverTools?: Readonly<Record<string, number>>;
 }
 
 export interface FakeToolCall {
@@ -442,7 +444,8 @@ function argumentsText(call: FakeToolCall): string {
 	return typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments);
 }
 
-type ResolvedUsage = Required<FakeUsage>;
+/** Every token field set; `serverTools` stays optional so tests can pass plain usage objects. */
+type ResolvedUsage = Required<Omit<FakeUsage, 'serverTools'>> & Pick<FakeUsage, 'serverTools'>;
 
 function resolveUsage(ctx: Ctx, reply: FakeReply): ResolvedUsage {
 	const u = reply.usage ?? {};
@@ -454,11 +457,12 @@ function resolveUsage(ctx: Ctx, reply: FakeReply): ResolvedUsage {
 		cacheWrite1h: u.cacheWrite1h ?? 0,
 		output: u.output ?? Math.max(1, Math.ceil(answerChars / 4)),
 		reasoning: u.reasoning ?? 0,
+		...(u.serverTools && { serverTools: u.serverTools }),
 	};
 }
 
 /** The OpenAI Chat Completions `usage` object: `prompt_tokens` INCLUDES cached tokens. */
-export function openaiUsageJson(u: Required<FakeUsage>): Record<string, unknown> {
+export function openaiUsageJson(u: ResolvedUsage): Record<string, unknown> {
 	return {
 		prompt_tokens: u.input,
 		completion_tokens: u.output,
@@ -469,7 +473,7 @@ export function openaiUsageJson(u: Required<FakeUsage>): Record<string, unknown>
 }
 
 /** The Anthropic `usage` object: `input_tokens` EXCLUDES cache reads and writes. */
-export function anthropicUsageJson(u: Required<FakeUsage>): Record<string, unknown> {
+export function anthropicUsageJson(u: ResolvedUsage): Record<string, unknown> {
 	const writes = u.cacheWrite5m + u.cacheWrite1h;
 	return {
 		input_tokens: Math.max(0, u.input - u.cacheRead - writes),
@@ -478,7 +482,12 @@ export function anthropicUsageJson(u: Required<FakeUsage>): Record<string, unkno
 		cache_creation: { ephemeral_5m_input_tokens: u.cacheWrite5m, ephemeral_1h_input_tokens: u.cacheWrite1h },
 		output_tokens: u.output,
 		service_tier: 'standard',
+		...(u.serverTools && Object.keys(u.serverTools).length > 0 && { server_tool_use: serverToolUseJson(u.serverTools) }),
 	};
+}
+
+function serverToolUseJson(tools: Readonly<Record<string, number>>): Record<string, number> {
+	return Object.fromEntries(Object.entries(tools).map(([tool, uses]) => [`${tool}_requests`, uses]));
 }
 
 function finishOf(reply: FakeReply): 'stop' | 'length' | 'toolCalls' {
@@ -738,7 +747,16 @@ function anthropicEvents(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedU
 		index++;
 	});
 	out.push(
-		sse({ type: 'message_delta', delta: { stop_reason: anthropicStop[finishOf(r)], stop_sequence: null }, ...(r.omitUsage ? {} : { usage: { output_tokens: usage.output } }) }, 'message_delta'),
+		sse(
+			{
+				type: 'message_delta',
+				delta: { stop_reason: anthropicStop[finishOf(r)], stop_sequence: null },
+				...(r.omitUsage
+					? {}
+					: { usage: { output_tokens: usage.output, ...(usage.serverTools && Object.keys(usage.serverTools).length > 0 && { server_tool_use: serverToolUseJson(usage.serverTools) }) } }),
+			},
+			'message_delta',
+		),
 	);
 	out.push(sse({ type: 'message_stop' }, 'message_stop'));
 	return out;

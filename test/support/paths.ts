@@ -16,3 +16,8 @@ export function repoRoot(): string {
 export function transcriptsDir(): string {
 	return join(repoRoot(), 'test', 'fixtures', 'transcripts');
 }
+
+/** Public fixtures this repository pinned itself (not the shared set), see their PROVENANCE.md. */
+export function publicFixturesDir(): string {
+	return join(repoRoot(), 'test', 'fixtures', 'public');
+}

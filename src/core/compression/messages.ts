@@ -14,6 +14,11 @@ export interface EngineMessage extends ChatMessageLike {
 	readonly toolCallIds?: readonly string[];
 	/** Tool results (OpenAI `tool` messages, Anthropic `tool_result` blocks): the call ids answered. */
 	readonly toolResultIds?: readonly string[];
+	/**
+	 * What a tool or the environment returned, in whatever role the format put it (a `user` message
+	 * for mini-SWE-agent and SWE-agent): set by the importers, read through {@link isObservation}.
+	 */
+	readonly observation?: boolean;
 	/** Set on messages a compression inserted (omission markers, summaries). */
 	readonly compression?: {
 		readonly kind: 'marker' | 'summary';
@@ -37,9 +42,18 @@ export function isSystem(m: EngineMessage): boolean {
 	return m.role === 'system' || m.role === 'developer';
 }
 
-/** A real user turn (not an Anthropic-style user message that only carries tool results). */
+/**
+ * A message that carries what a tool or the environment returned to the agent: marked by the
+ * importer, or a `tool`/`function` message, or one that answers tool calls (Anthropic `tool_result`).
+ * Strategies that shorten tool outputs act on exactly these, whatever role the format uses.
+ */
+export function isObservation(m: Pick<EngineMessage, 'role' | 'toolResultIds' | 'observation'>): boolean {
+	return m.observation === true || m.role === 'tool' || m.role === 'function' || (m.toolResultIds !== undefined && m.toolResultIds.length > 0);
+}
+
+/** A real user turn (not a tool result or an environment observation sent in the user role). */
 export function isUserTurn(m: EngineMessage): boolean {
-	return m.role === 'user' && !(m.toolResultIds && m.toolResultIds.length > 0) && !m.compression;
+	return m.role === 'user' && !isObservation(m) && !m.compression;
 }
 
 export function lastUserTurnIndex(messages: readonly EngineMessage[]): number {

@@ -1,6 +1,6 @@
 import type { TokenCounter } from '../ports/tokenCounter';
 import type { EngineMessage } from './messages';
-import { countMessages } from './messages';
+import { countMessages, isObservation } from './messages';
 import type { CompressionChange, HistoryCompressionResult } from './types';
 import { ratioOf } from './types';
 
@@ -176,12 +176,14 @@ function truncateChars(text: string, before: number, maxTokens: number, count: (
 	return { text: out, truncated: true, tokensBefore: before, tokensAfter: count(out), note: `Text truncated: ${note.replace(/^… | …$/g, '')}` };
 }
 
-/** Applies {@link truncateToolOutput} to every tool result in a history. */
+/**
+ * Applies {@link truncateToolOutput} to every observation in a history (tool messages, tool results
+ * and the user-role observations of agents like mini-SWE-agent: see {@link isObservation}).
+ */
 export function truncateToolOutputs(messages: readonly EngineMessage[], maxTokens: number, model: string, counter: TokenCounter): HistoryCompressionResult {
 	const changes: CompressionChange[] = [];
 	const out = messages.map((m, index) => {
-		const isResult = m.role === 'tool' || (m.toolResultIds !== undefined && m.toolResultIds.length > 0);
-		if (!isResult) return m;
+		if (!isObservation(m)) return m;
 		const t = truncateToolOutput(m.content, maxTokens, model, counter);
 		if (!t.truncated) return m;
 		changes.push({ kind: 'toolOutputTruncated', index, before: t.tokensBefore, after: t.tokensAfter, note: t.note });

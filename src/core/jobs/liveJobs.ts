@@ -17,6 +17,7 @@ import type { EngineConfig } from '../config/defaults';
 import type { JobSpec } from './jobProtocol';
 import type { PlanExplanation } from '../engine/policyEngine';
 import { EngineError } from '../lib/errors';
+import type { UnpricedFee } from '../pricing/types';
 import type { Usage } from '../pricing/usage';
 import type { FinishReason, ProviderId, ProviderMessage } from '../ports/llmTransport';
 import type { AttemptRecord } from '../routing/fallback';
@@ -99,6 +100,8 @@ export interface LiveAnswer extends LiveRunCommon {
 	readonly usage?: Usage;
 	/** Undefined for cache hits and unpriced models. */
 	readonly costUsd?: number;
+	/** Server-tool uses (web search…) whose fee the price data does not know: `costUsd` excludes them. */
+	readonly unpricedFees?: readonly UnpricedFee[];
 	/** Usage or cost is an estimate (≈). */
 	readonly estimated: boolean;
 	/**

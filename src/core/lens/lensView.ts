@@ -215,6 +215,11 @@ export function renderLens(input: LensViewInput): LensView {
 				: '- Cached input: no cache price for this model (cache reads bill as input)',
 		);
 		if (c.longContext) lines.push(`- Long-context prices apply above the model's input threshold (whole request repriced).`);
+		const toolFees = Object.entries(c.prices.serverTools ?? {});
+		if (toolFees.length > 0) {
+			const fees = toolFees.map(([tool, perUse]) => `${tool.replace(/_/g, ' ')} ${formatUsd(perUse * 1000)}/1,000`).join(', ');
+			lines.push(`- Server tools billed per use, on top of tokens (not in this estimate): ${fees}`);
+		}
 		lines.push(`- Prices: ${escapeMarkdown(known.source)}${known.fromOverride ? ` (${escapeMarkdown(known.priceId)})` : ''}`);
 	}
 	lines.push('');

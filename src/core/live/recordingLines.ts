@@ -23,7 +23,7 @@ function transcriptMessage(m: ProviderMessage): TranscriptMessage {
 		case 'assistant':
 			return m.toolCalls?.length ? { role: 'assistant', content: m.content, toolCalls: m.toolCalls, toolCallIds: m.toolCalls.map(c => c.id) } : { role: 'assistant', content: m.content };
 		case 'tool':
-			return { role: 'tool', content: m.content, toolResultIds: [m.toolCallId] };
+			return { role: 'tool', content: m.content, toolResultIds: [m.toolCallId], observation: true };
 		default:
 			return { role: m.role, content: m.content };
 	}

@@ -7,6 +7,7 @@ import { InputError } from '../lib/errors';
 import { computeCost, type ModelRates, rateAt, type TieredRate } from './costModel';
 import { datasetRates, datasetSource, findDatasetModel, type DatasetMatch, selectModelPrice, type SupplementedRates, supplementRates } from './genaiPricesData';
 import { createOverrideMatcher, type PriceOverride, type PriceOverrides } from './overrides';
+import { documentedFreeTool } from './serverToolFees';
 import type { CostOptions, CostResult, ModelPriceInfo, PriceCatalog, TokenPrices, UnpricedModel } from './types';
 import type { Usage } from './usage';
 
@@ -79,12 +80,14 @@ function overrideRates(o: PriceOverride): ModelRates {
 	const cacheRead = rate(o.cacheRead, 'cacheRead');
 	const cacheWrite5m = rate(o.cacheWrite, 'cacheWrite');
 	const cacheWrite1h = rate(o.cacheWrite1h, 'cacheWrite1h');
+	const serverTools = o.serverToolFees && Object.fromEntries(Object.entries(o.serverToolFees).map(([tool, perThousand]) => [tool, perThousand / 1000]));
 	return {
 		input: rate(o.input, 'input') as TieredRate,
 		...(output && { output }),
 		...(cacheRead && { cacheRead }),
 		...(cacheWrite5m && { cacheWrite5m }),
 		...(cacheWrite1h && { cacheWrite1h }),
+		...(serverTools && { serverTools }),
 	};
 }
 
@@ -94,6 +97,9 @@ function checkUsage(usage: Usage): void {
 		if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
 			throw new InputError('badArgument', `usage.${key} must be a non-negative token count, got ${String(v)}`);
 		}
+	}
+	for (const [tool, v] of Object.entries(usage.serverTools ?? {})) {
+		if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new InputError('badArgument', `usage.serverTools.${tool} must be a non-negative number of uses, got ${String(v)}`);
 	}
 }
 
@@ -108,6 +114,7 @@ function pricesAt(rates: ModelRates, totalInput: number): TokenPrices {
 		...(cacheWrite1h !== undefined && { cacheWrite1h }),
 		...(reasoning !== undefined && { reasoning }),
 		...(rates.perRequest !== undefined && { perRequest: rates.perRequest }),
+		...(rates.serverTools !== undefined && { serverTools: rates.serverTools }),
 	};
 }
 
@@ -243,6 +250,7 @@ export function createPriceCatalog(options: PriceCatalogOptions = {}): FullPrice
 				batchDiscount: r.batchDiscount,
 				batchLabel: r.batchLabel,
 				oneHourFallback: r.oneHourFallback,
+				freeServerTool: tool => documentedFreeTool(r.provider ?? costOptions.provider ?? (isClaude(model) ? 'anthropic' : undefined), tool),
 			});
 			if (computed.kind === 'missingPrice') return unpriced(model, computed.reason);
 			const notes = [...r.notes, ...computed.notes];
@@ -258,6 +266,7 @@ export function createPriceCatalog(options: PriceCatalogOptions = {}): FullPrice
 				notes,
 				...(computed.estimated && { estimated: true }),
 				rates: computed.rates,
+				...(computed.unpricedFees.length > 0 && { unpricedFees: computed.unpricedFees }),
 			};
 		},
 

@@ -13,10 +13,13 @@
  * - long-context tiers reprice the WHOLE request: the tier is chosen by the request's total input
  *   (cache included) and applies to every component;
  * - batch: every token price × (1 − discount) when the discount is known; otherwise standard prices,
- *   noted and marked estimated.
+ *   noted and marked estimated;
+ * - server-tool uses (web search…) × the per-use fee, never discounted or tiered; a use without a
+ *   known fee is an unpriced fee, excluded from the total and noted (`serverToolFees.ts`).
  */
 import { formatPerMtok, formatTokens } from './format';
-import type { CostBreakdown, TokenPrices } from './types';
+import { priceServerTools } from './serverToolFees';
+import type { CostBreakdown, TokenPrices, UnpricedFee } from './types';
 import type { Usage } from './usage';
 
 /** A USD-per-million-token price that steps up when the request's total input exceeds `above`. */
@@ -38,6 +41,8 @@ export interface ModelRates {
 	readonly reasoning?: TieredRate;
 	/** USD per call. */
 	readonly perRequest?: number;
+	/** USD per use of a provider-run tool, by tool name. */
+	readonly serverTools?: Readonly<Record<string, number>>;
 }
 
 export interface CostRules {
@@ -50,6 +55,8 @@ export interface CostRules {
 	readonly batchLabel?: string;
 	/** How to price 1-hour writes when the entry has no 1-hour price. */
 	readonly oneHourFallback: 'twiceInput' | 'fiveMinuteWrite';
+	/** Why a server tool without a fee costs nothing per use, when the provider documents it. */
+	readonly freeServerTool?: (tool: string) => string | undefined;
 }
 
 export type ComputedCost =
@@ -61,6 +68,8 @@ export type ComputedCost =
 			readonly rates: TokenPrices;
 			readonly notes: string[];
 			readonly estimated: boolean;
+			/** Server-tool uses without a known fee (excluded from `usd`). */
+			readonly unpricedFees: readonly UnpricedFee[];
 	  }
 	| { readonly kind: 'missingPrice'; readonly reason: string };
 
@@ -179,6 +188,7 @@ export function computeCost(rates: ModelRates, usage: Usage, rules: CostRules): 
 		cacheWrite1h: cacheWrite1h * factor,
 		...(reasoning !== undefined && { reasoning: reasoning * factor }),
 		...(rates.perRequest !== undefined && { perRequest: rates.perRequest }),
+		...(rates.serverTools !== undefined && { serverTools: rates.serverTools }),
 	};
 	const breakdown: { -readonly [K in keyof CostBreakdown]: CostBreakdown[K] } = {
 		input: (uncached * input * factor) / perMillion,
@@ -191,6 +201,11 @@ export function computeCost(rates: ModelRates, usage: Usage, rules: CostRules): 
 		breakdown.request = rates.perRequest;
 		notes.push(`per-request fee of $${rates.perRequest} (${rules.label} bills each call)`);
 	}
-	const usd = breakdown.input + breakdown.cacheRead + breakdown.cacheWrite5m + breakdown.cacheWrite1h + breakdown.output + (breakdown.request ?? 0);
-	return { kind: 'priced', usd, breakdown, rates: applied, notes, estimated };
+	const tools = priceServerTools(usage.serverTools, rates.serverTools, rules.freeServerTool ?? (() => undefined), rules.label);
+	notes.push(...tools.notes);
+	let fees = 0;
+	for (const v of Object.values(tools.usd)) fees += v;
+	if (Object.keys(tools.usd).length > 0) breakdown.serverTools = tools.usd;
+	const usd = breakdown.input + breakdown.cacheRead + breakdown.cacheWrite5m + breakdown.cacheWrite1h + breakdown.output + (breakdown.request ?? 0) + fees;
+	return { kind: 'priced', usd, breakdown, rates: applied, notes, estimated, unpricedFees: tools.unpriced };
 }

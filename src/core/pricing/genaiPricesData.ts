@@ -8,6 +8,7 @@ import { calcPrice, findProvider } from '@pydantic/genai-prices';
 import type { ModelInfo, ModelPrice, Provider } from '@pydantic/genai-prices';
 import { InputError } from '../lib/errors';
 import type { ModelRates, TieredRate } from './costModel';
+import { datasetToolFees } from './serverToolFees';
 
 /** The pinned dataset version (package.json pins it exactly; a unit test keeps the two in sync). */
 export const genaiPricesVersion = '0.1.8';
@@ -35,6 +36,17 @@ function lookup(model: string, providerId: string | undefined): DatasetMatch | u
 		// A malformed entry in the data must not crash pricing: treat it as "not found".
 		return undefined;
 	}
+}
+
+let modelIds: readonly string[] | undefined;
+
+/**
+ * The model ids of the model makers' own price lists and OpenRouter's (`vendor/model`): the names a
+ * user types. Built once; the dataset is immutable.
+ */
+export function datasetModelIds(): readonly string[] {
+	modelIds ??= [...firstPartyProviders, 'openrouter'].flatMap(id => findProvider({ providerId: id })?.models.map(m => m.id) ?? []);
+	return modelIds;
 }
 
 function isKnownProvider(id: string): boolean {
@@ -160,6 +172,7 @@ export function datasetRates(model: ModelInfo, price: ModelPrice): DatasetRates 
 	}
 	if (input === undefined) return { kind: 'noTokenPrice' };
 	const requests = typeof price.requests_kcount === 'number' ? price.requests_kcount / 1000 : undefined;
+	const serverTools = datasetToolFees(price);
 	const rates: ModelRates = {
 		input,
 		...(output && { output }),
@@ -170,6 +183,7 @@ export function datasetRates(model: ModelInfo, price: ModelPrice): DatasetRates 
 		...(toRate(price.cache_write_1h_mtok) && { cacheWrite1h: toRate(price.cache_write_1h_mtok) }),
 		...(toRate(price.output_reasoning_mtok) && { reasoning: toRate(price.output_reasoning_mtok) }),
 		...(requests !== undefined && { perRequest: requests }),
+		...(serverTools !== undefined && { serverTools }),
 	};
 	const free = input.base === 0 && input.tiers.length === 0 && (output === undefined || (output.base === 0 && output.tiers.length === 0));
 	return { kind: 'rates', rates, free };

@@ -25,6 +25,7 @@
  *   `threshold` tokens, the whole request is billed at these prices; components omitted here keep
  *   their normal price.
  * - `batchDiscount`: the fraction taken off with the provider's batch API (0.5 = half price).
+ * - `serverToolFees`: USD per 1,000 uses of provider-run tools, e.g. `{"web_search": 10}`.
  * - Keys starting with `$` (e.g. `$schema`, `$comment`) are ignored.
  */
 
@@ -50,6 +51,8 @@ export interface PriceOverride {
 	readonly longContext?: LongContextOverride;
 	/** Fraction off with the batch API, 0…1. */
 	readonly batchDiscount?: number;
+	/** USD per 1,000 uses of a provider-run tool, by tool name (`web_search`, `file_search`…). */
+	readonly serverToolFees?: Readonly<Record<string, number>>;
 }
 
 /** Model id or glob (lower-cased) → prices. Insertion order is priority order for equal globs. */
@@ -62,7 +65,7 @@ export interface ParsedPriceOverrides {
 }
 
 const priceFields = ['input', 'output', 'cacheRead', 'cacheWrite', 'cacheWrite1h'] as const;
-const entryFields = new Set<string>([...priceFields, 'contextWindow', 'longContext', 'batchDiscount']);
+const entryFields = new Set<string>([...priceFields, 'contextWindow', 'longContext', 'batchDiscount', 'serverToolFees']);
 const longContextFields = new Set<string>(['threshold', ...priceFields]);
 
 /** Common misspellings, so a problem message can say what was probably meant. */
@@ -82,6 +85,8 @@ const aliases: Record<string, string> = {
 	long_context: 'longContext',
 	batch_discount: 'batchDiscount',
 	batch: 'batchDiscount',
+	server_tool_fees: 'serverToolFees',
+	toolfees: 'serverToolFees',
 };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -160,6 +165,25 @@ function parseEntry(key: string, raw: unknown, problems: string[]): PriceOverrid
 		}
 	}
 
+	let serverToolFees: Record<string, number> | undefined;
+	if (raw.serverToolFees !== undefined) {
+		const fees = raw.serverToolFees;
+		const feesWhere = `${where}.serverToolFees`;
+		if (!isRecord(fees)) {
+			problems.push(`${feesWhere}: expected an object like {"web_search": 10} (USD per 1,000 uses), got ${show(fees)}`);
+			invalid = true;
+		} else {
+			serverToolFees = {};
+			for (const [tool, v] of Object.entries(fees)) {
+				if (typeof v === 'number' && Number.isFinite(v) && v >= 0) serverToolFees[tool.trim().toLowerCase()] = v;
+				else {
+					problems.push(`${feesWhere}: "${tool}" must be a non-negative number of USD per 1,000 uses, got ${show(v)}`);
+					invalid = true;
+				}
+			}
+		}
+	}
+
 	let longContext: LongContextOverride | undefined;
 	if (raw.longContext !== undefined) {
 		const lc = raw.longContext;
@@ -204,6 +228,7 @@ function parseEntry(key: string, raw: unknown, problems: string[]): PriceOverrid
 		...(contextWindow !== undefined && { contextWindow }),
 		...(longContext !== undefined && { longContext }),
 		...(batchDiscount !== undefined && { batchDiscount }),
+		...(serverToolFees !== undefined && { serverToolFees }),
 	};
 }
 

@@ -12,6 +12,17 @@ export interface CostBreakdown {
 	 * none; when present it is part of `usd`.
 	 */
 	readonly request?: number;
+	/**
+	 * Per-use fees of provider-run tools (web search…), USD by tool name. Absent when the call used
+	 * none with a known fee; when present it is part of `usd`.
+	 */
+	readonly serverTools?: Readonly<Record<string, number>>;
+}
+
+/** Uses of a provider-run tool the price data has no fee for: the total excludes them and says so. */
+export interface UnpricedFee {
+	readonly tool: string;
+	readonly uses: number;
 }
 
 /**
@@ -27,6 +38,8 @@ export interface TokenPrices {
 	readonly cacheWrite1h?: number;
 	readonly reasoning?: number;
 	readonly perRequest?: number;
+	/** USD per use of a provider-run tool, by tool name (`web_search: 0.01` = $10 per 1,000 searches). */
+	readonly serverTools?: Readonly<Record<string, number>>;
 }
 
 /** No known price: returned instead of a $0 that would look like a real number. */
@@ -57,6 +70,11 @@ export type CostResult =
 			readonly estimated?: boolean;
 			/** The per-million-token prices actually multiplied (after long-context tier and batch discount). */
 			readonly rates?: TokenPrices;
+			/**
+			 * Server-tool uses whose fee the price data does not know: `usd` covers the tokens and the
+			 * known fees only, and a note says so (never a silent $0 fee).
+			 */
+			readonly unpricedFees?: readonly UnpricedFee[];
 	  }
 	/** Never a silent $0: the model has no known price. */
 	| UnpricedModel;

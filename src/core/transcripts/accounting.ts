@@ -5,7 +5,7 @@
  * calls are priced at their own timestamps (historic prices).
  */
 import { describeError } from '../lib/errors';
-import type { CostResult, PriceCatalog } from '../pricing/types';
+import type { CostResult, PriceCatalog, UnpricedFee } from '../pricing/types';
 import { addUsage, type Usage, zeroUsage } from '../pricing/usage';
 import type { LlmCall, Transcript, TranscriptWarning, TranscriptWarningCode } from './model';
 
@@ -18,6 +18,8 @@ export type CallPrice =
 			readonly priceId: string;
 			readonly source: string;
 			readonly notes: readonly string[];
+			/** Server-tool uses without a known fee: `usd` excludes them. */
+			readonly unpricedFees?: readonly UnpricedFee[];
 	  }
 	| { readonly kind: 'unpriced'; readonly reason: string; readonly hint: string };
 
@@ -55,6 +57,8 @@ export interface TranscriptAccount {
 	/** The computed cost rests on estimates: counted, rounded or placeholder-corrected usage, or an approximated price rule. */
 	readonly computedEstimated: boolean;
 	readonly unpricedCalls: number;
+	/** Server-tool uses, summed by tool, whose fee is unknown: `computedUsd` excludes them (a warning says so). */
+	readonly unpricedFees: readonly UnpricedFee[];
 	/** The run's recorded cost (the file's run total, or the sum of per-call recorded costs); null when the file records none. */
 	readonly recordedUsd: number | null;
 	readonly recordedSource?: 'run' | 'calls';
@@ -80,7 +84,7 @@ function dateOf(iso: string | undefined): Date | undefined {
 
 function toPrice(r: CostResult): CallPrice {
 	return r.kind === 'priced'
-		? { kind: 'priced', usd: r.usd, estimated: r.estimated === true, priceId: r.priceId, source: r.source, notes: r.notes }
+		? { kind: 'priced', usd: r.usd, estimated: r.estimated === true, priceId: r.priceId, source: r.source, notes: r.notes, ...(r.unpricedFees && { unpricedFees: r.unpricedFees }) }
 		: { kind: 'unpriced', reason: r.reason, hint: r.hint };
 }
 
@@ -121,6 +125,7 @@ export function accountTranscript(recorded: Transcript, catalog: PriceCatalog, o
 	const calls: CallCost[] = [];
 	const models = new Map<string, { calls: number; usage: Usage; usd: number; priced: number; unpriced: number; recorded: number; recordedCalls: number }>();
 	const unpricedReasons = new Map<string, { calls: number; reason: string; hint: string }>();
+	const unpricedFees = new Map<string, { uses: number; calls: number; models: Set<string> }>();
 	let usage = zeroUsage;
 	let computed = 0;
 	let pricedCalls = 0;
@@ -138,6 +143,13 @@ export function accountTranscript(recorded: Transcript, catalog: PriceCatalog, o
 		if (computedPrice.kind === 'priced') {
 			computed += computedPrice.usd;
 			pricedCalls++;
+			for (const fee of computedPrice.unpricedFees ?? []) {
+				const f = unpricedFees.get(fee.tool) ?? { uses: 0, calls: 0, models: new Set<string>() };
+				f.uses += fee.uses;
+				f.calls++;
+				f.models.add(call.model);
+				unpricedFees.set(fee.tool, f);
+			}
 			if (computedPrice.estimated) estimated = true;
 			if (call.usageRange) {
 				const lo = price(call, call.usageRange.low);
@@ -186,6 +198,12 @@ export function accountTranscript(recorded: Transcript, catalog: PriceCatalog, o
 	}
 	for (const [model, u] of unpricedReasons) {
 		warn('unpriced', `${u.calls} call(s) of ${model} have no price: ${u.reason}. ${u.hint}`);
+	}
+	for (const [tool, f] of unpricedFees) {
+		warn(
+			'unpricedFee',
+			`unpriced fee: ${f.uses} ${tool} use(s) in ${f.calls} call(s) of ${[...f.models].join(', ')} — the price data has no per-use price for ${tool}, so the computed cost covers their tokens only. Add "serverToolFees": {"${tool}": <USD per 1,000>} to a price override (agentCost.pricing.overrides or .agent-cost/prices.json).`,
+		);
 	}
 	if (mismatches.length > 0) {
 		const worst = [...mismatches].sort((a, b) => Math.abs(b.computed - b.recorded) - Math.abs(a.computed - a.recorded)).slice(0, 3);
@@ -259,6 +277,7 @@ export function accountTranscript(recorded: Transcript, catalog: PriceCatalog, o
 		computedComplete: pricedCalls === t.calls.length,
 		computedEstimated: estimated,
 		unpricedCalls: t.calls.length - pricedCalls,
+		unpricedFees: [...unpricedFees].map(([tool, f]) => ({ tool, uses: f.uses })),
 		recordedUsd,
 		...(recordedSource !== undefined && { recordedSource }),
 		...(tolerance !== undefined && tolerance > 0 && { recordedTolerance: tolerance }),

@@ -118,9 +118,49 @@ interface Line {
 	readonly lineNo: number;
 }
 
+/**
+ * Aider writes each piece of its own output with one `append_chat_history` call: `> ` before the
+ * FIRST line only, and (in a raw `.aider.chat.history.md`) two trailing spaces after the last. A
+ * multi-line shell command, lint error or git output therefore continues on lines without `> `.
+ * User prompts (`#### `) and assistant replies are written with a leading newline, so a line that
+ * directly follows aider output — no empty line between — can only be the rest of that output.
+ */
+interface AiderBlockState {
+	/** The last line belongs to aider output. */
+	readonly open: boolean;
+	/** That output's final line (two trailing spaces) has not been seen yet. */
+	readonly unterminated: boolean;
+}
+
+/** Lines that start something else: aider output, a prompt, a session, the website's wrappers. */
+function isBoundary(raw: string): boolean {
+	return raw.startsWith('>') || /^####(?: |$)/.test(raw.trimEnd()) || raw.startsWith('# aider chat started at ') || /^\s*<\/?div\b/.test(raw);
+}
+
+/** How far an unterminated aider output is looked for its last line across empty lines. */
+const maxOutputLookahead = 400;
+
+/** True when a line with aider's two-space line end comes before the next boundary. */
+function terminatorAhead(lines: readonly string[], from: number): boolean {
+	for (let j = from; j < lines.length && j < from + maxOutputLookahead; j++) {
+		if (isBoundary(lines[j])) return false;
+		if (lines[j].endsWith('  ') && lines[j].trim() !== '') return true;
+	}
+	return false;
+}
+
+/** Raw histories end every aider line with two spaces; hand-edited transcripts (the website's) do not. */
+function marksLineEnds(lines: readonly string[]): boolean {
+	const aider = lines.filter(l => l.startsWith('> '));
+	return aider.length > 0 && aider.filter(l => l.endsWith('  ')).length >= 0.8 * aider.length;
+}
+
 function classify(lines: readonly string[]): Line[] {
 	const out: Line[] = [];
 	const fence = new FenceTracker();
+	const endsMarked = marksLineEnds(lines);
+	let block: AiderBlockState = { open: false, unterminated: false };
+	const after = (raw: string): AiderBlockState => ({ open: true, unterminated: endsMarked && !raw.endsWith('  ') });
 	let start = 0;
 	// Published transcripts wrap the chat in <div class="chat-transcript"> blocks; the prose around them is not chat.
 	const wrapped = lines.some(l => /^<div class="chat-transcript"/.test(l));
@@ -142,6 +182,16 @@ function classify(lines: readonly string[]): Line[] {
 			continue;
 		}
 		if (!inside) continue;
+		if (block.open && !isBoundary(raw)) {
+			// The rest of a multi-line aider output: any non-empty line (padding-only lines included),
+			// and an empty line while the output's last line (two trailing spaces) is still to come.
+			if (raw !== '' || (block.unterminated && terminatorAhead(lines, i + 1))) {
+				out.push({ kind: 'aider', text: raw.trimEnd(), lineNo });
+				if (raw !== '') block = after(raw);
+				continue;
+			}
+		}
+		block = { open: false, unterminated: false };
 		if (!fence.inside && (raw.startsWith('#### ') || raw.trimEnd() === '####')) {
 			out.push({ kind: 'prompt', text: raw.replace(/^####\s?/, '').trimEnd(), lineNo });
 			continue;
@@ -151,6 +201,7 @@ function classify(lines: readonly string[]): Line[] {
 		// `>>>>>>> REPLACE` ends an edit block in the reply; aider output is `> …` or a bare `>`.
 		if (!fence.inside && raw.startsWith('>') && !raw.startsWith('>>>>>>>')) {
 			out.push({ kind: 'aider', text: raw.replace(/^>\s?/, '').trimEnd(), lineNo });
+			block = after(raw);
 			continue;
 		}
 		if (raw.trim() === '' && !fence.inside) {
@@ -174,6 +225,18 @@ type Cost = { value: number; tolerance: number };
 /** Output the user chose to add to the chat (/run, /test, lint results) is sent with the next prompt. */
 function addedToChat(block: readonly string[]): boolean {
 	return block.some(l => /to the chat\?\s*(?:\(.*\)\s*)?(?:\[.*\]:?\s*)?(y|yes)\s*$/i.test(l) || /^Added .* to the chat/.test(l));
+}
+
+/**
+ * Aider summarizes older chat history once it exceeds `max_chat_history_tokens` =
+ * min(max(context window / 16, 1024), 8192) (aider/models.py), so a count of the visible history is
+ * a lower bound of what was sent only while that history stays at or under 1,024 tokens.
+ */
+const aiderMinSummaryThreshold = 1024;
+
+/** `/clear` and `/reset` drop the chat history: the next call starts from a fresh history. */
+function clearsHistory(prompt: string): boolean {
+	return /^\/(?:clear|reset)\b/.test(prompt.trim());
 }
 
 /** What a prompt sends to the model: in-chat commands (/run, /add, /undo…) send nothing themselves; /ask, /code, /architect send their text. */
@@ -202,14 +265,31 @@ export function importAider(text: string, options: ImportOptions): Transcript {
 	let aiderBlock: string[] = [];
 	let orphans = 0;
 	let countedExact = true;
+	// Each aider session, and each /clear or /reset, starts a new chat history (its own running count).
+	let history = 0;
+	let fresh = true;
+	let historyTokens = 0;
+	let countedBounded = 0;
+	let countedUnbounded = 0;
+	const newHistory = () => {
+		history++;
+		fresh = true;
+		historyTokens = 0;
+		pendingInput = [];
+	};
 
 	const flushPrompt = () => {
-		const sent = sentPrompt(prompt.join('\n'));
-		if (sent !== undefined) pendingInput.push({ role: 'user', content: sent });
+		const text = prompt.join('\n');
 		prompt = [];
+		if (clearsHistory(text)) {
+			newHistory();
+			return;
+		}
+		const sent = sentPrompt(text);
+		if (sent !== undefined) pendingInput.push({ role: 'user', content: sent });
 	};
 	const flushAiderBlock = () => {
-		if (addedToChat(aiderBlock)) pendingInput.push({ role: 'user', content: aiderBlock.join('\n') });
+		if (addedToChat(aiderBlock)) pendingInput.push({ role: 'user', content: aiderBlock.join('\n'), observation: true });
 		aiderBlock = [];
 	};
 	const replyPending = () => reply.some(l => l.trim() !== '');
@@ -217,12 +297,18 @@ export function importAider(text: string, options: ImportOptions): Transcript {
 		flushPrompt();
 		const model = session?.model || options.model || '';
 		const countModel = modelForCounting(model);
-		const input = { kind: 'delta' as const, messages: pendingInput, unrecorded: "aider's system prompt, repo map and the files in the chat" };
+		const input = { kind: fresh ? ('full' as const) : ('delta' as const), messages: pendingInput, unrecorded: "aider's system prompt, repo map and the files in the chat" };
 		pendingInput = [];
+		fresh = false;
 		const textOut = reply.join('\n').trim();
 		reply = [];
-		const p = running.prompt('main', countModel, input);
-		running.addOutput('main', countModel, { role: 'assistant', content: textOut });
+		const thread = `chat ${history}`;
+		const earlier = historyTokens;
+		const p = running.prompt(thread, countModel, input);
+		const reply$ = { role: 'assistant', content: textOut };
+		running.addOutput(thread, countModel, reply$);
+		historyTokens = p.tokens + pc.message(countModel, reply$).tokens;
+		const bounded = earlier <= aiderMinSummaryThreshold;
 		let usage: Usage;
 		let range: UsageRange | undefined;
 		if (tokens) {
@@ -232,6 +318,8 @@ export function importAider(text: string, options: ImportOptions): Transcript {
 			const o = pc.text(countModel, textOut);
 			countedExact &&= p.exact && o.exact;
 			usage = plainUsage(p.tokens, o.tokens);
+			if (bounded) countedBounded++;
+			else countedUnbounded++;
 		}
 		b.addCall({
 			model,
@@ -244,7 +332,13 @@ export function importAider(text: string, options: ImportOptions): Transcript {
 			usageSource: tokens ? 'rounded' : 'counted',
 			usageExact: false,
 			...(range !== undefined && { usageRange: range }),
-			...(!tokens && { usageNotes: [`counted with the ${countModel} tokenizer from the visible chat only; aider's system prompt, repo map and files are not in the transcript (lower bound)`] }),
+			...(!tokens && {
+				usageNotes: [
+					bounded
+						? `counted with the ${countModel} tokenizer from the visible chat only; aider's system prompt, repo map and files are not in the transcript (lower bound)`
+						: `counted with the ${countModel} tokenizer from the visible chat (estimate, not a bound): the earlier chat is over ${aiderMinSummaryThreshold.toLocaleString('en-US')} tokens, which aider may have summarized before sending, while its system prompt, repo map and files are missing`,
+				],
+			}),
 			...(cost !== undefined && { recordedCostUsd: cost.value, recordedCostTolerance: cost.tolerance }),
 			line: replyLine ?? lineNo,
 		});
@@ -273,7 +367,7 @@ export function importAider(text: string, options: ImportOptions): Transcript {
 		if (l.kind === 'session') {
 			closeReply(l.lineNo);
 			flushPrompt();
-			pendingInput = [];
+			newHistory();
 			const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})/.exec(l.text);
 			// Local time without a zone: taken as UTC so results do not depend on the machine.
 			sessions.push((session = { model: '', ...(m && { startedAt: `${m[1]}T${m[2]}Z` }) }));
@@ -325,9 +419,12 @@ export function importAider(text: string, options: ImportOptions): Transcript {
 	if (counted > 0) {
 		b.warn(
 			'countedUsage',
-			hasTokenLines
-				? `${orphans} assistant repl${orphans === 1 ? 'y has' : 'ies have'} no usage line: counted from the visible chat (lower bound)`
-				: `the transcript has no usage lines: ${counted} calls counted with the ${modelForCounting(b.calls[0]?.model ?? '')} tokenizer${countedExact ? '' : ' (estimate)'} from the visible chat only — aider's system prompt, repo map and files are not in it, so input is a lower bound`,
+			(hasTokenLines
+				? `${orphans} assistant repl${orphans === 1 ? 'y has' : 'ies have'} no usage line: counted from the visible chat`
+				: `the transcript has no usage lines: ${counted} calls counted with the ${modelForCounting(b.calls[0]?.model ?? '')} tokenizer${countedExact ? '' : ' (estimate)'} from the visible chat only — aider's system prompt, repo map and files are not in it`) +
+				(countedUnbounded === 0
+					? ', so input is a lower bound'
+					: `; input is a lower bound for ${countedBounded} of them, an estimate for ${countedUnbounded} whose earlier chat exceeds ${aiderMinSummaryThreshold.toLocaleString('en-US')} tokens (aider may summarize it before sending)`),
 		);
 	}
 	if (b.calls.some(c => c.model === '')) b.warn('modelUnknown', 'the transcript names no model (no "> Model:" line): no price applied (pass --model)');

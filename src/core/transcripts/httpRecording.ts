@@ -178,6 +178,7 @@ function geminiFromChunks(chunks: readonly JsonRecord[]): JsonRecord {
 	let responseId: unknown;
 	const parts: unknown[] = [];
 	let finish: unknown;
+	let grounding: unknown;
 	for (const c of chunks) {
 		if (isRecord(c.usageMetadata)) usage = c.usageMetadata;
 		modelVersion ??= c.modelVersion;
@@ -185,8 +186,15 @@ function geminiFromChunks(chunks: readonly JsonRecord[]): JsonRecord {
 		const cand = rec(arr(c.candidates)[0]);
 		parts.push(...arr(rec(cand.content).parts));
 		if (cand.finishReason !== undefined) finish = cand.finishReason;
+		// Grounding arrives with the last chunks, whole: the latest one describes the response.
+		if (isRecord(cand.groundingMetadata)) grounding = cand.groundingMetadata;
 	}
-	return { usageMetadata: usage, modelVersion, responseId, candidates: [{ content: { role: 'model', parts }, finishReason: finish }] };
+	return {
+		usageMetadata: usage,
+		modelVersion,
+		responseId,
+		candidates: [{ content: { role: 'model', parts }, finishReason: finish, ...(grounding !== undefined && { groundingMetadata: grounding }) }],
+	};
 }
 
 function headerDate(headers: unknown): string | undefined {
@@ -236,7 +244,7 @@ function parseChat(req: JsonRecord, res: JsonRecord): Parsed {
 		...(nonEmpty(res.id) !== undefined && { id: nonEmpty(res.id) }),
 		input: { kind: 'full', messages: arr(req.messages).map(fromOpenAIChatMessage), ...(tools && { tools }) },
 		output: openAIChatOutput(res.choices),
-		...(isRecord(res.usage) && { usage: fromOpenAIChatUsage(res.usage) }),
+		...(isRecord(res.usage) && { usage: fromOpenAIChatUsage(res.usage, req) }),
 		...(at !== undefined && { at }),
 	};
 }
@@ -256,7 +264,7 @@ function parseResponses(req: JsonRecord, res: JsonRecord, uri: string): Parsed {
 			? { kind: 'delta', messages, ...(tools && { tools }), unrecorded: 'earlier turns are held server-side (previous_response_id / conversation)' }
 			: { kind: 'full', messages, ...(tools && { tools }) },
 		output: responsesOutput(res.output, res.status),
-		...(isRecord(res.usage) && { usage: fromOpenAIResponsesUsage(res.usage) }),
+		...(isRecord(res.usage) && { usage: fromOpenAIResponsesUsage(res.usage, res.output) }),
 		...(at !== undefined && { at }),
 		compaction: /\/responses\/compact(?:$|\?)/.test(uri),
 	};
@@ -271,7 +279,7 @@ function parseGemini(req: JsonRecord, res: JsonRecord, uri: string): Parsed {
 		...(nonEmpty(res.responseId) !== undefined && { id: nonEmpty(res.responseId) }),
 		input: { kind: 'full', messages: fromGeminiContents(req.contents, req.systemInstruction ?? req.system_instruction), ...(tools.length > 0 && { tools }) },
 		output: geminiOutput(res.candidates),
-		...(isRecord(usage) && { usage: fromGeminiUsage(usage) }),
+		...(isRecord(usage) && { usage: fromGeminiUsage(usage, res.candidates) }),
 	};
 }
 

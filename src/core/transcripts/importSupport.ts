@@ -83,7 +83,9 @@ export class TranscriptBuilder {
 			return 0;
 		};
 		const out: Usage = { input: fix(u.input), cacheRead: fix(u.cacheRead), cacheWrite5m: fix(u.cacheWrite5m), cacheWrite1h: fix(u.cacheWrite1h), output: fix(u.output), reasoning: fix(u.reasoning) };
+		const tools = Object.entries(u.serverTools ?? {}).map(([tool, uses]) => [tool, fix(uses)] as const);
 		if (!bad) return u;
+		if (tools.some(([, uses]) => uses > 0)) (out as { serverTools?: Record<string, number> }).serverTools = Object.fromEntries(tools.filter(([, uses]) => uses > 0));
 		this.warn('missingUsage', `call ${index + 1}: a token count is not a plausible number (negative, non-finite or above ${maxTokens}); read as 0`, { callIndex: index });
 		return { ...out, input: Math.max(out.input, out.cacheRead + out.cacheWrite5m + out.cacheWrite1h), output: Math.max(out.output, out.reasoning) };
 	}
@@ -100,7 +102,7 @@ export class TranscriptBuilder {
 		return this.warnings.some(w => w.code === code);
 	}
 
-	finish(meta: Partial<Pick<Transcript, 'formatVersion' | 'dialects' | 'runId' | 'agent' | 'recordedTotals' | 'startedAt' | 'endedAt'>> = {}): Transcript {
+	finish(meta: Partial<Pick<Transcript, 'formatVersion' | 'dialects' | 'runId' | 'agent' | 'recordedTotals' | 'startedAt' | 'endedAt' | 'demonstration'>> = {}): Transcript {
 		const models: string[] = [];
 		const seen = new Set<string>();
 		for (const c of this.calls) {
@@ -136,6 +138,7 @@ export class TranscriptBuilder {
 			...(recordedTotals !== undefined && { recordedTotals }),
 			warnings: this.warnings,
 			contentRetained: this.retainContent,
+			...(meta.demonstration === true && { demonstration: true }),
 			...((meta.startedAt ?? first) !== undefined && { startedAt: meta.startedAt ?? first }),
 			...((meta.endedAt ?? last) !== undefined && { endedAt: meta.endedAt ?? last }),
 		};

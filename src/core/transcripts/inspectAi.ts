@@ -81,6 +81,7 @@ function inspectMessage(raw: unknown, resolve: (t: string) => string): Transcrip
 		...(toolCalls.length > 0 && { toolCalls, toolCallIds: toolCalls.map(c => c.id) }),
 		...(toolCallId !== undefined && { toolCallId, toolResultIds: [toolCallId] }),
 		...(role === 'tool' && str(m.function) !== undefined && { name: str(m.function) }),
+		...((role === 'tool' || toolCallId !== undefined) && { observation: true }),
 		...(reasoning.length > 0 && { reasoning: reasoning.join('\n') }),
 	};
 }

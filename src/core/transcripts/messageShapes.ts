@@ -25,6 +25,7 @@ export function renderToolCall(c: ToolCall): string {
 }
 
 function message(role: string, p: Parts, name?: string): TranscriptMessage {
+	const observation = p.toolResultIds.length > 0 || role === 'tool' || role === 'function';
 	return {
 		role,
 		content: p.text.join('\n'),
@@ -32,6 +33,7 @@ function message(role: string, p: Parts, name?: string): TranscriptMessage {
 		...(p.toolCalls.length > 0 && { toolCalls: p.toolCalls, toolCallIds: p.toolCalls.map(c => c.id) }),
 		...(p.toolResultIds.length > 0 && { toolCallId: p.toolResultIds[0], toolResultIds: p.toolResultIds }),
 		...(p.reasoning.length > 0 && { reasoning: p.reasoning.join('\n') }),
+		...(observation && { observation }),
 	};
 }
 
@@ -210,7 +212,7 @@ export function fromResponsesInput(input: unknown): TranscriptMessage[] {
 			out.push({ role: 'assistant', content: '', toolCalls: [call], toolCallIds: [call.id] });
 		} else if (type === 'function_call_output' || type === 'custom_tool_call_output') {
 			const id = str(item.call_id) ?? '';
-			out.push({ role: 'tool', content: contentText(item.output), toolCallId: id, toolResultIds: [id] });
+			out.push({ role: 'tool', content: contentText(item.output), toolCallId: id, toolResultIds: [id], observation: true });
 		} else if (type === 'reasoning') {
 			const summary = arr(item.summary)
 				.map(s => str(rec(s).text) ?? '')

@@ -40,13 +40,17 @@ export function importMiniSweAgent(doc: unknown, options: ImportOptions): Transc
 	let counted = 0;
 	// Counting is only needed when some call lacks recorded usage (then its prompt needs the history's tokens).
 	const needsCounting = doc.messages.some(m => isRecord(m) && m.role === 'assistant' && !isRecord(rec(rec(m.extra).response).usage));
+	let acted = false;
 	doc.messages.forEach((raw, n) => {
 		if (n % 512 === 0) throwIfAborted(options.signal);
 		const m = fromOpenAIChatMessage(raw);
 		if (m.role !== 'assistant') {
-			pending.push(m);
+			// After the first action, every user message is the environment's answer (command output,
+			// format errors): mini-SWE-agent sends observations in the user role.
+			pending.push(acted && m.role === 'user' ? { ...m, observation: true } : m);
 			return;
 		}
+		acted = true;
 		const input = { kind: 'delta' as const, messages: pending };
 		pending = [];
 		const response = rec(rec(rec(raw).extra).response);

@@ -73,6 +73,13 @@ export interface TranscriptMessage extends ChatMessageLike {
 	readonly toolResultIds?: readonly string[];
 	/** Reasoning/thinking the message carries. Not in `content`: providers drop most of it from later prompts. */
 	readonly reasoning?: string;
+	/**
+	 * What a tool or the environment returned to the agent, whatever role the format gives it: tool
+	 * messages, Anthropic `tool_result` blocks, mini-SWE-agent/SWE-agent `user` observations, OpenHands
+	 * observations, aider command output added to the chat. Compression strategies act on these
+	 * (see `isObservation` in `compression/messages.ts`).
+	 */
+	readonly observation?: boolean;
 }
 
 /**
@@ -134,8 +141,11 @@ export interface LlmCall {
 	readonly requestId?: string;
 	/** The model as recorded (the response's model when the file has one); '' when unknown. */
 	readonly model: string;
-	/** How `model` was found: in the call, in the run's config, guessed from the file name, given by the user, or not at all. */
-	readonly modelSource: 'recorded' | 'config' | 'fileName' | 'option' | 'unknown';
+	/**
+	 * How `model` was found: in the call, in the run's config, from the run's other calls (a call
+	 * the format records without its model), guessed from the file name, given by the user, or not at all.
+	 */
+	readonly modelSource: 'recorded' | 'config' | 'run' | 'fileName' | 'option' | 'unknown';
 	/** Provider id for pricing ("anthropic", "openai", "google", "openrouter"…) when the format tells. */
 	readonly provider?: string;
 	/** Calls of one conversation thread share it: 'main', or a subagent id. Delta inputs chain along it. */
@@ -247,6 +257,7 @@ export type TranscriptWarningCode =
 	| 'totalsMismatch'
 	| 'costMismatch'
 	| 'unpriced'
+	| 'unpricedFee'
 	| 'noRecordedCost'
 	| 'refusedCalls'
 	| 'malformedLine'
@@ -286,6 +297,11 @@ export interface Transcript {
 	readonly warnings: readonly TranscriptWarning[];
 	/** False when the importer dropped message contents to bound memory (streaming summary mode). */
 	readonly contentRetained: boolean;
+	/**
+	 * The run is a demonstration or a replay (SWE-agent demos, `model: replay`): no API call was
+	 * billed; its counted usage is what the steps would send. Absent for real runs.
+	 */
+	readonly demonstration?: boolean;
 	readonly startedAt?: string;
 	readonly endedAt?: string;
 }

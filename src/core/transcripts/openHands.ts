@@ -10,8 +10,9 @@ import { fromOpenAIChatUsage, type Usage } from '../pricing/usage';
 import { TranscriptImportError } from './importErrors';
 import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, RunningPromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
 import { arr, asText, isoTime, isRecord, type JsonRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
-import { openAIChatOutput, outputMessage } from './messageShapes';
+import { openAIChatOutput, outputMessage, toolDefinitions } from './messageShapes';
 import type { CallOutput, RecordedTotals, Transcript, TranscriptMessage } from './model';
+import type { ToolDefinitionLike } from '../tokens/types';
 
 function isEvent(v: unknown): boolean {
 	return isRecord(v) && typeof v.source === 'string' && ('action' in v || 'observation' in v);
@@ -61,14 +62,18 @@ function eventMessage(e: JsonRecord): TranscriptMessage | undefined {
 		const callId = str(meta.tool_call_id);
 		const content = str(e.content) ?? asText(e.content);
 		const name = str(meta.function_name);
-		if (callId !== undefined) return { role: 'tool', content, toolCallId: callId, toolResultIds: [callId], ...(name !== undefined && { name }) };
-		return content === '' ? undefined : { role: 'user', content };
+		if (callId !== undefined) return { role: 'tool', content, toolCallId: callId, toolResultIds: [callId], ...(name !== undefined && { name }), observation: true };
+		return content === '' ? undefined : { role: 'user', content, observation: true };
 	}
 	return undefined;
 }
 
 /** Splits an event list into calls (deduplicated by response id) and the prompt deltas between them. */
-function collect(events: readonly unknown[], signal: AbortSignal | undefined): { slots: CallSlot[]; deltas: TranscriptMessage[][]; compactions: { before: number; at?: string }[] } {
+function collect(
+	events: readonly unknown[],
+	signal: AbortSignal | undefined,
+): { slots: CallSlot[]; deltas: TranscriptMessage[][]; compactions: { before: number; at?: string }[]; tools?: ToolDefinitionLike[] } {
+	let tools: ToolDefinitionLike[] | undefined;
 	const slots: CallSlot[] = [];
 	const deltas: TranscriptMessage[][] = [];
 	const byId = new Map<string, CallSlot>();
@@ -102,10 +107,12 @@ function collect(events: readonly unknown[], signal: AbortSignal | undefined): {
 			}
 			return;
 		}
+		// Newer exports open with the system message and the tool definitions the agent sends on every call.
+		if (e.action === 'system') tools ??= toolDefinitions(rec(e.args).tools);
 		const m = eventMessage(e);
 		if (m) pending.push(m);
 	});
-	return { slots, deltas, compactions };
+	return { slots, deltas, compactions, ...(tools !== undefined && { tools }) };
 }
 
 function outputOf(slot: CallSlot): CallOutput {
@@ -115,7 +122,7 @@ function outputOf(slot: CallSlot): CallOutput {
 
 function build(format: 'openhands-trajectory' | 'openhands-eval', events: readonly unknown[], doc: JsonRecord, options: ImportOptions): Transcript {
 	const b = new TranscriptBuilder(format, options);
-	const { slots, deltas, compactions } = collect(events, options.signal);
+	const { slots, deltas, compactions, tools } = collect(events, options.signal);
 	const metrics = rec(doc.metrics);
 	const configModel = nonEmpty(rec(rec(doc.metadata).llm_config).model) ?? options.model ?? '';
 	const usages = new Map<string, JsonRecord>();
@@ -136,12 +143,48 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 		slots.push({ id, eventIndex: events.length });
 		deltas.push([]);
 	}
+	const entryOf = (slot: CallSlot) => (slot.id !== undefined ? usages.get(slot.id) : undefined);
+	const recordedUsage = (slot: CallSlot) => entryOf(slot) !== undefined || (slot.response !== undefined && isRecord(slot.response.usage));
+	// A call without a model_response still went to the run's model: the nearest call that names one.
+	const named = slots.map(slot => nonEmpty(slot.response?.model) ?? nonEmpty(entryOf(slot)?.model));
+	const runModel = (i: number): string | undefined => {
+		for (let d = 1; d < slots.length; d++) {
+			const m = named[i - d] ?? named[i + d];
+			if (m !== undefined) return m;
+		}
+		return undefined;
+	};
 	// Counting (rebuilt prompts) is only needed when some call has no recorded usage.
-	const needsCounting = slots.some(s => !(s.id !== undefined && usages.has(s.id)) && !(s.response && isRecord(s.response.usage)));
+	const needsCounting = slots.some(s => !recordedUsage(s));
 	const pc = new PromptCounter(options.counter);
 	const running = new RunningPromptCounter(pc);
+	const models = slots.map((slot, i) => named[i] ?? (configModel || runModel(i) || ''));
+	// The prompt each call sent, as far as the events show it (the history up to that step).
+	const visible = slots.map((slot, i) => {
+		if (!needsCounting) return { tokens: 0, exact: true };
+		const countModel = modelForCounting(models[i]);
+		const p = running.prompt('main', countModel, { kind: 'delta', messages: deltas[i], ...(tools && { tools }) });
+		running.addOutput('main', countModel, slot.bare ?? outputMessage(outputOf(slot)));
+		return p;
+	});
+	// The export lacks the system prompt and tool definitions; a call with recorded usage shows
+	// how many tokens they are (recorded prompt − visible prompt), and its neighbours sent them too.
+	const hidden = slots.map((slot, i) => {
+		if (!needsCounting || !recordedUsage(slot)) return undefined;
+		const entry = entryOf(slot);
+		const input = entry !== undefined ? tokenUsage(entry).input : fromOpenAIChatUsage(slot.response!.usage).input;
+		return { tokens: Math.max(0, input - visible[i].tokens), call: i };
+	});
+	const hiddenNear = (i: number) => {
+		for (let d = 1; d < slots.length; d++) {
+			const h = hidden[i - d] ?? hidden[i + d];
+			if (h !== undefined) return h;
+		}
+		return undefined;
+	};
 	let bare = 0;
 	let missing = 0;
+	let inferred = 0;
 	let compactionIndex = 0;
 	slots.forEach((slot, i) => {
 		while (compactionIndex < compactions.length && compactions[compactionIndex].before <= i) {
@@ -149,16 +192,18 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 			b.events.push({ kind: 'compaction', beforeCall: b.calls.length, thread: 'main', source: 'openhands-condenser', ...(c.at !== undefined && { at: c.at }) });
 		}
 		const response = slot.response;
-		const entry = slot.id !== undefined ? usages.get(slot.id) : undefined;
-		const model = nonEmpty(response?.model) ?? nonEmpty(entry?.model) ?? configModel;
+		const entry = entryOf(slot);
+		const model = models[i];
 		const countModel = modelForCounting(model);
-		const input = { kind: 'delta' as const, messages: deltas[i], reconstructed: true };
+		const input = { kind: 'delta' as const, messages: deltas[i], ...(tools && { tools }), reconstructed: true };
 		const output = outputOf(slot);
 		const at = isoTime(response?.created) ?? slot.at;
+		const modelSource = named[i] !== undefined ? ('recorded' as const) : configModel !== '' ? ('config' as const) : model !== '' ? ('run' as const) : ('unknown' as const);
+		if (modelSource === 'run') inferred++;
 		const common = {
 			...(slot.id !== undefined && { id: slot.id }),
 			model,
-			modelSource: nonEmpty(response?.model) !== undefined || nonEmpty(entry?.model) !== undefined ? ('recorded' as const) : model !== '' ? ('config' as const) : ('unknown' as const),
+			modelSource,
 			...(providerOfResponseId(slot.id) !== undefined && { provider: providerOfResponseId(slot.id) }),
 			thread: 'main',
 			input,
@@ -166,7 +211,6 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 			...(at !== undefined && { startedAt: at }),
 		};
 		const cost = slot.id !== undefined ? perCallCosts?.get(slot.id) : undefined;
-		const p = needsCounting ? running.prompt('main', countModel, input) : { tokens: 0, exact: true };
 		if (entry !== undefined) {
 			b.addCall({ ...common, usage: tokenUsage(entry), usageSource: 'recorded', usageExact: true, ...(cost !== undefined && { recordedCostUsd: cost }) });
 		} else if (response !== undefined && isRecord(response.usage)) {
@@ -175,22 +219,35 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 			if (slot.bare) bare++;
 			else missing++;
 			const o = pc.output(countModel, output);
+			const h = hiddenNear(i);
 			b.addCall({
 				...common,
-				usage: plainUsage(p.tokens, o.tokens, o.reasoning),
+				usage: plainUsage(visible[i].tokens + (h?.tokens ?? 0), o.tokens, o.reasoning),
 				usageSource: 'counted',
 				usageExact: false,
-				usageNotes: ['no recorded usage for this call: counted from the prompt rebuilt from the events (a lower bound: the system prompt and tool definitions are not in the export)'],
+				usageNotes: [
+					h !== undefined
+						? `no recorded usage for this call: counted from the prompt rebuilt from the events (the history up to this step) plus ${h.tokens} tokens of system prompt and tool definitions that call ${h.call + 1}'s recorded usage shows the export leaves out`
+						: 'no recorded usage for this call: counted from the prompt rebuilt from the events (a lower bound: the system prompt and tool definitions are not in the export)',
+				],
 			});
 		}
-		if (needsCounting) running.addOutput('main', countModel, slot.bare ?? outputMessage(output));
 	});
 	while (compactionIndex < compactions.length) {
 		const c = compactions[compactionIndex++];
 		b.events.push({ kind: 'compaction', beforeCall: b.calls.length, thread: 'main', source: 'openhands-condenser', ...(c.at !== undefined && { at: c.at }) });
 	}
-	if (bare > 0) b.warn('missingUsage', `${bare} agent message(s) carry no model_response: their LLM calls have no recorded usage and are counted from the rebuilt prompt (lower bound)`);
-	if (missing > 0) b.warn('missingUsage', `${missing} call(s) have no usage in their model_response: counted from the rebuilt prompt (lower bound)`);
+	const hiddenKnown = hidden.some(h => h !== undefined);
+	const how = hiddenKnown
+		? 'counted from the rebuilt prompt plus the system prompt and tool definitions a recorded call shows are missing from the export (≈)'
+		: 'counted from the rebuilt prompt (lower bound: the system prompt and tool definitions are not in the export)';
+	if (bare > 0) b.warn('missingUsage', `${bare} agent message(s) carry no model_response: their LLM calls have no recorded usage and are ${how}`);
+	if (inferred > 0)
+		b.warn(
+			'modelGuessed',
+			`${inferred} call(s) record no model: priced as the run's model from its other calls (${[...new Set(models.filter((m, i) => named[i] === undefined && m !== ''))].join(', ')})`,
+		);
+	if (missing > 0) b.warn('missingUsage', `${missing} call(s) have no usage in their model_response: ${how}`);
 	const latencyIds = arr(metrics.response_latencies)
 		.map(l => nonEmpty(rec(l).response_id))
 		.filter((x): x is string => x !== undefined);

@@ -11,7 +11,7 @@
  * `v`, and ignore an unparsable last line without a newline.
  */
 import { InputError } from '../lib/errors';
-import type { Usage } from '../pricing/usage';
+import { type Usage, withServerTools } from '../pricing/usage';
 import type { ToolDefinitionLike } from '../tokens/types';
 import { TranscriptImportError } from './importErrors';
 import { type ImportOptions, TranscriptBuilder, throwIfAborted } from './importSupport';
@@ -112,6 +112,9 @@ function checkUsage(u: Usage): void {
 		const v = u?.[k];
 		if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new InputError('badArgument', `recorded usage.${k} must be a non-negative number, got ${String(v)}`);
 	}
+	for (const [tool, v] of Object.entries(u?.serverTools ?? {})) {
+		if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new InputError('badArgument', `recorded usage.serverTools.${tool} must be a non-negative number, got ${String(v)}`);
+	}
 }
 
 function stripUndefined<T extends object>(o: T): T {
@@ -132,7 +135,10 @@ export function serializeRecordedCall(call: RecordedCall): string {
 	if (typeof call.model !== 'string') throw new InputError('badArgument', 'a recorded call needs a model id');
 	if (isoTime(call.at) === undefined) throw new InputError('badArgument', `a recorded call needs an ISO timestamp "at", got ${String(call.at)}`);
 	const { usage, ...rest } = call;
-	const u: Usage = { input: usage.input, cacheRead: usage.cacheRead, cacheWrite5m: usage.cacheWrite5m, cacheWrite1h: usage.cacheWrite1h, output: usage.output, reasoning: usage.reasoning };
+	const u: Usage = withServerTools(
+		{ input: usage.input, cacheRead: usage.cacheRead, cacheWrite5m: usage.cacheWrite5m, cacheWrite1h: usage.cacheWrite1h, output: usage.output, reasoning: usage.reasoning },
+		usage.serverTools,
+	);
 	return JSON.stringify({ v: recordingVersion, type: 'call', ...stripUndefined(rest), usage: u }) + '\n';
 }
 
@@ -150,7 +156,12 @@ function readUsage(raw: unknown): Usage | undefined {
 	// Parts never exceed the whole: a damaged line must not yield a negative uncached input.
 	u.input = Math.max(u.input, u.cacheRead + u.cacheWrite5m + u.cacheWrite1h);
 	u.output = Math.max(u.output, u.reasoning);
-	return u;
+	const tools: Record<string, number> = {};
+	for (const [tool, uses] of Object.entries(isRecord(raw.serverTools) ? raw.serverTools : {})) {
+		const n = nonNegative(uses);
+		if (n !== undefined) tools[tool] = n;
+	}
+	return withServerTools(u, tools);
 }
 
 function readRequest(raw: unknown): CallRequest | undefined {
@@ -214,6 +225,7 @@ function readMessage(raw: unknown): TranscriptMessage {
 		...(toolCallId !== undefined && { toolCallId }),
 		...(toolResultIds !== undefined && { toolResultIds }),
 		...(reasoning !== undefined && { reasoning }),
+		...((m.observation === true || toolResultIds !== undefined || m.role === 'tool') && { observation: true }),
 	};
 }
 

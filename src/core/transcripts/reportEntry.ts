@@ -15,6 +15,8 @@ export interface ReportUsage {
 	/** Output tokens, reasoning included. */
 	readonly output: number;
 	readonly reasoning: number;
+	/** Uses of provider-run tools billed per use (web search…), by tool; absent when none. */
+	readonly serverTools?: Readonly<Record<string, number>>;
 }
 
 export interface TranscriptReportEntry {
@@ -32,7 +34,7 @@ export interface TranscriptReportEntry {
 	readonly recordedCostUsd: number | null;
 	/** Usage × prices; null when no call could be priced. */
 	readonly computedCostUsd: number | null;
-	/** False when some calls have no price (then computedCostUsd covers the priced ones only). */
+	/** False when some calls or server-tool fees have no price (then computedCostUsd covers the priced ones only). */
 	readonly computedCostComplete: boolean;
 	readonly warnings: readonly { readonly code: TranscriptWarningCode; readonly message: string; readonly line?: number }[];
 }
@@ -48,12 +50,12 @@ export function reportEntry(t: Transcript, account: TranscriptAccount, file: str
 		...(t.dialects !== undefined && t.dialects.length > 0 && { dialects: t.dialects }),
 		calls: t.calls.length,
 		models: t.models,
-		usage: { input: u.input, cacheRead: u.cacheRead, cacheWrite: u.cacheWrite5m + u.cacheWrite1h, output: u.output, reasoning: u.reasoning },
+		usage: { input: u.input, cacheRead: u.cacheRead, cacheWrite: u.cacheWrite5m + u.cacheWrite1h, output: u.output, reasoning: u.reasoning, ...(u.serverTools && { serverTools: u.serverTools }) },
 		usageSources: sources,
 		approximate: account.computedEstimated,
 		recordedCostUsd: account.recordedUsd,
 		computedCostUsd: account.computedUsd,
-		computedCostComplete: account.computedComplete,
+		computedCostComplete: account.computedComplete && account.unpricedFees.length === 0,
 		warnings: [...t.warnings, ...account.warnings].map(w => ({ code: w.code, message: w.message, ...(w.line !== undefined && { line: w.line }) })),
 	};
 }

@@ -32,6 +32,21 @@ function normalizeMessage(raw: unknown): TranscriptMessage {
 	return resultIds.length > 1 ? { ...message, toolCallId: resultIds[0], toolResultIds: resultIds } : message;
 }
 
+/**
+ * History messages with SWE-agent's observations marked: tool messages, and user messages of type
+ * `observation` once the agent has acted (the first one is the task statement, typed the same way).
+ */
+function withObservations(list: readonly unknown[]): { raw: JsonRecord; message: TranscriptMessage }[] {
+	let acted = false;
+	return list.map(h => {
+		const raw = rec(h);
+		const message = normalizeMessage(h);
+		if (message.role === 'assistant') acted = true;
+		const observation = message.role === 'user' && acted && (raw.message_type === 'observation' || raw.message_type === undefined);
+		return { raw, message: observation ? { ...message, observation: true } : message };
+	});
+}
+
 function replayConfig(doc: JsonRecord): JsonRecord {
 	const raw = doc.replay_config;
 	if (typeof raw === 'string') {
@@ -58,11 +73,14 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 	const info = rec(doc.info);
 	const stats = rec(info.model_stats);
 	const model = rec(rec(replayConfig(doc).agent).model);
-	const resolved = resolveModel(nonEmpty(model.name) ?? nonEmpty(model.model_name), options);
+	const configured = nonEmpty(model.name) ?? nonEmpty(model.model_name);
+	// SWE-agent's replay mode runs a ReplayModel named "replay": a demonstration, not a model with a price.
+	const replayMode = configured?.toLowerCase() === 'replay';
+	const resolved = resolveModel(replayMode ? undefined : configured, options);
 	const countModel = modelForCounting(resolved.model);
 	const counted = new CountedRun(options.counter, countModel);
 	const steps = doc.trajectory.map(rec);
-	const history = arr(doc.history).map(h => ({ raw: rec(h), message: normalizeMessage(h) }));
+	const history = withObservations(arr(doc.history));
 	// Calls: one per step; the history's assistant messages are the outputs of the first ones.
 	const assistants: number[] = [];
 	history.forEach((h, i) => {
@@ -79,7 +97,7 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 		const assistantAt = assistants[k];
 		if (stepMessages.length > 0) {
 			// 1.x keeps the exact prompt of each step (after history processors).
-			input = { kind: 'full', messages: stepMessages.map(normalizeMessage) };
+			input = { kind: 'full', messages: withObservations(stepMessages).map(h => h.message) };
 			output = stepOutput(step, assistantAt !== undefined ? history[assistantAt].message : undefined);
 		} else {
 			const end = assistantAt ?? history.length;
@@ -113,11 +131,18 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 	const received = nonNegative(stats.tokens_received) ?? 0;
 	const apiCalls = nonNegative(stats.api_calls);
 	const cost = nonNegative(stats.instance_cost) ?? nonNegative(stats.total_cost);
-	const zero = sent === 0 && received === 0 && (apiCalls ?? 0) === 0 && (cost ?? 0) === 0;
+	// No tokens and no cost: nothing was billed, whatever api_calls says (replay mode counts its replayed steps).
+	const zero = sent === 0 && received === 0 && (cost ?? 0) === 0;
+	const demonstration = zero || replayMode;
 	let recordedTotals: RecordedTotals | undefined;
 	const how = `${callCount} calls counted with the ${countModel} tokenizer${counted.exact ? '' : ' (estimate)'} — ${counted.inputTokens} input / ${counted.outputTokens} output tokens; tool definitions are not in the file`;
-	if (zero) {
-		b.warn('zeroStats', 'info.model_stats are all zero: this trajectory is a demonstration/replay, no API calls were billed');
+	if (demonstration) {
+		const why = replayMode
+			? 'its model is "replay" (SWE-agent replay mode)'
+			: apiCalls !== undefined && apiCalls > 0
+				? `info.model_stats record no tokens and no cost (api_calls ${apiCalls} counts replayed steps)`
+				: 'info.model_stats are all zero';
+		b.warn('zeroStats', `${why}: this trajectory is a demonstration/replay, no API calls were billed`);
 		b.warn('countedUsage', `no usage recorded: ${how} (what the steps would send)`);
 	} else if (isRecord(info.model_stats)) {
 		recordedTotals = {
@@ -138,6 +163,9 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 		b.warn('countedUsage', `the trajectory records no usage (no info.model_stats): ${how}`);
 	}
 	if (resolved.source === 'fileName') b.warn('modelGuessed', `the file records no model: "${resolved.model}" taken from the file name (pass --model to override)`);
-	if (resolved.source === 'unknown') b.warn('modelUnknown', `the file records no model (no replay_config): tokens counted with the ${countModel} tokenizer and no price applied (pass --model)`);
-	return b.finish({ agent: 'swe-agent', ...(recordedTotals !== undefined && { recordedTotals }) });
+	if (resolved.source === 'unknown') {
+		const recorded = replayMode ? 'the replay names no real model ("replay")' : 'the file records no model (no replay_config)';
+		b.warn('modelUnknown', `${recorded}: tokens counted with the ${countModel} tokenizer and no price applied (pass --model to see what the steps would cost)`);
+	}
+	return b.finish({ agent: 'swe-agent', ...(recordedTotals !== undefined && { recordedTotals }), ...(demonstration && { demonstration }) });
 }

@@ -92,7 +92,10 @@ function withOtherCharges(own: string, others: LiveAnswer['otherCharges']): stri
 }
 
 function costOf(a: LiveAnswer): string {
-	return withOtherCharges(a.source !== 'provider' ? '$0.00 (cache hit)' : a.costUsd === undefined ? 'no price' : formatUsd(a.costUsd, { estimate: a.estimated }), a.otherCharges);
+	const own = a.source !== 'provider' ? '$0.00 (cache hit)' : a.costUsd === undefined ? 'no price' : formatUsd(a.costUsd, { estimate: a.estimated });
+	// A per-use fee the price data does not know is said, never folded in as $0.
+	const fees = (a.unpricedFees ?? []).map(f => ` + unpriced ${f.tool} fee (${f.uses} use${f.uses === 1 ? '' : 's'})`).join('');
+	return withOtherCharges(own + fees, a.otherCharges);
 }
 
 /** One log line per call: model, tokens, cost, latency, status, routing — never the key or the prompt. */

@@ -5,7 +5,10 @@ import type { PromptFormat } from '../../core/prompts/promptGlobs';
 import { promptFormatOf } from '../../core/prompts/promptGlobs';
 import { countPromptText, readPromptFile } from '../../core/prompts/promptFile';
 import type { TokenCount } from '../../core/tokens/types';
+import { workspacePriceOverridesRelativePath } from '../priceOverridesFile';
 import { type CliCommand, type CliIo, type ParsedCliArgs, UsageError } from './cliCommand';
+import { unknownModelProblem } from './modelCheck';
+import { loadCliPriceOverrides } from './overridesOption';
 
 const usage = `Usage: agent-cost count <file|-> --model M [--text] [--json]
 
@@ -23,12 +26,16 @@ cl100k_base for gpt-4 and gpt-3.5. Claude has no public tokenizer: its count is 
 calibrated on real Anthropic usage (marked ≈, "exact": false), as are Gemini and other models.
 
 Options:
-  --model M   model id, e.g. gpt-4o, openai/gpt-4.1-mini, claude-sonnet-4-5, gemini-2.5-pro
-              (default: the model the file names — front matter or request body)
-  --text      count the raw text (no chat framing, front matter included)
-  --json      print {"model","encoding","tokens","exact","format","messages","problem"?}
+  --model M         model id, e.g. gpt-4o, openai/gpt-4.1-mini, claude-sonnet-4-5, gemini-2.5-pro
+                    (default: the model the file names — front matter or request body); it must
+                    be a model the price data or your overrides know — a typo is an error naming
+                    the closest known ids
+  --text            count the raw text (no chat framing, front matter included)
+  --overrides FILE  price overrides JSON: its model ids count as known (so does
+                    ${workspacePriceOverridesRelativePath} in the current folder)
+  --json            print {"model","encoding","tokens","exact","format","messages","problem"?}
 
-Exit codes: 0 counted, 1 the file cannot be read, 2 bad arguments or no usable model id.
+Exit codes: 0 counted, 1 the file cannot be read, 2 bad arguments or an unknown model id.
 
 Examples:
   agent-cost count prompts/system.md --model gpt-4o
@@ -72,7 +79,16 @@ function formatOfStdin(text: string): PromptFormat {
  * (`countPromptText`) — or, with `forceText`, its raw text. The rank tables load on first use,
  * never at CLI start.
  */
-export async function countFile(text: string, model: string | undefined, options: { readonly fileName?: string; readonly forceText?: boolean } = {}): Promise<CountReport> {
+export async function countFile(
+	text: string,
+	model: string | undefined,
+	options: {
+		readonly fileName?: string;
+		readonly forceText?: boolean;
+		/** Rejects model ids the catalog cannot name (a typo counts as nothing, with suggestions). */
+		readonly isKnown?: (id: string) => string | undefined;
+	} = {},
+): Promise<CountReport> {
 	const format: PromptFormat = options.fileName ? promptFormatOf(options.fileName) : formatOfStdin(text);
 	const chosen = model ?? (options.forceText ? undefined : readPromptFile(text, format).model);
 	if (chosen === undefined) throw new UsageError('missing required option --model');
@@ -84,6 +100,8 @@ export async function countFile(text: string, model: string | undefined, options
 	} catch (e) {
 		throw new UsageError(e instanceof Error ? e.message : String(e));
 	}
+	const unknown = options.isKnown?.(id);
+	if (unknown !== undefined) throw new UsageError(unknown);
 	if (options.forceText) {
 		const c = countText(id, text);
 		return { model: id, encoding: c.method, tokens: c.tokens, exact: c.exact };
@@ -117,6 +135,7 @@ export const countCommand: CliCommand = {
 	options: {
 		model: { type: 'string' },
 		text: { type: 'boolean' },
+		overrides: { type: 'string' },
 		json: { type: 'boolean' },
 	},
 	async run(args: ParsedCliArgs, io: CliIo): Promise<number> {
@@ -131,7 +150,8 @@ export const countCommand: CliCommand = {
 			return 1;
 		}
 		const file = args.positionals[0]!;
-		const report = await countFile(text, model, { ...(file !== '-' && { fileName: file }), forceText: args.values.text === true });
+		const overrides = await loadCliPriceOverrides(args, io);
+		const report = await countFile(text, model, { ...(file !== '-' && { fileName: file }), forceText: args.values.text === true, isKnown: id => unknownModelProblem(id, overrides) });
 		io.stdout(args.values.json ? `${JSON.stringify(report)}\n` : `${humanLine(report)}\n`);
 		return 0;
 	},

@@ -1,8 +1,10 @@
 import { createPriceCatalog } from '../../core/pricing/catalog';
 import { formatPerMtok, formatTokens, formatUsd } from '../../core/pricing/format';
-import type { CostBreakdown, CostResult, TokenPrices } from '../../core/pricing/types';
-import { uncachedInput, type Usage } from '../../core/pricing/usage';
+import type { CostResult, TokenPrices } from '../../core/pricing/types';
+import { uncachedInput, type Usage, withServerTools } from '../../core/pricing/usage';
 import { workspacePriceOverridesRelativePath } from '../priceOverridesFile';
+import { knownModelIds, suggestModelIds } from '../../core/pricing/modelSuggestions';
+import { unknownModelProblem } from './modelCheck';
 import { loadCliPriceOverrides } from './overridesOption';
 import { type CliCommand, optionalCount, type ParsedCliArgs, requireString, UsageError } from './cliCommand';
 
@@ -26,6 +28,9 @@ Options:
   --cache-write N        part of --input written to the cache with the 5-minute TTL
   --cache-write-1h N     part of --input written to the cache with the 1-hour TTL
   --reasoning N          part of --output that was reasoning (billed as output)
+  --server-tool NAME=N   uses of a provider-run tool billed per use, e.g. web_search=2 (Anthropic
+                         server_tool_use.web_search_requests, OpenAI web_search_call items);
+                         repeatable. A fee the price data does not know is reported as unpriced
   --provider P           provider id when the model id alone is ambiguous (openai, anthropic,
                          google, openrouter, aws, azure…)
   --batch                the call went through the provider's batch API (discounted)
@@ -39,7 +44,8 @@ Options:
 Examples:
   agent-cost price --model gpt-4o --input 12000 --cache-read 8000 --output 500
   agent-cost price --model claude-opus-4-6 --input 50000 --cache-write 20000 --cache-write-1h 10000 --output 800 --json
-  agent-cost price --model o3 --input 1000 --output 1000 --at 2025-05-01`;
+  agent-cost price --model o3 --input 1000 --output 1000 --at 2025-05-01
+  agent-cost price --model claude-sonnet-4-5 --input 20000 --output 600 --server-tool web_search=2`;
 
 function parseDate(text: string): Date {
 	// Date-only strings are UTC midnights (as the price data's start dates are).
@@ -68,15 +74,30 @@ function readUsage(args: ParsedCliArgs): Usage {
 		);
 	}
 	if (reasoning > output) throw new UsageError(`--reasoning ${reasoning} exceeds --output ${output}: --output includes reasoning tokens`);
-	return { input, cacheRead, cacheWrite5m, cacheWrite1h, output, reasoning };
+	return withServerTools({ input, cacheRead, cacheWrite5m, cacheWrite1h, output, reasoning }, readServerTools(args));
+}
+
+function readServerTools(args: ParsedCliArgs): Record<string, number> {
+	const raw = args.values['server-tool'];
+	const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+	const tools: Record<string, number> = {};
+	for (const item of list) {
+		const m = typeof item === 'string' ? /^([a-z][a-z0-9_]*)=(\d+)$/i.exec(item.trim()) : null;
+		if (!m) throw new UsageError(`--server-tool must be NAME=USES, e.g. web_search=2, got ${JSON.stringify(item)}`);
+		const tool = m[1].toLowerCase();
+		tools[tool] = (tools[tool] ?? 0) + Number(m[2]);
+	}
+	return tools;
 }
 
 type Priced = Extract<CostResult, { kind: 'priced' }>;
 
+const usesLabel = (n: number) => `${formatTokens(n)} use${n === 1 ? '' : 's'}`;
+
 function humanTable(model: string, u: Usage, r: Priced): string {
 	const rates: TokenPrices = r.rates ?? { input: 0 };
 	const rows: [string, number, number | undefined, number][] = [['input (uncached)', uncachedInput(u), rates.input, r.breakdown.input]];
-	const optional: [string, number, number | undefined, keyof CostBreakdown][] = [
+	const optional: [string, number, number | undefined, 'cacheRead' | 'cacheWrite5m' | 'cacheWrite1h'][] = [
 		['cache read', u.cacheRead, rates.cacheRead, 'cacheRead'],
 		['cache write 5m', u.cacheWrite5m, rates.cacheWrite5m, 'cacheWrite5m'],
 		['cache write 1h', u.cacheWrite1h, rates.cacheWrite1h, 'cacheWrite1h'],
@@ -86,6 +107,8 @@ function humanTable(model: string, u: Usage, r: Priced): string {
 	const table: string[][] = [['', 'tokens', '$/Mtok', 'USD']];
 	for (const [label, tokens, rate, usd] of rows) table.push([label, formatTokens(tokens), rate === undefined ? '—' : formatPerMtok(rate), formatUsd(usd)]);
 	if (r.breakdown.request !== undefined) table.push(['per-request fee', '', '', formatUsd(r.breakdown.request)]);
+	for (const [tool, usd] of Object.entries(r.breakdown.serverTools ?? {})) table.push([`${tool} fee`, usesLabel(u.serverTools?.[tool] ?? 0), '', formatUsd(usd)]);
+	for (const fee of r.unpricedFees ?? []) table.push([`${fee.tool} fee`, usesLabel(fee.uses), '', 'no price']);
 	table.push(['total', formatTokens(u.input + u.output), '', formatUsd(r.usd, { estimate: r.estimated === true })]);
 	const widths = table[0].map((_, i) => Math.max(...table.map(row => row[i].length)));
 	const lines = table.map(row =>
@@ -94,7 +117,8 @@ function humanTable(model: string, u: Usage, r: Priced): string {
 			.join('   ')
 			.trimEnd(),
 	);
-	const out = [`${model} → ${r.priceId}  (${r.source})`, '', ...lines, '', `exact total: $${Number(r.usd.toPrecision(10))}${r.estimated ? ' (estimated: see notes)' : ''}`];
+	const excluded = r.unpricedFees?.length ? ` + unpriced fees (${r.unpricedFees.map(f => f.tool).join(', ')})` : '';
+	const out = [`${model} → ${r.priceId}  (${r.source})`, '', ...lines, '', `exact total: $${Number(r.usd.toPrecision(10))}${excluded}${r.estimated ? ' (estimated: see notes)' : ''}`];
 	if (r.notes.length) out.push('', 'notes:', ...r.notes.map(n => `  - ${n}`));
 	return out.join('\n');
 }
@@ -111,6 +135,7 @@ export const priceCommand: CliCommand = {
 		'cache-write': { type: 'string' },
 		'cache-write-1h': { type: 'string' },
 		reasoning: { type: 'string' },
+		'server-tool': { type: 'string', multiple: true },
 		provider: { type: 'string' },
 		batch: { type: 'boolean' },
 		at: { type: 'string' },
@@ -123,12 +148,23 @@ export const priceCommand: CliCommand = {
 		const u = readUsage(args);
 		const at = typeof args.values.at === 'string' ? parseDate(args.values.at) : undefined;
 		const provider = typeof args.values.provider === 'string' && args.values.provider !== '' ? args.values.provider : undefined;
-		const catalog = createPriceCatalog({ overrides: await loadCliPriceOverrides(args, io) });
+		const overrides = await loadCliPriceOverrides(args, io);
+		const catalog = createPriceCatalog({ overrides });
 		const result = catalog.cost(model, u, { batch: args.values.batch === true, ...(at && { at }), ...(provider && { provider }) });
 		const json = args.values.json === true;
 		if (result.kind === 'unpriced') {
-			if (json) io.stdout(JSON.stringify({ model, error: 'unpriced', reason: result.reason, hint: result.hint }, null, 2) + '\n');
-			io.stderr(`agent-cost: no price for ${JSON.stringify(model)}: ${result.reason}\n  ${result.hint}\n`);
+			// A typo'd id names the closest known ones; a known id without a price says why.
+			const unknown = unknownModelProblem(model, overrides, provider);
+			const suggestions = unknown !== undefined ? suggestModelIds(model, knownModelIds(overrides)) : [];
+			if (json)
+				io.stdout(
+					JSON.stringify(
+						{ model, error: unknown !== undefined ? 'unknownModel' : 'unpriced', reason: unknown ?? result.reason, hint: result.hint, ...(suggestions.length > 0 && { suggestions }) },
+						null,
+						2,
+					) + '\n',
+				);
+			io.stderr(unknown !== undefined ? `agent-cost: ${unknown}\n` : `agent-cost: no price for ${JSON.stringify(model)}: ${result.reason}\n  ${result.hint}\n`);
 			return 2;
 		}
 		if (json) {
@@ -141,6 +177,7 @@ export const priceCommand: CliCommand = {
 				priceId: result.priceId,
 				notes: result.notes,
 				rates: result.rates,
+				...(result.unpricedFees && { unpricedFees: result.unpricedFees }),
 				usage: u,
 				...(at && { at: at.toISOString() }),
 				batch: args.values.batch === true,

@@ -115,8 +115,11 @@ function humanReport(rows: readonly Row[], withCalls: boolean): string {
 			});
 			out.push(...table([header, ...body], new Set([0, 3, 4, 5, 6, 7, 8])).map(l => `  ${l}`));
 		}
-		if (e.warnings.length > 0) {
+		const tools = Object.entries(e.usage.serverTools ?? {});
+		if (e.warnings.length > 0 || tools.length > 0) {
 			out.push('', `${e.file}:`);
+			if (tools.length > 0)
+				out.push(`  - server tools billed per use: ${tools.map(([tool, uses]) => `${tool} ×${formatTokens(uses)}`).join(', ')} (fees included in "computed" where the price data knows them)`);
 			for (const w of e.warnings) out.push(`  - ${w.message}`);
 		}
 	}

@@ -151,6 +151,7 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 				finishReason: r.finishReason,
 				...(r.usage && { usage: r.usage }),
 				...(r.costUsd !== undefined && { costUsd: r.costUsd }),
+				...(r.costResult?.kind === 'priced' && r.costResult.unpricedFees && { unpricedFees: r.costResult.unpricedFees }),
 				estimated: r.estimated,
 				...(r.record.otherCharges && {
 					otherCharges: r.record.otherCharges.map(c => ({ purpose: c.purpose ?? 'failedAttempt', model: c.model, ...(c.costUsd !== undefined && { costUsd: c.costUsd }), estimated: c.estimated })),

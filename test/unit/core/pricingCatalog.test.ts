@@ -457,8 +457,9 @@ describe('describe(): what the status bar and router read', () => {
 		assert.equal(d.provider, 'anthropic');
 		assert.equal(d.contextWindow, 200_000);
 		assert.equal(d.fromOverride, false);
-		assert.deepEqual(d.prices, { input: 3, output: 15, cacheRead: 0.3, cacheWrite5m: 3.75, cacheWrite1h: 6 });
-		assert.deepEqual(d.longContext, [{ aboveInputTokens: 200_000, prices: { input: 6, output: 22.5, cacheRead: 0.6, cacheWrite5m: 7.5, cacheWrite1h: 12 } }]);
+		// Web search is billed per use ($10 per 1,000): a fee, not a token price, so no tier changes it.
+		assert.deepEqual(d.prices, { input: 3, output: 15, cacheRead: 0.3, cacheWrite5m: 3.75, cacheWrite1h: 6, serverTools: { web_search: 0.01 } });
+		assert.deepEqual(d.longContext, [{ aboveInputTokens: 200_000, prices: { input: 6, output: 22.5, cacheRead: 0.6, cacheWrite5m: 7.5, cacheWrite1h: 12, serverTools: { web_search: 0.01 } } }]);
 		assert.equal(d.batchDiscount, 0.5);
 	});
 

@@ -9,14 +9,17 @@ import { estimatingSummarizer } from '../../../src/core/compression/history';
 import { parseEngineConfig } from '../../../src/core/config/parseEngineConfig';
 import { createPolicyEngine, type Plan } from '../../../src/core/engine/policyEngine';
 import { seededRandom, systemClock } from '../../../src/core/ports/clock';
+import type { PricingPort } from '../../../src/core/ports/pricing';
 import { CancelledError } from '../../../src/core/lib/errors';
 import type { LiveCallRecord } from '../../../src/core/live/liveCallRecord';
 import { LiveCalls, type LiveCallRequest } from '../../../src/core/live/liveCalls';
 import { createLiveSummarizer } from '../../../src/core/live/liveSummarizer';
 import { AgentMetrics } from '../../../src/core/metrics/agentMetrics';
 import { toRecordedCalls } from '../../../src/core/live/recordingLines';
+import { createPriceCatalog } from '../../../src/core/pricing/catalog';
 import type { Usage } from '../../../src/core/pricing/usage';
 import type { ProviderMessage } from '../../../src/core/ports/llmTransport';
+import { accountTranscript } from '../../../src/core/transcripts/accounting';
 import { FallbackExhaustedError } from '../../../src/core/routing/fallback';
 import { FileLedgerStore } from '../../../src/node/fileLedger';
 import { JsonlCallRecorder } from '../../../src/node/jsonlCallRecorder';
@@ -47,7 +50,7 @@ interface Harness {
 	sleeps: number[];
 }
 
-function harness(server: FakeProviderServer, settings: Record<string, unknown> = {}, store: BudgetStore = new RecordingBudgetStore()): Harness {
+function harness(server: FakeProviderServer, settings: Record<string, unknown> = {}, store: BudgetStore = new RecordingBudgetStore(), pricing: PricingPort = fakePricing): Harness {
 	const { config, problems } = parseEngineConfig({
 		'agentCost.compression.strategy': 'none',
 		'agentCost.cache.enabled': false,
@@ -57,7 +60,7 @@ function harness(server: FakeProviderServer, settings: Record<string, unknown> =
 		...settings,
 	});
 	assert.deepEqual(problems, []);
-	const engine = createPolicyEngine({ config, counter: wordCounter, pricing: fakePricing, clock: systemClock, random: seededRandom(7), budgetStore: store, summarizer: estimatingSummarizer });
+	const engine = createPolicyEngine({ config, counter: wordCounter, pricing, clock: systemClock, random: seededRandom(7), budgetStore: store, summarizer: estimatingSummarizer });
 	const secrets = secretsOf({ openai: canary.openai, anthropic: canary.anthropic });
 	const metrics = new AgentMetrics();
 	const recordPath = join(mkdtempSync(join(tmpdir(), 'live-calls-')), 'calls.jsonl');
@@ -421,6 +424,25 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		assert.equal(server.requests[0].path, '/v1/messages');
 		assert.deepEqual(r.usage, { input: 37, cacheRead: 20, cacheWrite5m: 0, cacheWrite1h: 0, output: 5, reasoning: 0 });
 		assert.ok(Math.abs(r.costUsd! - usd('claude-opus-4-6', r.usage!)) < 1e-12);
+	});
+
+	it('server-tool fees: web searches the provider reports are billed with the real prices, recorded, and re-priced identically from the recording', async () => {
+		const catalog = createPriceCatalog({ now: () => new Date('2026-06-01T00:00:00Z') });
+		const h = harness(server, {}, new RecordingBudgetStore(), catalog);
+		server.enqueue({ type: 'reply', text: 'searched', usage: { input: 2_000, output: 100, serverTools: { web_search: 2 } } }, { provider: 'anthropic' });
+		const r = await h.live.run(ask('run-search', { pinnedModel: 'claude-sonnet-4-5' }));
+		assert.deepEqual(r.usage?.serverTools, { web_search: 2 });
+		// 2,000 × $3/M + 100 × $15/M + 2 × $10/1,000 = $0.0075 + $0.02
+		assert.ok(Math.abs(r.costUsd! - 0.0275) < 1e-12, String(r.costUsd));
+		const replayed = h.transcript();
+		assert.deepEqual(replayed.calls[0].usage.serverTools, { web_search: 2 });
+		const account = accountTranscript(replayed, catalog);
+		assert.ok(Math.abs(account.computedUsd! - r.costUsd!) < 1e-12, 'report of the recording = the live cost');
+
+		server.enqueue({ type: 'reply', text: 'ran code', usage: { input: 2_000, output: 100, serverTools: { code_execution: 1 } } }, { provider: 'anthropic' });
+		const unpriced = await h.live.run(ask('run-search', { pinnedModel: 'claude-sonnet-4-5' }));
+		assert.ok(Math.abs(unpriced.costUsd! - 0.0075) < 1e-12);
+		assert.ok(unpriced.costResult?.kind === 'priced' && unpriced.costResult.unpricedFees?.[0]?.tool === 'code_execution');
 	});
 
 	it('live summarization: the summary model is really called, charged to the run, and its summary sent on', async () => {

@@ -57,9 +57,20 @@ describe('agent-cost price', () => {
 	it('unknown model: exit 2 with the reason and the override hint', async () => {
 		const r = await run(['price', '--model', 'my-local-llm', '--input', '10', '--output', '1'], dir);
 		assert.equal(r.code, 2);
-		assert.match(r.stderr, /no price for "my-local-llm": .*not in the price data/);
+		assert.match(r.stderr, /unknown model "my-local-llm": the price data and your overrides have no such id/);
 		assert.match(r.stderr, /agentCost\.pricing\.overrides/);
 		assert.match(r.stderr, /\.agent-cost\/prices\.json/);
+	});
+
+	it("a typo'd model: exit 2 naming the closest known ids (text and JSON), never a price", async () => {
+		const r = await run(['price', '--model', 'claude-sonet-4-5', '--input', '10', '--output', '1'], dir);
+		assert.equal(r.code, 2);
+		assert.match(r.stderr, /did you mean "claude-sonnet-4-5"/);
+		const j = await run(['price', '--model', 'gtp-4o', '--input', '10', '--output', '1', '--json'], dir);
+		assert.equal(j.code, 2);
+		const out = JSON.parse(j.stdout) as { error: string; suggestions: string[] };
+		assert.equal(out.error, 'unknownModel');
+		assert.equal(out.suggestions[0], 'gpt-4o');
 	});
 
 	it('cache parts larger than --input: exit 2 explaining the total-input convention', async () => {

@@ -58,6 +58,13 @@ describe('lens view (status bar text, tooltip, colour)', () => {
 		for (const m of t.matchAll(/\(command:([\w.]+)/g)) assert.ok(lensTooltipCommands.includes(m[1]), `${m[1]} is a trusted command`);
 	});
 
+	it('a model with per-use server-tool fees says so in the tooltip (web search, file search)', () => {
+		const t = renderLens(base).tooltip;
+		assert.match(t, /Server tools billed per use, on top of tokens \(not in this estimate\): web search \$10\.00\/1,000, file search \$2\.50\/1,000/);
+		const noFees = renderLens({ ...base, model: 'gpt-4.1-nano', price: catalog.describe('gpt-4.1-nano') }).tooltip;
+		assert.doesNotMatch(noFees, /Server tools billed per use/);
+	});
+
 	it('marks estimates with ≈ in the text and the price', () => {
 		const v = renderLens({ ...base, model: 'claude-sonnet-4-5', price: catalog.describe('claude-sonnet-4-5'), prompt: { ...prompt, exact: false, method: 'claude-estimate' } });
 		assert.match(v.text, /^\$\(symbol-numeric\) ≈12,345 tok · ≈\$0\.\d{3} · claude-sonnet-4-5$/);

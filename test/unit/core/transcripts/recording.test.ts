@@ -52,7 +52,7 @@ describe('recording format (versioned JSONL, one line per call)', () => {
 		const c = t.calls[0];
 		assert.deepEqual(c.usage, call().usage);
 		assert.equal(c.recordedCostUsd, call().costUsd);
-		assert.deepEqual(c.input, { ...call().input, messages: call().input!.messages.map(m => (m.role === 'tool' ? { ...m, toolCallId: 'call_1' } : m)) });
+		assert.deepEqual(c.input, { ...call().input, messages: call().input!.messages.map(m => (m.role === 'tool' ? { ...m, toolCallId: 'call_1', observation: true } : m)) });
 		assert.deepEqual(c.output, call().output);
 		assert.equal(c.usageSource, 'recorded');
 		assert.equal(t.calls[1].status, 'error');

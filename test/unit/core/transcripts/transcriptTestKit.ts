@@ -6,7 +6,7 @@ import { countChat, countText } from '../../../../src/core/tokens/count';
 import type { ImportOptions } from '../../../../src/core/transcripts/importSupport';
 import { importTranscript } from '../../../../src/core/transcripts/importTranscript';
 import type { Transcript } from '../../../../src/core/transcripts/model';
-import { transcriptsDir } from '../../../support/paths';
+import { publicFixturesDir, transcriptsDir } from '../../../support/paths';
 
 /** The engine's real counter (exact for OpenAI encodings, calibrated estimates otherwise). */
 export const engineCounter: TokenCounter = { countText, countChat };
@@ -33,6 +33,11 @@ export function fixtureText(rel: string): string {
 
 export function importFixture(rel: string, options: Partial<ImportOptions> = {}): Transcript {
 	return importTranscript(fixtureText(rel), { file: rel, counter: engineCounter, ...options });
+}
+
+/** A fixture from `test/fixtures/public` (pinned by this repository, with its own provenance). */
+export function importPublicFixture(rel: string, options: Partial<ImportOptions> = {}): Transcript {
+	return importTranscript(readFileSync(join(publicFixturesDir(), rel), 'utf8'), { file: rel, counter: engineCounter, ...options });
 }
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failing case reproduces from its seed. */

@@ -83,6 +83,24 @@ describe('agent-cost count', () => {
 		assert.deepEqual({ ...JSON.parse(other.stdout), tokens: 0 }, { model: 'mistral-large-latest', encoding: 'heuristic-estimate', tokens: 0, exact: false, format: 'text', messages: 1 });
 	});
 
+	it("a typo'd model is an error (exit 2) naming the closest known ids, never a count", async () => {
+		writeFileSync(join(dir, 'p.txt'), 'Explain the plan in two sentences.');
+		const typo = await run(['count', 'p.txt', '--model', 'gpt-4oo'], dir);
+		assert.equal(typo.code, 2);
+		assert.equal(typo.stdout, '');
+		assert.match(typo.stderr, /unknown model "gpt-4oo".*did you mean "gpt-4o"/);
+		assert.match((await run(['count', 'p.txt', '--model', 'claude-sonet-4-5'], dir)).stderr, /did you mean "claude-sonnet-4-5"/);
+	});
+
+	it('a private model id is known once a price override names it (workspace file or --overrides)', async () => {
+		writeFileSync(join(dir, 'p.txt'), 'hello');
+		assert.equal((await run(['count', 'p.txt', '--model', 'my-org/llm-7b'], dir)).code, 2);
+		writeFileSync(join(dir, 'prices.json'), JSON.stringify({ 'my-org/*': { input: 0.2, output: 0.4 }, 'my-org/llm-7b': { input: 0.2, output: 0.4 } }));
+		const r = await run(['count', 'p.txt', '--model', 'my-org/llm-7b', '--overrides', 'prices.json', '--json'], dir);
+		assert.equal(r.code, 0, r.stderr);
+		assert.equal(JSON.parse(r.stdout).encoding, 'heuristic-estimate');
+	});
+
 	it('exits 2 for a missing or invalid model and a missing file argument; 1 for an unreadable file', async () => {
 		writeFileSync(join(dir, 'p.txt'), 'x');
 		const none = await run(['count', 'p.txt'], dir);
