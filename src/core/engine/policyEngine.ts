@@ -7,7 +7,7 @@ import { ExactCache } from '../caching/exactCache';
 import { SemanticCache } from '../caching/semanticCache';
 import type { PolicySettings } from '../config/defaults';
 import type { EngineMessage } from '../compression/messages';
-import { countMessages } from '../compression/messages';
+import { countMessages, isObservation } from '../compression/messages';
 import { truncateToolOutput } from '../compression/toolOutput';
 import { fastHash } from '../lib/fastHash';
 import type { BudgetStore } from '../ports/budgetStore';
@@ -196,7 +196,7 @@ export class PolicyEngine {
 		const limit = toolOutputLimit(settings, req.pinnedModel ?? req.requestedModel);
 		if (limit) {
 			tail = tail.map(m => {
-				if (!(m.role === 'tool' || (m.toolResultIds?.length ?? 0) > 0)) return m;
+				if (!isObservation(m)) return m;
 				const t = truncateToolOutput(m.content, limit.maxTokens, limit.model, counter);
 				if (!t.truncated) return m;
 				truncated++;

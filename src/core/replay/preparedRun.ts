@@ -1,7 +1,7 @@
 import type { ComplexityDecision } from '../routing/classifier';
 import { classifyComplexity } from '../routing/classifier';
 import type { EngineMessage } from '../compression/messages';
-import { messageTokens } from '../compression/messages';
+import { isObservation, messageTokens } from '../compression/messages';
 import { truncateToolOutput } from '../compression/toolOutput';
 import type { TokenCounter } from '../ports/tokenCounter';
 import { memoizingCounter } from '../engine/memoizingCounter';
@@ -138,7 +138,7 @@ export class PreparedRun {
 	 */
 	truncatedToolOutput(segment: PreparedSegment, maxTokens: number, model: string): PreparedSegment {
 		const m = segment.message;
-		if (!(m.role === 'tool' || (m.toolResultIds?.length ?? 0) > 0)) return segment;
+		if (!isObservation(m)) return segment;
 		const key = `${maxTokens}|${model}`;
 		let byKey = this.truncated.get(segment);
 		if (!byKey) this.truncated.set(segment, (byKey = new Map()));

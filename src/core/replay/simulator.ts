@@ -1,7 +1,7 @@
 import { SyncBudgetGuard } from '../budget/budgetGuard';
 import type { CacheableParams } from '../caching/cacheKey';
 import { canonicalJson } from '../lib/canonicalJson';
-import type { EngineMessage } from '../compression/messages';
+import { isObservation, type EngineMessage } from '../compression/messages';
 import { describeTrigger, estimateSummary } from '../compression/history';
 import { throwIfAborted } from '../lib/errors';
 import { fastHash, mixHash } from '../lib/fastHash';
@@ -194,6 +194,13 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 	let read = 0;
 	let write = 0;
 	let warnedAt: number | undefined;
+	// What the scenario's policies found to act on, to say why one that changed nothing did not.
+	let truncatedOutputs = 0;
+	let observations = 0;
+	let largestObservation = 0;
+	let compressions = 0;
+	let cacheHits = 0;
+	let largestPrompt = 0;
 	let pending: PendingSide[] = [];
 
 	// Token sums and cache segments per model are kept up to date as the history grows, so a step
@@ -318,7 +325,12 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		const transform = (seg: PreparedSegment): PreparedSegment => {
 			if (!limit) return seg;
 			const cut = run.truncatedToolOutput(seg, limit.maxTokens, limit.model);
+			if (isObservation(seg.message)) {
+				observations++;
+				largestObservation = Math.max(largestObservation, run.tokensOf(seg, limit.model));
+			}
 			if (cut !== seg) {
+				truncatedOutputs++;
 				t!.truncated++;
 				t!.truncatedSaved += run.tokensOf(seg, limit.model) - run.tokensOf(cut, limit.model);
 			}
@@ -449,6 +461,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			stopReason = decision.budget.error.message;
 			break;
 		}
+		if (decision.kind === 'cached') cacheHits++;
 		if (decision.kind === 'cached') {
 			// A hit where the recording had one too changes nothing; anywhere else the run departs from it.
 			if (!call.servedFrom) diverged = true;
@@ -474,6 +487,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		}
 		// The prompt the compression trigger saw, before the thread takes the compressed history.
 		const tokensBefore = decision.compression ? scenarioInput(decision.routing.model) : 0;
+		if (decision.compression) compressions++;
 		if (decision.compression) {
 			const segs = decision.compression.messages.map(m => run.segmentOf(m));
 			t.prefix = segs;
@@ -494,6 +508,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		let usage: Usage;
 		let cacheReason: ReplayStep['cache'];
 		const inputTokens = model ? scenarioInput(model) : recordedInput;
+		largestPrompt = Math.max(largestPrompt, inputTokens);
 		if (settings.promptCache.mode === 'simulate' && model) {
 			const last = lastOnModel.get(model);
 			const segments = modelView(t, model).cacheSegs;
@@ -587,6 +602,21 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 	}
 	if (stoppedAtStep === null) flushPending([]);
 	options.onProgress?.(perStep.length, total);
+	// A setting that changed nothing says why, so "+0.0 %" is never a silent mystery.
+	const c = settings.compression;
+	if (c.toolResponseMaxTokens > 0 && truncatedOutputs === 0) {
+		notes.add(
+			observations === 0
+				? `tool outputs ≤ ${c.toolResponseMaxTokens} tokens changed nothing: this run has no tool outputs (observations) the format marks`
+				: `tool outputs ≤ ${c.toolResponseMaxTokens} tokens changed nothing: the longest of ${observations} observation(s) is ${largestObservation.toLocaleString('en-US')} tokens`,
+		);
+	}
+	if (c.strategy !== 'none' && compressions === 0 && stoppedAtStep === null) {
+		notes.add(
+			`${c.strategy} never fired: the largest prompt was ${largestPrompt.toLocaleString('en-US')} tokens (trigger: over ${c.maxTokensBeforeCompression.toLocaleString('en-US')} tokens, ${Math.round(c.contextWindowTriggerRatio * 100)}% of the context window${c.triggerSteps > 0 ? `, or every ${c.triggerSteps} steps` : ''})`,
+		);
+	}
+	if (settings.cache.enabled && cacheHits === 0 && !run.calls.some(x => x.call.servedFrom)) notes.add('the response cache answered nothing: no request was repeated identically within its TTL');
 	if (untimed) notes.add(`calls without timestamps are assumed ${settings.assumedStepGapSeconds} s apart for cache expiry`);
 	if (run.calls.some(c => !c.anchorable)) notes.add('this run has counted (not recorded) usage: cache effects are simulated for every step');
 	return {

@@ -1,5 +1,5 @@
 import type { EngineMessage } from '../compression/messages';
-import { isUserTurn } from '../compression/messages';
+import { isObservation, isUserTurn } from '../compression/messages';
 import type { ToolDefinitionLike } from '../tokens/types';
 
 export type Tier = 'cheap' | 'medium' | 'expensive';
@@ -70,10 +70,6 @@ function atLeast(t: Tier, floor: Tier): Tier {
 	return tierOrder.indexOf(t) >= tierOrder.indexOf(floor) ? t : floor;
 }
 
-function isToolResult(m: EngineMessage): boolean {
-	return m.role === 'tool' || (m.toolResultIds !== undefined && m.toolResultIds.length > 0);
-}
-
 /**
  * Classifies a call's complexity. Starts from the reference rules (≥ 2 complex markers → expensive;
  * a simple verb in a short task → cheap; else medium) applied to the task (the last real user turn),
@@ -110,15 +106,15 @@ export function classifyComplexity(input: RoutingInput): ComplexityDecision {
 	// 2. Agent-step features.
 	const last = messages[messages.length - 1];
 	const afterTask = taskIdx >= 0 ? messages.slice(taskIdx + 1) : messages;
-	const toolResults = afterTask.filter(isToolResult);
-	if (last && isToolResult(last) && errorPattern.test(last.content)) {
+	const toolResults = afterTask.filter(isObservation);
+	if (last && isObservation(last) && errorPattern.test(last.content)) {
 		const before = tier;
 		tier = atLeast(tier, 'medium');
 		reasons.push({
 			rule: 'agent.toolError',
 			text: `the last tool result reports a failure ("${errorPattern.exec(last.content)![1]}"): diagnosing it needs at least the medium tier${before === tier ? '' : ` (was ${before})`}`,
 		});
-	} else if (last && isToolResult(last) && tier === 'cheap') {
+	} else if (last && isObservation(last) && tier === 'cheap') {
 		reasons.push({ rule: 'agent.toolData', text: 'processing a successful tool result for a simple task: cheap tier kept' });
 	}
 	const hasCode = /```/.test(task) || afterTask.some(m => /```/.test(m.content));

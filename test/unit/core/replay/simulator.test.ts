@@ -397,4 +397,27 @@ describe('replay on the shared real transcripts', () => {
 			assert.ok(d.perStep.every(p => p.costUsd === null || p.costUsd >= 0));
 		});
 	}
+
+	it('tool-output truncation reaches observations wherever the format puts them, and a setting that changes nothing says why', async () => {
+		const config = defaultEngineConfig();
+		const base = asRecordedScenario(config);
+		const withLimit = (n: number): ReplayScenario => ({ ...base, name: `tool outputs ≤ ${n}`, compression: { ...base.compression, toolResponseMaxTokens: n } });
+		// mini-SWE-agent sends observations as user messages; Claude Code as tool_result blocks in user turns.
+		for (const name of ['mini_swe_agent/mswea_gemini3pro_pallets__flask-5014.traj.json', 'claude_code/spotter_tool_heavy.jsonl']) {
+			const file = join(transcriptsDir(), name);
+			const t = importTranscript(readFileSync(file, 'utf8'), { file, counter });
+			const run = new PreparedRun(t, { counter, catalog: defaultPriceCatalog() });
+			const [asRecorded, cut, loose] = await Promise.all([simulateScenario(run, base), simulateScenario(run, withLimit(500)), simulateScenario(run, withLimit(1_000_000))]);
+			assert.ok(cut.inputTokens < asRecorded.inputTokens, `${name}: truncating tool outputs to 500 tokens shrinks the prompts (${cut.inputTokens} vs ${asRecorded.inputTokens})`);
+			assert.ok(
+				cut.perStep.some(step => step.decision?.rules.includes('compress.toolOutputs')),
+				`${name}: the steps say what was truncated`,
+			);
+			assert.equal(loose.inputTokens, asRecorded.inputTokens);
+			assert.ok(
+				loose.notes.some(n => /changed nothing: the longest of \d+ observation\(s\) is [\d,]+ tokens/.test(n)),
+				`${name}: ${loose.notes.join(' | ')}`,
+			);
+		}
+	});
 });
