@@ -111,7 +111,7 @@ async function main(): Promise<void> {
 	// steady state a panel sees when the user edits settings and re-runs.
 	for (let r = 0; r < 4; r++) {
 		const t0 = performance.now();
-		result = await compareScenarios(prepared, config, settings);
+		result = await compareScenarios(prepared, settings);
 		runs.push(performance.now() - t0);
 	}
 	const [first, ...warm] = runs;
@@ -130,8 +130,8 @@ async function main(): Promise<void> {
 		scenarioStepsSimulated: totalSteps,
 		microsecondsPerStep: Number(((median * 1000) / totalSteps).toFixed(2)),
 		target: { compareMs: 1000, met: median <= 1000 },
-		sample: result!.scenarios.slice(0, 5).map(s => ({ name: s.name, costUsd: Number(s.costUsd.toFixed(4)), steps: s.steps, stoppedAtStep: s.stoppedAtStep })),
-		baselineUsd: Number(result!.baseline.costUsd.toFixed(4)),
+		sample: result!.scenarios.slice(0, 5).map(s => ({ name: s.name, costUsd: s.costUsd === null ? null : Number(s.costUsd.toFixed(4)), steps: s.steps, stoppedAtStep: s.stoppedAtStep })),
+		baselineUsd: result!.baseline.costUsd === null ? null : Number(result!.baseline.costUsd.toFixed(4)),
 	};
 	mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 	writeFileSync(join(root, 'bench', 'results', 'replay.json'), JSON.stringify(out, null, 1) + '\n');

@@ -32,7 +32,7 @@ async function engineComparison(file: string, scenarios: readonly ReplayScenario
 	const counter: TokenCounter = { countText, countChat };
 	const transcript = await readTranscriptFile(file, { counter, displayName: file });
 	const run = new PreparedRun(transcript, { counter, catalog: createPriceCatalog({ overrides: {} }) });
-	return compareScenarios(run, defaultEngineConfig(), scenarios);
+	return compareScenarios(run, scenarios);
 }
 
 describe('transcript report and replay panel (real VS Code extension host)', function () {
@@ -110,7 +110,7 @@ describe('transcript report and replay panel (real VS Code extension host)', fun
 		assert.ok(t.status === 'open');
 		// Baseline = the run as recorded = the file's own cost.
 		assert.equal(c.baseline.kind, 'recorded');
-		assert.ok(Math.abs(c.baseline.costUsd - (t.transcript.report.recordedCostUsd ?? Number.NaN)) < 1e-9, `baseline ${c.baseline.costUsd}`);
+		assert.ok(Math.abs(c.baseline.costUsd! - (t.transcript.report.recordedCostUsd ?? Number.NaN)) < 1e-9, `baseline ${c.baseline.costUsd!}`);
 		assert.equal(c.baseline.steps, 13);
 		assert.equal(c.baseline.inputTokens, 80_192);
 		// "As recorded" as a scenario reproduces it exactly.
@@ -126,7 +126,7 @@ describe('transcript report and replay panel (real VS Code extension host)', fun
 		assert.equal(got.stoppedAtStep, want.stoppedAtStep);
 		assert.equal(got.inputTokens, want.inputTokens);
 		assert.equal(got.outputTokens, want.outputTokens);
-		assert.ok(Math.abs(got.costUsd - want.costUsd) < 1e-12, `panel ${got.costUsd} vs engine ${want.costUsd}`);
+		assert.ok(Math.abs(got.costUsd! - want.costUsd!) < 1e-12, `panel ${got.costUsd!} vs engine ${want.costUsd!}`);
 		assert.deepEqual(
 			got.perStep.map(p => p.model),
 			want.perStep.map(p => p.model),

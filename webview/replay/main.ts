@@ -428,10 +428,15 @@ function renderSweep(): void {
 		sweepTableBox.replaceChildren();
 		return;
 	}
-	const chart = barChart(
-		s.points.map(p => ({ label: String(p.value), value: p.costUsd, highlight: p.value === s.best })),
-		{ title: `Cost per value of ${s.label}`, xLabel: s.label, yLabel: 'USD', formatY: y => formatUsd(y, { estimate: true }) },
-	);
+	// A value whose cost is unknown (no price) gets no bar: a bar would read as $0. The table says "no price".
+	const priced = s.points.flatMap(p => (p.costUsd === null ? [] : [{ label: String(p.value), value: p.costUsd, highlight: p.value === s.best }]));
+	const unknown = s.points.length - priced.length;
+	const chart = barChart(priced, {
+		title: `Cost per value of ${s.label}${unknown ? ` (${unknown} value${unknown === 1 ? '' : 's'} without a price not shown)` : ''}`,
+		xLabel: s.label,
+		yLabel: 'USD',
+		formatY: y => formatUsd(y, { estimate: true }),
+	});
 	chart.id = 'sweep-bars';
 	setChildren(sweepChartBox, chart);
 	setChildren(sweepTableBox, renderTable(sweepTable(s), 'sweep-table'));

@@ -27,9 +27,9 @@ export interface TableModel {
 }
 
 /** `$0.112`, `≈$0.076`, or `no price` (never $0 for an unknown price). */
-export function moneyCell(usd: number | null | undefined, estimate = false): Cell {
+export function moneyCell(usd: number | null | undefined, estimate = false, why?: string): Cell {
 	if (usd === null || usd === undefined || !Number.isFinite(usd))
-		return { text: 'no price', numeric: true, cls: 'no-price', title: 'The model has no known price; add one in agentCost.pricing.overrides.' };
+		return { text: 'no price', numeric: true, cls: 'no-price', title: `${why ? `${why}. ` : ''}Add a price in agentCost.pricing.overrides.` };
 	return { text: formatUsd(usd, { estimate }), numeric: true, ...(estimate && { cls: 'estimate' }) };
 }
 
@@ -45,7 +45,9 @@ export function deltaText(cost: number, baseline: number): string {
 	return `${r > 0 ? '+' : ''}${r.toFixed(1)}%`;
 }
 
-function deltaCell(cost: number, baseline: number): Cell {
+function deltaCell(cost: number | null, baseline: number | null): Cell {
+	// An unknown cost is no saving: never a green "−100 %".
+	if (cost === null || baseline === null) return { text: 'n/a', numeric: true, cls: 'muted', title: 'no price: the change is unknown' };
 	const text = deltaText(cost, baseline);
 	return { text, numeric: true, ...(cost < baseline ? { cls: 'better' } : cost > baseline ? { cls: 'worse' } : {}) };
 }
@@ -171,7 +173,7 @@ export function reportCallsTable(t: TranscriptView, limit = Number.POSITIVE_INFI
 /** Baseline vs each scenario: cost, Δ%, tokens, steps, where it stopped. */
 export function summaryTable(c: ReplayComparison, selected: number): TableModel {
 	const b = c.baseline;
-	const simulatedBaseline = b.kind === 'simulated';
+	const countedBaseline = b.kind === 'counted';
 	return {
 		caption: 'Baseline vs scenarios (select a scenario to see its steps)',
 		columns: [
@@ -189,12 +191,14 @@ export function summaryTable(c: ReplayComparison, selected: number): TableModel 
 				key: 'baseline',
 				cls: 'baseline',
 				cells: [
-					{ text: `Baseline (${b.kind === 'recorded' ? 'as recorded' : '≈ simulated'})`, ...(b.note && { title: b.note }) },
-					b.unpricedSteps === b.steps && b.steps > 0 ? moneyCell(null) : moneyCell(b.costUsd, simulatedBaseline),
+					{ text: `Baseline (${b.kind === 'recorded' ? 'as recorded' : '≈ counted'})`, ...(b.note && { title: b.note }) },
+					b.costUsd === null && b.recordedCostUsd !== undefined
+						? { ...moneyCell(null, false, b.unpriced), text: `no price (file: ${formatUsd(b.recordedCostUsd)})` }
+						: moneyCell(b.costUsd, countedBaseline, b.unpriced),
 					{ text: '—', numeric: true, cls: 'muted' },
-					tokensCell(b.inputTokens, simulatedBaseline),
-					tokensCell(b.cacheReadTokens, simulatedBaseline),
-					tokensCell(b.outputTokens, simulatedBaseline),
+					tokensCell(b.inputTokens, countedBaseline),
+					tokensCell(b.cacheReadTokens, countedBaseline),
+					tokensCell(b.outputTokens, countedBaseline),
 					{ text: String(b.steps), numeric: true },
 					{ text: '—', numeric: true, cls: 'muted' },
 				],
@@ -204,7 +208,7 @@ export function summaryTable(c: ReplayComparison, selected: number): TableModel 
 				...(i === selected && { cls: 'selected' }),
 				cells: [
 					{ text: s.name, ...(s.notes.length && { title: s.notes.join('\n') }) },
-					s.unpricedSteps === s.steps && s.steps > 0 ? moneyCell(null) : moneyCell(s.costUsd, s.estimated),
+					moneyCell(s.costUsd, s.estimated, s.unpriced),
 					deltaCell(s.costUsd, b.costUsd),
 					tokensCell(s.inputTokens, s.estimated),
 					tokensCell(s.cacheReadTokens, s.estimated),

@@ -65,7 +65,8 @@ export interface ReplayJobs {
  * `unknownTranscript`: the worker no longer holds the run (it restarted, or evicted it) — open it
  * again and retry.
  */
-export class ReplayJobError extends EngineError<'unknownTranscript'> {
+/** `unknownModel`: a scenario names a model the price data does not know (the message names the closest ids). */
+export class ReplayJobError extends EngineError<'unknownTranscript' | 'unknownModel'> {
 	readonly kind = 'replayJob';
 	static is(e: unknown, reason?: ReplayJobError['reason']): e is ReplayJobError {
 		return e instanceof ReplayJobError && (reason === undefined || e.reason === reason);

@@ -1,6 +1,5 @@
 import { throwIfAborted } from '../lib/errors';
 import { formatUsd } from '../pricing/format';
-import type { EngineConfig } from '../config/defaults';
 import type { PreparedRun } from './preparedRun';
 import type { ReplayScenario, SweepParameter } from './scenario';
 import { asRecordedScenario, sweepParameters, withParameter } from './scenario';
@@ -13,22 +12,27 @@ async function between(options: SimulateOptions): Promise<void> {
 	throwIfAborted(options.signal);
 }
 
-/** The run as it happened, which every scenario is compared with. */
+/** The run as it happened, which every scenario is compared with: the number `agent-cost report` gives. */
 export interface ReplayBaseline {
 	/**
-	 * - `recorded`: the file's own per-call usage priced with the catalog;
-	 * - `simulated`: the file has no usage (counted tokens), so the baseline is the as-recorded run
-	 *   with the provider's prompt cache simulated — the same model the scenarios use, so the
-	 *   comparison is like for like.
+	 * - `recorded`: every call's own recorded usage, priced with the catalog;
+	 * - `counted`: some calls record no usage (tokens counted, or rounded): those are priced as
+	 *   counted, without a prompt cache — exactly as `report` prices them.
 	 */
-	readonly kind: 'recorded' | 'simulated';
-	readonly costUsd: number;
+	readonly kind: 'recorded' | 'counted';
+	/** Null when a call has no price (see `unpriced`): never a silent $0. */
+	readonly costUsd: number | null;
+	/** The part that could be priced (what charts plot). */
+	readonly pricedCostUsd: number;
+	readonly unpriced?: string;
+	/** What the file itself says the run cost, when it says (shown next to an unknown cost). */
+	readonly recordedCostUsd?: number;
 	readonly inputTokens: number;
 	readonly outputTokens: number;
 	readonly cacheReadTokens: number;
 	readonly steps: number;
 	readonly unpricedSteps: number;
-	/** Cumulative cost after each step. */
+	/** Cumulative (priced) cost after each step. */
 	readonly cumulativeUsd: readonly number[];
 	/** Input tokens of each step. */
 	readonly inputPerStep: readonly number[];
@@ -41,39 +45,42 @@ export interface ReplayComparison {
 	readonly scenarios: readonly ScenarioResult[];
 }
 
-/** The baseline of a prepared run (see {@link ReplayBaseline.kind}). */
-export async function replayBaseline(run: PreparedRun, config: EngineConfig, options: SimulateOptions = {}): Promise<ReplayBaseline> {
-	if (run.calls.every(c => c.anchorable)) {
-		const b = baselineOf(run);
-		return {
-			kind: 'recorded',
-			costUsd: b.costUsd,
-			inputTokens: b.inputTokens,
-			outputTokens: b.outputTokens,
-			cacheReadTokens: b.cacheReadTokens,
-			steps: b.steps,
-			unpricedSteps: b.unpricedSteps,
-			cumulativeUsd: b.perStep.map(s => s.cumulativeUsd),
-			inputPerStep: b.perStep.map(s => s.inputTokens),
-		};
-	}
-	const s = await simulateScenario(run, asRecordedScenario(config), options);
+/** The file's own total cost, when it records one for the run or for every call. */
+function recordedCostOf(run: PreparedRun): number | undefined {
+	const t = run.transcript;
+	if (t.recordedTotals?.costUsd !== undefined) return t.recordedTotals.costUsd;
+	const calls = t.calls.filter(c => c.status !== 'refused');
+	return calls.length > 0 && calls.every(c => c.recordedCostUsd !== undefined) ? calls.reduce((sum, c) => sum + (c.recordedCostUsd ?? 0), 0) : undefined;
+}
+
+/**
+ * The baseline of a prepared run: each call keeps its recorded usage, counted calls are priced as
+ * counted — the same number `agent-cost report` prints. Scenarios may simulate the provider's
+ * prompt cache for counted calls; the baseline never does.
+ */
+export function replayBaseline(run: PreparedRun): ReplayBaseline {
+	const b = baselineOf(run);
+	const counted = run.calls.filter(c => !c.anchorable && !c.call.servedFrom && c.call.status !== 'refused').length;
+	const recorded = recordedCostOf(run);
 	return {
-		kind: 'simulated',
-		costUsd: s.costUsd,
-		inputTokens: s.inputTokens,
-		outputTokens: s.outputTokens,
-		cacheReadTokens: s.cacheReadTokens,
-		steps: s.steps,
-		unpricedSteps: s.unpricedSteps,
-		cumulativeUsd: s.perStep.map(p => p.cumulativeUsd),
-		inputPerStep: s.perStep.map(p => p.usage.input),
-		note: 'the file records no per-call usage: tokens are counted and the provider prompt cache is simulated (≈)',
+		kind: counted > 0 ? 'counted' : 'recorded',
+		costUsd: b.costUsd,
+		pricedCostUsd: b.pricedCostUsd,
+		...(b.unpriced !== undefined && { unpriced: b.unpriced }),
+		...(recorded !== undefined && { recordedCostUsd: recorded }),
+		inputTokens: b.inputTokens,
+		outputTokens: b.outputTokens,
+		cacheReadTokens: b.cacheReadTokens,
+		steps: b.steps,
+		unpricedSteps: b.unpricedSteps,
+		cumulativeUsd: b.perStep.map(s => s.cumulativeUsd),
+		inputPerStep: b.perStep.map(s => s.inputTokens),
+		...(counted > 0 && { note: `${counted} call(s) record no usage: their tokens are counted (≈) and priced without a prompt cache, as the report prices them` }),
 	};
 }
 
 /** Runs every scenario over one prepared run, in order (deterministic), with shared progress. */
-export async function compareScenarios(run: PreparedRun, config: EngineConfig, scenarios: readonly ReplayScenario[], options: SimulateOptions = {}): Promise<ReplayComparison> {
+export async function compareScenarios(run: PreparedRun, scenarios: readonly ReplayScenario[], options: SimulateOptions = {}): Promise<ReplayComparison> {
 	const total = run.calls.length * (scenarios.length + 1);
 	let offset = 0;
 	const sub = (): SimulateOptions => {
@@ -81,7 +88,8 @@ export async function compareScenarios(run: PreparedRun, config: EngineConfig, s
 		offset += run.calls.length;
 		return { ...options, onProgress: (done: number) => options.onProgress?.(base + done, total) };
 	};
-	const baseline = await replayBaseline(run, config, sub());
+	const baseline = replayBaseline(run);
+	sub();
 	const results: ScenarioResult[] = [];
 	for (const s of scenarios) {
 		await between(options);
@@ -96,7 +104,8 @@ export async function compareScenarios(run: PreparedRun, config: EngineConfig, s
 
 export interface SweepPoint {
 	readonly value: number;
-	readonly costUsd: number;
+	/** Null when a step has no price. */
+	readonly costUsd: number | null;
 	readonly inputTokens: number;
 	readonly steps: number;
 	readonly stoppedAtStep: number | null;
@@ -126,7 +135,8 @@ export async function sweepParameter(run: PreparedRun, base: ReplayScenario, par
 		done += run.calls.length;
 		points.push({ value, costUsd: r.costUsd, inputTokens: r.inputTokens, steps: r.steps, stoppedAtStep: r.stoppedAtStep, unpricedSteps: r.unpricedSteps });
 	}
-	const complete = points.filter(p => p.stoppedAtStep === null);
+	// A point whose cost is unknown (a model without a price) cannot be the cheapest.
+	const complete = points.filter((p): p is SweepPoint & { costUsd: number } => p.stoppedAtStep === null && p.costUsd !== null);
 	const best = complete.length ? complete.reduce((a, b) => (b.costUsd < a.costUsd ? b : a)).value : null;
 	return { parameter, label: sweepParameters[parameter].label, base: base.name, points, best };
 }
@@ -138,6 +148,8 @@ export function comparisonJson(c: ReplayComparison): unknown {
 		baseline: {
 			kind: c.baseline.kind,
 			costUsd: c.baseline.costUsd,
+			...(c.baseline.unpriced && { unpriced: c.baseline.unpriced }),
+			...(c.baseline.recordedCostUsd !== undefined && { recordedCostUsd: c.baseline.recordedCostUsd }),
 			inputTokens: c.baseline.inputTokens,
 			outputTokens: c.baseline.outputTokens,
 			steps: c.baseline.steps,
@@ -147,6 +159,7 @@ export function comparisonJson(c: ReplayComparison): unknown {
 		scenarios: c.scenarios.map(s => ({
 			name: s.name,
 			costUsd: s.costUsd,
+			...(s.unpriced && { unpriced: s.unpriced }),
 			inputTokens: s.inputTokens,
 			outputTokens: s.outputTokens,
 			steps: s.steps,
@@ -161,14 +174,15 @@ export function comparisonJson(c: ReplayComparison): unknown {
 	};
 }
 
-function pct(a: number, b: number): string {
+function pct(a: number | null, b: number | null): string {
+	if (a === null || b === null) return 'n/a (no price)';
 	if (b === 0) return a === 0 ? '0%' : 'n/a';
 	const d = ((a - b) / b) * 100;
 	return `${d >= 0 ? '+' : ''}${d.toFixed(1)}%`;
 }
 
-function money(usd: number, estimate: boolean): string {
-	return formatUsd(usd, { estimate });
+function money(usd: number | null, estimate: boolean): string {
+	return usd === null ? 'no price' : formatUsd(usd, { estimate });
 }
 
 /** A Markdown report: summary table, then each scenario's notable steps. Cells are escaped. */
@@ -180,7 +194,7 @@ export function comparisonMarkdown(c: ReplayComparison): string {
 	lines.push('| Scenario | Cost | vs baseline | Input tokens | Output tokens | Steps | Stopped at |');
 	lines.push('|---|---:|---:|---:|---:|---:|---:|');
 	lines.push(
-		`| Baseline (${c.baseline.kind}) | ${money(c.baseline.costUsd, c.baseline.kind === 'simulated')} | — | ${c.baseline.inputTokens.toLocaleString('en-US')} | ${c.baseline.outputTokens.toLocaleString('en-US')} | ${c.baseline.steps} | — |`,
+		`| Baseline (${c.baseline.kind}) | ${money(c.baseline.costUsd, c.baseline.kind === 'counted')}${c.baseline.costUsd === null && c.baseline.recordedCostUsd !== undefined ? ` (the file says ${money(c.baseline.recordedCostUsd, false)})` : ''} | — | ${c.baseline.inputTokens.toLocaleString('en-US')} | ${c.baseline.outputTokens.toLocaleString('en-US')} | ${c.baseline.steps} | — |`,
 	);
 	for (const s of c.scenarios) {
 		lines.push(
@@ -188,10 +202,12 @@ export function comparisonMarkdown(c: ReplayComparison): string {
 		);
 	}
 	if (c.baseline.note) lines.push('', `Baseline: ${cell(c.baseline.note)}.`);
+	if (c.baseline.unpriced) lines.push('', `Baseline has no price: ${cell(c.baseline.unpriced)}.`);
 	for (const s of c.scenarios) {
 		const events = s.perStep.filter(p => p.compression || p.budget || p.model !== p.recordedModel);
 		lines.push('', `## ${cell(s.name)}`, '');
 		if (s.stopReason) lines.push(`Stopped at step ${s.stoppedAtStep}: ${cell(s.stopReason)}.`, '');
+		if (s.unpriced) lines.push(`No price: ${cell(s.unpriced)}.`, '');
 		for (const n of s.notes) lines.push(`- ${cell(n)}`);
 		if (events.length) {
 			lines.push('', '| Step | Model | Input | Cache read | Cost | Event |', '|---:|---|---:|---:|---:|---|');

@@ -155,3 +155,24 @@ export function parseScenario(raw: unknown, base: ReplayScenario): ParsedScenari
 	}
 	return { scenario: out as unknown as ReplayScenario, problems: [...new Set(problems)] };
 }
+
+/**
+ * The model ids a scenario would call that the price catalog cannot name — each with the closest
+ * known ids (`unknown(id)` gives that message, or undefined for a known id). A typo'd model must
+ * stop the replay with that message, never price its steps at nothing and show a "−100 %" saving.
+ * Only the models the scenario can actually use are checked.
+ */
+export function scenarioModelProblems(s: ReplayScenario, unknown: (id: string) => string | undefined): string[] {
+	const fields: [string, string][] = [];
+	if (s.routing.mode === 'fixed' && s.routing.model.trim() !== '') fields.push(['routing.model', s.routing.model]);
+	if (s.routing.mode === 'tiered' || s.routing.mode === 'fixed' || (s.budget.enabled && s.budget.policy === 'soft')) {
+		fields.push(['tiers.cheap', s.tiers.cheap], ['tiers.medium', s.tiers.medium], ['tiers.expensive', s.tiers.expensive]);
+	}
+	if (s.compression.strategy === 'summarize') fields.push(['compression.summaryModel', s.compression.summaryModel]);
+	const problems: string[] = [];
+	for (const [path, id] of fields) {
+		const why = unknown(id.trim());
+		if (why !== undefined) problems.push(`${s.name}: ${path}: ${why}`);
+	}
+	return problems;
+}

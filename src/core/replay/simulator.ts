@@ -56,8 +56,12 @@ export interface ReplayStep {
 export interface ScenarioResult {
 	readonly name: string;
 	readonly settings: ReplayScenario;
-	/** Sum over the steps that ran and could be priced, incl. summary calls. */
-	readonly costUsd: number;
+	/** What the run cost under this scenario, side calls included — null when a step has no price (never a silent $0; see `unpriced`). */
+	readonly costUsd: number | null;
+	/** The part of the cost that could be priced (what charts plot; equals `costUsd` when every step has a price). */
+	readonly pricedCostUsd: number;
+	/** Why the cost is unknown, when it is (the models without a price). */
+	readonly unpriced?: string;
 	readonly inputTokens: number;
 	readonly outputTokens: number;
 	readonly cacheReadTokens: number;
@@ -75,7 +79,10 @@ export interface ScenarioResult {
 }
 
 export interface BaselineResult {
-	readonly costUsd: number;
+	/** Null when a call has no price (see `unpriced`). */
+	readonly costUsd: number | null;
+	readonly pricedCostUsd: number;
+	readonly unpriced?: string;
 	readonly inputTokens: number;
 	readonly outputTokens: number;
 	readonly cacheReadTokens: number;
@@ -112,16 +119,37 @@ export function baselineOf(run: PreparedRun): BaselineResult {
 	let output = 0;
 	let read = 0;
 	let unpriced = 0;
+	const reasons = new Set<string>();
 	const perStep = run.calls.map(c => {
 		const usd = usdOf(c.recordedCost);
-		if (usd === null) unpriced++;
+		if (usd === null) {
+			unpriced++;
+			reasons.add(unpricedReason(c.call.model, c.recordedCost));
+		}
 		cum += usd ?? 0;
 		input += c.call.usage.input;
 		output += c.call.usage.output;
 		read += c.call.usage.cacheRead;
 		return { step: c.step, model: c.call.model, inputTokens: c.call.usage.input, costUsd: usd, cumulativeUsd: cum };
 	});
-	return { costUsd: cum, inputTokens: input, outputTokens: output, cacheReadTokens: read, steps: run.calls.filter(c => !c.call.purpose).length, unpricedSteps: unpriced, perStep };
+	return {
+		costUsd: unpriced > 0 ? null : cum,
+		pricedCostUsd: cum,
+		...(unpriced > 0 && { unpriced: [...reasons].join('; ') }),
+		inputTokens: input,
+		outputTokens: output,
+		cacheReadTokens: read,
+		// A side call is not an agent step, and a refused request was never sent.
+		steps: run.calls.filter(c => !c.call.purpose && c.call.status !== 'refused').length,
+		unpricedSteps: unpriced,
+		perStep,
+	};
+}
+
+/** Why a call has no price, in words (a model the catalog does not know, or no model at all). */
+function unpricedReason(model: string, cost: CostResult | undefined): string {
+	if (!model) return 'calls that record no model cannot be priced';
+	return cost?.kind === 'unpriced' ? `${model}: ${cost.reason}` : `${model} has no price`;
 }
 
 interface ThreadState {
@@ -194,6 +222,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 	let read = 0;
 	let write = 0;
 	let warnedAt: number | undefined;
+	const unpricedReasons = new Set<string>();
 	// What the scenario's policies found to act on, to say why one that changed nothing did not.
 	let truncatedOutputs = 0;
 	let observations = 0;
@@ -258,7 +287,10 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 	/** Charges a row at its recorded cost (a side call the scenario kept) and lists it. */
 	const keepRecorded = (p: PendingSide) => {
 		const call = p.pc.call;
-		if (p.baselineUsd === null) unpriced++;
+		if (p.baselineUsd === null) {
+			unpriced++;
+			unpricedReasons.add(unpricedReason(call.model, p.pc.recordedCost));
+		}
 		spent += p.baselineUsd ?? 0;
 		input += call.usage.input;
 		output += call.usage.output;
@@ -448,7 +480,11 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		let sideUsd = 0;
 		for (const c of decision.sideCalls) {
 			if (c.cost?.kind === 'priced') sideUsd += c.cost.usd;
-			else notes.add(`${c.purpose} model ${c.model} has no price`);
+			else {
+				notes.add(`${c.purpose} model ${c.model} has no price`);
+				unpriced++;
+				unpricedReasons.add(unpricedReason(c.model, c.cost));
+			}
 			estimated = true;
 		}
 		flushPending(decision.sideCalls);
@@ -503,7 +539,10 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		// Identical to what was recorded: the agent's prompt unchanged — or, for a recording whose own
 		// policies rewrote it, the same rewrite (a replay under the settings it was recorded with).
 		const samePrompt = pc.sent ? sameContent(t.segs, pc.sent.contentKeys, run) : t.pristine;
-		const identical = !diverged && samePrompt && model === recordedModel && pc.anchorable && settings.promptCache.mode === 'simulate';
+		// The scenario still does what the recording did; a call with recorded usage then keeps it,
+		// a counted call (no recorded usage) is simulated without ending the recording's run.
+		const asRecorded = !diverged && samePrompt && model === recordedModel && settings.promptCache.mode === 'simulate';
+		const identical = asRecorded && pc.anchorable;
 		const ttl = settings.promptCache.ttl === 'asRecorded' ? pc.recordedTtl : settings.promptCache.ttl;
 		let usage: Usage;
 		let cacheReason: ReplayStep['cache'];
@@ -547,7 +586,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			cacheReason = 'off';
 		}
 		if (!identical) {
-			diverged = true;
+			if (!asRecorded) diverged = true;
 			estimated = true;
 		}
 		if (decision.cacheKey !== '') responseCache.set(decision.cacheKey, at + settings.cache.ttlSeconds * 1000);
@@ -556,9 +595,13 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		if (model) {
 			const priceAt = pc.timestamped ? new Date(pc.atMs) : run.options.at;
 			priced = identical && pc.recordedCost ? pc.recordedCost : catalog.cost(model, usage, priceAt ? { at: priceAt } : {});
-			if (priced.kind === 'unpriced') notes.add(`${model}: ${priced.reason} — ${priced.hint}`);
+			if (priced.kind === 'unpriced') {
+				notes.add(`${model}: ${priced.reason} — ${priced.hint}`);
+				unpricedReasons.add(unpricedReason(model, priced));
+			}
 		} else {
 			notes.add('some calls record no model and cannot be priced');
+			unpricedReasons.add(unpricedReason('', undefined));
 		}
 		const cost = usdOf(priced);
 		// The live engine settles the reservation with the provider's usage; the replay with its own.
@@ -622,7 +665,9 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 	return {
 		name: settings.name,
 		settings,
-		costUsd: spent,
+		costUsd: unpriced > 0 ? null : spent,
+		pricedCostUsd: spent,
+		...(unpriced > 0 && { unpriced: [...unpricedReasons].join('; ') }),
 		inputTokens: input,
 		outputTokens: output,
 		cacheReadTokens: read,

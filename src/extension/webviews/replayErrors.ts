@@ -52,6 +52,9 @@ function importMessage(reason: TranscriptImportReason, message: string, details:
 export function replayErrorInfo(e: unknown): ReplayError {
 	if (CancelledError.is(e)) return { reason: 'cancelled', message: 'Cancelled.' };
 	if (ReplayRequestError.is(e)) return { reason: e.reason, message: e.message };
+	if (ReplayJobError.is(e, 'unknownModel') || (EngineJobError.is(e) && e.original?.name === 'ReplayJobError' && e.original.reason === 'unknownModel')) {
+		return { reason: 'badRequest', message: `${(EngineJobError.is(e) ? e.original?.message : undefined) ?? (e as Error).message} Fix the model in the scenario's settings.` };
+	}
 	if (ReplayJobError.is(e, 'unknownTranscript')) {
 		return { reason: 'engineCrashed', message: 'The engine no longer holds this transcript and could not reopen it. Open the transcript again.' };
 	}

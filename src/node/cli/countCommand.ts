@@ -7,7 +7,7 @@ import { countPromptText, readPromptFile } from '../../core/prompts/promptFile';
 import type { TokenCount } from '../../core/tokens/types';
 import { workspacePriceOverridesRelativePath } from '../priceOverridesFile';
 import { type CliCommand, type CliIo, type ParsedCliArgs, UsageError } from './cliCommand';
-import { unknownModelProblem } from './modelCheck';
+import { unknownModelProblem } from '../modelCheck';
 import { loadCliPriceOverrides } from './overridesOption';
 
 const usage = `Usage: agent-cost count <file|-> --model M [--text] [--json]

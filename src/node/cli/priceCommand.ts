@@ -4,7 +4,7 @@ import type { CostResult, TokenPrices } from '../../core/pricing/types';
 import { uncachedInput, type Usage, withServerTools } from '../../core/pricing/usage';
 import { workspacePriceOverridesRelativePath } from '../priceOverridesFile';
 import { knownModelIds, suggestModelIds } from '../../core/pricing/modelSuggestions';
-import { unknownModelProblem } from './modelCheck';
+import { unknownModelProblem } from '../modelCheck';
 import { loadCliPriceOverrides } from './overridesOption';
 import { type CliCommand, optionalCount, type ParsedCliArgs, requireString, UsageError } from './cliCommand';
 

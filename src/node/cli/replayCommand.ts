@@ -10,7 +10,8 @@ import type { ReplayComparison } from '../../core/replay/comparison';
 import { compareScenarios, comparisonCsv, comparisonJson, comparisonMarkdown } from '../../core/replay/comparison';
 import { PreparedRun } from '../../core/replay/preparedRun';
 import type { ReplayScenario } from '../../core/replay/scenario';
-import { asRecordedScenario, parseScenario, productDefaultScenario } from '../../core/replay/scenario';
+import { asRecordedScenario, parseScenario, productDefaultScenario, scenarioModelProblems } from '../../core/replay/scenario';
+import { unknownModelProblem } from '../modelCheck';
 import { tokenCounter } from '../../core/tokens/count';
 import { TranscriptImportError } from '../../core/transcripts/importErrors';
 import { readTranscriptFile } from '../transcriptFiles';
@@ -88,10 +89,13 @@ async function readSettings(path: string, io: CliIo, config: EngineConfig): Prom
 
 function humanComparison(c: ReplayComparison): string {
 	const rows = [['scenario', 'cost', 'vs baseline', 'input', 'cache read', 'output', 'steps', 'stopped']];
-	const delta = (a: number) => (c.baseline.costUsd > 0 ? `${a >= c.baseline.costUsd ? '+' : ''}${(((a - c.baseline.costUsd) / c.baseline.costUsd) * 100).toFixed(1)}%` : '—');
+	const base = c.baseline.costUsd;
+	const delta = (a: number | null) => (a === null || base === null ? 'n/a' : base > 0 ? `${a >= base ? '+' : ''}${(((a - base) / base) * 100).toFixed(1)}%` : '—');
+	// An unknown cost is "no price", never $0; the file's own total is shown next to it when it has one.
+	const money = (usd: number | null, estimate: boolean) => (usd === null ? 'no price' : formatUsd(usd, { estimate }));
 	rows.push([
 		`baseline (${c.baseline.kind})`,
-		formatUsd(c.baseline.costUsd, { estimate: c.baseline.kind === 'simulated' }),
+		`${money(base, c.baseline.kind === 'counted')}${base === null && c.baseline.recordedCostUsd !== undefined ? ` (file: ${formatUsd(c.baseline.recordedCostUsd)})` : ''}`,
 		'—',
 		formatTokens(c.baseline.inputTokens),
 		formatTokens(c.baseline.cacheReadTokens),
@@ -102,7 +106,7 @@ function humanComparison(c: ReplayComparison): string {
 	for (const s of c.scenarios) {
 		rows.push([
 			s.name,
-			`${formatUsd(s.costUsd, { estimate: s.estimated })}${s.unpricedSteps ? '+' : ''}`,
+			money(s.costUsd, s.estimated),
 			delta(s.costUsd),
 			formatTokens(s.inputTokens),
 			formatTokens(s.cacheReadTokens),
@@ -150,7 +154,11 @@ export function createReplayCommand(deps: { counter: TokenCounter; catalog?: Pri
 			const config = deps.config ?? defaultEngineConfig();
 			const files = [...strings(args.values.settings), ...strings(args.values.compare)];
 			const scenarios = files.length ? await Promise.all(files.map(f => readSettings(f, io, config))) : [productDefaultScenario(config)];
-			const catalog = deps.catalog ?? createPriceCatalog({ overrides: await loadCliPriceOverrides(args, io) });
+			const overrides = await loadCliPriceOverrides(args, io);
+			const catalog = deps.catalog ?? createPriceCatalog({ overrides });
+			// A typo'd model is an error naming the closest known ids, not steps priced at nothing.
+			const typos = scenarios.flatMap(s => scenarioModelProblems(s, id => unknownModelProblem(id, overrides)));
+			if (typos.length) throw new UsageError(typos.join('; '));
 			const model = typeof args.values.model === 'string' && args.values.model.trim() ? args.values.model.trim() : undefined;
 			const file = args.positionals[0];
 			let transcript;
@@ -166,7 +174,7 @@ export function createReplayCommand(deps: { counter: TokenCounter; catalog?: Pri
 				return 1;
 			}
 			const run = new PreparedRun(transcript, { counter: deps.counter, catalog });
-			const c = await compareScenarios(run, config, scenarios);
+			const c = await compareScenarios(run, scenarios);
 			if (args.values.json === true) io.stdout(JSON.stringify(comparisonJson(c), null, 2) + '\n');
 			else if (args.values.markdown === true) io.stdout(comparisonMarkdown(c));
 			else if (args.values.csv === true) io.stdout(comparisonCsv(c));
@@ -174,11 +182,14 @@ export function createReplayCommand(deps: { counter: TokenCounter; catalog?: Pri
 
 			const failures: string[] = [];
 			for (const s of c.scenarios) {
-				if (maxCost !== undefined && s.costUsd > maxCost) failures.push(`${s.name} costs ${formatUsd(s.costUsd)}, over --max-cost ${formatUsd(maxCost)}`);
-				if (maxIncrease !== undefined && s.costUsd > c.baseline.costUsd * (1 + maxIncrease / 100)) {
-					failures.push(`${s.name} costs ${formatUsd(s.costUsd)}, more than ${maxIncrease}% over the baseline ${formatUsd(c.baseline.costUsd)}`);
+				const cost = s.costUsd;
+				const baseCost = c.baseline.costUsd;
+				if (maxCost !== undefined && cost !== null && cost > maxCost) failures.push(`${s.name} costs ${formatUsd(cost)}, over --max-cost ${formatUsd(maxCost)}`);
+				if (maxIncrease !== undefined && cost !== null && baseCost !== null && cost > baseCost * (1 + maxIncrease / 100)) {
+					failures.push(`${s.name} costs ${formatUsd(cost)}, more than ${maxIncrease}% over the baseline ${formatUsd(baseCost)}`);
 				}
-				if ((maxCost !== undefined || maxIncrease !== undefined) && s.unpricedSteps > 0) failures.push(`${s.name}: ${s.unpricedSteps} steps have no price, so the cost check cannot be trusted`);
+				if ((maxCost !== undefined || maxIncrease !== undefined) && cost === null) failures.push(`${s.name} has no price (${s.unpriced ?? 'unpriced steps'}), so the cost check cannot be trusted`);
+				if (maxIncrease !== undefined && baseCost === null) failures.push(`the baseline has no price (${c.baseline.unpriced ?? 'unpriced calls'}), so --max-increase cannot be checked`);
 				// A run the budget or step limit stopped looks cheap only because it did not finish.
 				if ((maxCost !== undefined || maxIncrease !== undefined) && s.stoppedAtStep !== null)
 					failures.push(`${s.name} was stopped at step ${s.stoppedAtStep} of ${c.baseline.steps} (${s.stopReason ?? 'budget'}): its cost covers an unfinished run`);

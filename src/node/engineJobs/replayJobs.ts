@@ -2,6 +2,9 @@ import { defaultEngineConfig } from '../../core/config/parseEngineConfig';
 import type { JobHandlers } from '../../core/jobs/jobProtocol';
 import type { TokenCounter } from '../../core/ports/tokenCounter';
 import { createPriceCatalog } from '../../core/pricing/catalog';
+import type { ReplayScenario } from '../../core/replay/scenario';
+import { scenarioModelProblems } from '../../core/replay/scenario';
+import { unknownModelProblem } from '../modelCheck';
 import type { PriceOverrides } from '../../core/pricing/overrides';
 import type { PriceCatalog } from '../../core/pricing/types';
 import { compareScenarios, sweepParameter } from '../../core/replay/comparison';
@@ -23,7 +26,7 @@ const maxOpen = 4;
  * of comparisons and sweeps run on it. Prices follow the overrides given at open time.
  */
 export function createReplayJobHandlers(): JobHandlers<ReplayJobs> {
-	const open = new Map<string, PreparedRun>();
+	const open = new Map<string, { run: PreparedRun; overrides: PriceOverrides }>();
 	const catalogs = new Map<string, PriceCatalog>();
 	let next = 0;
 	const catalogFor = (overrides: PriceOverrides | undefined): PriceCatalog => {
@@ -36,10 +39,17 @@ export function createReplayJobHandlers(): JobHandlers<ReplayJobs> {
 		}
 		return c;
 	};
-	const runOf = (id: string): PreparedRun => {
-		const run = open.get(id);
-		if (!run) throw new ReplayJobError('unknownTranscript', `transcript ${id} is no longer open in the engine worker; open it again`);
-		return run;
+	const runOf = (id: string): PreparedRun => openRun(id).run;
+	const openRun = (id: string) => {
+		const o = open.get(id);
+		if (!o) throw new ReplayJobError('unknownTranscript', `transcript ${id} is no longer open in the engine worker; open it again`);
+		return o;
+	};
+	/** A typo'd model stops the replay with the closest known ids (never steps priced at nothing). */
+	const checkModels = (id: string, scenarios: readonly ReplayScenario[]) => {
+		const { overrides } = openRun(id);
+		const problems = scenarios.flatMap(s => scenarioModelProblems(s, m => unknownModelProblem(m, overrides)));
+		if (problems.length) throw new ReplayJobError('unknownModel', problems.join('; '));
 	};
 	return {
 		async 'transcript/open'({ path, displayName, model, overrides }, ctx) {
@@ -69,7 +79,7 @@ export function createReplayJobHandlers(): JobHandlers<ReplayJobs> {
 			});
 			const transcriptId = `t${++next}`;
 			if (transcript.contentRetained && transcript.calls.length > 0) {
-				open.set(transcriptId, new PreparedRun(transcript, { counter, catalog }));
+				open.set(transcriptId, { run: new PreparedRun(transcript, { counter, catalog }), overrides: overrides ?? {} });
 				while (open.size > maxOpen) open.delete(open.keys().next().value as string);
 			}
 			const result: OpenedTranscript = {
@@ -83,9 +93,11 @@ export function createReplayJobHandlers(): JobHandlers<ReplayJobs> {
 			return result;
 		},
 		async 'replay/compare'({ transcriptId, scenarios }, ctx) {
-			return compareScenarios(runOf(transcriptId), defaultEngineConfig(), scenarios, { signal: ctx.signal, onProgress: (done, total) => ctx.progress({ done, total }), yieldToEventLoop });
+			checkModels(transcriptId, scenarios);
+			return compareScenarios(runOf(transcriptId), scenarios, { signal: ctx.signal, onProgress: (done, total) => ctx.progress({ done, total }), yieldToEventLoop });
 		},
 		async 'replay/sweep'({ transcriptId, base, parameter, values }, ctx) {
+			checkModels(transcriptId, [base]);
 			return sweepParameter(runOf(transcriptId), base, parameter, values, { signal: ctx.signal, onProgress: (done, total) => ctx.progress({ done, total }), yieldToEventLoop });
 		},
 		'transcript/close'({ transcriptId }) {

@@ -87,12 +87,24 @@ describe('replay panel host: exports', () => {
 	const { defaults } = replayConfig({});
 	const c: ReplayComparison = {
 		transcript: { file: 'runs/a|b.json', format: 'mini-swe-agent', calls: 1, models: ['gpt-4o'] },
-		baseline: { kind: 'recorded', costUsd: 0.01, inputTokens: 1000, outputTokens: 10, cacheReadTokens: 0, steps: 1, unpricedSteps: 0, cumulativeUsd: [0.01], inputPerStep: [1000] },
+		baseline: {
+			kind: 'recorded',
+			costUsd: 0.01,
+			pricedCostUsd: 0.01,
+			inputTokens: 1000,
+			outputTokens: 10,
+			cacheReadTokens: 0,
+			steps: 1,
+			unpricedSteps: 0,
+			cumulativeUsd: [0.01],
+			inputPerStep: [1000],
+		},
 		scenarios: [
 			{
 				name: 'Cheap, "quoted"',
 				settings: defaults.productDefaults,
 				costUsd: 0.002,
+				pricedCostUsd: 0.002,
 				inputTokens: 900,
 				outputTokens: 12,
 				cacheReadTokens: 0,

@@ -48,7 +48,7 @@ describe('engine worker (replay jobs in a worker thread)', function () {
 		);
 		assert.equal(c.baseline.kind, 'recorded');
 		assert.equal(c.scenarios[0].costUsd, c.baseline.costUsd);
-		assert.ok(Math.abs(c.baseline.costUsd - (opened.report.recordedCostUsd ?? 0)) < 1e-9);
+		assert.ok(Math.abs(c.baseline.costUsd! - (opened.report.recordedCostUsd ?? 0)) < 1e-9);
 		assert.equal(c.scenarios.length, 2);
 		const sweep = await client.run('replay/sweep', { transcriptId: opened.transcriptId, base: productDefaultScenario(config), parameter: 'budget.maxSteps', values: [5, 10, 0] });
 		assert.deepEqual(

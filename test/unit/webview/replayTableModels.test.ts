@@ -57,7 +57,8 @@ function scenario(name: string, perStep: ReplayStep[], over: Partial<ScenarioRes
 	return {
 		name,
 		settings: { ...asRecordedScenario(config), name },
-		costUsd: perStep.reduce((s, p) => s + (p.costUsd ?? 0), 0),
+		costUsd: perStep.some(p => p.costUsd === null) ? null : perStep.reduce((s, p) => s + (p.costUsd ?? 0), 0),
+		pricedCostUsd: perStep.reduce((s, p) => s + (p.costUsd ?? 0), 0),
 		inputTokens: perStep.reduce((s, p) => s + p.usage.input, 0),
 		outputTokens: perStep.reduce((s, p) => s + p.usage.output, 0),
 		cacheReadTokens: 0,
@@ -77,6 +78,7 @@ const comparison = (scenarios: ScenarioResult[]): ReplayComparison => ({
 	baseline: {
 		kind: 'recorded',
 		costUsd: 0.06,
+		pricedCostUsd: 0.06,
 		inputTokens: 6000,
 		outputTokens: 300,
 		cacheReadTokens: 0,
@@ -254,7 +256,7 @@ describe('replay panel table models (DOM-free)', () => {
 		assert.equal(calls.columns.length, calls.rows[0].cells.length);
 
 		const run = new PreparedRun(transcript, { counter, catalog });
-		const c = await compareScenarios(run, config, [asRecordedScenario(config), productDefaultScenario(config)]);
+		const c = await compareScenarios(run, [asRecordedScenario(config), productDefaultScenario(config)]);
 		const summaryRows = summaryTable(c, 0).rows;
 		assert.equal(summaryRows.length, 3);
 		assert.equal(summaryRows[1].cells[2].text, '0.0%', 'as recorded = baseline');

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliCommands } from '../../../../src/node/cli/commands';
@@ -53,6 +53,43 @@ describe('agent-cost replay', () => {
 		const stopped = await run(['run.traj.json', '--settings', 'steps.json', '--max-cost', '100'], dir);
 		assert.equal(stopped.code, 3);
 		assert.match(stopped.stderr, /max 5 steps was stopped at step 6 of 20/);
+	});
+
+	it('a typo\'d model in a scenario is exit 2 with the closest known ids, never a "−100 %" saving', async () => {
+		writeFileSync(join(dir, 'typo.json'), JSON.stringify({ name: 'typo', routing: { mode: 'fixed', model: 'gtp-4o-mini' } }));
+		const r = await run(['run.traj.json', '--settings', 'typo.json', '--json'], dir);
+		assert.equal(r.code, 2);
+		assert.match(r.stderr, /typo: routing\.model: .*gtp-4o-mini.*did you mean "gpt-4o-mini"/);
+		assert.equal(r.stdout, '');
+	});
+
+	it('a run it cannot price has no cost — null in JSON, "no price" in text and Markdown, with the reason — never $0', async () => {
+		// A recording of a model the price data lists nowhere; the file says what each call cost.
+		const call = (i: number) =>
+			JSON.stringify({
+				v: 1,
+				type: 'call',
+				at: `2026-11-01T10:00:0${i}.000Z`,
+				model: 'acme/brand-new-model-x',
+				usage: { input: 1000 + i * 100, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 50, reasoning: 0 },
+				costUsd: 0.083,
+				input: { kind: 'full', messages: [{ role: 'user', content: `question ${i}` }] },
+				output: { text: 'answer', toolCalls: [] },
+			});
+		writeFileSync(join(dir, 'unpriced.agent-cost.jsonl'), `${call(1)}\n${call(2)}\n`);
+		const json = await run(['unpriced.agent-cost.jsonl', '--settings', 'same.json', '--json'], dir);
+		assert.equal(json.code, 0, json.stderr);
+		const out = JSON.parse(json.stdout) as { baseline: { costUsd: number | null; unpriced?: string; recordedCostUsd?: number }; scenarios: { costUsd: number | null; unpriced?: string }[] };
+		assert.equal(out.baseline.costUsd, null);
+		assert.match(out.baseline.unpriced ?? '', /acme\/brand-new-model-x/);
+		assert.ok(Math.abs((out.baseline.recordedCostUsd ?? 0) - 0.166) < 1e-9, "the file's own recorded cost is shown next to it");
+		assert.equal(out.scenarios[0]!.costUsd, null);
+		const text = await run(['unpriced.agent-cost.jsonl', '--settings', 'same.json'], dir);
+		assert.match(text.stdout, /no price \(file: \$0\.166\)/);
+		assert.doesNotMatch(text.stdout, /\$0\.00\b|-100/);
+		const md = await run(['unpriced.agent-cost.jsonl', '--settings', 'same.json', '--markdown'], dir);
+		assert.match(md.stdout, /\| no price/);
+		assert.match(md.stdout, /No price: acme\/brand-new-model-x/);
 	});
 
 	it('bad settings are a usage error naming the file and the field (exit 2)', async () => {

@@ -1,5 +1,5 @@
-import { isKnownModel, knownModelIds, suggestModelIds, unknownModelMessage } from '../../core/pricing/modelSuggestions';
-import type { PriceOverrides } from '../../core/pricing/overrides';
+import { isKnownModel, knownModelIds, suggestModelIds, unknownModelMessage } from '../core/pricing/modelSuggestions';
+import type { PriceOverrides } from '../core/pricing/overrides';
 
 /**
  * Why `model` cannot be used (an id neither the price data nor the overrides know, with the closest
