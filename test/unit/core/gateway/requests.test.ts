@@ -265,7 +265,7 @@ describe('gateway: runs', () => {
 		const side = inputs.place([{ role: 'user', content: 'title for this chat?' }], undefined);
 		assert.deepEqual([side.thread, side.input.kind], ['thread-2', 'full']);
 		// The importer's expansion gives back each full prompt.
-		const tb = new TranscriptBuilder('agent-cost-recording', { file: 'x' });
+		const tb = new TranscriptBuilder('agent-cost-recording', { file: 'x', counter: wordCounter });
 		const usage = { input: 1, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 1, reasoning: 0 };
 		tb.addCall({
 			model: 'm',
