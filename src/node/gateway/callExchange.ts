@@ -545,7 +545,7 @@ export function describeDecision(d: EnforceDecision): { readonly header: string;
 		return { header: `cache=${d.source}; ${text}`, changed: text };
 	}
 	const p = d.plan;
-	const parts = [`model=${p.model} (${p.tier === 'pinned' ? 'the agent\u2019s' : `${p.tier} tier`})`];
+	const parts = [`model=${p.model} (${p.routing.tier === 'pinned' ? "the agent's" : `${p.tier} tier`})`];
 	parts.push(`cache=${p.explanation.some(e => e.rule === 'cache.miss') ? 'miss' : 'off'}`);
 	const compression = d.rewrite?.changes.filter(c => !c.startsWith('model ')) ?? [];
 	parts.push(`compression=${compression.length ? compression.join(', ') : 'none'}`);

@@ -181,7 +181,8 @@ export class EnforcePolicy {
 		let outcome: Awaited<ReturnType<typeof callWithFallback<R>>>;
 		try {
 			outcome = await callWithFallback<R>({
-				models: hooks.models,
+				// A fallback must speak the request's protocol: the gateway forwards, it does not translate.
+				models: hooks.models.filter(m => defaultProviderOf(m) === providerOfProtocol(request.protocol)),
 				call: async (model, info) => {
 					const body = model === plan.model && decision.rewrite ? decision.rewrite.body : model === request.model && !decision.rewrite ? undefined : withModel(base, model);
 					sending = model;

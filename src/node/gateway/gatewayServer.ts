@@ -293,26 +293,21 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 			const call = parseCallRequest(target.protocol, body.toString('utf8'));
 			if (call.ok) {
 				const request = { ...call.request, ...(call.request.tools && { tools: tools.intern(call.request.tools) }) };
-				forwarding++;
-				try {
-					return await handleCall(ctx, {
-						req,
-						res,
-						path,
-						protocol: target.protocol,
-						provider: target.provider,
-						upstream,
-						body,
-						request,
-						workspace: path.workspaceKey ?? '',
-						...(recordDir !== undefined && { recordDir }),
-						...(key && { key }),
-						...(clientKey !== undefined && { clientKey }),
-						signal: ac.signal,
-					});
-				} finally {
-					forwarding--;
-				}
+				return handleCall(ctx, {
+					req,
+					res,
+					path,
+					protocol: target.protocol,
+					provider: target.provider,
+					upstream,
+					body,
+					request,
+					workspace: path.workspaceKey ?? '',
+					...(recordDir !== undefined && { recordDir }),
+					...(key && { key }),
+					...(clientKey !== undefined && { clientKey }),
+					signal: ac.signal,
+				});
 			}
 			// Not a request the gateway can account for: the provider will refuse it (no cost), so
 			// observe mode lets it say why in its own words; enforce mode refuses it here.
