@@ -12,6 +12,12 @@
 
 export type GatewayProvider = 'anthropic' | 'openai';
 
+/**
+ * The key value an agent sends to have the gateway put a stored key in its place ("Copy Agent
+ * Environment" sets it when keys are injected): no real key then lives in the agent's environment.
+ */
+export const gatewayKeyPlaceholder = 'agent-cost-gateway';
+
 /** A provider endpoint the gateway accounts for (`call` endpoints) or just forwards. */
 export type GatewayEndpoint = 'messages' | 'chat' | 'responses' | 'countTokens' | 'models' | 'other';
 

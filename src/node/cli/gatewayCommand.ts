@@ -32,10 +32,10 @@ The first line on stdout is "listening on http://127.0.0.1:PORT". SIGINT or SIGT
 the calls in flight have settled.
 
 Options:
-  --port N                   port (default 0: a free one)
+  --port N                   port (default agentCost.gateway.port, 0: a free one)
   --host H                   interface (default 127.0.0.1). Anything else exposes the gateway — and
                              the keys it forwards or holds — to the network: a warning is printed
-  --mode observe|enforce     observe (default): requests and responses pass byte for byte; budgets
+  --mode observe|enforce     observe (default, or agentCost.gateway.mode): requests and responses pass byte for byte; budgets
                              still hold. enforce: the policy pipeline (routing, response cache,
                              compression, budget) decides each call; unknown paths are refused
   --record DIR               where runs are recorded (default ./.agent-cost/recordings; the folder
@@ -55,7 +55,8 @@ Options:
                              refuse to start a second gateway for the same folder
   --inject-keys              when an agent sends the key "agent-cost-gateway", send the key from
                              AGENT_COST_ANTHROPIC_API_KEY / AGENT_COST_OPENAI_API_KEY instead
-  --run-idle-minutes N       a gap that ends a run when the agent names none (default 10)
+  --run-idle-minutes N       a gap that ends a run when the agent names none (default 10,
+                             agentCost.gateway.runIdleMinutes)
   --upstream-timeout S       seconds of silence from the provider before a call fails (default 600)
   --reservation-ttl S        seconds an unsettled reservation lives (default 900): a crashed
                              gateway's reservations then count as spent, never stay stuck
@@ -106,8 +107,8 @@ async function settingsOf(args: ParsedCliArgs, io: CliIo): Promise<Record<string
 	return raw;
 }
 
-function mode(args: ParsedCliArgs): GatewayMode {
-	const m = args.values.mode ?? 'observe';
+function mode(args: ParsedCliArgs, fallback: GatewayMode): GatewayMode {
+	const m = args.values.mode ?? fallback;
 	if (m !== 'observe' && m !== 'enforce') throw new UsageError(`--mode must be observe or enforce, got ${JSON.stringify(m)}`);
 	return m;
 }
@@ -151,18 +152,19 @@ export const gatewayCommand: CliCommand = {
 	},
 	async run(args, io) {
 		if (args.positionals.length) throw new UsageError(`gateway takes no arguments, got ${JSON.stringify(args.positionals[0])}`);
-		const port = optionalCount(args, 'port') ?? 0;
-		if (port > 65535) throw new UsageError(`--port must be 0-65535, got ${port}`);
+		const portFlag = optionalCount(args, 'port');
+		if (portFlag !== undefined && portFlag > 65535) throw new UsageError(`--port must be 0-65535, got ${portFlag}`);
 		const host = typeof args.values.host === 'string' ? args.values.host : '127.0.0.1';
-		const gatewayMode = mode(args);
 		const raw = await settingsOf(args, io);
 		const { config, problems } = parseEngineConfig(raw);
+		const gatewayMode = mode(args, config.gateway.mode);
+		const port = portFlag ?? config.gateway.port;
 		for (const p of problems) io.stderr(`agent-cost: warning: settings: ${p.key}: ${p.message}\n`);
 		const upstreams = {
 			anthropic: url(args, 'anthropic-upstream', config.providers.anthropic.baseUrl),
 			openai: url(args, 'openai-upstream', config.providers.openai.baseUrl),
 		};
-		const idleMinutes = positive(args, 'run-idle-minutes');
+		const idleMinutes = positive(args, 'run-idle-minutes') ?? config.gateway.runIdleMinutes;
 		const upstreamTimeout = positive(args, 'upstream-timeout');
 		const ttl = positive(args, 'reservation-ttl');
 		const recordDir = args.values['no-record'] ? undefined : resolve(io.cwd, typeof args.values.record === 'string' ? args.values.record : join('.agent-cost', 'recordings'));
@@ -213,7 +215,7 @@ export const gatewayCommand: CliCommand = {
 				counter: tokenCounter,
 				...(recordDir !== undefined && { recordDir }),
 				keys,
-				...(idleMinutes !== undefined && { runIdleMs: idleMinutes * 60_000 }),
+				runIdleMs: idleMinutes * 60_000,
 				...(upstreamTimeout !== undefined && { upstreamTimeoutMs: upstreamTimeout * 1000 }),
 				...(ttl !== undefined && { reservationTtlMs: ttl * 1000 }),
 				writer: `agent-cost ${packageVersion()} gateway`,

@@ -22,7 +22,7 @@ import { parseEngineConfig, type ConfigProblem } from '../../core/config/parseEn
 import { memoizingCounter } from '../../core/engine/memoizingCounter';
 import { systemClock, systemRandom, type Clock, type PricingPort, type Random, type TokenCounter } from '../../core/engine/ports';
 import { parseCallRequest } from '../../core/gateway/callRequest';
-import { classifyTarget, parseGatewayPath, type GatewayProvider, type GatewayTarget } from '../../core/gateway/gatewayRoutes';
+import { classifyTarget, gatewayKeyPlaceholder, parseGatewayPath, type GatewayProvider, type GatewayTarget } from '../../core/gateway/gatewayRoutes';
 import type { GatewayMode, GatewaySnapshot } from '../../core/gateway/gatewaySnapshot';
 import { RecordedInputs } from '../../core/gateway/recordedInput';
 import { RunGrouper } from '../../core/gateway/runGrouping';
@@ -36,12 +36,6 @@ import { GatewayRuns } from './gatewayRuns';
 import { gatewaySummarizer } from './gatewaySummarizer';
 import { defaultUpstreams, upstreamOf, type Upstream } from './upstream';
 import { pipeResponse, startUpstream, UpstreamFailure } from './upstreamExchange';
-
-/**
- * The key value an agent sends to have the gateway inject the stored one (Copy Agent Environment
- * sets it): no real key then lives in the agent's environment.
- */
-export const gatewayKeyPlaceholder = 'agent-cost-gateway';
 
 export const controlPrefix = '/__agent-cost/';
 export const controlTokenHeader = 'x-agent-cost-token';

@@ -9,6 +9,8 @@ import { dayKey } from '../../../../src/core/budget/dayKey';
 import { gatewayCommand } from '../../../../src/node/cli/gatewayCommand';
 import { FileLedgerStore } from '../../../../src/node/fileLedger';
 import { readGatewayState } from '../../../../src/node/gateway/gatewayState';
+import { GatewayControl } from '../../../../src/node/gateway/gatewayControl';
+import { ensureGateway } from '../../../../src/node/gateway/gatewayLauncher';
 import { startFakeProviderServer, type FakeProviderServer } from '../../../../src/node/providers/fakeProviderServer';
 import { parseRecording } from '../../../../src/core/transcripts/recording';
 import { tokenCounter } from '../../../../src/core/tokens/count';
@@ -154,4 +156,47 @@ describe('agent-cost gateway (the binary)', () => {
 		}
 		assert.ok(!existsSync(join(dir, 'rec')) || readdirSync(join(dir, 'rec')).every(f => !f.endsWith('.jsonl')), 'nothing was recorded: the call never ended');
 	});
+
+	it('two windows starting the gateway at once get one detached gateway; it answers its control API and stops on request', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'gateway-launch-'));
+		const stateDir = join(dir, 'state');
+		const launch = () =>
+			ensureGateway({
+				stateDir,
+				cliPath: cli(),
+				nodePath: process.execPath,
+				args: ['--anthropic-upstream', fake.anthropicBaseUrl, '--openai-upstream', fake.openaiBaseUrl, '--ledger', join(dir, 'ledger'), '--record', join(dir, 'rec')],
+				logFile: join(dir, 'gateway.log'),
+			});
+		const [a, b] = await Promise.all([launch(), launch()]);
+		try {
+			assert.equal(a.state.pid, b.state.pid, 'one gateway');
+			assert.ok(a.started || b.started, 'one of them started it');
+			const again = await launch();
+			assert.deepEqual([again.started, again.state.pid], [false, a.state.pid], 'a later window attaches');
+			const control = new GatewayControl(a.state);
+			assert.equal((await control.health()).pid, a.state.pid);
+			await assert.rejects(new GatewayControl({ url: a.state.url, token: 'wrong' }).status(), /401/);
+			assert.deepEqual(await control.shutdown(), { stopping: true, inFlight: 0 });
+			await eventuallyGone(a.state.pid);
+		} finally {
+			try {
+				process.kill(a.state.pid, 'SIGKILL');
+			} catch {
+				// already stopped
+			}
+		}
+	});
 });
+
+async function eventuallyGone(pid: number): Promise<void> {
+	for (let i = 0; i < 100; i++) {
+		try {
+			process.kill(pid, 0);
+		} catch {
+			return;
+		}
+		await new Promise(r => setTimeout(r, 50));
+	}
+	throw new Error(`process ${pid} did not exit`);
+}

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startFakeProviderServer, type FakeProviderServer } from '../../../../src/node/providers/fakeProviderServer';
-import { gatewayKeyPlaceholder } from '../../../../src/node/gateway/gatewayServer';
+import { gatewayKeyPlaceholder } from '../../../../src/core/gateway/gatewayRoutes';
 import { eventually, pricing, startTestGateway, type TestGateway } from './gatewayKit';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
