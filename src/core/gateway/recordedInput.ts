@@ -18,10 +18,15 @@ interface Thread {
 	tools: number;
 }
 
+/** Longer texts are recognized by their length, head and tail: hashing a 1 MB answer whole costs milliseconds per call. */
+const hashedChars = 8192;
+
 function keyOf(m: Pick<TranscriptMessage, 'role' | 'content'>): number {
 	// Tool calls are left out on purpose: an agent re-serializes their arguments (spacing, key
 	// order), and the answer's text plus the call ids are enough to recognize a continuation.
-	return fastHash(`${m.role === 'developer' ? 'system' : m.role}\u0000${m.content.trim()}`);
+	const text = m.content.trim();
+	const sample = text.length <= hashedChars ? text : `${text.length}\u0000${text.slice(0, hashedChars / 2)}\u0000${text.slice(-hashedChars / 2)}`;
+	return fastHash(`${m.role === 'developer' ? 'system' : m.role}\u0000${sample}`);
 }
 
 function toolsKey(tools: readonly ToolDefinitionLike[] | undefined): number {

@@ -31,26 +31,14 @@ export class SseParser {
 		if (this.pendingCr && s.startsWith('\n')) s = s.slice(1);
 		this.pendingCr = false;
 		this.buffer += s;
+		// One linear scan for line ends (a search for CR and LF separately would rescan the buffer per line).
+		const ends = /\r\n|\r|\n/g;
 		let start = 0;
-		for (;;) {
-			const lf = this.buffer.indexOf('\n', start);
-			const cr = this.buffer.indexOf('\r', start);
-			if (lf < 0 && cr < 0) break;
-			let end: number;
-			let next: number;
-			if (cr >= 0 && (lf < 0 || cr < lf)) {
-				end = cr;
-				if (cr + 1 < this.buffer.length) next = this.buffer[cr + 1] === '\n' ? cr + 2 : cr + 1;
-				else {
-					next = cr + 1;
-					this.pendingCr = true;
-				}
-			} else {
-				end = lf;
-				next = lf + 1;
-			}
-			this.line(this.buffer.slice(start, end));
-			start = next;
+		for (let m = ends.exec(this.buffer); m; m = ends.exec(this.buffer)) {
+			// A CR at the very end may be the first half of a CRLF split across pieces.
+			if (m[0] === '\r' && m.index === this.buffer.length - 1) this.pendingCr = true;
+			this.line(this.buffer.slice(start, m.index));
+			start = m.index + m[0].length;
 		}
 		this.buffer = this.buffer.slice(start);
 		if (this.buffer.length > maxSseLineChars) {

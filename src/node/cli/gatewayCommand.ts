@@ -10,6 +10,7 @@ import { mergePriceOverrides, parsePriceOverrides } from '../../core/pricing/ove
 import { displayUrl } from '../../core/providers/scrubSecrets';
 import { tokenCounter } from '../../core/tokens/count';
 import { FileLedgerStore } from '../fileLedger';
+import { ledgerWorkerFile, WorkerLedgerStore } from '../workerLedgerStore';
 import { startGateway, type Gateway } from '../gateway/gatewayServer';
 import { processAlive, readGatewayState, removeGatewayState, withGatewayLock, writeGatewayState } from '../gateway/gatewayState';
 import { GatewayControl } from '../gateway/gatewayControl';
@@ -189,7 +190,11 @@ export const gatewayCommand: CliCommand = {
 				return 1;
 			}
 			store = redis;
-		} else store = new FileLedgerStore(ledgerDir);
+		} else {
+			// Off the event loop when the bundled worker is there (dist/); in-process otherwise (tests).
+			const worker = ledgerWorkerFile();
+			store = worker ? new WorkerLedgerStore(ledgerDir, worker) : new FileLedgerStore(ledgerDir);
+		}
 
 		const start = async (): Promise<Gateway | 'running'> => {
 			if (stateDir) {

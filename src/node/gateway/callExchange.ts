@@ -30,6 +30,7 @@ import { CancelledError, describeError } from '../../core/lib/errors';
 import type { LiveCallRecord } from '../../core/live/liveCallRecord';
 import { estimateUsage } from '../../core/live/liveCalls';
 import type { AgentMetrics, CallStatus } from '../../core/metrics/agentMetrics';
+import { formatTokens } from '../../core/pricing/format';
 import type { CostResult } from '../../core/pricing/types';
 import { zeroUsage, type Usage } from '../../core/pricing/usage';
 import { ProviderError } from '../../core/providers/providerError';
@@ -38,7 +39,7 @@ import { FallbackExhaustedError, type AttemptRecord } from '../../core/routing/f
 import { rec, str } from '../../core/transcripts/jsonAccess';
 import type { TranscriptMessage } from '../../core/transcripts/model';
 import { cachedExtraOf, type EnforceDecision, type EnforceOutcome, type EnforcePolicy, type PaidSideCall } from './enforcePolicy';
-import { runBudgetOf, type GatewayRuns } from './gatewayRuns';
+import type { GatewayRuns } from './gatewayRuns';
 import { planningKey } from './gatewaySummarizer';
 import { pipeResponse, providerErrorOf, readBody, startUpstream, UpstreamFailure, type Started, type WireResponse } from './upstreamExchange';
 import type { Upstream } from './upstream';
@@ -58,6 +59,8 @@ export interface CallContext {
 	readonly newId: () => string;
 	/** Every key the gateway holds (injected ones), to scrub from anything it writes. */
 	secrets(): readonly (string | undefined)[];
+	/** The run's budget changed: re-read it for the status (soon, not in the call's path). */
+	budgetChanged(runId: string): void;
 }
 
 export interface CallIncoming {
@@ -159,7 +162,7 @@ function budgetExplanation(r: Reservation, inputTokens: number, maxOutputTokens:
 		{
 			stage: 'budget',
 			rule: 'budget.reserved',
-			text: `reserved up to $${r.usd.toFixed(4)} (${inputTokens.toLocaleString('en-US')} input + ${maxOutputTokens.toLocaleString('en-US')} max output tokens)`,
+			text: `reserved up to $${r.usd.toFixed(4)} (${formatTokens(inputTokens)} input + ${formatTokens(maxOutputTokens)} max output tokens)`,
 		},
 	];
 	for (const w of r.warnings) {
@@ -173,7 +176,7 @@ function budgetExplanation(r: Reservation, inputTokens: number, maxOutputTokens:
 /** A refusal the agent can act on: the budget's own sentence, plus why the reservation is what it is. */
 function refusalMessage(e: BudgetExceededError | UnpricedModelError, maxOutputTokens: number): string {
 	if (UnpricedModelError.is(e) || e.reason === 'steps') return e.message;
-	return `${e.message} The gateway reserves a call's worst case before forwarding it: its prompt plus its max output tokens (${maxOutputTokens.toLocaleString('en-US')}) at the model's prices.`;
+	return `${e.message} The gateway reserves a call's worst case before forwarding it: its prompt plus its max output tokens (${formatTokens(maxOutputTokens)}) at the model's prices.`;
 }
 
 /**
@@ -613,12 +616,6 @@ async function conclude(ctx: CallContext, inc: CallIncoming, runId: string, user
 	const placed = record.status === 'refused' ? undefined : inputs?.place(prompt, req.tools);
 	if (placed) inputs?.answered(placed.thread, placed.keys, o ? { text: o.text, toolCalls: o.toolCalls } : undefined);
 	const sideCost = c.sideCalls.reduce((n, s) => n + (s.cost?.kind === 'priced' ? s.cost.usd : 0), 0);
-	let budget;
-	try {
-		budget = runBudgetOf(await ctx.guard.status(runId), ctx.config().budget.warnThreshold);
-	} catch (e) {
-		ctx.log(`gateway: the budget of run ${runId} could not be read: ${describeError(e)}`);
-	}
 	ctx.runs.finish(
 		runId,
 		{
@@ -630,9 +627,9 @@ async function conclude(ctx: CallContext, inc: CallIncoming, runId: string, user
 			unpriced: c.usage !== undefined && c.cost?.kind === 'unpriced',
 			...(c.decision !== undefined && { decision: c.decision }),
 		},
-		budget,
 		ended,
 	);
+	ctx.budgetChanged(runId);
 	try {
 		await ctx.runs.record(runId, gatewayRecordingLines(record, placed && { thread: placed.thread, input: placed.input }), userAgent);
 	} catch (e) {

@@ -59,6 +59,8 @@ export class GatewayRuns {
 	private readonly runs = new Map<string, RunEntry>();
 	private readonly listeners = new Set<() => void>();
 	private live: string | undefined;
+	/** Recording folders made (with their .gitignore) by this gateway. */
+	private readonly readyDirs = new Set<string>();
 
 	constructor(
 		private readonly newInputs: () => RecordedInputs,
@@ -126,7 +128,7 @@ export class GatewayRuns {
 	}
 
 	/** A call of the run ended (however it ended). */
-	finish(runId: string, t: CallTally, budget: GatewayRunBudget | undefined, now: number): void {
+	finish(runId: string, t: CallTally, now: number): void {
 		const r = this.runs.get(runId);
 		if (!r) return;
 		const s = r.summary;
@@ -147,7 +149,14 @@ export class GatewayRuns {
 			s.decisions++;
 			s.lastDecision = t.decision;
 		}
-		if (budget) s.budget = budget;
+		this.changed();
+	}
+
+	/** The run's budget as last read from the store. */
+	setBudget(runId: string, budget: GatewayRunBudget): void {
+		const r = this.runs.get(runId);
+		if (!r) return;
+		r.summary.budget = budget;
 		this.changed();
 	}
 
@@ -162,7 +171,10 @@ export class GatewayRuns {
 		const dir = join(file, '..');
 		const header = () => serializeRecordedRun({ runId, startedAt: r.summary.startedAt, agent: agentUserAgent ? `${agentUserAgent} via ${this.writer}` : this.writer, title: r.summary.label });
 		const next = r.queue.then(async () => {
-			await ensureRecordingsDir(dir);
+			if (!this.readyDirs.has(dir)) {
+				await ensureRecordingsDir(dir);
+				this.readyDirs.add(dir);
+			}
 			await appendLines(file, lines, { header });
 		});
 		r.queue = next.catch(() => undefined);

@@ -32,7 +32,7 @@ import { AgentMetrics } from '../../core/metrics/agentMetrics';
 import type { ToolDefinitionLike } from '../../core/tokens/types';
 import { handleCall, headerLookup, type CallContext } from './callExchange';
 import { EnforcePolicy } from './enforcePolicy';
-import { GatewayRuns } from './gatewayRuns';
+import { GatewayRuns, runBudgetOf } from './gatewayRuns';
 import { gatewaySummarizer } from './gatewaySummarizer';
 import { defaultUpstreams, upstreamOf, type Upstream } from './upstream';
 import { pipeResponse, startUpstream, UpstreamFailure } from './upstreamExchange';
@@ -222,6 +222,27 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 		log,
 		newId: () => `gw-${Date.now().toString(36)}-${(++seq).toString(36)}`,
 		secrets: () => [keys.anthropic, keys.openai],
+		budgetChanged: runId => {
+			dirtyBudgets.add(runId);
+			budgetTimer ??= setTimeout(() => void refreshBudgets(), 100);
+		},
+	};
+	// Budgets for the status are re-read in batches after calls, never in a call's path.
+	const dirtyBudgets = new Set<string>();
+	let budgetTimer: ReturnType<typeof setTimeout> | undefined;
+	const refreshBudgets = async () => {
+		budgetTimer = undefined;
+		const ids = [...dirtyBudgets];
+		dirtyBudgets.clear();
+		await Promise.all(
+			ids.map(async id => {
+				try {
+					runs.setBudget(id, runBudgetOf(await guard.status(id), config.budget.warnThreshold));
+				} catch (e) {
+					log(`gateway: the budget of run ${id} could not be read: ${describeError(e)}`);
+				}
+			}),
+		);
 	};
 	let forwarding = 0;
 	let closing = false;
@@ -463,6 +484,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 				await new Promise(r => setTimeout(r, 50));
 			}
 			await runs.flush();
+			if (budgetTimer) clearTimeout(budgetTimer);
 			if (pushTimer) clearTimeout(pushTimer);
 			for (const c of eventClients) c.end();
 			server.closeAllConnections();
