@@ -218,16 +218,7 @@ async function observeCall(ctx: CallContext, inc: CallIncoming, runId: string, r
 	const base: Conclusion = { status: 'ok', model: req.model, estimated: false, explanation: budgetExplanation(reservation, input.tokens, maxOutputTokens), sideCalls: [], attempts: [] };
 	let started: Started;
 	try {
-		started = await startUpstream({
-			upstream: inc.upstream,
-			client: inc.req,
-			path: inc.path.upstreamPath,
-			body: inc.body,
-			rewritten: false,
-			...(inc.key && { key: inc.key }),
-			timeoutMs: ctx.upstreamTimeoutMs,
-			signal: inc.signal,
-		});
+		started = await upstreamCall(ctx, inc);
 	} catch (e) {
 		return noResponse(ctx, inc, e, base, input.tokens, runHeaders, async usage => (usage ? ctx.guard.settle(reservation, usage) : (await ctx.guard.release(reservation), undefined)));
 	}
@@ -249,6 +240,20 @@ async function observeCall(ctx: CallContext, inc: CallIncoming, runId: string, r
 		...requestIdField(started.res),
 		...(piped.end !== 'complete' || piped.observed.error ? { error: cutError(piped.end, piped.observed) } : {}),
 	};
+}
+
+/** The agent's request as it goes upstream: its own bytes, or the policy's rewrite of them. */
+function upstreamCall(ctx: CallContext, inc: CallIncoming, rewritten?: string): Promise<Started> {
+	return startUpstream({
+		upstream: inc.upstream,
+		client: inc.req,
+		path: inc.path.upstreamPath,
+		body: rewritten !== undefined ? Buffer.from(rewritten, 'utf8') : inc.body,
+		rewritten: rewritten !== undefined,
+		...(inc.key && { key: inc.key }),
+		timeoutMs: ctx.upstreamTimeoutMs,
+		signal: inc.signal,
+	});
 }
 
 function requestIdField(res: IncomingMessage | undefined): { requestId?: string } {
@@ -450,16 +455,7 @@ async function enforceCall(ctx: CallContext, inc: CallIncoming, policy: EnforceP
 			async a => {
 				let s: Started;
 				try {
-					s = await startUpstream({
-						upstream: inc.upstream,
-						client: inc.req,
-						path: inc.path.upstreamPath,
-						body: a.body !== undefined ? Buffer.from(a.body, 'utf8') : inc.body,
-						rewritten: a.body !== undefined,
-						...(inc.key && { key: inc.key }),
-						timeoutMs: ctx.upstreamTimeoutMs,
-						signal: inc.signal,
-					});
+					s = await upstreamCall(ctx, inc, a.body);
 				} catch (e) {
 					if (!UpstreamFailure.is(e)) throw e;
 					lastFailure = e;

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { dayKey } from '../../../../src/core/budget/dayKey';
+import type { BudgetStore } from '../../../../src/core/budget/budgetStore';
 import { FileLedgerStore } from '../../../../src/node/fileLedger';
 import { RedisStore } from '../../../../src/node/redisStore';
 import { startFakeProviderServer, type FakeProviderServer } from '../../../../src/node/providers/fakeProviderServer';
@@ -70,6 +71,19 @@ async function assertLedgerMatchesRecording(t: TestGateway): Promise<number> {
 	return totals.run.spentNano / 1e9;
 }
 
+/** The concurrent run, with a second reader of the same store sampling spent + reserved throughout. */
+async function assertNeverOvershoots(t: TestGateway, fake: FakeProviderServer, observer: BudgetStore): Promise<void> {
+	const r = await concurrentRun(t, fake, async () => {
+		const now = Date.now();
+		const x = await observer.totals('concurrent', dayKey(now), now);
+		return (x.run.spentNano + x.run.reservedNano) / 1e9;
+	});
+	assert.equal(r.ok + r.refused, 200);
+	assert.ok(r.ok >= 10 && r.refused > 0, `admitted ${r.ok}, refused ${r.refused}`);
+	assert.ok(r.maxSeen <= limitUsd + 1e-12, `spent + reserved peaked at $${r.maxSeen}`);
+	assert.ok((await assertLedgerMatchesRecording(t)) <= limitUsd);
+}
+
 describe('gateway: budgets under concurrency', () => {
 	let fake: FakeProviderServer;
 	before(async () => {
@@ -82,15 +96,7 @@ describe('gateway: budgets under concurrency', () => {
 		const t = await startTestGateway(fake, { settings: { 'agentCost.budget.runUsd': limitUsd } });
 		const observer = new FileLedgerStore(t.ledgerDir, { fsync: false });
 		try {
-			const r = await concurrentRun(t, fake, async () => {
-				const now = Date.now();
-				const x = await observer.totals('concurrent', dayKey(now), now);
-				return (x.run.spentNano + x.run.reservedNano) / 1e9;
-			});
-			assert.equal(r.ok + r.refused, 200);
-			assert.ok(r.ok >= 10 && r.refused > 0, `admitted ${r.ok}, refused ${r.refused}`);
-			assert.ok(r.maxSeen <= limitUsd + 1e-12, `spent + reserved peaked at $${r.maxSeen}`);
-			assert.ok((await assertLedgerMatchesRecording(t)) <= limitUsd);
+			await assertNeverOvershoots(t, fake, observer);
 		} finally {
 			observer.close();
 			await t.close();
@@ -110,15 +116,7 @@ describe('gateway: budgets under concurrency', () => {
 			const observer = new RedisStore({ url: redis.url, keyPrefix });
 			const t = await startTestGateway(fake, { settings: { 'agentCost.budget.runUsd': limitUsd }, store });
 			try {
-				const r = await concurrentRun(t, fake, async () => {
-					const now = Date.now();
-					const x = await observer.totals('concurrent', dayKey(now), now);
-					return (x.run.spentNano + x.run.reservedNano) / 1e9;
-				});
-				assert.equal(r.ok + r.refused, 200);
-				assert.ok(r.ok >= 10 && r.refused > 0, `admitted ${r.ok}, refused ${r.refused}`);
-				assert.ok(r.maxSeen <= limitUsd + 1e-12, `spent + reserved peaked at $${r.maxSeen}`);
-				assert.ok((await assertLedgerMatchesRecording(t)) <= limitUsd);
+				await assertNeverOvershoots(t, fake, observer);
 			} finally {
 				await observer.close();
 				await t.close();
