@@ -2,7 +2,9 @@
 // detached process of its own, a call through it (with the stored key injected for the placeholder)
 // shows up in the live-run status bar item and the Spend view, one click opens its recording in the
 // replay panel, Copy Agent Environment fills the clipboard and a terminal, Stop Gateway stops it.
-// The fake provider runs in this test; settings go to this run's private user settings.
+// The fake provider runs in this test; settings go to this run's private user settings. The
+// gateway's budget goes to a Redis server of this test, so the spend of its call never reaches the
+// file ledger the live-call tests of the same window check to the cent.
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +13,7 @@ import * as vscode from 'vscode';
 import type { AgentCostApi } from '../../src/extension/api';
 import { startFakeProviderServer, type FakeProviderServer } from '../../src/node/providers/fakeProviderServer';
 import { repoRoot } from '../support/paths';
+import { startRedis, type RedisServer } from '../support/redisServer';
 import { waitFor } from '../support/waitFor';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { name: string; publisher: string };
@@ -28,7 +31,8 @@ describe('agent gateway (real VS Code)', function () {
 	this.timeout(120_000);
 	let api: AgentCostApi;
 	let fake: FakeProviderServer;
-	const touched = ['providers.anthropic.baseUrl', 'providers.openai.baseUrl', 'gateway.injectKeys', 'budget.runUsd', 'budget.dailyUsd'];
+	let redis: RedisServer;
+	const touched = ['providers.anthropic.baseUrl', 'providers.openai.baseUrl', 'gateway.injectKeys', 'budget.runUsd', 'budget.dailyUsd', 'store.redisUrl', 'store.keyPrefix'];
 	let recording: string | undefined;
 
 	before(async () => {
@@ -36,7 +40,16 @@ describe('agent gateway (real VS Code)', function () {
 		assert.ok(ext, `${extensionId} is not loaded`);
 		api = await ext.activate();
 		fake = await startFakeProviderServer();
-		await setSettings({ 'providers.anthropic.baseUrl': fake.anthropicBaseUrl, 'providers.openai.baseUrl': fake.openaiBaseUrl, 'gateway.injectKeys': true, 'budget.runUsd': 2, 'budget.dailyUsd': 10 });
+		redis = await startRedis();
+		await setSettings({
+			'providers.anthropic.baseUrl': fake.anthropicBaseUrl,
+			'providers.openai.baseUrl': fake.openaiBaseUrl,
+			'gateway.injectKeys': true,
+			'budget.runUsd': 2,
+			'budget.dailyUsd': 10,
+			'store.redisUrl': redis.url,
+			'store.keyPrefix': 'gatewayIt:',
+		});
 		await api.secrets.store('anthropic', canary);
 	});
 
@@ -47,6 +60,7 @@ describe('agent gateway (real VS Code)', function () {
 		await api?.secrets.delete('anthropic');
 		const cfg = vscode.workspace.getConfiguration('agentCost');
 		for (const k of touched) await cfg.update(k, undefined, vscode.ConfigurationTarget.Global);
+		await redis?.stop();
 		if (recording) rmSync(recording, { force: true });
 	});
 

@@ -69,18 +69,23 @@ export async function ensureGateway(o: LaunchOptions): Promise<{ readonly state:
 			child.once('exit', code => (exited = code));
 			child.once('error', () => (exited = -1));
 			child.unref();
-			return { child: () => exited };
+			return { child: () => exited, pid: child.pid, kill: () => child.kill('SIGTERM') };
 		} finally {
 			closeSync(out);
 		}
 	});
 	if ('running' in spawned && spawned.running) return { state: spawned.running, started: false };
-	const exitCode = 'child' in spawned ? spawned.child : () => undefined;
+	if (!('child' in spawned)) throw new GatewayLaunchError('the gateway could not be spawned');
+	const exitCode = spawned.child;
 	const deadline = Date.now() + (o.timeoutMs ?? 30_000);
 	for (;;) {
-		// Another window's gateway may win the race: any healthy gateway in the state file will do.
+		// Another window's gateway may win the race: any healthy gateway in the state file will do,
+		// and ours is then redundant (left alone it could start later, once the winner has stopped).
 		const state = await findGateway(o.stateDir);
-		if (state) return { state, started: true };
+		if (state) {
+			if (state.pid !== spawned.pid && exitCode() === undefined) spawned.kill();
+			return { state, started: state.pid === spawned.pid };
+		}
 		const code = exitCode();
 		if (code !== undefined && code !== 0) throw new GatewayLaunchError(`the gateway exited with code ${code} while starting${logTail(o.logFile) ? `: ${logTail(o.logFile)}` : ''} (log: ${o.logFile})`);
 		if (Date.now() > deadline) throw new GatewayLaunchError(`the gateway did not start within ${Math.round((o.timeoutMs ?? 30_000) / 1000)} s (log: ${o.logFile})`);
