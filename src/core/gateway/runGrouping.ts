@@ -91,10 +91,10 @@ export class RunGrouper {
 	private readonly known = new Map<string, Known>();
 	private readonly usedIds = new Set<string>();
 
-	/** @param idleMs a gap longer than this starts a new inactivity-grouped run */
+	/** @param idleMs a gap longer than this starts a new inactivity-grouped run (settable: a settings change applies at once) */
 	constructor(
 		private readonly clock: Clock,
-		private readonly idleMs: number,
+		public idleMs: number,
 	) {}
 
 	assign(hint: RunHint): RunAssignment {

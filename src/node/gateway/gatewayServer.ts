@@ -468,6 +468,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 			config = parsed.config;
 			guard.updateSettings(config.budget);
 			enforce?.updateConfig(config);
+			ctx.grouper.idleMs = config.gateway.runIdleMinutes * 60_000;
 			push();
 			return parsed.problems;
 		},

@@ -240,6 +240,9 @@ describe('gateway: runs', () => {
 		assert.notEqual(next.runId, first.runId);
 		assert.equal(next.created, true);
 		assert.match(next.runId, /^openai-sdk-20260301-1001/);
+		g.idleMs = 1000;
+		clock.advance(2000);
+		assert.notEqual(g.assign({ workspace: 'w', agent: sdk }).runId, next.runId, 'a shorter gap set at run time applies at once');
 	});
 
 	it('reads the session ids Claude Code and Codex send, and rejects ids unfit for a file name', () => {
