@@ -64,6 +64,8 @@ const contexts = [
 			extension: 'src/extension/extension.ts',
 			tokenWorker: 'src/node/tokenWorker.ts',
 			engineWorker: 'src/node/engineWorker.ts',
+			// The agent gateway's spend ledger, off its event loop (started by dist/cli.js).
+			ledgerWorker: 'src/node/ledgerWorker.ts',
 		},
 		outdir: 'dist',
 		platform: 'node',

@@ -104,7 +104,6 @@ async function main(): Promise<void> {
 	const prepared = new PreparedRun(transcript, { counter, catalog });
 	const prepareMs = performance.now() - built;
 	const settings = scenarios();
-	const config = defaultEngineConfig();
 	const runs: number[] = [];
 	let result: Awaited<ReturnType<typeof compareScenarios>> | undefined;
 	// The first pass also fills per-message count memos for the scenario models; later passes are the

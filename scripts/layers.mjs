@@ -23,6 +23,7 @@ export const coreLayers = [
 	'engine', // the live shell (PolicyEngine)
 	'replay', // the replay shell (simulator)
 	'live', // live calls, recordings of them
+	'gateway', // the agent gateway's wire formats, request accounting and runs
 	'lens', // the status-bar lens's worker state
 	'jobs', // engine-worker job messages
 ];

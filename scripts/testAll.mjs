@@ -104,6 +104,21 @@ async function main() {
 		if (setup.code !== 0)
 			outcomes.push({ name: 'harness', passed: 0, failed: 1, seconds: (Date.now() - t0) / 1000, note: setup.timedOut ? 'setup timed out' : `setup.sh exit ${setup.code ?? setup.signal}` });
 	}
+	if (selected.some(s => s.name === 'unit')) {
+		// The real Claude Code and Codex CLIs the gateway's unit tests drive (~760 MB, installed once into
+		// .harness/agents); if this fails, those tests fail too — they never pass without the agents.
+		console.log('━━ agents ━━ bash test/harness/setupAgents.sh');
+		const t0 = Date.now();
+		const agents = await runGroup('bash', ['test/harness/setupAgents.sh'], { cwd: root, inherit: true, timeoutMs: 900_000 * scale });
+		if (agents.code !== 0)
+			outcomes.push({
+				name: 'agents',
+				passed: 0,
+				failed: 1,
+				seconds: (Date.now() - t0) / 1000,
+				note: agents.timedOut ? 'setupAgents.sh timed out' : `setupAgents.sh exit ${agents.code ?? agents.signal}`,
+			});
+	}
 	for (const stage of selected) outcomes.push(await runStage(stage));
 
 	console.log('\n━━ summary ━━');

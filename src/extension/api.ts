@@ -4,6 +4,7 @@ import type { IpcCommand, IpcRequest, IpcResponse } from '../protocol/ipc';
 import type { ReplayRunOutcome, ReplaySnapshot, TranscriptState } from '../protocol/replay';
 import type { LivePaths, MetricsEndpointState } from '../core/jobs/liveJobs';
 import type { SpendReport } from '../core/live/spendReport';
+import type { GatewaySnapshot } from '../core/gateway/gatewaySnapshot';
 import type { ProviderMessage } from '../core/ports/llmTransport';
 import type * as vscode from 'vscode';
 import type { Container } from './container';
@@ -38,6 +39,27 @@ export interface AgentCostApi {
 	readonly live: LiveApi;
 	/** The status-bar token/cost lens (see {@link LensApi}). */
 	readonly lens: LensApi;
+	/** The agent gateway (see {@link GatewayApi}). */
+	readonly gateway: GatewayApi;
+}
+
+/** The agent gateway as automation sees it — never its control token, never a key. */
+export interface GatewayApi {
+	/** The gateway this window is attached to. */
+	readonly state: { readonly url: string; readonly mode: 'observe' | 'enforce'; readonly pid: number } | undefined;
+	/** Its latest runs snapshot. */
+	readonly snapshot: GatewaySnapshot | undefined;
+	/** The live-run status bar item. */
+	readonly status: { readonly id: string; readonly text: string; readonly tooltip: string; readonly severity: 'ok' | 'warning' | 'error' } | undefined;
+	readonly onDidChange: vscode.Event<void>;
+	/** Starts the machine's gateway or attaches to the running one. */
+	start(): Promise<{ readonly url: string; readonly mode: 'observe' | 'enforce'; readonly pid: number }>;
+	/** Stops it after its calls in flight; false when none runs. */
+	stop(): Promise<boolean>;
+	/** The variables "Copy Agent Environment" sets. */
+	agentEnvironment(): { readonly env: Readonly<Record<string, string>>; readonly text: string } | undefined;
+	/** The Spend view's run rows: label, description and the command a click runs. */
+	spendViewRuns(): { readonly label: string; readonly description: string; readonly command?: { readonly command: string; readonly arguments: readonly unknown[] } }[];
 }
 
 /** The status-bar lens, read-only: what it shows and how long its work took on the host's thread. */
@@ -141,6 +163,32 @@ export function createApi(container: Container): AgentCostApi {
 				return container.live.spendView.current;
 			},
 			countExactClaude: (model, messages) => container.live.live.countExactClaude(model, messages),
+		},
+		gateway: {
+			get state() {
+				const s = container.gateway.state;
+				return s && { url: s.url, mode: s.mode, pid: s.pid };
+			},
+			get snapshot() {
+				return container.gateway.snapshot;
+			},
+			get status() {
+				const v = container.gateway.status;
+				return v && { id: container.gateway.item.id, ...v };
+			},
+			onDidChange: container.gateway.onDidChange,
+			start: async () => {
+				const s = await container.gateway.start();
+				return { url: s.url, mode: s.mode, pid: s.pid };
+			},
+			stop: () => container.gateway.stop(),
+			agentEnvironment: () => container.gateway.agentEnvironment(),
+			spendViewRuns: () =>
+				container.live.spendView.gatewayRunItems().map(i => ({
+					label: typeof i.label === 'string' ? i.label : (i.label?.label ?? ''),
+					description: typeof i.description === 'string' ? i.description : '',
+					...(i.command && { command: { command: i.command.command, arguments: i.command.arguments ?? [] } }),
+				})),
 		},
 		lens: {
 			get snapshot() {

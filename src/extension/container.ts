@@ -12,6 +12,7 @@ import { ReplaySettingsSource } from './webviews/replaySettingsSource';
 import { TranscriptEditorProvider } from './webviews/transcriptEditorProvider';
 import { EngineSettings } from './engineSettings';
 import { PromptLens } from './lens/promptLens';
+import { GatewayFeature } from './gateway/gatewayFeature';
 import { LiveFeature } from './live/liveFeature';
 import { Secrets } from './secrets';
 
@@ -32,6 +33,8 @@ export class Container implements vscode.Disposable {
 	readonly lens: PromptLens;
 	/** Live, budgeted calls: API keys, Run Prompt File, Compress Prompt, spend status bar and view, metrics. */
 	readonly live: LiveFeature;
+	/** The agent gateway: Start/Stop, Copy Agent Environment, the live-run status bar item (the gateway runs in its own process). */
+	readonly gateway: GatewayFeature;
 
 	/** Wall time of each construction step below (activation diagnostics, bench/results/lens.md). */
 	readonly activationSteps: { readonly name: string; readonly ms: number }[] = [];
@@ -54,10 +57,19 @@ export class Container implements vscode.Disposable {
 		this.own(TranscriptEditorProvider.register(this.transcriptEditors));
 		for (const d of registerReplayCommands(this.replayPanel)) this.own(d);
 		step('replay panel, transcript editor, commands');
+		this.gateway = this.own(new GatewayFeature({ context, log: this.log, settings: this.settings, secrets: this.secrets }));
 		this.live = this.own(
-			new LiveFeature({ context, log: this.log, secrets: this.secrets, settings: this.settings, engine: () => this.engine, engineRunning: () => this.engineClient?.isRunning === true }),
+			new LiveFeature({
+				context,
+				log: this.log,
+				secrets: this.secrets,
+				settings: this.settings,
+				engine: () => this.engine,
+				engineRunning: () => this.engineClient?.isRunning === true,
+				gatewayRuns: this.gateway,
+			}),
 		);
-		step('live calls, spend view and status');
+		step('gateway, live calls, spend view and status');
 
 		this.statusItem = this.own(vscode.window.createStatusBarItem('agentCost.lens', vscode.StatusBarAlignment.Right, 100));
 		// The token/cost lens drives the item: shown for prompt files, its worker started on first use.

@@ -29,6 +29,15 @@ interface DayFile {
 	pending: string;
 }
 
+/** One operation of a {@link FileLedgerStore.runGroup}. */
+export type LedgerOp =
+	| { readonly op: 'reserve'; readonly request: ReserveRequest }
+	| { readonly op: 'settle'; readonly id: string; readonly nano: number; readonly at: number }
+	| { readonly op: 'release'; readonly id: string; readonly at: number }
+	| { readonly op: 'totals'; readonly runId: string; readonly day: string; readonly at: number };
+
+export type LedgerOpResult = { readonly ok: ReserveOutcome | FinishOutcome | BudgetTotals } | { readonly error: string; readonly reason?: string };
+
 /** Why a ledger operation could not run: `locked` (another process holds the lock past the timeout), `closed`, `badDay`. */
 export class LedgerError extends EngineError<'locked' | 'closed' | 'badDay'> {
 	readonly kind = 'ledger';
@@ -87,6 +96,8 @@ export class FileLedgerStore implements BudgetStore {
 	private readonly lockPath: string;
 	private readonly opts: Required<FileLedgerOptions>;
 	private closed = false;
+	/** Set while a group runs: appends are written at once but fsynced together at its end. */
+	private deferredSync: Set<number> | undefined;
 
 	constructor(
 		readonly dir: string,
@@ -239,7 +250,8 @@ export class FileLedgerStore implements BudgetStore {
 			const bytes = Buffer.from(text, 'utf8');
 			let written = 0;
 			while (written < bytes.length) written += writeSync(f.fd, bytes, written, bytes.length - written);
-			if (this.opts.fsync) fsyncSync(f.fd);
+			if (this.deferredSync) this.deferredSync.add(f.fd);
+			else if (this.opts.fsync) fsyncSync(f.fd);
 			f.offset += bytes.length;
 		}
 		this.loaded += records.length;
@@ -273,6 +285,46 @@ export class FileLedgerStore implements BudgetStore {
 				this.catchUp();
 			}
 			return this.inner.finishSync(id, kind, nano, at);
+		});
+	}
+
+	/**
+	 * Group commit: runs the operations in order under ONE lock, with ONE fsync per day file they
+	 * wrote, at the end — before any result is returned, so each operation is as durable as if it
+	 * had run alone. For a process serving many concurrent calls (the agent gateway's ledger worker):
+	 * one fsync costs milliseconds on a loaded disk, and calls in flight should not queue behind
+	 * one each. An operation that fails yields its error; the others still run.
+	 */
+	runGroup(ops: readonly LedgerOp[]): LedgerOpResult[] {
+		return this.withLock(() => {
+			this.deferredSync = new Set();
+			try {
+				if (this.files.size === 0) this.trackRecent();
+				return ops.map((o): LedgerOpResult => {
+					try {
+						if (o.op === 'reserve' || o.op === 'totals') this.track(o.op === 'reserve' ? o.request.day : o.day);
+						this.catchUp();
+						switch (o.op) {
+							case 'reserve':
+								return { ok: this.inner.reserveSync(o.request) };
+							case 'totals':
+								return { ok: this.inner.totalsSync(o.runId, o.day, o.at) };
+							default:
+								if (!this.inner.book.isOpen(o.id)) {
+									this.trackRecent();
+									this.catchUp();
+								}
+								return { ok: this.inner.finishSync(o.id, o.op, o.op === 'settle' ? o.nano : 0, o.at) };
+						}
+					} catch (e) {
+						return { error: e instanceof Error ? e.message : String(e), ...(LedgerError.is(e) && { reason: e.reason }) };
+					}
+				});
+			} finally {
+				const dirty = this.deferredSync;
+				this.deferredSync = undefined;
+				if (this.opts.fsync) for (const fd of dirty) fsyncSync(fd);
+			}
 		});
 	}
 

@@ -9,7 +9,6 @@
  * and retires the old one once its in-flight calls are done. Anything else (budget limits, policy,
  * tiers, retries…) is applied to the running one.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dayKey } from '../core/budget/dayKey';
 import type { BudgetStore } from '../core/ports/budgetStore';
@@ -40,6 +39,7 @@ import { appendLines } from './jsonlCallRecorder';
 import type { KeyBroker } from './keyBroker';
 import { nodeSha256 } from './nodeSha256';
 import { loadPriceOverrides } from './priceOverridesFile';
+import { ensureRecordingsDir } from './recordingsDir';
 import { AnthropicTransport } from './providers/anthropicTransport';
 import { createOpenAIEmbedder } from './providers/openaiEmbedder';
 import { OpenAITransport } from './providers/openaiTransport';
@@ -105,8 +105,7 @@ class DayFileRecorder implements CallRecorder {
 		this.lastFile.set(record.runId, file);
 		const lines = toRecordingLines(record) + budgetEventLines(record);
 		const next = this.queue.then(async () => {
-			const created = await mkdir(dir, { recursive: true });
-			if (created !== undefined) await writeFile(join(dir, '.gitignore'), '# Agent Cost Lens recordings hold prompts and answers: not committed unless you delete this file.\n*\n');
+			await ensureRecordingsDir(dir);
 			await appendLines(file, lines, { header: () => serializeRecordedRun({ runId: `live-${day}`, startedAt: record.startedAt, agent: this.agent, title: `Live calls ${day}` }) });
 		});
 		this.queue = next.catch(() => undefined);

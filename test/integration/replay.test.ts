@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { defaultEngineConfig } from '../../src/core/config/parseEngineConfig';
 import type { TokenCounter } from '../../src/core/ports/tokenCounter';
 import { createPriceCatalog } from '../../src/core/pricing/catalog';
 import { compareScenarios } from '../../src/core/replay/comparison';

@@ -1,5 +1,5 @@
 /**
- * A local stand-in for the OpenAI Chat Completions (and Embeddings) and Anthropic Messages APIs that speaks their
+ * A local stand-in for the OpenAI Chat Completions, Responses (and Embeddings) and Anthropic Messages APIs that speaks their
  * REAL wire protocols (JSON and SSE, usage included), so the official SDKs run end to end without
  * internet — in unit tests, in the VS Code integration test and from the command line
  * (`fakeProviderServerMain.ts`).
@@ -20,7 +20,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createOfflineEmbedder } from '../../src/core/caching/embedder';
 
 export type FakeProvider = 'openai' | 'anthropic';
-export type FakeEndpoint = 'chat' | 'messages' | 'countTokens' | 'embeddings';
+export type FakeEndpoint = 'chat' | 'messages' | 'countTokens' | 'embeddings' | 'responses' | 'models';
 
 /** Usage the fake reports, in the normalized convention: `input` INCLUDES cache reads and writes. */
 export interface FakeUsage {
@@ -196,7 +196,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
 		}
 		if (path.startsWith('/__fake/')) return control(req.method ?? 'GET', path, rawBody, res);
 
-		const route = routeOf(req.method ?? 'GET', path);
+		const route = routeOf(req.method ?? 'GET', path) ?? agentRouteOf(req.method ?? 'GET', path, req.headers);
 		if (!route) {
 			sendJson(res, 404, { error: { message: `fake provider: no route for ${req.method} ${path}`, type: 'invalid_request_error', code: 'not_found' } });
 			return;
@@ -247,6 +247,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
 		const ctx: Ctx = { countInput: options.countInput, provider: route.provider, endpoint: route.endpoint, seq: record.seq, model, body, res, record };
 		if (!authOk) return sendProviderError(ctx, { type: 'error', status: 401, message: unauthorizedMessage(route.provider, headers) });
 		if (route.endpoint === 'embeddings') return behavior ? answer(ctx, behavior) : sendEmbeddings(ctx);
+		if (route.endpoint === 'models') return sendModels(ctx);
 		if (route.endpoint === 'countTokens') {
 			if (behavior?.type === 'countTokens') return sendJson(res, 200, { input_tokens: behavior.inputTokens });
 			if (behavior && behavior.type !== 'reply') return answer(ctx, behavior);
@@ -610,11 +611,11 @@ async function reply(ctx: Ctx, r: FakeReply, cut: Cut | undefined): Promise<void
 			res.destroy();
 			return;
 		}
-		const body = ctx.provider === 'openai' ? openaiJson(ctx, r, model, usage) : anthropicJson(ctx, r, model, usage);
+		const body = ctx.endpoint === 'responses' ? responsesJson(ctx, r, model, usage) : ctx.provider === 'openai' ? openaiJson(ctx, r, model, usage) : anthropicJson(ctx, r, model, usage);
 		sendJson(res, 200, body, requestIdHeaders(ctx));
 		return;
 	}
-	const events = ctx.provider === 'openai' ? openaiEvents(ctx, r, model, usage) : anthropicEvents(ctx, r, model, usage);
+	const events = ctx.endpoint === 'responses' ? responsesEvents(ctx, r, model, usage) : ctx.provider === 'openai' ? openaiEvents(ctx, r, model, usage) : anthropicEvents(ctx, r, model, usage);
 	res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', ...requestIdHeaders(ctx) });
 	res.flushHeaders();
 	let sent = 0;
@@ -640,6 +641,7 @@ async function reply(ctx: Ctx, r: FakeReply, cut: Cut | undefined): Promise<void
 }
 
 function streamErrorEvent(ctx: Ctx, cut: Cut): string {
+	if (ctx.endpoint === 'responses') return responsesErrorEvent(cut);
 	if (ctx.provider === 'anthropic') {
 		const error = { type: cut.code ?? 'overloaded_error', message: cut.message ?? 'Overloaded' };
 		return `event: error\ndata: ${JSON.stringify({ type: 'error', error })}\n\n`;
@@ -760,4 +762,111 @@ function anthropicEvents(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedU
 	);
 	out.push(sse({ type: 'message_stop' }, 'message_stop'));
 	return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What real coding agents call besides Chat Completions and Messages: OpenAI Responses (Codex CLI
+// speaks only this, `wire_api = "responses"`) and `GET /v1/models` of either provider.
+
+/** `POST …/responses` and `GET …/models` (the provider of a models listing is told by its headers, as the gateway does). */
+function agentRouteOf(method: string, path: string, headers: IncomingMessage['headers']): { provider: FakeProvider; endpoint: FakeEndpoint } | undefined {
+	if (method === 'POST' && path.endsWith('/v1/responses')) return { provider: 'openai', endpoint: 'responses' };
+	if (method === 'GET' && path.endsWith('/v1/models'))
+		return { provider: headers['x-api-key'] !== undefined || headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai', endpoint: 'models' };
+	return undefined;
+}
+
+const fakeModelIds = { openai: ['gpt-4o', 'gpt-4o-mini', 'gpt-5'], anthropic: ['claude-sonnet-4-5', 'claude-opus-4-6', 'claude-haiku-4-5'] } as const;
+
+function sendModels(ctx: Ctx): void {
+	const ids = fakeModelIds[ctx.provider];
+	const body =
+		ctx.provider === 'openai'
+			? { object: 'list', data: ids.map(id => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })) }
+			: { data: ids.map(id => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' })), has_more: false, first_id: ids[0], last_id: ids[ids.length - 1] };
+	sendJson(ctx.res, 200, body, requestIdHeaders(ctx));
+	ctx.record.outcome = 'completed';
+}
+
+/** The Responses API `usage` object: `input_tokens` INCLUDES cached tokens, `output_tokens` includes reasoning. */
+export function responsesUsageJson(u: ResolvedUsage): Record<string, unknown> {
+	return {
+		input_tokens: u.input,
+		input_tokens_details: { cached_tokens: u.cacheRead },
+		output_tokens: u.output,
+		output_tokens_details: { reasoning_tokens: u.reasoning },
+		total_tokens: u.input + u.output,
+	};
+}
+
+interface ResponsesItems {
+	readonly items: Record<string, unknown>[];
+	readonly events: [string, Record<string, unknown>][];
+}
+
+/** The output items of a reply and the stream events that build them, in order. */
+function responsesItems(ctx: Ctx, r: FakeReply): ResponsesItems {
+	const items: Record<string, unknown>[] = [];
+	const events: [string, Record<string, unknown>][] = [];
+	const size = r.chunkChars ?? 8;
+	if (r.text !== undefined && r.text !== '') {
+		const id = `msg_fake_${ctx.seq}`;
+		const output_index = items.length;
+		const done = { id, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: r.text, annotations: [] }] };
+		events.push(['response.output_item.added', { output_index, item: { ...done, status: 'in_progress', content: [] } }]);
+		events.push(['response.content_part.added', { item_id: id, output_index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } }]);
+		for (const delta of pieces(r.text, size)) events.push(['response.output_text.delta', { item_id: id, output_index, content_index: 0, delta }]);
+		events.push(['response.output_text.done', { item_id: id, output_index, content_index: 0, text: r.text }]);
+		events.push(['response.content_part.done', { item_id: id, output_index, content_index: 0, part: done.content[0] }]);
+		events.push(['response.output_item.done', { output_index, item: done }]);
+		items.push(done);
+	}
+	(r.toolCalls ?? []).forEach((c, i) => {
+		const id = `fc_fake_${ctx.seq}_${i}`;
+		const output_index = items.length;
+		const args = argumentsText(c);
+		const done = { id, type: 'function_call', status: 'completed', call_id: toolId(ctx, c, i), name: c.name, arguments: args };
+		events.push(['response.output_item.added', { output_index, item: { ...done, status: 'in_progress', arguments: '' } }]);
+		for (const delta of pieces(args, size)) events.push(['response.function_call_arguments.delta', { item_id: id, output_index, delta }]);
+		events.push(['response.function_call_arguments.done', { item_id: id, output_index, arguments: args }]);
+		events.push(['response.output_item.done', { output_index, item: done }]);
+		items.push(done);
+	});
+	return { items, events };
+}
+
+function responsesObject(ctx: Ctx, model: string, status: string, output: unknown[], usage: Record<string, unknown> | null, finish: 'stop' | 'length' | 'toolCalls'): Record<string, unknown> {
+	return {
+		id: `resp_fake_${ctx.seq}`,
+		object: 'response',
+		created_at: Math.floor(Date.now() / 1000),
+		status: finish === 'length' && status === 'completed' ? 'incomplete' : status,
+		model,
+		output,
+		incomplete_details: finish === 'length' && status === 'completed' ? { reason: 'max_output_tokens' } : null,
+		usage,
+	};
+}
+
+function responsesJson(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsage): unknown {
+	return responsesObject(ctx, model, 'completed', responsesItems(ctx, r).items, r.omitUsage ? null : responsesUsageJson(usage), finishOf(r));
+}
+
+function responsesEvents(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsage): string[] {
+	const { items, events } = responsesItems(ctx, r);
+	let sequence_number = 0;
+	const ev = (type: string, data: Record<string, unknown>) => sse({ type, sequence_number: sequence_number++, ...data }, type);
+	const out = [
+		ev('response.created', { response: responsesObject(ctx, model, 'in_progress', [], null, 'stop') }),
+		ev('response.in_progress', { response: responsesObject(ctx, model, 'in_progress', [], null, 'stop') }),
+	];
+	for (const [type, data] of events) out.push(ev(type, data));
+	const finish = finishOf(r);
+	const final = finish === 'length' ? 'response.incomplete' : 'response.completed';
+	out.push(ev(final, { response: responsesObject(ctx, model, 'completed', items, r.omitUsage ? null : responsesUsageJson(usage), finish) }));
+	return out;
+}
+
+function responsesErrorEvent(cut: Cut): string {
+	return sse({ type: 'error', code: cut.code ?? 'server_error', message: cut.message ?? 'The server had an error while processing your request.', param: null }, 'error');
 }

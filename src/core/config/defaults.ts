@@ -253,6 +253,40 @@ export const settingsSchema = [
 	{ key: 'agentCost.providers.anthropic.baseUrl', type: 'string', default: '', scope: 'machine', description: 'Anthropic endpoint (empty: the official API).' },
 	{ key: 'agentCost.metrics.enabled', type: 'boolean', default: false, description: 'Serve Prometheus metrics on 127.0.0.1.' },
 	{ key: 'agentCost.metrics.port', type: 'integer', default: 9464, minimum: 1, maximum: 65535, description: 'Port of the Prometheus metrics endpoint.' },
+	// The agent gateway (src/node/gateway): one per machine, shared by every window
+	{
+		key: 'agentCost.gateway.autoStart',
+		type: 'boolean',
+		default: false,
+		description: 'Start the agent gateway (or attach to the one already running on this machine) when this workspace opens.',
+	},
+	{
+		key: 'agentCost.gateway.mode',
+		type: 'string',
+		default: 'observe',
+		enum: ['observe', 'enforce'],
+		scope: 'machine',
+		description:
+			"observe: requests and responses pass byte for byte (the provider's prompt cache works as without the gateway); budgets still hold. enforce: the policies (routing within the request's protocol, response cache, compression, budget) decide each call; unknown paths are refused.",
+	},
+	{
+		key: 'agentCost.gateway.port',
+		type: 'integer',
+		default: 0,
+		minimum: 0,
+		maximum: 65535,
+		scope: 'machine',
+		description: 'Port of the gateway on 127.0.0.1 (0: a free one, chosen when it starts; "Copy Agent Environment" names it). Set one if agents keep the address in their own configuration.',
+	},
+	{
+		key: 'agentCost.gateway.injectKeys',
+		type: 'boolean',
+		default: false,
+		scope: 'machine',
+		description:
+			'Hand the API keys stored with "Agent Cost: Set API Key…" to the gateway (in memory only), which sends them for agents that use the placeholder key agent-cost-gateway: no real key then lives in the agent\'s environment.',
+	},
+	{ key: 'agentCost.gateway.runIdleMinutes', type: 'integer', default: 10, minimum: 1, maximum: 1440, description: 'A gap without calls that ends a run, for agents that send no session id.' },
 ] as const satisfies readonly SettingSpec[];
 
 /**
@@ -368,6 +402,7 @@ export interface EngineConfig extends PolicySettings {
 	readonly tokens: { readonly exactClaudeCount: boolean };
 	readonly providers: { readonly openai: { readonly baseUrl: string }; readonly anthropic: { readonly baseUrl: string } };
 	readonly metrics: { readonly enabled: boolean; readonly port: number };
+	readonly gateway: { readonly autoStart: boolean; readonly mode: 'observe' | 'enforce'; readonly port: number; readonly injectKeys: boolean; readonly runIdleMinutes: number };
 }
 
 /** The model a fixed routing mode uses. */

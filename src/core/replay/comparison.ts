@@ -2,7 +2,7 @@ import { throwIfAborted } from '../lib/errors';
 import { formatUsd } from '../pricing/format';
 import type { PreparedRun } from './preparedRun';
 import type { ReplayScenario, SweepParameter } from './scenario';
-import { asRecordedScenario, sweepParameters, withParameter } from './scenario';
+import { sweepParameters, withParameter } from './scenario';
 import type { ScenarioResult, SimulateOptions } from './simulator';
 import { baselineOf, simulateScenario } from './simulator';
 

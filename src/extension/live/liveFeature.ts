@@ -9,7 +9,7 @@ import type { EngineSettings } from '../engineSettings';
 import { secretKeyFor, type Secrets } from '../secrets';
 import { LiveService } from './liveService';
 import { SpendStatusBar } from './spendStatusBar';
-import { SpendView, spendViewId } from './spendView';
+import { SpendView, spendViewId, type GatewayRunsSource } from './spendView';
 import { VirtualDocuments } from './virtualDocuments';
 
 export const answerScheme = 'agent-cost-answer';
@@ -38,6 +38,8 @@ export class LiveFeature implements vscode.Disposable {
 		settings: EngineSettings;
 		engine: () => JobWorkerClient<EngineJobs>;
 		engineRunning: () => boolean;
+		/** The agent gateway's runs for the Spend view. */
+		gatewayRuns?: GatewayRunsSource;
 	}) {
 		const { log, secrets, settings } = deps;
 		const own = <T extends vscode.Disposable>(d: T): T => {
@@ -48,7 +50,7 @@ export class LiveFeature implements vscode.Disposable {
 		this.answers = own(new VirtualDocuments(answerScheme));
 		this.previews = own(new VirtualDocuments(previewScheme));
 		this.statusBar = own(new SpendStatusBar(this.live, settings));
-		this.spendView = own(new SpendView(this.live));
+		this.spendView = own(new SpendView(this.live, deps.gatewayRuns));
 		own(vscode.commands.registerCommand('agentCost.setApiKey', (provider?: unknown) => setApiKey(secrets, log, provider)));
 		own(vscode.commands.registerCommand('agentCost.clearApiKey', (provider?: unknown) => clearApiKey(secrets, log, provider)));
 		own(vscode.commands.registerCommand('agentCost.runPromptFile', (arg?: unknown) => runPromptFile(this.live, this.answers, arg)));

@@ -1,10 +1,18 @@
 import { DisposableStore } from '../../core/lib/disposable';
 import * as vscode from 'vscode';
+import type { GatewayRunSummary, GatewaySnapshot } from '../../core/gateway/gatewaySnapshot';
 import type { SpendCallRow, SpendEvent, SpendModelRow, SpendReport } from '../../core/live/spendReport';
 import { formatUsd } from '../../core/pricing/format';
 import type { LiveService } from './liveService';
 import { jobErrorMessage } from './liveService';
 import { callRowDescription, modelRowDescription } from './liveText';
+import { gatewayRunDescription } from '../gateway/gatewayText';
+
+/** The agent gateway's runs, as the Spend view lists them. */
+export interface GatewayRunsSource {
+	readonly snapshot: GatewaySnapshot | undefined;
+	readonly onDidChange: vscode.Event<void>;
+}
 
 export const spendViewId = 'agentCost.spendView';
 
@@ -17,6 +25,8 @@ type Node =
 	| { readonly kind: 'events'; readonly events: readonly SpendEvent[] }
 	| { readonly kind: 'event'; readonly event: SpendEvent }
 	| { readonly kind: 'recording'; readonly file: string }
+	| { readonly kind: 'gatewayRuns'; readonly snapshot: GatewaySnapshot }
+	| { readonly kind: 'gatewayRun'; readonly run: GatewayRunSummary }
 	| { readonly kind: 'error'; readonly message: string };
 
 function time(iso: string | undefined): string {
@@ -42,7 +52,10 @@ export class SpendView implements vscode.TreeDataProvider<Node>, vscode.Disposab
 	readonly onDidChangeTreeData = this.changed.event;
 	readonly view: vscode.TreeView<Node>;
 
-	constructor(private readonly live: LiveService) {
+	constructor(
+		private readonly live: LiveService,
+		private readonly gateway?: GatewayRunsSource,
+	) {
 		this.view = vscode.window.createTreeView(spendViewId, { treeDataProvider: this, showCollapseAll: true });
 		this.disposables.add(
 			this.view,
@@ -50,6 +63,13 @@ export class SpendView implements vscode.TreeDataProvider<Node>, vscode.Disposab
 			this.view.onDidChangeVisibility(e => e.visible && void this.reload()),
 			live.onDidSpend(() => this.view.visible && void this.reload()),
 		);
+		if (gateway) this.disposables.add(gateway.onDidChange(() => this.changed.fire(undefined)));
+	}
+
+	/** The gateway's run rows as the view shows them (for the API and tests). */
+	gatewayRunItems(): vscode.TreeItem[] {
+		const top = this.getChildren().find(n => n.kind === 'gatewayRuns');
+		return top ? this.getChildren(top).map(n => this.getTreeItem(n)) : [];
 	}
 
 	/** The report last shown (for the API and tests). */
@@ -79,10 +99,12 @@ export class SpendView implements vscode.TreeDataProvider<Node>, vscode.Disposab
 
 	getChildren(node?: Node): Node[] {
 		if (!node) {
-			if (this.error) return [{ kind: 'error', message: this.error }];
+			const gw = this.gateway?.snapshot;
+			const runs: Node[] = gw && gw.runs.length ? [{ kind: 'gatewayRuns', snapshot: gw }] : [];
+			if (this.error) return [...runs, { kind: 'error', message: this.error }];
 			const r = this.report;
-			if (!r) return [];
-			const out: Node[] = [{ kind: 'summary', report: r }];
+			if (!r) return runs;
+			const out: Node[] = [...runs, { kind: 'summary', report: r }];
 			const others = r.ledger ? r.ledger.spentUsd - r.recordedUsd : 0;
 			if (others > 1e-9) out.push({ kind: 'others', usd: others });
 			if (r.byModel.length) out.push({ kind: 'models', report: r });
@@ -97,6 +119,8 @@ export class SpendView implements vscode.TreeDataProvider<Node>, vscode.Disposab
 				return node.calls.map(row => ({ kind: 'call', row }));
 			case 'events':
 				return node.events.map(event => ({ kind: 'event', event }));
+			case 'gatewayRuns':
+				return node.snapshot.runs.map(run => ({ kind: 'gatewayRun', run }));
 			default:
 				return [];
 		}
@@ -160,6 +184,22 @@ export class SpendView implements vscode.TreeDataProvider<Node>, vscode.Disposab
 				item.tooltip = `${node.file}: every live call in the product's recording format, replayable in the replay panel.`;
 				item.iconPath = new vscode.ThemeIcon('file');
 				item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.file)] };
+				return item;
+			}
+			case 'gatewayRuns': {
+				const item = new vscode.TreeItem('Agent runs (gateway)', vscode.TreeItemCollapsibleState.Expanded);
+				item.description = `${node.snapshot.mode} · ${node.snapshot.url}`;
+				item.tooltip = `Runs of agents pointed at the Agent Cost gateway (${node.snapshot.url}, ${node.snapshot.mode} mode). Click a run to replay its recording.`;
+				item.iconPath = new vscode.ThemeIcon('pulse');
+				return item;
+			}
+			case 'gatewayRun': {
+				const r = node.run;
+				const item = new vscode.TreeItem(r.label, None);
+				item.description = gatewayRunDescription(r);
+				item.tooltip = `${r.runId} (${r.agent}, ${r.source === 'path' ? 'named in the URL' : r.source === 'session' ? "the agent's session" : 'grouped by inactivity'}) · ${gatewayRunDescription(r)}${r.lastDecision ? ` · last decision: ${r.lastDecision}` : ''}${r.recordingFile ? `\n${r.recordingFile}` : ''}`;
+				item.iconPath = new vscode.ThemeIcon(r.inFlight ? 'sync~spin' : r.refused ? 'warning' : 'debug-alt');
+				if (r.recordingFile) item.command = { command: 'agentCost.replayTranscript', title: 'Replay', arguments: [vscode.Uri.file(r.recordingFile)] };
 				return item;
 			}
 			case 'error': {

@@ -1,18 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CliCommand, CliIo } from './cliCommand';
 import { parseCommandArgs, UsageError } from './cliCommand';
 import { cliCommands } from './commands';
-
-function packageVersion(): string {
-	// dist/cli.js sits next to package.json's folder; the version is read, not bundled, so the
-	// bundle and the manifest can never disagree.
-	try {
-		return JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version as string;
-	} catch {
-		return 'unknown';
-	}
-}
+import { packageVersion } from './packageVersion';
 
 export function helpText(commands: readonly CliCommand[]): string {
 	const width = Math.max(...commands.map(c => c.name.length));

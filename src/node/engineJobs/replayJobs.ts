@@ -1,4 +1,3 @@
-import { defaultEngineConfig } from '../../core/config/parseEngineConfig';
 import type { JobHandlers } from '../../core/jobs/jobProtocol';
 import type { TokenCounter } from '../../core/ports/tokenCounter';
 import { createPriceCatalog } from '../../core/pricing/catalog';
