@@ -311,6 +311,14 @@ export const scenarioSchema = [
 		description: 'TTL of cache writes; asRecorded uses 1 hour where the run wrote 1-hour entries.',
 	},
 	{
+		key: 'promptCache.fromStep',
+		type: 'integer',
+		default: 0,
+		minimum: 0,
+		description:
+			"0: steps reuse the recording's own usage while the scenario does what the recording did. N ≥ 1: simulate the provider's cache from step N on even where nothing differs — how the simulator is measured against the recorded cache reads and writes.",
+	},
+	{
 		key: 'promptCache.systemBreakpoint',
 		type: 'boolean',
 		default: true,
