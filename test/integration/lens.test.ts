@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { countPromptRequest, readPromptFile } from '../../src/core/prompts/promptFile';
 import type { PromptFormat } from '../../src/core/prompts/promptGlobs';
 import { createPriceCatalog } from '../../src/core/pricing/catalog';
-import { formatTokens, formatUsd } from '../../src/core/pricing/format';
+import { formatTokens, formatUsdPrecise } from '../../src/core/pricing/format';
 import { zeroUsage } from '../../src/core/pricing/usage';
 import { countChat, countText } from '../../src/core/tokens/count';
 import type { AgentCostApi } from '../../src/extension/api';
@@ -31,15 +31,15 @@ function expectedTokens(format: PromptFormat, model: string, text: string): { to
 	return { tokens: c.tokens, exact: c.exact };
 }
 
-/** input at the input price + `output` assumed tokens at the output price, from the catalog. */
-function expectedUsd(model: string, input: number, output = 2048): number {
+/** input at the input price (+ `output` assumed tokens at the output price), from the catalog. The bar shows the input cost by default. */
+function expectedUsd(model: string, input: number, output = 0): number {
 	const c = catalog.cost(model, { ...zeroUsage, input, output });
 	assert.equal(c.kind, 'priced', `${model} has a price`);
 	return c.kind === 'priced' ? c.usd : NaN;
 }
 
 function statusText(tokens: number, exact: boolean, usd: number, model: string, selected = false): string {
-	return `$(symbol-numeric) ${exact ? '' : '≈'}${formatTokens(tokens)} tok${selected ? ' selected' : ''} · ${formatUsd(usd, { estimate: !exact })} · ${model}`;
+	return `$(symbol-numeric) ${exact ? '' : '≈'}${formatTokens(tokens)} tok${selected ? ' selected' : ''} · ${formatUsdPrecise(usd, { estimate: !exact })} · ${model}`;
 }
 
 describe('status-bar lens (real VS Code extension host)', function () {
@@ -198,8 +198,17 @@ describe('status-bar lens (real VS Code extension host)', function () {
 		assert.equal(snap.model, 'gpt-4o-mini');
 		assert.equal(snap.modelSource, 'file');
 		assert.equal(snap.tokens, want.tokens);
-		assert.equal(api.statusBar.text, statusText(want.tokens, want.exact, expectedUsd('gpt-4o-mini', want.tokens, 400), 'gpt-4o-mini'));
+		assert.equal(api.statusBar.text, statusText(want.tokens, want.exact, expectedUsd('gpt-4o-mini', want.tokens), 'gpt-4o-mini'));
 		assert.match(api.statusBar.tooltip ?? '', /400 tokens assumed \(the file's `max_tokens`\)/);
+		// The figure with the assumed output, on request (`agentCost.lens.cost`).
+		try {
+			await setting('lens.cost', 'withOutput');
+			const withOutput = expectedUsd('gpt-4o-mini', want.tokens, 400);
+			await waitForLens('the figure with output', s => s.model === 'gpt-4o-mini' && s.usd === withOutput);
+			assert.ok(api.statusBar.text.includes(`${formatUsdPrecise(withOutput, { estimate: !want.exact })} w/ output`), api.statusBar.text);
+		} finally {
+			await setting('lens.cost', undefined);
+		}
 	});
 
 	it('a chat JSON file counts as a chat request (messages, tool calls, framing), and follows edits once typing pauses', async () => {

@@ -54,6 +54,9 @@ export const compressionStrategies: readonly CompressionStrategy[] = ['none', 't
 
 export type EmbeddingProvider = 'offline' | 'openai';
 
+/** What the lens's status-bar figure is (see `agentCost.lens.cost`). */
+export type LensCostShown = 'input' | 'inputPer1000' | 'withOutput';
+
 export const defaultPromptGlobs: readonly string[] = ['**/*.prompt', '**/*.prompty', '**/*.prompt.md', '**/prompts/**/*.md', '**/prompts/**/*.txt', '**/*.messages.json', '**/*.messages.jsonl'];
 
 export const settingsSchema = [
@@ -243,6 +246,21 @@ export const settingsSchema = [
 		description: "Model the lens prices prompt files with, unless the file names one (front matter `model:`, a request body's `model`) or you picked one for that file by clicking the lens.",
 	},
 	{
+		key: 'agentCost.lens.cost',
+		type: 'string',
+		default: 'input',
+		enum: ['input', 'inputPer1000', 'withOutput'],
+		description:
+			"The dollar figure in the status bar. input: what the prompt itself costs (3 significant digits, so it moves as you edit); inputPer1000: the same for 1,000 calls; withOutput: the prompt plus the assumed output tokens (agentCost.defaults.maxOutputTokens or the file's max_tokens). The tooltip always shows all three.",
+	},
+	{
+		key: 'agentCost.lens.attribution',
+		type: 'boolean',
+		default: true,
+		description:
+			'Show the tokens and input cost of each part of a prompt above it in the editor: each message of a chat JSON/JSONL file and its tool definitions, each role section of a .prompty file, each heading section of a Markdown prompt.',
+	},
+	{
 		key: 'agentCost.tokens.exactClaudeCount',
 		type: 'boolean',
 		default: false,
@@ -406,7 +424,7 @@ export interface EngineConfig extends PolicySettings {
 	readonly embeddings: { readonly provider: EmbeddingProvider; readonly model: string; readonly batchSize: number };
 	readonly store: { readonly redisUrl: string; readonly keyPrefix: string };
 	readonly pricing: { readonly overrides: Readonly<Record<string, unknown>>; readonly overridesFile: string };
-	readonly lens: { readonly promptGlobs: readonly string[]; readonly model: string };
+	readonly lens: { readonly promptGlobs: readonly string[]; readonly model: string; readonly cost: LensCostShown; readonly attribution: boolean };
 	readonly tokens: { readonly exactClaudeCount: boolean };
 	readonly providers: { readonly openai: { readonly baseUrl: string }; readonly anthropic: { readonly baseUrl: string } };
 	readonly metrics: { readonly enabled: boolean; readonly port: number };

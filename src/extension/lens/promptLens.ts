@@ -560,6 +560,7 @@ export class PromptLens implements vscode.Disposable {
 			tiers,
 			maxOutputTokens: config.defaults.maxOutputTokens,
 			contextWindowMax: config.contextWindowMax,
+			costShown: config.lens.cost,
 		});
 		this.ensurePrices([c.model, ...tierModels]);
 		setItem(item, { text: view.text, tooltip: view.tooltip, warning: view.warning, label: view.accessibilityLabel, markdown: true });
