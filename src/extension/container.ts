@@ -11,6 +11,7 @@ import type { ReplaySessionServices } from './webviews/replaySession';
 import { ReplaySettingsSource } from './webviews/replaySettingsSource';
 import { TranscriptEditorProvider } from './webviews/transcriptEditorProvider';
 import { EngineSettings } from './engineSettings';
+import { AttributionLenses } from './lens/attributionLenses';
 import { PromptLens } from './lens/promptLens';
 import { GatewayFeature } from './gateway/gatewayFeature';
 import { LiveFeature } from './live/liveFeature';
@@ -74,6 +75,8 @@ export class Container implements vscode.Disposable {
 		this.statusItem = this.own(vscode.window.createStatusBarItem('agentCost.lens', vscode.StatusBarAlignment.Right, 100));
 		// The token/cost lens drives the item: shown for prompt files, its worker started on first use.
 		this.lens = this.own(new PromptLens({ context, log: this.log, item: this.statusItem, secrets: this.secrets, settings: this.settings, engine: () => this.engine }));
+		// Each part's share of the prompt above it in the editor, from the lens's counts.
+		this.own(new AttributionLenses(this.lens, this.settings, this.log));
 		step('lens');
 
 		this.own(

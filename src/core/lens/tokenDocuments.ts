@@ -1,12 +1,13 @@
 import type { PromptFormat } from '../prompts/promptGlobs';
 import { maxFrontMatterChars, promptMeta, type PromptMeta } from '../prompts/promptMeta';
 import { countPromptRequest, noPromptText, readPromptFile, type PromptRequest } from '../prompts/promptFile';
+import { promptSections } from '../prompts/promptSections';
 import { describeError, InputError } from '../lib/errors';
 import type { PriceOverrides } from '../pricing/overrides';
 import type { ModelPriceInfo, UnpricedModel } from '../pricing/types';
 import { claudeCalibration, heuristicCalibration } from '../tokens/claudeEstimate';
 import { ChunkedCounter, type ChunkedCount, type ChunkedCounterOptions } from '../tokens/chunkedCounter';
-import { checkModelId, countChat, countText } from '../tokens/count';
+import { checkModelId, countChat, countChatParts, countText } from '../tokens/count';
 import { getEncoder } from '../tokens/encodings';
 import { encodingForModel, modelFamily } from '../tokens/modelEncoding';
 import type { CountMethod, EncodingName } from '../tokens/types';
@@ -16,6 +17,7 @@ import {
 	type ModelTokenCount,
 	type PromptCount,
 	type PromptOptions,
+	type PromptSectionCounts,
 	type TokenWorkerErrorReason,
 	type TokenWorkerNotification,
 	type TokenWorkerRequest,
@@ -60,6 +62,8 @@ interface DocumentState extends Plan {
 	model: string;
 	counter: ChunkedCounter;
 	prompt?: PromptState;
+	/** The last `promptSections` answer: the editor asks again for the same version (scrolling, focus). */
+	sections?: PromptSectionCounts;
 }
 
 /** How a model's document count is derived from an exact encoding count. */
@@ -240,6 +244,15 @@ export class TokenDocuments {
 				const request = readPromptFile(doc.counter.text(), doc.prompt.format);
 				if (request.problem) throw new InputError('badFile', request.problem);
 				return { docId: req.docId, version: doc.version, model: doc.model, messages: request.messages, ...(request.tools && { tools: request.tools }) };
+			}
+			case 'promptSections': {
+				const doc = this.doc(req.docId);
+				if (!doc.prompt) throw new InputError('badArgument', `document ${JSON.stringify(req.docId)} is not open as a prompt`);
+				const cached = doc.sections;
+				if (cached && cached.version === doc.version && cached.model === doc.model) return cached;
+				const { tokens, sections } = promptSections({ countChat, countChatParts, countText }, doc.model, doc.counter.text(), doc.prompt.format);
+				doc.sections = { docId: req.docId, version: doc.version, model: doc.model, tokens, sections };
+				return doc.sections;
 			}
 			case 'close':
 				this.docs.delete(req.docId);

@@ -11,6 +11,14 @@ export interface ParsedChat {
 	readonly thinking: boolean;
 	/** Parts that carry no countable text (images, audio, documents): a count is then a lower bound. */
 	readonly uncountedParts: number;
+	/**
+	 * Where each of `messages` came from, in step with it: the index of its element in the body's
+	 * `messages` (an Anthropic message with tool results becomes several), or `'system'` for
+	 * Anthropic's `system` field. Lets the editor show each element's share (context attribution).
+	 */
+	readonly sources: readonly (number | 'system')[];
+	/** Where each of `tools` came from: `['tools', i]` or `['functions', i]` (OpenAI's legacy field). */
+	readonly toolSources: readonly (readonly ['tools' | 'functions', number])[];
 }
 
 type Json = Record<string, unknown>;
@@ -39,7 +47,9 @@ function looksAnthropic(body: Json): boolean {
 function fromOpenAI(body: Json): ParsedChat {
 	let uncounted = 0;
 	const messages: ChatMessageLike[] = [];
-	for (const m of body.messages as Json[]) {
+	const sources: number[] = [];
+	for (const [index, m] of (body.messages as Json[]).entries()) {
+		sources.push(index);
 		let content = '';
 		if (typeof m.content === 'string') content = m.content;
 		else if (Array.isArray(m.content)) {
@@ -66,25 +76,37 @@ function fromOpenAI(body: Json): ParsedChat {
 		});
 	}
 	const tools: ToolDefinitionLike[] = [];
-	for (const t of Array.isArray(body.tools) ? body.tools : []) {
+	const toolSources: (readonly ['tools' | 'functions', number])[] = [];
+	for (const [i, t] of (Array.isArray(body.tools) ? body.tools : []).entries()) {
 		const fn = isObject(t) && isObject(t.function) ? t.function : undefined;
-		if (fn) tools.push({ name: str(fn.name), description: typeof fn.description === 'string' ? fn.description : undefined, parameters: fn.parameters });
+		if (fn) {
+			tools.push({ name: str(fn.name), description: typeof fn.description === 'string' ? fn.description : undefined, parameters: fn.parameters });
+			toolSources.push(['tools', i]);
+		}
 	}
-	for (const f of Array.isArray(body.functions) ? body.functions : []) {
-		if (isObject(f)) tools.push({ name: str(f.name), description: typeof f.description === 'string' ? f.description : undefined, parameters: f.parameters });
+	for (const [i, f] of (Array.isArray(body.functions) ? body.functions : []).entries()) {
+		if (isObject(f)) {
+			tools.push({ name: str(f.name), description: typeof f.description === 'string' ? f.description : undefined, parameters: f.parameters });
+			toolSources.push(['functions', i]);
+		}
 	}
-	return { shape: 'openai', messages, tools, model: typeof body.model === 'string' ? body.model : undefined, thinking: false, uncountedParts: uncounted };
+	return { shape: 'openai', messages, tools, model: typeof body.model === 'string' ? body.model : undefined, thinking: false, uncountedParts: uncounted, sources, toolSources };
 }
 
 function fromAnthropic(body: Json): ParsedChat {
 	let uncounted = 0;
 	const messages: ChatMessageLike[] = [];
+	const sources: (number | 'system')[] = [];
 	const system = typeof body.system === 'string' ? body.system : Array.isArray(body.system) ? body.system.map(b => (isObject(b) ? str(b.text) : '')).join('\n') : '';
-	if (system) messages.push({ role: 'system', content: system });
-	for (const m of body.messages as Json[]) {
+	if (system) {
+		messages.push({ role: 'system', content: system });
+		sources.push('system');
+	}
+	for (const [index, m] of (body.messages as Json[]).entries()) {
 		const role = m.role as string;
 		if (typeof m.content === 'string') {
 			messages.push({ role, content: m.content });
+			sources.push(index);
 			continue;
 		}
 		let text = '';
@@ -114,14 +136,22 @@ function fromAnthropic(body: Json): ParsedChat {
 			}
 		}
 		messages.push(...results);
-		if (text || toolCalls.length || results.length === 0) messages.push({ role, content: text, ...(toolCalls.length ? { toolCalls } : {}) });
+		for (let i = 0; i < results.length; i++) sources.push(index);
+		if (text || toolCalls.length || results.length === 0) {
+			messages.push({ role, content: text, ...(toolCalls.length ? { toolCalls } : {}) });
+			sources.push(index);
+		}
 	}
 	const tools: ToolDefinitionLike[] = [];
-	for (const t of Array.isArray(body.tools) ? body.tools : []) {
-		if (isObject(t)) tools.push({ name: str(t.name), description: typeof t.description === 'string' ? t.description : undefined, parameters: t.input_schema });
+	const toolSources: (readonly ['tools', number])[] = [];
+	for (const [i, t] of (Array.isArray(body.tools) ? body.tools : []).entries()) {
+		if (isObject(t)) {
+			tools.push({ name: str(t.name), description: typeof t.description === 'string' ? t.description : undefined, parameters: t.input_schema });
+			toolSources.push(['tools', i]);
+		}
 	}
 	const thinking = isObject(body.thinking) && body.thinking.type === 'enabled';
-	return { shape: 'anthropic', messages, tools, model: typeof body.model === 'string' ? body.model : undefined, thinking, uncountedParts: uncounted };
+	return { shape: 'anthropic', messages, tools, model: typeof body.model === 'string' ? body.model : undefined, thinking, uncountedParts: uncounted, sources, toolSources };
 }
 
 function toolResultText(content: unknown, onUncounted: () => void): string {

@@ -2,7 +2,7 @@ import { InputError } from '../lib/errors';
 import { estimateClaudeChat, estimateClaudeText, estimateHeuristicChat, estimateHeuristicText } from './claudeEstimate';
 import { getEncoder } from './encodings';
 import { bareModelId, encodingForModel, modelFamily } from './modelEncoding';
-import { countOpenAIChat } from './openaiChat';
+import { countOpenAIChat, type ChatParts } from './openaiChat';
 import type { TokenCounter } from '../ports/tokenCounter';
 import type { ChatMessageLike, TokenCount, ToolDefinitionLike } from './types';
 
@@ -78,4 +78,28 @@ export function countChat(model: string, messages: readonly ChatMessageLike[], t
 	const o200k = getEncoder('o200k_base');
 	if (modelFamily(id) === 'claude') return { tokens: estimateClaudeChat(o200k, messages, tools, options), exact: false, method: 'claude-estimate' };
 	return { tokens: estimateHeuristicChat(o200k, messages, tools), exact: false, method: 'heuristic-estimate' };
+}
+
+/**
+ * {@link countChat} with the count split by where the tokens come from: what each message adds and
+ * what the tool definitions add (context attribution). OpenAI: from the one formula, so the parts
+ * plus the reply priming are the count. Claude and others: each part is estimated as what it adds
+ * alone (the estimators round once per request, so the parts can differ from the whole by a token each).
+ */
+export function countChatParts(model: string, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[], options: CountChatOptions = {}): TokenCount & { readonly parts: ChatParts } {
+	const id = checkModelId(model);
+	const encoding = encodingForModel(id);
+	if (encoding) {
+		const { tokens, validated, parts } = countOpenAIChat(getEncoder(encoding), messages, tools);
+		return { tokens, exact: validated && validatedChatModels.test(bareModelId(id)), method: encoding, parts };
+	}
+	const whole = countChat(id, messages, tools, options);
+	const base = countChat(id, []).tokens;
+	return {
+		...whole,
+		parts: {
+			messages: messages.map(m => countChat(id, [m]).tokens - base),
+			tools: tools && tools.length > 0 ? countChat(id, [], tools).tokens - base : 0,
+		},
+	};
 }

@@ -7,6 +7,14 @@ export interface OpenAIChatCount {
 	readonly tokens: number;
 	/** True when only parts validated against the API were counted (no tools, no tool calls). */
 	readonly validated: boolean;
+	/** What each message adds and what the tool definitions add (the rest is the reply priming). */
+	readonly parts: ChatParts;
+}
+
+/** A chat's tokens split by where they come from; `tokens − Σ messages − tools` is the request's own framing. */
+export interface ChatParts {
+	readonly messages: readonly number[];
+	readonly tools: number;
 }
 
 const tokensPerMessage = 3;
@@ -48,10 +56,10 @@ export function countOpenAIChat(encoder: TiktokenEncoder, messages: readonly Cha
 	const overhead = toolOverhead[encoder.name];
 	const callNames = new Map<string, string>();
 	let validated = !hasTools;
-	let tokens = replyPriming;
 	let paddedSystem = false;
 
-	for (const m of messages) {
+	/** What one message adds (its framing included). */
+	const messageTokens = (m: ChatMessageLike): number => {
 		let content = m.content;
 		if (hasTools && overhead.padSystem && !paddedSystem && isSystemRole(m.role)) {
 			content += '\n';
@@ -60,32 +68,32 @@ export function countOpenAIChat(encoder: TiktokenEncoder, messages: readonly Cha
 		if (m.toolCalls && m.toolCalls.length > 0) {
 			validated = false;
 			// The text of a message that also calls tools is a message of its own.
-			if (content) tokens += tokensPerMessage + tok(m.role) + tok(content);
+			let t = content ? tokensPerMessage + tok(m.role) + tok(content) : 0;
 			for (const call of m.toolCalls) {
 				if (call.id) callNames.set(call.id, call.name);
-				tokens += tokensPerMessage + tok(`${m.role} to=functions.${call.name}`) + tok(call.arguments) + 1;
+				t += tokensPerMessage + tok(`${m.role} to=functions.${call.name}`) + tok(call.arguments) + 1;
 			}
-			continue;
+			return t;
 		}
 		if (m.role === 'tool') {
 			validated = false;
 			const name = (m.toolCallId !== undefined ? callNames.get(m.toolCallId) : undefined) ?? m.name;
-			tokens += tokensPerMessage + (name ? tok(`functions.${name}`) : tok(m.role)) + tok(content) + 1;
-			continue;
+			return tokensPerMessage + (name ? tok(`functions.${name}`) : tok(m.role)) + tok(content) + 1;
 		}
 		if (m.role === 'function') {
 			// Legacy function results: hmarr's API-validated rule (name replaces the role, 2 tokens less).
 			validated = false;
-			tokens += tokensPerMessage + tok(m.role) + tok(content) + (m.name ? tok(m.name) + tokensPerName : 0) - 2;
-			continue;
+			return tokensPerMessage + tok(m.role) + tok(content) + (m.name ? tok(m.name) + tokensPerName : 0) - 2;
 		}
-		tokens += tokensPerMessage + tok(m.role) + tok(content);
-		if (m.name) tokens += tok(m.name) + tokensPerName;
-	}
+		return tokensPerMessage + tok(m.role) + tok(content) + (m.name ? tok(m.name) + tokensPerName : 0);
+	};
 
+	const perMessage = messages.map(messageTokens);
+	let toolTokens = 0;
 	if (hasTools) {
 		const hasSystem = messages.some(m => isSystemRole(m.role));
-		tokens += tok(renderFunctionNamespace(tools)) + (hasSystem ? overhead.withSystem : overhead.withoutSystem);
+		toolTokens = tok(renderFunctionNamespace(tools)) + (hasSystem ? overhead.withSystem : overhead.withoutSystem);
 	}
-	return { tokens, validated };
+	const tokens = replyPriming + perMessage.reduce((a, b) => a + b, 0) + toolTokens;
+	return { tokens, validated, parts: { messages: perMessage, tools: toolTokens } };
 }
