@@ -1,0 +1,144 @@
+/**
+ * One API call counted once, however many files repeat it. Records with the same key are merged:
+ * the numbers of the most complete copy win (Claude Code: the line with the largest output count —
+ * input and cache numbers repeat on every line; Gemini CLI: the latest version of a re-appended
+ * message), the session of the first copy keeps the call.
+ *
+ * Claude Code's output counts are streaming placeholders unless some line of the response carries
+ * a stop_reason; {@link CallLedger.correctPlaceholders} replaces them, as `agent-cost report` does,
+ * with max(recorded, ≈counted content of the response's distinct lines) and keeps what was recorded.
+ */
+import type { Usage } from '../pricing/usage';
+import type { AgentId } from './agents';
+import type { SeenLines, UsageRecord } from './usageRecord';
+
+/** A deduplicated call. */
+export interface LedgerCall {
+	readonly agent: AgentId;
+	readonly key: string;
+	readonly sessionId: string;
+	readonly sidechain?: boolean;
+	readonly project?: string;
+	readonly model: string;
+	readonly provider?: string;
+	readonly at?: string;
+	readonly usage: Usage;
+	/** The output count may be a streaming placeholder (no line of the response carried a stop_reason). */
+	readonly placeholder: boolean;
+	/** Set once corrected: the output the logs recorded (usage.output is then ≈ the content's count). */
+	readonly recordedOutput?: number;
+}
+
+interface Entry {
+	agent: AgentId;
+	key: string;
+	sessionId: string;
+	sidechain?: boolean;
+	project?: string;
+	model: string;
+	provider?: string;
+	at?: string;
+	/** The recorded numbers (merged over copies); a correction never overwrites them. */
+	usage: Usage;
+	final: boolean;
+	/** The placeholder-corrected output, until another copy of the call arrives. */
+	correctedOutput?: number;
+	/** Text of each distinct line of a response not known to be final, by line id. */
+	texts?: Map<string, string>;
+}
+
+export interface PlaceholderCorrection {
+	readonly calls: number;
+	readonly recordedOutput: number;
+	readonly correctedOutput: number;
+}
+
+function total(u: Usage): number {
+	return u.input + u.output;
+}
+
+export class CallLedger implements SeenLines {
+	private readonly entries = new Map<string, Entry>();
+	private readonly lines = new Set<string>();
+
+	get size(): number {
+		return this.entries.size;
+	}
+
+	hasLine(key: string, lineId: string): boolean {
+		return this.lines.has(`${key}\u0001${lineId}`);
+	}
+
+	add(r: UsageRecord): void {
+		const id = `${r.agent}\u0002${r.key}`;
+		if (r.lineId !== undefined) {
+			const line = `${r.key}\u0001${r.lineId}`;
+			if (this.lines.has(line)) return; // the same line again (a verbatim copy in another file)
+			this.lines.add(line);
+		}
+		const e = this.entries.get(id);
+		if (!e) {
+			this.entries.set(id, {
+				agent: r.agent,
+				key: r.key,
+				sessionId: r.sessionId,
+				...(r.sidechain === true && { sidechain: true }),
+				...(r.project !== undefined && { project: r.project }),
+				model: r.model,
+				...(r.provider !== undefined && { provider: r.provider }),
+				...(r.at !== undefined && { at: r.at }),
+				usage: r.usage,
+				final: r.final,
+				...(!r.final && r.lineId !== undefined && r.text && { texts: new Map([[r.lineId, r.text]]) }),
+			});
+			return;
+		}
+		e.correctedOutput = undefined;
+		if (r.agent === 'gemini' ? total(r.usage) >= total(e.usage) : r.usage.output > e.usage.output) e.usage = r.usage;
+		if (r.at !== undefined && (e.at === undefined || r.at < e.at)) e.at = r.at;
+		if (r.final) {
+			e.final = true;
+			e.texts = undefined;
+		} else if (!e.final && r.lineId !== undefined && r.text) (e.texts ??= new Map()).set(r.lineId, r.text);
+	}
+
+	/**
+	 * Replaces placeholder outputs by max(recorded, Σ counted tokens of the response's lines).
+	 * `count` is only called when there is a placeholder (so a tokenizer loads only then).
+	 */
+	correctPlaceholders(count: (model: string, text: string) => number): PlaceholderCorrection {
+		let calls = 0;
+		let recorded = 0;
+		let corrected = 0;
+		for (const e of this.entries.values()) {
+			if (e.final || e.agent !== 'claude') continue;
+			const before = e.usage.output;
+			let counted = 0;
+			for (const text of e.texts?.values() ?? []) counted += count(e.model, text);
+			e.correctedOutput = Math.max(before, counted);
+			calls++;
+			recorded += before;
+			corrected += e.correctedOutput;
+		}
+		return { calls, recordedOutput: recorded, correctedOutput: corrected };
+	}
+
+	/** The deduplicated calls; call {@link correctPlaceholders} first for corrected outputs. */
+	*calls(): IterableIterator<LedgerCall> {
+		for (const e of this.entries.values()) {
+			yield {
+				agent: e.agent,
+				key: e.key,
+				sessionId: e.sessionId,
+				...(e.sidechain === true && { sidechain: true }),
+				...(e.project !== undefined && { project: e.project }),
+				model: e.model,
+				...(e.provider !== undefined && { provider: e.provider }),
+				...(e.at !== undefined && { at: e.at }),
+				usage: e.correctedOutput !== undefined ? { ...e.usage, output: e.correctedOutput } : e.usage,
+				placeholder: !e.final && e.agent === 'claude',
+				...(e.correctedOutput !== undefined && { recordedOutput: e.usage.output }),
+			};
+		}
+	}
+}
