@@ -9,7 +9,7 @@ import { LineParser } from './lineParser';
 import type { FileHints, FileSummary, UsageRecord, UsageScanner } from './usageRecord';
 
 export class CodexUsageScanner implements UsageScanner {
-	readonly needles = ['"type":"token_count"', '"type":"turn_context"', '"type":"session_meta"'];
+	readonly needles = ['"type":"token_count"', '"type":"token_usage_record"', '"type":"turn_context"', '"type":"session_meta"'];
 	// Every line starts with its timestamp and type; response items (prompts, tool output) are most of the bytes.
 	readonly skipHeads = ['"type":"response_item"'];
 	readonly headBytes = 96;
@@ -61,6 +61,8 @@ export class CodexUsageScanner implements UsageScanner {
 			this.project ??= nonEmpty(payload.cwd);
 		} else if (v.type === 'event_msg' && payload.type === 'token_count') {
 			this.counter.tokenCount(payload, v.timestamp);
+		} else if (v.type === 'token_usage_record') {
+			this.counter.usageRecord(payload, v.timestamp);
 		}
 	}
 

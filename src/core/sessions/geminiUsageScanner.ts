@@ -25,7 +25,7 @@ export class GeminiUsageScanner implements UsageScanner {
 		if (v) this.conversation.record(v);
 	}
 
-	document(text: string): void {
+	wholeFile(text: string): void {
 		this.line(text, true);
 	}
 

@@ -79,8 +79,8 @@ export interface UsageScanner {
 	readonly wantsFirstLine: boolean;
 	/** One line without its line break; `terminated` is false for a last line with no newline (being written). */
 	line(text: string, terminated: boolean): void;
-	/** A single-document file (Gemini CLI's older JSON), instead of lines. */
-	document?(text: string): void;
+	/** A single-document file (Gemini CLI's older JSON), whole, instead of lines. */
+	wholeFile?(text: string): void;
 	finish(): FileSummary;
 }
 

@@ -14,6 +14,11 @@
  * Subagent threads (`session_meta.payload.source.subagent.thread_spawn`) start by replaying the
  * parent's history, its `token_count`s included, all stamped with the second the subagent was
  * created; those are the parent's calls, not the subagent's, and are skipped.
+ *
+ * Newer versions (0.16x) also write a `token_usage_record` per API call, with the response id and
+ * that call's usage. Once a file has one, its calls are counted from these records (keyed by
+ * response id, which also recognizes the same call in a copied or replayed history) and the
+ * `token_count` events, which then describe the same calls again, are ignored.
  */
 import type { Usage } from '../pricing/usage';
 import { type ImportOptions, TranscriptBuilder, throwIfAborted } from './importSupport';
@@ -115,6 +120,7 @@ export class CodexCallCounter {
 	private replay: 'unknown' | 'skipping' | 'done' = 'unknown';
 	private replaySecond?: string;
 	private held?: { readonly info: JsonRecord; readonly at?: string; readonly second?: string };
+	private records = false;
 
 	constructor(private readonly emit: (call: CodexCall) => void) {}
 
@@ -123,8 +129,21 @@ export class CodexCallCounter {
 		if (first && codexParentThread(payload) !== undefined) this.subagent = true;
 	}
 
+	/** A `token_usage_record`'s payload: one API call, with its response id. */
+	usageRecord(payload: JsonRecord, timestamp: unknown): void {
+		this.records = true;
+		this.held = undefined;
+		const raw = codexTokenUsage(payload.usage);
+		if (raw === undefined || (raw.input === 0 && raw.output === 0)) return;
+		const at = isoTime(timestamp);
+		const responseId = nonEmpty(payload.response_id);
+		const key = responseId !== undefined ? `response|${responseId}` : `${at ?? ''}|${raw.input}|${raw.cached}|${raw.cacheWrite}|${raw.output}|${raw.reasoning}|`;
+		this.emit({ usage: fromCodexUsage(raw), raw, ...(at !== undefined && { at }), key });
+	}
+
 	/** A `token_count` event's payload and the line's timestamp. */
 	tokenCount(payload: JsonRecord, timestamp: unknown): void {
+		if (this.records) return; // the usage records of this file already count these calls
 		const info = rec(payload.info);
 		const at = isoTime(timestamp);
 		const second = typeof timestamp === 'string' ? timestamp.slice(0, 19) : undefined;
@@ -179,7 +198,11 @@ export class CodexCallCounter {
 /** Is this parsed line a Codex rollout record? */
 export function isCodexRolloutRecord(v: JsonRecord): boolean {
 	const t = v.type;
-	return (t === 'session_meta' || t === 'response_item' || t === 'event_msg' || t === 'turn_context' || t === 'compacted') && typeof v.payload === 'object' && v.payload !== null;
+	return (
+		(t === 'session_meta' || t === 'response_item' || t === 'event_msg' || t === 'turn_context' || t === 'compacted' || t === 'token_usage_record' || t === 'world_state') &&
+		typeof v.payload === 'object' &&
+		v.payload !== null
+	);
 }
 
 /** Streaming importer of one rollout file: feed it lines, then `finish()`. */
@@ -238,6 +261,9 @@ export class CodexRolloutImporter implements LineSink {
 				break;
 			case 'event_msg':
 				if (payload.type === 'token_count') this.counter.tokenCount(payload, v.timestamp);
+				break;
+			case 'token_usage_record':
+				this.counter.usageRecord(payload, v.timestamp);
 				break;
 		}
 	}

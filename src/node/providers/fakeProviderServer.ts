@@ -1,6 +1,6 @@
 /**
- * A local stand-in for the OpenAI Chat Completions (and Embeddings) and Anthropic Messages APIs that speaks their
- * REAL wire protocols (JSON and SSE, usage included), so the official SDKs run end to end without
+ * A local stand-in for the OpenAI Chat Completions, Embeddings and Responses, Anthropic Messages and
+ * Gemini generateContent APIs that speaks their REAL wire protocols (JSON and SSE, usage included), so the official SDKs run end to end without
  * internet — in unit tests, in the VS Code integration test and from the command line
  * (`fakeProviderServerMain.ts`).
  *
@@ -19,8 +19,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { createOfflineEmbedder } from '../../core/caching/embedder';
 
-export type FakeProvider = 'openai' | 'anthropic';
-export type FakeEndpoint = 'chat' | 'messages' | 'countTokens' | 'embeddings';
+export type FakeProvider = 'openai' | 'anthropic' | 'gemini';
+export type FakeEndpoint = 'chat' | 'messages' | 'countTokens' | 'embeddings' | 'responses' | 'generateContent';
 
 /** Usage the fake reports, in the normalized convention: `input` INCLUDES cache reads and writes. */
 export interface FakeUsage {
@@ -116,6 +116,12 @@ export interface FakeProviderServerOptions {
 	readonly keys?: Partial<Record<FakeProvider, string>>;
 	/** The reply when no script matches (default: text "Hello from the fake provider."). */
 	readonly defaultReply?: FakeReply;
+	/**
+	 * Put into every response, request and tool id (`msg_fake_<prefix><n>`). Ids restart at 1 with
+	 * every server, so agent sessions recorded against two servers would share ids without it.
+	 * @default ''
+	 */
+	readonly idPrefix?: string;
 }
 
 export interface FakeProviderServer {
@@ -202,7 +208,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
 		}
 		const headers: Record<string, string> = {};
 		for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-		const model = typeof obj(body).model === 'string' ? (obj(body).model as string) : 'unknown-model';
+		const model = route.model ?? (typeof obj(body).model === 'string' ? (obj(body).model as string) : 'unknown-model');
 
 		const authOk = checkAuth(route.provider, headers, options.keys?.[route.provider]);
 		let behavior: FakeBehavior | undefined;
@@ -237,7 +243,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
 		});
 		notify(record);
 
-		const ctx: Ctx = { provider: route.provider, endpoint: route.endpoint, seq: record.seq, model, body, res, record };
+		const ctx: Ctx = { provider: route.provider, endpoint: route.endpoint, seq: record.seq, id: `${options.idPrefix ?? ''}${record.seq}`, model, body, res, record, stream: wantsStream(body, path) };
 		if (!authOk) return sendProviderError(ctx, { type: 'error', status: 401, message: unauthorizedMessage(route.provider, headers) });
 		if (route.endpoint === 'embeddings') return behavior ? answer(ctx, behavior) : sendEmbeddings(ctx);
 		if (route.endpoint === 'countTokens') {
@@ -331,14 +337,19 @@ interface Ctx {
 	readonly provider: FakeProvider;
 	readonly endpoint: FakeEndpoint;
 	readonly seq: number;
+	/** What ids carry: the sequence number behind the server's id prefix. */
+	readonly id: string;
+	readonly stream: boolean;
 	readonly model: string;
 	readonly body: unknown;
 	readonly res: ServerResponse;
 	readonly record: FakeRequestRecord;
 }
 
-function routeOf(method: string, path: string): { provider: FakeProvider; endpoint: FakeEndpoint } | undefined {
+function routeOf(method: string, path: string): { provider: FakeProvider; endpoint: FakeEndpoint; model?: string } | undefined {
 	if (method !== 'POST') return undefined;
+	const agentRoute = agentWireRoute(path);
+	if (agentRoute) return agentRoute;
 	// Suffix matching, so gateway-style prefixes (`/openai/v1/chat/completions`) work too.
 	if (path.endsWith('/chat/completions')) return { provider: 'openai', endpoint: 'chat' };
 	if (path.endsWith('/embeddings')) return { provider: 'openai', endpoint: 'embeddings' };
@@ -362,6 +373,7 @@ function matches(m: FakeMatch, provider: FakeProvider, endpoint: FakeEndpoint, m
 function checkAuth(provider: FakeProvider, headers: Record<string, string>, key: string | undefined): boolean {
 	if (key === undefined) return true;
 	if (headers.authorization === `Bearer ${key}`) return true;
+	if (provider === 'gemini') return headers['x-goog-api-key'] === key;
 	return provider === 'anthropic' && headers['x-api-key'] === key;
 }
 
@@ -396,7 +408,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 function requestIdHeaders(ctx: Ctx): Record<string, string> {
-	const id = `req_fake_${ctx.seq}`;
+	const id = `req_fake_${ctx.id}`;
 	return ctx.provider === 'openai' ? { 'x-request-id': id } : { 'request-id': id };
 }
 
@@ -489,11 +501,11 @@ function pieces(text: string, size: number): string[] {
 }
 
 function toolId(ctx: Ctx, call: FakeToolCall, i: number): string {
-	return call.id ?? (ctx.provider === 'openai' ? `call_fake_${ctx.seq}_${i}` : `toolu_fake_${ctx.seq}_${i}`);
+	return call.id ?? (ctx.provider === 'openai' ? `call_fake_${ctx.id}_${i}` : `toolu_fake_${ctx.id}_${i}`);
 }
 
-function wantsStream(ctx: Ctx): boolean {
-	return obj(ctx.body).stream === true;
+function wantsStream(body: unknown, path: string): boolean {
+	return obj(body).stream === true || path.includes(':streamGenerateContent');
 }
 
 async function answer(ctx: Ctx, behavior: FakeBehavior): Promise<void> {
@@ -522,7 +534,12 @@ function sendProviderError(ctx: Ctx, e: Extract<FakeBehavior, { type: 'error' }>
 	if (e.retryAfterMs !== undefined) headers['retry-after-ms'] = String(e.retryAfterMs);
 	const message = e.message ?? d.message;
 	const code = e.code ?? d.code;
-	const body = ctx.provider === 'openai' ? { error: { message, type: d.openaiType, param: null, code } } : { type: 'error', error: { type: code, message }, request_id: `req_fake_${ctx.seq}` };
+	const body =
+		ctx.provider === 'openai'
+			? { error: { message, type: d.openaiType, param: null, code } }
+			: ctx.provider === 'gemini'
+				? geminiErrorJson(e.status, message)
+				: { type: 'error', error: { type: code, message }, request_id: `req_fake_${ctx.id}` };
 	sendJson(ctx.res, e.status, body, headers);
 	ctx.record.outcome = 'completed';
 }
@@ -561,7 +578,7 @@ function malformed(ctx: Ctx, where: 'body' | 'stream' | 'html'): void {
 		res.end(html);
 		return;
 	}
-	if (where === 'body' || !wantsStream(ctx)) {
+	if (where === 'body' || !ctx.stream) {
 		const truncated =
 			ctx.provider === 'openai' ? '{"id":"chatcmpl-fake","object":"chat.completion","choices":[{"index":0,"message":{"role":"assist' : '{"id":"msg_fake","type":"message","content":[{"type":"te';
 		res.writeHead(200, { 'content-type': 'application/json', ...requestIdHeaders(ctx) });
@@ -586,7 +603,8 @@ async function reply(ctx: Ctx, r: FakeReply, cut: Cut | undefined): Promise<void
 	if (res.destroyed) return;
 	const usage = resolveUsage(ctx, r);
 	const model = r.model ?? ctx.model;
-	if (!wantsStream(ctx)) {
+	if (ctx.endpoint === 'responses' || ctx.endpoint === 'generateContent') return replyAgentWire(ctx, r, model, usage, cut);
+	if (!ctx.stream) {
 		if (cut) {
 			// A non-streamed answer cut short: headers and half a body, then the connection drops.
 			res.writeHead(200, { 'content-type': 'application/json', ...requestIdHeaders(ctx) });
@@ -640,7 +658,7 @@ function sse(data: unknown, event?: string): string {
 function openaiJson(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsage): unknown {
 	const calls = r.toolCalls ?? [];
 	return {
-		id: `chatcmpl-fake-${ctx.seq}`,
+		id: `chatcmpl-fake-${ctx.id}`,
 		object: 'chat.completion',
 		created: Math.floor(Date.now() / 1000),
 		model,
@@ -664,7 +682,7 @@ function openaiJson(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsage)
 
 function openaiEvents(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsage): string[] {
 	const includeUsage = obj(obj(ctx.body).stream_options).include_usage === true && !r.omitUsage;
-	const base = { id: `chatcmpl-fake-${ctx.seq}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, system_fingerprint: 'fp_fake' };
+	const base = { id: `chatcmpl-fake-${ctx.id}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, system_fingerprint: 'fp_fake' };
 	const chunk = (delta: unknown, finish: string | null = null) => sse({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) });
 	const out = [chunk({ role: 'assistant', content: '', refusal: null })];
 	for (const p of pieces(r.text ?? '', r.chunkChars ?? 8)) out.push(chunk({ content: p }));
@@ -692,7 +710,7 @@ function anthropicJson(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsa
 	if (r.text) content.push({ type: 'text', text: r.text });
 	(r.toolCalls ?? []).forEach((c, i) => content.push({ type: 'tool_use', id: toolId(ctx, c, i), name: c.name, input: anthropicToolInput(c) }));
 	return {
-		id: `msg_fake_${ctx.seq}`,
+		id: `msg_fake_${ctx.id}`,
 		type: 'message',
 		role: 'assistant',
 		model,
@@ -711,7 +729,7 @@ function anthropicEvents(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedU
 		sse(
 			{
 				type: 'message_start',
-				message: { id: `msg_fake_${ctx.seq}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, ...(startUsage ? { usage: startUsage } : {}) },
+				message: { id: `msg_fake_${ctx.id}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, ...(startUsage ? { usage: startUsage } : {}) },
 			},
 			'message_start',
 		),
@@ -735,5 +753,135 @@ function anthropicEvents(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedU
 		sse({ type: 'message_delta', delta: { stop_reason: anthropicStop[finishOf(r)], stop_sequence: null }, ...(r.omitUsage ? {} : { usage: { output_tokens: usage.output } }) }, 'message_delta'),
 	);
 	out.push(sse({ type: 'message_stop' }, 'message_stop'));
+	return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The wire formats the coding-agent CLIs speak beyond Chat Completions and Messages: OpenAI
+// Responses (Codex CLI, through a custom model provider) and Gemini generateContent (Gemini CLI,
+// through GOOGLE_GEMINI_BASE_URL). Enough of each for the CLIs to run a turn, call a tool and
+// record usage — what the agent-session fixtures are generated with.
+
+/** `/v1/responses`, and Gemini's `/v1beta/models/<model>:(stream)GenerateContent`. */
+function agentWireRoute(path: string): { provider: FakeProvider; endpoint: FakeEndpoint; model?: string } | undefined {
+	if (path.endsWith('/responses')) return { provider: 'openai', endpoint: 'responses' };
+	const gemini = /\/models\/([^/:]+):(?:stream)?[gG]enerateContent$/.exec(path);
+	if (gemini) return { provider: 'gemini', endpoint: 'generateContent', model: decodeURIComponent(gemini[1]) };
+	return undefined;
+}
+
+/** Gemini's error body (`{error:{code,message,status}}`). */
+function geminiErrorJson(status: number, message: string): unknown {
+	const statusName = status === 429 ? 'RESOURCE_EXHAUSTED' : status === 401 || status === 403 ? 'PERMISSION_DENIED' : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT';
+	return { error: { code: status, message, status: statusName } };
+}
+
+async function replyAgentWire(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsage, cut: Cut | undefined): Promise<void> {
+	const { res } = ctx;
+	const events = ctx.endpoint === 'responses' ? responsesEvents(ctx, r, model, usage) : geminiChunks(ctx, r, model, usage);
+	if (!ctx.stream) {
+		const last = events[events.length - 1];
+		sendJson(res, 200, ctx.endpoint === 'responses' ? obj(last.data).response : last.data, requestIdHeaders(ctx));
+		return;
+	}
+	res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', ...requestIdHeaders(ctx) });
+	res.flushHeaders();
+	let sent = 0;
+	for (const e of events) {
+		if (cut && sent >= cut.afterEvents) {
+			ctx.record.outcome = 'serverCut';
+			res.destroy();
+			return;
+		}
+		if (res.destroyed) return;
+		await new Promise<void>(resolve => res.write(sse(e.data, e.event), () => resolve()));
+		sent++;
+		if (r.chunkDelayMs) await sleep(r.chunkDelayMs);
+	}
+	if (!res.destroyed) res.end();
+}
+
+/** The Responses `usage` object: `input_tokens` INCLUDES cached tokens, `output_tokens` includes reasoning. */
+function responsesUsageJson(u: ResolvedUsage): Record<string, unknown> {
+	return {
+		input_tokens: u.input,
+		input_tokens_details: { cached_tokens: u.cacheRead },
+		output_tokens: u.output,
+		output_tokens_details: { reasoning_tokens: u.reasoning },
+		total_tokens: u.input + u.output,
+	};
+}
+
+function responsesEvents(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsage): { event: string; data: unknown }[] {
+	const id = `resp_fake_${ctx.id}`;
+	const created = Math.floor(Date.now() / 1000);
+	const response = (status: string, output: unknown[], withUsage: boolean) => ({
+		id,
+		object: 'response',
+		created_at: created,
+		status,
+		model,
+		output,
+		...(withUsage && !r.omitUsage ? { usage: responsesUsageJson(usage) } : {}),
+	});
+	const out: { event: string; data: unknown }[] = [];
+	let seq = 0;
+	const push = (event: string, data: Record<string, unknown>) => out.push({ event, data: { type: event, sequence_number: seq++, ...data } });
+	push('response.created', { response: response('in_progress', [], false) });
+	const items: unknown[] = [];
+	if (r.text !== undefined || (r.toolCalls ?? []).length === 0) {
+		const text = r.text ?? '';
+		const itemId = `msg_fake_${ctx.id}`;
+		const index = items.length;
+		push('response.output_item.added', { output_index: index, item: { id: itemId, type: 'message', status: 'in_progress', role: 'assistant', content: [] } });
+		push('response.content_part.added', { item_id: itemId, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+		for (const p of pieces(text, r.chunkChars ?? 8)) push('response.output_text.delta', { item_id: itemId, output_index: index, content_index: 0, delta: p });
+		push('response.output_text.done', { item_id: itemId, output_index: index, content_index: 0, text });
+		const item = { id: itemId, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
+		push('response.content_part.done', { item_id: itemId, output_index: index, content_index: 0, part: item.content[0] });
+		push('response.output_item.done', { output_index: index, item });
+		items.push(item);
+	}
+	(r.toolCalls ?? []).forEach((c, i) => {
+		const index = items.length;
+		const itemId = `fc_fake_${ctx.id}_${i}`;
+		const args = argumentsText(c);
+		push('response.output_item.added', { output_index: index, item: { id: itemId, type: 'function_call', status: 'in_progress', call_id: toolId(ctx, c, i), name: c.name, arguments: '' } });
+		for (const p of pieces(args, r.chunkChars ?? 8)) push('response.function_call_arguments.delta', { item_id: itemId, output_index: index, delta: p });
+		push('response.function_call_arguments.done', { item_id: itemId, output_index: index, arguments: args });
+		const item = { id: itemId, type: 'function_call', status: 'completed', call_id: toolId(ctx, c, i), name: c.name, arguments: args };
+		push('response.output_item.done', { output_index: index, item });
+		items.push(item);
+	});
+	push('response.completed', { response: response('completed', items, true) });
+	return out;
+}
+
+/** Gemini `usageMetadata`: `promptTokenCount` INCLUDES the cached tokens, `candidatesTokenCount` EXCLUDES thoughts. */
+function geminiUsageJson(u: ResolvedUsage): Record<string, unknown> {
+	return {
+		promptTokenCount: u.input,
+		candidatesTokenCount: Math.max(0, u.output - u.reasoning),
+		totalTokenCount: u.input + u.output,
+		...(u.cacheRead > 0 && { cachedContentTokenCount: u.cacheRead }),
+		...(u.reasoning > 0 && { thoughtsTokenCount: u.reasoning }),
+	};
+}
+
+function geminiChunks(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsage): { event: string; data: unknown }[] {
+	const finish = { stop: 'STOP', length: 'MAX_TOKENS', toolCalls: 'STOP' }[finishOf(r)];
+	const base = { modelVersion: model, responseId: `gemini_fake_${ctx.id}` };
+	const out: { event: string; data: unknown }[] = [];
+	const textPieces = pieces(r.text ?? '', r.chunkChars ?? 8);
+	textPieces.forEach(p => out.push({ event: '', data: { ...base, candidates: [{ content: { role: 'model', parts: [{ text: p }] }, index: 0 }] } }));
+	const calls = (r.toolCalls ?? []).map(c => ({ functionCall: { name: c.name, args: anthropicToolInput(c) } }));
+	out.push({
+		event: '',
+		data: {
+			...base,
+			candidates: [{ content: { role: 'model', parts: calls.length > 0 ? calls : [{ text: '' }] }, finishReason: finish, index: 0 }],
+			...(r.omitUsage ? {} : { usageMetadata: geminiUsageJson(usage) }),
+		},
+	});
 	return out;
 }

@@ -55,7 +55,7 @@ export async function scanSessionFile(file: SessionFile, ledger: CallLedger, sig
 	const scanner = scannerFor(file, ledger);
 	const warnings: string[] = [];
 	try {
-		if (scanner.document && file.path.endsWith('.json')) scanner.document(await readFile(file.path, 'utf8'));
+		if (scanner.wholeFile && file.path.endsWith('.json')) scanner.wholeFile(await readFile(file.path, 'utf8'));
 		else await readNeededLines(file.path, scanner, { ...(signal && { signal }) });
 	} catch (e) {
 		if (signal?.aborted) throw e;

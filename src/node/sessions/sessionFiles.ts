@@ -2,7 +2,7 @@
  * The session files under each agent folder, with what their paths say (project, session id,
  * parent session of a subagent file). Listing only: files are opened later, read-only.
  */
-import type { Dirent } from 'node:fs';
+import { type Dirent, readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import type { AgentId } from '../../core/sessions/agents';
@@ -48,13 +48,29 @@ export function fileHints(agent: AgentId, root: string, segments: readonly strin
 			const chats = segments.indexOf('chats');
 			const project = chats > 0 ? segments[chats - 1] : folder;
 			const parent = chats >= 0 && segments.length - chats > 2 ? segments[segments.length - 2] : undefined;
-			return { project, sessionId: stem, ...(parent !== undefined && { parentSessionId: parent }) };
+			return { project: geminiProjectRoot(join(root, ...segments.slice(0, Math.max(chats, 0)))) ?? project, sessionId: stem, ...(parent !== undefined && { parentSessionId: parent }) };
 		}
 		case 'pi': {
 			const id = uuid.exec(stem)?.[0];
 			return { project: segments.length > 1 ? segments[segments.length - 2] : folder, ...(id !== undefined && { sessionId: id }) };
 		}
 	}
+}
+
+const projectRoots = new Map<string, string | undefined>();
+
+/** Gemini CLI writes the project's folder into `tmp/<project>/.project_root`; the folder name is only a short id. */
+function geminiProjectRoot(projectDir: string): string | undefined {
+	if (!projectRoots.has(projectDir)) {
+		let root: string | undefined;
+		try {
+			root = readFileSync(join(projectDir, '.project_root'), 'utf8').trim() || undefined;
+		} catch {
+			root = undefined;
+		}
+		projectRoots.set(projectDir, root);
+	}
+	return projectRoots.get(projectDir);
 }
 
 export interface ListedFiles {

@@ -167,7 +167,7 @@ describe('sessions: one call counted once', () => {
 		assert.equal(j.records[0].sessionId, 'g1');
 		const legacy = { ...metaLine, messages: [lines[1], lines[3]] };
 		const doc = new GeminiUsageScanner({ project: 'proj' }, r => ledger.add(r));
-		doc.document(JSON.stringify(legacy, null, 2));
+		doc.wholeFile(JSON.stringify(legacy, null, 2));
 		doc.finish();
 		assert.equal(ledger.size, 1);
 		// A subagent recording (chats/<parent>/<id>.jsonl) is billed to its parent.
