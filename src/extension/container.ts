@@ -12,6 +12,7 @@ import { TranscriptEditorProvider } from './webviews/transcriptEditorProvider';
 import { EngineSettings } from './engineSettings';
 import { PromptLens } from './lens/promptLens';
 import { LiveFeature } from './live/liveFeature';
+import { SessionsFeature } from './sessions/sessionsFeature';
 import { Secrets } from './secrets';
 
 /**
@@ -31,6 +32,8 @@ export class Container implements vscode.Disposable {
 	readonly lens: PromptLens;
 	/** Live, budgeted calls: API keys, Run Prompt File, Compress Prompt, spend status bar and view, metrics. */
 	readonly live: LiveFeature;
+	/** Coding-agent sessions: the Agent Sessions view, the running session's status item, archiving. */
+	readonly sessions: SessionsFeature;
 
 	/** Wall time of each construction step below (activation diagnostics, bench/results/lens.md). */
 	readonly activationSteps: { readonly name: string; readonly ms: number }[] = [];
@@ -57,6 +60,8 @@ export class Container implements vscode.Disposable {
 			new LiveFeature({ context, log: this.log, secrets: this.secrets, settings: this.settings, engine: () => this.engine, engineRunning: () => this.engineClient?.isRunning === true }),
 		);
 		step('live calls, spend view and status');
+		this.sessions = this.own(new SessionsFeature({ context, log: this.log, settings: this.settings, engine: () => this.engine }));
+		step('agent sessions view and status');
 
 		this.statusItem = this.own(vscode.window.createStatusBarItem('agentCost.lens', vscode.StatusBarAlignment.Right, 100));
 		// The token/cost lens drives the item: shown for prompt files, its worker started on first use.

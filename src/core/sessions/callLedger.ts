@@ -43,14 +43,19 @@ interface Entry {
 	final: boolean;
 	/** The placeholder-corrected output, until another copy of the call arrives. */
 	correctedOutput?: number;
-	/** Text of each distinct line of a response not known to be final, by line id. */
-	texts?: Map<string, string>;
+	/** Text (or its token count) of each distinct line of a response not known to be final, by line id. */
+	texts?: Map<string, string | number>;
 }
 
 export interface PlaceholderCorrection {
 	readonly calls: number;
 	readonly recordedOutput: number;
 	readonly correctedOutput: number;
+}
+
+/** What a record says a response line generated: its text, or that text's count. */
+function generated(r: UsageRecord): string | number | undefined {
+	return r.textTokens ?? (r.text ? r.text : undefined);
 }
 
 function total(u: Usage): number {
@@ -89,7 +94,7 @@ export class CallLedger implements SeenLines {
 				...(r.at !== undefined && { at: r.at }),
 				usage: r.usage,
 				final: r.final,
-				...(!r.final && r.lineId !== undefined && r.text && { texts: new Map([[r.lineId, r.text]]) }),
+				...(!r.final && r.lineId !== undefined && generated(r) !== undefined && { texts: new Map([[r.lineId, generated(r)!]]) }),
 			});
 			return;
 		}
@@ -99,7 +104,7 @@ export class CallLedger implements SeenLines {
 		if (r.final) {
 			e.final = true;
 			e.texts = undefined;
-		} else if (!e.final && r.lineId !== undefined && r.text) (e.texts ??= new Map()).set(r.lineId, r.text);
+		} else if (!e.final && r.lineId !== undefined && generated(r) !== undefined) (e.texts ??= new Map()).set(r.lineId, generated(r)!);
 	}
 
 	/**
@@ -114,7 +119,7 @@ export class CallLedger implements SeenLines {
 			if (e.final || e.agent !== 'claude') continue;
 			const before = e.usage.output;
 			let counted = 0;
-			for (const text of e.texts?.values() ?? []) counted += count(e.model, text);
+			for (const text of e.texts?.values() ?? []) counted += typeof text === 'number' ? text : count(e.model, text);
 			e.correctedOutput = Math.max(before, counted);
 			calls++;
 			recorded += before;

@@ -32,6 +32,8 @@ export interface UsageRecord {
 	/** Claude Code: the line that carried this copy of the call, and the text it generated (to estimate a placeholder's real output). */
 	readonly lineId?: string;
 	readonly text?: string;
+	/** The text already counted (a cache that keeps numbers, not texts). */
+	readonly textTokens?: number;
 }
 
 /** What a scanner learned about one file besides its calls. */

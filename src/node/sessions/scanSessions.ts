@@ -10,7 +10,7 @@ import { ClaudeUsageScanner } from '../../core/sessions/claudeUsageScanner';
 import { CodexUsageScanner } from '../../core/sessions/codexUsageScanner';
 import { GeminiUsageScanner } from '../../core/sessions/geminiUsageScanner';
 import { PiUsageScanner } from '../../core/sessions/piUsageScanner';
-import type { ScannerFactory, UsageScanner } from '../../core/sessions/usageRecord';
+import type { ScannerFactory, SeenLines, UsageRecord, UsageScanner } from '../../core/sessions/usageRecord';
 import { readNeededLines } from './neededLines';
 import type { SessionFile } from './sessionFiles';
 
@@ -40,9 +40,12 @@ export interface ScanOptions {
 	readonly onProgress?: (p: ScanProgress) => void;
 }
 
-/** The scanner of one file, feeding `ledger`. */
-export function scannerFor(file: Pick<SessionFile, 'agent' | 'hints'>, ledger: CallLedger): UsageScanner {
-	return scanners[file.agent](file.hints, r => ledger.add(r), ledger);
+/** Where a scan's records go: the ledger itself, or anything that also keeps them (the engine worker's per-file cache). */
+export type RecordSink = SeenLines & { add(r: UsageRecord): void };
+
+/** The scanner of one file, feeding `sink`. */
+export function scannerFor(file: Pick<SessionFile, 'agent' | 'hints'>, sink: RecordSink): UsageScanner {
+	return scanners[file.agent](file.hints, r => sink.add(r), sink);
 }
 
 function describeFsError(e: unknown): string {
@@ -50,9 +53,9 @@ function describeFsError(e: unknown): string {
 	return code === 'ENOENT' ? 'the file is gone (deleted while scanning)' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : e instanceof Error ? e.message : String(e);
 }
 
-/** Scans one file into the ledger. */
-export async function scanSessionFile(file: SessionFile, ledger: CallLedger, signal?: AbortSignal): Promise<ScannedFile> {
-	const scanner = scannerFor(file, ledger);
+/** Scans one file into the ledger (or another sink). */
+export async function scanSessionFile(file: SessionFile, sink: RecordSink, signal?: AbortSignal): Promise<ScannedFile> {
+	const scanner = scannerFor(file, sink);
 	const warnings: string[] = [];
 	try {
 		if (scanner.wholeFile && file.path.endsWith('.json')) scanner.wholeFile(await readFile(file.path, 'utf8'));
