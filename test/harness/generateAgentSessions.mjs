@@ -80,16 +80,22 @@ function collect(agent, home, subdirs, keep) {
 }
 
 const usage = (input, cacheRead, cacheWrite5m, output, reasoning = 0) => ({ input, cacheRead, cacheWrite5m, output, reasoning });
-const expected = { generatedAt: new Date().toISOString(), generator: 'test/harness/generateAgentSessions.mjs', agents: {} };
 
-async function claude(fake) {
-	const bin = join(agentsBin, 'claude');
+/** A throw-away home and working folder for one agent, and the CLI's version. */
+function sandbox(agent, bin) {
 	const version = run(bin, ['--version'], { cwd: root, env: {} }).trim();
-	const tmp = mkdtempSync(join(tmpdir(), 'gen-claude-'));
+	const tmp = mkdtempSync(join(tmpdir(), `gen-${agent}-`));
 	const home = join(tmp, 'home');
 	const work = join(tmp, 'work');
 	mkdirSync(home);
 	mkdirSync(work);
+	return { version, tmp, home, work };
+}
+const expected = { generatedAt: new Date().toISOString(), generator: 'test/harness/generateAgentSessions.mjs', agents: {} };
+
+async function claude(fake) {
+	const bin = join(agentsBin, 'claude');
+	const { version, tmp, home, work } = sandbox('claude', bin);
 	const env = { HOME: home, ANTHROPIC_BASE_URL: fake.anthropicBaseUrl, ANTHROPIC_API_KEY: keys.anthropic, DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
 	const ask = (args, replies) => {
 		return fake.enqueue(replies.map(behavior => ({ behavior: { type: 'reply', ...behavior } }))).then(() => JSON.parse(run(bin, [...args, '--output-format', 'json'], { cwd: work, env })));
@@ -127,13 +133,9 @@ async function claude(fake) {
 
 async function codex(fake) {
 	const bin = join(agentsBin, 'codex');
-	const version = run(bin, ['--version'], { cwd: root, env: {} }).trim();
-	const tmp = mkdtempSync(join(tmpdir(), 'gen-codex-'));
-	const home = join(tmp, 'home');
+	const { version, tmp, home, work } = sandbox('codex', bin);
 	const codexHome = join(home, '.codex');
-	const work = join(tmp, 'work');
-	mkdirSync(codexHome, { recursive: true });
-	mkdirSync(work);
+	mkdirSync(codexHome);
 	writeFileSync(
 		join(codexHome, 'config.toml'),
 		`model = "gpt-5"\nmodel_provider = "local"\n[model_providers.local]\nname = "local"\nbase_url = "${fake.openaiBaseUrl}"\nenv_key = "OPENAI_API_KEY"\nwire_api = "responses"\n`,
@@ -160,12 +162,7 @@ async function gemini(fake) {
 		writeFileSync(join(geminiRoot, 'package.json'), JSON.stringify({ private: true, dependencies: { '@google/gemini-cli': geminiVersion } }));
 		execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: geminiRoot, stdio: 'inherit' });
 	}
-	const version = run(bin, ['--version'], { cwd: root, env: {} }).trim();
-	const tmp = mkdtempSync(join(tmpdir(), 'gen-gemini-'));
-	const home = join(tmp, 'home');
-	const work = join(tmp, 'work');
-	mkdirSync(home);
-	mkdirSync(work);
+	const { version, tmp, home, work } = sandbox('gemini', bin);
 	const env = {
 		HOME: home,
 		GEMINI_CLI_HOME: home,

@@ -9,18 +9,13 @@
  * with max(recorded, ≈counted content of the response's distinct lines) and keeps what was recorded.
  */
 import type { Usage } from '../pricing/usage';
-import type { AgentId } from './agents';
 import type { SeenLines, UsageRecord } from './usageRecord';
 
+/** What identifies a call and where it is billed: taken from its first copy. */
+type CallIdentity = Pick<UsageRecord, 'agent' | 'key' | 'sessionId' | 'sidechain' | 'project' | 'model' | 'provider'>;
+
 /** A deduplicated call. */
-export interface LedgerCall {
-	readonly agent: AgentId;
-	readonly key: string;
-	readonly sessionId: string;
-	readonly sidechain?: boolean;
-	readonly project?: string;
-	readonly model: string;
-	readonly provider?: string;
+export interface LedgerCall extends CallIdentity {
 	readonly at?: string;
 	readonly usage: Usage;
 	/** The output count may be a streaming placeholder (no line of the response carried a stop_reason). */
@@ -30,13 +25,7 @@ export interface LedgerCall {
 }
 
 interface Entry {
-	agent: AgentId;
-	key: string;
-	sessionId: string;
-	sidechain?: boolean;
-	project?: string;
-	model: string;
-	provider?: string;
+	readonly identity: CallIdentity;
 	at?: string;
 	/** The recorded numbers (merged over copies); a correction never overwrites them. */
 	usage: Usage;
@@ -83,19 +72,9 @@ export class CallLedger implements SeenLines {
 		}
 		const e = this.entries.get(id);
 		if (!e) {
-			this.entries.set(id, {
-				agent: r.agent,
-				key: r.key,
-				sessionId: r.sessionId,
-				...(r.sidechain === true && { sidechain: true }),
-				...(r.project !== undefined && { project: r.project }),
-				model: r.model,
-				...(r.provider !== undefined && { provider: r.provider }),
-				...(r.at !== undefined && { at: r.at }),
-				usage: r.usage,
-				final: r.final,
-				...(!r.final && r.lineId !== undefined && generated(r) !== undefined && { texts: new Map([[r.lineId, generated(r)!]]) }),
-			});
+			const { usage, final, at, lineId, text: _text, textTokens: _tokens, ...identity } = r;
+			const said = generated(r);
+			this.entries.set(id, { identity, ...(at !== undefined && { at }), usage, final, ...(!final && lineId !== undefined && said !== undefined && { texts: new Map([[lineId, said]]) }) });
 			return;
 		}
 		e.correctedOutput = undefined;
@@ -116,10 +95,10 @@ export class CallLedger implements SeenLines {
 		let recorded = 0;
 		let corrected = 0;
 		for (const e of this.entries.values()) {
-			if (e.final || e.agent !== 'claude') continue;
+			if (e.final || e.identity.agent !== 'claude') continue;
 			const before = e.usage.output;
 			let counted = 0;
-			for (const text of e.texts?.values() ?? []) counted += typeof text === 'number' ? text : count(e.model, text);
+			for (const text of e.texts?.values() ?? []) counted += typeof text === 'number' ? text : count(e.identity.model, text);
 			e.correctedOutput = Math.max(before, counted);
 			calls++;
 			recorded += before;
@@ -132,16 +111,10 @@ export class CallLedger implements SeenLines {
 	*calls(): IterableIterator<LedgerCall> {
 		for (const e of this.entries.values()) {
 			yield {
-				agent: e.agent,
-				key: e.key,
-				sessionId: e.sessionId,
-				...(e.sidechain === true && { sidechain: true }),
-				...(e.project !== undefined && { project: e.project }),
-				model: e.model,
-				...(e.provider !== undefined && { provider: e.provider }),
+				...e.identity,
 				...(e.at !== undefined && { at: e.at }),
 				usage: e.correctedOutput !== undefined ? { ...e.usage, output: e.correctedOutput } : e.usage,
-				placeholder: !e.final && e.agent === 'claude',
+				placeholder: !e.final && e.identity.agent === 'claude',
 				...(e.correctedOutput !== undefined && { recordedOutput: e.usage.output }),
 			};
 		}

@@ -25,13 +25,9 @@ export interface UsageTotals {
 	readonly reasoning: number;
 }
 
-export interface SessionsGroup {
-	/** Session id, local date (day, the week's Monday), `YYYY-MM` or project folder; "(no date)" for calls without a timestamp. */
-	readonly key: string;
-	readonly agent: AgentId;
+export interface SessionsTotals {
 	readonly sessions: number;
 	readonly calls: number;
-	readonly models: readonly string[];
 	readonly usage: UsageTotals;
 	/** USD of the priced calls; null when no call could be priced. */
 	readonly computedCostUsd: number | null;
@@ -41,22 +37,18 @@ export interface SessionsGroup {
 	readonly placeholderCalls: number;
 	/** `usage.output` as the logs recorded it, before placeholder correction. */
 	readonly outputAsRecorded: number;
+}
+
+export interface SessionsGroup extends SessionsTotals {
+	/** Session id, local date (day, the week's Monday), `YYYY-MM` or project folder; "(no date)" for calls without a timestamp. */
+	readonly key: string;
+	readonly agent: AgentId;
+	readonly models: readonly string[];
 	/** Session groups: the session's folder, first and last call, and how many calls its subagents made. */
 	readonly project?: string;
 	readonly firstAt?: string;
 	readonly lastAt?: string;
 	readonly sidechainCalls?: number;
-}
-
-export interface SessionsTotals {
-	readonly sessions: number;
-	readonly calls: number;
-	readonly usage: UsageTotals;
-	readonly computedCostUsd: number | null;
-	readonly approximate: boolean;
-	readonly unpricedCalls: number;
-	readonly placeholderCalls: number;
-	readonly outputAsRecorded: number;
 }
 
 export interface SessionsReport {
