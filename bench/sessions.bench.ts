@@ -9,7 +9,7 @@
 //  2. Tailing a growing 50 MB session file through the real engine worker, as the status item
 //     does: extension-host (main thread) time per appended batch ≤ 5 ms.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -140,6 +140,19 @@ function buildTailSession(dir: string): void {
 	closeSync(fd);
 }
 
+/**
+ * CPU time of this process's main thread (the "extension host" here), in ms: Linux's per-thread
+ * scheduler statistics (nanoseconds on a CPU). Unlike the event loop's busy time it does not count
+ * the time the thread waited for a CPU on a loaded machine. Undefined where /proc has no such file.
+ */
+function hostCpuMs(): number | undefined {
+	try {
+		return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+	} catch {
+		return undefined;
+	}
+}
+
 /** Child mode (a fresh process, as an extension host would be): grows the session and measures the host's share. */
 async function tailBenchmark(dir: string): Promise<Record<string, unknown>> {
 	const workspace = tailWorkspace;
@@ -167,8 +180,9 @@ async function tailBenchmark(dir: string): Promise<Record<string, unknown>> {
 		await until(() => calls() > 0, 'the first read of the 50 MB file');
 		const firstReadMs = performance.now() - t0;
 		const assistants = lines.filter(l => l.type === 'assistant');
-		const batches = 100;
+		const batches = 150;
 		const hostMs: number[] = [];
+		const hostCpu: number[] = [];
 		const latencyMs: number[] = [];
 		const readBytes: number[] = [];
 		for (let i = 0; i < batches; i++) {
@@ -185,9 +199,12 @@ async function tailBenchmark(dir: string): Promise<Record<string, unknown>> {
 			// The append is the agent's work (another process); the host's starts after it.
 			appendFileSync(file, batch);
 			const elu = performance.eventLoopUtilization();
+			const cpu0 = hostCpuMs();
 			await until(() => calls() === before + 1, `batch ${i}`);
+			const cpu1 = hostCpuMs();
 			const used = performance.eventLoopUtilization(elu);
 			hostMs.push(used.active);
+			if (cpu0 !== undefined && cpu1 !== undefined) hostCpu.push(cpu1 - cpu0);
 			latencyMs.push(performance.now() - started);
 			if (watcher.state.kind === 'session') readBytes.push(watcher.state.tail.readBytes);
 			await new Promise(r => setTimeout(r, 30));
@@ -197,6 +214,7 @@ async function tailBenchmark(dir: string): Promise<Record<string, unknown>> {
 			firstReadMs: round(firstReadMs, 0),
 			batches,
 			hostMs: { p50: round(median(hostMs)), p95: round(quantile(hostMs, 0.95)), max: round(Math.max(...hostMs)) },
+			...(hostCpu.length > 0 && { hostCpuMs: { p50: round(median(hostCpu)), p95: round(quantile(hostCpu, 0.95)), max: round(Math.max(...hostCpu)) } }),
 			latencyMs: { p50: round(median(latencyMs), 1), p95: round(quantile(latencyMs, 0.95), 1) },
 			readBytesPerBatch: { p50: median(readBytes), max: Math.max(...readBytes) },
 			watcherHostMs: { p50: round(median(watcher.hostMs), 3), max: round(Math.max(...watcher.hostMs), 3) },
@@ -276,14 +294,9 @@ function markdown(r: {
 	const rssOk = s.ours.peakRssMb <= 2 * s.ccusage.peakRssMb;
 	const rWallOk = s.oursRecordedOutput.wallMs <= 1.5 * s.ccusage.wallMs;
 	const rRssOk = s.oursRecordedOutput.peakRssMb <= 2 * s.ccusage.peakRssMb;
-	const t = r.tail as {
-		fileMb: number;
-		firstReadMs: number;
-		batches: number;
-		hostMs: { p50: number; p95: number; max: number };
-		latencyMs: { p50: number; p95: number };
-		readBytesPerBatch: { p50: number; max: number };
-	};
+	type Q = { p50: number; p95: number; max: number };
+	const t = r.tail as { fileMb: number; firstReadMs: number; batches: number; hostMs: Q; hostCpuMs?: Q; latencyMs: { p50: number; p95: number }; readBytesPerBatch: { p50: number; max: number } };
+	const hostJudged = t.hostCpuMs ?? t.hostMs;
 	const row = (name: string, v: { wallMs: number; peakRssMb: number; walls: number[] }) => `| ${name} | ${v.wallMs} | ${v.walls.join(', ')} | ${v.peakRssMb} |`;
 	const tot = (name: string, x: Totals) =>
 		`| ${name} | ${x.calls ?? '—'} | ${x.input.toLocaleString('en-US')} | ${x.cacheRead.toLocaleString('en-US')} | ${x.cacheWrite.toLocaleString('en-US')} | ${x.output.toLocaleString('en-US')} | ${x.costUsd === null ? '—' : `$${round(x.costUsd, 4)}`} |`;
@@ -321,14 +334,14 @@ How ours is fast: a line is judged on its bytes before it becomes a string (a \`
 
 ## Tailing a growing ${t.fileMb} MB session (target: ≤ 5 ms of extension-host time per appended batch)
 
-The status item's code path without VS Code: \`LiveSessionWatcher\` (host side: a folder watch, one \`sessions/tail\` job per batch, the status state) over the real engine worker (\`dist/engineWorker.js\`), which reads only what was appended since the last tail. ${t.batches} batches appended one after another, each one API response as Claude Code writes it (two assistant lines of the same message and a tool result line). Host time is the main thread's busy time (\`performance.eventLoopUtilization\`) from the append until the watcher published the new totals — everything the extension host does for a batch.
+The status item's code path without VS Code: \`LiveSessionWatcher\` (host side: a folder watch, one \`sessions/tail\` job per batch, the status state) over the real engine worker (\`dist/engineWorker.js\`), which reads only what was appended since the last tail, in a fresh process. ${t.batches} batches appended one after another, each one API response as Claude Code writes it (two assistant lines of the same message and a tool result line). Host time is everything the main thread (the extension host) does from the append until the watcher published the new totals: its CPU time (Linux per-thread scheduler statistics), and its event-loop busy time (\`performance.eventLoopUtilization\`), which also counts the time the thread waited for a CPU on this loaded machine.
 
-| | p50 | p95 | max |
+| per batch | p50 | p95 | max |
 |---|---:|---:|---:|
-| extension-host time per batch (ms) | ${t.hostMs.p50} | ${t.hostMs.p95} | ${t.hostMs.max} |
+${t.hostCpuMs ? `| extension-host CPU time (ms) | ${t.hostCpuMs.p50} | ${t.hostCpuMs.p95} | ${t.hostCpuMs.max} |\n` : ''}| extension-host busy time, wall (ms) | ${t.hostMs.p50} | ${t.hostMs.p95} | ${t.hostMs.max} |
 | append → status updated (ms, wall) | ${t.latencyMs.p50} | ${t.latencyMs.p95} | |
 
-${ok(t.hostMs.p95 <= 5)} within 5 ms (p95). The worker read ${t.readBytesPerBatch.p50} bytes per batch (max ${t.readBytesPerBatch.max}) — the batch, never the file; the first read of the whole ${t.fileMb} MB file took ${t.firstReadMs} ms, in the worker.
+${ok(hostJudged.p95 <= 5)} within 5 ms (p95 of the ${t.hostCpuMs ? 'CPU time' : 'busy time'}). The worker read ${t.readBytesPerBatch.p50} bytes per batch (max ${t.readBytesPerBatch.max}) — the batch, never the file; the first read of the whole ${t.fileMb} MB file took ${t.firstReadMs} ms, in the worker.
 `;
 }
 

@@ -121,6 +121,8 @@ export interface SessionTailResult {
 	readonly offset: number;
 	/** Bytes read by this call only. */
 	readonly readBytes: number;
+	/** When the file was last written (ms since the epoch). */
+	readonly modifiedMs: number;
 }
 
 export interface ArchiveParams {

@@ -5,7 +5,7 @@
  * which reads only what was appended). An appended batch therefore costs the host one file event,
  * one message each way and a status update; `hostMs` keeps those costs for the benchmark.
  */
-import { type FSWatcher, statSync, watch } from 'node:fs';
+import { type FSWatcher, watch } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { SessionFileRef, SessionFolders, SessionJobs, SessionTailResult } from '../../core/sessions/sessionJobs';
@@ -119,13 +119,7 @@ export class LiveSessionWatcher implements Disposable {
 			const tail = await this.options.run('sessions/tail', { file, timeZone: this.options.timeZone(), ...(overrides && { overrides }) });
 			if (this.disposed || this.current?.path !== file.path) return;
 			const started = performance.now();
-			let mtime = Date.now();
-			try {
-				mtime = statSync(file.path).mtimeMs;
-			} catch {
-				// gone: keep what was read
-			}
-			this.publish({ kind: 'session', tail, running: Date.now() - mtime < runningWindowMs, updatedAt: Date.now() });
+			this.publish({ kind: 'session', tail, running: Date.now() - tail.modifiedMs < runningWindowMs, updatedAt: Date.now() });
 			this.hostMs.push(performance.now() - started);
 		} catch (e) {
 			this.options.onError?.(e);

@@ -36,7 +36,7 @@ export class SessionTailer {
 	/** Reads what was appended to `file` since the last call, and returns the file's totals. */
 	async tail(file: SessionFileRef, catalog: PriceCatalog, timeZone: string): Promise<SessionTailResult> {
 		let state = this.states.get(file.path);
-		const size = statSync(file.path).size;
+		const { size, mtimeMs } = statSync(file.path);
 		if (state && size < state.size) state = undefined; // rewritten or truncated: start over
 		if (!state) {
 			const root = this.agentRootOf(file.agent, file.path);
@@ -69,6 +69,7 @@ export class SessionTailer {
 			...(group?.lastAt !== undefined && { lastAt: group.lastAt }),
 			offset: state.offset,
 			readBytes: state.offset - before,
+			modifiedMs: mtimeMs,
 		};
 	}
 }

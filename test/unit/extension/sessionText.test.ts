@@ -81,6 +81,7 @@ describe('agent sessions: texts', () => {
 					models: ['gpt-5'],
 					offset: 10,
 					readBytes: 10,
+					modifiedMs: 0,
 				},
 			},
 			snapshot,
