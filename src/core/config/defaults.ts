@@ -305,6 +305,45 @@ export const settingsSchema = [
 			'Hand the API keys stored with "Agent Cost: Set API Key…" to the gateway (in memory only), which sends them for agents that use the placeholder key agent-cost-gateway: no real key then lives in the agent\'s environment.',
 	},
 	{ key: 'agentCost.gateway.runIdleMinutes', type: 'integer', default: 10, minimum: 1, maximum: 1440, description: 'A gap without calls that ends a run, for agents that send no session id.' },
+	// Agent sessions (the logs Claude Code, Codex CLI, Gemini CLI and pi write; read-only)
+	{
+		key: 'agentCost.sessions.enabled',
+		type: 'boolean',
+		default: true,
+		description: "Find your coding agents' session logs and show what they cost: the Agent Sessions view and the running session in the status bar. The logs are only read, never changed.",
+	},
+	{
+		key: 'agentCost.sessions.claudeDirs',
+		type: 'array',
+		items: { type: 'string' },
+		default: [],
+		description: 'More Claude Code folders to read sessions from (a config folder holding projects/, or a projects folder), besides $CLAUDE_CONFIG_DIR, ~/.config/claude and ~/.claude.',
+	},
+	{ key: 'agentCost.sessions.codexDirs', type: 'array', items: { type: 'string' }, default: [], description: 'More Codex CLI homes to read sessions from, besides $CODEX_HOME or ~/.codex.' },
+	{ key: 'agentCost.sessions.geminiDirs', type: 'array', items: { type: 'string' }, default: [], description: 'More Gemini CLI folders (a .gemini folder or its tmp folder), besides ~/.gemini.' },
+	{ key: 'agentCost.sessions.piDirs', type: 'array', items: { type: 'string' }, default: [], description: 'More pi session folders, besides $PI_CODING_AGENT_DIR/sessions or ~/.pi/agent/sessions.' },
+	{
+		key: 'agentCost.sessions.timeZone',
+		type: 'string',
+		default: '',
+		description: 'IANA time zone that decides "today" and "this week" in the Agent Sessions view (empty: this machine\'s).',
+	},
+	{
+		key: 'agentCost.sessions.archiveFolder',
+		type: 'string',
+		default: '',
+		scope: 'machine',
+		description: 'Where "Agent Cost: Archive Agent Sessions" keeps compressed copies of session logs (asked for on first use).',
+	},
+	{
+		key: 'agentCost.sessions.retentionNoticeDays',
+		type: 'integer',
+		default: 7,
+		minimum: 0,
+		maximum: 365,
+		description:
+			"Warn when Claude Code's own cleanup (cleanupPeriodDays in its settings.json, 30 days by default) will delete session logs within this many days and they are not archived (0 = never warn).",
+	},
 ] as const satisfies readonly SettingSpec[];
 
 /**
@@ -429,6 +468,16 @@ export interface EngineConfig extends PolicySettings {
 	readonly providers: { readonly openai: { readonly baseUrl: string }; readonly anthropic: { readonly baseUrl: string } };
 	readonly metrics: { readonly enabled: boolean; readonly port: number };
 	readonly gateway: { readonly autoStart: boolean; readonly mode: 'observe' | 'enforce'; readonly port: number; readonly injectKeys: boolean; readonly runIdleMinutes: number };
+	readonly sessions: {
+		readonly enabled: boolean;
+		readonly claudeDirs: readonly string[];
+		readonly codexDirs: readonly string[];
+		readonly geminiDirs: readonly string[];
+		readonly piDirs: readonly string[];
+		readonly timeZone: string;
+		readonly archiveFolder: string;
+		readonly retentionNoticeDays: number;
+	};
 }
 
 /** The model a fixed routing mode uses. */
