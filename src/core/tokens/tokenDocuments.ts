@@ -4,7 +4,7 @@ import { noPromptText, parsePrompt, promptRequestMessages, type ParsedPrompt } f
 import { describeError, InputError } from '../lib/errors';
 import type { PriceOverrides } from '../pricing/overrides';
 import type { ModelPriceInfo, UnpricedModel } from '../pricing/types';
-import { claudeCalibration, heuristicCalibration } from './claudeEstimate';
+import { claudeTextRatio, heuristicCalibration } from './claudeEstimate';
 import { ChunkedCounter, type ChunkedCount, type ChunkedCounterOptions } from './chunkedCounter';
 import { checkModelId, countChat, countText } from './count';
 import { getEncoder } from './encodings';
@@ -66,7 +66,7 @@ interface DocumentState extends Plan {
 function plan(model: string): Plan {
 	const encoding = encodingForModel(model);
 	if (encoding) return { encoding, method: encoding, ratio: 1 };
-	if (modelFamily(model) === 'claude') return { encoding: 'o200k_base', method: 'claude-estimate', ratio: claudeCalibration.textRatio };
+	if (modelFamily(model) === 'claude') return { encoding: 'o200k_base', method: 'claude-estimate', ratio: claudeTextRatio(model) };
 	return { encoding: 'o200k_base', method: 'heuristic-estimate', ratio: heuristicCalibration.textRatio };
 }
 

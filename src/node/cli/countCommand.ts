@@ -82,7 +82,7 @@ export async function countFile(text: string, model: string | undefined, forceTe
 	const chosen = model ?? chat?.model;
 	if (chosen === undefined) throw new UsageError('missing required option --model');
 	// count.ts evaluates the rank tables: load it only when a count is needed.
-	const { checkModelId, countChat, countText } = await import('../../core/tokens/count');
+	const { chatCountOptions, checkModelId, countChat, countText } = await import('../../core/tokens/count');
 	let id: string;
 	try {
 		id = checkModelId(chosen);
@@ -92,7 +92,7 @@ export async function countFile(text: string, model: string | undefined, forceTe
 	const unknown = isKnown(id);
 	if (unknown !== undefined) throw new UsageError(unknown);
 	if (chat) {
-		const c = countChat(id, chat.messages, chat.tools, { thinking: chat.thinking });
+		const c = countChat(id, chat.messages, chat.tools, chatCountOptions(chat));
 		return {
 			model: id,
 			encoding: c.method,
