@@ -5,7 +5,7 @@ import { promptSections } from '../prompts/promptSections';
 import { describeError, InputError } from '../lib/errors';
 import type { PriceOverrides } from '../pricing/overrides';
 import type { ModelPriceInfo, UnpricedModel } from '../pricing/types';
-import { claudeCalibration, heuristicCalibration } from '../tokens/claudeEstimate';
+import { claudeTextRatio, heuristicCalibration } from '../tokens/claudeEstimate';
 import { ChunkedCounter, type ChunkedCount, type ChunkedCounterOptions } from '../tokens/chunkedCounter';
 import { checkModelId, countChat, countChatParts, countText } from '../tokens/count';
 import { getEncoder } from '../tokens/encodings';
@@ -34,7 +34,8 @@ interface Plan {
 }
 
 /** The last structured (prompty/chat) count of a prompt document. */
-type StructuredCount = Omit<PromptCount, 'format' | 'modelSource' | 'fileModel'>;
+/** `rawText`: the count is the raw text's (a file that does not parse), so it follows the text's own count as it is refined. */
+type StructuredCount = Omit<PromptCount, 'format' | 'modelSource' | 'fileModel'> & { readonly rawText?: true };
 
 interface PromptState {
 	format: PromptFormat;
@@ -70,7 +71,7 @@ interface DocumentState extends Plan {
 function plan(model: string): Plan {
 	const encoding = encodingForModel(model);
 	if (encoding) return { encoding, method: encoding, ratio: 1 };
-	if (modelFamily(model) === 'claude') return { encoding: 'o200k_base', method: 'claude-estimate', ratio: claudeCalibration.textRatio };
+	if (modelFamily(model) === 'claude') return { encoding: 'o200k_base', method: 'claude-estimate', ratio: claudeTextRatio(model) };
 	return { encoding: 'o200k_base', method: 'heuristic-estimate', ratio: heuristicCalibration.textRatio };
 }
 
@@ -346,7 +347,7 @@ export class TokenDocuments {
 		if (parsed.problem) {
 			// Mid-edit JSON that does not parse: keep the last count that did (marked ≈), else the raw text's.
 			const last = prompt.lastGood;
-			const fallback: StructuredCount = last ?? { ...scale(doc.counter.total(), doc.ratio), method: doc.method, version: doc.version, messages: 0 };
+			const fallback: StructuredCount = last ?? { ...scale(doc.counter.total(), doc.ratio), method: doc.method, version: doc.version, messages: 0, rawText: true };
 			prompt.structured = {
 				...fallback,
 				exact: false,
@@ -423,8 +424,9 @@ export class TokenDocuments {
 		const base = { docId, version: doc.version, model: doc.model, tokens: c.tokens, exact: c.exact, method: doc.method };
 		const prompt = doc.prompt;
 		if (!prompt) return base;
-		const counted = prompt.format === 'text' ? this.textPromptCount(doc, prompt) : prompt.structured;
-		if (!counted) return base; // a prompty/chat file still arriving in slices
+		const structured = prompt.format === 'text' ? this.textPromptCount(doc, prompt) : prompt.structured;
+		if (!structured) return base; // a prompty/chat file still arriving in slices
+		const { rawText: _rawText, ...counted } = structured.rawText ? { ...structured, tokens: c.tokens } : structured;
 		const modelSource = prompt.pinned !== undefined ? 'pinned' : usableModel(prompt.fileModel) !== undefined ? 'file' : 'default';
 		const fileModelProblem =
 			prompt.fileModel !== undefined && usableModel(prompt.fileModel) === undefined

@@ -18,7 +18,8 @@
  */
 import { InputError } from '../lib/errors';
 import type { ProviderMessage } from '../ports/llmTransport';
-import { parseChatJson, type ParsedChat } from '../tokens/chatShapes';
+import { chatCountOptions, parseChatJson, type ParsedChat } from '../tokens/chatShapes';
+import type { CountChatOptions } from '../tokens/count';
 import type { ChatMessageLike, TokenCount, ToolDefinitionLike } from '../tokens/types';
 import { frontMatterMeta, parseFrontMatter, type Yaml } from './frontMatter';
 import { jsonlLineOffsets, outlineJson } from './jsonOutline';
@@ -39,6 +40,8 @@ export interface PromptRequest {
 	readonly temperature?: number;
 	/** Anthropic extended thinking is enabled in the request body (it adds a fixed prompt overhead). */
 	readonly thinking: boolean;
+	/** How a request body changes the count beyond its messages (thinking mode, tool choice, output format). */
+	readonly countOptions?: CountChatOptions;
 	/** Image/audio/document parts that carry no countable text (a count is then a lower bound). */
 	readonly uncountedParts: number;
 	/** Things the user should know about how the file was read (unfilled placeholders…). */
@@ -186,6 +189,7 @@ function chatRequest(text: string, withOrigins = false): PromptRequest {
 		...(maxOutputTokens !== undefined && { maxOutputTokens }),
 		...(temperature !== undefined && { temperature }),
 		thinking: chat.thinking,
+		countOptions: chatCountOptions(chat),
 		uncountedParts: chat.uncountedParts,
 		warnings: [],
 		...(withOrigins && { origins: chatOrigins(text, parsed.lines, chat) }),
@@ -264,11 +268,16 @@ export function chatMessagesOf(request: Pick<PromptRequest, 'messages'>): ChatMe
 }
 
 /** `countChat` of `src/core/tokens/count.ts` (the token worker's and the CLI's counter). */
-export type ChatCounter = (model: string, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[], options?: { readonly thinking?: boolean }) => TokenCount;
+export type ChatCounter = (model: string, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[], options?: CountChatOptions) => TokenCount;
+
+/** The options a request's count takes (a request body's thinking mode, tool choice, output format). */
+export function countOptionsOf(request: Pick<PromptRequest, 'thinking' | 'countOptions'>): CountChatOptions {
+	return request.countOptions ?? { thinking: request.thinking };
+}
 
 /** The input tokens a prompt file's call sends to `model` (exact only when every part was countable). */
 export function countPromptRequest(countChat: ChatCounter, model: string, request: PromptRequest): TokenCount {
-	const c = countChat(model, chatMessagesOf(request), request.tools, { thinking: request.thinking });
+	const c = countChat(model, chatMessagesOf(request), request.tools, countOptionsOf(request));
 	return request.uncountedParts > 0 ? { ...c, exact: false } : c;
 }
 

@@ -12,10 +12,11 @@
  *   block's tokens in proportion to its own text, so they add up to the block;
  * - a Markdown section of a text prompt: its text (headings start sections; fences are skipped).
  */
+import type { CountChatOptions } from '../tokens/count';
 import type { ChatParts } from '../tokens/openaiChat';
 import type { ChatMessageLike, TokenCount, ToolDefinitionLike } from '../tokens/types';
 import type { ChatCounter, PromptRequest } from './promptFile';
-import { chatMessagesOf, countPromptRequest, readPromptFile } from './promptFile';
+import { chatMessagesOf, countOptionsOf, countPromptRequest, readPromptFile } from './promptFile';
 import type { PromptFormat } from './promptGlobs';
 
 export type PromptSectionKind = 'message' | 'tools' | 'tool' | 'heading';
@@ -35,12 +36,7 @@ export interface PromptSection {
 /** `countChat`, `countChatParts` and `countText` of `src/core/tokens/count.ts`. */
 export interface SectionCounter {
 	readonly countChat: ChatCounter;
-	readonly countChatParts: (
-		model: string,
-		messages: readonly ChatMessageLike[],
-		tools?: readonly ToolDefinitionLike[],
-		options?: { readonly thinking?: boolean },
-	) => TokenCount & { readonly parts: ChatParts };
+	readonly countChatParts: (model: string, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[], options?: CountChatOptions) => TokenCount & { readonly parts: ChatParts };
 	readonly countText: (model: string, text: string) => TokenCount;
 }
 
@@ -115,7 +111,7 @@ function chatSections(counter: SectionCounter, model: string, request: PromptReq
 	const origins = request.origins!;
 	const messages = chatMessagesOf(request);
 	const tools: readonly ToolDefinitionLike[] = request.tools ?? [];
-	const whole = counter.countChatParts(model, messages, tools, { thinking: request.thinking });
+	const whole = counter.countChatParts(model, messages, tools, countOptionsOf(request));
 	const total = whole.tokens;
 	const exact = whole.exact && request.uncountedParts === 0;
 	const out: PromptSection[] = [];

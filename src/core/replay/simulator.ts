@@ -15,7 +15,7 @@ import type { RoutingDecision } from '../routing/router';
 import type { PreparedCall, PreparedRun, PreparedSegment } from './preparedRun';
 import type { PromptCacheReason, PromptSegment } from './promptCacheSimulator';
 import { PromptCacheSimulator } from './promptCacheSimulator';
-import { promptCacheRulesFor, type CacheTtl } from './promptCacheRules';
+import { promptCacheRulesAt, type CacheTtl } from './promptCacheRules';
 import type { ReplayScenario } from './scenario';
 
 /** What happened at one step of a replayed run. USD amounts are USD, not cents. */
@@ -208,7 +208,10 @@ interface PendingSide {
 export async function simulateScenario(run: PreparedRun, settings: ReplayScenario, options: SimulateOptions = {}): Promise<ScenarioResult> {
 	const catalog = run.options.catalog;
 	const counter = run.counter;
-	const cache = new PromptCacheSimulator();
+	// The provider's caching rules on the day the run happened (minimums and lifetimes changed over time).
+	const firstTimed = run.calls.find(c => c.timestamped);
+	const rulesFor = promptCacheRulesAt(firstTimed ? new Date(firstTimed.atMs) : run.options.at);
+	const cache = new PromptCacheSimulator(rulesFor);
 	const responseCache = new Map<string, number>();
 	const threads = new Map<string, ThreadState>();
 	const lastOnModel = new Map<string, { thread: string; epoch: number; length: number }>();
@@ -357,7 +360,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		// The head is one segment (whatever the file does not show: system prompt, tools, reminders):
 		// a read of most of it means the cached part was inside it.
 		if (best > 0.05 * read && !(length === 1 && read >= 0.5 * segments[0]!.tokens * scale)) length = 0;
-		if (length > 0) cache.prewarm({ model, segments, length, atMs: at - 1, ttlMs: promptCacheRulesFor(model).ttlMs[ttl], billedTokens: read });
+		if (length > 0) cache.prewarm({ model, segments, length, atMs: at - 1, ttlMs: rulesFor(model).ttlMs[ttl], billedTokens: read });
 	};
 
 	for (let i = 0; i < total; i++) {
