@@ -13,6 +13,11 @@ export interface FileLedgerOptions {
 	readonly lockTimeoutMs?: number;
 	/** fsync after every append (the crash-safety guarantee). Only benchmarks turn it off. @default true */
 	readonly fsync?: boolean;
+	/**
+	 * Called on entering and leaving every critical section (the lock held). Tests use it to detect
+	 * two processes inside at once; nothing else sets it.
+	 */
+	readonly probe?: { enter(): void; exit(): void };
 }
 
 export interface LedgerLoadReport {
@@ -55,6 +60,8 @@ function isStale(ageMs: number, owner: string, staleLockMs: number): boolean {
 /** How long a lock file that names no holder is given before it counts as stale (see `lockIsStale`). */
 const unnamedLockGraceMs = 1_000;
 
+const noProbe = { enter() {}, exit() {} };
+
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 function sleepSync(ms: number): void {
 	Atomics.wait(sleepCell, 0, 0, ms);
@@ -92,7 +99,7 @@ export class FileLedgerStore implements BudgetStore {
 		readonly dir: string,
 		options: FileLedgerOptions = {},
 	) {
-		this.opts = { staleLockMs: options.staleLockMs ?? 10_000, lockTimeoutMs: options.lockTimeoutMs ?? 5_000, fsync: options.fsync ?? true };
+		this.opts = { staleLockMs: options.staleLockMs ?? 10_000, lockTimeoutMs: options.lockTimeoutMs ?? 5_000, fsync: options.fsync ?? true, probe: options.probe ?? noProbe };
 		mkdirSync(dir, { recursive: true });
 		this.lockPath = join(dir, 'spend.lock');
 		const sink: LedgerSink = { append: records => this.append(records) };
@@ -136,7 +143,12 @@ export class FileLedgerStore implements BudgetStore {
 		}
 		try {
 			writeSync(lockFd, `${process.pid}@${hostname()}`);
-			return fn();
+			this.opts.probe.enter();
+			try {
+				return fn();
+			} finally {
+				this.opts.probe.exit();
+			}
 		} finally {
 			closeSync(lockFd);
 			try {
