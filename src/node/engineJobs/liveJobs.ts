@@ -30,7 +30,7 @@ import type { ProviderId } from '../../core/providers/transport';
 import { FallbackExhaustedError, type AttemptRecord } from '../../core/routing/fallback';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readJsonLines } from '../jsonlCallRecorder';
+import { readLedgerRecords } from '../../core/budget/ledgerLine';
 import { KeyBroker, type KeyChannel } from '../keyBroker';
 import { counter, LiveRuntimes, type LiveRuntime } from '../liveRuntime';
 import { startMetricsServer, type MetricsServer } from '../metricsServer';
@@ -224,7 +224,7 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 				let ledgerRecords: unknown[] | undefined;
 				if (rt.ledger) {
 					try {
-						ledgerRecords = (await readJsonLines(rt.ledger.fileOf(day))).values;
+						ledgerRecords = readLedgerRecords(await readFile(rt.ledger.fileOf(day), 'utf8'));
 					} catch (e) {
 						if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
 						ledgerRecords = [];

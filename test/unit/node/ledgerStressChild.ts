@@ -1,41 +1,39 @@
 // Child process of the file ledger's kill -9 stress test (bundled by the test with esbuild).
 // argv: <ledgerDir> <markerFile> <worker> <dailyNano> <epochMs>
-// Reserves and settles in a loop, printing "granted <id> <nano>" once a reservation is acknowledged
-// and "overlap <pid>" when it finds another live process inside the ledger's critical section.
+// Reserves and settles in a loop, printing "granted <id> <nano>" once a reservation is acknowledged,
+// and marks its critical sections (see `probe`).
 import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { FileLedgerStore } from '../../../src/node/fileLedger';
 
 const [dir, marker, worker, dailyArg, epochArg] = process.argv.slice(2);
 const me = String(process.pid);
 
-/** A process is inside only while it runs: a zombie (killed, not yet reaped) holds nothing. */
-function alive(pid: number): boolean {
-	try {
-		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-		const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-		return state !== 'Z' && state !== 'X';
-	} catch {
-		return false;
-	}
-}
-
 const pause = new Int32Array(new SharedArrayBuffer(4));
+let section = 0;
+let mine = '';
 
+/**
+ * Marks the critical section in a shared file (`<pid> <section>`). Entering while the file names
+ * another process prints "overlap <pid> <section>"; leaving prints "exit <pid> <section>" AFTER the
+ * marker is gone. An overlap counts only when its other process later printed that exit: it was
+ * then alive and inside, not a holder killed mid-section whose lock the OS had just released.
+ */
 const probe = {
 	enter(): void {
+		mine = `${me} ${++section}`;
 		try {
 			const fd = openSync(marker, 'wx');
-			writeSync(fd, me);
+			writeSync(fd, mine);
 			closeSync(fd);
 		} catch {
-			let other = 0;
+			let other = '';
 			try {
-				other = Number(readFileSync(marker, 'utf8'));
+				other = readFileSync(marker, 'utf8');
 			} catch {
 				// removed meanwhile by the process that held it
 			}
-			if (other > 0 && String(other) !== me && alive(other)) process.stdout.write(`overlap ${other}\n`);
-			writeFileSync(marker, me);
+			if (/^\d+ \d+$/.test(other) && !other.startsWith(`${me} `)) process.stdout.write(`overlap ${other}\n`);
+			writeFileSync(marker, mine);
 		}
 		// A slow disk, in effect: kills land inside the critical section often, and other
 		// processes queue up behind the lock — the conditions under which a lock is taken over.
@@ -43,10 +41,11 @@ const probe = {
 	},
 	exit(): void {
 		try {
-			if (readFileSync(marker, 'utf8') === me) unlinkSync(marker);
+			if (readFileSync(marker, 'utf8') === mine) unlinkSync(marker);
 		} catch {
-			// the marker of a process that overlapped us; already reported
+			// the marker of a process that overlapped us; reported by it
 		}
+		process.stdout.write(`exit ${mine}\n`);
 	},
 };
 
