@@ -250,6 +250,7 @@ async function connectRedis(url: string, keyPrefix: string, timeoutMs: number, p
 				timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
 			}),
 		]);
+		await store.checkPersistence();
 		return store;
 	} catch (e) {
 		await store.close().catch(() => undefined);

@@ -44,6 +44,8 @@ export interface PolicyEngineDeps {
 	readonly config: EngineConfig;
 	readonly counter: TokenCounter;
 	readonly pricing: PricingPort;
+	/** The list prices the budget never counts below (see `BudgetGuardDeps.floorPricing`). */
+	readonly floorPricing?: PricingPort;
 	readonly clock: Clock;
 	readonly random: Random;
 	readonly budgetStore: BudgetStore;
@@ -196,7 +198,7 @@ export class PolicyEngine {
 	constructor(private readonly deps: PolicyEngineDeps) {
 		this.config = deps.config;
 		this.counter = deps.memoizeCounts === false ? deps.counter : memoizingCounter(deps.counter);
-		this.budget = new BudgetGuard({ store: deps.budgetStore, pricing: deps.pricing, clock: deps.clock, random: deps.random }, deps.config.budget);
+		this.budget = new BudgetGuard({ store: deps.budgetStore, pricing: deps.pricing, floorPricing: deps.floorPricing, clock: deps.clock, random: deps.random }, deps.config.budget);
 		this.exactCache = deps.exactCache ?? new ExactCache<CachedResponse>({ maxEntries: deps.config.cache.maxEntries, ttlMs: deps.config.cache.ttlSeconds * 1000, clock: deps.clock });
 		this.semanticCache =
 			deps.semanticCache ??

@@ -45,6 +45,7 @@ export class LiveService implements vscode.Disposable {
 	private readonly spendChanged = new vscode.EventEmitter<void>();
 	private metricsState: MetricsEndpointState | undefined;
 	private statusRequest: Promise<void> | undefined;
+	private readonly storeWarningsShown = new Set<string>();
 	/** Fires when today's status (or the last call) changed. */
 	readonly onDidChangeStatus = this.statusChanged.event;
 	/** Fires after every live call (the Spend view reloads). */
@@ -191,6 +192,13 @@ export class LiveService implements vscode.Disposable {
 	private setStatus(status: BudgetStatus): void {
 		this.current = status;
 		this.statusChanged.fire();
+		for (const w of status.storeWarnings ?? []) {
+			// Damage and lost data are said once per session, loudly: budgets depend on them.
+			if (this.storeWarningsShown.has(w.message)) continue;
+			this.storeWarningsShown.add(w.message);
+			this.deps.log.warn(w.message);
+			void vscode.window.showWarningMessage(`Agent Cost: ${w.message}`);
+		}
 		const warning = thresholdWarning(status, this.deps.settings.config.budget);
 		const state = this.deps.context.globalState;
 		if (warning && state.get<string>(warnedDayKey) !== status.day) {
