@@ -28,7 +28,6 @@ import { toRecordingLines } from '../core/live/recordingLines';
 import { liveRecordingFileName } from '../core/live/spendReport';
 import type { AgentMetrics } from '../core/metrics/agentMetrics';
 import { createPriceCatalog, type FullPriceCatalog } from '../core/pricing/catalog';
-import { mergePriceOverrides, parsePriceOverrides, type PriceOverrides } from '../core/pricing/overrides';
 import { displayUrl } from '../core/providers/scrubSecrets';
 import type { LlmTransport, ProviderId } from '../core/providers/transport';
 import { serializeRecordedRun } from '../core/transcripts/recording';
@@ -38,7 +37,7 @@ import { FileSnapshotStore } from './fileSnapshotStore';
 import { appendLines } from './jsonlCallRecorder';
 import type { KeyBroker } from './keyBroker';
 import { nodeSha256 } from './nodeSha256';
-import { readWorkspacePriceOverrides } from './priceOverridesFile';
+import { livePriceOverrides, type LivePriceOverrides } from './livePriceOverrides';
 import { AnthropicTransport } from './providers/anthropicTransport';
 import { createOpenAIEmbedder } from './providers/openaiEmbedder';
 import { OpenAITransport } from './providers/openaiTransport';
@@ -55,16 +54,8 @@ export interface LiveRuntimeDeps {
 	readonly redisConnectTimeoutMs?: number;
 }
 
-/** The price overrides in force: the setting wins over the workspace file (as in the CLI and the lens). */
-async function priceOverrides(ctx: LiveJobContext): Promise<PriceOverrides> {
-	const fromSettings = parsePriceOverrides(ctx.config.pricing.overrides).overrides;
-	if (!ctx.paths.workspaceDir) return fromSettings;
-	const file = await readWorkspacePriceOverrides(ctx.paths.workspaceDir, ctx.config.pricing.overridesFile);
-	return mergePriceOverrides(fromSettings, file.overrides);
-}
-
 /** Everything a runtime is built from; a change means a new runtime. */
-function identityOf(ctx: LiveJobContext, overrides: PriceOverrides): string {
+function identityOf(ctx: LiveJobContext, overrides: LivePriceOverrides): string {
 	const c = ctx.config;
 	return JSON.stringify([ctx.paths.ledgerDir, ctx.paths.cacheDir, c.store, overrides, c.cache, c.embeddings, c.providers, c.routing.cooldownSeconds, c.defaults.toolCallTimeoutSeconds]);
 }
@@ -139,9 +130,9 @@ export class LiveRuntime {
 		this.config = config;
 	}
 
-	static async open(ctx: LiveJobContext, deps: LiveRuntimeDeps, overrides?: PriceOverrides): Promise<LiveRuntime> {
+	static async open(ctx: LiveJobContext, deps: LiveRuntimeDeps, overrides?: LivePriceOverrides): Promise<LiveRuntime> {
 		const config = ctx.config;
-		const po = overrides ?? (await priceOverrides(ctx));
+		const po = overrides ?? (await livePriceOverrides(ctx));
 		const identity = identityOf(ctx, po);
 		let budgetStore: BudgetStore & { close?(): unknown };
 		let snapshots: SnapshotStore;
@@ -165,7 +156,10 @@ export class LiveRuntime {
 				openai: new OpenAITransport({ secrets: deps.broker.source, baseUrl: config.providers.openai.baseUrl, timeoutMs }),
 				anthropic: new AnthropicTransport({ secrets: deps.broker.source, baseUrl: config.providers.anthropic.baseUrl, timeoutMs }),
 			};
-			const catalog = createPriceCatalog({ overrides: po });
+			const catalog = createPriceCatalog({ overrides: po.effective });
+			// The list prices: a confirmed workspace price file may raise what a call is estimated at,
+			// never lower what the budget reserves and counts.
+			const floorPricing = po.effective === po.listed ? undefined : createPriceCatalog({ overrides: po.listed });
 			// Provider embeddings only when the semantic cache is on: otherwise nothing would call them.
 			const embedder =
 				config.cache.semanticEnabled && config.embeddings.provider === 'openai'
@@ -175,6 +169,7 @@ export class LiveRuntime {
 				config,
 				counter,
 				pricing: catalog,
+				...(floorPricing && { floorPricing }),
 				clock: systemClock,
 				random: systemRandom,
 				budgetStore,
@@ -281,7 +276,7 @@ export class LiveRuntimes {
 	constructor(private readonly deps: LiveRuntimeDeps) {}
 
 	async acquire(ctx: LiveJobContext): Promise<LiveRuntime> {
-		const overrides = await priceOverrides(ctx);
+		const overrides = await livePriceOverrides(ctx);
 		const identity = identityOf(ctx, overrides);
 		let entry = this.current;
 		if (!entry || entry.identity !== identity) {

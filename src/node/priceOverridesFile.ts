@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { parsePriceOverrides, type PriceOverrides } from '../core/pricing/overrides';
@@ -18,6 +19,8 @@ export interface PriceOverridesFile {
 	readonly problems: string[];
 	/** Set when the file as a whole could not be used (unreadable, not JSON); also in `problems`. */
 	readonly fileError?: string;
+	/** SHA-256 (hex) of the file's bytes, when it was read: what a user's confirmation of the file is tied to. */
+	readonly sha256?: string;
 }
 
 /** A price file is a few KB; anything this large is the wrong file. */
@@ -33,25 +36,26 @@ export async function readPriceOverridesFile(path: string, displayName: string =
 		const message = `${displayName}: ${problem}`;
 		return { path, found: true, overrides: {}, problems: [message], fileError: message };
 	};
-	let text: string;
+	let bytes: Buffer;
 	try {
 		const info = await stat(path);
 		if (info.isDirectory()) return fail('is a folder, expected a JSON file');
 		if (info.size > maxBytes) return fail(`is ${info.size} bytes; a price file should be a small JSON object (limit ${maxBytes} bytes)`);
-		text = await readFile(path, 'utf8');
+		bytes = await readFile(path);
 	} catch (e) {
 		const code = (e as NodeJS.ErrnoException).code;
 		if (code === 'ENOENT') return { path, found: false, overrides: {}, problems: [] };
 		return fail(`cannot be read (${code ?? (e instanceof Error ? e.message : String(e))})`);
 	}
+	const sha256 = createHash('sha256').update(bytes).digest('hex');
 	let raw: unknown;
 	try {
-		raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+		raw = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
 	} catch (e) {
-		return fail(`is not valid JSON (${e instanceof Error ? e.message : String(e)}); no overrides from it are used`);
+		return { ...fail(`is not valid JSON (${e instanceof Error ? e.message : String(e)}); no overrides from it are used`), sha256 };
 	}
 	const parsed = parsePriceOverrides(raw);
-	return { path, found: true, overrides: parsed.overrides, problems: parsed.problems.map(p => `${displayName}: ${p}`) };
+	return { path, found: true, overrides: parsed.overrides, problems: parsed.problems.map(p => `${displayName}: ${p}`), sha256 };
 }
 
 /**
@@ -59,5 +63,10 @@ export async function readPriceOverridesFile(path: string, displayName: string =
  * named relative to the workspace in problems. An absolute `relativePath` is used as is.
  */
 export function readWorkspacePriceOverrides(workspaceRoot: string, relativePath: string = workspacePriceOverridesRelativePath): Promise<PriceOverridesFile> {
-	return readPriceOverridesFile(isAbsolute(relativePath) ? relativePath : join(workspaceRoot, relativePath), relativePath);
+	return readPriceOverridesFile(workspacePriceFilePath(workspaceRoot, relativePath), relativePath);
+}
+
+/** The path of a workspace's price file (`agentCost.pricing.overridesFile`; an absolute setting is used as is). */
+export function workspacePriceFilePath(workspaceRoot: string, relativePath: string = workspacePriceOverridesRelativePath): string {
+	return isAbsolute(relativePath) ? relativePath : join(workspaceRoot, relativePath);
 }

@@ -32,6 +32,11 @@ export interface LivePaths {
 	readonly recordingsDir: string;
 	/** The workspace folder whose `agentCost.pricing.overridesFile` applies (none: settings only). */
 	readonly workspaceDir?: string;
+	/**
+	 * SHA-256 of the workspace price file's content as the user confirmed it. The worker uses the
+	 * file only while its content still has this hash; without it the file is ignored.
+	 */
+	readonly priceFileSha256?: string;
 }
 
 /** Every live job carries the current settings and folders: settings changes apply to the next job. */

@@ -70,7 +70,9 @@ export class LiveService implements vscode.Disposable {
 	}
 
 	paths(uri?: vscode.Uri): LivePaths {
-		return livePaths(this.deps.context, uri);
+		const paths = livePaths(this.deps.context, uri);
+		const priceFileSha256 = this.deps.settings.priceFileSha256(paths.workspaceDir);
+		return priceFileSha256 ? { ...paths, priceFileSha256 } : paths;
 	}
 
 	private keyOptions() {

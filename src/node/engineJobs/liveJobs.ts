@@ -24,7 +24,6 @@ import { LiveJobError } from '../../core/live/liveJobs';
 import { buildSpendReport, liveRecordingFileName } from '../../core/live/spendReport';
 import { AgentMetrics } from '../../core/metrics/agentMetrics';
 import { createPriceCatalog, type FullPriceCatalog } from '../../core/pricing/catalog';
-import { mergePriceOverrides, parsePriceOverrides } from '../../core/pricing/overrides';
 import { ProviderError } from '../../core/providers/providerError';
 import type { ProviderId } from '../../core/providers/transport';
 import { FallbackExhaustedError, type AttemptRecord } from '../../core/routing/fallback';
@@ -34,7 +33,7 @@ import { readLedgerRecords } from '../../core/budget/ledgerLine';
 import { KeyBroker, type KeyChannel } from '../keyBroker';
 import { counter, LiveRuntimes, type LiveRuntime } from '../liveRuntime';
 import { startMetricsServer, type MetricsServer } from '../metricsServer';
-import { readWorkspacePriceOverrides } from '../priceOverridesFile';
+import { livePriceOverrides } from '../livePriceOverrides';
 import { AnthropicTransport } from '../providers/anthropicTransport';
 
 export interface LiveJobHandlerOptions {
@@ -71,8 +70,7 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 
 	/** A catalog for offline jobs (Compress Prompt): no ledger or Redis needed. */
 	const offlineCatalog = async (p: CompressPromptParams): Promise<FullPriceCatalog> => {
-		let overrides = parsePriceOverrides(p.config.pricing.overrides).overrides;
-		if (p.paths.workspaceDir) overrides = mergePriceOverrides(overrides, (await readWorkspacePriceOverrides(p.paths.workspaceDir, p.config.pricing.overridesFile)).overrides);
+		const overrides = (await livePriceOverrides(p)).effective;
 		const key = JSON.stringify(overrides);
 		let c = catalogs.get(key);
 		if (!c) {
