@@ -75,6 +75,7 @@ export class LiveFeature implements vscode.Disposable {
 				if (this.spendView.view.visible && (e.affects('agentCost.budget') || e.affects('agentCost.store'))) void this.spendView.reload();
 			}),
 		);
+		own(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.live.configureMetrics()));
 		const timer = setTimeout(() => {
 			void this.live.refreshStatus();
 			void this.live.configureMetrics();

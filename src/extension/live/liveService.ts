@@ -11,6 +11,7 @@ import type { JobWorkerClient } from '../../node/jobWorkerClient';
 import { runLiveJob } from '../../node/liveJobClient';
 import type { EngineSettings } from '../engineSettings';
 import type { Secrets } from '../secrets';
+import { requireTrust } from '../workspaceTrust';
 import { livePaths } from './livePaths';
 import { callLogLine, downgradeMessage, failureMessage, lastCallText, refusalMessage, thresholdWarning, type LastCallInfo } from './liveText';
 
@@ -90,6 +91,7 @@ export class LiveService implements vscode.Disposable {
 		request: Omit<LiveRunParams, 'config' | 'paths'>,
 		options: { readonly uri?: vscode.Uri; readonly label: string; readonly signal?: AbortSignal; readonly onProgress?: (p: Exclude<LiveRunProgress, { type: 'keyRequest' }>) => void },
 	): Promise<LiveRunResult> {
+		requireTrust('liveCalls');
 		let result: LiveRunResult;
 		try {
 			result = await runLiveJob(
@@ -114,6 +116,7 @@ export class LiveService implements vscode.Disposable {
 		request: Omit<CompressPromptParams, 'config' | 'paths'>,
 		options: { readonly uri?: vscode.Uri; readonly label: string; readonly signal?: AbortSignal },
 	): Promise<CompressPromptResult> {
+		if (request.strategy === 'summarize') requireTrust('summary');
 		const result = await runLiveJob(
 			this.deps.engine(),
 			'compress/prompt',
@@ -147,6 +150,7 @@ export class LiveService implements vscode.Disposable {
 		messages: readonly ProviderMessage[],
 		options: { readonly tools?: readonly ToolDefinitionLike[]; readonly signal?: AbortSignal } = {},
 	): Promise<{ model: string; tokens: number; exact: true }> {
+		requireTrust('exactCount');
 		return runLiveJob(
 			this.deps.engine(),
 			'tokens/countExact',
@@ -176,7 +180,10 @@ export class LiveService implements vscode.Disposable {
 
 	/** Starts, moves or stops the Prometheus endpoint in the worker (only starts the worker when enabled). */
 	async configureMetrics(): Promise<void> {
-		const { enabled, port } = this.deps.settings.config.metrics;
+		const { port } = this.deps.settings.config.metrics;
+		// Restricted Mode: the endpoint stays off until the workspace is trusted (then this runs again).
+		const enabled = this.deps.settings.config.metrics.enabled && vscode.workspace.isTrusted;
+		if (this.deps.settings.config.metrics.enabled && !enabled) this.deps.log.info('the metrics endpoint starts once this workspace is trusted (Restricted Mode)');
 		if (!enabled && !this.metricsState?.enabled) return;
 		try {
 			const state = await this.deps.engine().run('metrics/configure', { enabled, port });
