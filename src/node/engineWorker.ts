@@ -6,7 +6,10 @@ import { parentPort } from 'node:worker_threads';
 import type { EngineJobs } from '../core/engine/engineJobs';
 import { createLiveJobHandlers } from './engineJobs/liveJobs';
 import { createReplayJobHandlers } from './engineJobs/replayJobs';
-import { serveJobs } from './jobServer';
+import { currentJobCancelled, serveJobs } from './jobServer';
+import { setCountInterruptCheck } from '../core/tokens/countInterrupt';
 
 if (!parentPort) throw new Error('engineWorker.js must run in a worker thread');
+// A cancelled job stops in the middle of a long count too (a megabyte-long run: a few hundred ms).
+setCountInterruptCheck(currentJobCancelled);
 serveJobs<EngineJobs>(parentPort, { ...createReplayJobHandlers(), ...createLiveJobHandlers().handlers });

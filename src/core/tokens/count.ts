@@ -4,10 +4,13 @@ import { getEncoder } from './encodings';
 import { bareModelId, encodingForModel, modelFamily } from './modelEncoding';
 import { countOpenAIChat } from './openaiChat';
 import type { TokenCounter } from '../engine/ports';
+import type { CountOptions } from './countInterrupt';
 import type { ChatMessageLike, TokenCount, ToolDefinitionLike } from './types';
 
 // The public counting API. Loads the rank tables synchronously on first use (≈0.3 s for o200k):
 // fine for the CLI, the token worker and tests; the extension host goes through the worker.
+// Every count is linear in the text (a 1 MB run of one character: well under a second, exact) and
+// can be interrupted: `options.signal`, or the host's check (`setCountInterruptCheck`).
 
 /** Model families whose chat framing was validated against the API (OpenAI cookbook, recorded requests). */
 const validatedChatModels = /^(?:gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4(?:-|$)|gpt-3\.5|gpt-35)/;
@@ -27,10 +30,10 @@ export function checkModelId(model: string): string {
  * Tokens of `text` for `model`. Exact (tiktoken ids, special-token text counted as plain text) for
  * OpenAI models; a calibrated estimate (`exact: false`) for Claude and other vendors.
  */
-export function countText(model: string, text: string): TokenCount {
+export function countText(model: string, text: string, options: CountOptions = {}): TokenCount {
 	const id = checkModelId(model);
 	const encoding = encodingForModel(id);
-	if (encoding) return { tokens: getEncoder(encoding).count(text), exact: true, method: encoding };
+	if (encoding) return { tokens: getEncoder(encoding).count(text, options), exact: true, method: encoding };
 	const o200k = getEncoder('o200k_base');
 	if (modelFamily(id) === 'claude') return { tokens: estimateClaudeText(o200k, text), exact: false, method: 'claude-estimate' };
 	return { tokens: estimateHeuristicText(o200k, text), exact: false, method: 'heuristic-estimate' };
