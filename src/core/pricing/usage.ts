@@ -45,8 +45,48 @@ export function sumUsage(items: Iterable<Usage>): Usage {
 	return total;
 }
 
-function num(v: unknown): number {
-	return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0;
+/**
+ * The most tokens one call can plausibly use (the largest context windows are ~10 M): a count above
+ * it is damage or an attack, never priced.
+ */
+export const maxCallTokens = 1_000_000_000;
+
+/**
+ * Why a token count is not one: not a number, negative, fractional, not finite or above
+ * {@link maxCallTokens}. Undefined when it is a valid count.
+ */
+export function tokenCountProblem(v: unknown): string | undefined {
+	if (typeof v !== 'number') return `${v === null ? 'null' : typeof v === 'string' ? `the string ${JSON.stringify(v.slice(0, 20))}` : typeof v} is not a number`;
+	if (!Number.isFinite(v)) return `${v} is not finite`;
+	if (v < 0) return `${v} is negative`;
+	if (!Number.isInteger(v)) return `${v} is not a whole number`;
+	if (v > maxCallTokens) return `${v} is more than any call can use (${maxCallTokens.toLocaleString('en-US')})`;
+	return undefined;
+}
+
+/**
+ * Where a normalizer reports fields whose value is not a valid token count (`input_tokens: -5`,
+ * `"prompt_tokens": "120"`). The normalized usage then counts such a field as 0, so a caller that
+ * passes a sink MUST treat the call's usage — and its cost — as unknown when it is not empty.
+ */
+export type UsageProblems = string[];
+
+/**
+ * A token field. An optional detail field that is absent (undefined or null) is 0; the main input and
+ * output counts must be there. Anything present must be a valid count, or it is reported and read as 0.
+ */
+function reader(problems: UsageProblems | undefined): (v: unknown, field: string, required?: boolean) => number {
+	return (v, field, required = false) => {
+		if (!required && (v === undefined || v === null)) return 0;
+		if (v === undefined) {
+			problems?.push(`${field} is missing`);
+			return 0;
+		}
+		const problem = tokenCountProblem(v);
+		if (problem === undefined) return v as number;
+		problems?.push(`${field}: ${problem}`);
+		return 0;
+	};
 }
 
 function obj(v: unknown): Record<string, unknown> {
@@ -59,24 +99,26 @@ function obj(v: unknown): Record<string, unknown> {
  * With server-side compaction, `iterations[]` lists every sampling pass and the top-level fields
  * cover only the last one, so iterations are summed when present.
  */
-export function fromAnthropicUsage(raw: unknown): Usage {
+export function fromAnthropicUsage(raw: unknown, problems?: UsageProblems): Usage {
 	const u = obj(raw);
+	const num = reader(problems);
 	const iterations = Array.isArray(u.iterations) ? u.iterations : undefined;
-	if (iterations && iterations.length > 0) return sumUsage(iterations.map(it => fromAnthropicUsage({ ...obj(it), iterations: undefined })));
-	const cacheRead = num(u.cache_read_input_tokens);
+	if (iterations && iterations.length > 0) return sumUsage(iterations.map(it => fromAnthropicUsage({ ...obj(it), iterations: undefined }, problems)));
+	const cacheRead = num(u.cache_read_input_tokens, 'cache_read_input_tokens');
 	const creation = obj(u.cache_creation);
 	const has1h = 'ephemeral_1h_input_tokens' in creation || 'ephemeral_5m_input_tokens' in creation;
-	const write1h = has1h ? num(creation.ephemeral_1h_input_tokens) : 0;
-	const write5m = has1h ? num(creation.ephemeral_5m_input_tokens) : num(u.cache_creation_input_tokens);
+	const write1h = has1h ? num(creation.ephemeral_1h_input_tokens, 'cache_creation.ephemeral_1h_input_tokens') : 0;
+	const creationTotal = num(u.cache_creation_input_tokens, 'cache_creation_input_tokens');
+	const write5m = has1h ? num(creation.ephemeral_5m_input_tokens, 'cache_creation.ephemeral_5m_input_tokens') : creationTotal;
 	// If the split and the total disagree, the total wins and the difference counts as 5-minute writes.
-	const writeTotal = Math.max(num(u.cache_creation_input_tokens), write5m + write1h);
+	const writeTotal = Math.max(creationTotal, write5m + write1h);
 	const cacheWrite5m = writeTotal - write1h;
 	return {
-		input: num(u.input_tokens) + cacheRead + writeTotal,
+		input: num(u.input_tokens, 'input_tokens', true) + cacheRead + writeTotal,
 		cacheRead,
 		cacheWrite5m,
 		cacheWrite1h: write1h,
-		output: num(u.output_tokens),
+		output: num(u.output_tokens, 'output_tokens', true),
 		reasoning: 0, // Anthropic bills thinking inside output_tokens and does not report it apart
 	};
 }
@@ -87,32 +129,34 @@ export function fromAnthropicUsage(raw: unknown): Usage {
  * reasoning. LiteLLM adds Anthropic-style `cache_creation_input_tokens` for Claude models; those
  * writes are part of `prompt_tokens` already.
  */
-export function fromOpenAIChatUsage(raw: unknown): Usage {
+export function fromOpenAIChatUsage(raw: unknown, problems?: UsageProblems): Usage {
 	const u = obj(raw);
+	const num = reader(problems);
 	const details = obj(u.prompt_tokens_details);
 	const out = obj(u.completion_tokens_details);
-	const cacheRead = num(details.cached_tokens) || num(u.cache_read_input_tokens);
-	const cacheWrite5m = num(details.cache_write_tokens) || num(u.cache_creation_input_tokens);
+	const cacheRead = num(details.cached_tokens, 'prompt_tokens_details.cached_tokens') || num(u.cache_read_input_tokens, 'cache_read_input_tokens');
+	const cacheWrite5m = num(details.cache_write_tokens, 'prompt_tokens_details.cache_write_tokens') || num(u.cache_creation_input_tokens, 'cache_creation_input_tokens');
 	return {
-		input: num(u.prompt_tokens),
+		input: num(u.prompt_tokens, 'prompt_tokens', true),
 		cacheRead,
 		cacheWrite5m,
 		cacheWrite1h: 0,
-		output: num(u.completion_tokens),
-		reasoning: num(out.reasoning_tokens),
+		output: num(u.completion_tokens, 'completion_tokens', true),
+		reasoning: num(out.reasoning_tokens, 'completion_tokens_details.reasoning_tokens'),
 	};
 }
 
 /** OpenAI Responses `usage`: `input_tokens` includes cached tokens; `output_tokens` includes reasoning. */
-export function fromOpenAIResponsesUsage(raw: unknown): Usage {
+export function fromOpenAIResponsesUsage(raw: unknown, problems?: UsageProblems): Usage {
 	const u = obj(raw);
+	const num = reader(problems);
 	return {
-		input: num(u.input_tokens),
-		cacheRead: num(obj(u.input_tokens_details).cached_tokens),
+		input: num(u.input_tokens, 'input_tokens', true),
+		cacheRead: num(obj(u.input_tokens_details).cached_tokens, 'input_tokens_details.cached_tokens'),
 		cacheWrite5m: 0,
 		cacheWrite1h: 0,
-		output: num(u.output_tokens),
-		reasoning: num(obj(u.output_tokens_details).reasoning_tokens),
+		output: num(u.output_tokens, 'output_tokens', true),
+		reasoning: num(obj(u.output_tokens_details).reasoning_tokens, 'output_tokens_details.reasoning_tokens'),
 	};
 }
 
@@ -122,9 +166,10 @@ export function fromOpenAIResponsesUsage(raw: unknown): Usage {
  * `thoughtsTokenCount`, which is billed as output — so output = candidates + thoughts. Tool-use
  * prompt tokens (`toolUsePromptTokenCount`) are billed as input.
  */
-export function fromGeminiUsage(raw: unknown): Usage {
+export function fromGeminiUsage(raw: unknown, problems?: UsageProblems): Usage {
 	const u = obj(raw);
-	const pick = (camel: string, snake: string) => num(u[camel]) || num(u[snake]);
+	const num = reader(problems);
+	const pick = (camel: string, snake: string) => num(u[camel], camel) || num(u[snake], snake);
 	const thoughts = pick('thoughtsTokenCount', 'thoughts_token_count');
 	const input = pick('promptTokenCount', 'prompt_token_count') + pick('toolUsePromptTokenCount', 'tool_use_prompt_token_count');
 	return {

@@ -3,7 +3,7 @@
  * for formats that record no usage.
  */
 import type { TokenCounter } from '../engine/ports';
-import { zeroUsage, type Usage } from '../pricing/usage';
+import { maxCallTokens, tokenCountProblem, zeroUsage, type Usage, type UsageProblems } from '../pricing/usage';
 import type { ToolDefinitionLike } from '../tokens/types';
 import { outputTextForCounting } from './messageShapes';
 import type { CallOutput, LlmCall, RecordedTotals, Transcript, TranscriptEvent, TranscriptFormat, TranscriptMessage, TranscriptWarning, TranscriptWarningCode } from './model';
@@ -35,7 +35,17 @@ export interface ImportOptions {
 }
 
 /** No single call is anywhere near this many tokens; larger numbers are damage. */
-const maxTokens = 1e12;
+const maxTokens = maxCallTokens;
+
+/**
+ * A provider usage object normalized for `addCall`: the usage, and `usageInvalid` when a token
+ * field was not a count (the call's cost is then unknown, see `LlmCall.usageInvalid`).
+ */
+export function recordedUsage(normalize: (raw: unknown, problems: UsageProblems) => Usage, raw: unknown): { usage: Usage; usageInvalid?: readonly string[] } {
+	const problems: UsageProblems = [];
+	const usage = normalize(raw, problems);
+	return problems.length ? { usage, usageInvalid: problems } : { usage };
+}
 
 /** Tokenizer used to count prompts whose model is unknown (demonstrations, website transcripts). */
 export const countingFallbackModel = 'gpt-4o';
@@ -74,18 +84,14 @@ export class TranscriptBuilder {
 		return draft;
 	}
 
-	/** Token counts are finite and within reason (a damaged file can hold 1e308); anything else reads as 0, with a warning. */
-	sane(u: Usage, index: number): Usage {
-		let bad = false;
-		const fix = (v: number) => {
-			if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= maxTokens) return v;
-			bad = true;
-			return 0;
-		};
-		const out: Usage = { input: fix(u.input), cacheRead: fix(u.cacheRead), cacheWrite5m: fix(u.cacheWrite5m), cacheWrite1h: fix(u.cacheWrite1h), output: fix(u.output), reasoning: fix(u.reasoning) };
-		if (!bad) return u;
-		this.warn('missingUsage', `call ${index + 1}: a token count is not a plausible number (negative, non-finite or above ${maxTokens}); read as 0`, { callIndex: index });
-		return { ...out, input: Math.max(out.input, out.cacheRead + out.cacheWrite5m + out.cacheWrite1h), output: Math.max(out.output, out.reasoning) };
+	/** Problems of a usage's numbers (a damaged file can hold 1e308, -5 or 12.5); empty when all are counts. */
+	private usageProblems(u: Usage, what: string): string[] {
+		const out: string[] = [];
+		for (const [field, v] of Object.entries(u)) {
+			const problem = tokenCountProblem(v);
+			if (problem) out.push(`${what}${field}: ${problem}`);
+		}
+		return out;
 	}
 
 	warn(code: TranscriptWarningCode, message: string, extra: { line?: number; callIndex?: number; once?: boolean } = {}): void {
@@ -103,11 +109,34 @@ export class TranscriptBuilder {
 	finish(meta: Partial<Pick<Transcript, 'formatVersion' | 'dialects' | 'runId' | 'agent' | 'recordedTotals' | 'startedAt' | 'endedAt'>> = {}): Transcript {
 		const models: string[] = [];
 		const seen = new Set<string>();
+		const file = this.options.file ?? 'the file';
 		for (const c of this.calls) {
-			c.usage = this.sane(c.usage, c.index);
-			if (c.recordedUsage) c.recordedUsage = this.sane(c.recordedUsage, c.index);
-			if (c.usageRange) c.usageRange = { low: this.sane(c.usageRange.low, c.index), high: this.sane(c.usageRange.high, c.index) };
-			if (c.recordedCostUsd !== undefined && !(Number.isFinite(c.recordedCostUsd) && c.recordedCostUsd >= 0 && c.recordedCostUsd < 1e9)) delete c.recordedCostUsd;
+			const invalid = [
+				...(c.usageInvalid ?? []),
+				...this.usageProblems(c.usage, ''),
+				...(c.recordedUsage ? this.usageProblems(c.recordedUsage, 'recorded ') : []),
+				...(c.usageRange ? [...this.usageProblems(c.usageRange.low, 'low '), ...this.usageProblems(c.usageRange.high, 'high ')] : []),
+			];
+			if (invalid.length) {
+				// Never priced as if the bad number were 0: the call's usage and cost are unknown.
+				c.usageInvalid = [...new Set(invalid)];
+				c.usage = zeroUsage;
+				delete c.recordedUsage;
+				delete c.usageRange;
+				c.usageExact = false;
+				const where = `${file}${c.line !== undefined ? `:${c.line}` : ''}`;
+				this.warn('invalidUsage', `${where}: call ${c.index + 1}: its token counts are not counts (${c.usageInvalid.join('; ')}); its usage and cost are unknown, not $0`, {
+					callIndex: c.index,
+					...(c.line !== undefined && { line: c.line }),
+				});
+			}
+			if (c.recordedCostUsd !== undefined && !(Number.isFinite(c.recordedCostUsd) && c.recordedCostUsd >= 0 && c.recordedCostUsd < 1e9)) {
+				this.warn('invalidUsage', `${file}${c.line !== undefined ? `:${c.line}` : ''}: call ${c.index + 1}: the recorded cost ${String(c.recordedCostUsd)} is not an amount of money; ignored`, {
+					callIndex: c.index,
+					...(c.line !== undefined && { line: c.line }),
+				});
+				delete c.recordedCostUsd;
+			}
 			if (c.model !== '' && !seen.has(c.model)) {
 				seen.add(c.model);
 				models.push(c.model);

@@ -5,7 +5,7 @@
  */
 import { fromOpenAIChatUsage } from '../pricing/usage';
 import { TranscriptImportError } from './importErrors';
-import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, RunningPromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
+import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, recordedUsage, RunningPromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
 import { isoTime, isRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
 import { fromOpenAIChatMessage, openAIChatOutput } from './messageShapes';
 import type { CallOutput, RecordedTotals, Transcript, TranscriptMessage } from './model';
@@ -68,7 +68,7 @@ export function importMiniSweAgent(doc: unknown, options: ImportOptions): Transc
 		};
 		if (isRecord(response.usage)) {
 			const cost = nonNegative(response.usage.cost);
-			b.addCall({ ...common, usage: fromOpenAIChatUsage(response.usage), usageSource: 'recorded', usageExact: true, ...(cost !== undefined && { recordedCostUsd: cost }) });
+			b.addCall({ ...common, ...recordedUsage(fromOpenAIChatUsage, response.usage), usageSource: 'recorded', usageExact: true, ...(cost !== undefined && { recordedCostUsd: cost }) });
 			if (needsCounting) running.prompt('main', modelForCounting(model), input);
 		} else {
 			// An assistant message without a recorded response (older files): count it.

@@ -6,9 +6,9 @@
  * per-call usage, joined to the history by `response_id`. Prompts are rebuilt from the events
  * (OpenHands does not store what it sent), so inputs are marked `reconstructed`.
  */
-import { fromOpenAIChatUsage, type Usage } from '../pricing/usage';
+import { fromOpenAIChatUsage, type Usage, type UsageProblems } from '../pricing/usage';
 import { TranscriptImportError } from './importErrors';
-import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, RunningPromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
+import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, recordedUsage, RunningPromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
 import { arr, asText, isoTime, isRecord, type JsonRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
 import { openAIChatOutput, outputMessage } from './messageShapes';
 import type { CallOutput, RecordedTotals, Transcript, TranscriptMessage } from './model';
@@ -31,13 +31,17 @@ function providerOfResponseId(id: string | undefined): string | undefined {
 }
 
 /** OpenHands' TokenUsage entry in the OpenAI convention: prompt_tokens include cache reads and writes. */
-function tokenUsage(t: JsonRecord): Usage {
-	return fromOpenAIChatUsage({
-		prompt_tokens: t.prompt_tokens,
-		completion_tokens: t.completion_tokens,
-		prompt_tokens_details: { cached_tokens: t.cache_read_tokens },
-		cache_creation_input_tokens: t.cache_write_tokens,
-	});
+function tokenUsage(raw: unknown, problems?: UsageProblems): Usage {
+	const t = rec(raw);
+	return fromOpenAIChatUsage(
+		{
+			prompt_tokens: t.prompt_tokens,
+			completion_tokens: t.completion_tokens,
+			prompt_tokens_details: { cached_tokens: t.cache_read_tokens },
+			cache_creation_input_tokens: t.cache_write_tokens,
+		},
+		problems,
+	);
 }
 
 interface CallSlot {
@@ -168,9 +172,9 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 		const cost = slot.id !== undefined ? perCallCosts?.get(slot.id) : undefined;
 		const p = needsCounting ? running.prompt('main', countModel, input) : { tokens: 0, exact: true };
 		if (entry !== undefined) {
-			b.addCall({ ...common, usage: tokenUsage(entry), usageSource: 'recorded', usageExact: true, ...(cost !== undefined && { recordedCostUsd: cost }) });
+			b.addCall({ ...common, ...recordedUsage(tokenUsage, entry), usageSource: 'recorded', usageExact: true, ...(cost !== undefined && { recordedCostUsd: cost }) });
 		} else if (response !== undefined && isRecord(response.usage)) {
-			b.addCall({ ...common, usage: fromOpenAIChatUsage(response.usage), usageSource: 'recorded', usageExact: true });
+			b.addCall({ ...common, ...recordedUsage(fromOpenAIChatUsage, response.usage), usageSource: 'recorded', usageExact: true });
 		} else {
 			if (slot.bare) bare++;
 			else missing++;

@@ -11,7 +11,7 @@
  * `v`, and ignore an unparsable last line without a newline.
  */
 import { InputError } from '../lib/errors';
-import type { Usage } from '../pricing/usage';
+import { tokenCountProblem, type Usage, type UsageProblems } from '../pricing/usage';
 import type { ToolDefinitionLike } from '../tokens/types';
 import { TranscriptImportError } from './importErrors';
 import { type ImportOptions, TranscriptBuilder, throwIfAborted } from './importSupport';
@@ -121,10 +121,15 @@ export function serializeRecordedEvent(event: RecordedEvent): string {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-function readUsage(raw: unknown): Usage | undefined {
+function readUsage(raw: unknown, problems: UsageProblems): Usage | undefined {
 	if (!isRecord(raw)) return undefined;
 	const u = {} as Record<(typeof usageKeys)[number], number>;
-	for (const k of usageKeys) u[k] = nonNegative(raw[k]) ?? 0;
+	for (const k of usageKeys) {
+		const v = raw[k];
+		const problem = v === undefined ? undefined : tokenCountProblem(v);
+		if (problem) problems.push(`usage.${k}: ${problem}`);
+		u[k] = problem || v === undefined ? 0 : (v as number);
+	}
 	// Parts never exceed the whole: a damaged line must not yield a negative uncached input.
 	u.input = Math.max(u.input, u.cacheRead + u.cacheWrite5m + u.cacheWrite1h);
 	u.output = Math.max(u.output, u.reasoning);
@@ -248,7 +253,8 @@ export class RecordingImporter implements LineSink {
 	}
 
 	private call(v: JsonRecord, lineNo: number): void {
-		const usage = readUsage(v.usage);
+		const problems: UsageProblems = [];
+		const usage = readUsage(v.usage, problems);
 		if (usage === undefined) {
 			this.builder.warn('missingUsage', `line ${lineNo}: a call record without usage was skipped`, { line: lineNo });
 			return;
@@ -284,6 +290,7 @@ export class RecordingImporter implements LineSink {
 			...(at !== undefined && { startedAt: at }),
 			...(endedAt !== undefined && { endedAt }),
 			usage,
+			...(problems.length > 0 && { usageInvalid: problems }),
 			usageSource: source,
 			usageExact: v.usageExact !== false && source === 'recorded',
 			...(cost !== undefined && { recordedCostUsd: cost }),

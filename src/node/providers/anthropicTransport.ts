@@ -13,7 +13,20 @@ import type { ContentBlockParam, MessageCreateParamsBase, MessageParam, RawMessa
 import { fromAnthropicUsage } from '../../core/pricing/usage';
 import type { FinishReason, LlmTransport, ProviderChunk, ProviderRequest, ProviderResponse, ProviderTokenCounter, ProviderToolCall, SecretSource } from '../../core/providers/transport';
 import { displayUrl } from '../../core/providers/scrubSecrets';
-import { abortError, badShape, CallGuard, type CallContext, defaultTimeoutMs, invalidRequest, newProgress, readKey, silentLogger, toProviderError, truncatedStream } from './transportSupport';
+import {
+	abortError,
+	badShape,
+	CallGuard,
+	type CallContext,
+	defaultTimeoutMs,
+	invalidRequest,
+	newProgress,
+	providerUsage,
+	readKey,
+	silentLogger,
+	toProviderError,
+	truncatedStream,
+} from './transportSupport';
 
 export const anthropicDefaultBaseUrl = 'https://api.anthropic.com';
 
@@ -91,7 +104,7 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 					toolCalls,
 					finishReason: finishOf(data.stop_reason),
 					rawFinishReason: data.stop_reason ?? undefined,
-					usage: data.usage ? fromAnthropicUsage(data.usage) : undefined,
+					...providerUsage(fromAnthropicUsage, data.usage),
 					responseId: data.id || undefined,
 					requestId: progress.requestId,
 					latencyMs: performance.now() - started,
@@ -123,8 +136,8 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 						if (event.message.model) model = event.message.model;
 						if (event.message.usage) {
 							rawUsage = { ...event.message.usage };
-							progress.usage = fromAnthropicUsage(rawUsage);
-							yield { type: 'usage', usage: progress.usage };
+							progress.usage = providerUsage(fromAnthropicUsage, rawUsage).usage;
+							if (progress.usage) yield { type: 'usage', usage: progress.usage };
 						}
 						break;
 					}
@@ -164,7 +177,7 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 						if (event.usage) {
 							rawUsage = { ...(rawUsage ?? {}) };
 							for (const [k, v] of Object.entries(event.usage)) if (v !== null && v !== undefined) rawUsage[k] = v;
-							progress.usage = fromAnthropicUsage(rawUsage);
+							progress.usage = providerUsage(fromAnthropicUsage, rawUsage).usage;
 						}
 						break;
 					}
@@ -188,7 +201,7 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 				toolCalls: progress.toolCalls,
 				finishReason: finishOf(stopReason),
 				rawFinishReason: stopReason ?? undefined,
-				usage: rawUsage ? fromAnthropicUsage(rawUsage) : undefined,
+				...providerUsage(fromAnthropicUsage, rawUsage),
 				responseId: progress.responseId,
 				requestId: progress.requestId,
 				latencyMs: performance.now() - started,

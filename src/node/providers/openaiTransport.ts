@@ -11,7 +11,20 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsBase, ChatCompletio
 import { fromOpenAIChatUsage } from '../../core/pricing/usage';
 import { displayUrl } from '../../core/providers/scrubSecrets';
 import type { FinishReason, LlmTransport, ProviderChunk, ProviderMessage, ProviderRequest, ProviderResponse, ProviderToolCall, SecretSource } from '../../core/providers/transport';
-import { abortError, badShape, CallGuard, type CallContext, defaultTimeoutMs, invalidRequest, newProgress, readKey, silentLogger, toProviderError, truncatedStream } from './transportSupport';
+import {
+	abortError,
+	badShape,
+	CallGuard,
+	type CallContext,
+	defaultTimeoutMs,
+	invalidRequest,
+	newProgress,
+	providerUsage,
+	readKey,
+	silentLogger,
+	toProviderError,
+	truncatedStream,
+} from './transportSupport';
 
 export const openaiDefaultBaseUrl = 'https://api.openai.com/v1';
 
@@ -123,7 +136,7 @@ export class OpenAITransport implements LlmTransport {
 					toolCalls,
 					finishReason: finishOf(choice.finish_reason),
 					rawFinishReason: choice.finish_reason ?? undefined,
-					usage: data.usage ? fromOpenAIChatUsage(data.usage) : undefined,
+					...providerUsage(fromOpenAIChatUsage, data.usage),
 					responseId: data.id || undefined,
 					requestId: progress.requestId,
 					latencyMs: performance.now() - started,
@@ -148,7 +161,7 @@ export class OpenAITransport implements LlmTransport {
 				if (chunk.model) model = chunk.model;
 				if (chunk.usage) {
 					rawUsage = chunk.usage;
-					progress.usage = fromOpenAIChatUsage(chunk.usage);
+					progress.usage = providerUsage(fromOpenAIChatUsage, chunk.usage).usage;
 				}
 				const choice = chunk.choices?.[0];
 				if (!choice) continue;
@@ -190,7 +203,7 @@ export class OpenAITransport implements LlmTransport {
 				toolCalls: progress.toolCalls.filter(c => c !== undefined),
 				finishReason: finishOf(finish),
 				rawFinishReason: finish,
-				usage: rawUsage !== undefined ? fromOpenAIChatUsage(rawUsage) : undefined,
+				...providerUsage(fromOpenAIChatUsage, rawUsage),
 				responseId: progress.responseId,
 				requestId: progress.requestId,
 				latencyMs: performance.now() - started,

@@ -6,6 +6,7 @@
 import { parseRetryAfter, ProviderError, type PartialResponse, type ProviderErrorReason } from '../../core/providers/providerError';
 import { displayUrl, scrubSecrets } from '../../core/providers/scrubSecrets';
 import type { ProviderId, SecretSource } from '../../core/providers/transport';
+import type { Usage, UsageProblems } from '../../core/pricing/usage';
 
 /** `tool_call_timeout_seconds` default. */
 export const defaultTimeoutMs = 30_000;
@@ -304,4 +305,16 @@ export function badShape(ctx: CallContext, what: string, got: unknown, contentTy
 /** A request the client cannot even send (bad tool-call JSON, provider mismatch). */
 export function invalidRequest(ctx: Omit<CallContext, 'key'>, message: string): ProviderError {
 	return new ProviderError('badRequest', message, { provider: ctx.provider, model: ctx.model, retryable: false });
+}
+
+/**
+ * A provider's usage object, validated at the edge: normalized when every token field is a count;
+ * otherwise no usage (the caller counts the tokens, marked ≈) and the problems, so a hostile or
+ * broken endpoint can never make a call cost $0.
+ */
+export function providerUsage(normalize: (raw: unknown, problems: UsageProblems) => Usage, raw: unknown): { usage: Usage | undefined; usageInvalid?: readonly string[] } {
+	if (raw === undefined || raw === null) return { usage: undefined };
+	const problems: UsageProblems = [];
+	const usage = normalize(raw, problems);
+	return problems.length ? { usage: undefined, usageInvalid: problems } : { usage };
 }
