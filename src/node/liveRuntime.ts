@@ -16,7 +16,7 @@ import type { BudgetStore } from '../core/budget/budgetStore';
 import { batchedEmbedder } from '../core/caching/batchedEmbedder';
 import { persistCaches, restoreCaches } from '../core/caching/cachePersistence';
 import type { SharedResponseCache, SnapshotStore } from '../core/caching/snapshotStore';
-import type { EngineConfig } from '../core/config/defaults';
+import type { EngineConfig, RecordingsMode } from '../core/config/defaults';
 import { createPolicyEngine, type PolicyEngine } from '../core/engine/policyEngine';
 import { systemClock, systemRandom, type TokenCounter } from '../core/engine/ports';
 import { budgetEventLines } from '../core/live/budgetEvents';
@@ -25,6 +25,7 @@ import { createLiveCalls, type LiveCalls } from '../core/live/liveCalls';
 import { LiveJobError, type LiveJobContext } from '../core/live/liveJobs';
 import { createLiveSummarizer } from '../core/live/liveSummarizer';
 import { toRecordingLines } from '../core/live/recordingLines';
+import { recordedUnder } from '../core/live/recordingPrivacy';
 import { liveRecordingFileName } from '../core/live/spendReport';
 import type { AgentMetrics } from '../core/metrics/agentMetrics';
 import { createPriceCatalog, type FullPriceCatalog } from '../core/pricing/catalog';
@@ -60,10 +61,15 @@ function identityOf(ctx: LiveJobContext, overrides: LivePriceOverrides): string 
 	return JSON.stringify([ctx.paths.ledgerDir, ctx.paths.cacheDir, c.store, overrides, c.cache, c.embeddings, c.providers, c.routing.cooldownSeconds, c.defaults.toolCallTimeoutSeconds]);
 }
 
+/** What the recordings folder's `.gitignore` says (recordings hold prompts and answers). */
+export const recordingsGitignore = '# Agent Cost Lens recordings hold prompts and answers: not committed unless you delete this file.\n*\n';
+
 /**
- * Appends each live call to the recording of its budget day in the folder its job named. A folder
- * the recorder creates gets a `.gitignore` of `*`: recordings hold prompts and answers, which must
- * not be committed by accident (delete the file to share them on purpose).
+ * Appends each live call to the recording of its budget day in the folder its job named, as
+ * `agentCost.recordings.mode` says: everything, metadata only (no text) or nothing. Before every
+ * write the folder's `.gitignore` of `*` is ensured — also in a folder that already existed (a
+ * clone, an earlier version): recordings must not be committed by accident (delete the file to
+ * share them on purpose).
  */
 class DayFileRecorder implements CallRecorder {
 	private readonly dirs = new Map<string, string>();
@@ -73,6 +79,7 @@ class DayFileRecorder implements CallRecorder {
 	constructor(
 		private readonly timeZone: () => string,
 		private readonly agent: string,
+		private readonly mode: () => RecordingsMode,
 	) {}
 
 	/** Routes `runId`'s calls to `dir` until {@link forget}. */
@@ -90,7 +97,9 @@ class DayFileRecorder implements CallRecorder {
 		return this.lastFile.get(runId) ?? (dir ? join(dir, liveRecordingFileName(dayKey(at, this.timeZone()))) : undefined);
 	}
 
-	append(record: LiveCallRecord): Promise<void> {
+	append(full: LiveCallRecord): Promise<void> {
+		const record = recordedUnder(this.mode(), full);
+		if (!record) return Promise.resolve();
 		const dir = this.dirs.get(record.runId);
 		if (!dir) return Promise.reject(new Error(`no recording folder for run ${record.runId}`));
 		const day = dayKey(Date.parse(record.startedAt), this.timeZone());
@@ -98,12 +107,21 @@ class DayFileRecorder implements CallRecorder {
 		this.lastFile.set(record.runId, file);
 		const lines = toRecordingLines(record) + budgetEventLines(record);
 		const next = this.queue.then(async () => {
-			const created = await mkdir(dir, { recursive: true });
-			if (created !== undefined) await writeFile(join(dir, '.gitignore'), '# Agent Cost Lens recordings hold prompts and answers: not committed unless you delete this file.\n*\n');
+			await mkdir(dir, { recursive: true });
+			await ensureGitignore(dir);
 			await appendLines(file, lines, { header: () => serializeRecordedRun({ runId: `live-${day}`, startedAt: record.startedAt, agent: this.agent, title: `Live calls ${day}` }) });
 		});
 		this.queue = next.catch(() => undefined);
 		return next;
+	}
+}
+
+/** Writes the recordings folder's `.gitignore` unless one is there (never overwrites the user's). */
+async function ensureGitignore(dir: string): Promise<void> {
+	try {
+		await writeFile(join(dir, '.gitignore'), recordingsGitignore, { flag: 'wx' });
+	} catch (e) {
+		if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
 	}
 }
 
@@ -180,7 +198,11 @@ export class LiveRuntime {
 			});
 			await restoreCaches({ exact: engine.exactCache, semantic: engine.semanticCache }, snapshots).catch(() => undefined);
 			let runtime: LiveRuntime | undefined;
-			const recorder = new DayFileRecorder(() => runtime?.config.budget.timeZone ?? config.budget.timeZone, deps.agent ?? 'agent-cost-lens');
+			const recorder = new DayFileRecorder(
+				() => runtime?.config.budget.timeZone ?? config.budget.timeZone,
+				deps.agent ?? 'agent-cost-lens',
+				() => (runtime?.config ?? config).recordings.mode,
+			);
 			const live = createLiveCalls({ engine, transports, counter, config, clock: systemClock, random: systemRandom, recorder, metrics: deps.metrics });
 			runtime = new LiveRuntime(identity, config, engine, live, catalog, transports, recorder, config.store.redisUrl ? 'redis' : 'file', budgetStore, snapshots, ledger);
 			return runtime;

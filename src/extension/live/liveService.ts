@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { BudgetStatus } from '../../core/budget/budgetGuard';
 import type { EngineJobs } from '../../core/engine/engineJobs';
@@ -25,6 +26,7 @@ export interface LiveServiceDeps {
 }
 
 const warnedDayKey = 'agentCost.spend.warnedDay';
+const recordingsNoticeKey = 'agentCost.recordings.noticeShown';
 
 /** The message of an error from the worker, for the user (typed errors keep their own sentence). */
 export function jobErrorMessage(e: unknown): string {
@@ -217,7 +219,20 @@ export class LiveService implements vscode.Disposable {
 		}
 	}
 
+	/** The first recorded call says what is stored where, once (agentCost.recordings.mode decides what). */
+	private announceRecordings(result: LiveRunResult): void {
+		const mode = this.deps.settings.config.recordings.mode;
+		const state = this.deps.context.globalState;
+		if (mode === 'off' || state.get<boolean>(recordingsNoticeKey)) return;
+		void state.update(recordingsNoticeKey, true);
+		const what = mode === 'full' ? "each call's prompt, answer, token counts and cost" : "each call's models, token counts and cost (no prompt or answer text)";
+		const text = `Agent Cost records ${what} in ${dirname(result.recordingFile)}; a .gitignore there keeps it out of git. Change this with agentCost.recordings.mode (full, metadata or off).`;
+		this.deps.log.info(text);
+		void vscode.window.showInformationMessage(text, 'Change Setting').then(choice => choice && vscode.commands.executeCommand('workbench.action.openSettings', 'agentCost.recordings.mode'));
+	}
+
 	private afterCall(result: LiveRunResult, label: string): void {
+		if (result.kind === 'answered') this.announceRecordings(result);
 		const log = callLogLine(result, label);
 		if (result.kind === 'answered') this.deps.log.info(log);
 		else if (result.kind === 'refused') this.deps.log.warn(log);
