@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { parsePriceOverrides, type PriceOverrides } from '../core/pricing/overrides';
+import { NotRegularFileError, readRegularFile } from './regularFile';
 
 /** Where a workspace keeps its price overrides (same JSON shape as `agentCost.pricing.overrides`). */
 export const workspacePriceOverridesRelativePath = join('.agent-cost', 'prices.json');
@@ -41,10 +42,12 @@ export async function readPriceOverridesFile(path: string, displayName: string =
 		const info = await stat(path);
 		if (info.isDirectory()) return fail('is a folder, expected a JSON file');
 		if (info.size > maxBytes) return fail(`is ${info.size} bytes; a price file should be a small JSON object (limit ${maxBytes} bytes)`);
-		bytes = await readFile(path);
+		bytes = await readRegularFile(path);
+		if (bytes.length > maxBytes) return fail(`is over ${maxBytes} bytes; a price file should be a small JSON object`);
 	} catch (e) {
 		const code = (e as NodeJS.ErrnoException).code;
 		if (code === 'ENOENT') return { path, found: false, overrides: {}, problems: [] };
+		if (NotRegularFileError.is(e)) return fail(`is ${e.what}, not a regular file; ignored`);
 		return fail(`cannot be read (${code ?? (e instanceof Error ? e.message : String(e))})`);
 	}
 	const sha256 = createHash('sha256').update(bytes).digest('hex');

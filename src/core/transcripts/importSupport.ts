@@ -3,6 +3,7 @@
  * for formats that record no usage.
  */
 import type { TokenCounter } from '../engine/ports';
+import { modelIdProblem } from '../lens/modelId';
 import { maxCallTokens, tokenCountProblem, zeroUsage, type Usage, type UsageProblems } from '../pricing/usage';
 import type { ToolDefinitionLike } from '../tokens/types';
 import { outputTextForCounting } from './messageShapes';
@@ -110,7 +111,18 @@ export class TranscriptBuilder {
 		const models: string[] = [];
 		const seen = new Set<string>();
 		const file = this.options.file ?? 'the file';
+		const badModels = new Map<string, { problem: string; first: CallDraft; calls: number }>();
 		for (const c of this.calls) {
+			// A model id no tokenizer or price list can take (control characters, spaces, 200+ characters)
+			// is treated as unknown here, at the edge, rather than failing a replay later without a file name.
+			const idProblem = c.model === '' ? undefined : modelIdProblem(c.model);
+			if (idProblem) {
+				const bad = badModels.get(c.model);
+				if (bad) bad.calls++;
+				else badModels.set(c.model, { problem: idProblem, first: c, calls: 1 });
+				c.model = '';
+				c.modelSource = 'unknown';
+			}
 			const invalid = [
 				...(c.usageInvalid ?? []),
 				...this.usageProblems(c.usage, ''),
@@ -141,6 +153,13 @@ export class TranscriptBuilder {
 				seen.add(c.model);
 				models.push(c.model);
 			}
+		}
+		for (const [model, { problem, first: c, calls }] of badModels) {
+			this.warn(
+				'invalidModel',
+				`${file}${c.line !== undefined ? `:${c.line}` : ''}: call ${c.index + 1}${calls > 1 ? ` and ${calls - 1} more` : ''}: the model ${JSON.stringify(model.slice(0, 60))} is not a model id (${problem}); treated as unknown`,
+				{ callIndex: c.index, ...(c.line !== undefined && { line: c.line }) },
+			);
 		}
 		const first = this.calls.find(c => c.startedAt !== undefined)?.startedAt;
 		let last: string | undefined;

@@ -239,6 +239,7 @@ export type TranscriptWarningCode =
 	| 'failedInteraction'
 	| 'missingUsage'
 	| 'invalidUsage'
+	| 'invalidModel'
 	| 'duplicateCall'
 	| 'newerVersion';
 

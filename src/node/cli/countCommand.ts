@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError } from '../../core/lib/errors';
 import type { ParsedChat } from '../../core/tokens/chatShapes';
 import type { TokenCount } from '../../core/tokens/types';
 import { type CliCommand, type CliIo, type ParsedCliArgs, UsageError } from './cliCommand';
+import { NotRegularFileError, readRegularFile } from '../regularFile';
 
 const usage = `Usage: agent-cost count <file|-> --model M [--text] [--json]
 
@@ -45,10 +45,18 @@ export interface CountReport {
 async function readInput(path: string, io: CliIo): Promise<string> {
 	if (path === '-') return io.readStdin();
 	try {
-		return await readFile(resolve(io.cwd, path), 'utf8');
+		return await readRegularFile(resolve(io.cwd, path), 'utf8');
 	} catch (e) {
 		const code = (e as NodeJS.ErrnoException).code;
-		const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String((e as Error).message);
+		const why = NotRegularFileError.is(e)
+			? `is ${e.what}, not a regular file (refused: reading it could block forever)`
+			: code === 'ENOENT'
+				? 'no such file'
+				: code === 'EISDIR'
+					? 'is a directory'
+					: code === 'EACCES'
+						? 'permission denied'
+						: String((e as Error).message);
 		throw new InputError('badFile', `cannot read ${path}: ${why}`);
 	}
 }

@@ -26,6 +26,7 @@ import {
 	silentLogger,
 	toProviderError,
 	truncatedStream,
+	fromServer,
 } from './transportSupport';
 
 export const anthropicDefaultBaseUrl = 'https://api.anthropic.com';
@@ -81,7 +82,7 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 			if (!request.stream) {
 				const { data, response } = await client.messages.create({ ...body, stream: false }, { signal: guard.signal }).withResponse();
 				progress.responded = true;
-				progress.requestId = response.headers.get('request-id') ?? undefined;
+				progress.requestId = fromServer(response.headers.get('request-id'), key);
 				if (typeof data !== 'object' || data === null || !Array.isArray(data.content)) {
 					throw badShape(ctx, 'a Messages JSON object with content', data, response.headers.get('content-type'), progress);
 				}
@@ -99,13 +100,13 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 				completed = true;
 				return {
 					provider: this.provider,
-					model: data.model || request.model,
+					model: fromServer(data.model, key) ?? request.model,
 					text,
 					toolCalls,
 					finishReason: finishOf(data.stop_reason),
 					rawFinishReason: data.stop_reason ?? undefined,
 					...providerUsage(fromAnthropicUsage, data.usage),
-					responseId: data.id || undefined,
+					responseId: fromServer(data.id, key),
 					requestId: progress.requestId,
 					latencyMs: performance.now() - started,
 				};
@@ -114,7 +115,7 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 			const { data: stream, response } = await client.messages.create({ ...body, stream: true }, { signal: guard.signal }).withResponse();
 			guard.touch();
 			progress.responded = true;
-			progress.requestId = response.headers.get('request-id') ?? undefined;
+			progress.requestId = fromServer(response.headers.get('request-id'), key);
 			let model = request.model;
 			let stopReason: string | null | undefined;
 			let stopped = false;
@@ -132,8 +133,8 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 				if (typeof event !== 'object' || event === null) throw badShape(ctx, 'Messages stream events', event, null, progress);
 				switch (event.type) {
 					case 'message_start': {
-						progress.responseId = event.message.id || undefined;
-						if (event.message.model) model = event.message.model;
+						progress.responseId = fromServer(event.message.id, key);
+						model = fromServer(event.message.model, key) ?? model;
 						if (event.message.usage) {
 							rawUsage = { ...event.message.usage };
 							progress.usage = providerUsage(fromAnthropicUsage, rawUsage).usage;

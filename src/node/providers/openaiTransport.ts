@@ -24,6 +24,7 @@ import {
 	silentLogger,
 	toProviderError,
 	truncatedStream,
+	fromServer,
 } from './transportSupport';
 
 export const openaiDefaultBaseUrl = 'https://api.openai.com/v1';
@@ -116,7 +117,7 @@ export class OpenAITransport implements LlmTransport {
 			if (!request.stream) {
 				const { data, response } = await client.chat.completions.create({ ...params, stream: false }, { signal: guard.signal }).withResponse();
 				progress.responded = true;
-				progress.requestId = response.headers.get('x-request-id') ?? undefined;
+				progress.requestId = fromServer(response.headers.get('x-request-id'), key);
 				const choice = typeof data === 'object' && data !== null && Array.isArray(data.choices) ? data.choices[0] : undefined;
 				if (!choice) throw badShape(ctx, 'a chat completion JSON object with choices', data, response.headers.get('content-type'), progress);
 				const text = (choice.message?.content ?? '') + (choice.message?.refusal ?? '');
@@ -131,13 +132,13 @@ export class OpenAITransport implements LlmTransport {
 				completed = true;
 				return {
 					provider: this.provider,
-					model: data.model || request.model,
+					model: fromServer(data.model, key) ?? request.model,
 					text,
 					toolCalls,
 					finishReason: finishOf(choice.finish_reason),
 					rawFinishReason: choice.finish_reason ?? undefined,
 					...providerUsage(fromOpenAIChatUsage, data.usage),
-					responseId: data.id || undefined,
+					responseId: fromServer(data.id, key),
 					requestId: progress.requestId,
 					latencyMs: performance.now() - started,
 				};
@@ -148,7 +149,7 @@ export class OpenAITransport implements LlmTransport {
 				.withResponse();
 			guard.touch();
 			progress.responded = true;
-			progress.requestId = response.headers.get('x-request-id') ?? undefined;
+			progress.requestId = fromServer(response.headers.get('x-request-id'), key);
 			let model = request.model;
 			let finish: string | undefined;
 			let rawUsage: unknown;
@@ -157,8 +158,8 @@ export class OpenAITransport implements LlmTransport {
 				progress.started = true;
 				progress.events++;
 				if (typeof chunk !== 'object' || chunk === null) throw badShape(ctx, 'chat.completion.chunk objects', chunk, null, progress);
-				progress.responseId ??= chunk.id || undefined;
-				if (chunk.model) model = chunk.model;
+				progress.responseId ??= fromServer(chunk.id, key);
+				model = fromServer(chunk.model, key) ?? model;
 				if (chunk.usage) {
 					rawUsage = chunk.usage;
 					progress.usage = providerUsage(fromOpenAIChatUsage, chunk.usage).usage;

@@ -318,3 +318,14 @@ export function providerUsage(normalize: (raw: unknown, problems: UsageProblems)
 	const usage = normalize(raw, problems);
 	return problems.length ? { usage: undefined, usageInvalid: problems } : { usage };
 }
+
+/**
+ * A value the server chose — the model it says answered, a response or request id — as it may be
+ * recorded and shown: the key scrubbed out (a hostile endpoint can echo it there), control
+ * characters removed, at most 200 characters. Undefined when nothing is left.
+ */
+export function fromServer(value: unknown, key: string | undefined): string | undefined {
+	if (typeof value !== 'string') return undefined;
+	const clean = scrubSecrets(value.replace(/[\u0000-\u001f\u007f]/g, ''), [key]).slice(0, 200);
+	return clean === '' ? undefined : clean;
+}

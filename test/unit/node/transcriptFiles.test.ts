@@ -8,6 +8,7 @@ import { importTranscript } from '../../../src/core/transcripts/importTranscript
 import { findTranscriptFiles, readTranscriptFile } from '../../../src/node/transcriptFiles';
 import { transcriptsDir } from '../../support/paths';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 
 const counter = { countText, countChat };
 
@@ -27,6 +28,19 @@ describe('transcript files on disk', () => {
 		dir = mkdtempSync(join(tmpdir(), 'agent-cost-transcripts-'));
 	});
 	afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+	it('a FIFO, a device or a socket is refused at once with a typed error (a FIFO used to hang report and replay forever)', async function () {
+		if (process.platform === 'win32') this.skip();
+		this.timeout(5_000);
+		const fifo = join(dir, 'session.jsonl');
+		assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+		const e = await rejects(readTranscriptFile(fifo, { counter }), 'unreadable');
+		assert.match(e.message, /session\.jsonl.*is a FIFO \(named pipe\), not a regular file/);
+		assert.match((await rejects(readTranscriptFile('/dev/zero', { counter }), 'unreadable')).message, /is a device/);
+		const found = await findTranscriptFiles([fifo], dir);
+		assert.equal(found.files.length, 0);
+		assert.match(found.problems[0].message, /FIFO/);
+	});
 
 	it('a streamed JSONL file imports exactly like the same text in memory, with byte progress to the end', async () => {
 		const src = join(transcriptsDir(), 'claude_code', 'fasthooks_sample_main_transcript.jsonl');

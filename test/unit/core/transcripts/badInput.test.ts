@@ -275,4 +275,14 @@ describe('unseen files of the same formats', () => {
 			assert.equal(a.unpricedCalls, 1, String(bad));
 		}
 	});
+
+	it('a model id no tokenizer can take (control characters, spaces) is unknown at import, with a warning naming file and call — a replay no longer fails later without a file name', () => {
+		const doc = JSON.parse(fixtureText('openai_chat/pydai_openai_tool_output.json'));
+		for (const i of doc.interactions) i.response.parsed_body.model = 'gpt-4o\u0001 evil';
+		const t = importTranscript(JSON.stringify(doc), { file: 'x.json', counter: engineCounter });
+		assert.ok(t.calls.every(c => c.model === '' && c.modelSource === 'unknown'));
+		const w = t.warnings.filter(x => x.code === 'invalidModel');
+		assert.equal(w.length, 1);
+		assert.match(w[0].message, /^x\.json: call 1 and 1 more: the model "gpt-4o\\u0001 evil" is not a model id \(a model id has no spaces or control characters\); treated as unknown$/);
+	});
 });
