@@ -10,6 +10,7 @@ import { CancelledError } from '../core/lib/errors';
 import { detectFormat, detectionPrefixLength } from '../core/transcripts/detectFormat';
 import { TranscriptImportError } from '../core/transcripts/importErrors';
 import { NotRegularFileError, openRegularFile } from './regularFile';
+import { Utf8Validator } from '../core/lib/utf8Validator';
 import type { ImportOptions } from '../core/transcripts/importSupport';
 import { createStreamingImport, importTranscript } from '../core/transcripts/importTranscript';
 import type { Transcript } from '../core/transcripts/model';
@@ -99,8 +100,10 @@ async function readOpenTranscript(fh: FileHandle, path: string, file: string, op
 		const imp = createStreamingImport(detection.format, importOptions);
 		const stream = fh.createReadStream({ start: 0, highWaterMark: 1024 * 1024, autoClose: false });
 		const decoder = new StringDecoder('utf8');
+		const utf8 = new Utf8Validator();
 		try {
 			for await (const chunk of stream as AsyncIterable<Buffer>) {
+				utf8.push(chunk);
 				imp.push(decoder.write(chunk));
 				options.onProgress?.({ bytesRead: stream.bytesRead, totalBytes: size, calls: imp.calls });
 			}
@@ -110,9 +113,10 @@ async function readOpenTranscript(fh: FileHandle, path: string, file: string, op
 			if (TranscriptImportError.is(e) || CancelledError.is(e)) throw e;
 			throw fsError(e, file);
 		}
+		utf8.end();
 		const t = imp.end();
 		options.onProgress?.({ bytesRead: size, totalBytes: size, calls: t.calls.length });
-		return t;
+		return withEncodingWarning(t, utf8, file);
 	}
 	const limit = options.maxDocumentBytes ?? maxDocumentBytes;
 	if (detection !== undefined && size > limit) {
@@ -123,19 +127,34 @@ async function readOpenTranscript(fh: FileHandle, path: string, file: string, op
 		);
 	}
 	let text: string;
+	const utf8 = new Utf8Validator();
 	if (detection === undefined) {
 		// Not JSON, JSONL or aider: the prefix is enough to say so (with the formats tried).
 		text = prefix;
 	} else {
+		let bytes: Buffer;
 		try {
-			text = await fh.readFile({ encoding: 'utf8' });
+			bytes = await fh.readFile();
 		} catch (e) {
 			throw fsError(e, file);
 		}
+		utf8.push(bytes);
+		utf8.end();
+		text = bytes.toString('utf8');
 	}
 	const t = importTranscript(text, importOptions);
 	options.onProgress?.({ bytesRead: size, totalBytes: size, calls: t.calls.length });
-	return t;
+	return withEncodingWarning(t, utf8, file);
+}
+
+/**
+ * Bytes that are not UTF-8 are read as U+FFFD (as every decoder does) — never silently: the
+ * transcript says how many and where the first one is.
+ */
+function withEncodingWarning(t: Transcript, utf8: Utf8Validator, file: string): Transcript {
+	if (utf8.invalid === 0) return t;
+	const message = `${file}: ${utf8.invalid} byte sequence${utf8.invalid === 1 ? ' is' : 's are'} not valid UTF-8 (the first at byte ${utf8.firstInvalid}); read as U+FFFD (�), so text and token counts there may differ from the original`;
+	return { ...t, warnings: [...t.warnings, { code: 'invalidEncoding', message }] };
 }
 
 /** File names that can hold a transcript; the content decides (see {@link looksLikeTranscript}). */

@@ -194,6 +194,8 @@ export interface MetricsEndpointState {
 	readonly url?: string;
 	/** Why it is not serving although enabled (port in use…). */
 	readonly error?: string;
+	/** Scrapes must send `Authorization: Bearer <the metrics token>`. */
+	readonly tokenRequired?: boolean;
 }
 
 /** The jobs the engine worker runs for live calls, the spend views and Compress Prompt. */
@@ -217,7 +219,11 @@ export interface LiveJobs {
 	/** Starts, moves or stops the Prometheus endpoint (127.0.0.1 only). */
 	/** A store credential changed (the Redis password): the next job reconnects with the new one. */
 	readonly 'live/credentialsChanged': JobSpec<Record<string, never>, never, null>;
-	readonly 'metrics/configure': JobSpec<{ readonly enabled: boolean; readonly port: number }, never, MetricsEndpointState>;
+	/**
+	 * `tokenSha256`: the SHA-256 (hex) of the bearer token scrapes must send (the token stays in the
+	 * host's secret storage; only its digest crosses). Absent: no token required.
+	 */
+	readonly 'metrics/configure': JobSpec<{ readonly enabled: boolean; readonly port: number; readonly tokenSha256?: string }, never, MetricsEndpointState>;
 }
 
 /**

@@ -240,6 +240,7 @@ export type TranscriptWarningCode =
 	| 'missingUsage'
 	| 'invalidUsage'
 	| 'invalidModel'
+	| 'invalidEncoding'
 	| 'duplicateCall'
 	| 'newerVersion';
 

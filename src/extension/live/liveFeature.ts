@@ -62,6 +62,7 @@ export class LiveFeature implements vscode.Disposable {
 		own(
 			// A new Redis password: the engine worker reconnects with it (only if it is running at all).
 			secrets.onDidChange(e => {
+				if (e.key === secretKeyFor('metrics')) void this.live.configureMetrics();
 				if (e.key === secretKeyFor('redis') && deps.engineRunning())
 					void deps
 						.engine()

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { BudgetStatus } from '../../core/budget/budgetGuard';
@@ -188,9 +189,15 @@ export class LiveService implements vscode.Disposable {
 		if (this.deps.settings.config.metrics.enabled && !enabled) this.deps.log.info('the metrics endpoint starts once this workspace is trusted (Restricted Mode)');
 		if (!enabled && !this.metricsState?.enabled) return;
 		try {
-			const state = await this.deps.engine().run('metrics/configure', { enabled, port });
+			// The token itself stays here; the worker checks scrapes against its digest.
+			const token = enabled ? await this.deps.secrets.get('metrics') : undefined;
+			const tokenSha256 = token ? createHash('sha256').update(token, 'utf8').digest('hex') : undefined;
+			const state = await this.deps.engine().run('metrics/configure', { enabled, port, ...(tokenSha256 && { tokenSha256 }) });
 			this.metricsState = state;
-			if (state.url) this.deps.log.info(`Prometheus metrics at ${state.url}`);
+			if (state.url)
+				this.deps.log.info(
+					`Prometheus metrics at ${state.url}${state.tokenRequired ? ' (bearer token required)' : ' (no token: set one with "Agent Cost: Set API Key…" → Prometheus metrics endpoint)'}`,
+				);
 			else if (state.error) {
 				this.deps.log.error(`metrics endpoint: ${state.error}`);
 				void vscode.window.showWarningMessage(`Agent Cost: the metrics endpoint could not start: ${state.error}`);

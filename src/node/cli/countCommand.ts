@@ -4,6 +4,7 @@ import type { ParsedChat } from '../../core/tokens/chatShapes';
 import type { TokenCount } from '../../core/tokens/types';
 import { type CliCommand, type CliIo, type ParsedCliArgs, UsageError } from './cliCommand';
 import { NotRegularFileError, readRegularFile } from '../regularFile';
+import { Utf8Validator } from '../../core/lib/utf8Validator';
 
 const usage = `Usage: agent-cost count <file|-> --model M [--text] [--json]
 
@@ -45,7 +46,12 @@ export interface CountReport {
 async function readInput(path: string, io: CliIo): Promise<string> {
 	if (path === '-') return io.readStdin();
 	try {
-		return await readRegularFile(resolve(io.cwd, path), 'utf8');
+		const bytes = await readRegularFile(resolve(io.cwd, path));
+		const utf8 = new Utf8Validator();
+		utf8.push(bytes);
+		utf8.end();
+		if (utf8.invalid > 0) io.stderr(`agent-cost: warning: ${path}: ${utf8.invalid} byte sequence(s) are not valid UTF-8 (the first at byte ${utf8.firstInvalid}); counted as U+FFFD\n`);
+		return bytes.toString('utf8');
 	} catch (e) {
 		const code = (e as NodeJS.ErrnoException).code;
 		const why = NotRegularFileError.is(e)

@@ -65,7 +65,7 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 	const broker = new KeyBroker(options.keyTimeoutMs);
 	const metrics = new AgentMetrics();
 	const runtimes = new LiveRuntimes({ broker, metrics, agent: options.agent, redisConnectTimeoutMs: options.redisConnectTimeoutMs });
-	let metricsServer: { port: number; server: Promise<MetricsServer> } | undefined;
+	let metricsServer: { port: number; tokenSha256: string | undefined; server: Promise<MetricsServer> } | undefined;
 	const catalogs = new Map<string, FullPriceCatalog>();
 
 	/** A catalog for offline jobs (Compress Prompt): no ledger or Redis needed. */
@@ -303,8 +303,8 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 			const tokens = await broker.run(channel, () => transport.countInputTokens({ model, messages: p.messages, tools: p.tools }, ctx.signal));
 			return { model: p.model, tokens, exact: true as const };
 		},
-		async 'metrics/configure'({ enabled, port }): Promise<MetricsEndpointState> {
-			if (metricsServer && (!enabled || metricsServer.port !== port)) {
+		async 'metrics/configure'({ enabled, port, tokenSha256 }): Promise<MetricsEndpointState> {
+			if (metricsServer && (!enabled || metricsServer.port !== port || metricsServer.tokenSha256 !== tokenSha256)) {
 				const old = metricsServer;
 				metricsServer = undefined;
 				await old.server.then(
@@ -314,14 +314,14 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 			}
 			if (!enabled) return { enabled: false };
 			if (!metricsServer) {
-				const server = startMetricsServer({ port, render: () => metrics.render() });
-				metricsServer = { port, server };
+				const server = startMetricsServer({ port, render: () => metrics.render(), ...(tokenSha256 !== undefined && { tokenSha256 }) });
+				metricsServer = { port, tokenSha256, server };
 				server.catch(() => {
 					if (metricsServer?.server === server) metricsServer = undefined;
 				});
 			}
 			try {
-				return { enabled: true, url: (await metricsServer.server).url };
+				return { enabled: true, url: (await metricsServer.server).url, ...(tokenSha256 !== undefined && { tokenRequired: true }) };
 			} catch (e) {
 				return { enabled: true, error: describeError(e) };
 			}
