@@ -39,6 +39,24 @@ const common = {
 	plugins: watch ? [problemMatcher] : [],
 };
 
+/**
+ * The rank tables and the price dataset ship once, in dist/engineData.js (src/node/engineData.ts):
+ * the bundles that use them get a stub that requires that file at run time instead of a copy.
+ */
+const sharedData = {
+	'gpt-tokenizer/bpeRanks/o200k_base': 'o200kRanks',
+	'gpt-tokenizer/bpeRanks/cl100k_base': 'cl100kRanks',
+	'@pydantic/genai-prices': 'genaiPrices',
+};
+const sharedEngineData = {
+	name: 'shared-engine-data',
+	setup(build) {
+		build.onResolve({ filter: /^(gpt-tokenizer\/bpeRanks\/(o200k|cl100k)_base|@pydantic\/genai-prices)$/ }, args => ({ path: args.path, namespace: 'shared-engine-data' }));
+		build.onResolve({ filter: /^\.\/engineData\.js$/, namespace: 'shared-engine-data' }, () => ({ path: './engineData.js', external: true }));
+		build.onLoad({ filter: /.*/, namespace: 'shared-engine-data' }, args => ({ contents: `module.exports = require('./engineData.js').${sharedData[args.path]};`, loader: 'js' }));
+	},
+};
+
 function findFiles(dir, suffix) {
 	const out = [];
 	let entries;
@@ -70,6 +88,16 @@ const contexts = [
 		format: 'cjs',
 		target: 'node20',
 		external: ['vscode'],
+		plugins: [...common.plugins, sharedEngineData],
+	},
+	// The one copy of the rank tables and the price dataset (see `sharedEngineData`).
+	{
+		...common,
+		entryPoints: { engineData: 'src/node/engineData.ts' },
+		outdir: 'dist',
+		platform: 'node',
+		format: 'cjs',
+		target: 'node20',
 	},
 	// The headless CLI on the same engine.
 	{
@@ -80,6 +108,7 @@ const contexts = [
 		format: 'cjs',
 		target: 'node20',
 		banner: { js: '#!/usr/bin/env node' },
+		plugins: [...common.plugins, sharedEngineData],
 	},
 	// Webview: a browser app with fixed file names so the host can build its URIs.
 	{

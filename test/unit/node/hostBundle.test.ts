@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../support/paths';
 
@@ -26,13 +26,23 @@ describe('extension host bundle stays light', () => {
 		assert.deepEqual(found, []);
 	});
 
-	it('the markers above do match the bundles that must contain those parts (self-check)', () => {
+	it('the markers above do match the bundle that must contain those parts (self-check)', () => {
 		const read = (f: string) => readFileSync(join(repoRoot(), f), 'utf8');
-		assert.match(read('dist/tokenWorker.js'), /bpeRanks|"!\\"#\$%&'\(\)\*\+,-\.\/0123456789/);
-		assert.match(read('dist/engineWorker.js'), /cache_write_1h_mtok:\s*[\d.]/);
-		assert.match(read('dist/engineWorker.js'), /api_pattern:/);
+		assert.match(read('dist/engineData.js'), /bpeRanks|"!\\"#\$%&'\(\)\*\+,-\.\/0123456789/);
+		assert.match(read('dist/engineData.js'), /cache_write_1h_mtok:\s*[\d.]/);
+		assert.match(read('dist/engineData.js'), /api_pattern:/);
 		assert.match(read('node_modules/openai/client.js'), /X-Stainless-Retry-Count/);
 		assert.match(read('node_modules/@anthropic-ai/sdk/client.js'), /X-Stainless-Retry-Count/);
+	});
+
+	it('the rank tables and the price dataset ship ONCE (dist/engineData.js); the workers and the CLI require it', () => {
+		const dist = join(repoRoot(), 'dist');
+		const js = readdirSync(dist).filter(f => f.endsWith('.js'));
+		const holding = (re: RegExp) => js.filter(f => re.test(readFileSync(join(dist, f), 'utf8')));
+		// The first ranks of both tables (single bytes), minified or not; a module path in a comment does not count.
+		assert.deepEqual(holding(/"!",\s*(?:'"'|"\\""),\s*"#",\s*"\$",\s*"%"/), ['engineData.js'], 'o200k/cl100k ranks');
+		assert.deepEqual(holding(/api_pattern:/), ['engineData.js'], 'price dataset');
+		for (const f of ['tokenWorker.js', 'engineWorker.js', 'cli.js']) assert.match(readFileSync(join(dist, f), 'utf8'), /require\("\.\/engineData\.js"\)/, f);
 	});
 
 	it('is small (under 400 KB unminified)', () => {
