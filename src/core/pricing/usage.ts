@@ -72,12 +72,12 @@ export function tokenCountProblem(v: unknown): string | undefined {
 export type UsageProblems = string[];
 
 /**
- * A token field. An optional detail field that is absent (undefined or null) is 0; the main input and
- * output counts must be there. Anything present must be a valid count, or it is reported and read as 0.
+ * A token field. An optional detail field that is absent is 0; the main input and output counts must
+ * be there. Anything present — null included — must be a valid count, or it is reported and read as 0.
  */
 function reader(problems: UsageProblems | undefined): (v: unknown, field: string, required?: boolean) => number {
 	return (v, field, required = false) => {
-		if (!required && (v === undefined || v === null)) return 0;
+		if (!required && v === undefined) return 0;
 		if (v === undefined) {
 			problems?.push(`${field} is missing`);
 			return 0;

@@ -139,7 +139,7 @@ export class ClaudeCodeImporter implements LineSink {
 		const output = nonNegative(usage.output_tokens) ?? 0;
 		const stopReason = nonEmpty(m.stop_reason);
 		const at = isoTime(v.timestamp);
-		const cost = nonNegative(v.costUSD);
+		const cost = this.builder.recordedNumber(v.costUSD, 'costUSD', 'cost', lineNo);
 		let d = this.byKey.get(key);
 		if (d === undefined) {
 			const thread = this.thread(v);

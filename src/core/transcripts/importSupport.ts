@@ -95,6 +95,24 @@ export class TranscriptBuilder {
 		return out;
 	}
 
+	/**
+	 * A number the file records — a cost in USD or a token count — named by `what` ("call 3's
+	 * costUSD", "info.model_stats.instance_cost"). Absent (undefined or null) is undefined; anything
+	 * else that is not a valid amount is undefined WITH an 'invalidUsage' warning, never a silent 0.
+	 */
+	recordedNumber(v: unknown, what: string, kind: 'cost' | 'tokens', line?: number): number | undefined {
+		if (v === undefined || v === null) return undefined;
+		const problem = kind === 'tokens' ? tokenCountProblem(v) : typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1e9 ? undefined : 'is not an amount of money';
+		if (problem === undefined) return v as number;
+		const where = `${this.options.file ?? 'the file'}${line !== undefined ? `:${line}` : ''}`;
+		this.warn(
+			'invalidUsage',
+			`${where}: ${what} ${JSON.stringify(v)?.slice(0, 40) ?? String(v)}: ${kind === 'tokens' ? problem : 'not an amount of money'}; ignored`,
+			line !== undefined ? { line } : {},
+		);
+		return undefined;
+	}
+
 	warn(code: TranscriptWarningCode, message: string, extra: { line?: number; callIndex?: number; once?: boolean } = {}): void {
 		if (extra.once) {
 			if (this.warned.has(code)) return;

@@ -9,7 +9,7 @@
 import { fromOpenAIChatUsage, type Usage, type UsageProblems } from '../pricing/usage';
 import { TranscriptImportError } from './importErrors';
 import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, recordedUsage, RunningPromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
-import { arr, asText, isoTime, isRecord, type JsonRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
+import { arr, asText, isoTime, isRecord, type JsonRecord, nonEmpty, rec, str } from './jsonAccess';
 import { openAIChatOutput, outputMessage } from './messageShapes';
 import type { CallOutput, RecordedTotals, Transcript, TranscriptMessage } from './model';
 
@@ -131,7 +131,7 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 		usages.set(id, u);
 		usageOrder.push(id);
 	}
-	const costs = arr(metrics.costs).map(c => nonNegative(rec(c).cost));
+	const costs = arr(metrics.costs).map((c, i) => b.recordedNumber(rec(c).cost, `metrics.costs[${i}].cost`, 'cost'));
 	const perCallCosts = costs.length === usageOrder.length && costs.every(c => c !== undefined) ? new Map(usageOrder.map((id, i) => [id, costs[i] as number])) : undefined;
 	// Calls the metrics know but the history does not show (e.g. a trimmed history) still count.
 	const known = new Set(slots.map(s => s.id).filter((x): x is string => x !== undefined));
@@ -205,7 +205,7 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 	let recordedTotals: RecordedTotals | undefined;
 	if (isRecord(metrics.accumulated_token_usage) || metrics.accumulated_cost !== undefined) {
 		const acc = rec(metrics.accumulated_token_usage);
-		const accCost = nonNegative(metrics.accumulated_cost);
+		const accCost = b.recordedNumber(metrics.accumulated_cost, 'metrics.accumulated_cost', 'cost');
 		// accumulated_cost 0 with no per-call costs means nothing was priced (an unknown model behind a proxy).
 		const priced = accCost !== undefined && (accCost > 0 || costs.length > 0);
 		recordedTotals = {

@@ -273,7 +273,7 @@ export class RecordingImporter implements LineSink {
 				: undefined;
 		const input = readInput(v.input);
 		const output = readOutput(v.output);
-		const cost = nonNegative(v.costUsd);
+		const cost = this.builder.recordedNumber(v.costUsd, 'costUsd', 'cost', lineNo);
 		const status = v.status === 'error' || v.status === 'cancelled' ? v.status : undefined;
 		const servedFrom = v.servedFrom === 'exactCache' || v.servedFrom === 'semanticCache' ? v.servedFrom : undefined;
 		const purpose = v.purpose === 'summary' || v.purpose === 'embedding' ? v.purpose : undefined;
