@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parse, type ParseError } from 'jsonc-parser';
+// The ESM build: the UMD entry (package main) loads its parts with require() calls a bundler cannot follow.
+import { parse, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import * as vscode from 'vscode';
 
 /** Where this window's workspace settings live: the `.code-workspace` file, else the folder's `.vscode/settings.json`. */

@@ -311,7 +311,9 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 			const text = await (await fetch(url)).text();
 			assert.match(text, /agent_cost_calls_total\{model="gpt-4o-mini",status="ok"\} 1/);
 			assert.match(text, /agent_cost_calls_total\{model="gpt-4o-mini",status="cache_hit"\} 1/);
-			assert.match(text, /agent_cost_budget_events_total\{kind="refused",scope="day"\} 1/);
+			// At least this file's refusal: the engine worker's registry is shared with the other test
+			// files of the run (the hostile-workspace test is refused on purpose too).
+			assert.match(text, /agent_cost_budget_events_total\{kind="refused",scope="day"\} [1-9]\d*\n/);
 			seen.push(text);
 		} finally {
 			await setSettings({ 'metrics.enabled': undefined, 'metrics.port': undefined });

@@ -45,6 +45,10 @@ describe('extension host bundle stays light', () => {
 		for (const f of ['tokenWorker.js', 'engineWorker.js', 'cli.js']) assert.match(readFileSync(join(dist, f), 'utf8'), /require\("\.\/engineData\.js"\)/, f);
 	});
 
+	it("requires no file of its own at run time (a relative require — jsonc-parser's UMD build — fails activation)", () => {
+		assert.deepEqual(bundle().match(/require\("\.\.?\/[^"]*"\)/g) ?? [], []);
+	});
+
 	it('is small (under 400 KB unminified)', () => {
 		const size = statSync(join(repoRoot(), 'dist', 'extension.js')).size;
 		assert.ok(size < 400_000, `dist/extension.js is ${size} bytes`);
