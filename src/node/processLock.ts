@@ -46,6 +46,18 @@ function lockName(dir: string): string {
 	return `agent-cost-lock-${createHash('sha256').update(path).digest('hex').slice(0, 32)}`;
 }
 
+/** A held lock whose `release` runs `free` once, however often it is called. */
+function heldLock(free: () => void): HeldLock {
+	let held = true;
+	return {
+		release() {
+			if (!held) return;
+			held = false;
+			free();
+		},
+	};
+}
+
 async function backoff(attempt: number): Promise<void> {
 	await new Promise(resolve => setTimeout(resolve, Math.min(8, 1 + attempt / 4)));
 }
@@ -67,17 +79,8 @@ function socketLock(address: string, mechanism: 'abstractSocket' | 'namedPipe'):
 			const deadline = Date.now() + timeoutMs;
 			for (let attempt = 0; ; attempt++) {
 				const server = await bindExclusive(address);
-				if (server) {
-					let held = true;
-					return {
-						release() {
-							if (!held) return;
-							held = false;
-							// close() releases the address at once; its callback only reports completion.
-							server.close();
-						},
-					};
-				}
+				// close() releases the address at once; its callback only reports completion.
+				if (server) return heldLock(() => server.close());
 				if (Date.now() > deadline) throw new LockTimeoutError(`held by another process for more than ${timeoutMs} ms`);
 				await backoff(attempt);
 			}
@@ -96,14 +99,7 @@ function flockLock(path: string): ProcessLock {
 			for (let attempt = 0; ; attempt++) {
 				try {
 					const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NONBLOCK | oExlock, 0o600);
-					let held = true;
-					return {
-						release() {
-							if (!held) return;
-							held = false;
-							closeSync(fd);
-						},
-					};
+					return heldLock(() => closeSync(fd));
 				} catch (e) {
 					const code = (e as NodeJS.ErrnoException).code;
 					if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK') throw e;
@@ -172,14 +168,7 @@ function tokenFileLock(path: string): ProcessLock {
 					// link() publishes the file with its content already written: no empty lock is ever visible.
 					linkSync(temp, path);
 					unlinkSync(temp);
-					let held = true;
-					return {
-						release() {
-							if (!held) return;
-							held = false;
-							moveAside(mine);
-						},
-					};
+					return heldLock(() => moveAside(mine));
 				} catch (e) {
 					unlinkSync(temp);
 					if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;

@@ -219,24 +219,16 @@ export class ReferenceBpe {
 	 */
 	private mergeByRankLevels(bytes: string, out: number[], interrupted?: () => void): boolean {
 		const n = bytes.length;
-		const next = new Int32Array(n);
-		const prev = new Int32Array(n);
-		const token = new Int32Array(n);
+		const parts = new PieceParts(bytes, this.byteTokens());
+		const { alive } = parts;
 		// Ranks as int32 (`none` for "no rank"): 4 bytes per byte of the piece, not 8.
 		const none = 0x7fffffff;
 		const pairRank = new Int32Array(n);
-		const alive = new Uint8Array(n).fill(1);
-		const ranker = this.pairRanker(bytes, next, token);
+		const ranker = this.pairRanker(parts);
 		const rank = (i: number): number => {
 			const r = ranker(i);
 			return r === Infinity ? none : r;
 		};
-		const byteToken = this.byteTokens();
-		for (let i = 0; i < n; i++) {
-			next[i] = i + 1;
-			prev[i] = i - 1;
-			token[i] = byteToken[bytes.charCodeAt(i)];
-		}
 		// Buckets of positions per rank as linked lists in typed arrays (n initial pairs, up to 2 more
 		// per merge): no array per rank to grow, little for the GC on a megabyte-long run.
 		let entryPos = new Int32Array(n + (n >> 1) + 1);
@@ -286,13 +278,8 @@ export class ReferenceBpe {
 			for (let b = 0; b < k; b++) {
 				const i = bucket[b];
 				if (!alive[i] || pairRank[i] !== r) continue;
-				const j = next[i];
-				alive[j] = 0;
-				next[i] = next[j];
-				if (next[j] < n) prev[next[j]] = i;
-				token[i] = r;
+				const p = parts.merge(i, r);
 				pairRank[i] = rank(i);
-				const p = prev[i];
 				if (p >= 0) pairRank[p] = rank(p);
 				if (pairRank[i] <= r || (p >= 0 && pairRank[p] <= r)) return false;
 				if (pairRank[i] !== none) add(i, pairRank[i]);
@@ -300,7 +287,7 @@ export class ReferenceBpe {
 				if (interrupted && ++merges % 4096 === 0) interrupted();
 			}
 		}
-		for (let i = 0; i < n; i = next[i]) out.push(token[i]);
+		parts.appendTo(out);
 		return true;
 	}
 
@@ -309,7 +296,8 @@ export class ReferenceBpe {
 	 * depends only on the two ids and is memoized by them (left → right, small-integer keys, so a
 	 * look-up allocates nothing): a long run repeats a handful of pairs.
 	 */
-	private pairRanker(bytes: string, next: Int32Array, token: Int32Array): (i: number) => number {
+	private pairRanker(parts: PieceParts): (i: number) => number {
+		const { bytes, next, token } = parts;
 		const n = bytes.length;
 		const memo = new Map<number, Map<number, number>>();
 		// A run asks for the same pair over and over: the last answer is checked before the maps.
@@ -344,19 +332,11 @@ export class ReferenceBpe {
 	 */
 	private mergeWithHeap(bytes: string, out: number[], interrupted?: () => void): void {
 		const n = bytes.length;
-		const next = new Int32Array(n);
-		const prev = new Int32Array(n);
-		const token = new Int32Array(n);
+		const parts = new PieceParts(bytes, this.byteTokens());
+		const { alive } = parts;
 		const pairRank = new Float64Array(n);
-		const alive = new Uint8Array(n).fill(1);
 		const heap = new MinHeap(n);
-		const rank = this.pairRanker(bytes, next, token);
-		const byteToken = this.byteTokens();
-		for (let i = 0; i < n; i++) {
-			next[i] = i + 1;
-			prev[i] = i - 1;
-			token[i] = byteToken[bytes.charCodeAt(i)];
-		}
+		const rank = this.pairRanker(parts);
 		for (let i = 0; i < n; i++) {
 			pairRank[i] = rank(i);
 			if (pairRank[i] !== Infinity) heap.push(pairRank[i] * 4294967296 + i);
@@ -367,21 +347,59 @@ export class ReferenceBpe {
 			const r = Math.floor(key / 4294967296);
 			const i = key - r * 4294967296;
 			if (!alive[i] || pairRank[i] !== r) continue;
-			const j = next[i];
-			alive[j] = 0;
-			next[i] = next[j];
-			if (next[j] < n) prev[next[j]] = i;
-			token[i] = r;
+			const p = parts.merge(i, r);
 			pairRank[i] = rank(i);
 			if (pairRank[i] !== Infinity) heap.push(pairRank[i] * 4294967296 + i);
-			const p = prev[i];
 			if (p >= 0) {
 				pairRank[p] = rank(p);
 				if (pairRank[p] !== Infinity) heap.push(pairRank[p] * 4294967296 + p);
 			}
 			if (interrupted && ++merges % 4096 === 0) interrupted();
 		}
-		for (let i = 0; i < n; i = next[i]) out.push(token[i]);
+		parts.appendTo(out);
+	}
+}
+
+/**
+ * A piece's parts while it is merged: a linked list over byte offsets (part i starts at byte i while
+ * it is alive) with each part's token id. Shared by both linear merges.
+ */
+class PieceParts {
+	readonly next: Int32Array;
+	readonly prev: Int32Array;
+	readonly token: Int32Array;
+	readonly alive: Uint8Array;
+
+	constructor(
+		readonly bytes: string,
+		byteToken: Int32Array,
+	) {
+		const n = bytes.length;
+		this.next = new Int32Array(n);
+		this.prev = new Int32Array(n);
+		this.token = new Int32Array(n);
+		this.alive = new Uint8Array(n).fill(1);
+		for (let i = 0; i < n; i++) {
+			this.next[i] = i + 1;
+			this.prev[i] = i - 1;
+			this.token[i] = byteToken[bytes.charCodeAt(i)];
+		}
+	}
+
+	/** Merges part `i` with the part after it into token `rank`; returns the part before `i` (-1: none). */
+	merge(i: number, rank: number): number {
+		const { next, prev } = this;
+		const j = next[i];
+		this.alive[j] = 0;
+		next[i] = next[j];
+		if (next[j] < next.length) prev[next[j]] = i;
+		this.token[i] = rank;
+		return prev[i];
+	}
+
+	/** The parts' tokens, in order. */
+	appendTo(out: number[]): void {
+		for (let i = 0; i < this.next.length; i = this.next[i]) out.push(this.token[i]);
 	}
 }
 

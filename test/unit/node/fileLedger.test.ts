@@ -3,10 +3,9 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
 import { encodeLedgerLine } from '../../../src/core/budget/ledgerLine';
 import { FileLedgerStore, LedgerError } from '../../../src/node/fileLedger';
-import { repoRoot } from '../../support/paths';
+import { bundleChild } from '../../support/bundleChild';
 
 const limits = { runNano: 0, dailyNano: 0, maxSteps: 0 };
 const req = (id: string, nano: number, over: Partial<{ runId: string; day: string; dailyNano: number }> = {}) => ({
@@ -27,8 +26,7 @@ let childJs: string;
 
 before(async () => {
 	dir = mkdtempSync(join(tmpdir(), 'acl-ledger-'));
-	childJs = join(dir, 'ledgerChild.js');
-	await esbuild.build({ entryPoints: [join(repoRoot(), 'test/unit/node/ledgerChild.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: childJs, logLevel: 'error' });
+	childJs = await bundleChild('ledgerChild', dir);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -2,8 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
-import { repoRoot } from '../../support/paths';
+import { bundleChild } from '../../support/bundleChild';
 import { runKillLoop } from '../../support/killLoop';
 
 /**
@@ -43,8 +42,7 @@ describe('FileLedgerStore under kill -9 (stress)', function () {
 	let childJs: string;
 	before(async () => {
 		dir = mkdtempSync(join(tmpdir(), 'acl-ledger-stress-'));
-		childJs = join(dir, 'ledgerStressChild.js');
-		await esbuild.build({ entryPoints: [join(repoRoot(), 'test/unit/node/ledgerStressChild.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: childJs, logLevel: 'error' });
+		childJs = await bundleChild('ledgerStressChild', dir);
 	});
 	after(() => rmSync(dir, { recursive: true, force: true }));
 

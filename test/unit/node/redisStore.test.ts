@@ -3,14 +3,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
 import { BudgetExceededError } from '../../../src/core/budget/budgetErrors';
 import { BudgetGuard } from '../../../src/core/budget/budgetGuard';
 import { defaultEngineConfig } from '../../../src/core/config/parseEngineConfig';
 import { ManualClock, seededRandom } from '../../../src/core/engine/ports';
 import { RedisStore } from '../../../src/node/redisStore';
 import { runKillLoop } from '../../support/killLoop';
-import { repoRoot } from '../../support/paths';
+import { bundleChild } from '../../support/bundleChild';
 import { fakePricing } from '../../support/policyFakes';
 import type { RedisServer } from '../../support/redisServer';
 import { startRedis } from '../../support/redisServer';
@@ -164,8 +163,7 @@ describe('RedisStore against a real redis-server', function () {
 	});
 
 	it('ACCEPTANCE: 200 concurrent reservations from 4 processes against one daily budget never exceed it', async () => {
-		const childJs = join(dir, 'redisChild.js');
-		await esbuild.build({ entryPoints: [join(repoRoot(), 'test/unit/node/redisChild.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: childJs, logLevel: 'error' });
+		const childJs = await bundleChild('redisChild', dir);
 		const nano = 1_000_000; // $0.001 worst case per call
 		const daily = 120 * nano; // room for exactly 120 of the 200
 		const startAt = Date.now() + 1500;
@@ -193,8 +191,7 @@ describe('RedisStore against a real redis-server', function () {
 	});
 
 	it('kill -9 stress: 5 processes, one killed every 100 ms, never grant past a daily limit; killed calls count at their worst case', async () => {
-		const childJs = join(dir, 'redisStressChild.js');
-		await esbuild.build({ entryPoints: [join(repoRoot(), 'test/unit/node/redisStressChild.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: childJs, logLevel: 'error' });
+		const childJs = await bundleChild('redisStressChild', dir);
 		const limit = 6_000;
 		const run = await runKillLoop({ workers: 5, args: w => [childJs, server.url, prefix(), String(w), String(limit), '1500'], durationMs: 8_000, killEveryMs: 100 });
 		assert.deepEqual(run.crashes, []);

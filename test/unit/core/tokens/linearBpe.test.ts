@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import cl100kRanks from 'gpt-tokenizer/bpeRanks/cl100k_base';
 import o200kRanks from 'gpt-tokenizer/bpeRanks/o200k_base';
-import { get_encoding, type Tiktoken } from 'tiktoken';
 import { seededRandom } from '../../../../src/core/engine/ports';
 import { CancelledError } from '../../../../src/core/lib/errors';
 import { ReferenceBpe } from '../../../../src/core/tokens/bytePairEncoder';
@@ -10,24 +9,17 @@ import { setCountInterruptCheck } from '../../../../src/core/tokens/countInterru
 import { getEncoder } from '../../../../src/core/tokens/encodings';
 import { hasLongPiece } from '../../../../src/core/tokens/longPieces';
 import type { EncodingName } from '../../../../src/core/tokens/types';
+import { freeReferences, tiktokenReference } from '../../../support/tiktokenReference';
 
 // Counting must be linear on every input and stay EXACT: ids identical to tiktoken's Rust core
-// (WASM, `encode_ordinary`). Timings are measured in bench/tokenizers.bench.ts, not here.
+// (WASM, `encode_ordinary`). Timings are measured in bench/longRuns.bench.ts, not here.
 
 const encodings: EncodingName[] = ['o200k_base', 'cl100k_base'];
-const references = new Map<EncodingName, Tiktoken>();
-const reference = (name: EncodingName) => {
-	let enc = references.get(name);
-	if (!enc) references.set(name, (enc = get_encoding(name)));
-	return enc;
-};
-after(() => {
-	for (const enc of references.values()) enc.free();
-});
+after(freeReferences);
 
 function sameIds(name: EncodingName, text: string, label: string): void {
 	const ours = getEncoder(name).encode(text);
-	const ref = [...reference(name).encode_ordinary(text)];
+	const ref = [...tiktokenReference(name).encode_ordinary(text)];
 	const at = ours.findIndex((id, i) => id !== ref[i]);
 	if (at >= 0 || ours.length !== ref.length) assert.fail(`${name} ${label}: ids differ at ${at} (ours ${ours.length}, tiktoken ${ref.length})`);
 	assert.equal(getEncoder(name).count(text), ref.length, `${name} ${label}: count`);
