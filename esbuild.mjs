@@ -39,6 +39,25 @@ const common = {
 	plugins: watch ? [problemMatcher] : [],
 };
 
+/**
+ * The rank tables and the price dataset ship once, each in a file of its own in dist/
+ * (src/node/engineData/*.ts): the bundles that use one get a stub that requires that file at run
+ * time instead of a copy, and load only the data they use.
+ */
+const sharedData = {
+	'gpt-tokenizer/bpeRanks/o200k_base': 'engineData-o200k.js',
+	'gpt-tokenizer/bpeRanks/cl100k_base': 'engineData-cl100k.js',
+	'@pydantic/genai-prices': 'engineData-prices.js',
+};
+const sharedEngineData = {
+	name: 'shared-engine-data',
+	setup(build) {
+		build.onResolve({ filter: /^(gpt-tokenizer\/bpeRanks\/(o200k|cl100k)_base|@pydantic\/genai-prices)$/ }, args => ({ path: args.path, namespace: 'shared-engine-data' }));
+		build.onResolve({ filter: /^\.\/engineData-[a-z0-9]+\.js$/, namespace: 'shared-engine-data' }, args => ({ path: args.path, external: true }));
+		build.onLoad({ filter: /.*/, namespace: 'shared-engine-data' }, args => ({ contents: `module.exports = require('./${sharedData[args.path]}').data;`, loader: 'js' }));
+	},
+};
+
 function findFiles(dir, suffix) {
 	const out = [];
 	let entries;
@@ -72,6 +91,16 @@ const contexts = [
 		format: 'cjs',
 		target: 'node20',
 		external: ['vscode'],
+		plugins: [...common.plugins, sharedEngineData],
+	},
+	// The one copy of each rank table and of the price dataset (see `sharedEngineData`).
+	{
+		...common,
+		entryPoints: { 'engineData-o200k': 'src/node/engineData/o200kRanks.ts', 'engineData-cl100k': 'src/node/engineData/cl100kRanks.ts', 'engineData-prices': 'src/node/engineData/genaiPrices.ts' },
+		outdir: 'dist',
+		platform: 'node',
+		format: 'cjs',
+		target: 'node20',
 	},
 	// The headless CLI on the same engine: a tiny launcher (the `agent-cost` bin) that loads the full
 	// CLI, or the `sessions` command's own small bundle (start-up time and memory, bench/results/sessions.md).
@@ -83,6 +112,7 @@ const contexts = [
 		format: 'cjs',
 		target: 'node20',
 		banner: { js: '#!/usr/bin/env node' },
+		plugins: [...common.plugins, sharedEngineData],
 	},
 	// Webview: a browser app with fixed file names so the host can build its URIs.
 	{

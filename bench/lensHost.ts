@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { summarize } from '../src/core/lens/timingStats';
-import type { AgentCostApi } from '../src/extension/api';
+import type { AgentCostApi, AgentCostTestApi } from '../src/extension/api';
+import { testSurface } from '../test/support/testApi';
 import type { LensSnapshot } from '../src/extension/lens/promptLens';
 import { repoRoot } from '../test/support/paths';
 import { corpusDocument } from '../test/support/tokenCorpus';
@@ -40,14 +41,14 @@ function key(i: number): { command: 'type'; text: string } | { command: 'deleteL
 	return { command: 'type', text: sentence[i % sentence.length] };
 }
 
-async function api(): Promise<AgentCostApi> {
+async function api(): Promise<AgentCostTestApi> {
 	const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { name: string; publisher: string };
 	const extension = vscode.extensions.getExtension<AgentCostApi>(`${manifest.publisher}.${manifest.name}`);
 	if (!extension) throw new Error('the extension is not loaded');
-	return extension.activate();
+	return testSurface(await extension.activate());
 }
 
-function waitForRender(a: AgentCostApi, accept: (s: LensSnapshot) => boolean, timeoutMs: number, what: string): Promise<LensSnapshot> {
+function waitForRender(a: AgentCostTestApi, accept: (s: LensSnapshot) => boolean, timeoutMs: number, what: string): Promise<LensSnapshot> {
 	return new Promise((resolve, reject) => {
 		const current = a.lens.snapshot;
 		if (current && accept(current)) return resolve(current);
@@ -67,17 +68,17 @@ function waitForRender(a: AgentCostApi, accept: (s: LensSnapshot) => boolean, ti
 /** The lens's timed tasks on the extension host's thread (wall clock, see PromptLens). */
 const handlerNames = ['change', 'selection', 'answer', 'render', 'activeEditor', 'spawn', 'open', 'read', 'length'] as const;
 
-function samplesSince(a: AgentCostApi, marks: Record<string, number>): Record<string, number[]> {
+function samplesSince(a: AgentCostTestApi, marks: Record<string, number>): Record<string, number[]> {
 	const out: Record<string, number[]> = {};
 	for (const name of handlerNames) out[name] = a.lens.samples(name).slice(marks[name] ?? 0);
 	return out;
 }
 
-function marksNow(a: AgentCostApi): Record<string, number> {
+function marksNow(a: AgentCostTestApi): Record<string, number> {
 	return Object.fromEntries(handlerNames.map(n => [n, a.lens.samples(n).length]));
 }
 
-async function typeSession(a: AgentCostApi, editor: vscode.TextEditor, scenario: Scenario) {
+async function typeSession(a: AgentCostTestApi, editor: vscode.TextEditor, scenario: Scenario) {
 	const doc = editor.document;
 	const uri = doc.uri.toString();
 	// Type in the middle of the document, at the end of a line.
@@ -151,7 +152,7 @@ async function typeSession(a: AgentCostApi, editor: vscode.TextEditor, scenario:
 	};
 }
 
-async function benchDocument(a: AgentCostApi, dir: string, size: number, label: string) {
+async function benchDocument(a: AgentCostTestApi, dir: string, size: number, label: string) {
 	const path = join(dir, `bench-${label.replace(/\s/g, '')}.prompt`);
 	writeFileSync(path, corpusDocument(size));
 	const marks = marksNow(a);

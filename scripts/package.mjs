@@ -29,6 +29,11 @@ export const requiredFiles = [
 	'dist/cliMain.js',
 	'dist/sessionsCli.js',
 	'dist/tokenCounter.js',
+	'dist/engineData-o200k.js',
+	'dist/engineData-cl100k.js',
+	'dist/engineData-prices.js',
+	'dist/tokenWorker.js',
+	'dist/engineWorker.js',
 	'dist/webview/replay.js',
 	'dist/webview/replay.css',
 ];

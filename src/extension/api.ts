@@ -15,10 +15,34 @@ import type { LensSnapshot, LensStatsReport, VersionTimes } from './lens/promptL
 import type { ProviderId } from './secrets';
 
 /**
- * What `activate()` returns: a small surface for automation and the integration tests, which
- * cannot read status bar items or webviews through the public VS Code API. Never returns a secret.
+ * What `activate()` returns to any extension: read-only token counts and spend. Nothing here
+ * writes, sends text anywhere or touches a key — an installed extension cannot use this API to
+ * overwrite, delete or test the stored keys, nor to spend the user's money.
  */
 export interface AgentCostApi {
+	/** The status-bar lens: what it shows now (text, tooltip). */
+	readonly statusBar: { readonly id: string; readonly text: string; readonly tooltip: string | undefined };
+	/** The prompt lens's latest count, and an event on every render. */
+	readonly lens: Pick<LensApi, 'snapshot' | 'onDidRender'>;
+	/** Today's spend against the budget, and the Spend view's report. */
+	readonly spend: {
+		readonly status: LiveApi['spendStatus'];
+		report(): Promise<SpendReport | undefined>;
+	};
+	/**
+	 * The test surface ({@link AgentCostTestApi}): present ONLY when VS Code runs the extension
+	 * under its test runner (`ExtensionMode.Test`, set by `--extensionTestsPath`), which no other
+	 * extension can switch on.
+	 */
+	readonly testing?: AgentCostTestApi;
+}
+
+/**
+ * Everything the integration tests and the lens benchmark drive (they cannot read status bar items
+ * or webviews, or type into SecretStorage prompts, through the public VS Code API). Never returns a
+ * secret; exists only under the test runner.
+ */
+export interface AgentCostTestApi {
 	readonly statusBar: { readonly id: string; readonly text: string; readonly tooltip: string | undefined };
 	readonly replayPanelOpen: boolean;
 	/**
@@ -133,7 +157,30 @@ function digest(text: string): Buffer {
 	return createHash('sha256').update(text, 'utf8').digest();
 }
 
-export function createApi(container: Container): AgentCostApi {
+/** The public API, with the test surface only under the test runner (see {@link AgentCostApi.testing}). */
+export function createApi(container: Container, testMode: boolean): AgentCostApi {
+	const testing = createTestApi(container);
+	return {
+		get statusBar() {
+			return testing.statusBar;
+		},
+		lens: {
+			get snapshot() {
+				return container.lens.snapshot;
+			},
+			onDidRender: container.lens.onDidRender,
+		},
+		spend: {
+			get status() {
+				return testing.live.spendStatus;
+			},
+			report: () => testing.live.spendReport(),
+		},
+		...(testMode && { testing }),
+	};
+}
+
+function createTestApi(container: Container): AgentCostTestApi {
 	return {
 		get statusBar() {
 			const tooltip = container.statusItem.tooltip;

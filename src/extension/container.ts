@@ -53,7 +53,7 @@ export class Container implements vscode.Disposable {
 		this.log = this.own(vscode.window.createOutputChannel('Agent Cost', { log: true }));
 		step('log channel');
 		this.secrets = new Secrets(context.secrets);
-		this.settings = this.own(new EngineSettings(this.log));
+		this.settings = this.own(new EngineSettings(this.log, context.globalState));
 		step('settings');
 		const replayServices: ReplaySessionServices = { engine: () => this.engine, settings: this.own(new ReplaySettingsSource(this.settings)), log: this.log };
 		this.replayPanel = this.own(new ReplayPanel(context.extensionUri, replayServices, () => this.engineInfo()));

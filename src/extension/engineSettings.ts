@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
+import { tightenBudget } from '../core/config/budgetScope';
 import type { EngineConfig } from '../core/config/defaults';
 import type { ConfigProblem } from '../core/config/parseEngineConfig';
 import { defaultEngineConfig, parseEngineConfig } from '../core/config/parseEngineConfig';
 import type { PriceOverrides } from '../core/pricing/overrides';
-import { loadPriceOverrides } from '../node/priceOverridesFile';
+import { loadPriceOverrides, workspacePriceFilePath, type PriceOverridesFile } from '../node/priceOverridesFile';
+import { describePriceFile, priceFileConfirmations, type PriceFileConfirmations } from './priceFileConfirmation';
+import { readWorkspaceSettingsFile, workspaceSettingsFiles } from './workspaceSettingsFile';
 
 /** Which settings changed (pass a section such as `agentCost.budget`). */
 export interface EngineSettingsChange {
@@ -27,11 +30,17 @@ export class EngineSettings implements vscode.Disposable {
 	private readonly pricesChanged = new vscode.EventEmitter<void>();
 	private readonly subscription: vscode.Disposable;
 	private priceFileWatcher: vscode.FileSystemWatcher | undefined;
+	private readonly settingsFileWatchers: vscode.Disposable[] = [];
+	private readonly confirmations: PriceFileConfirmations;
 	readonly onDidChange = this.changed.event;
 	/** Prices may differ now: `agentCost.pricing.*` changed, or the workspace's price file did. */
 	readonly onDidChangePrices = this.pricesChanged.event;
 
-	constructor(private readonly log: vscode.LogOutputChannel) {
+	constructor(
+		private readonly log: vscode.LogOutputChannel,
+		state: vscode.Memento,
+	) {
+		this.confirmations = priceFileConfirmations(state);
 		// Read on first use, not here: the first configuration read of a session costs the extension
 		// host 20–100 ms (bench/results/lens.md), which activation must not pay.
 		this.subscription = vscode.workspace.onDidChangeConfiguration(e => {
@@ -41,6 +50,20 @@ export class EngineSettings implements vscode.Disposable {
 			this.changed.fire({ config: this.current, affects: section => e.affectsConfiguration(section) });
 			if (e.affectsConfiguration('agentCost.pricing')) this.pricesChanged.fire();
 		});
+		// VS Code drops a workspace's values of user-scoped settings without an event; a budget the
+		// workspace TIGHTENS is read from its settings file, so watch that file too.
+		for (const file of workspaceSettingsFiles()) {
+			const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(file.dir), file.name));
+			const reread = () => {
+				if (!this.current) return;
+				this.current = this.read();
+				this.changed.fire({ config: this.current, affects: section => 'agentCost.budget'.startsWith(section) || section.startsWith('agentCost.budget') });
+			};
+			watcher.onDidChange(reread);
+			watcher.onDidCreate(reread);
+			watcher.onDidDelete(reread);
+			this.settingsFileWatchers.push(watcher);
+		}
 	}
 
 	get config(): EngineConfig {
@@ -67,9 +90,51 @@ export class EngineSettings implements vscode.Disposable {
 			setting: config.pricing.overrides,
 			...(folder?.uri.scheme === 'file' && { workspaceDir: folder.uri.fsPath }),
 			workspaceFile: config.pricing.overridesFile,
+			// A cloned repository's price file counts once the user has confirmed its content.
+			acceptWorkspaceFile: file => this.confirmedPriceFile(file),
 		});
 		for (const p of loaded.problems) this.warnOnce(p);
 		return loaded.overrides;
+	}
+
+	/**
+	 * The SHA-256 of the workspace price file as the user confirmed it (live jobs use the file only
+	 * while it still has this content), or undefined.
+	 */
+	priceFileSha256(workspaceDir: string | undefined): string | undefined {
+		return workspaceDir === undefined ? undefined : this.confirmations.confirmed(workspacePriceFilePath(workspaceDir, this.config.pricing.overridesFile));
+	}
+
+	/**
+	 * A workspace price file changes costs only once the user has seen and accepted its content: a
+	 * cloned repository can otherwise make every model free. Asks once per content (per session);
+	 * an edited file asks again.
+	 */
+	private confirmedPriceFile(file: PriceOverridesFile): boolean {
+		if (!file.found || file.sha256 === undefined || Object.keys(file.overrides).length === 0) return false;
+		if (this.confirmations.confirmed(file.path) === file.sha256) return true;
+		if (this.confirmations.askOnce(file.path, file.sha256)) void this.askToConfirm(file);
+		return false;
+	}
+
+	private async askToConfirm(file: PriceOverridesFile): Promise<void> {
+		const use = 'Use These Prices';
+		const show = 'Show File';
+		const text = `Agent Cost: this workspace has a price file that would change what calls are estimated to cost: ${describePriceFile(file.overrides)}. Use it? Budgets never count less than the list price.`;
+		this.log.warn(`${file.path}: not used until confirmed — ${describePriceFile(file.overrides)}`);
+		for (;;) {
+			const choice = await vscode.window.showWarningMessage(text, use, show);
+			if (choice === show) {
+				await vscode.window.showTextDocument(vscode.Uri.file(file.path), { preview: true });
+				continue;
+			}
+			if (choice === use && file.sha256) {
+				await this.confirmations.confirm(file.path, file.sha256);
+				this.log.info(`${file.path}: confirmed; its prices apply to estimates (budgets still count at least the list price)`);
+				this.pricesChanged.fire();
+			}
+			return;
+		}
 	}
 
 	/** Logs a problem the first time it is seen (settings are re-read often; the log should not repeat). */
@@ -99,7 +164,12 @@ export class EngineSettings implements vscode.Disposable {
 		try {
 			const raw = vscode.workspace.getConfiguration('agentCost');
 			// A plain copy: the configuration object is a proxy, and the config crosses to the worker.
-			const { config, problems } = parseEngineConfig(JSON.parse(JSON.stringify(raw ?? {})));
+			const parsed = parseEngineConfig(JSON.parse(JSON.stringify(raw ?? {})));
+			const { problems } = parsed;
+			const tightened = tightenBudget(parsed.config.budget, readWorkspaceSettingsFile(this.log));
+			for (const line of tightened.applied) this.warnOnce(`workspace budget: ${line}`);
+			for (const line of tightened.ignored) this.warnOnce(`workspace budget: ${line}`);
+			const config: EngineConfig = { ...parsed.config, budget: tightened.budget };
 			this.currentProblems = problems;
 			const text = problems.map(p => `${p.key}: ${p.message}`).join('\n');
 			if (text !== this.loggedProblems) {
@@ -115,6 +185,7 @@ export class EngineSettings implements vscode.Disposable {
 
 	dispose(): void {
 		this.subscription.dispose();
+		for (const w of this.settingsFileWatchers) w.dispose();
 		this.priceFileWatcher?.dispose();
 		this.changed.dispose();
 		this.pricesChanged.dispose();

@@ -3,15 +3,18 @@ import type * as vscode from 'vscode';
 export type ProviderId = 'openai' | 'anthropic';
 export const providerIds: readonly ProviderId[] = ['openai', 'anthropic'];
 
-/** What can be stored: a provider's API key, or the password of the shared Redis store. */
-export type SecretId = ProviderId | 'redis';
-export const secretIds: readonly SecretId[] = [...providerIds, 'redis'];
+/**
+ * What can be stored: a provider's API key, the password of the shared Redis store, or the bearer
+ * token the Prometheus endpoint requires (optional; never leaves the host — the worker gets its digest).
+ */
+export type SecretId = ProviderId | 'redis' | 'metrics';
+export const secretIds: readonly SecretId[] = [...providerIds, 'redis', 'metrics'];
 
 /** Every secret this extension stores; they live only in SecretStorage. */
-export type SecretKey = `agentCost.provider.${ProviderId}.apiKey` | 'agentCost.store.redis.password';
+export type SecretKey = `agentCost.provider.${ProviderId}.apiKey` | 'agentCost.store.redis.password' | 'agentCost.metrics.token';
 
 export function secretKeyFor(id: SecretId): SecretKey {
-	return id === 'redis' ? 'agentCost.store.redis.password' : `agentCost.provider.${id}.apiKey`;
+	return id === 'redis' ? 'agentCost.store.redis.password' : id === 'metrics' ? 'agentCost.metrics.token' : `agentCost.provider.${id}.apiKey`;
 }
 
 /**

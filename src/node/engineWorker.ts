@@ -7,7 +7,10 @@ import type { EngineJobs } from '../core/jobs/engineJobs';
 import { createLiveJobHandlers } from './engineJobs/liveJobs';
 import { createReplayJobHandlers } from './engineJobs/replayJobs';
 import { createSessionJobHandlers } from './engineJobs/sessionJobs';
-import { serveJobs } from './jobServer';
+import { currentJobCancelled, serveJobs } from './jobServer';
+import { setCountInterruptCheck } from '../core/tokens/countInterrupt';
 
 if (!parentPort) throw new Error('engineWorker.js must run in a worker thread');
+// A cancelled job stops in the middle of a long count too (a megabyte-long run: a few hundred ms).
+setCountInterruptCheck(currentJobCancelled);
 serveJobs<EngineJobs>(parentPort, { ...createReplayJobHandlers(), ...createLiveJobHandlers().handlers, ...createSessionJobHandlers() });

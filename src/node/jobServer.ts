@@ -1,6 +1,19 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import type { JobHandler, JobHandlers, JobMessage, JobRequest, JobSpec } from '../core/jobs/jobProtocol';
 import { EngineJobError, serializeError } from '../core/jobs/jobProtocol';
+
+/** The cancel flag of the job whose code is running (kept across its awaits). */
+const runningJob = new AsyncLocalStorage<Int32Array>();
+
+/**
+ * True when the job whose code is running now was cancelled by the host: synchronous work polls
+ * it (the engine worker installs it as the counters' interrupt check, `setCountInterruptCheck`).
+ */
+export function currentJobCancelled(): boolean {
+	const flag = runningJob.getStore();
+	return flag !== undefined && Atomics.load(flag, 0) === 1;
+}
 
 /**
  * The worker side of the job protocol: runs each started job with its own AbortController, relays
@@ -22,7 +35,8 @@ export function serveJobs<M>(port: MessagePort | { on(event: 'message', l: (m: J
 		}
 		const controller = new AbortController();
 		running.set(req.id, controller);
-		void (async () => {
+		const flag = new Int32Array(req.cancelFlag ?? new SharedArrayBuffer(4));
+		void runningJob.run(flag, async () => {
 			try {
 				const value = await handler(req.params, { signal: controller.signal, progress: progress => post({ kind: 'progress', id: req.id, progress }) });
 				post({ kind: 'done', id: req.id, value });
@@ -31,6 +45,6 @@ export function serveJobs<M>(port: MessagePort | { on(event: 'message', l: (m: J
 			} finally {
 				running.delete(req.id);
 			}
-		})();
+		});
 	});
 }

@@ -64,8 +64,12 @@ export class JobWorkerClient<M> implements Disposable {
 			return Promise.reject(e);
 		}
 		const id = this.nextId++;
+		const cancelFlag = new SharedArrayBuffer(4);
 		return new Promise<R>((resolve, reject) => {
-			const onAbort = () => worker.postMessage({ kind: 'cancel', id } satisfies JobRequest);
+			const onAbort = () => {
+				Atomics.store(new Int32Array(cancelFlag), 0, 1);
+				worker.postMessage({ kind: 'cancel', id } satisfies JobRequest);
+			};
 			options.signal?.addEventListener('abort', onAbort, { once: true });
 			const timer =
 				options.timeoutMs !== undefined
@@ -84,7 +88,7 @@ export class JobWorkerClient<M> implements Disposable {
 					if (timer) clearTimeout(timer);
 				},
 			});
-			worker.postMessage({ kind: 'start', id, job, params } satisfies JobRequest);
+			worker.postMessage({ kind: 'start', id, job, params, cancelFlag } satisfies JobRequest);
 		});
 	}
 

@@ -15,7 +15,7 @@ import type { BudgetStore } from '../core/ports/budgetStore';
 import { batchedEmbedder } from '../core/caching/batchedEmbedder';
 import { persistCaches, restoreCaches } from '../core/caching/cachePersistence';
 import type { SharedResponseCache, SnapshotStore } from '../core/ports/snapshotStore';
-import type { EngineConfig } from '../core/config/defaults';
+import type { EngineConfig, RecordingsMode } from '../core/config/defaults';
 import { createPolicyEngine, type PolicyEngine } from '../core/engine/policyEngine';
 import { systemClock, systemRandom } from '../core/ports/clock';
 import { type TokenCounter } from '../core/ports/tokenCounter';
@@ -25,10 +25,10 @@ import { createLiveCalls, type LiveCalls } from '../core/live/liveCalls';
 import { LiveJobError, type LiveJobContext } from '../core/jobs/liveJobs';
 import { createLiveSummarizer } from '../core/live/liveSummarizer';
 import { toRecordingLines } from '../core/live/recordingLines';
+import { recordedUnder } from '../core/live/recordingPrivacy';
 import { liveRecordingFileName } from '../core/live/spendReport';
 import type { AgentMetrics } from '../core/metrics/agentMetrics';
 import { createPriceCatalog, type FullPriceCatalog } from '../core/pricing/catalog';
-import type { PriceOverrides } from '../core/pricing/overrides';
 import { displayUrl } from '../core/providers/scrubSecrets';
 import type { LlmTransport, ProviderId } from '../core/ports/llmTransport';
 import { serializeRecordedRun } from '../core/transcripts/recording';
@@ -38,7 +38,7 @@ import { FileSnapshotStore } from './fileSnapshotStore';
 import { appendLines } from './jsonlCallRecorder';
 import type { KeyBroker } from './keyBroker';
 import { nodeSha256 } from './nodeSha256';
-import { loadPriceOverrides } from './priceOverridesFile';
+import { livePriceOverrides, type LivePriceOverrides } from './livePriceOverrides';
 import { ensureRecordingsDir } from './recordingsDir';
 import { AnthropicTransport } from './providers/anthropicTransport';
 import { createOpenAIEmbedder } from './providers/openaiEmbedder';
@@ -56,21 +56,18 @@ export interface LiveRuntimeDeps {
 	readonly redisConnectTimeoutMs?: number;
 }
 
-/** The price overrides in force (`loadPriceOverrides`: the setting, then the workspace file). */
-async function priceOverrides(ctx: LiveJobContext): Promise<PriceOverrides> {
-	return (await loadPriceOverrides({ setting: ctx.config.pricing.overrides, workspaceDir: ctx.paths.workspaceDir, workspaceFile: ctx.config.pricing.overridesFile })).overrides;
-}
-
 /** Everything a runtime is built from; a change means a new runtime. */
-function identityOf(ctx: LiveJobContext, overrides: PriceOverrides): string {
+function identityOf(ctx: LiveJobContext, overrides: LivePriceOverrides): string {
 	const c = ctx.config;
 	return JSON.stringify([ctx.paths.ledgerDir, ctx.paths.cacheDir, c.store, overrides, c.cache, c.embeddings, c.providers, c.routing.cooldownSeconds, c.defaults.toolCallTimeoutSeconds]);
 }
 
 /**
- * Appends each live call to the recording of its budget day in the folder its job named. A folder
- * the recorder creates gets a `.gitignore` of `*`: recordings hold prompts and answers, which must
- * not be committed by accident (delete the file to share them on purpose).
+ * Appends each live call to the recording of its budget day in the folder its job named, as
+ * `agentCost.recordings.mode` says: everything, metadata only (no text) or nothing. Before every
+ * write the folder's `.gitignore` of `*` is ensured — also in a folder that already existed (a
+ * clone, an earlier version): recordings must not be committed by accident (delete the file to
+ * share them on purpose).
  */
 class DayFileRecorder implements CallRecorder {
 	private readonly dirs = new Map<string, string>();
@@ -80,6 +77,7 @@ class DayFileRecorder implements CallRecorder {
 	constructor(
 		private readonly timeZone: () => string,
 		private readonly agent: string,
+		private readonly mode: () => RecordingsMode,
 	) {}
 
 	/** Routes `runId`'s calls to `dir` until {@link forget}. */
@@ -97,7 +95,9 @@ class DayFileRecorder implements CallRecorder {
 		return this.lastFile.get(runId) ?? (dir ? join(dir, liveRecordingFileName(dayKey(at, this.timeZone()))) : undefined);
 	}
 
-	append(record: LiveCallRecord): Promise<void> {
+	append(full: LiveCallRecord): Promise<void> {
+		const record = recordedUnder(this.mode(), full);
+		if (!record) return Promise.resolve();
 		const dir = this.dirs.get(record.runId);
 		if (!dir) return Promise.reject(new Error(`no recording folder for run ${record.runId}`));
 		const day = dayKey(Date.parse(record.startedAt), this.timeZone());
@@ -136,9 +136,9 @@ export class LiveRuntime {
 		this.config = config;
 	}
 
-	static async open(ctx: LiveJobContext, deps: LiveRuntimeDeps, overrides?: PriceOverrides): Promise<LiveRuntime> {
+	static async open(ctx: LiveJobContext, deps: LiveRuntimeDeps, overrides?: LivePriceOverrides): Promise<LiveRuntime> {
 		const config = ctx.config;
-		const po = overrides ?? (await priceOverrides(ctx));
+		const po = overrides ?? (await livePriceOverrides(ctx));
 		const identity = identityOf(ctx, po);
 		let budgetStore: BudgetStore & { close?(): unknown };
 		let snapshots: SnapshotStore;
@@ -162,7 +162,10 @@ export class LiveRuntime {
 				openai: new OpenAITransport({ secrets: deps.broker.source, baseUrl: config.providers.openai.baseUrl, timeoutMs }),
 				anthropic: new AnthropicTransport({ secrets: deps.broker.source, baseUrl: config.providers.anthropic.baseUrl, timeoutMs }),
 			};
-			const catalog = createPriceCatalog({ overrides: po });
+			const catalog = createPriceCatalog({ overrides: po.effective });
+			// The list prices: a confirmed workspace price file may raise what a call is estimated at,
+			// never lower what the budget reserves and counts.
+			const floorPricing = po.effective === po.listed ? undefined : createPriceCatalog({ overrides: po.listed });
 			// Provider embeddings only when the semantic cache is on: otherwise nothing would call them.
 			const embedder =
 				config.cache.semanticEnabled && config.embeddings.provider === 'openai'
@@ -172,6 +175,7 @@ export class LiveRuntime {
 				config,
 				counter,
 				pricing: catalog,
+				...(floorPricing && { floorPricing }),
 				clock: systemClock,
 				random: systemRandom,
 				budgetStore,
@@ -182,7 +186,11 @@ export class LiveRuntime {
 			});
 			await restoreCaches({ exact: engine.exactCache, semantic: engine.semanticCache }, snapshots).catch(() => undefined);
 			let runtime: LiveRuntime | undefined;
-			const recorder = new DayFileRecorder(() => runtime?.config.budget.timeZone ?? config.budget.timeZone, deps.agent ?? 'agent-cost-lens');
+			const recorder = new DayFileRecorder(
+				() => runtime?.config.budget.timeZone ?? config.budget.timeZone,
+				deps.agent ?? 'agent-cost-lens',
+				() => (runtime?.config ?? config).recordings.mode,
+			);
 			const live = createLiveCalls({ engine, transports, counter, config, clock: systemClock, random: systemRandom, recorder, metrics: deps.metrics });
 			runtime = new LiveRuntime(identity, config, engine, live, catalog, transports, recorder, config.store.redisUrl ? 'redis' : 'file', budgetStore, snapshots, ledger);
 			return runtime;
@@ -247,6 +255,7 @@ async function connectRedis(url: string, keyPrefix: string, timeoutMs: number, p
 				timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
 			}),
 		]);
+		await store.checkPersistence();
 		return store;
 	} catch (e) {
 		await store.close().catch(() => undefined);
@@ -277,7 +286,7 @@ export class LiveRuntimes {
 	constructor(private readonly deps: LiveRuntimeDeps) {}
 
 	async acquire(ctx: LiveJobContext): Promise<LiveRuntime> {
-		const overrides = await priceOverrides(ctx);
+		const overrides = await livePriceOverrides(ctx);
 		const identity = identityOf(ctx, overrides);
 		let entry = this.current;
 		if (!entry || entry.identity !== identity) {

@@ -4,6 +4,7 @@
  * Requests whose Host header is not a loopback name are refused, so a web page cannot read the
  * numbers through DNS rebinding.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EngineError } from '../core/lib/errors';
@@ -25,6 +26,21 @@ export interface MetricsServerOptions {
 	readonly port?: number;
 	/** The exposition text, rendered per scrape (e.g. `() => metrics.render()`). */
 	readonly render: () => string;
+	/**
+	 * SHA-256 (hex) of the bearer token every scrape must send (`Authorization: Bearer <token>`);
+	 * other requests get 401. Absent: loopback and the Host check are the only protection.
+	 */
+	readonly tokenSha256?: string;
+}
+
+/** Whether the request carries the bearer token whose digest is `expected` (compared in constant time). */
+function hasToken(header: string | undefined, expected: string): boolean {
+	const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+	const got = createHash('sha256')
+		.update(m?.[1] ?? '', 'utf8')
+		.digest();
+	const want = Buffer.from(expected, 'hex');
+	return m !== null && want.length === got.length && timingSafeEqual(got, want);
 }
 
 export interface MetricsServer {
@@ -47,6 +63,12 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
 		const path = (req.url ?? '/').split('?')[0];
 		if (!loopbackHost(req.headers.host, port)) {
 			res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('forbidden host\n');
+			return;
+		}
+		if (options.tokenSha256 !== undefined && !hasToken(req.headers.authorization, options.tokenSha256)) {
+			res
+				.writeHead(401, { 'www-authenticate': 'Bearer realm="agent-cost-lens"', 'content-type': 'text/plain; charset=utf-8' })
+				.end('a bearer token is required (the Prometheus metrics token set with "Agent Cost: Set API Key…")\n');
 			return;
 		}
 		if (req.method !== 'GET' && req.method !== 'HEAD') {

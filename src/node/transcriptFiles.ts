@@ -3,13 +3,14 @@
  * imported with memory bounded by its longest line), walks folders for transcript-looking files,
  * and turns every file-system failure into a typed {@link TranscriptImportError}.
  */
-import { createReadStream } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { CancelledError } from '../core/lib/errors';
 import { detectFormat, detectionPrefixLength } from '../core/transcripts/detectFormat';
 import { TranscriptImportError } from '../core/transcripts/importErrors';
+import { NotRegularFileError, openRegularFile } from './regularFile';
+import { Utf8Validator } from '../core/lib/utf8Validator';
 import type { ImportOptions } from '../core/transcripts/importSupport';
 import { createStreamingImport, importTranscript } from '../core/transcripts/importTranscript';
 import type { Transcript } from '../core/transcripts/model';
@@ -33,20 +34,25 @@ export interface ReadTranscriptOptions extends Omit<ImportOptions, 'file' | 'onP
 
 function fsError(e: unknown, file: string): TranscriptImportError {
 	const code = (e as NodeJS.ErrnoException | undefined)?.code;
-	const why =
-		code === 'ENOENT' ? 'no such file or folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : e instanceof Error ? e.message : String(e);
+	const why = NotRegularFileError.is(e)
+		? `is ${e.what}, not a regular file (refused: reading it could block forever)`
+		: code === 'ENOENT'
+			? 'no such file or folder'
+			: code === 'EACCES' || code === 'EPERM'
+				? 'permission denied'
+				: code === 'EISDIR'
+					? 'is a folder'
+					: e instanceof Error
+						? e.message
+						: String(e);
 	return new TranscriptImportError('unreadable', `cannot read: ${why}`, { file, cause: e });
 }
 
 async function readPrefix(path: string, file: string): Promise<{ prefix: string; size: number }> {
 	let fh;
 	try {
-		fh = await open(path, 'r');
-		const { size } = await fh.stat();
-		const buf = Buffer.alloc(Math.min(size, detectionPrefixLength));
-		const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-		// Cut at a character boundary: a multi-byte sequence split by the prefix length is dropped.
-		return { prefix: new StringDecoder('utf8').write(buf.subarray(0, bytesRead)), size };
+		fh = await openRegularFile(path);
+		return await prefixOf(fh);
 	} catch (e) {
 		throw fsError(e, file);
 	} finally {
@@ -54,19 +60,50 @@ async function readPrefix(path: string, file: string): Promise<{ prefix: string;
 	}
 }
 
+async function prefixOf(fh: FileHandle): Promise<{ prefix: string; size: number }> {
+	const { size } = await fh.stat();
+	const buf = Buffer.alloc(Math.min(size, detectionPrefixLength));
+	const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+	// Cut at a character boundary: a multi-byte sequence split by the prefix length is dropped.
+	return { prefix: new StringDecoder('utf8').write(buf.subarray(0, bytesRead)), size };
+}
+
 /** Imports one transcript file (format detected from its first bytes and name). */
 export async function readTranscriptFile(path: string, options: ReadTranscriptOptions): Promise<Transcript> {
 	const file = options.displayName ?? path;
-	const { prefix, size } = await readPrefix(path, file);
+	// ONE descriptor, checked to be a regular file, for everything read below.
+	let fh: FileHandle;
+	try {
+		fh = await openRegularFile(path);
+	} catch (e) {
+		throw fsError(e, file);
+	}
+	try {
+		return await readOpenTranscript(fh, path, file, options);
+	} finally {
+		await fh.close();
+	}
+}
+
+async function readOpenTranscript(fh: FileHandle, path: string, file: string, options: ReadTranscriptOptions): Promise<Transcript> {
+	let prefix: string;
+	let size: number;
+	try {
+		({ prefix, size } = await prefixOf(fh));
+	} catch (e) {
+		throw fsError(e, file);
+	}
 	const detection = detectFormat(prefix, basename(path));
 	const { displayName: _shown, onProgress: _progress, maxDocumentBytes: _limit, ...rest } = options;
 	const importOptions: ImportOptions = { ...rest, file };
 	if (detection?.container === 'jsonl') {
 		const imp = createStreamingImport(detection.format, importOptions);
-		const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
+		const stream = fh.createReadStream({ start: 0, highWaterMark: 1024 * 1024, autoClose: false });
 		const decoder = new StringDecoder('utf8');
+		const utf8 = new Utf8Validator();
 		try {
 			for await (const chunk of stream as AsyncIterable<Buffer>) {
+				utf8.push(chunk);
 				imp.push(decoder.write(chunk));
 				options.onProgress?.({ bytesRead: stream.bytesRead, totalBytes: size, calls: imp.calls });
 			}
@@ -76,9 +113,10 @@ export async function readTranscriptFile(path: string, options: ReadTranscriptOp
 			if (TranscriptImportError.is(e) || CancelledError.is(e)) throw e;
 			throw fsError(e, file);
 		}
+		utf8.end();
 		const t = imp.end();
 		options.onProgress?.({ bytesRead: size, totalBytes: size, calls: t.calls.length });
-		return t;
+		return withEncodingWarning(t, utf8, file);
 	}
 	const limit = options.maxDocumentBytes ?? maxDocumentBytes;
 	if (detection !== undefined && size > limit) {
@@ -89,19 +127,34 @@ export async function readTranscriptFile(path: string, options: ReadTranscriptOp
 		);
 	}
 	let text: string;
+	const utf8 = new Utf8Validator();
 	if (detection === undefined) {
 		// Not JSON, JSONL or aider: the prefix is enough to say so (with the formats tried).
 		text = prefix;
 	} else {
+		let bytes: Buffer;
 		try {
-			text = await readFile(path, 'utf8');
+			bytes = await fh.readFile();
 		} catch (e) {
 			throw fsError(e, file);
 		}
+		utf8.push(bytes);
+		utf8.end();
+		text = bytes.toString('utf8');
 	}
 	const t = importTranscript(text, importOptions);
 	options.onProgress?.({ bytesRead: size, totalBytes: size, calls: t.calls.length });
-	return t;
+	return withEncodingWarning(t, utf8, file);
+}
+
+/**
+ * Bytes that are not UTF-8 are read as U+FFFD (as every decoder does) — never silently: the
+ * transcript says how many and where the first one is.
+ */
+function withEncodingWarning(t: Transcript, utf8: Utf8Validator, file: string): Transcript {
+	if (utf8.invalid === 0) return t;
+	const message = `${file}: ${utf8.invalid} byte sequence${utf8.invalid === 1 ? ' is' : 's are'} not valid UTF-8 (the first at byte ${utf8.firstInvalid}); read as U+FFFD (�), so text and token counts there may differ from the original`;
+	return { ...t, warnings: [...t.warnings, { code: 'invalidEncoding', message }] };
 }
 
 /** File names that can hold a transcript; the content decides (see {@link looksLikeTranscript}). */
@@ -178,6 +231,7 @@ export async function findTranscriptFiles(inputs: readonly string[], cwd: string
 			continue;
 		}
 		if (s.isDirectory()) await walk(path, input);
+		else if (!s.isFile()) problems.push(fsError(new NotRegularFileError(path, s.isFIFO() ? 'a FIFO (named pipe)' : s.isSocket() ? 'a socket' : 'a device'), input));
 		else files.push({ path, display: input, explicit: true });
 	}
 	return {

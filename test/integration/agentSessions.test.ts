@@ -7,7 +7,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { AgentCostApi } from '../../src/extension/api';
+import type { AgentCostApi, AgentCostTestApi } from '../../src/extension/api';
+import { testSurface } from '../support/testApi';
 import { claudeProjectFolder } from '../../src/node/sessions/currentSession';
 import { repoRoot } from '../support/paths';
 import { waitFor } from '../support/waitFor';
@@ -40,11 +41,11 @@ function line(n: number, input: number, output: number): string {
 
 describe('agent sessions (real VS Code extension host)', function () {
 	this.timeout(60_000);
-	let api: AgentCostApi;
+	let api: AgentCostTestApi;
 	let dir: string;
 
 	before(async () => {
-		api = await vscode.extensions.getExtension<AgentCostApi>(extensionId)!.activate();
+		api = testSurface(await vscode.extensions.getExtension<AgentCostApi>(extensionId)!.activate());
 		dir = mkdtempSync(join(tmpdir(), 'agent-cost-sessions-'));
 	});
 

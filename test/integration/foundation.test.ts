@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { AgentCostApi } from '../../src/extension/api';
+import type { AgentCostApi, AgentCostTestApi } from '../../src/extension/api';
+import { testSurface } from '../support/testApi';
 import type { EngineInfo } from '../../src/protocol/engineInfo';
 import { repoRoot } from '../support/paths';
 import { waitFor as waitForValue } from '../support/waitFor';
@@ -13,10 +14,10 @@ import { waitFor as waitForValue } from '../support/waitFor';
 const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { name: string; publisher: string; version: string };
 const extensionId = `${manifest.publisher}.${manifest.name}`;
 
-async function activeApi(): Promise<AgentCostApi> {
+async function activeApi(): Promise<AgentCostTestApi> {
 	const extension = vscode.extensions.getExtension<AgentCostApi>(extensionId);
 	assert.ok(extension, `extension ${extensionId} is not loaded`);
-	return extension.activate();
+	return testSurface(await extension.activate());
 }
 
 /** Tab, webview and status changes reach the extension host asynchronously (REAL-VSCODE.md pitfall 9). */
@@ -32,7 +33,7 @@ function replayTab(): vscode.Tab | undefined {
 }
 
 describe('foundation (real VS Code extension host)', () => {
-	let api: AgentCostApi;
+	let api: AgentCostTestApi;
 
 	before(async () => {
 		api = await activeApi();
@@ -101,6 +102,15 @@ describe('foundation (real VS Code extension host)', () => {
 		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 		await waitFor('the replay tab to close', () => (replayTab() === undefined && !api.replayPanelOpen ? true : undefined));
 		await assert.rejects(api.pingReplayPanel(1000), (e: unknown) => (e as { reason?: string }).reason === 'notOpen');
+	});
+
+	it('what any extension gets is read-only counts and spend; the key and replay surface exists only under the test runner', async () => {
+		const extension = vscode.extensions.getExtension<AgentCostApi>(extensionId)!;
+		const publicApi = await extension.activate();
+		assert.deepEqual(Object.keys(publicApi).sort(), ['lens', 'spend', 'statusBar', 'testing']);
+		assert.deepEqual(Object.keys(publicApi.spend).sort(), ['report', 'status']);
+		assert.deepEqual(Object.keys(publicApi.lens).sort(), ['onDidRender', 'snapshot']);
+		assert.ok(publicApi.testing, 'the harness runs the extension under the test runner (ExtensionMode.Test)');
 	});
 
 	it('round-trips a provider key through SecretStorage without ever returning it', async () => {

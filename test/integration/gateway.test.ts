@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import type { AgentCostApi } from '../../src/extension/api';
+import type { AgentCostApi, AgentCostTestApi } from '../../src/extension/api';
+import { testSurface } from '../support/testApi';
 import { startFakeProviderServer, type FakeProviderServer } from '../support/fakeProviderServer';
 import { repoRoot } from '../support/paths';
 import { startRedis, type RedisServer } from '../support/redisServer';
@@ -29,7 +30,7 @@ async function setSettings(values: Record<string, unknown>): Promise<void> {
 
 describe('agent gateway (real VS Code)', function () {
 	this.timeout(120_000);
-	let api: AgentCostApi;
+	let api: AgentCostTestApi;
 	let fake: FakeProviderServer;
 	let redis: RedisServer;
 	const touched = ['providers.anthropic.baseUrl', 'providers.openai.baseUrl', 'gateway.injectKeys', 'budget.runUsd', 'budget.dailyUsd', 'store.redisUrl', 'store.keyPrefix'];
@@ -38,7 +39,7 @@ describe('agent gateway (real VS Code)', function () {
 	before(async () => {
 		const ext = vscode.extensions.getExtension<AgentCostApi>(extensionId);
 		assert.ok(ext, `${extensionId} is not loaded`);
-		api = await ext.activate();
+		api = testSurface(await ext.activate());
 		fake = await startFakeProviderServer();
 		redis = await startRedis();
 		await setSettings({

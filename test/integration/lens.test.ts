@@ -13,7 +13,8 @@ import { createPriceCatalog } from '../../src/core/pricing/catalog';
 import { formatTokens, formatUsdPrecise } from '../../src/core/pricing/format';
 import { zeroUsage } from '../../src/core/pricing/usage';
 import { countChat, countChatParts, countText } from '../../src/core/tokens/count';
-import type { AgentCostApi } from '../../src/extension/api';
+import type { AgentCostApi, AgentCostTestApi } from '../../src/extension/api';
+import { testSurface } from '../support/testApi';
 import type { LensSnapshot } from '../../src/extension/lens/promptLens';
 import { startFakeProviderServer } from '../support/fakeProviderServer';
 import { repoRoot } from '../support/paths';
@@ -44,12 +45,12 @@ function statusText(tokens: number, exact: boolean, usd: number, model: string, 
 
 describe('status-bar lens (real VS Code extension host)', function () {
 	this.timeout(90_000);
-	let api: AgentCostApi;
+	let api: AgentCostTestApi;
 
 	before(async () => {
 		const extension = vscode.extensions.getExtension<AgentCostApi>(extensionId);
 		assert.ok(extension, `extension ${extensionId} is not loaded`);
-		api = await extension.activate();
+		api = testSurface(await extension.activate());
 	});
 
 	after(() => rmSync(scratchDir, { recursive: true, force: true }));

@@ -12,7 +12,8 @@ import { compareScenarios } from '../../src/core/replay/comparison';
 import { PreparedRun } from '../../src/core/replay/preparedRun';
 import type { ReplayScenario } from '../../src/core/replay/scenario';
 import { countChat, countText } from '../../src/core/tokens/count';
-import type { AgentCostApi } from '../../src/extension/api';
+import type { AgentCostApi, AgentCostTestApi } from '../../src/extension/api';
+import { testSurface } from '../support/testApi';
 import type { TranscriptCommandResult } from '../../src/extension/commands/replayCommands';
 import { readTranscriptFile } from '../../src/node/transcriptFiles';
 import type { ReplaySnapshot } from '../../src/protocol/replay';
@@ -36,7 +37,7 @@ async function engineComparison(file: string, scenarios: readonly ReplayScenario
 
 describe('transcript report and replay panel (real VS Code extension host)', function () {
 	this.timeout(120_000);
-	let api: AgentCostApi;
+	let api: AgentCostTestApi;
 	let tmp: string;
 	const snap = (): ReplaySnapshot => {
 		const s = api.replay.snapshot();
@@ -47,7 +48,7 @@ describe('transcript report and replay panel (real VS Code extension host)', fun
 	before(async () => {
 		const extension = vscode.extensions.getExtension<AgentCostApi>(`${manifest.publisher}.${manifest.name}`);
 		assert.ok(extension);
-		api = await extension.activate();
+		api = testSurface(await extension.activate());
 		tmp = mkdtempSync(join(tmpdir(), 'agent-cost-replay-'));
 		await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 	});
@@ -303,7 +304,7 @@ describe('transcript report and replay panel (real VS Code extension host)', fun
 		assert.equal(!empty.ok && empty.reason, 'badRequest');
 	});
 
-	async function waitForPong(ok: (p: Awaited<ReturnType<AgentCostApi['pingReplayPanel']>>) => boolean, timeoutMs = 20_000) {
+	async function waitForPong(ok: (p: Awaited<ReturnType<AgentCostTestApi['pingReplayPanel']>>) => boolean, timeoutMs = 20_000) {
 		const deadline = Date.now() + timeoutMs;
 		let last;
 		for (;;) {

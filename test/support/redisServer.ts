@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface RedisServer {
+	/** Stops and starts the server on the same port: without persistence, every key is gone. */
+	restart(): Promise<void>;
 	readonly url: string;
 	readonly port: number;
 	readonly pid: number;
@@ -54,33 +56,46 @@ export async function startRedis(options: { readonly password?: string } = {}): 
 	const bin = redisServerPath();
 	const dir = mkdtempSync(join(tmpdir(), 'acl-redis-'));
 	const port = await freePort();
-	const child: ChildProcess = spawn(
-		bin,
-		['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes', ...(options.password ? ['--requirepass', options.password] : [])],
-		{ stdio: 'ignore' },
-	);
+	let child: ChildProcess;
 	let exited = false;
-	child.once('exit', () => (exited = true));
-	const deadline = Date.now() + 10_000;
-	while (!(await ping(port))) {
-		if (exited || Date.now() > deadline) {
-			child.kill('SIGKILL');
-			rmSync(dir, { recursive: true, force: true });
-			throw new Error(`redis-server did not start on 127.0.0.1:${port}`);
+	const launch = async () => {
+		exited = false;
+		child = spawn(
+			bin,
+			['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes', ...(options.password ? ['--requirepass', options.password] : [])],
+			{ stdio: 'ignore' },
+		);
+		child.once('exit', () => (exited = true));
+		const deadline = Date.now() + 10_000;
+		while (!(await ping(port))) {
+			if (exited || Date.now() > deadline) {
+				child.kill('SIGKILL');
+				rmSync(dir, { recursive: true, force: true });
+				throw new Error(`redis-server did not start on 127.0.0.1:${port}`);
+			}
+			await new Promise(r => setTimeout(r, 50));
 		}
-		await new Promise(r => setTimeout(r, 50));
-	}
+	};
+	const halt = async () => {
+		if (exited) return;
+		const done = new Promise(r => child.once('exit', r));
+		process.kill(child.pid!, 'SIGTERM');
+		await Promise.race([done, new Promise(r => setTimeout(r, 3000))]);
+		if (!exited) process.kill(child.pid!, 'SIGKILL');
+	};
+	await launch();
 	return {
 		url: `redis://127.0.0.1:${port}/0`,
 		port,
-		pid: child.pid!,
+		get pid() {
+			return child.pid!;
+		},
+		async restart() {
+			await halt();
+			await launch();
+		},
 		async stop() {
-			if (!exited) {
-				const done = new Promise(r => child.once('exit', r));
-				process.kill(child.pid!, 'SIGTERM');
-				await Promise.race([done, new Promise(r => setTimeout(r, 3000))]);
-				if (!exited) process.kill(child.pid!, 'SIGKILL');
-			}
+			await halt();
 			rmSync(dir, { recursive: true, force: true });
 		},
 	};

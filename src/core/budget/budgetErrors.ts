@@ -36,14 +36,18 @@ function describe(reason: BudgetExceededReason, d: BudgetExceededDetails): strin
 	return `A call to ${d.model} could cost up to ${usd(d.requested)}, but the ${what} has ${usd(Math.max(0, d.limit - d.spent - d.reserved))} left of ${usd(d.limit)} (${usd(d.spent)} spent, ${usd(d.reserved)} reserved by calls in flight).`;
 }
 
-/** The budget cannot be enforced for a model without a price; never a silent $0. */
+/**
+ * The budget cannot be enforced for a model without a usable price; never a silent $0. `why` says
+ * what is wrong when a price exists but cannot be used (e.g. it makes the cost Infinity).
+ */
 export class UnpricedModelError extends EngineError<'unpriced'> {
 	readonly kind = 'budget';
 	constructor(
 		readonly model: string,
 		readonly hint: string,
+		why?: string,
 	) {
-		super('unpriced', `No price is known for ${model}, so the budget cannot cover a call to it. ${hint}`);
+		super('unpriced', `${why ? `The price of ${model} cannot be used (${why})` : `No price is known for ${model}`}, so the budget cannot cover a call to it. ${hint}`);
 	}
 	static is(e: unknown): e is UnpricedModelError {
 		return e instanceof UnpricedModelError;

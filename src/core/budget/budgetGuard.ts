@@ -3,12 +3,12 @@ import type { Clock, Random } from '../ports/clock';
 import type { PricingPort } from '../ports/pricing';
 import type { CostResult } from '../pricing/types';
 import type { Usage } from '../pricing/usage';
-import type { BudgetExceededReason } from '../ports/budgetStore';
+import type { BudgetExceededReason, BudgetLimits, BudgetStore, BudgetTotals, ReserveOutcome, ReserveRequest, StoreWarning } from '../ports/budgetStore';
 import { BudgetExceededError, UnpricedModelError } from './budgetErrors';
-import type { BudgetLimits, BudgetStore, BudgetTotals, ReserveOutcome, ReserveRequest } from '../ports/budgetStore';
 import { RecordingBudgetStore } from './budgetLedger';
 import { dayKey } from './dayKey';
-import { costToNano, limitToNano, nanoToUsd } from './money';
+import { costToNano, isCountableUsd, limitToNano, nanoToUsd } from './money';
+import { InputError } from '../lib/errors';
 
 export type BudgetSettings = PolicySettings['budget'];
 
@@ -20,21 +20,51 @@ export const estimateSafetyFactor = 1.15;
 
 export type WorstCase =
 	| { readonly kind: 'priced'; readonly usd: number; readonly nano: number; readonly inputTokens: number; readonly outputTokens: number }
-	| { readonly kind: 'unpriced'; readonly model: string; readonly reason: string; readonly hint: string };
+	| {
+			readonly kind: 'unpriced';
+			readonly model: string;
+			readonly reason: string;
+			readonly hint: string;
+			/** Set when a price exists but gives a cost no budget can count (NaN, Infinity, absurdly large). */
+			readonly why?: string;
+	  };
+
+type Dearest = { readonly kind: 'priced'; readonly usd: number } | Extract<CostResult, { kind: 'unpriced' }>;
+
+/** The dearer of the plain-input and the cache-write price of a call (a cache write costs 1.25× input on Anthropic). */
+function dearest(pricing: PricingPort, model: string, input: number, output: number): Dearest {
+	const base = { input, cacheRead: 0, cacheWrite1h: 0, output, reasoning: 0 };
+	const plain = pricing.cost(model, { ...base, cacheWrite5m: 0 });
+	if (plain.kind === 'unpriced') return plain;
+	const write = pricing.cost(model, { ...base, cacheWrite5m: input });
+	// Math.max keeps a NaN, so a price that breaks the arithmetic is caught below, never dropped.
+	return { kind: 'priced', usd: Math.max(plain.usd, write.kind === 'priced' ? write.usd : 0) };
+}
 
 /**
  * The most a call can cost: every input token at the dearer of the plain-input and cache-write
- * price (a cache write costs 1.25× input on Anthropic) plus `maxOutputTokens` of output.
+ * price plus `maxOutputTokens` of output. With a `floor` catalog (the list prices, without the
+ * workspace's price file) the reservation is never below the floor's: a workspace's price can
+ * raise an estimate, never lower what is reserved. A cost that is not a countable amount (NaN,
+ * Infinity, beyond nano-USD) is `unpriced` with `why` — refused, never reserved as $0.
  */
-export function worstCaseCost(pricing: PricingPort, model: string, inputTokens: number, maxOutputTokens: number, exactCount = true): WorstCase {
+export function worstCaseCost(pricing: PricingPort, model: string, inputTokens: number, maxOutputTokens: number, exactCount = true, floor?: PricingPort): WorstCase {
 	const input = exactCount ? inputTokens : Math.ceil(inputTokens * estimateSafetyFactor);
-	const base = { input, cacheRead: 0, cacheWrite1h: 0, output: maxOutputTokens, reasoning: 0 };
-	const plain = pricing.cost(model, { ...base, cacheWrite5m: 0 });
-	if (plain.kind === 'unpriced') return { kind: 'unpriced', model, reason: plain.reason, hint: plain.hint };
-	const write = pricing.cost(model, { ...base, cacheWrite5m: input });
-	const usd = Math.max(plain.usd, write.kind === 'priced' ? write.usd : 0);
+	const effective = dearest(pricing, model, input, maxOutputTokens);
+	const listed = floor && floor !== pricing ? dearest(floor, model, input, maxOutputTokens) : undefined;
+	const priced = [effective, listed].filter((d): d is Extract<Dearest, { kind: 'priced' }> => d?.kind === 'priced');
+	if (priced.length === 0) {
+		const u = effective as Extract<Dearest, { kind: 'unpriced' }>;
+		return { kind: 'unpriced', model, reason: u.reason, hint: u.hint };
+	}
+	const usd = priced.some(d => Number.isNaN(d.usd)) ? NaN : Math.max(...priced.map(d => d.usd));
+	if (!isCountableUsd(usd)) {
+		return { kind: 'unpriced', model, reason: `its price gives a cost of $${usd}`, hint: priceFixHint, why: `the prices in effect make this call cost $${usd}` };
+	}
 	return { kind: 'priced', usd, nano: costToNano(usd), inputTokens: input, outputTokens: maxOutputTokens };
 }
+
+const priceFixHint = 'Check the prices in agentCost.pricing.overrides and the workspace file .agent-cost/prices.json (USD per million tokens).';
 
 export type BudgetWarning =
 	| { readonly kind: 'threshold'; readonly scope: 'run' | 'daily'; readonly ratio: number }
@@ -96,6 +126,8 @@ export interface BudgetStatus {
 	readonly run: BudgetScopeStatus;
 	readonly daily: BudgetScopeStatus;
 	readonly steps: { readonly used: number; readonly max: number };
+	/** What is wrong with the store itself (ledger damage, Redis without persistence…), for the user. */
+	readonly storeWarnings?: readonly StoreWarning[];
 }
 
 export interface BudgetGuardDeps {
@@ -103,6 +135,13 @@ export interface BudgetGuardDeps {
 	readonly pricing: PricingPort;
 	readonly clock: Clock;
 	readonly random: Random;
+	/**
+	 * The list prices: the bundled dataset and the user's own overrides, WITHOUT the workspace's
+	 * price file. Reservations and settlements are never counted below them, so a cloned
+	 * repository's `.agent-cost/prices.json` cannot lower what the budget counts. Absent: `pricing`
+	 * is the only catalog (replays, tests).
+	 */
+	readonly floorPricing?: PricingPort;
 	/** How long an unsettled reservation lives before it counts as spent. @default 15 minutes */
 	readonly reservationTtlMs?: number;
 }
@@ -123,6 +162,8 @@ export type PreparedReservation =
 
 interface GuardCore {
 	readonly pricing: PricingPort;
+	/** The list prices budgets never count below (see {@link BudgetGuardDeps.floorPricing}). */
+	readonly floorPricing?: PricingPort;
 	readonly random: Random;
 	readonly ttlMs: number;
 	counter: number;
@@ -139,10 +180,10 @@ function limitsOf(settings: BudgetSettings): BudgetLimits {
 
 /** The store request for a reservation (worst case, limits, expiry) — or the refusal of a model without a price. */
 function prepareReservation(core: GuardCore, settings: BudgetSettings, input: ReserveInput, at: number): PreparedReservation {
-	const worst = worstCaseCost(core.pricing, input.model, input.inputTokens, input.maxOutputTokens, input.exactCount ?? true);
+	const worst = worstCaseCost(core.pricing, input.model, input.inputTokens, input.maxOutputTokens, input.exactCount ?? true, core.floorPricing);
 	const warnings: BudgetWarning[] = [];
 	if (worst.kind === 'unpriced') {
-		if (enforcing(settings)) return { ok: false, error: new UnpricedModelError(input.model, worst.hint) };
+		if (enforcing(settings)) return { ok: false, error: new UnpricedModelError(input.model, worst.hint, worst.why) };
 		warnings.push({ kind: 'unpriced', model: input.model, hint: worst.hint });
 	}
 	const rand = Math.floor(core.random.next() * 2 ** 32).toString(36);
@@ -201,10 +242,42 @@ function exceededError(reason: BudgetExceededReason, t: BudgetTotals, limits: Bu
 	return new BudgetExceededError(reason, { model, limit: nanoToUsd(limit), spent: nanoToUsd(sc.spentNano), reserved: nanoToUsd(sc.reservedNano), requested: nanoToUsd(nano) });
 }
 
-/** The nano-USD a usage settles at: its price, or the reservation itself for a model without one. */
-function settledNano(pricing: PricingPort, reservation: Reservation, usage: Usage): { cost: CostResult; nano: number } {
-	const cost = pricing.cost(reservation.model, usage);
-	return { cost, nano: cost.kind === 'priced' ? costToNano(cost.usd) : reservation.nano };
+/**
+ * A call's cost; usage the catalog rejects (a provider's NaN or negative count) and a cost that is
+ * not a countable amount both become an unknown cost — shown as such, counted at the reservation.
+ */
+function priceUsage(pricing: PricingPort, model: string, usage: Usage): CostResult {
+	let cost: CostResult;
+	try {
+		cost = pricing.cost(model, usage);
+	} catch (e) {
+		if (!InputError.is(e)) throw e;
+		return {
+			kind: 'unpriced',
+			model,
+			reason: `the usage cannot be priced: ${e.message}`,
+			hint: 'The provider reported token counts that are not valid; the call is counted at its reserved worst case.',
+		};
+	}
+	if (cost.kind === 'priced' && !isCountableUsd(cost.usd)) return { kind: 'unpriced', model, reason: `its price gives a cost of $${cost.usd}`, hint: priceFixHint };
+	return cost;
+}
+
+/** The nano-USD an amount settles at: an amount the budget cannot count (unknown, NaN, Infinity) settles at what was reserved — the worst case, never 0. */
+function countedNano(reservation: Reservation, usd: number | undefined): number {
+	return usd !== undefined && isCountableUsd(usd) ? costToNano(usd) : reservation.nano;
+}
+
+/** The nano-USD a usage settles at: its price, never below the list price (`floorPricing`), or the reservation itself for a cost that is unknown. */
+function settledNano(core: Pick<GuardCore, 'pricing' | 'floorPricing'>, reservation: Reservation, usage: Usage): { cost: CostResult; nano: number } {
+	const cost = priceUsage(core.pricing, reservation.model, usage);
+	let usd = cost.kind === 'priced' ? cost.usd : undefined;
+	if (core.floorPricing && usd !== undefined) {
+		// The list price is the least the budget counts, as for the reservation.
+		const listed = priceUsage(core.floorPricing, reservation.model, usage);
+		if (listed.kind === 'priced') usd = Math.max(usd, listed.usd);
+	}
+	return { cost, nano: countedNano(reservation, usd) };
 }
 
 /**
@@ -220,7 +293,7 @@ export class BudgetGuard {
 		private readonly deps: BudgetGuardDeps,
 		private settings: BudgetSettings,
 	) {
-		this.core = { pricing: deps.pricing, random: deps.random, ttlMs: deps.reservationTtlMs ?? 15 * 60_000, counter: 0 };
+		this.core = { pricing: deps.pricing, ...(deps.floorPricing && { floorPricing: deps.floorPricing }), random: deps.random, ttlMs: deps.reservationTtlMs ?? 15 * 60_000, counter: 0 };
 	}
 
 	updateSettings(settings: BudgetSettings): void {
@@ -264,14 +337,14 @@ export class BudgetGuard {
 	 * A model without a price settles at the reserved amount (0 for unpriced, stated in the result).
 	 */
 	async settle(reservation: Reservation, usage: Usage): Promise<CostResult> {
-		const { cost, nano } = settledNano(this.deps.pricing, reservation, usage);
+		const { cost, nano } = settledNano(this.core, reservation, usage);
 		await this.deps.store.settle(reservation.id, nano, this.deps.clock.now());
 		return cost;
 	}
 
 	/** Settles with a known USD amount (e.g. a provider-reported cost). */
 	async settleUsd(reservation: Reservation, usd: number): Promise<void> {
-		await this.deps.store.settle(reservation.id, costToNano(usd), this.deps.clock.now());
+		await this.deps.store.settle(reservation.id, countedNano(reservation, usd), this.deps.clock.now());
 	}
 
 	/** The call failed before anything was billed: give the reservation back. */
@@ -282,7 +355,9 @@ export class BudgetGuard {
 	async status(runId: string): Promise<BudgetStatus> {
 		const at = this.deps.clock.now();
 		const day = this.today(at);
-		return budgetStatus(await this.deps.store.totals(runId, day, at), this.settings, day);
+		const status = budgetStatus(await this.deps.store.totals(runId, day, at), this.settings, day);
+		const storeWarnings = this.deps.store.warnings?.() ?? [];
+		return storeWarnings.length ? { ...status, storeWarnings } : status;
 	}
 }
 
@@ -329,14 +404,14 @@ export class SyncBudgetGuard {
 	}
 
 	settle(reservation: Reservation, usage: Usage, at: number): CostResult {
-		const { cost, nano } = settledNano(this.pricing, reservation, usage);
+		const { cost, nano } = settledNano({ pricing: this.pricing }, reservation, usage);
 		this.store.finishSync(reservation.id, 'settle', nano, at);
 		return cost;
 	}
 
 	/** Settles at a cost already worked out (a replay prices each step once, at the step's date). */
 	settleCost(reservation: Reservation, cost: CostResult | undefined, at: number): void {
-		this.store.finishSync(reservation.id, 'settle', cost?.kind === 'priced' ? costToNano(cost.usd) : reservation.nano, at);
+		this.store.finishSync(reservation.id, 'settle', countedNano(reservation, cost?.kind === 'priced' ? cost.usd : undefined), at);
 	}
 
 	release(reservation: Reservation, at: number): void {

@@ -23,8 +23,11 @@ export interface SettingSpec {
 	readonly param?: string;
 	/**
 	 * `machine`: only the user's own settings count, never a workspace's. For settings that decide
-	 * where a stored secret is sent (endpoints, the Redis URL) or that send prompts out with the
-	 * user's key: a cloned repository's `.vscode/settings.json` must not redirect them.
+	 * where a stored secret is sent (endpoints, the Redis URL), that send prompts out with the
+	 * user's key (tier and summary models, embeddings, the semantic cache), that decide what is
+	 * spent or counted (budgets, their time zone, prices) or what is stored and served (recordings,
+	 * the metrics endpoint): a cloned repository's `.vscode/settings.json` must not change them. A
+	 * workspace may still TIGHTEN a budget (`budgetScope.ts`).
 	 */
 	readonly scope?: 'machine';
 }
@@ -61,9 +64,9 @@ export const defaultPromptGlobs: readonly string[] = ['**/*.prompt', '**/*.promp
 
 export const settingsSchema = [
 	// Routing
-	{ key: 'agentCost.tiers.cheap', type: 'string', default: 'gpt-4o-mini', description: 'Model used for simple steps (the cheap tier).' },
-	{ key: 'agentCost.tiers.medium', type: 'string', default: 'gpt-4o', description: 'Model used for ordinary steps (the medium tier).' },
-	{ key: 'agentCost.tiers.expensive', type: 'string', default: 'claude-opus-4-6', description: 'Model used for complex steps: design, synthesis, trade-offs (the expensive tier).' },
+	{ key: 'agentCost.tiers.cheap', type: 'string', scope: 'machine', default: 'gpt-4o-mini', description: 'Model used for simple steps (the cheap tier).' },
+	{ key: 'agentCost.tiers.medium', type: 'string', scope: 'machine', default: 'gpt-4o', description: 'Model used for ordinary steps (the medium tier).' },
+	{ key: 'agentCost.tiers.expensive', type: 'string', scope: 'machine', default: 'claude-opus-4-6', description: 'Model used for complex steps: design, synthesis, trade-offs (the expensive tier).' },
 	{
 		key: 'agentCost.routing.mode',
 		type: 'string',
@@ -72,10 +75,11 @@ export const settingsSchema = [
 		description:
 			"tiered: route each call to a tier by its complexity; fixed: every call uses agentCost.routing.model; asRequested: every call keeps the model it asks for (an agent's own choice through the gateway, a recorded call in a replay). A model you pick explicitly (a prompt file's `model:`) is always kept.",
 	},
-	{ key: 'agentCost.routing.model', type: 'string', default: '', description: "The model of the fixed routing mode (empty: the medium tier's)." },
+	{ key: 'agentCost.routing.model', type: 'string', scope: 'machine', default: '', description: "The model of the fixed routing mode (empty: the medium tier's)." },
 	{
 		key: 'agentCost.routing.fallbacks',
 		type: 'string',
+		scope: 'machine',
 		default: 'cheaper',
 		enum: fallbackModes,
 		description:
@@ -131,7 +135,7 @@ export const settingsSchema = [
 		description: 'Tokens of the most recent history kept verbatim when compressing.',
 	},
 	{ key: 'agentCost.compression.windowMessages', type: 'integer', default: 4, minimum: 1, description: 'Sliding window: messages kept at the start and at the end of the history.' },
-	{ key: 'agentCost.compression.summaryModel', type: 'string', default: 'gpt-4o-mini', param: 'summary_model', description: 'Model that summarizes older history.' },
+	{ key: 'agentCost.compression.summaryModel', type: 'string', scope: 'machine', default: 'gpt-4o-mini', param: 'summary_model', description: 'Model that summarizes older history.' },
 	{ key: 'agentCost.compression.summaryMaxTokens', type: 'integer', default: 600, minimum: 16, param: 'summary_max_tokens', description: 'Maximum length of a history summary, in tokens.' },
 	{
 		key: 'agentCost.compression.toolResponseMaxTokens',
@@ -149,6 +153,7 @@ export const settingsSchema = [
 	{
 		key: 'agentCost.cache.semanticEnabled',
 		type: 'boolean',
+		scope: 'machine',
 		default: false,
 		description: 'Also serve requests that are merely SIMILAR to a cached one (cosine ≥ threshold). Off by default: a similar prompt can need a different answer.',
 	},
@@ -165,6 +170,7 @@ export const settingsSchema = [
 	{
 		key: 'agentCost.embeddings.provider',
 		type: 'string',
+		scope: 'machine',
 		default: 'offline',
 		enum: ['offline', 'openai'],
 		description:
@@ -173,32 +179,35 @@ export const settingsSchema = [
 	{
 		key: 'agentCost.embeddings.model',
 		type: 'string',
+		scope: 'machine',
 		default: 'text-embedding-3-small',
 		description: 'Embedding model when the provider is openai: text-embedding-3-small, text-embedding-3-large or text-embedding-ada-002.',
 	},
 	{ key: 'agentCost.embeddings.batchSize', type: 'integer', default: 100, minimum: 1, maximum: 2048, param: 'embedding_batch_size', description: 'Texts per embeddings request.' },
 	// Budgets
-	{ key: 'agentCost.budget.enabled', type: 'boolean', default: true, description: 'Enforce the run and daily budgets.' },
+	{ key: 'agentCost.budget.enabled', type: 'boolean', scope: 'machine', default: true, description: 'Enforce the run and daily budgets.' },
 	{
 		key: 'agentCost.budget.policy',
 		type: 'string',
+		scope: 'machine',
 		default: 'hard',
 		enum: budgetPolicies,
 		description: 'hard: refuse a call the budget cannot cover; soft: downgrade to a cheaper tier first, then refuse; warn: never refuse, only warn.',
 	},
-	{ key: 'agentCost.budget.runUsd', type: 'number', default: 0.5, minimum: 0, param: 'run_budget_usd', description: 'USD limit per agent run (0 = no run limit).' },
-	{ key: 'agentCost.budget.dailyUsd', type: 'number', default: 5, minimum: 0, description: 'USD limit per day across all runs (0 = no daily limit).' },
+	{ key: 'agentCost.budget.runUsd', type: 'number', scope: 'machine', default: 0.5, minimum: 0, param: 'run_budget_usd', description: 'USD limit per agent run (0 = no run limit).' },
+	{ key: 'agentCost.budget.dailyUsd', type: 'number', scope: 'machine', default: 5, minimum: 0, description: 'USD limit per day across all runs (0 = no daily limit).' },
 	{
 		key: 'agentCost.budget.warnThreshold',
 		type: 'number',
+		scope: 'machine',
 		default: 0.8,
 		minimum: 0,
 		maximum: 1,
 		param: 'budget_warn_threshold',
 		description: 'Warn once spent + reserved reaches this share of a limit.',
 	},
-	{ key: 'agentCost.budget.maxSteps', type: 'integer', default: 20, minimum: 0, param: 'recursion_limit', description: 'Maximum LLM calls per agent run (0 = unlimited).' },
-	{ key: 'agentCost.budget.timeZone', type: 'string', default: 'UTC', description: 'IANA time zone whose midnight starts a new budget day, e.g. "Europe/Berlin".' },
+	{ key: 'agentCost.budget.maxSteps', type: 'integer', scope: 'machine', default: 20, minimum: 0, param: 'recursion_limit', description: 'Maximum LLM calls per agent run (0 = unlimited).' },
+	{ key: 'agentCost.budget.timeZone', type: 'string', scope: 'machine', default: 'UTC', description: 'IANA time zone whose midnight starts a new budget day, e.g. "Europe/Berlin".' },
 	// Call defaults
 	{ key: 'agentCost.defaults.temperature', type: 'number', default: 0, minimum: 0, maximum: 2, param: 'temperature', description: 'Sampling temperature of live calls.' },
 	{
@@ -229,8 +238,8 @@ export const settingsSchema = [
 	},
 	{ key: 'agentCost.store.keyPrefix', type: 'string', default: 'agentCost:', scope: 'machine', description: 'Prefix of every Redis key the extension writes.' },
 	// Pricing, lens, tokens, providers, metrics (implemented by the token/price engine, lens and live calls)
-	{ key: 'agentCost.pricing.overrides', type: 'object', default: {}, description: 'Per-model price overrides (USD per million tokens) that win over the bundled dataset.' },
-	{ key: 'agentCost.pricing.overridesFile', type: 'string', default: '.agent-cost/prices.json', description: 'Workspace-relative JSON file with more price overrides.' },
+	{ key: 'agentCost.pricing.overrides', type: 'object', scope: 'machine', default: {}, description: 'Per-model price overrides (USD per million tokens) that win over the bundled dataset.' },
+	{ key: 'agentCost.pricing.overridesFile', type: 'string', scope: 'machine', default: '.agent-cost/prices.json', description: 'Workspace-relative JSON file with more price overrides.' },
 	{
 		key: 'agentCost.lens.promptGlobs',
 		type: 'array',
@@ -269,8 +278,17 @@ export const settingsSchema = [
 	},
 	{ key: 'agentCost.providers.openai.baseUrl', type: 'string', default: '', scope: 'machine', description: 'OpenAI-compatible endpoint (empty: api.openai.com).' },
 	{ key: 'agentCost.providers.anthropic.baseUrl', type: 'string', default: '', scope: 'machine', description: 'Anthropic endpoint (empty: the official API).' },
-	{ key: 'agentCost.metrics.enabled', type: 'boolean', default: false, description: 'Serve Prometheus metrics on 127.0.0.1.' },
-	{ key: 'agentCost.metrics.port', type: 'integer', default: 9464, minimum: 1, maximum: 65535, description: 'Port of the Prometheus metrics endpoint.' },
+	{
+		key: 'agentCost.recordings.mode',
+		type: 'string',
+		scope: 'machine',
+		default: 'full',
+		enum: ['full', 'metadata', 'off'],
+		description:
+			"What Run Prompt File records in the workspace's .agent-cost/recordings folder (kept out of git by a .gitignore there): full = prompts, answers and usage (the run can be replayed); metadata = models, token counts, costs and timings only, no text; off = nothing.",
+	},
+	{ key: 'agentCost.metrics.enabled', type: 'boolean', scope: 'machine', default: false, description: 'Serve Prometheus metrics on 127.0.0.1.' },
+	{ key: 'agentCost.metrics.port', type: 'integer', scope: 'machine', default: 9464, minimum: 1, maximum: 65535, description: 'Port of the Prometheus metrics endpoint.' },
 	// The agent gateway (src/node/gateway): one per machine, shared by every window
 	{
 		key: 'agentCost.gateway.autoStart',
@@ -468,6 +486,7 @@ export interface EngineConfig extends PolicySettings {
 	readonly providers: { readonly openai: { readonly baseUrl: string }; readonly anthropic: { readonly baseUrl: string } };
 	readonly metrics: { readonly enabled: boolean; readonly port: number };
 	readonly gateway: { readonly autoStart: boolean; readonly mode: 'observe' | 'enforce'; readonly port: number; readonly injectKeys: boolean; readonly runIdleMinutes: number };
+	readonly recordings: { readonly mode: RecordingsMode };
 	readonly sessions: {
 		readonly enabled: boolean;
 		readonly claudeDirs: readonly string[];
@@ -484,6 +503,9 @@ export interface EngineConfig extends PolicySettings {
 export function fixedModelOf(settings: Pick<PolicySettings, 'routing' | 'tiers'>): string {
 	return settings.routing.model.trim() || settings.tiers.medium;
 }
+
+/** What live calls record: everything, numbers only, or nothing (`agentCost.recordings.mode`). */
+export type RecordingsMode = 'full' | 'metadata' | 'off';
 
 /** The default value of one key, straight from the schema. */
 export function settingDefault(key: SettingKey): unknown {

@@ -44,6 +44,8 @@ export interface PolicyEngineDeps {
 	readonly config: PolicySettings;
 	readonly counter: TokenCounter;
 	readonly pricing: PricingPort;
+	/** The list prices the budget never counts below (see `BudgetGuardDeps.floorPricing`). */
+	readonly floorPricing?: PricingPort;
 	readonly clock: Clock;
 	readonly random: Random;
 	readonly budgetStore: BudgetStore;
@@ -158,7 +160,7 @@ export class PolicyEngine {
 	constructor(private readonly deps: PolicyEngineDeps) {
 		this.settings = deps.config;
 		this.counter = deps.memoizeCounts === false ? deps.counter : memoizingCounter(deps.counter);
-		this.budget = new BudgetGuard({ store: deps.budgetStore, pricing: deps.pricing, clock: deps.clock, random: deps.random }, deps.config.budget);
+		this.budget = new BudgetGuard({ store: deps.budgetStore, pricing: deps.pricing, floorPricing: deps.floorPricing, clock: deps.clock, random: deps.random }, deps.config.budget);
 		const c = deps.config.cache;
 		this.exactCache = deps.exactCache ?? new ExactCache<CachedResponse>({ maxEntries: c.maxEntries, ttlMs: c.ttlSeconds * 1000, clock: deps.clock });
 		this.semanticCache =

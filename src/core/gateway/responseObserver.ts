@@ -183,7 +183,7 @@ export class ResponseObserver {
 			else if (item.type === 'function_call' || item.type === 'custom_tool_call')
 				this.calls.set(this.calls.size, { id: str(item.call_id) ?? str(item.id) ?? '', name: str(item.name) ?? '', arguments: str(item.arguments) ?? str(item.input) ?? '' });
 		}
-		if (isRecord(r.usage)) this.setUsage(fromOpenAIResponsesUsage(r.usage), true);
+		if (isRecord(r.usage)) this.setUsage(fromOpenAIResponsesUsage(r.usage, { output: r.output }), true);
 		if (isRecord(r.error)) this.error = { type: str(rec(r.error).code) ?? 'response_failed', message: str(rec(r.error).message) ?? 'the response failed' };
 	}
 

@@ -27,6 +27,8 @@ export class SseParser {
 	constructor(private readonly onEvent: (e: SseEvent) => void) {}
 
 	push(text: string): void {
+		// An empty piece changes nothing (it must not forget a CR the previous piece ended with).
+		if (text === '') return;
 		let s = text;
 		if (this.pendingCr && s.startsWith('\n')) s = s.slice(1);
 		this.pendingCr = false;

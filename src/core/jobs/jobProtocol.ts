@@ -6,7 +6,19 @@ import { CancelledError, EngineError } from '../lib/errors';
  * is started with an id, may report progress any number of times, and ends with exactly one
  * `done` or `failed`. The host can cancel a job; the worker aborts its AbortSignal.
  */
-export type JobRequest = { readonly kind: 'start'; readonly id: number; readonly job: string; readonly params: unknown } | { readonly kind: 'cancel'; readonly id: number };
+export type JobRequest =
+	| {
+			readonly kind: 'start';
+			readonly id: number;
+			readonly job: string;
+			readonly params: unknown;
+			/**
+			 * One Int32 the host sets to 1 when it cancels the job. Shared memory, so synchronous work
+			 * (a long count) sees the cancel at once, without waiting for the `cancel` message.
+			 */
+			readonly cancelFlag?: SharedArrayBuffer;
+	  }
+	| { readonly kind: 'cancel'; readonly id: number };
 
 export type JobMessage =
 	| { readonly kind: 'progress'; readonly id: number; readonly progress: unknown }

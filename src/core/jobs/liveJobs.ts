@@ -34,6 +34,11 @@ export interface LivePaths {
 	readonly recordingsDir: string;
 	/** The workspace folder whose `agentCost.pricing.overridesFile` applies (none: settings only). */
 	readonly workspaceDir?: string;
+	/**
+	 * SHA-256 of the workspace price file's content as the user confirmed it. The worker uses the
+	 * file only while its content still has this hash; without it the file is ignored.
+	 */
+	readonly priceFileSha256?: string;
 }
 
 /** Every live job carries the current settings and folders: settings changes apply to the next job. */
@@ -187,6 +192,8 @@ export interface MetricsEndpointState {
 	readonly url?: string;
 	/** Why it is not serving although enabled (port in use…). */
 	readonly error?: string;
+	/** Scrapes must send `Authorization: Bearer <the metrics token>`. */
+	readonly tokenRequired?: boolean;
 }
 
 /** The jobs the engine worker runs for live calls, the spend views and Compress Prompt. */
@@ -210,7 +217,11 @@ export interface LiveJobs {
 	/** Starts, moves or stops the Prometheus endpoint (127.0.0.1 only). */
 	/** A store credential changed (the Redis password): the next job reconnects with the new one. */
 	readonly 'live/credentialsChanged': JobSpec<Record<string, never>, never, null>;
-	readonly 'metrics/configure': JobSpec<{ readonly enabled: boolean; readonly port: number }, never, MetricsEndpointState>;
+	/**
+	 * `tokenSha256`: the SHA-256 (hex) of the bearer token scrapes must send (the token stays in the
+	 * host's secret storage; only its digest crosses). Absent: no token required.
+	 */
+	readonly 'metrics/configure': JobSpec<{ readonly enabled: boolean; readonly port: number; readonly tokenSha256?: string }, never, MetricsEndpointState>;
 }
 
 /**

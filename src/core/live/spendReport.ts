@@ -194,15 +194,21 @@ export function ledgerDaySpend(records: readonly unknown[], day: string): Ledger
 		m.usd += nanoToUsd(nano);
 		m.charges++;
 	};
+	let held = 0;
 	for (const r of records) {
 		if (!isLedgerRecord(r)) continue;
 		if (r.t === 'reserve') {
-			if (r.day === day) open.set(r.id, r);
+			// A reservation past its own daily limit in file order is void (see BudgetBook.apply).
+			if (r.day === day && !(r.lim !== undefined && spent + held + r.nano > r.lim)) {
+				open.set(r.id, r);
+				held += r.nano;
+			}
 			continue;
 		}
 		const o = open.get(r.id);
 		if (!o) continue;
 		open.delete(r.id);
+		held -= o.nano;
 		if (r.t === 'settle') charge(o.model, r.nano);
 		else if (r.t === 'expire') charge(o.model, o.nano);
 	}

@@ -47,6 +47,14 @@ export type ReserveOutcome = { readonly ok: true; readonly totals: BudgetTotals 
 /** How a reservation ended. `missing`: unknown id or already settled/released/expired (idempotent). */
 export type FinishOutcome = 'settled' | 'released' | 'missing';
 
+/** Something wrong with a store that the user must hear about, though budgets keep working. */
+export interface StoreWarning {
+	/** `ledgerDamaged`: lines of the file ledger failed their checksum; `noPersistence`: Redis keeps budgets in memory only; `dataLost`: Redis lost a day's budget keys (a restart without persistence, a flush, eviction). */
+	readonly kind: 'ledgerDamaged' | 'noPersistence' | 'dataLost';
+	/** A complete sentence for the user (names the file or server; never a secret). */
+	readonly message: string;
+}
+
 /**
  * Where budgets live: in memory, a crash-safe JSONL ledger (`src/node/fileLedger.ts`) or Redis
  * (`src/node/redisStore.ts`). `reserve` MUST check and record in one atomic step, so concurrent
@@ -59,4 +67,6 @@ export interface BudgetStore {
 	/** Drops a reservation that cost nothing (the call failed before billing). */
 	release(id: string, at: number): Promise<FinishOutcome>;
 	totals(runId: string, day: string, at: number): Promise<BudgetTotals>;
+	/** Problems found so far (damage, lost data, missing persistence); absent or empty when there are none. */
+	warnings?(): readonly StoreWarning[];
 }

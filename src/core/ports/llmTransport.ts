@@ -80,6 +80,12 @@ export interface ProviderResponse {
 	 * the tokens itself and mark the cost as an estimate — never price the call at $0.
 	 */
 	readonly usage: Usage | undefined;
+	/**
+	 * The server sent usage whose token counts are not counts (negative, fractional, a string,
+	 * absurd): what was wrong, one line per field. `usage` is then undefined — the caller counts the
+	 * tokens itself and marks the cost as an estimate, exactly as when no usage was sent.
+	 */
+	readonly usageInvalid?: readonly string[];
 	/** The provider's response id (`chatcmpl-…`, `msg_…`). */
 	readonly responseId?: string;
 	/** The provider's request id header (`x-request-id`, `request-id`), for support tickets. */

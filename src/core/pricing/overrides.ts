@@ -114,8 +114,18 @@ function readPrice(obj: Record<string, unknown>, field: string, where: string, p
 		problems.push(`${where}: "${field}" must be a non-negative number of USD per million tokens, got ${show(v)}`);
 		return null;
 	}
+	if (v > maxPricePerMillion) {
+		problems.push(`${where}: "${field}" is $${v} per million tokens — no model costs that much (the limit is $${maxPricePerMillion}); is it a typo?`);
+		return null;
+	}
 	return v;
 }
+
+/**
+ * The dearest price an override may set (USD per million tokens): 15× the dearest real price today
+ * ($600/M output). Above it a price is a typo or an attack (1e308 made every cost $Infinity).
+ */
+export const maxPricePerMillion = 10_000;
 
 function suspiciousPrice(where: string, field: string, v: number, problems: string[]): void {
 	// Real prices are ≥ $0.001 per million tokens; smaller ones are almost always per-token prices.

@@ -81,8 +81,48 @@ export function sumUsage(items: Iterable<Usage>): Usage {
 	return total;
 }
 
-function num(v: unknown): number {
-	return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0;
+/**
+ * The most tokens one call can plausibly use (the largest context windows are ~10 M): a count above
+ * it is damage or an attack, never priced.
+ */
+export const maxCallTokens = 1_000_000_000;
+
+/**
+ * Why a token count is not one: not a number, negative, fractional, not finite or above
+ * {@link maxCallTokens}. Undefined when it is a valid count.
+ */
+export function tokenCountProblem(v: unknown): string | undefined {
+	if (typeof v !== 'number') return `${v === null ? 'null' : typeof v === 'string' ? `the string ${JSON.stringify(v.slice(0, 20))}` : typeof v} is not a number`;
+	if (!Number.isFinite(v)) return `${v} is not finite`;
+	if (v < 0) return `${v} is negative`;
+	if (!Number.isInteger(v)) return `${v} is not a whole number`;
+	if (v > maxCallTokens) return `${v} is more than any call can use (${maxCallTokens.toLocaleString('en-US')})`;
+	return undefined;
+}
+
+/**
+ * Where a normalizer reports fields whose value is not a valid token count (`input_tokens: -5`,
+ * `"prompt_tokens": "120"`). The normalized usage then counts such a field as 0, so a caller that
+ * passes a sink MUST treat the call's usage — and its cost — as unknown when it is not empty.
+ */
+export type UsageProblems = string[];
+
+/**
+ * A token field. An optional detail field that is absent is 0; the main input and output counts must
+ * be there. Anything present — null included — must be a valid count, or it is reported and read as 0.
+ */
+export function tokenReader(problems: UsageProblems | undefined): (v: unknown, field: string, required?: boolean) => number {
+	return (v, field, required = false) => {
+		if (!required && v === undefined) return 0;
+		if (v === undefined) {
+			problems?.push(`${field} is missing`);
+			return 0;
+		}
+		const problem = tokenCountProblem(v);
+		if (problem === undefined) return v as number;
+		problems?.push(`${field}: ${problem}`);
+		return 0;
+	};
 }
 
 function obj(v: unknown): Record<string, unknown> {
@@ -93,10 +133,11 @@ function obj(v: unknown): Record<string, unknown> {
  * Anthropic `usage.server_tool_use` (`web_search_requests`, `web_fetch_requests`, and any
  * `<tool>_requests` the API adds later) as canonical tool names.
  */
-function anthropicServerTools(raw: unknown): ServerToolUses | undefined {
+function anthropicServerTools(raw: unknown, problems: UsageProblems | undefined): ServerToolUses | undefined {
+	const num = tokenReader(problems);
 	const out: Record<string, number> = {};
 	for (const [key, value] of Object.entries(obj(raw))) {
-		const uses = num(value);
+		const uses = num(value, `server_tool_use.${key}`);
 		if (uses > 0) out[key.replace(/_requests$/, '')] = uses;
 	}
 	return Object.keys(out).length > 0 ? out : undefined;
@@ -110,32 +151,46 @@ function anthropicServerTools(raw: unknown): ServerToolUses | undefined {
  * `output_tokens`; newer responses say how much of it was thinking (`output_tokens_details`).
  * Server tools (`server_tool_use`) are counted per use: web search has a fee per 1,000 searches.
  */
-export function fromAnthropicUsage(raw: unknown): Usage {
+export function fromAnthropicUsage(raw: unknown, problems?: UsageProblems): Usage {
 	const u = obj(raw);
-	const serverTools = anthropicServerTools(u.server_tool_use);
+	const num = tokenReader(problems);
+	const serverTools = anthropicServerTools(u.server_tool_use, problems);
 	const iterations = Array.isArray(u.iterations) ? u.iterations : undefined;
 	if (iterations && iterations.length > 0) {
-		const summed = sumUsage(iterations.map(it => fromAnthropicUsage({ ...obj(it), iterations: undefined })));
+		const summed = sumUsage(iterations.map(it => fromAnthropicUsage({ ...obj(it), iterations: undefined }, problems)));
 		return serverTools ? withServerTools(summed, serverTools) : summed;
 	}
-	const cacheRead = num(u.cache_read_input_tokens);
+	const cacheRead = num(u.cache_read_input_tokens, 'cache_read_input_tokens');
 	const creation = obj(u.cache_creation);
 	const has1h = 'ephemeral_1h_input_tokens' in creation || 'ephemeral_5m_input_tokens' in creation;
-	const write1h = has1h ? num(creation.ephemeral_1h_input_tokens) : 0;
-	const write5m = has1h ? num(creation.ephemeral_5m_input_tokens) : num(u.cache_creation_input_tokens);
+	const write1h = has1h ? num(creation.ephemeral_1h_input_tokens, 'cache_creation.ephemeral_1h_input_tokens') : 0;
+	const creationTotal = num(u.cache_creation_input_tokens, 'cache_creation_input_tokens');
+	const write5m = has1h ? num(creation.ephemeral_5m_input_tokens, 'cache_creation.ephemeral_5m_input_tokens') : creationTotal;
 	// If the split and the total disagree, the total wins and the difference counts as 5-minute writes.
-	const writeTotal = Math.max(num(u.cache_creation_input_tokens), write5m + write1h);
+	const writeTotal = Math.max(creationTotal, write5m + write1h);
 	const cacheWrite5m = writeTotal - write1h;
-	const output = num(u.output_tokens);
+	const output = num(u.output_tokens, 'output_tokens', true);
 	return {
-		input: num(u.input_tokens) + cacheRead + writeTotal,
+		input: num(u.input_tokens, 'input_tokens', true) + cacheRead + writeTotal,
 		cacheRead,
 		cacheWrite5m,
 		cacheWrite1h: write1h,
 		output,
-		reasoning: Math.min(output, num(obj(u.output_tokens_details).thinking_tokens)),
+		reasoning: Math.min(output, num(obj(u.output_tokens_details).thinking_tokens, 'output_tokens_details.thinking_tokens')),
 		...(serverTools && { serverTools }),
 	};
+}
+
+/**
+ * What a provider's usage object is read with besides itself: the request body (a Chat Completions
+ * web search is one use per request), the response's `output[]` (Responses tool calls) or
+ * `candidates[]` (Gemini grounding), and where to report numbers that are not token counts.
+ */
+export interface UsageContext {
+	readonly request?: unknown;
+	readonly output?: unknown;
+	readonly candidates?: unknown;
+	readonly problems?: UsageProblems;
 }
 
 /**
@@ -145,19 +200,21 @@ export function fromAnthropicUsage(raw: unknown): Usage {
  * writes are part of `prompt_tokens` already. Pass the request body to count the web search a
  * request with `web_search_options` makes (one per request: the usage object does not say).
  */
-export function fromOpenAIChatUsage(raw: unknown, request?: unknown): Usage {
+export function fromOpenAIChatUsage(raw: unknown, context: UsageContext = {}): Usage {
+	const { request, problems } = context;
 	const u = obj(raw);
+	const num = tokenReader(problems);
 	const details = obj(u.prompt_tokens_details);
 	const out = obj(u.completion_tokens_details);
-	const cacheRead = num(details.cached_tokens) || num(u.cache_read_input_tokens);
-	const cacheWrite5m = num(details.cache_write_tokens) || num(u.cache_creation_input_tokens);
+	const cacheRead = num(details.cached_tokens, 'prompt_tokens_details.cached_tokens') || num(u.cache_read_input_tokens, 'cache_read_input_tokens');
+	const cacheWrite5m = num(details.cache_write_tokens, 'prompt_tokens_details.cache_write_tokens') || num(u.cache_creation_input_tokens, 'cache_creation_input_tokens');
 	const usage: Usage = {
-		input: num(u.prompt_tokens),
+		input: num(u.prompt_tokens, 'prompt_tokens', true),
 		cacheRead,
 		cacheWrite5m,
 		cacheWrite1h: 0,
-		output: num(u.completion_tokens),
-		reasoning: num(out.reasoning_tokens),
+		output: num(u.completion_tokens, 'completion_tokens', true),
+		reasoning: num(out.reasoning_tokens, 'completion_tokens_details.reasoning_tokens'),
 	};
 	const searched = typeof obj(request).web_search_options === 'object' && obj(request).web_search_options !== null;
 	return searched ? withServerTools(usage, { web_search: 1 }) : usage;
@@ -191,16 +248,18 @@ export function responsesServerTools(output: unknown): ServerToolUses | undefine
  * writes, `cache_write_tokens`; `output_tokens` includes reasoning. The usage object does not count
  * tool calls: pass the response's `output[]` to count its web/file searches.
  */
-export function fromOpenAIResponsesUsage(raw: unknown, output?: unknown): Usage {
+export function fromOpenAIResponsesUsage(raw: unknown, context: UsageContext = {}): Usage {
+	const { output, problems } = context;
 	const u = obj(raw);
+	const num = tokenReader(problems);
 	const details = obj(u.input_tokens_details);
 	const usage: Usage = {
-		input: num(u.input_tokens),
-		cacheRead: num(details.cached_tokens),
-		cacheWrite5m: num(details.cache_write_tokens),
+		input: num(u.input_tokens, 'input_tokens', true),
+		cacheRead: num(details.cached_tokens, 'input_tokens_details.cached_tokens'),
+		cacheWrite5m: num(details.cache_write_tokens, 'input_tokens_details.cache_write_tokens'),
 		cacheWrite1h: 0,
-		output: num(u.output_tokens),
-		reasoning: num(obj(u.output_tokens_details).reasoning_tokens),
+		output: num(u.output_tokens, 'output_tokens', true),
+		reasoning: num(obj(u.output_tokens_details).reasoning_tokens, 'output_tokens_details.reasoning_tokens'),
 	};
 	return withServerTools(usage, responsesServerTools(output));
 }
@@ -212,9 +271,11 @@ export function fromOpenAIResponsesUsage(raw: unknown, output?: unknown): Usage 
  * prompt tokens (`toolUsePromptTokenCount`) are billed as input. Pass the response's `candidates[]`
  * to count its Google Search grounding (see {@link geminiServerTools}).
  */
-export function fromGeminiUsage(raw: unknown, candidates?: unknown): Usage {
+export function fromGeminiUsage(raw: unknown, context: UsageContext = {}): Usage {
+	const { candidates, problems } = context;
 	const u = obj(raw);
-	const pick = (camel: string, snake: string) => num(u[camel]) || num(u[snake]);
+	const num = tokenReader(problems);
+	const pick = (camel: string, snake: string) => num(u[camel], camel) || num(u[snake], snake);
 	const thoughts = pick('thoughtsTokenCount', 'thoughts_token_count');
 	const input = pick('promptTokenCount', 'prompt_token_count') + pick('toolUsePromptTokenCount', 'tool_use_prompt_token_count');
 	const usage: Usage = {

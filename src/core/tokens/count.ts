@@ -2,12 +2,16 @@ import { InputError } from '../lib/errors';
 import { type ClaudeToolChoice, claudeTextRatio, claudeToolPrompt, estimateClaudeChat, estimateClaudeText, estimateHeuristicChat, estimateHeuristicText } from './claudeEstimate';
 import { getEncoder } from './encodings';
 import { bareModelId, encodingForModel, modelFamily } from './modelEncoding';
+import { modelIdProblem } from './modelId';
 import { countOpenAIChat, type ChatParts } from './openaiChat';
 import type { TokenCounter } from '../ports/tokenCounter';
+import type { CountOptions } from './countInterrupt';
 import type { ChatMessageLike, EncodingName, TokenCount, ToolDefinitionLike } from './types';
 
 // The public counting API. Loads the rank tables synchronously on first use (≈0.3 s for o200k):
 // fine for the CLI, the token worker and tests; the extension host goes through the worker.
+// Every count is linear in the text (a 1 MB run of one character: well under a second, exact) and
+// can be interrupted: `options.signal`, or the host's check (`setCountInterruptCheck`).
 
 /**
  * Model families whose chat framing was validated against the API (OpenAI cookbook, recorded
@@ -24,8 +28,8 @@ const reasoningFraming = /^(?:o3|o4|gpt-5)/;
  */
 export function checkModelId(model: string): string {
 	const id = model.trim();
-	if (!id) throw new InputError('unknownModel', 'model id is empty');
-	if (id.length > 200 || /[\u0000-\u001f\u007f\s]/.test(id)) throw new InputError('unknownModel', `model id ${JSON.stringify(id.slice(0, 60))} is not a valid model id`);
+	const problem = modelIdProblem(id);
+	if (problem) throw new InputError('unknownModel', `${JSON.stringify(id.slice(0, 60))}: ${problem}`);
 	return id;
 }
 
@@ -33,10 +37,10 @@ export function checkModelId(model: string): string {
  * Tokens of `text` for `model`. Exact (tiktoken ids, special-token text counted as plain text) for
  * OpenAI models; a calibrated estimate (`exact: false`) for Claude and other vendors.
  */
-export function countText(model: string, text: string): TokenCount {
+export function countText(model: string, text: string, options: CountOptions = {}): TokenCount {
 	const id = checkModelId(model);
 	const encoding = encodingForModel(id);
-	if (encoding) return { tokens: getEncoder(encoding).count(text), exact: true, method: encoding };
+	if (encoding) return { tokens: getEncoder(encoding).count(text, options), exact: true, method: encoding };
 	const o200k = getEncoder('o200k_base');
 	if (modelFamily(id) === 'claude') return { tokens: estimateClaudeText(o200k, text, id), exact: false, method: 'claude-estimate' };
 	return { tokens: estimateHeuristicText(o200k, text), exact: false, method: 'heuristic-estimate' };

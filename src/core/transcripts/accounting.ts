@@ -137,8 +137,12 @@ export function accountTranscript(recorded: Transcript, catalog: PriceCatalog, o
 	for (const call of t.calls) {
 		usage = addUsage(usage, call.usage);
 		if (!call.usageExact || call.usageSource !== 'recorded') estimated = true;
-		const r = call.model === '' ? undefined : price(call, call.usage);
-		const computedPrice: CallPrice = r ? toPrice(r) : { kind: 'unpriced', reason: 'the file records no model for this call', hint: 'Pass the model (agent-cost report --model <id>) to price it.' };
+		const r = call.model === '' || call.usageInvalid ? undefined : price(call, call.usage);
+		const computedPrice: CallPrice = call.usageInvalid
+			? { kind: 'unpriced', reason: `its token counts in the file are not counts (${call.usageInvalid.join('; ')})`, hint: 'Fix the usage numbers in the file; the cost stays unknown until then.' }
+			: r
+				? toPrice(r)
+				: { kind: 'unpriced', reason: 'the file records no model for this call', hint: 'Pass the model (agent-cost report --model <id>) to price it.' };
 		let range: { low: number; high: number } | undefined;
 		if (computedPrice.kind === 'priced') {
 			computed += computedPrice.usd;

@@ -5,7 +5,7 @@
  */
 import { TranscriptImportError } from './importErrors';
 import { CountedRun, type ImportOptions, modelForCounting, TranscriptBuilder, throwIfAborted } from './importSupport';
-import { isRecord, nonNegative, rec, str } from './jsonAccess';
+import { isRecord, rec, str } from './jsonAccess';
 import { contentText, fromOpenAIChatMessage } from './messageShapes';
 import type { CallOutput, Transcript, TranscriptMessage } from './model';
 import { resolveModel } from './modelResolution';
@@ -71,7 +71,7 @@ export function importChatMessages(doc: unknown, options: ImportOptions): Transc
 	});
 	if (b.calls.length === 0) throw new TranscriptImportError('badStructure', 'the chat has no assistant message, so no LLM call', { file: options.file, format: 'openai-chat-messages' });
 	const info = rec(head.info);
-	const userCost = nonNegative(info.user_cost);
+	const userCost = b.recordedNumber(info.user_cost, 'info.user_cost', 'cost');
 	b.warn(
 		'countedUsage',
 		`the file records no token usage: ${b.calls.length} calls counted with the ${countModel} tokenizer${counted.exact ? ' (exact encoding)' : ' (estimate)'} — ${counted.inputTokens} input, ${counted.outputTokens} output tokens; tool definitions are not in the file, so input is a lower bound` +

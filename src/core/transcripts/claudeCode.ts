@@ -9,7 +9,7 @@
  */
 import { fromAnthropicUsage } from '../pricing/usage';
 import { TranscriptImportError } from './importErrors';
-import { type CallDraft, type ImportOptions, PromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
+import { type CallDraft, type ImportOptions, PromptCounter, recordedUsage, TranscriptBuilder, throwIfAborted } from './importSupport';
 import { arr, asText, isoTime, isRecord, type JsonRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
 import type { LineSink } from './lineSplitter';
 import { anthropicOutput, fromAnthropicMessage } from './messageShapes';
@@ -139,7 +139,7 @@ export class ClaudeCodeImporter implements LineSink {
 		const output = nonNegative(usage.output_tokens) ?? 0;
 		const stopReason = nonEmpty(m.stop_reason);
 		const at = isoTime(v.timestamp);
-		const cost = nonNegative(v.costUSD);
+		const cost = this.builder.recordedNumber(v.costUSD, 'costUSD', 'cost', lineNo);
 		let d = this.byKey.get(key);
 		if (d === undefined) {
 			const thread = this.thread(v);
@@ -158,7 +158,7 @@ export class ClaudeCodeImporter implements LineSink {
 				...(thread.sidechain && { sidechain: thread.sidechain }),
 				input,
 				...(at !== undefined && { startedAt: at, endedAt: at }),
-				usage: fromAnthropicUsage(usage),
+				...recordedUsage(fromAnthropicUsage, usage),
 				usageSource: 'recorded',
 				usageExact: true,
 				line: lineNo,
@@ -266,8 +266,11 @@ export class ClaudeCodeImporter implements LineSink {
 		let correctedOut = 0;
 		for (const d of this.drafts) {
 			const call = d.call;
-			const recorded = fromAnthropicUsage(d.usage);
+			// The final usage of a message (its last line wins): re-checked, since it replaced the first.
+			const { usage: recorded, usageInvalid } = recordedUsage(fromAnthropicUsage, d.usage);
 			call.usage = recorded;
+			if (usageInvalid) call.usageInvalid = usageInvalid;
+			else delete call.usageInvalid;
 			if (d.recordedCost !== undefined) call.recordedCostUsd = d.recordedCost;
 			if (call.sidechain && call.sidechain.parentToolUseId === undefined) {
 				const parent = this.agentParents.get(call.sidechain.agentId);

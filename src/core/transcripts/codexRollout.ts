@@ -20,9 +20,9 @@
  * response id, which also recognizes the same call in a copied or replayed history) and the
  * `token_count` events, which then describe the same calls again, are ignored.
  */
-import type { Usage } from '../pricing/usage';
+import { tokenReader, type Usage, type UsageProblems } from '../pricing/usage';
 import { type ImportOptions, TranscriptBuilder, throwIfAborted } from './importSupport';
-import { isoTime, type JsonRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
+import { isoTime, type JsonRecord, nonEmpty, rec, str } from './jsonAccess';
 import { JsonlRecords } from './jsonlRecords';
 import type { LineSink } from './lineSplitter';
 import { fromResponsesInput, responsesOutput } from './messageShapes';
@@ -38,25 +38,28 @@ export interface CodexTokenUsage {
 	readonly output: number;
 	readonly reasoning: number;
 	readonly total: number;
+	/** Fields that are not token counts (read as 0): the call's cost is then unknown, never a silent $0. */
+	readonly problems?: readonly string[];
 }
 
-function count(v: unknown): number {
-	return nonNegative(v) ?? 0;
-}
-
-/** A `*_token_usage` object, or undefined when the value is not one. */
-export function codexTokenUsage(v: unknown): CodexTokenUsage | undefined {
+/** A `*_token_usage` object, or undefined when the value is not one. `field` names it in problems. */
+export function codexTokenUsage(v: unknown, field = 'usage'): CodexTokenUsage | undefined {
 	const u = rec(v);
 	if (u.input_tokens === undefined && u.output_tokens === undefined && u.total_tokens === undefined) return undefined;
-	const input = count(u.input_tokens);
-	const output = count(u.output_tokens);
+	const problems: UsageProblems = [];
+	const read = tokenReader(problems);
+	const count = (name: string) => read(u[name], `${field}.${name}`);
+	const input = count('input_tokens');
+	const output = count('output_tokens');
+	const total = u.total_tokens === undefined ? input + output : count('total_tokens');
 	return {
 		input,
-		cached: count(u.cached_input_tokens),
-		cacheWrite: count(u.cache_write_input_tokens),
+		cached: count('cached_input_tokens'),
+		cacheWrite: count('cache_write_input_tokens'),
 		output,
-		reasoning: count(u.reasoning_output_tokens),
-		total: nonNegative(u.total_tokens) ?? input + output,
+		reasoning: count('reasoning_output_tokens'),
+		total,
+		...(problems.length > 0 && { problems }),
 	};
 }
 
@@ -105,6 +108,8 @@ export interface CodexCall {
 	readonly usage: Usage;
 	readonly raw: CodexTokenUsage;
 	readonly at?: string;
+	/** Why the recorded numbers are not counts (the cost is then unknown). */
+	readonly invalid?: readonly string[];
 	/** Timestamp + numbers: a verbatim copy of this event (an archived copy, a forked thread's history) has the same key. */
 	readonly key: string;
 }
@@ -133,12 +138,12 @@ export class CodexCallCounter {
 	usageRecord(payload: JsonRecord, timestamp: unknown): void {
 		this.records = true;
 		this.held = undefined;
-		const raw = codexTokenUsage(payload.usage);
-		if (raw === undefined || (raw.input === 0 && raw.output === 0)) return;
+		const raw = codexTokenUsage(payload.usage, 'payload.usage');
+		if (raw === undefined || (raw.input === 0 && raw.output === 0 && !raw.problems)) return;
 		const at = isoTime(timestamp);
 		const responseId = nonEmpty(payload.response_id);
 		const key = responseId !== undefined ? `response|${responseId}` : `${at ?? ''}|${raw.input}|${raw.cached}|${raw.cacheWrite}|${raw.output}|${raw.reasoning}|`;
-		this.emit({ usage: fromCodexUsage(raw), raw, ...(at !== undefined && { at }), key });
+		this.emit({ usage: fromCodexUsage(raw), raw, ...(at !== undefined && { at }), key, ...(raw.problems && { invalid: raw.problems }) });
 	}
 
 	/** A `token_count` event's payload and the line's timestamp. */
@@ -184,14 +189,16 @@ export class CodexCallCounter {
 	}
 
 	private count(info: JsonRecord, at: string | undefined): void {
-		const total = codexTokenUsage(info.total_token_usage);
-		const last = codexTokenUsage(info.last_token_usage);
+		const total = codexTokenUsage(info.total_token_usage, 'payload.info.total_token_usage');
+		const last = codexTokenUsage(info.last_token_usage, 'payload.info.last_token_usage');
 		if (total !== undefined && same(total, this.previous)) return; // a repeat of the previous event
 		const raw = last ?? (total !== undefined ? minus(total, this.previous) : undefined);
+		// A difference of totals is as wrong as either total.
+		const invalid = last ? last.problems : [...(total?.problems ?? []), ...(this.previous?.problems ?? [])];
 		if (total !== undefined) this.previous = total;
-		if (raw === undefined || (raw.input === 0 && raw.output === 0 && raw.cached === 0 && raw.reasoning === 0)) return;
+		if (raw === undefined || (raw.input === 0 && raw.output === 0 && raw.cached === 0 && raw.reasoning === 0 && !invalid?.length)) return;
 		const key = `${at ?? ''}|${raw.input}|${raw.cached}|${raw.cacheWrite}|${raw.output}|${raw.reasoning}|${total?.total ?? ''}`;
-		this.emit({ usage: fromCodexUsage(raw), raw, ...(at !== undefined && { at }), key });
+		this.emit({ usage: fromCodexUsage(raw), raw, ...(at !== undefined && { at }), key, ...(invalid?.length && { invalid }) });
 	}
 }
 
@@ -292,6 +299,7 @@ export class CodexRolloutImporter implements LineSink {
 			...(output !== undefined && { output }),
 			...(call.at !== undefined && { startedAt: call.at, endedAt: call.at }),
 			usage: call.usage,
+			...(call.invalid && { usageInvalid: call.invalid }),
 			usageSource: 'recorded',
 			usageExact: true,
 			line: this.lineNo,

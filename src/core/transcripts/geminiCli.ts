@@ -11,10 +11,10 @@
  * candidates (thoughts EXCLUDED), `thoughts`, `tool` = tool-use prompt tokens, `total`. A rewind
  * hides messages from the conversation but the calls were made and billed, so they stay counted.
  */
-import type { Usage } from '../pricing/usage';
+import { tokenReader, type Usage, type UsageProblems } from '../pricing/usage';
 import { TranscriptImportError } from './importErrors';
 import { type ImportOptions, TranscriptBuilder, throwIfAborted } from './importSupport';
-import { arr, asText, isoTime, isRecord, type JsonRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
+import { arr, asText, isoTime, isRecord, type JsonRecord, nonEmpty, rec, str } from './jsonAccess';
 import { JsonlRecords } from './jsonlRecords';
 import type { LineSink } from './lineSplitter';
 import { fromGeminiContents } from './messageShapes';
@@ -29,16 +29,17 @@ const messageTypes = new Set(['user', 'gemini', 'info', 'error', 'warning']);
  * input + output + thoughts + tool (input includes the cache); when it instead equals that PLUS
  * `cached`, the writer counted input without the cache, and the cache is added back.
  */
-export function fromGeminiCliTokens(raw: unknown): Usage | undefined {
+export function fromGeminiCliTokens(raw: unknown, problems?: UsageProblems): Usage | undefined {
 	if (!isRecord(raw)) return undefined;
-	const n = (v: unknown) => nonNegative(v) ?? 0;
-	const input = n(raw.input);
-	const output = n(raw.output);
-	const cached = n(raw.cached);
-	const thoughts = n(raw.thoughts);
-	const tool = n(raw.tool);
-	const total = nonNegative(raw.total);
-	if (input + output + cached + thoughts + tool === 0) return undefined;
+	const read = tokenReader(problems);
+	const n = (name: string) => read(raw[name], `tokens.${name}`);
+	const input = n('input');
+	const output = n('output');
+	const cached = n('cached');
+	const thoughts = n('thoughts');
+	const tool = n('tool');
+	const total = raw.total === undefined ? undefined : n('total');
+	if (input + output + cached + thoughts + tool === 0 && !problems?.length) return undefined;
 	const inclusive = input + output + thoughts + tool;
 	const cacheExcluded = cached > 0 && total === inclusive + cached && total !== inclusive;
 	const prompt = (cacheExcluded ? input + cached : input) + tool;
@@ -129,7 +130,8 @@ function buildTranscript(conversation: GeminiConversation, builder: TranscriptBu
 			continue;
 		}
 		if (m.type !== 'gemini') continue;
-		const usage = fromGeminiCliTokens(m.tokens);
+		const problems: UsageProblems = [];
+		const usage = fromGeminiCliTokens(m.tokens, problems);
 		if (!usage) {
 			noTokens++;
 			continue;
@@ -148,6 +150,7 @@ function buildTranscript(conversation: GeminiConversation, builder: TranscriptBu
 			...(results.length > 0 && { toolResults: results }),
 			...(at !== undefined && { startedAt: at, endedAt: at }),
 			usage,
+			...(problems.length > 0 && { usageInvalid: problems }),
 			usageSource: 'recorded',
 			usageExact: true,
 		});

@@ -7,7 +7,7 @@
  */
 import { fromAnthropicUsage, fromGeminiUsage, fromOpenAIChatUsage, fromOpenAIResponsesUsage, type Usage, zeroUsage } from '../pricing/usage';
 import { TranscriptImportError } from './importErrors';
-import { type ImportOptions, PromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
+import { type ImportOptions, PromptCounter, recordedUsage, TranscriptBuilder, throwIfAborted } from './importSupport';
 import { arr, isoTime, isRecord, type JsonRecord, nonEmpty, num, rec, str } from './jsonAccess';
 import {
 	anthropicOutput,
@@ -217,6 +217,7 @@ interface Parsed {
 	readonly input: CallInput;
 	readonly output: CallOutput;
 	readonly usage?: Usage;
+	readonly usageInvalid?: readonly string[];
 	readonly at?: string;
 	readonly compaction?: boolean;
 }
@@ -231,7 +232,7 @@ function parseAnthropic(req: JsonRecord, res: JsonRecord): Parsed {
 		...(nonEmpty(res.id) !== undefined && { id: nonEmpty(res.id) }),
 		input: { kind: 'full', messages, ...(tools && { tools }) },
 		output: anthropicOutput(res.content, res.stop_reason),
-		...(isRecord(res.usage) && { usage: fromAnthropicUsage(res.usage) }),
+		...(isRecord(res.usage) && recordedUsage(fromAnthropicUsage, res.usage)),
 		compaction: iterations.some(it => rec(it).type === 'compaction'),
 	};
 }
@@ -244,7 +245,7 @@ function parseChat(req: JsonRecord, res: JsonRecord): Parsed {
 		...(nonEmpty(res.id) !== undefined && { id: nonEmpty(res.id) }),
 		input: { kind: 'full', messages: arr(req.messages).map(fromOpenAIChatMessage), ...(tools && { tools }) },
 		output: openAIChatOutput(res.choices),
-		...(isRecord(res.usage) && { usage: fromOpenAIChatUsage(res.usage, req) }),
+		...(isRecord(res.usage) && recordedUsage((u, problems) => fromOpenAIChatUsage(u, { request: req, problems }), res.usage)),
 		...(at !== undefined && { at }),
 	};
 }
@@ -264,7 +265,7 @@ function parseResponses(req: JsonRecord, res: JsonRecord, uri: string): Parsed {
 			? { kind: 'delta', messages, ...(tools && { tools }), unrecorded: 'earlier turns are held server-side (previous_response_id / conversation)' }
 			: { kind: 'full', messages, ...(tools && { tools }) },
 		output: responsesOutput(res.output, res.status),
-		...(isRecord(res.usage) && { usage: fromOpenAIResponsesUsage(res.usage, res.output) }),
+		...(isRecord(res.usage) && recordedUsage((u, problems) => fromOpenAIResponsesUsage(u, { output: res.output, problems }), res.usage)),
 		...(at !== undefined && { at }),
 		compaction: /\/responses\/compact(?:$|\?)/.test(uri),
 	};
@@ -279,7 +280,7 @@ function parseGemini(req: JsonRecord, res: JsonRecord, uri: string): Parsed {
 		...(nonEmpty(res.responseId) !== undefined && { id: nonEmpty(res.responseId) }),
 		input: { kind: 'full', messages: fromGeminiContents(req.contents, req.systemInstruction ?? req.system_instruction), ...(tools.length > 0 && { tools }) },
 		output: geminiOutput(res.candidates),
-		...(isRecord(usage) && { usage: fromGeminiUsage(usage, res.candidates) }),
+		...(isRecord(usage) && recordedUsage((u, problems) => fromGeminiUsage(u, { candidates: res.candidates, problems }), usage)),
 	};
 }
 
@@ -360,6 +361,7 @@ export function importHttpRecording(doc: unknown, options: ImportOptions): Trans
 			output: parsed.output,
 			...(at !== undefined && { startedAt: at }),
 			usage,
+			...(parsed.usageInvalid && { usageInvalid: parsed.usageInvalid }),
 			usageSource: counted ? 'counted' : 'recorded',
 			usageExact: !counted || exact,
 			...(counted && { usageNotes: ['the response records no usage: prompt and output counted with the engine'] }),

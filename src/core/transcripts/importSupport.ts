@@ -3,7 +3,8 @@
  * for formats that record no usage.
  */
 import type { TokenCounter } from '../ports/tokenCounter';
-import { zeroUsage, type Usage } from '../pricing/usage';
+import { modelIdProblem } from '../tokens/modelId';
+import { maxCallTokens, tokenCountProblem, zeroUsage, type Usage, type UsageProblems } from '../pricing/usage';
 import type { ToolDefinitionLike } from '../tokens/types';
 import { outputTextForCounting } from './messageShapes';
 import type { CallOutput, LlmCall, RecordedTotals, Transcript, TranscriptEvent, TranscriptFormat, TranscriptMessage, TranscriptWarning, TranscriptWarningCode } from './model';
@@ -35,7 +36,17 @@ export interface ImportOptions {
 }
 
 /** No single call is anywhere near this many tokens; larger numbers are damage. */
-const maxTokens = 1e12;
+const maxTokens = maxCallTokens;
+
+/**
+ * A provider usage object normalized for `addCall`: the usage, and `usageInvalid` when a token
+ * field was not a count (the call's cost is then unknown, see `LlmCall.usageInvalid`).
+ */
+export function recordedUsage(normalize: (raw: unknown, problems: UsageProblems) => Usage, raw: unknown): { usage: Usage; usageInvalid?: readonly string[] } {
+	const problems: UsageProblems = [];
+	const usage = normalize(raw, problems);
+	return problems.length ? { usage, usageInvalid: problems } : { usage };
+}
 
 /** Tokenizer used to count prompts whose model is unknown (demonstrations, website transcripts). */
 export const countingFallbackModel = 'gpt-4o';
@@ -74,20 +85,37 @@ export class TranscriptBuilder {
 		return draft;
 	}
 
-	/** Token counts are finite and within reason (a damaged file can hold 1e308); anything else reads as 0, with a warning. */
-	sane(u: Usage, index: number): Usage {
-		let bad = false;
-		const fix = (v: number) => {
-			if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= maxTokens) return v;
-			bad = true;
-			return 0;
-		};
-		const out: Usage = { input: fix(u.input), cacheRead: fix(u.cacheRead), cacheWrite5m: fix(u.cacheWrite5m), cacheWrite1h: fix(u.cacheWrite1h), output: fix(u.output), reasoning: fix(u.reasoning) };
-		const tools = Object.entries(u.serverTools ?? {}).map(([tool, uses]) => [tool, fix(uses)] as const);
-		if (!bad) return u;
-		if (tools.some(([, uses]) => uses > 0)) (out as { serverTools?: Record<string, number> }).serverTools = Object.fromEntries(tools.filter(([, uses]) => uses > 0));
-		this.warn('missingUsage', `call ${index + 1}: a token count is not a plausible number (negative, non-finite or above ${maxTokens}); read as 0`, { callIndex: index });
-		return { ...out, input: Math.max(out.input, out.cacheRead + out.cacheWrite5m + out.cacheWrite1h), output: Math.max(out.output, out.reasoning) };
+	/** Problems of a usage's numbers (a damaged file can hold 1e308, -5 or 12.5); empty when all are counts. */
+	private usageProblems(u: Usage, what: string): string[] {
+		const out: string[] = [];
+		for (const [field, v] of Object.entries(u)) {
+			if (field === 'serverTools') continue; // uses of provider-run tools, by tool: checked one by one below
+			const problem = tokenCountProblem(v);
+			if (problem) out.push(`${what}${field}: ${problem}`);
+		}
+		for (const [tool, uses] of Object.entries(u.serverTools ?? {})) {
+			const problem = tokenCountProblem(uses);
+			if (problem) out.push(`${what}serverTools.${tool}: ${problem}`);
+		}
+		return out;
+	}
+
+	/**
+	 * A number the file records — a cost in USD or a token count — named by `what` ("call 3's
+	 * costUSD", "info.model_stats.instance_cost"). Absent (undefined or null) is undefined; anything
+	 * else that is not a valid amount is undefined WITH an 'invalidUsage' warning, never a silent 0.
+	 */
+	recordedNumber(v: unknown, what: string, kind: 'cost' | 'tokens', line?: number): number | undefined {
+		if (v === undefined || v === null) return undefined;
+		const problem = kind === 'tokens' ? tokenCountProblem(v) : typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 1e9 ? undefined : 'is not an amount of money';
+		if (problem === undefined) return v as number;
+		const where = `${this.options.file ?? 'the file'}${line !== undefined ? `:${line}` : ''}`;
+		this.warn(
+			'invalidUsage',
+			`${where}: ${what} ${JSON.stringify(v)?.slice(0, 40) ?? String(v)}: ${kind === 'tokens' ? problem : 'not an amount of money'}; ignored`,
+			line !== undefined ? { line } : {},
+		);
+		return undefined;
 	}
 
 	warn(code: TranscriptWarningCode, message: string, extra: { line?: number; callIndex?: number; once?: boolean } = {}): void {
@@ -105,15 +133,56 @@ export class TranscriptBuilder {
 	finish(meta: Partial<Pick<Transcript, 'formatVersion' | 'dialects' | 'runId' | 'agent' | 'recordedTotals' | 'startedAt' | 'endedAt' | 'demonstration'>> = {}): Transcript {
 		const models: string[] = [];
 		const seen = new Set<string>();
+		const file = this.options.file ?? 'the file';
+		const badModels = new Map<string, { problem: string; first: CallDraft; calls: number }>();
 		for (const c of this.calls) {
-			c.usage = this.sane(c.usage, c.index);
-			if (c.recordedUsage) c.recordedUsage = this.sane(c.recordedUsage, c.index);
-			if (c.usageRange) c.usageRange = { low: this.sane(c.usageRange.low, c.index), high: this.sane(c.usageRange.high, c.index) };
-			if (c.recordedCostUsd !== undefined && !(Number.isFinite(c.recordedCostUsd) && c.recordedCostUsd >= 0 && c.recordedCostUsd < 1e9)) delete c.recordedCostUsd;
+			// A model id no tokenizer or price list can take (control characters, spaces, 200+ characters)
+			// is treated as unknown here, at the edge, rather than failing a replay later without a file name.
+			const idProblem = c.model === '' ? undefined : modelIdProblem(c.model);
+			if (idProblem) {
+				const bad = badModels.get(c.model);
+				if (bad) bad.calls++;
+				else badModels.set(c.model, { problem: idProblem, first: c, calls: 1 });
+				c.model = '';
+				c.modelSource = 'unknown';
+			}
+			const invalid = [
+				...(c.usageInvalid ?? []),
+				...this.usageProblems(c.usage, ''),
+				...(c.recordedUsage ? this.usageProblems(c.recordedUsage, 'recorded ') : []),
+				...(c.usageRange ? [...this.usageProblems(c.usageRange.low, 'low '), ...this.usageProblems(c.usageRange.high, 'high ')] : []),
+			];
+			if (invalid.length) {
+				// Never priced as if the bad number were 0: the call's usage and cost are unknown.
+				c.usageInvalid = [...new Set(invalid)];
+				c.usage = zeroUsage;
+				delete c.recordedUsage;
+				delete c.usageRange;
+				c.usageExact = false;
+				const where = `${file}${c.line !== undefined ? `:${c.line}` : ''}`;
+				this.warn('invalidUsage', `${where}: call ${c.index + 1}: its token counts are not counts (${c.usageInvalid.join('; ')}); its usage and cost are unknown, not $0`, {
+					callIndex: c.index,
+					...(c.line !== undefined && { line: c.line }),
+				});
+			}
+			if (c.recordedCostUsd !== undefined && !(Number.isFinite(c.recordedCostUsd) && c.recordedCostUsd >= 0 && c.recordedCostUsd < 1e9)) {
+				this.warn('invalidUsage', `${file}${c.line !== undefined ? `:${c.line}` : ''}: call ${c.index + 1}: the recorded cost ${String(c.recordedCostUsd)} is not an amount of money; ignored`, {
+					callIndex: c.index,
+					...(c.line !== undefined && { line: c.line }),
+				});
+				delete c.recordedCostUsd;
+			}
 			if (c.model !== '' && !seen.has(c.model)) {
 				seen.add(c.model);
 				models.push(c.model);
 			}
+		}
+		for (const [model, { problem, first: c, calls }] of badModels) {
+			this.warn(
+				'invalidModel',
+				`${file}${c.line !== undefined ? `:${c.line}` : ''}: call ${c.index + 1}${calls > 1 ? ` and ${calls - 1} more` : ''}: the model ${JSON.stringify(model.slice(0, 60))} is not a model id (${problem}); treated as unknown`,
+				{ callIndex: c.index, ...(c.line !== undefined && { line: c.line }) },
+			);
 		}
 		const first = this.calls.find(c => c.startedAt !== undefined)?.startedAt;
 		let last: string | undefined;

@@ -5,10 +5,10 @@
  * includes them — so the normalizer is chosen per call from the model's provider prefix.
  * Large strings are stored once in `samples[].attachments` and referenced as `attachment://<hash>`.
  */
-import { fromAnthropicUsage, type Usage, sumUsage } from '../pricing/usage';
+import { fromAnthropicUsage, sumUsage, tokenCountProblem, type Usage, type UsageProblems } from '../pricing/usage';
 import { TranscriptImportError } from './importErrors';
-import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
-import { arr, asText, isoTime, isRecord, type JsonRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
+import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, recordedUsage, TranscriptBuilder, throwIfAborted } from './importSupport';
+import { arr, asText, isoTime, isRecord, type JsonRecord, nonEmpty, rec, str } from './jsonAccess';
 import type { CallOutput, RecordedTotals, ToolCall, Transcript, TranscriptMessage } from './model';
 import type { ToolDefinitionLike } from '../tokens/types';
 
@@ -23,19 +23,27 @@ function excludesCache(modelWithProvider: string): boolean {
 }
 
 /** Inspect `ModelUsage` normalized; `modelWithProvider` is e.g. "openai/gpt-4o-mini". */
-export function fromInspectUsage(raw: unknown, modelWithProvider: string): Usage {
+export function fromInspectUsage(raw: unknown, modelWithProvider: string, problems?: UsageProblems): Usage {
 	const u = rec(raw);
-	const read = nonNegative(u.input_tokens_cache_read) ?? 0;
-	const write = nonNegative(u.input_tokens_cache_write) ?? 0;
-	const output = nonNegative(u.output_tokens) ?? 0;
-	const reasoning = nonNegative(u.reasoning_tokens) ?? 0;
+	const count = (field: string, required = false): number => {
+		const v = u[field];
+		if (!required && (v === undefined || v === null)) return 0;
+		const problem = v === undefined ? 'missing' : tokenCountProblem(v);
+		if (problem === undefined) return v as number;
+		problems?.push(`${field}: ${problem}`);
+		return 0;
+	};
+	const read = count('input_tokens_cache_read');
+	const write = count('input_tokens_cache_write');
+	const output = count('output_tokens', true);
+	const reasoning = count('reasoning_tokens');
+	const input = count('input_tokens', true);
 	if (excludesCache(modelWithProvider)) {
 		return {
-			...fromAnthropicUsage({ input_tokens: u.input_tokens, output_tokens: output, cache_read_input_tokens: read, cache_creation_input_tokens: write }),
+			...fromAnthropicUsage({ input_tokens: input, output_tokens: output, cache_read_input_tokens: read, cache_creation_input_tokens: write }),
 			reasoning: Math.min(reasoning, output),
 		};
 	}
-	const input = nonNegative(u.input_tokens) ?? 0;
 	return { input: Math.max(input, read + write), cacheRead: read, cacheWrite5m: write, cacheWrite1h: 0, output: Math.max(output, reasoning), reasoning };
 }
 
@@ -151,7 +159,9 @@ export function importInspectLog(doc: unknown, options: ImportOptions): Transcri
 				input: { kind: 'full', messages, ...(tools && { tools }) },
 				output,
 				...(at !== undefined && { startedAt: at }),
-				usage: counted ? plainUsage(counted.input.tokens, counted.output.tokens, counted.output.reasoning) : fromInspectUsage(out.usage, withProvider),
+				...(counted
+					? { usage: plainUsage(counted.input.tokens, counted.output.tokens, counted.output.reasoning) }
+					: recordedUsage((raw, problems) => fromInspectUsage(raw, withProvider, problems), out.usage)),
 				usageSource: counted ? 'counted' : 'recorded',
 				usageExact: !counted,
 				...(counted && { usageNotes: [`the model event records no usage: counted with the ${modelForCounting(model)} tokenizer from the recorded messages`] }),

@@ -5,8 +5,8 @@
  */
 import { fromOpenAIChatUsage } from '../pricing/usage';
 import { TranscriptImportError } from './importErrors';
-import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, RunningPromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
-import { isoTime, isRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
+import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, recordedUsage, RunningPromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
+import { isoTime, isRecord, nonEmpty, rec, str } from './jsonAccess';
 import { fromOpenAIChatMessage, openAIChatOutput } from './messageShapes';
 import type { CallOutput, RecordedTotals, Transcript, TranscriptMessage } from './model';
 
@@ -71,8 +71,14 @@ export function importMiniSweAgent(doc: unknown, options: ImportOptions): Transc
 			...(at !== undefined && { startedAt: at }),
 		};
 		if (isRecord(response.usage)) {
-			const cost = nonNegative(response.usage.cost);
-			b.addCall({ ...common, usage: fromOpenAIChatUsage(response.usage), usageSource: 'recorded', usageExact: true, ...(cost !== undefined && { recordedCostUsd: cost }) });
+			const cost = b.recordedNumber(response.usage.cost, `message ${n + 1}: extra.response.usage.cost`, 'cost');
+			b.addCall({
+				...common,
+				...recordedUsage((u, problems) => fromOpenAIChatUsage(u, { problems }), response.usage),
+				usageSource: 'recorded',
+				usageExact: true,
+				...(cost !== undefined && { recordedCostUsd: cost }),
+			});
 			if (needsCounting) running.prompt('main', modelForCounting(model), input);
 		} else {
 			// An assistant message without a recorded response (older files): count it.
@@ -85,8 +91,8 @@ export function importMiniSweAgent(doc: unknown, options: ImportOptions): Transc
 	});
 	if (counted > 0) b.warn('countedUsage', `${counted} assistant message(s) carry no extra.response.usage: their tokens are counted with the engine`);
 	const stats = rec(info.model_stats);
-	const cost = nonNegative(stats.instance_cost);
-	const apiCalls = nonNegative(stats.api_calls);
+	const cost = b.recordedNumber(stats.instance_cost, 'info.model_stats.instance_cost', 'cost');
+	const apiCalls = b.recordedNumber(stats.api_calls, 'info.model_stats.api_calls', 'tokens');
 	const recordedTotals: RecordedTotals | undefined =
 		cost !== undefined || apiCalls !== undefined ? { source: 'info.model_stats', ...(apiCalls !== undefined && { calls: apiCalls }), ...(cost !== undefined && { costUsd: cost }) } : undefined;
 	if (apiCalls !== undefined && apiCalls !== b.calls.length) {

@@ -185,6 +185,11 @@ export interface LlmCall {
 	readonly usageRange?: UsageRange;
 	/** Why the numbers are what they are (how counted, what is missing). */
 	readonly usageNotes?: readonly string[];
+	/**
+	 * Token counts in the file that are not counts (negative, a string, null, fractional, absurd):
+	 * one line per field. The call's usage and cost are then UNKNOWN — reported as such, never $0.
+	 */
+	readonly usageInvalid?: readonly string[];
 	/** Cost the file recorded for this call (USD). */
 	readonly recordedCostUsd?: number;
 	/** Rounded recorded cost (aider): the true value lies within ± this many USD. */
@@ -280,6 +285,9 @@ export type TranscriptWarningCode =
 	| 'unsupportedInteraction'
 	| 'failedInteraction'
 	| 'missingUsage'
+	| 'invalidUsage'
+	| 'invalidModel'
+	| 'invalidEncoding'
 	| 'duplicateCall'
 	| 'newerVersion';
 

@@ -6,10 +6,10 @@
  * per-call usage, joined to the history by `response_id`. Prompts are rebuilt from the events
  * (OpenHands does not store what it sent), so inputs are marked `reconstructed`.
  */
-import { fromOpenAIChatUsage, type Usage } from '../pricing/usage';
+import { fromOpenAIChatUsage, type Usage, type UsageProblems } from '../pricing/usage';
 import { TranscriptImportError } from './importErrors';
-import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, RunningPromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
-import { arr, asText, isoTime, isRecord, type JsonRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
+import { type ImportOptions, modelForCounting, plainUsage, PromptCounter, recordedUsage, RunningPromptCounter, TranscriptBuilder, throwIfAborted } from './importSupport';
+import { arr, asText, isoTime, isRecord, type JsonRecord, nonEmpty, rec, str } from './jsonAccess';
 import { openAIChatOutput, outputMessage, toolDefinitions } from './messageShapes';
 import type { CallOutput, RecordedTotals, Transcript, TranscriptMessage } from './model';
 import type { ToolDefinitionLike } from '../tokens/types';
@@ -32,13 +32,17 @@ function providerOfResponseId(id: string | undefined): string | undefined {
 }
 
 /** OpenHands' TokenUsage entry in the OpenAI convention: prompt_tokens include cache reads and writes. */
-function tokenUsage(t: JsonRecord): Usage {
-	return fromOpenAIChatUsage({
-		prompt_tokens: t.prompt_tokens,
-		completion_tokens: t.completion_tokens,
-		prompt_tokens_details: { cached_tokens: t.cache_read_tokens },
-		cache_creation_input_tokens: t.cache_write_tokens,
-	});
+function tokenUsage(raw: unknown, problems?: UsageProblems): Usage {
+	const t = rec(raw);
+	return fromOpenAIChatUsage(
+		{
+			prompt_tokens: t.prompt_tokens,
+			completion_tokens: t.completion_tokens,
+			prompt_tokens_details: { cached_tokens: t.cache_read_tokens },
+			cache_creation_input_tokens: t.cache_write_tokens,
+		},
+		{ problems },
+	);
 }
 
 interface CallSlot {
@@ -134,7 +138,7 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 		usages.set(id, u);
 		usageOrder.push(id);
 	}
-	const costs = arr(metrics.costs).map(c => nonNegative(rec(c).cost));
+	const costs = arr(metrics.costs).map((c, i) => b.recordedNumber(rec(c).cost, `metrics.costs[${i}].cost`, 'cost'));
 	const perCallCosts = costs.length === usageOrder.length && costs.every(c => c !== undefined) ? new Map(usageOrder.map((id, i) => [id, costs[i] as number])) : undefined;
 	// Calls the metrics know but the history does not show (e.g. a trimmed history) still count.
 	const known = new Set(slots.map(s => s.id).filter((x): x is string => x !== undefined));
@@ -144,7 +148,7 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 		deltas.push([]);
 	}
 	const entryOf = (slot: CallSlot) => (slot.id !== undefined ? usages.get(slot.id) : undefined);
-	const recordedUsage = (slot: CallSlot) => entryOf(slot) !== undefined || (slot.response !== undefined && isRecord(slot.response.usage));
+	const hasRecordedUsage = (slot: CallSlot) => entryOf(slot) !== undefined || (slot.response !== undefined && isRecord(slot.response.usage));
 	// A call without a model_response still went to the run's model: the nearest call that names one.
 	const named = slots.map(slot => nonEmpty(slot.response?.model) ?? nonEmpty(entryOf(slot)?.model));
 	const runModel = (i: number): string | undefined => {
@@ -155,7 +159,7 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 		return undefined;
 	};
 	// Counting (rebuilt prompts) is only needed when some call has no recorded usage.
-	const needsCounting = slots.some(s => !recordedUsage(s));
+	const needsCounting = slots.some(s => !hasRecordedUsage(s));
 	const pc = new PromptCounter(options.counter);
 	const running = new RunningPromptCounter(pc);
 	const models = slots.map((slot, i) => named[i] ?? (configModel || runModel(i) || ''));
@@ -170,7 +174,7 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 	// The export lacks the system prompt and tool definitions; a call with recorded usage shows
 	// how many tokens they are (recorded prompt − visible prompt), and its neighbours sent them too.
 	const hidden = slots.map((slot, i) => {
-		if (!needsCounting || !recordedUsage(slot)) return undefined;
+		if (!needsCounting || !hasRecordedUsage(slot)) return undefined;
 		const entry = entryOf(slot);
 		const input = entry !== undefined ? tokenUsage(entry).input : fromOpenAIChatUsage(slot.response!.usage).input;
 		return { tokens: Math.max(0, input - visible[i].tokens), call: i };
@@ -212,9 +216,9 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 		};
 		const cost = slot.id !== undefined ? perCallCosts?.get(slot.id) : undefined;
 		if (entry !== undefined) {
-			b.addCall({ ...common, usage: tokenUsage(entry), usageSource: 'recorded', usageExact: true, ...(cost !== undefined && { recordedCostUsd: cost }) });
+			b.addCall({ ...common, ...recordedUsage(tokenUsage, entry), usageSource: 'recorded', usageExact: true, ...(cost !== undefined && { recordedCostUsd: cost }) });
 		} else if (response !== undefined && isRecord(response.usage)) {
-			b.addCall({ ...common, usage: fromOpenAIChatUsage(response.usage), usageSource: 'recorded', usageExact: true });
+			b.addCall({ ...common, ...recordedUsage((u, problems) => fromOpenAIChatUsage(u, { problems }), response.usage), usageSource: 'recorded', usageExact: true });
 		} else {
 			if (slot.bare) bare++;
 			else missing++;
@@ -258,7 +262,7 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 	let recordedTotals: RecordedTotals | undefined;
 	if (isRecord(metrics.accumulated_token_usage) || metrics.accumulated_cost !== undefined) {
 		const acc = rec(metrics.accumulated_token_usage);
-		const accCost = nonNegative(metrics.accumulated_cost);
+		const accCost = b.recordedNumber(metrics.accumulated_cost, 'metrics.accumulated_cost', 'cost');
 		// accumulated_cost 0 with no per-call costs means nothing was priced (an unknown model behind a proxy).
 		const priced = accCost !== undefined && (accCost > 0 || costs.length > 0);
 		recordedTotals = {

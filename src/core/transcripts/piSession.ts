@@ -7,7 +7,7 @@
  * (it subtracts OpenAI's cached tokens), `output` includes reasoning, and `cost.total` is what pi
  * computed with its own prices (kept as the recorded cost).
  */
-import type { Usage } from '../pricing/usage';
+import { tokenReader, type Usage, type UsageProblems } from '../pricing/usage';
 import { type ImportOptions, TranscriptBuilder, throwIfAborted } from './importSupport';
 import { arr, asText, isoTime, isRecord, type JsonRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
 import { JsonlRecords } from './jsonlRecords';
@@ -17,14 +17,15 @@ import type { CallOutput, ToolCall, Transcript, TranscriptMessage } from './mode
 const unrecordedPrompt = 'pi records neither its system prompt nor its tool definitions';
 
 /** pi's `usage` in the product's convention (input = the whole prompt), or undefined when it is all zero. */
-export function fromPiUsage(raw: unknown): Usage | undefined {
+export function fromPiUsage(raw: unknown, problems?: UsageProblems): Usage | undefined {
 	const u = rec(raw);
-	const n = (v: unknown) => nonNegative(v) ?? 0;
-	const input = n(u.input);
-	const cacheRead = n(u.cacheRead);
-	const cacheWrite = n(u.cacheWrite);
-	const output = n(u.output);
-	if (input + cacheRead + cacheWrite + output === 0) return undefined;
+	const read = tokenReader(problems);
+	const n = (name: string) => read(u[name], `usage.${name}`);
+	const input = n('input');
+	const cacheRead = n('cacheRead');
+	const cacheWrite = n('cacheWrite');
+	const output = n('output');
+	if (input + cacheRead + cacheWrite + output === 0 && !problems?.length) return undefined;
 	return { input: input + cacheRead + cacheWrite, cacheRead, cacheWrite5m: cacheWrite, cacheWrite1h: 0, output, reasoning: 0 };
 }
 
@@ -138,12 +139,13 @@ export class PiSessionImporter implements LineSink {
 	}
 
 	private assistant(entry: JsonRecord, m: JsonRecord, lineNo: number): void {
-		const usage = fromPiUsage(m.usage);
+		const problems: UsageProblems = [];
+		const usage = fromPiUsage(m.usage, problems);
 		if (!usage) return; // aborted before the provider answered: nothing billed
 		const model = nonEmpty(m.model) ?? '';
 		const at = isoTime(entry.timestamp);
 		const provider = piProvider(m);
-		const cost = nonNegative(rec(rec(m.usage).cost).total);
+		const cost = this.builder.recordedNumber(rec(rec(m.usage).cost).total, 'usage.cost.total', 'cost', lineNo);
 		const messages = this.pending;
 		this.pending = [];
 		this.builder.addCall({
@@ -155,6 +157,7 @@ export class PiSessionImporter implements LineSink {
 			...(this.builder.retainContent && { output: piOutput(m) }),
 			...(at !== undefined && { startedAt: at, endedAt: at }),
 			usage,
+			...(problems.length > 0 && { usageInvalid: problems }),
 			usageSource: 'recorded',
 			usageExact: true,
 			...(cost !== undefined && cost > 0 && { recordedCostUsd: cost }),

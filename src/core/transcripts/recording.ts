@@ -11,7 +11,7 @@
  * `v`, and ignore an unparsable last line without a newline.
  */
 import { InputError } from '../lib/errors';
-import { type Usage, withServerTools } from '../pricing/usage';
+import { tokenCountProblem, type Usage, type UsageProblems, withServerTools } from '../pricing/usage';
 import type { ToolDefinitionLike } from '../tokens/types';
 import { TranscriptImportError } from './importErrors';
 import { type ImportOptions, TranscriptBuilder, throwIfAborted } from './importSupport';
@@ -149,10 +149,15 @@ export function serializeRecordedEvent(event: RecordedEvent): string {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-function readUsage(raw: unknown): Usage | undefined {
+function readUsage(raw: unknown, problems: UsageProblems): Usage | undefined {
 	if (!isRecord(raw)) return undefined;
 	const u = {} as Record<(typeof usageKeys)[number], number>;
-	for (const k of usageKeys) u[k] = nonNegative(raw[k]) ?? 0;
+	for (const k of usageKeys) {
+		const v = raw[k];
+		const problem = v === undefined ? undefined : tokenCountProblem(v);
+		if (problem) problems.push(`usage.${k}: ${problem}`);
+		u[k] = problem || v === undefined ? 0 : (v as number);
+	}
 	// Parts never exceed the whole: a damaged line must not yield a negative uncached input.
 	u.input = Math.max(u.input, u.cacheRead + u.cacheWrite5m + u.cacheWrite1h);
 	u.output = Math.max(u.output, u.reasoning);
@@ -312,7 +317,8 @@ export class RecordingImporter implements LineSink {
 	}
 
 	private call(v: JsonRecord, lineNo: number): void {
-		const usage = readUsage(v.usage);
+		const problems: UsageProblems = [];
+		const usage = readUsage(v.usage, problems);
 		if (usage === undefined) {
 			this.builder.warn('missingUsage', `line ${lineNo}: a call record without usage was skipped`, { line: lineNo });
 			return;
@@ -334,7 +340,7 @@ export class RecordingImporter implements LineSink {
 		const policy = readPolicy(v.policy);
 		const request = readRequest(v.request);
 		const output = readOutput(v.output);
-		const cost = nonNegative(v.costUsd);
+		const cost = this.builder.recordedNumber(v.costUsd, 'costUsd', 'cost', lineNo);
 		const status = v.status === 'error' || v.status === 'cancelled' || v.status === 'refused' ? v.status : undefined;
 		const servedFrom = v.servedFrom === 'exactCache' || v.servedFrom === 'semanticCache' ? v.servedFrom : undefined;
 		const purpose = v.purpose === 'summary' || v.purpose === 'embedding' ? v.purpose : undefined;
@@ -351,6 +357,7 @@ export class RecordingImporter implements LineSink {
 			...(at !== undefined && { startedAt: at }),
 			...(endedAt !== undefined && { endedAt }),
 			usage,
+			...(problems.length > 0 && { usageInvalid: problems }),
 			usageSource: source,
 			usageExact: v.usageExact !== false && source === 'recorded',
 			...(cost !== undefined && { recordedCostUsd: cost }),

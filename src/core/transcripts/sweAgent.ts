@@ -6,7 +6,7 @@
  */
 import { TranscriptImportError } from './importErrors';
 import { CountedRun, type ImportOptions, modelForCounting, TranscriptBuilder, throwIfAborted } from './importSupport';
-import { arr, isRecord, type JsonRecord, nonEmpty, nonNegative, rec, str } from './jsonAccess';
+import { arr, isRecord, type JsonRecord, nonEmpty, rec, str } from './jsonAccess';
 import { contentText, fromOpenAIChatMessage } from './messageShapes';
 import type { CallInput, CallOutput, RecordedTotals, Transcript, TranscriptMessage } from './model';
 import { resolveModel } from './modelResolution';
@@ -127,10 +127,10 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 			],
 		});
 	}
-	const sent = nonNegative(stats.tokens_sent) ?? 0;
-	const received = nonNegative(stats.tokens_received) ?? 0;
-	const apiCalls = nonNegative(stats.api_calls);
-	const cost = nonNegative(stats.instance_cost) ?? nonNegative(stats.total_cost);
+	const sent = b.recordedNumber(stats.tokens_sent, 'info.model_stats.tokens_sent', 'tokens') ?? 0;
+	const received = b.recordedNumber(stats.tokens_received, 'info.model_stats.tokens_received', 'tokens') ?? 0;
+	const apiCalls = b.recordedNumber(stats.api_calls, 'info.model_stats.api_calls', 'tokens');
+	const cost = b.recordedNumber(stats.instance_cost, 'info.model_stats.instance_cost', 'cost') ?? b.recordedNumber(stats.total_cost, 'info.model_stats.total_cost', 'cost');
 	// No tokens and no cost: nothing was billed, whatever api_calls says (replay mode counts its replayed steps).
 	const zero = sent === 0 && received === 0 && (cost ?? 0) === 0;
 	const demonstration = zero || replayMode;

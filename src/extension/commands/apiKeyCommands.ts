@@ -2,6 +2,11 @@ import * as vscode from 'vscode';
 import { secretLabels } from '../live/liveText';
 import { secretIds, type SecretId, type Secrets } from '../secrets';
 
+/** What the secret is called in prompts: a provider's API key, the Redis password, the metrics token. */
+function secretNoun(id: SecretId): string {
+	return id === 'redis' ? 'password' : id === 'metrics' ? 'token' : 'API key';
+}
+
 function isSecretId(v: unknown): v is SecretId {
 	return typeof v === 'string' && (secretIds as readonly string[]).includes(v);
 }
@@ -10,7 +15,7 @@ async function pickProvider(secrets: Secrets, title: string, onlyWithKey: boolea
 	const items = await Promise.all(
 		secretIds.map(async id => {
 			const has = await secrets.has(id);
-			return { id, has, label: secretLabels[id], description: `${id === 'redis' ? 'password' : 'key'} ${has ? 'set' : 'not set'}` };
+			return { id, has, label: secretLabels[id], description: `${secretNoun(id)} ${has ? 'set' : 'not set'}` };
 		}),
 	);
 	const choices = onlyWithKey ? items.filter(i => i.has) : items;
@@ -29,17 +34,19 @@ export async function setApiKey(secrets: Secrets, log: vscode.LogOutputChannel, 
 	const id = isSecretId(provider) ? provider : await pickProvider(secrets, 'Agent Cost: Set API Key', false);
 	if (!id) return false;
 	const label = secretLabels[id];
-	const what = id === 'redis' ? 'password' : 'API key';
+	const what = secretNoun(id);
 	const value = await vscode.window.showInputBox({
 		title: `Agent Cost: ${label} ${what}`,
 		prompt:
 			id === 'redis'
 				? "Stored only in VS Code's secret storage; used to connect to agentCost.store.redisUrl (keep the password out of that URL)."
-				: `Stored only in VS Code's secret storage; used for live calls to ${label}${id === 'openai' ? ' (and OpenAI-compatible endpoints)' : ''}.`,
-		placeHolder: id === 'openai' ? 'sk-…' : id === 'anthropic' ? 'sk-ant-…' : 'password',
+				: id === 'metrics'
+					? 'Stored only in VS Code\'s secret storage; the metrics endpoint then answers only scrapes that send "Authorization: Bearer <token>" (set it in your Prometheus scrape job).'
+					: `Stored only in VS Code's secret storage; used for live calls to ${label}${id === 'openai' ? ' (and OpenAI-compatible endpoints)' : ''}.`,
+		placeHolder: id === 'openai' ? 'sk-…' : id === 'anthropic' ? 'sk-ant-…' : id === 'metrics' ? 'a long random token' : 'password',
 		password: true,
 		ignoreFocusOut: true,
-		validateInput: v => (v.trim() === '' ? `Enter the ${what}` : id !== 'redis' && /\s/.test(v.trim()) ? 'A key contains no spaces' : undefined),
+		validateInput: v => (v.trim() === '' ? `Enter the ${what}` : id !== 'redis' && /\s/.test(v.trim()) ? `The ${what} contains no spaces` : undefined),
 	});
 	if (value === undefined || value.trim() === '') return false;
 	await secrets.store(id, id === 'redis' ? value : value.trim());
@@ -55,10 +62,10 @@ export async function clearApiKey(secrets: Secrets, log: vscode.LogOutputChannel
 	else {
 		id = await pickProvider(secrets, 'Agent Cost: Clear API Key', true);
 		if (!id) return false;
-		const ok = await vscode.window.showWarningMessage(`Delete the ${secretLabels[id]} ${id === 'redis' ? 'password' : 'API key'} from VS Code's secret storage?`, { modal: true }, 'Delete');
+		const ok = await vscode.window.showWarningMessage(`Delete the ${secretLabels[id]} ${secretNoun(id)} from VS Code's secret storage?`, { modal: true }, 'Delete');
 		if (ok !== 'Delete') return false;
 	}
 	await secrets.delete(id);
-	log.info(`${secretLabels[id]} ${id === 'redis' ? 'password' : 'API key'} deleted from the secret store`);
+	log.info(`${secretLabels[id]} ${secretNoun(id)} deleted from the secret store`);
 	return true;
 }

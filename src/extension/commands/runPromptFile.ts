@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { explainRestricted, RestrictedModeError } from '../workspaceTrust';
 import { CancelledError, InputError } from '../../core/lib/errors';
 import type { LiveRunResult } from '../../core/jobs/liveJobs';
 import { parsePromptFile, type PromptRequest } from '../../core/prompts/promptFile';
@@ -32,6 +33,11 @@ async function targetDocument(arg: unknown): Promise<{ doc: vscode.TextDocument;
  * A cancellable progress notification shows the streaming; cancelling aborts the provider call.
  */
 export async function runPromptFile(live: LiveService, docs: VirtualDocuments, arg?: unknown): Promise<RunPromptFileOutcome | undefined> {
+	if (!vscode.workspace.isTrusted) {
+		const e = new RestrictedModeError('liveCalls');
+		explainRestricted(e);
+		return { kind: 'error', message: e.message };
+	}
 	const target = await targetDocument(arg);
 	if (!target) {
 		void vscode.window.showInformationMessage('Agent Cost: open a prompt file (or select a prompt) to run it.');

@@ -1,4 +1,4 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type { EngineJobs } from '../../core/jobs/engineJobs';
 import { EngineJobError } from '../../core/jobs/jobProtocol';
 import type { ExactCountState } from '../../core/lens/lensView';
@@ -59,7 +59,8 @@ export class ExactClaudeCounts implements vscode.Disposable {
 	/** What the lens shows about the exact count of `count`; asks for one when typing has paused. */
 	state(docId: string, count: DocumentCount): ExactCountState {
 		if (count.prompt?.method !== 'claude-estimate') return { state: 'notApplicable' };
-		if (!this.deps.settings.value.config.tokens.exactClaudeCount) return { state: 'off' };
+		// Restricted Mode: nothing is sent out, whatever the setting says.
+		if (!this.deps.settings.value.config.tokens.exactClaudeCount || !vscode.workspace.isTrusted) return { state: 'off' };
 		if (this.hasKey === undefined) {
 			this.keyCheck ??= Promise.resolve(this.deps.secrets.has('anthropic')).then(
 				has => {

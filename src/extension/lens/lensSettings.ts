@@ -1,5 +1,5 @@
 import { settingDefault, type EngineConfig, type SettingKey } from '../../core/config/defaults';
-import { modelIdProblem } from '../../core/lens/modelId';
+import { modelIdProblem } from '../../core/tokens/modelId';
 import { createPromptMatcher, type PromptMatcher } from '../../core/prompts/promptGlobs';
 import type { PriceOverrides } from '../../core/pricing/overrides';
 import type { EngineSettings } from '../engineSettings';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { LensPrice } from '../../core/lens/lensView';
-import { modelIdProblem } from '../../core/lens/modelId';
+import { modelIdProblem } from '../../core/tokens/modelId';
 import { formatPerMtok } from '../../core/pricing/format';
 
 /** Models offered after the tier models (ids the bundled price data knows). */

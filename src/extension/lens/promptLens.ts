@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { EngineJobs } from '../../core/jobs/engineJobs';
 import { lensTooltipCommands, pickModelCommand, renderLens, type ExactCountState, type LensPrice, type LensTier, type TierName } from '../../core/lens/lensView';
-import { modelIdProblem } from '../../core/lens/modelId';
+import { modelIdProblem } from '../../core/tokens/modelId';
 import { promptFormatOf, type PromptFormat } from '../../core/prompts/promptGlobs';
 import { createRenderThrottle, type RenderThrottle } from '../../core/lens/renderThrottle';
 import { TimingStats, type TimingSummary } from '../../core/lens/timingStats';

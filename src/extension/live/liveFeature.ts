@@ -65,6 +65,7 @@ export class LiveFeature implements vscode.Disposable {
 		own(
 			// A new Redis password: the engine worker reconnects with it (only if it is running at all).
 			secrets.onDidChange(e => {
+				if (e.key === secretKeyFor('metrics')) void this.live.configureMetrics();
 				if (e.key === secretKeyFor('redis') && deps.engineRunning())
 					void deps
 						.engine()
@@ -78,6 +79,7 @@ export class LiveFeature implements vscode.Disposable {
 				if (this.spendView.view.visible && (e.affects('agentCost.budget') || e.affects('agentCost.store'))) void this.spendView.reload();
 			}),
 		);
+		own(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.live.configureMetrics()));
 		const timer = setTimeout(() => {
 			void this.live.refreshStatus();
 			void this.live.configureMetrics();

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { BudgetStatus } from '../../core/budget/budgetGuard';
 import type { EngineJobs } from '../../core/jobs/engineJobs';
@@ -11,6 +13,7 @@ import type { JobWorkerClient } from '../../node/jobWorkerClient';
 import { runLiveJob } from '../../node/liveJobClient';
 import type { EngineSettings } from '../engineSettings';
 import type { Secrets } from '../secrets';
+import { requireTrust } from '../workspaceTrust';
 import { livePaths } from './livePaths';
 import { callLogLine, downgradeMessage, failureMessage, lastCallText, refusalMessage, thresholdWarning, type LastCallInfo } from './liveText';
 
@@ -24,6 +27,7 @@ export interface LiveServiceDeps {
 }
 
 const warnedDayKey = 'agentCost.spend.warnedDay';
+const recordingsNoticeKey = 'agentCost.recordings.noticeShown';
 
 /** The message of an error from the worker, for the user (typed errors keep their own sentence). */
 export function jobErrorMessage(e: unknown): string {
@@ -45,6 +49,7 @@ export class LiveService implements vscode.Disposable {
 	private readonly spendChanged = new vscode.EventEmitter<void>();
 	private metricsState: MetricsEndpointState | undefined;
 	private statusRequest: Promise<void> | undefined;
+	private readonly storeWarningsShown = new Set<string>();
 	/** Fires when today's status (or the last call) changed. */
 	readonly onDidChangeStatus = this.statusChanged.event;
 	/** Fires after every live call (the Spend view reloads). */
@@ -69,7 +74,9 @@ export class LiveService implements vscode.Disposable {
 	}
 
 	paths(uri?: vscode.Uri): LivePaths {
-		return livePaths(this.deps.context, uri);
+		const paths = livePaths(this.deps.context, uri);
+		const priceFileSha256 = this.deps.settings.priceFileSha256(paths.workspaceDir);
+		return priceFileSha256 ? { ...paths, priceFileSha256 } : paths;
 	}
 
 	private keyOptions() {
@@ -87,6 +94,7 @@ export class LiveService implements vscode.Disposable {
 		request: Omit<LiveRunParams, 'config' | 'paths'>,
 		options: { readonly uri?: vscode.Uri; readonly label: string; readonly signal?: AbortSignal; readonly onProgress?: (p: Exclude<LiveRunProgress, { type: 'keyRequest' }>) => void },
 	): Promise<LiveRunResult> {
+		requireTrust('liveCalls');
 		let result: LiveRunResult;
 		try {
 			result = await runLiveJob(
@@ -111,6 +119,7 @@ export class LiveService implements vscode.Disposable {
 		request: Omit<CompressPromptParams, 'config' | 'paths'>,
 		options: { readonly uri?: vscode.Uri; readonly label: string; readonly signal?: AbortSignal },
 	): Promise<CompressPromptResult> {
+		if (request.strategy === 'summarize') requireTrust('summary');
 		const result = await runLiveJob(
 			this.deps.engine(),
 			'compress/prompt',
@@ -144,6 +153,7 @@ export class LiveService implements vscode.Disposable {
 		messages: readonly ProviderMessage[],
 		options: { readonly tools?: readonly ToolDefinitionLike[]; readonly signal?: AbortSignal } = {},
 	): Promise<{ model: string; tokens: number; exact: true }> {
+		requireTrust('exactCount');
 		return runLiveJob(
 			this.deps.engine(),
 			'tokens/countExact',
@@ -173,12 +183,21 @@ export class LiveService implements vscode.Disposable {
 
 	/** Starts, moves or stops the Prometheus endpoint in the worker (only starts the worker when enabled). */
 	async configureMetrics(): Promise<void> {
-		const { enabled, port } = this.deps.settings.config.metrics;
+		const { port } = this.deps.settings.config.metrics;
+		// Restricted Mode: the endpoint stays off until the workspace is trusted (then this runs again).
+		const enabled = this.deps.settings.config.metrics.enabled && vscode.workspace.isTrusted;
+		if (this.deps.settings.config.metrics.enabled && !enabled) this.deps.log.info('the metrics endpoint starts once this workspace is trusted (Restricted Mode)');
 		if (!enabled && !this.metricsState?.enabled) return;
 		try {
-			const state = await this.deps.engine().run('metrics/configure', { enabled, port });
+			// The token itself stays here; the worker checks scrapes against its digest.
+			const token = enabled ? await this.deps.secrets.get('metrics') : undefined;
+			const tokenSha256 = token ? createHash('sha256').update(token, 'utf8').digest('hex') : undefined;
+			const state = await this.deps.engine().run('metrics/configure', { enabled, port, ...(tokenSha256 && { tokenSha256 }) });
 			this.metricsState = state;
-			if (state.url) this.deps.log.info(`Prometheus metrics at ${state.url}`);
+			if (state.url)
+				this.deps.log.info(
+					`Prometheus metrics at ${state.url}${state.tokenRequired ? ' (bearer token required)' : ' (no token: set one with "Agent Cost: Set API Key…" → Prometheus metrics endpoint)'}`,
+				);
 			else if (state.error) {
 				this.deps.log.error(`metrics endpoint: ${state.error}`);
 				void vscode.window.showWarningMessage(`Agent Cost: the metrics endpoint could not start: ${state.error}`);
@@ -191,6 +210,13 @@ export class LiveService implements vscode.Disposable {
 	private setStatus(status: BudgetStatus): void {
 		this.current = status;
 		this.statusChanged.fire();
+		for (const w of status.storeWarnings ?? []) {
+			// Damage and lost data are said once per session, loudly: budgets depend on them.
+			if (this.storeWarningsShown.has(w.message)) continue;
+			this.storeWarningsShown.add(w.message);
+			this.deps.log.warn(w.message);
+			void vscode.window.showWarningMessage(`Agent Cost: ${w.message}`);
+		}
 		const warning = thresholdWarning(status, this.deps.settings.config.budget);
 		const state = this.deps.context.globalState;
 		if (warning && state.get<string>(warnedDayKey) !== status.day) {
@@ -200,7 +226,20 @@ export class LiveService implements vscode.Disposable {
 		}
 	}
 
+	/** The first recorded call says what is stored where, once (agentCost.recordings.mode decides what). */
+	private announceRecordings(result: LiveRunResult): void {
+		const mode = this.deps.settings.config.recordings.mode;
+		const state = this.deps.context.globalState;
+		if (mode === 'off' || state.get<boolean>(recordingsNoticeKey)) return;
+		void state.update(recordingsNoticeKey, true);
+		const what = mode === 'full' ? "each call's prompt, answer, token counts and cost" : "each call's models, token counts and cost (no prompt or answer text)";
+		const text = `Agent Cost records ${what} in ${dirname(result.recordingFile)}; a .gitignore there keeps it out of git. Change this with agentCost.recordings.mode (full, metadata or off).`;
+		this.deps.log.info(text);
+		void vscode.window.showInformationMessage(text, 'Change Setting').then(choice => choice && vscode.commands.executeCommand('workbench.action.openSettings', 'agentCost.recordings.mode'));
+	}
+
 	private afterCall(result: LiveRunResult, label: string): void {
+		if (result.kind === 'answered') this.announceRecordings(result);
 		const log = callLogLine(result, label);
 		if (result.kind === 'answered') this.deps.log.info(log);
 		else if (result.kind === 'refused') this.deps.log.warn(log);

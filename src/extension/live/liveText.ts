@@ -13,7 +13,7 @@ import type { ProviderId } from '../../core/ports/llmTransport';
 
 export const providerLabels: Readonly<Record<ProviderId, string>> = { openai: 'OpenAI', anthropic: 'Anthropic' };
 /** How each stored secret is named to the user. */
-export const secretLabels: Readonly<Record<ProviderId | 'redis', string>> = { ...providerLabels, redis: 'Redis (shared budget store)' };
+export const secretLabels: Readonly<Record<ProviderId | 'redis' | 'metrics', string>> = { ...providerLabels, redis: 'Redis (shared budget store)', metrics: 'Prometheus metrics endpoint' };
 
 const policyText: Record<EngineConfig['budget']['policy'], string> = {
 	hard: 'hard (refuse what the budget cannot cover)',

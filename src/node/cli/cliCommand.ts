@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { maxCallTokens } from '../../core/pricing/usage';
 
 /** Where a CLI command writes; tests pass buffers, the binary passes the process streams. */
 export interface CliIo {
@@ -58,12 +59,14 @@ export function requireString(args: ParsedCliArgs, name: string): string {
 	return v;
 }
 
-/** An optional non-negative integer option. */
-export function optionalCount(args: ParsedCliArgs, name: string): number | undefined {
+/** An optional non-negative integer option, at most `max` (token counts: what one call can use). */
+export function optionalCount(args: ParsedCliArgs, name: string, max = maxCallTokens): number | undefined {
 	const v = args.values[name];
 	if (v === undefined) return undefined;
 	if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new UsageError(`--${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
-	return Number(v);
+	const n = Number(v);
+	if (n > max) throw new UsageError(`--${name} ${v} is more than any call can use (at most ${max.toLocaleString('en-US')})`);
+	return n;
 }
 
 /** An optional finite number option. */

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseChatDocument, serializeChatDocument } from '../../core/compression/chatFile';
 import { slidingWindow, truncateHistory } from '../../core/compression/history';
@@ -11,6 +10,7 @@ import { countPromptText, readPromptFile } from '../../core/prompts/promptFile';
 import { promptFormatOf, type PromptFormat } from '../../core/prompts/promptGlobs';
 import type { CliCommand, CliIo, ParsedCliArgs } from './cliCommand';
 import { optionalCount, optionalNumber, UsageError } from './cliCommand';
+import { readRegularFile } from '../regularFile';
 
 /** Offline strategies, in the order `--help` lists them. */
 export const compressStrategies = ['lossless', 'lossy', 'truncate', 'window', 'tool-outputs'] as const;
@@ -119,7 +119,7 @@ export function createCompressCommand(counter: TokenCounter): CliCommand {
 			const file = args.positionals[0]!;
 			let text: string;
 			try {
-				text = file === '-' ? await io.readStdin() : await readFile(resolve(io.cwd, file), 'utf8');
+				text = file === '-' ? await io.readStdin() : await readRegularFile(resolve(io.cwd, file), 'utf8');
 			} catch (e) {
 				io.stderr(`agent-cost: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
 				return 1;

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError } from '../../core/lib/errors';
 import type { PromptFormat } from '../../core/prompts/promptGlobs';
@@ -9,6 +8,8 @@ import { workspacePriceOverridesRelativePath } from '../priceOverridesFile';
 import { type CliCommand, type CliIo, type ParsedCliArgs, UsageError } from './cliCommand';
 import { unknownModelProblem } from '../modelCheck';
 import { loadCliPriceOverrides } from './overridesOption';
+import { NotRegularFileError, readRegularFile } from '../regularFile';
+import { Utf8Validator } from '../../core/lib/utf8Validator';
 
 const usage = `Usage: agent-cost count <file|-> --model M [--text] [--json]
 
@@ -61,10 +62,23 @@ export interface CountReport {
 async function readInput(path: string, io: CliIo): Promise<string> {
 	if (path === '-') return io.readStdin();
 	try {
-		return await readFile(resolve(io.cwd, path), 'utf8');
+		const bytes = await readRegularFile(resolve(io.cwd, path));
+		const utf8 = new Utf8Validator();
+		utf8.push(bytes);
+		utf8.end();
+		if (utf8.invalid > 0) io.stderr(`agent-cost: warning: ${path}: ${utf8.invalid} byte sequence(s) are not valid UTF-8 (the first at byte ${utf8.firstInvalid}); counted as U+FFFD\n`);
+		return bytes.toString('utf8');
 	} catch (e) {
 		const code = (e as NodeJS.ErrnoException).code;
-		const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String((e as Error).message);
+		const why = NotRegularFileError.is(e)
+			? `is ${e.what}, not a regular file (refused: reading it could block forever)`
+			: code === 'ENOENT'
+				? 'no such file'
+				: code === 'EISDIR'
+					? 'is a directory'
+					: code === 'EACCES'
+						? 'permission denied'
+						: String((e as Error).message);
 		throw new InputError('badFile', `cannot read ${path}: ${why}`);
 	}
 }

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { RecordedBudgetEvent } from '../../core/metrics/transcriptMetrics';
 import { metricsFromTranscripts } from '../../core/metrics/transcriptMetrics';
@@ -8,6 +8,7 @@ import type { Transcript } from '../../core/transcripts/model';
 import { parseRecording, recordingFileSuffix } from '../../core/transcripts/recording';
 import { loadCliPriceOverrides } from './overridesOption';
 import { type CliCommand, type CliIo, type ParsedCliArgs, UsageError } from './cliCommand';
+import { readRegularFile } from '../regularFile';
 
 const usage = `Usage: agent-cost metrics <recording files or folders…> [--json]
 
@@ -81,7 +82,7 @@ export const metricsCommand: CliCommand = {
 			for (const path of paths) {
 				const shown = relative(io.cwd, path) || path;
 				try {
-					const text = await readFile(path, 'utf8');
+					const text = await readRegularFile(path, 'utf8');
 					const t = parseRecording(text, { file: shown, counter: heuristicCounter, retainContent: false });
 					transcripts.push(t);
 					events.push(...budgetEvents(text));

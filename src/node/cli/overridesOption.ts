@@ -16,7 +16,8 @@ export async function loadCliPriceOverrides(args: ParsedCliArgs, io: CliIo): Pro
 		if (!explicitFile.found) throw new UsageError(`--overrides: file not found: ${explicit}`);
 		if (explicitFile.fileError) throw new UsageError(`--overrides: ${explicitFile.fileError}`);
 	}
-	const loaded = await loadPriceOverrides({ ...(explicitFile && { explicitFile }), workspaceDir: io.cwd });
+	// The CLI enforces no budget and runs where the user runs it: the workspace's price file counts as is.
+	const loaded = await loadPriceOverrides({ ...(explicitFile && { explicitFile }), workspaceDir: io.cwd, acceptWorkspaceFile: () => true });
 	for (const p of loaded.problems) io.stderr(`agent-cost: warning: ${p}\n`);
 	return loaded.overrides;
 }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { EngineConfig } from '../../core/config/defaults';
 import { defaultEngineConfig } from '../../core/config/parseEngineConfig';
@@ -17,6 +16,7 @@ import { TranscriptImportError } from '../../core/transcripts/importErrors';
 import { readTranscriptFile } from '../transcriptFiles';
 import { type CliCommand, type CliIo, optionalNumber, UsageError } from './cliCommand';
 import { loadCliPriceOverrides } from './overridesOption';
+import { readRegularFile } from '../regularFile';
 
 const usage = `Usage: agent-cost replay <transcript> [--settings S.json] [--compare S2.json …] [--json | --markdown | --csv]
                          [--model M] [--overrides FILE] [--max-cost USD] [--max-increase PCT]
@@ -69,7 +69,7 @@ function strings(v: unknown): string[] {
 async function readSettings(path: string, io: CliIo, config: EngineConfig): Promise<ReplayScenario> {
 	let raw: unknown;
 	try {
-		raw = JSON.parse(await readFile(resolve(io.cwd, path), 'utf8'));
+		raw = JSON.parse(await readRegularFile(resolve(io.cwd, path), 'utf8'));
 	} catch (e) {
 		const code = (e as NodeJS.ErrnoException).code;
 		throw new UsageError(code === 'ENOENT' ? `settings file not found: ${path}` : `settings file ${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);

@@ -168,7 +168,11 @@ export function createReportCommand(deps: { counter: TokenCounter; catalog?: Pri
 				io.stdout(humanReport(rows, args.values.calls === true) + '\n');
 			}
 			for (const r of errors) if (r.kind === 'error') io.stderr(`agent-cost: ${r.error.message}\n`);
-			return errors.length > 0 ? 1 : 0;
+			// A call whose token counts are not counts failed to be accounted: its cost is unknown.
+			const invalid = rows.filter(r => r.kind === 'ok' && r.transcript.calls.some(c => c.usageInvalid));
+			for (const r of invalid)
+				if (r.kind === 'ok') io.stderr(`agent-cost: ${r.entry.file}: ${r.transcript.calls.filter(c => c.usageInvalid).length} call(s) with token counts that are not counts; their cost is unknown\n`);
+			return errors.length > 0 || invalid.length > 0 ? 1 : 0;
 		},
 	};
 }

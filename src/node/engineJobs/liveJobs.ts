@@ -29,11 +29,11 @@ import type { ProviderId } from '../../core/ports/llmTransport';
 import { FallbackExhaustedError, type AttemptRecord } from '../../core/routing/fallback';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readJsonLines } from '../jsonlCallRecorder';
+import { readLedgerRecords } from '../../core/budget/ledgerLine';
 import { KeyBroker, type KeyChannel } from '../keyBroker';
 import { counter, LiveRuntimes, type LiveRuntime } from '../liveRuntime';
 import { startMetricsServer, type MetricsServer } from '../metricsServer';
-import { loadPriceOverrides } from '../priceOverridesFile';
+import { livePriceOverrides } from '../livePriceOverrides';
 import { AnthropicTransport } from '../providers/anthropicTransport';
 
 export interface LiveJobHandlerOptions {
@@ -65,12 +65,12 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 	const broker = new KeyBroker(options.keyTimeoutMs);
 	const metrics = new AgentMetrics();
 	const runtimes = new LiveRuntimes({ broker, metrics, agent: options.agent, redisConnectTimeoutMs: options.redisConnectTimeoutMs });
-	let metricsServer: { port: number; server: Promise<MetricsServer> } | undefined;
+	let metricsServer: { port: number; tokenSha256: string | undefined; server: Promise<MetricsServer> } | undefined;
 	const catalogs = new Map<string, FullPriceCatalog>();
 
 	/** A catalog for offline jobs (Compress Prompt): no ledger or Redis needed. */
 	const offlineCatalog = async (p: CompressPromptParams): Promise<FullPriceCatalog> => {
-		const { overrides } = await loadPriceOverrides({ setting: p.config.pricing.overrides, workspaceDir: p.paths.workspaceDir, workspaceFile: p.config.pricing.overridesFile });
+		const overrides = (await livePriceOverrides(p)).effective;
 		const key = JSON.stringify(overrides);
 		let c = catalogs.get(key);
 		if (!c) {
@@ -223,7 +223,7 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 				let ledgerRecords: unknown[] | undefined;
 				if (rt.ledger) {
 					try {
-						ledgerRecords = (await readJsonLines(rt.ledger.fileOf(day))).values;
+						ledgerRecords = readLedgerRecords(await readFile(rt.ledger.fileOf(day), 'utf8'));
 					} catch (e) {
 						if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
 						ledgerRecords = [];
@@ -304,8 +304,8 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 			const tokens = await broker.run(channel, () => transport.countInputTokens({ model, messages: p.messages, tools: p.tools }, ctx.signal));
 			return { model: p.model, tokens, exact: true as const };
 		},
-		async 'metrics/configure'({ enabled, port }): Promise<MetricsEndpointState> {
-			if (metricsServer && (!enabled || metricsServer.port !== port)) {
+		async 'metrics/configure'({ enabled, port, tokenSha256 }): Promise<MetricsEndpointState> {
+			if (metricsServer && (!enabled || metricsServer.port !== port || metricsServer.tokenSha256 !== tokenSha256)) {
 				const old = metricsServer;
 				metricsServer = undefined;
 				await old.server.then(
@@ -315,14 +315,14 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 			}
 			if (!enabled) return { enabled: false };
 			if (!metricsServer) {
-				const server = startMetricsServer({ port, render: () => metrics.render() });
-				metricsServer = { port, server };
+				const server = startMetricsServer({ port, render: () => metrics.render(), ...(tokenSha256 !== undefined && { tokenSha256 }) });
+				metricsServer = { port, tokenSha256, server };
 				server.catch(() => {
 					if (metricsServer?.server === server) metricsServer = undefined;
 				});
 			}
 			try {
-				return { enabled: true, url: (await metricsServer.server).url };
+				return { enabled: true, url: (await metricsServer.server).url, ...(tokenSha256 !== undefined && { tokenRequired: true }) };
 			} catch (e) {
 				return { enabled: true, error: describeError(e) };
 			}

@@ -13,7 +13,21 @@ import type { ContentBlockParam, MessageCreateParamsBase, MessageParam, RawMessa
 import { fromAnthropicUsage } from '../../core/pricing/usage';
 import type { FinishReason, LlmTransport, ProviderChunk, ProviderRequest, ProviderResponse, ProviderTokenCounter, ProviderToolCall, SecretSource } from '../../core/ports/llmTransport';
 import { displayUrl } from '../../core/providers/scrubSecrets';
-import { abortError, badShape, CallGuard, type CallContext, defaultTimeoutMs, invalidRequest, newProgress, readKey, silentLogger, toProviderError, truncatedStream } from './transportSupport';
+import {
+	abortError,
+	badShape,
+	CallGuard,
+	type CallContext,
+	defaultTimeoutMs,
+	invalidRequest,
+	newProgress,
+	providerUsage,
+	readKey,
+	silentLogger,
+	toProviderError,
+	truncatedStream,
+	fromServer,
+} from './transportSupport';
 
 export const anthropicDefaultBaseUrl = 'https://api.anthropic.com';
 
@@ -68,7 +82,7 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 			if (!request.stream) {
 				const { data, response } = await client.messages.create({ ...body, stream: false }, { signal: guard.signal }).withResponse();
 				progress.responded = true;
-				progress.requestId = response.headers.get('request-id') ?? undefined;
+				progress.requestId = fromServer(response.headers.get('request-id'), key);
 				if (typeof data !== 'object' || data === null || !Array.isArray(data.content)) {
 					throw badShape(ctx, 'a Messages JSON object with content', data, response.headers.get('content-type'), progress);
 				}
@@ -86,13 +100,13 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 				completed = true;
 				return {
 					provider: this.provider,
-					model: data.model || request.model,
+					model: fromServer(data.model, key) ?? request.model,
 					text,
 					toolCalls,
 					finishReason: finishOf(data.stop_reason),
 					rawFinishReason: data.stop_reason ?? undefined,
-					usage: data.usage ? fromAnthropicUsage(data.usage) : undefined,
-					responseId: data.id || undefined,
+					...providerUsage(fromAnthropicUsage, data.usage),
+					responseId: fromServer(data.id, key),
 					requestId: progress.requestId,
 					latencyMs: performance.now() - started,
 				};
@@ -101,7 +115,7 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 			const { data: stream, response } = await client.messages.create({ ...body, stream: true }, { signal: guard.signal }).withResponse();
 			guard.touch();
 			progress.responded = true;
-			progress.requestId = response.headers.get('request-id') ?? undefined;
+			progress.requestId = fromServer(response.headers.get('request-id'), key);
 			let model = request.model;
 			let stopReason: string | null | undefined;
 			let stopped = false;
@@ -119,12 +133,12 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 				if (typeof event !== 'object' || event === null) throw badShape(ctx, 'Messages stream events', event, null, progress);
 				switch (event.type) {
 					case 'message_start': {
-						progress.responseId = event.message.id || undefined;
-						if (event.message.model) model = event.message.model;
+						progress.responseId = fromServer(event.message.id, key);
+						model = fromServer(event.message.model, key) ?? model;
 						if (event.message.usage) {
 							rawUsage = { ...event.message.usage };
-							progress.usage = fromAnthropicUsage(rawUsage);
-							yield { type: 'usage', usage: progress.usage };
+							progress.usage = providerUsage(fromAnthropicUsage, rawUsage).usage;
+							if (progress.usage) yield { type: 'usage', usage: progress.usage };
 						}
 						break;
 					}
@@ -164,7 +178,7 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 						if (event.usage) {
 							rawUsage = { ...(rawUsage ?? {}) };
 							for (const [k, v] of Object.entries(event.usage)) if (v !== null && v !== undefined) rawUsage[k] = v;
-							progress.usage = fromAnthropicUsage(rawUsage);
+							progress.usage = providerUsage(fromAnthropicUsage, rawUsage).usage;
 						}
 						break;
 					}
@@ -188,7 +202,7 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 				toolCalls: progress.toolCalls,
 				finishReason: finishOf(stopReason),
 				rawFinishReason: stopReason ?? undefined,
-				usage: rawUsage ? fromAnthropicUsage(rawUsage) : undefined,
+				...providerUsage(fromAnthropicUsage, rawUsage),
 				responseId: progress.responseId,
 				requestId: progress.requestId,
 				latencyMs: performance.now() - started,

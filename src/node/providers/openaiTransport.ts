@@ -11,7 +11,21 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsBase, ChatCompletio
 import { fromOpenAIChatUsage } from '../../core/pricing/usage';
 import { displayUrl } from '../../core/providers/scrubSecrets';
 import type { FinishReason, LlmTransport, ProviderChunk, ProviderMessage, ProviderRequest, ProviderResponse, ProviderToolCall, SecretSource } from '../../core/ports/llmTransport';
-import { abortError, badShape, CallGuard, type CallContext, defaultTimeoutMs, invalidRequest, newProgress, readKey, silentLogger, toProviderError, truncatedStream } from './transportSupport';
+import {
+	abortError,
+	badShape,
+	CallGuard,
+	type CallContext,
+	defaultTimeoutMs,
+	invalidRequest,
+	newProgress,
+	providerUsage,
+	readKey,
+	silentLogger,
+	toProviderError,
+	truncatedStream,
+	fromServer,
+} from './transportSupport';
 
 export const openaiDefaultBaseUrl = 'https://api.openai.com/v1';
 
@@ -103,7 +117,7 @@ export class OpenAITransport implements LlmTransport {
 			if (!request.stream) {
 				const { data, response } = await client.chat.completions.create({ ...params, stream: false }, { signal: guard.signal }).withResponse();
 				progress.responded = true;
-				progress.requestId = response.headers.get('x-request-id') ?? undefined;
+				progress.requestId = fromServer(response.headers.get('x-request-id'), key);
 				const choice = typeof data === 'object' && data !== null && Array.isArray(data.choices) ? data.choices[0] : undefined;
 				if (!choice) throw badShape(ctx, 'a chat completion JSON object with choices', data, response.headers.get('content-type'), progress);
 				const text = (choice.message?.content ?? '') + (choice.message?.refusal ?? '');
@@ -118,13 +132,13 @@ export class OpenAITransport implements LlmTransport {
 				completed = true;
 				return {
 					provider: this.provider,
-					model: data.model || request.model,
+					model: fromServer(data.model, key) ?? request.model,
 					text,
 					toolCalls,
 					finishReason: finishOf(choice.finish_reason),
 					rawFinishReason: choice.finish_reason ?? undefined,
-					usage: data.usage ? fromOpenAIChatUsage(data.usage) : undefined,
-					responseId: data.id || undefined,
+					...providerUsage((u, problems) => fromOpenAIChatUsage(u, { problems }), data.usage),
+					responseId: fromServer(data.id, key),
 					requestId: progress.requestId,
 					latencyMs: performance.now() - started,
 				};
@@ -135,7 +149,7 @@ export class OpenAITransport implements LlmTransport {
 				.withResponse();
 			guard.touch();
 			progress.responded = true;
-			progress.requestId = response.headers.get('x-request-id') ?? undefined;
+			progress.requestId = fromServer(response.headers.get('x-request-id'), key);
 			let model = request.model;
 			let finish: string | undefined;
 			let rawUsage: unknown;
@@ -144,11 +158,11 @@ export class OpenAITransport implements LlmTransport {
 				progress.started = true;
 				progress.events++;
 				if (typeof chunk !== 'object' || chunk === null) throw badShape(ctx, 'chat.completion.chunk objects', chunk, null, progress);
-				progress.responseId ??= chunk.id || undefined;
-				if (chunk.model) model = chunk.model;
+				progress.responseId ??= fromServer(chunk.id, key);
+				model = fromServer(chunk.model, key) ?? model;
 				if (chunk.usage) {
 					rawUsage = chunk.usage;
-					progress.usage = fromOpenAIChatUsage(chunk.usage);
+					progress.usage = providerUsage((u, problems) => fromOpenAIChatUsage(u, { problems }), chunk.usage).usage;
 				}
 				const choice = chunk.choices?.[0];
 				if (!choice) continue;
@@ -190,7 +204,7 @@ export class OpenAITransport implements LlmTransport {
 				toolCalls: progress.toolCalls.filter(c => c !== undefined),
 				finishReason: finishOf(finish),
 				rawFinishReason: finish,
-				usage: rawUsage !== undefined ? fromOpenAIChatUsage(rawUsage) : undefined,
+				...providerUsage((u, problems) => fromOpenAIChatUsage(u, { problems }), rawUsage),
 				responseId: progress.responseId,
 				requestId: progress.requestId,
 				latencyMs: performance.now() - started,

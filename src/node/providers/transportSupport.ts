@@ -7,6 +7,7 @@ import { ProviderError, type PartialResponse, type ProviderErrorReason } from '.
 import { parseRetryAfter } from '../../core/providers/retryAfter';
 import { displayUrl, scrubSecrets } from '../../core/providers/scrubSecrets';
 import type { ProviderId, SecretSource } from '../../core/ports/llmTransport';
+import type { Usage, UsageProblems } from '../../core/pricing/usage';
 
 /** `tool_call_timeout_seconds` default. */
 export const defaultTimeoutMs = 30_000;
@@ -321,4 +322,27 @@ export function badShape(ctx: CallContext, what: string, got: unknown, contentTy
 /** A request the client cannot even send (bad tool-call JSON, provider mismatch). */
 export function invalidRequest(ctx: Omit<CallContext, 'key'>, message: string): ProviderError {
 	return new ProviderError('badRequest', message, { provider: ctx.provider, model: ctx.model, retryable: false });
+}
+
+/**
+ * A provider's usage object, validated at the edge: normalized when every token field is a count;
+ * otherwise no usage (the caller counts the tokens, marked ≈) and the problems, so a hostile or
+ * broken endpoint can never make a call cost $0.
+ */
+export function providerUsage(normalize: (raw: unknown, problems: UsageProblems) => Usage, raw: unknown): { usage: Usage | undefined; usageInvalid?: readonly string[] } {
+	if (raw === undefined || raw === null) return { usage: undefined };
+	const problems: UsageProblems = [];
+	const usage = normalize(raw, problems);
+	return problems.length ? { usage: undefined, usageInvalid: problems } : { usage };
+}
+
+/**
+ * A value the server chose — the model it says answered, a response or request id — as it may be
+ * recorded and shown: the key scrubbed out (a hostile endpoint can echo it there), control
+ * characters removed, at most 200 characters. Undefined when nothing is left.
+ */
+export function fromServer(value: unknown, key: string | undefined): string | undefined {
+	if (typeof value !== 'string') return undefined;
+	const clean = scrubSecrets(value.replace(/[\u0000-\u001f\u007f]/g, ''), [key]).slice(0, 200);
+	return clean === '' ? undefined : clean;
 }

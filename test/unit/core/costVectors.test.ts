@@ -42,11 +42,11 @@ function normalize(v: CostVector): Usage {
 		case 'anthropic':
 			return fromAnthropicUsage(v.raw);
 		case 'openai-chat':
-			return fromOpenAIChatUsage(v.raw, v.response);
+			return fromOpenAIChatUsage(v.raw, { request: v.response });
 		case 'openai-responses':
-			return fromOpenAIResponsesUsage(v.raw, v.response);
+			return fromOpenAIResponsesUsage(v.raw, { output: v.response });
 		case 'gemini':
-			return fromGeminiUsage(v.raw, v.response);
+			return fromGeminiUsage(v.raw, { candidates: v.response });
 	}
 }
 

@@ -32,6 +32,13 @@ describe('parsePriceOverrides', () => {
 		assert.deepEqual(overrides['my-org/*'], { input: 0.5, output: 0 });
 	});
 
+	it('an absurd price (1e308, which made every cost $Infinity) is a problem and the entry is dropped', () => {
+		const r = parsePriceOverrides({ 'gpt-4o': { input: 1e308, output: 10 }, 'gpt-4o-mini': { input: 0.15, output: 0.6, longContext: { threshold: 1000, output: 50_000 } } });
+		assert.deepEqual(r.overrides, {});
+		assert.match(r.problems.join('\n'), /"gpt-4o": "input" is \$1e\+308 per million tokens — no model costs that much/);
+		assert.match(r.problems.join('\n'), /"gpt-4o-mini"\.longContext: "output" is \$50000 per million tokens/);
+	});
+
 	it('is total: unset is empty; a non-object root is one problem; it never throws', () => {
 		assert.deepEqual(parsePriceOverrides(undefined), { overrides: {}, problems: [] });
 		assert.deepEqual(parsePriceOverrides(null), { overrides: {}, problems: [] });

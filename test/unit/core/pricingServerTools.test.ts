@@ -46,7 +46,7 @@ describe('server tools: normalizing the provider shapes', () => {
 			{ type: 'message' },
 		];
 		assert.deepEqual(responsesServerTools(output), { web_search: 1, file_search: 1 });
-		const u = fromOpenAIResponsesUsage({ input_tokens: 4020, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 4012 }, output_tokens: 4 }, output);
+		const u = fromOpenAIResponsesUsage({ input_tokens: 4020, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 4012 }, output_tokens: 4 }, { output });
 		assert.deepEqual(u, { input: 4020, cacheRead: 0, cacheWrite5m: 4012, cacheWrite1h: 0, output: 4, reasoning: 0, serverTools: { web_search: 1, file_search: 1 } });
 	});
 

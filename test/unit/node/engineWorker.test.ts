@@ -89,3 +89,28 @@ describe('engine worker (replay jobs in a worker thread)', function () {
 		);
 	});
 });
+
+describe('engine worker: a cancelled job stops inside a long count', function () {
+	this.timeout(60_000);
+	it('a Compress Prompt preview of a 3 MB run is cancelled while the tokenizer merges it (shared-memory cancel flag)', async () => {
+		const client = createEngineWorkerClient({ workerPath: join(repoRoot(), 'dist', 'engineWorker.js') });
+		try {
+			const dir = mkdtempSync(join(tmpdir(), 'engine-worker-'));
+			const paths = { ledgerDir: dir, cacheDir: dir, recordingsDir: dir };
+			const params = { config: defaultEngineConfig(), paths, strategy: 'lossless' as const, model: 'gpt-4o', text: `Summarize:\n${'中'.repeat(3_000_000)}` };
+			// Warm up (ranks, byte maps) so the timing below is the count, not the start-up.
+			await client.run('compress/prompt', { ...params, text: 'hi' });
+			const ac = new AbortController();
+			const job = client.run('compress/prompt', params, { signal: ac.signal });
+			setTimeout(() => ac.abort(), 100);
+			// The job never yields while it counts: the `cancel` message is read only after the count, by
+			// when the preview is done and would be answered. Only the shared flag stops it inside.
+			await assert.rejects(job, (e: unknown) => CancelledError.is(e));
+			const ok = await client.run('compress/prompt', { ...params, text: 'Summarize: a short prompt.' });
+			assert.equal(ok.kind, 'compressed');
+			rmSync(dir, { recursive: true, force: true });
+		} finally {
+			client.dispose();
+		}
+	});
+});

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../support/paths';
 
@@ -26,13 +26,31 @@ describe('extension host bundle stays light', () => {
 		assert.deepEqual(found, []);
 	});
 
-	it('the markers above do match the bundles that must contain those parts (self-check)', () => {
+	it('the markers above do match the bundle that must contain those parts (self-check)', () => {
 		const read = (f: string) => readFileSync(join(repoRoot(), f), 'utf8');
-		assert.match(read('dist/tokenWorker.js'), /bpeRanks|"!\\"#\$%&'\(\)\*\+,-\.\/0123456789/);
-		assert.match(read('dist/engineWorker.js'), /cache_write_1h_mtok:\s*[\d.]/);
-		assert.match(read('dist/engineWorker.js'), /api_pattern:/);
+		assert.match(read('dist/engineData-o200k.js'), /bpeRanks|"!\\"#\$%&'\(\)\*\+,-\.\/0123456789/);
+		assert.match(read('dist/engineData-prices.js'), /cache_write_1h_mtok:\s*[\d.]/);
+		assert.match(read('dist/engineData-prices.js'), /api_pattern:/);
 		assert.match(read('node_modules/openai/client.js'), /X-Stainless-Retry-Count/);
 		assert.match(read('node_modules/@anthropic-ai/sdk/client.js'), /X-Stainless-Retry-Count/);
+	});
+
+	it('the rank tables and the price dataset ship ONCE (dist/engineData-*.js); the workers and the CLI require what they use', () => {
+		const dist = join(repoRoot(), 'dist');
+		const js = readdirSync(dist).filter(f => f.endsWith('.js'));
+		const holding = (re: RegExp) => js.filter(f => re.test(readFileSync(join(dist, f), 'utf8')));
+		// The first ranks of both tables (single bytes), minified or not; a module path in a comment does not count.
+		assert.deepEqual(holding(/"!",\s*(?:'"'|"\\""),\s*"#",\s*"\$",\s*"%"/), ['engineData-cl100k.js', 'engineData-o200k.js'], 'o200k/cl100k ranks');
+		assert.deepEqual(holding(/api_pattern:/), ['engineData-prices.js'], 'price dataset');
+		const requires = (f: string) => [...readFileSync(join(dist, f), 'utf8').matchAll(/require\("\.\/(engineData-[a-z0-9]+)\.js"\)/g)].map(m => m[1]).sort();
+		for (const f of ['tokenWorker.js', 'engineWorker.js', 'cliMain.js']) assert.deepEqual(requires(f), ['engineData-cl100k', 'engineData-o200k', 'engineData-prices'], f);
+		// The `sessions` command prices calls but counts tokens only for old placeholder outputs (dist/tokenCounter.js).
+		assert.deepEqual(requires('sessionsCli.js'), ['engineData-prices'], 'sessionsCli.js');
+		assert.ok(statSync(join(dist, 'cli.js')).size < 4_000, 'dist/cli.js is only the launcher');
+	});
+
+	it("requires no file of its own at run time (a relative require — jsonc-parser's UMD build — fails activation)", () => {
+		assert.deepEqual(bundle().match(/require\("\.\.?\/[^"]*"\)/g) ?? [], []);
 	});
 
 	it('is small (under 400 KB unminified)', () => {

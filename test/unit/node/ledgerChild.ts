@@ -1,10 +1,18 @@
 // Child process for the ledger crash and multi-process tests (bundled by the test with esbuild).
 // argv: <ledgerPath> <mode: loop|burst> <workerId> <count> <dailyNano>
 // Prints "ok <id>" after a settle is durable, "refused <id>" after a refusal.
+// Or: <ledgerPath> hold <lockMechanism> — takes the ledger's lock, prints "held" and keeps it.
 import { FileLedgerStore } from '../../../src/node/fileLedger';
+import { createProcessLock, type LockMechanism } from '../../../src/node/processLock';
 
 async function main(): Promise<void> {
 	const [path, mode, worker, countArg, dailyArg] = process.argv.slice(2);
+	if (mode === 'hold') {
+		await createProcessLock(path, worker as LockMechanism).acquire(5_000);
+		process.stdout.write('held\n');
+		setInterval(() => undefined, 60_000);
+		return;
+	}
 	const store = new FileLedgerStore(path);
 	const count = Number(countArg);
 	const limits = { runNano: 0, dailyNano: Number(dailyArg), maxSteps: 0 };

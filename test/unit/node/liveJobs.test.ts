@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEngineConfig } from '../../../src/core/config/parseEngineConfig';
@@ -130,6 +130,28 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 		const status = await run('live/status', { config: config(), paths });
 		assert.ok(Math.abs(status.result.daily.spent - result.costUsd!) < 1e-8);
 		assert.equal(status.result.daily.limit, 5);
+	});
+
+	it('recordings follow agentCost.recordings.mode: metadata keeps numbers without text, off writes nothing; the .gitignore is ensured in a folder that already existed', async () => {
+		// A folder that exists without a .gitignore (a clone, an earlier version) gets one on the next write.
+		mkdirSync(paths.recordingsDir, { recursive: true });
+		server.enqueue({ type: 'reply', text: 'SECRET-ANSWER-TEXT', usage: { input: 1000, output: 100 } });
+		const meta = await run('live/run', ask('SECRET-PROMPT-TEXT please', {}, { 'agentCost.recordings.mode': 'metadata' }));
+		assert.equal(meta.result.kind, 'answered');
+		assert.equal(readFileSync(join(paths.recordingsDir, '.gitignore'), 'utf8').trim().split('\n').pop(), '*');
+		const text = readFileSync(meta.result.recordingFile, 'utf8');
+		assert.ok(!text.includes('SECRET-PROMPT-TEXT') && !text.includes('SECRET-ANSWER-TEXT'), text);
+		const t = parseRecording(text, { file: meta.result.recordingFile, counter });
+		assert.equal(t.calls.length, 1);
+		assert.deepEqual(t.calls[0].usage, { input: 1000, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 100, reasoning: 0 });
+		assert.ok(t.calls[0].recordedCostUsd! > 0);
+		const before = text.length;
+		server.enqueue({ type: 'reply', text: 'another answer', usage: { input: 10, output: 10 } });
+		const off = await run('live/run', ask('not recorded', {}, { 'agentCost.recordings.mode': 'off' }));
+		assert.equal(off.result.kind, 'answered');
+		assert.equal(readFileSync(meta.result.recordingFile, 'utf8').length, before, 'nothing appended with mode off');
+		// The budget still counts the call that was not recorded.
+		assert.ok(off.result.status.daily.spent > meta.result.status.daily.spent);
 	});
 
 	it('an identical request is served from the cache at no cost, also after the worker restarted', async () => {

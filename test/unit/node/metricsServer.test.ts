@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -104,5 +105,23 @@ describe('metrics server (opt-in Prometheus endpoint)', () => {
 
 	it('defaults to the conventional exporter port 9464', () => {
 		assert.equal(defaultMetricsPort, 9464);
+	});
+});
+
+describe('metrics server with a bearer token', () => {
+	it('answers only scrapes that send the token (401 otherwise); only the digest of the token is given to it', async () => {
+		const token = 'metrics-token-7f3k2m9q1w8e5r4t';
+		const server = await startMetricsServer({ port: 0, render: () => '# empty\n', tokenSha256: createHash('sha256').update(token).digest('hex') });
+		try {
+			assert.equal((await get(server.port, '/metrics')).status, 401);
+			assert.equal((await get(server.port, '/metrics')).headers['www-authenticate'], 'Bearer realm="agent-cost-lens"');
+			assert.equal((await get(server.port, '/metrics', { authorization: `Bearer ${token}x` })).status, 401);
+			assert.equal((await get(server.port, '/metrics', { authorization: `Basic ${token}` })).status, 401);
+			const ok = await get(server.port, '/metrics', { authorization: `Bearer ${token}` });
+			assert.equal(ok.status, 200);
+			assert.equal(ok.body, '# empty\n');
+		} finally {
+			await server.close();
+		}
 	});
 });

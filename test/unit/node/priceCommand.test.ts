@@ -18,6 +18,13 @@ describe('agent-cost price', () => {
 		assert.ok(cliCommands.some(c => c.name === 'price'));
 	});
 
+	it('an absurd token count is a usage error (exit 2), never priced ($2.5e14 before)', async () => {
+		const r = await run(['price', '--model', 'gpt-4o', '--input', '99999999999999999999', '--output', '1'], dir);
+		assert.equal(r.code, 2);
+		assert.equal(r.stdout, '');
+		assert.match(r.stderr, /--input 99999999999999999999 is more than any call can use \(at most 1,000,000,000\)/);
+	});
+
 	it('--json: gpt-4o with cached tokens inside --input (no double count)', async () => {
 		// 12,000 total, 8,000 cached, 500 out: 4,000 × $2.50 + 8,000 × $1.25 + 500 × $10 = $0.01 + $0.01 + $0.005 = $0.025
 		const r = await run(['price', '--model', 'gpt-4o', '--input', '12000', '--cache-read', '8000', '--output', '500', '--at', '2026-06-01', '--json'], dir);

@@ -3,13 +3,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
 import { BudgetExceededError } from '../../../src/core/budget/budgetErrors';
 import { BudgetGuard } from '../../../src/core/budget/budgetGuard';
 import { defaultEngineConfig } from '../../../src/core/config/parseEngineConfig';
 import { ManualClock, seededRandom } from '../../../src/core/ports/clock';
 import { RedisStore } from '../../../src/node/redisStore';
-import { repoRoot } from '../../support/paths';
+import { runKillLoop } from '../../support/killLoop';
+import { bundleChild } from '../../support/bundleChild';
 import { fakePricing } from '../../support/policyFakes';
 import type { RedisServer } from '../../support/redisServer';
 import { startRedis } from '../../support/redisServer';
@@ -68,10 +68,28 @@ describe('RedisStore against a real redis-server', function () {
 	});
 
 	it('an expired reservation turns into spend at its reserved amount', async () => {
-		await store.reserve(req('x', 700, { exp: 100 }));
-		assert.deepEqual((await store.totals('r', day, 99)).daily, { spentNano: 0, reservedNano: 700 });
-		assert.deepEqual((await store.totals('r', day, 100)).daily, { spentNano: 700, reservedNano: 0 });
+		const now = Date.now();
+		await store.reserve(req('x', 700, { at: now, exp: now + 150 }));
+		assert.deepEqual((await store.totals('r', day, now)).daily, { spentNano: 0, reservedNano: 700 });
+		await new Promise(r => setTimeout(r, 250));
+		assert.deepEqual((await store.totals('r', day, now)).daily, { spentNano: 700, reservedNano: 0 });
 		assert.equal(await store.settle('x', 1), 'missing');
+	});
+
+	it("expiry runs on the server's clock: a client whose clock is hours ahead cannot expire another client's reservation", async () => {
+		const now = Date.now();
+		await store.reserve(req('honest', 700, { at: now, exp: now + 60_000 }));
+		const ahead = new RedisStore({ url: server.url, keyPrefix: prefix() });
+		try {
+			const later = now + 3 * 3_600_000;
+			// The old scripts swept with the caller's `at`: this turned the call in flight into spend.
+			assert.deepEqual((await ahead.totals('r', day, later)).daily, { spentNano: 0, reservedNano: 700 });
+			await ahead.reserve(req('skewed', 100, { at: later, exp: later + 60_000 }));
+			assert.deepEqual((await store.totals('r', day, now)).daily, { spentNano: 0, reservedNano: 800 });
+			assert.equal(await store.settle('honest', 650), 'settled');
+		} finally {
+			await ahead.close();
+		}
 	});
 
 	it('drives the BudgetGuard (hard policy refusal comes from the Lua check)', async () => {
@@ -83,6 +101,27 @@ describe('RedisStore against a real redis-server', function () {
 		const s = await g.status('g');
 		assert.ok(Math.abs(s.run.spent - 0.0035) < 1e-12);
 		assert.ok(s.run.spent + s.run.reserved <= 0.05);
+	});
+
+	it('a server without persistence is a warning, and a day whose keys vanish (restart) is detected by its marker', async () => {
+		// The test server runs with --save "" --appendonly no, like a default container image.
+		await store.checkPersistence();
+		assert.deepEqual(
+			store.warnings().map(w => w.kind),
+			['noPersistence'],
+		);
+		assert.match(store.warnings()[0].message, /in memory only \(appendonly no, save ""\)/);
+		await store.reserve(req('before', 500, { dailyNano: 1000 }));
+		await store.settle('before', 500);
+		await server.restart();
+		// Redis forgot the $500 spent; the client notices on its next look at the day.
+		assert.deepEqual((await store.totals('r', day, 1)).daily, { spentNano: 0, reservedNano: 0 });
+		assert.deepEqual(
+			store.warnings().map(w => w.kind),
+			['noPersistence', 'dataLost'],
+		);
+		assert.match(store.warnings()[1].message, new RegExp(`lost the budget of ${day}`));
+		assert.ok(!store.warnings().some(w => w.message.includes('redis://') && w.message.includes('@')));
 	});
 
 	it('cache snapshots round-trip', async () => {
@@ -123,8 +162,7 @@ describe('RedisStore against a real redis-server', function () {
 	});
 
 	it('ACCEPTANCE: 200 concurrent reservations from 4 processes against one daily budget never exceed it', async () => {
-		const childJs = join(dir, 'redisChild.js');
-		await esbuild.build({ entryPoints: [join(repoRoot(), 'test/unit/node/redisChild.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: childJs, logLevel: 'error' });
+		const childJs = await bundleChild('redisChild', dir);
 		const nano = 1_000_000; // $0.001 worst case per call
 		const daily = 120 * nano; // room for exactly 120 of the 200
 		const startAt = Date.now() + 1500;
@@ -149,5 +187,27 @@ describe('RedisStore against a real redis-server', function () {
 		assert.deepEqual(t.daily, { spentNano: daily, reservedNano: 0 });
 		// Started together, the processes competed for the budget (not one after another).
 		assert.ok(outs.filter(o => o.accepted > 0).length >= 2, `accepted per process: ${outs.map(o => o.accepted).join(', ')}`);
+	});
+
+	it('kill -9 stress: 5 processes, one killed every 100 ms, never grant past a daily limit; killed calls count at their worst case', async () => {
+		const childJs = await bundleChild('redisStressChild', dir);
+		const limit = 6_000;
+		const run = await runKillLoop({ workers: 5, args: w => [childJs, server.url, prefix(), String(w), String(limit), '1500'], durationMs: 8_000, killEveryMs: 100 });
+		assert.deepEqual(run.crashes, []);
+		const grantedByDay = new Map<string, number>();
+		for (const line of run.lines) {
+			const [kind, d, , nano] = line.split(' ');
+			if (kind === 'granted') grantedByDay.set(d, (grantedByDay.get(d) ?? 0) + Number(nano));
+		}
+		const refused = run.lines.filter(l => l === 'refused').length;
+		assert.ok(run.kills >= 40 && grantedByDay.size >= 3 && refused >= 50, `${run.kills} kills, ${grantedByDay.size} days, ${refused} refused`);
+		await new Promise(r => setTimeout(r, 600)); // reservations of killed workers expire (500 ms)
+		for (const [d, granted] of grantedByDay) {
+			assert.ok(granted <= limit, `${d}: ${granted} granted > ${limit}`);
+			// Everything granted is spent or expired as spent, never lost: settled at the reserved amount,
+			// so the day holds at least what the workers were told.
+			const t = (await store.totals('x', d, Date.now())).daily;
+			assert.ok(t.reservedNano === 0 && t.spentNano >= granted && t.spentNano <= limit, `${d}: ${JSON.stringify(t)}, granted ${granted}`);
+		}
 	});
 });

@@ -8,6 +8,7 @@ import { importTranscript } from '../../../src/core/transcripts/importTranscript
 import { findTranscriptFiles, readTranscriptFile } from '../../../src/node/transcriptFiles';
 import { transcriptsDir } from '../../support/paths';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 
 const counter = { countText, countChat };
 
@@ -27,6 +28,33 @@ describe('transcript files on disk', () => {
 		dir = mkdtempSync(join(tmpdir(), 'agent-cost-transcripts-'));
 	});
 	afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+	it('bytes that are not UTF-8 are read as U+FFFD with a warning saying how many and where, streamed or whole', async () => {
+		const lines = readFileSync(join(transcriptsDir(), 'claude_code', 'claude-reliability_hello-world-script.jsonl'));
+		const at = lines.indexOf(Buffer.from('"content"')) + 20;
+		const damaged = Buffer.concat([lines.subarray(0, at), Buffer.from([0xff, 0xfe]), lines.subarray(at)]);
+		writeFileSync(join(dir, 'session.jsonl'), damaged);
+		const t = await readTranscriptFile(join(dir, 'session.jsonl'), { counter, displayName: 'session.jsonl' });
+		const w = t.warnings.find(x => x.code === 'invalidEncoding');
+		assert.equal(w?.message.startsWith(`session.jsonl: 2 byte sequences are not valid UTF-8 (the first at byte ${at}); read as U+FFFD`), true, w?.message);
+		const doc = readFileSync(join(transcriptsDir(), 'mini_swe_agent', 'mswea_gemini3pro_django__django-14765.traj.json'));
+		writeFileSync(join(dir, 'run.traj.json'), Buffer.concat([doc.subarray(0, 500), Buffer.from([0xc3]), doc.subarray(500)]));
+		const whole = await readTranscriptFile(join(dir, 'run.traj.json'), { counter, displayName: 'run.traj.json' });
+		assert.match(whole.warnings.find(x => x.code === 'invalidEncoding')?.message ?? '', /^run\.traj\.json: 1 byte sequence is not valid UTF-8 \(the first at byte 50[01]\)/);
+	});
+
+	it('a FIFO, a device or a socket is refused at once with a typed error (a FIFO used to hang report and replay forever)', async function () {
+		if (process.platform === 'win32') this.skip();
+		this.timeout(5_000);
+		const fifo = join(dir, 'session.jsonl');
+		assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+		const e = await rejects(readTranscriptFile(fifo, { counter }), 'unreadable');
+		assert.match(e.message, /session\.jsonl.*is a FIFO \(named pipe\), not a regular file/);
+		assert.match((await rejects(readTranscriptFile('/dev/zero', { counter }), 'unreadable')).message, /is a device/);
+		const found = await findTranscriptFiles([fifo], dir);
+		assert.equal(found.files.length, 0);
+		assert.match(found.problems[0].message, /FIFO/);
+	});
 
 	it('a streamed JSONL file imports exactly like the same text in memory, with byte progress to the end', async () => {
 		const src = join(transcriptsDir(), 'claude_code', 'fasthooks_sample_main_transcript.jsonl');

@@ -14,7 +14,7 @@ describe('spend ledger: group commits and the worker thread', () => {
 		const dir = mkdtempSync(join(tmpdir(), 'ledger-group-'));
 		const store = new FileLedgerStore(dir);
 		try {
-			const results = store.runGroup([
+			const results = await store.runGroup([
 				{ op: 'reserve', request: request('a') },
 				{ op: 'reserve', request: request('bad', 'not-a-day') },
 				{ op: 'settle', id: 'a', nano: 50, at: 2 },

@@ -6,9 +6,12 @@ import { BudgetGuard, budgetStatus, worstCaseCost } from '../../../../src/core/b
 import { BudgetBook, RecordingBudgetStore } from '../../../../src/core/budget/budgetLedger';
 import type { BudgetStore } from '../../../../src/core/ports/budgetStore';
 import { dayKey } from '../../../../src/core/budget/dayKey';
-import { costToNano, limitToNano } from '../../../../src/core/budget/money';
+import { costToNano, limitToNano, MoneyError } from '../../../../src/core/budget/money';
 import { defaultEngineConfig } from '../../../../src/core/config/parseEngineConfig';
 import { ManualClock, seededRandom } from '../../../../src/core/ports/clock';
+import type { PricingPort } from '../../../../src/core/ports/pricing';
+import { createPriceCatalog } from '../../../../src/core/pricing/catalog';
+import { parsePriceOverrides } from '../../../../src/core/pricing/overrides';
 import { fakePricing } from '../../../support/policyFakes';
 
 const settings = (over: Partial<BudgetSettings> = {}): BudgetSettings => ({ ...defaultEngineConfig().budget, ...over });
@@ -294,5 +297,103 @@ describe('budget: with the real price catalog', () => {
 			assert.ok(w.kind === 'priced' && Math.abs(w.usd - expected) < 1e-9, `${model}: ${w.kind === 'priced' && w.usd} vs ${expected}`);
 		}
 		assert.equal(worstCaseCost(catalog, 'no-such-model-xyz', 10, 10).kind, 'unpriced');
+	});
+});
+
+describe('budget: a workspace price cannot lower what is counted (the list-price floor)', () => {
+	const listed = createPriceCatalog();
+	// What a cloned repository's .agent-cost/prices.json said: gpt-4o is free.
+	const zeroed = createPriceCatalog({ overrides: parsePriceOverrides({ 'gpt-4o': { input: 0, output: 0 } }).overrides });
+	const call = usage(2000, 1000); // $0.015 at gpt-4o's list price
+
+	async function sixCalls(floorPricing: typeof listed | undefined): Promise<{ accepted: number; spent: number; shown: number[] }> {
+		const store = new RecordingBudgetStore();
+		const g = new BudgetGuard({ store, pricing: zeroed, floorPricing, clock: new ManualClock(t0), random: seededRandom(1) }, settings({ dailyUsd: 0.05, runUsd: 0 }));
+		let accepted = 0;
+		const shown: number[] = [];
+		for (let i = 0; i < 6; i++) {
+			const r = await g.tryReserve({ runId: 'ws', model: 'gpt-4o', inputTokens: 2000, maxOutputTokens: 1000 });
+			if (!r.ok) continue;
+			accepted++;
+			const cost = await g.settle(r.reservation, call);
+			if (cost.kind === 'priced') shown.push(cost.usd);
+		}
+		return { accepted, spent: (await g.status('ws')).daily.spent, shown };
+	}
+
+	it('a $0 workspace price let 6 of 6 calls through a $0.05 daily budget; with the floor it is 3, as at list prices', async () => {
+		const without = await sixCalls(undefined);
+		assert.deepEqual({ accepted: without.accepted, spent: without.spent }, { accepted: 6, spent: 0 });
+		const withFloor = await sixCalls(listed);
+		assert.equal(withFloor.accepted, 3);
+		assert.ok(Math.abs(withFloor.spent - 0.045) < 1e-9, `spent ${withFloor.spent}`);
+		// The call itself is still shown at the confirmed workspace price.
+		assert.deepEqual(withFloor.shown, [0, 0, 0]);
+	});
+
+	it('a workspace price above the list price raises the reservation (an estimate may go up)', () => {
+		const dear = createPriceCatalog({ overrides: parsePriceOverrides({ 'gpt-4o': { input: 25, output: 100 } }).overrides });
+		const up = worstCaseCost(dear, 'gpt-4o', 2000, 1000, true, listed);
+		const list = worstCaseCost(listed, 'gpt-4o', 2000, 1000, true);
+		assert.ok(up.kind === 'priced' && list.kind === 'priced' && Math.abs(up.usd - 10 * list.usd) < 1e-12);
+		const down = worstCaseCost(zeroed, 'gpt-4o', 2000, 1000, true, listed);
+		assert.ok(down.kind === 'priced' && down.usd === list.usd);
+	});
+});
+
+describe('budget: money that is not a number fails closed', () => {
+	const broken = (usd: number): PricingPort => ({
+		cost: (model, u) => ({
+			kind: 'priced',
+			usd: u.output > 0 ? usd : 0.001,
+			breakdown: { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0 },
+			priceId: model,
+			source: 'test',
+			notes: [],
+		}),
+	});
+
+	it('costToNano and limitToNano refuse NaN, Infinity and amounts too large to count (they returned 0)', () => {
+		for (const v of [NaN, Infinity, -Infinity]) {
+			assert.throws(
+				() => costToNano(v),
+				(e: unknown) => MoneyError.is(e, 'nonFinite'),
+			);
+			assert.throws(
+				() => limitToNano(v),
+				(e: unknown) => MoneyError.is(e, 'nonFinite'),
+			);
+		}
+		assert.throws(
+			() => costToNano(2.5e14),
+			(e: unknown) => MoneyError.is(e, 'outOfRange'),
+		);
+	});
+
+	it('a worst case of $Infinity or $NaN is refused under hard and soft policies, never reserved as $0', async () => {
+		for (const usd of [Infinity, NaN, 1e300]) {
+			for (const policy of ['hard', 'soft'] as const) {
+				const g = new BudgetGuard({ store: new RecordingBudgetStore(), pricing: broken(usd), clock: new ManualClock(t0), random: seededRandom(1) }, settings({ policy }));
+				const r = await g.tryReserve({ runId: 'x', model: 'm', inputTokens: 10, maxOutputTokens: 10 });
+				assert.ok(!r.ok && UnpricedModelError.is(r.error), `${usd} ${policy}`);
+				assert.match(r.ok ? '' : r.error.message, /The price of m cannot be used \(the prices in effect make this call cost \$/);
+			}
+		}
+	});
+
+	it('a settlement whose cost is NaN or whose usage is invalid counts the reservation, not $0', async () => {
+		const store = new RecordingBudgetStore();
+		const real = createPriceCatalog();
+		const pricing: PricingPort = { cost: (m, u) => (u.output === 7 ? broken(NaN).cost(m, u) : real.cost(m, u)) };
+		const g = new BudgetGuard({ store, pricing, clock: new ManualClock(t0), random: seededRandom(1) }, settings({ runUsd: 0, dailyUsd: 0 }));
+		const a = await g.reserve({ runId: 'x', model: 'gpt-4o', inputTokens: 1000, maxOutputTokens: 100 });
+		const shown = await g.settle(a, usage(1000, 7));
+		assert.equal(shown.kind, 'unpriced');
+		const b = await g.reserve({ runId: 'x', model: 'gpt-4o', inputTokens: 1000, maxOutputTokens: 100 });
+		// A provider's negative token count: the catalog rejects it; the cost is unknown, not zero.
+		assert.equal((await g.settle(b, usage(-5, 10))).kind, 'unpriced');
+		const c = await g.reserve({ runId: 'x', model: 'gpt-4o', inputTokens: 1000, maxOutputTokens: 100 });
+		await g.settleUsd(c, Infinity);
+		assert.ok(Math.abs((await g.status('x')).run.spent - 3 * a.usd) < 1e-12);
 	});
 });

@@ -93,6 +93,13 @@ describe('gateway: SSE parsing', () => {
 		]);
 	});
 
+	it('an empty piece between the two halves of a CRLF does not turn the LF into a blank line', () => {
+		const got: SseEvent[] = [];
+		const p = new SseParser(e => got.push(e));
+		for (const piece of ['event: x\r', '', '\ndata: 1\r\n\r\n']) p.push(piece);
+		assert.deepEqual(got, [{ event: 'x', data: '1' }]);
+	});
+
 	it('gives the same events however the stream is split (a CRLF split between two pieces included)', () => {
 		const text = 'event: x\r\ndata: {"a":1}\r\n\r\ndata: é👋\n\n:keep-alive\n\nevent: y\ndata: z\n\n';
 		const whole: SseEvent[] = [];

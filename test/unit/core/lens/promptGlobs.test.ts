@@ -72,7 +72,7 @@ describe('lens prompt globs', () => {
 
 describe('lens model ids (the worker rule, checked on the host)', () => {
 	it('accepts provider-prefixed and dated ids, refuses blanks, spaces, control characters and absurd lengths', async () => {
-		const { modelIdProblem } = await import('../../../../src/core/lens/modelId');
+		const { modelIdProblem } = await import('../../../../src/core/tokens/modelId');
 		const { checkModelId } = await import('../../../../src/core/tokens/count');
 		for (const ok of ['gpt-4o', 'openai/gpt-4.1-mini', 'claude-sonnet-4-5-20250929', 'my-org/custom:v2']) {
 			assert.equal(modelIdProblem(ok), undefined, ok);

@@ -65,6 +65,20 @@ describe('scrubSecrets', () => {
 		assert.equal(scrubSecrets('header x-api-key: secret123'), `header x-api-key: ${redactedMarker}`);
 	});
 
+	it('removes partial keys echoed without asterisks and keys echoed in base64 (a Basic auth header, a config blob)', () => {
+		const partial = scrubSecrets(`bad key sk-proj-AbCdEf0123…KlMn, middle 0123456789GhIj here`, [key]);
+		assert.ok(!partial.includes('AbCdEf0123') && !partial.includes('0123456789GhIj'), partial);
+		assert.equal(partial, `bad key ${redactedMarker}…KlMn, middle ${redactedMarker} here`);
+		// Only the public prefix, shared by every key of the kind, is not a leak.
+		assert.equal(scrubSecrets('keys start with sk-proj- as documented', [key]), 'keys start with sk-proj- as documented');
+		for (const echo of [Buffer.from(key).toString('base64'), Buffer.from(`user:${key}`).toString('base64'), Buffer.from(`ab${key}xyz`).toString('base64')]) {
+			const out = scrubSecrets(`Authorization: Basic ${echo} was rejected; raw ${echo}`, [key]);
+			const decoded = out.match(/[A-Za-z0-9+/=]{12,}/g)?.map(b => Buffer.from(b, 'base64').toString('latin1')) ?? [];
+			assert.ok(!decoded.some(d => d.includes('0123456789')), `${echo} → ${out}`);
+			assert.ok(!out.includes(echo), out);
+		}
+	});
+
 	it('leaves ordinary error text alone', () => {
 		const text = 'Rate limit reached for gpt-4o-mini in organization org-fake on requests per min (RPM): Limit 3, Used 3, Requested 1.';
 		assert.equal(scrubSecrets(text, [key]), text);

@@ -1,25 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { get_encoding, type Tiktoken } from 'tiktoken';
 import { seededRandom } from '../../../../src/core/ports/clock';
 import { getEncoder } from '../../../../src/core/tokens/encodings';
 import { decodeRanges, fastSplitRegex, pinnedSplitRegex, versionSensitiveChars } from '../../../../src/core/tokens/pretokenizer';
 import type { EncodingName } from '../../../../src/core/tokens/types';
 import { pinnedClassRanges } from '../../../../src/core/tokens/unicodeClasses.gen';
 import { tokenCorpus } from '../../../support/tokenCorpus';
+import { freeReferences, tiktokenReference } from '../../../support/tiktokenReference';
 
-// The reference is tiktoken's Rust core compiled to WASM (npm `tiktoken`, devDependency), called
-// with `encode_ordinary`: special-token text is plain text, as in the OpenAI API.
+// The reference is tiktoken's Rust core (test/support/tiktokenReference.ts).
 
 const encodings: EncodingName[] = ['o200k_base', 'cl100k_base'];
-const references = new Map<EncodingName, Tiktoken>();
-const reference = (name: EncodingName) => {
-	let enc = references.get(name);
-	if (!enc) references.set(name, (enc = get_encoding(name)));
-	return enc;
-};
-after(() => {
-	for (const enc of references.values()) enc.free();
-});
+after(freeReferences);
 
 /** Index of the first differing id, or -1. */
 function firstDifference(a: readonly number[], b: Uint32Array): number {
@@ -30,7 +21,7 @@ function firstDifference(a: readonly number[], b: Uint32Array): number {
 
 function assertSameIds(name: EncodingName, text: string, label: string): void {
 	const ours = getEncoder(name).encode(text);
-	const ref = reference(name).encode_ordinary(text);
+	const ref = tiktokenReference(name).encode_ordinary(text);
 	const at = firstDifference(ours, ref);
 	if (at >= 0) assert.fail(`${name} ${label}: ids differ at token ${at} (ours ${ours.length}, tiktoken ${ref.length} tokens) in ${JSON.stringify(text.slice(0, 120))}`);
 }
@@ -53,7 +44,7 @@ describe('tokenizer exactness vs tiktoken (Rust core, WASM)', function () {
 			for (const f of corpus) {
 				assertSameIds(name, f.text, f.name);
 				const n = getEncoder(name).count(f.text);
-				assert.equal(n, reference(name).encode_ordinary(f.text).length, `${name} count ${f.name}`);
+				assert.equal(n, tiktokenReference(name).encode_ordinary(f.text).length, `${name} count ${f.name}`);
 				tokens += n;
 			}
 			assert.ok(tokens > 1_000_000, `${name}: only ${tokens} tokens counted`);

@@ -264,13 +264,28 @@ describe('unseen files of the same formats', () => {
 		);
 	});
 
-	it('usage numbers that are damaged (negative, 1e308, strings) read as absent, never as NaN or Infinity', () => {
+	it("usage numbers that are not counts (1e308, negative, a string, null, true, 12.5) make the call's cost UNKNOWN, named by file and call — never $0", () => {
+		for (const bad of [1e308, -5, '120', null, true, 12.5]) {
+			const doc = JSON.parse(fixtureText('openai_chat/pydai_openai_tool_output.json'));
+			doc.interactions[0].response.parsed_body.usage.prompt_tokens = bad;
+			const t = importTranscript(JSON.stringify(doc), { file: 'x.json', counter: engineCounter });
+			for (const c of t.calls) for (const v of Object.values(c.usage)) assert.ok(Number.isFinite(v) && v >= 0);
+			assert.ok(t.calls[0].usageInvalid?.[0].startsWith('prompt_tokens: '), `${String(bad)}: ${JSON.stringify(t.calls[0].usageInvalid)}`);
+			const w = t.warnings.find(x => x.code === 'invalidUsage');
+			assert.match(w?.message ?? '', /^x\.json: call 1: its token counts are not counts \(prompt_tokens: .*\); its usage and cost are unknown, not \$0$/);
+			const a = accountTranscript(t, fixedCatalog);
+			assert.equal(a.calls[0].computed.kind, 'unpriced');
+			assert.equal(a.unpricedCalls, 1, String(bad));
+		}
+	});
+
+	it('a model id no tokenizer can take (control characters, spaces) is unknown at import, with a warning naming file and call — a replay no longer fails later without a file name', () => {
 		const doc = JSON.parse(fixtureText('openai_chat/pydai_openai_tool_output.json'));
-		doc.interactions[0].response.parsed_body.usage = { prompt_tokens: 1e308, completion_tokens: -5, prompt_tokens_details: { cached_tokens: '7' } };
+		for (const i of doc.interactions) i.response.parsed_body.model = 'gpt-4o\u0001 evil';
 		const t = importTranscript(JSON.stringify(doc), { file: 'x.json', counter: engineCounter });
-		for (const c of t.calls) for (const v of Object.values(c.usage)) assert.ok(Number.isFinite(v) && v >= 0);
-		assert.ok(t.warnings.some(w => w.code === 'missingUsage'));
-		const a = accountTranscript(t, fixedCatalog);
-		assert.ok(a.computedUsd === null || Number.isFinite(a.computedUsd));
+		assert.ok(t.calls.every(c => c.model === '' && c.modelSource === 'unknown'));
+		const w = t.warnings.filter(x => x.code === 'invalidModel');
+		assert.equal(w.length, 1);
+		assert.match(w[0].message, /^x\.json: call 1 and 1 more: the model "gpt-4o\\u0001 evil" is not a model id \(a model id has no spaces or control characters\); treated as unknown$/);
 	});
 });

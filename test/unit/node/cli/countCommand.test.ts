@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,15 @@ describe('agent-cost count', () => {
 
 	it('is registered', () => {
 		assert.ok(cliCommands.some(c => c.name === 'count'));
+	});
+
+	it('a FIFO is refused at once (exit 1, a one-line reason), never read forever', async function () {
+		if (process.platform === 'win32') this.skip();
+		this.timeout(5_000);
+		assert.equal(spawnSync('mkfifo', [join(dir, 'prompt.txt')]).status, 0);
+		const r = await run(['count', 'prompt.txt'], dir);
+		assert.equal(r.code, 1);
+		assert.match(r.stderr, /cannot read prompt\.txt: is a FIFO \(named pipe\), not a regular file/);
 	});
 
 	it('counts a text prompt exactly for an OpenAI model (--json): one user message without its front matter, as the lens does', async () => {
@@ -108,7 +118,7 @@ describe('agent-cost count', () => {
 		assert.match(none.stderr, /--model/);
 		const empty = await run(['count', 'p.txt', '--model', ''], dir);
 		assert.equal(empty.code, 2);
-		assert.match(empty.stderr, /model id is empty/);
+		assert.match(empty.stderr, /a model id is required/);
 		const spaced = await run(['count', 'p.txt', '--model', 'gpt 4o'], dir);
 		assert.equal(spaced.code, 2);
 		assert.equal((await run(['count', '--model', 'gpt-4o'], dir)).code, 2);

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliCommands } from '../../../../src/node/cli/commands';
@@ -22,6 +22,23 @@ describe('agent-cost report', () => {
 
 	it('is registered', () => {
 		assert.ok(cliCommands.some(c => c.name === 'report'));
+	});
+
+	it('a transcript whose token counts are not counts: the call is unpriced with a warning naming file and line, and the exit code is 1', async () => {
+		const lines = readFileSync(join(dir, 'runs', 'session.jsonl'), 'utf8').split('\n');
+		const at = lines.findIndex(l => l.includes('"usage"'));
+		const v = JSON.parse(lines[at]);
+		v.message.usage.input_tokens = -50;
+		lines[at] = JSON.stringify(v);
+		writeFileSync(join(dir, 'bad.jsonl'), lines.join('\n'));
+		const r = await run(['bad.jsonl', '--json'], dir);
+		assert.equal(r.code, 1);
+		const [entry] = JSON.parse(r.stdout) as { computedCostUsd: number | null; warnings: { code: string; message: string }[] }[];
+		assert.ok(
+			entry.warnings.some(w => w.code === 'invalidUsage' && w.message.startsWith(`bad.jsonl:${at + 1}: call 1: its token counts are not counts (input_tokens: -50 is negative)`)),
+			JSON.stringify(entry.warnings),
+		);
+		assert.match(r.stderr, /bad\.jsonl: 1 call\(s\) with token counts that are not counts; their cost is unknown/);
 	});
 
 	it('--json: one entry per file with the documented fields and the real numbers', async () => {

@@ -120,6 +120,25 @@ describe('OpenAITransport over the real openai SDK against the fake server', () 
 		assert.equal(response.usage, undefined);
 	});
 
+	it('usage whose token counts are not counts (a hostile endpoint): no usage and the reason, streamed or not — never normalized to $0', async () => {
+		for (const stream of [true, false]) {
+			server.enqueue({ type: 'reply', text: 'hi', usage: { input: -5000, output: 12.5 } });
+			const { response } = await run(transportFor('openai', server), { ...request('openai'), stream });
+			assert.equal(response.usage, undefined, `stream ${stream}`);
+			assert.deepEqual(response.usageInvalid, ['prompt_tokens: -5000 is negative', 'completion_tokens: 12.5 is not a whole number']);
+		}
+	});
+
+	it('a hostile endpoint echoing the key in the model it reports: the model id is scrubbed before anything records it', async () => {
+		for (const stream of [true, false]) {
+			server.enqueue({ type: 'reply', text: 'hi', model: `gpt-4o\u0000-${canary.openai.slice(3)}-${Buffer.from(canary.openai).toString('base64')}` });
+			const { response } = await run(transportFor('openai', server), { ...request('openai'), stream });
+			assert.ok(!response.model.includes(canary.openai.slice(8, 24)) && !response.model.includes(Buffer.from(canary.openai).toString('base64').slice(4, 20)), response.model);
+			assert.ok(!/[\u0000-\u001f]/.test(response.model));
+			assert.ok(response.model.startsWith('gpt-4o') && response.model.includes('[redacted]'), response.model);
+		}
+	});
+
 	it('sends the key as the Authorization bearer and nowhere else', async () => {
 		await run(transportFor('openai', server), request('openai'));
 		const r = server.requests[0];

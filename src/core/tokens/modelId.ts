@@ -1,7 +1,7 @@
 /**
- * Why `id` cannot name a model, or undefined when it can: the token worker's rule (`checkModelId`
- * in count.ts) without loading the tokenizer, so the extension host checks settings and typed ids
- * before they reach the worker.
+ * Why `id` cannot name a model, or undefined when it can: THE rule (`checkModelId` in count.ts
+ * throws with it). A module of its own so the extension host and importers check settings, typed
+ * ids and recorded ids without loading the tokenizer.
  */
 export function modelIdProblem(id: string): string | undefined {
 	const trimmed = id.trim();
