@@ -7,6 +7,7 @@ import { compressPromptLossless, compressPromptLossy } from '../../core/compress
 import { truncateToolOutputs } from '../../core/compression/toolOutput';
 import { defaultEngineConfig } from '../../core/config/parseEngineConfig';
 import type { TokenCounter } from '../../core/engine/ports';
+import { stringifyForOutput } from '../../core/lib/outputNumbers';
 import { countChat, countText } from '../../core/tokens/count';
 import type { CliCommand, CliIo, ParsedCliArgs } from './cliCommand';
 import { optionalCount, optionalNumber, UsageError } from './cliCommand';
@@ -119,7 +120,7 @@ export function createCompressCommand(counter: TokenCounter): CliCommand {
 			});
 			if (args.values.json) {
 				const out: CompressOutput = { strategy: r.strategy, originalTokens: r.originalTokens, compressedTokens: r.compressedTokens, ratio: r.ratio, text: r.text };
-				io.stdout(JSON.stringify(out) + '\n');
+				io.stdout(stringifyForOutput(out) + '\n');
 			} else {
 				io.stdout(r.text.endsWith('\n') || r.text === '' ? r.text : r.text + '\n');
 				const approx = r.exact ? '' : '≈';

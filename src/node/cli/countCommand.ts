@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InputError } from '../../core/lib/errors';
+import { stringifyForOutput } from '../../core/lib/outputNumbers';
 import type { ParsedChat } from '../../core/tokens/chatShapes';
 import type { TokenCount } from '../../core/tokens/types';
 import { type CliCommand, type CliIo, type ParsedCliArgs, UsageError } from './cliCommand';
@@ -124,7 +125,7 @@ export const countCommand: CliCommand = {
 			return 1;
 		}
 		const report = await countFile(text, model, args.values.text === true);
-		io.stdout(args.values.json ? `${JSON.stringify(report)}\n` : `${humanLine(report)}\n`);
+		io.stdout(args.values.json ? `${stringifyForOutput(report)}\n` : `${humanLine(report)}\n`);
 		return 0;
 	},
 };

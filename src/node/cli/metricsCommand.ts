@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import { stringifyForOutput } from '../../core/lib/outputNumbers';
 import type { RecordedBudgetEvent } from '../../core/metrics/transcriptMetrics';
 import { metricsFromTranscripts } from '../../core/metrics/transcriptMetrics';
 import { createPriceCatalog } from '../../core/pricing/catalog';
@@ -96,7 +97,7 @@ export const metricsCommand: CliCommand = {
 		const workspace = await readWorkspacePriceOverrides(io.cwd);
 		for (const p of workspace.problems) io.stderr(`agent-cost: warning: ${p}\n`);
 		const metrics = metricsFromTranscripts(transcripts, createPriceCatalog({ overrides: workspace.overrides }), events);
-		if (args.values.json) io.stdout(JSON.stringify({ files, metrics: metrics.snapshot() }, null, 2) + '\n');
+		if (args.values.json) io.stdout(stringifyForOutput({ files, metrics: metrics.snapshot() }, 2) + '\n');
 		else io.stdout(metrics.render());
 		return failed > 0 ? 1 : 0;
 	},

@@ -1,3 +1,4 @@
+import { stringifyForOutput } from '../../core/lib/outputNumbers';
 import { createPriceCatalog } from '../../core/pricing/catalog';
 import { formatPerMtok, formatTokens, formatUsd } from '../../core/pricing/format';
 import type { CostBreakdown, CostResult, TokenPrices } from '../../core/pricing/types';
@@ -127,7 +128,7 @@ export const priceCommand: CliCommand = {
 		const result = catalog.cost(model, u, { batch: args.values.batch === true, ...(at && { at }), ...(provider && { provider }) });
 		const json = args.values.json === true;
 		if (result.kind === 'unpriced') {
-			if (json) io.stdout(JSON.stringify({ model, error: 'unpriced', reason: result.reason, hint: result.hint }, null, 2) + '\n');
+			if (json) io.stdout(stringifyForOutput({ model, error: 'unpriced', reason: result.reason, hint: result.hint }, 2) + '\n');
 			io.stderr(`agent-cost: no price for ${JSON.stringify(model)}: ${result.reason}\n  ${result.hint}\n`);
 			return 2;
 		}
@@ -145,7 +146,7 @@ export const priceCommand: CliCommand = {
 				...(at && { at: at.toISOString() }),
 				batch: args.values.batch === true,
 			};
-			io.stdout(JSON.stringify(out, null, 2) + '\n');
+			io.stdout(stringifyForOutput(out, 2) + '\n');
 		} else {
 			io.stdout(humanTable(model, u, result) + '\n');
 		}
