@@ -19,11 +19,17 @@ const vsceBin = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
 
 export const defaultVsixPath = join(root, `${manifest.name}-${manifest.version}.vsix`);
 
-/** Files the package must contain. */
-export const requiredFiles = ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/cli.js', 'dist/webview/replay.js', 'dist/webview/replay.css'];
+/** Files the manifest points at (the Marketplace icon, the walkthrough's pages): they ship, so a broken reference fails packaging. */
+export const manifestMedia = [
+	manifest.icon,
+	...(manifest.contributes?.walkthroughs ?? []).flatMap(w => w.steps.flatMap(s => Object.values(s.media ?? {}).filter(v => typeof v === 'string' && v.startsWith('media/')))),
+].filter(Boolean);
 
-/** What may ship: the manifest and docs, bundled code and webview assets. Nothing else (the README's screenshots stay in the repository). */
-const allowed = [/^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/, /^dist\/[^/]+\.js$/, /^dist\/webview\/[^/]+\.(js|css|ttf)$/];
+/** Files the package must contain. */
+export const requiredFiles = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/extension.js', 'dist/cli.js', 'dist/webview/replay.js', 'dist/webview/replay.css', ...manifestMedia];
+
+/** What may ship: the manifest and docs, bundled code and webview assets, the icon and walkthrough pages. Nothing else (the README's screenshots stay in the repository). */
+const allowed = [/^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/, /^dist\/[^/]+\.js$/, /^dist\/webview\/[^/]+\.(js|css|ttf)$/, /^media\/icon\.png$/, /^media\/walkthrough\/[^/]+\.md$/];
 /** Named so a failure says why, not just "unexpected file". */
 const forbidden = [
 	[/^src\//, 'TypeScript sources'],
@@ -36,6 +42,7 @@ const forbidden = [
 	[/\.map$/, 'source maps'],
 	[/\.ts$/, 'TypeScript sources'],
 	[/^(\.ci|bench|scripts|types|webview|test-results)\//, 'build/test folders'],
+	[/^media\/(?!icon\.png$|walkthrough\/)/, 'README screenshots'],
 ];
 
 /**
@@ -92,8 +99,8 @@ const shipped = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', '.vscod
 export function packagedReadme(text) {
 	return text.replace(/^!\[[^\]]*\]\(media\/[^)]*\)\n\n?/gm, '').replace(/^\(Screenshots from the end-to-end tests[^\n]*\n\n?/m, '');
 }
-/** Never linked into the stage: build outputs and caches of the working tree. */
-const notLinked = new Set(['dist', 'out', '.git', '.harness', 'test-results']);
+/** Never linked into the stage: build outputs and caches of the working tree, and media (only what ships is copied). */
+const notLinked = new Set(['dist', 'out', '.git', '.harness', 'test-results', 'media']);
 
 /**
  * A staging folder with a fresh production dist/: the build reads sources through symlinks to the
@@ -105,11 +112,11 @@ function stage() {
 		if (notLinked.has(name) || name.endsWith('.vsix') || shipped.includes(name)) continue;
 		symlinkSync(join(root, name), join(dir, name));
 	}
-	for (const name of shipped) if (existsSync(join(root, name))) cpSync(join(root, name), join(dir, name), { recursive: true });
+	for (const name of [...shipped, ...manifestMedia]) if (existsSync(join(root, name))) cpSync(join(root, name), join(dir, name), { recursive: true });
 	writeFileSync(join(dir, 'README.md'), packagedReadme(readFileSync(join(root, 'README.md'), 'utf8')));
 	const build = run(process.execPath, [join(root, 'esbuild.mjs'), '--production', '--no-tests'], 'production build', dir);
 	for (const name of readdirSync(dir)) {
-		if (name !== 'dist' && !shipped.includes(name)) rmSync(join(dir, name), { recursive: true, force: true });
+		if (name !== 'dist' && name !== 'media' && !shipped.includes(name)) rmSync(join(dir, name), { recursive: true, force: true });
 	}
 	return { dir, build };
 }
@@ -139,7 +146,7 @@ export function packageVsix({ out = defaultVsixPath, check = true, quiet = false
 		if (check && problems.length) throw new Error(`the package would ship the wrong files:\n  ${problems.join('\n  ')}`);
 		mkdirSync(dirname(out), { recursive: true });
 		rmSync(out, { force: true });
-		run(node, [vsceBin, 'package', '--no-dependencies', '--allow-missing-repository', '--out', out], 'vsce package', dir);
+		run(node, [vsceBin, 'package', '--no-dependencies', '--out', out], 'vsce package', dir);
 		if (!existsSync(out)) throw new Error(`vsce reported success but ${out} does not exist`);
 		if (!quiet) console.log(`package: ${out} (${files.length} files: ${files.join(', ')}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 		return { vsix: out, files };
