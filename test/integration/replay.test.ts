@@ -86,6 +86,11 @@ describe('transcript report and replay panel (real VS Code extension host)', fun
 		assert.equal(t.transcript.calls.length, 13);
 		for (const c of t.transcript.calls) assert.ok(c.recordedCostUsd !== undefined && c.computedCostUsd !== null && Math.abs(c.recordedCostUsd - c.computedCostUsd) < 1e-9, `call ${c.index}`);
 
+		// The tab is titled with the transcript's name.
+		const tab = await waitFor('the replay tab titled with the transcript', () =>
+			vscode.window.tabGroups.all.flatMap(g => g.tabs).find(x => x.input instanceof vscode.TabInputWebview && x.label === 'Replay: mswea_gemini3pro_django__django-14765.traj.json'),
+		);
+		assert.ok(tab);
 		// The webview rendered it: the report view, a totals row and one row per call, under the strict CSP.
 		const rendered = await waitForPong(p => p.tables?.['report-calls'] === 13);
 		assert.equal(rendered.view, 'report');

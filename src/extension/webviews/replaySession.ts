@@ -75,6 +75,9 @@ export class ReplaySession implements vscode.Disposable {
 	private nextView = 0;
 	private disposed = false;
 	private readonly disposables: vscode.Disposable[] = [];
+	private readonly published = new vscode.EventEmitter<ReplaySnapshot>();
+	/** Every snapshot the webview is sent (the panel titles its tab from it). */
+	readonly onDidPublish = this.published.event;
 
 	constructor(
 		readonly controller: WebviewController,
@@ -399,7 +402,9 @@ export class ReplaySession implements vscode.Disposable {
 	private publish(): void {
 		if (this.disposed) return;
 		this.revision++;
-		this.controller.notify(ReplayStateNotification, this.snapshot());
+		const snapshot = this.snapshot();
+		this.controller.notify(ReplayStateNotification, snapshot);
+		this.published.fire(snapshot);
 	}
 
 	dispose(): void {
@@ -409,6 +414,7 @@ export class ReplaySession implements vscode.Disposable {
 		this.cancelAll();
 		this.closeInWorker();
 		for (const d of this.disposables.splice(0)) d.dispose();
+		this.published.dispose();
 		this.controller.dispose();
 	}
 }
