@@ -1,6 +1,5 @@
 // Builds the .vsix in a throwaway staging folder: a production build (minified, no source maps) of a
-// fresh dist/, then `@vscode/vsce package` under Node >= 22 (vsce 4 refuses older Node; the system
-// Node here is 20, so it runs on the harness's Node 24, installed on demand). Staging keeps stale
+// fresh dist/, then `@vscode/vsce package` (vsce 3.9, which runs on Node 20: vsce 4 needs Node 22). Staging keeps stale
 // files out of the package and leaves the working tree's dist/ alone, so packaging never disturbs
 // a test run that is using it. The package's file list is checked against what the extension needs —
 // a package that ships sources, tests or maps fails.
@@ -61,23 +60,6 @@ export function checkPackageFiles(files) {
 	return problems;
 }
 
-/** A Node that can run vsce (>= 22): this one, or the harness's Node 24 (installed if missing). */
-export function toolingNode() {
-	if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
-	const find = () => {
-		const out = spawnSync('bash', ['-c', '. "$0" && printf %s "$NODE24_HOME"', join(root, 'test', 'harness', 'env.sh')], { encoding: 'utf8' });
-		return join(out.stdout, 'bin', 'node');
-	};
-	let node = find();
-	if (!existsSync(node)) {
-		console.log('package: vsce needs Node >= 22; installing the harness Node 24 (test/harness/setup.sh --node-only)');
-		const setup = spawnSync('bash', [join(root, 'test', 'harness', 'setup.sh'), '--node-only'], { stdio: 'inherit' });
-		if (setup.status !== 0) throw new Error('could not install Node 24 — run test/harness/setup.sh');
-		node = find();
-	}
-	return node;
-}
-
 function run(command, args, what, cwd = root) {
 	const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 	if (result.status !== 0) {
@@ -122,8 +104,8 @@ function stage() {
 }
 
 /** `vsce ls`: the files `vsce package` would put in the package, as extension-relative paths. */
-export function listPackageFiles(dir, node = toolingNode()) {
-	const out = run(node, [vsceBin, 'ls', '--no-dependencies'], 'vsce ls', dir);
+export function listPackageFiles(dir) {
+	const out = run(process.execPath, [vsceBin, 'ls', '--no-dependencies'], 'vsce ls', dir);
 	return out
 		.split('\n')
 		.map(l => l.trim())
@@ -137,16 +119,15 @@ export function listPackageFiles(dir, node = toolingNode()) {
  */
 export function packageVsix({ out = defaultVsixPath, check = true, quiet = false } = {}) {
 	const started = Date.now();
-	const node = toolingNode();
 	const { dir, build } = stage();
 	try {
 		if (!quiet) process.stdout.write(build);
-		const files = listPackageFiles(dir, node);
+		const files = listPackageFiles(dir);
 		const problems = checkPackageFiles(files);
 		if (check && problems.length) throw new Error(`the package would ship the wrong files:\n  ${problems.join('\n  ')}`);
 		mkdirSync(dirname(out), { recursive: true });
 		rmSync(out, { force: true });
-		run(node, [vsceBin, 'package', '--no-dependencies', '--out', out], 'vsce package', dir);
+		run(process.execPath, [vsceBin, 'package', '--no-dependencies', '--out', out], 'vsce package', dir);
 		if (!existsSync(out)) throw new Error(`vsce reported success but ${out} does not exist`);
 		if (!quiet) console.log(`package: ${out} (${files.length} files: ${files.join(', ')}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 		return { vsix: out, files };

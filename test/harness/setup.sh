@@ -3,7 +3,7 @@
 # (npm, native addons compiled against Node 24's headers because nothing may be downloaded from GitHub).
 # Idempotent: a finished install leaves a stamp file and is skipped next time.
 #   bash test/harness/setup.sh              Node 24 + code-server
-#   bash test/harness/setup.sh --node-only  just Node 24 (all that `npm run package` needs: vsce wants Node >= 22)
+#   bash test/harness/setup.sh --node-only  just Node 24 (what .ci/run puts on PATH on a machine without Node >= 20.19)
 # HARNESS_ROOT=/some/dir reuses (or fills) a cache outside the checkout, e.g. one shared by several clones.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
