@@ -124,9 +124,8 @@ export const checks = [
 			const buttons = (await expanded.innerText()).replace(/\s+/g, ' ');
 			expect(buttons.includes('Start Gateway') && buttons.includes('Stop Gateway'), `gateway step: ${buttons}`);
 			await screenshot('walkthrough');
-			// Closed with the tab's own button: focus may be inside the step's media frame, where F1 does not reach the workbench.
-			await editorTab(page, 'Welcome').locator('.codicon-close').click();
-			await editorTab(page, 'Welcome').waitFor({ state: 'detached', timeout: 10_000 });
+			// Left open: focus may be inside the step's media frame, where neither F1 nor the tab's close button answer reliably.
+			await page.mouse.click(10, 10);
 		},
 	},
 	{

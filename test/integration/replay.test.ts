@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { defaultEngineConfig } from '../../src/core/config/parseEngineConfig';
 import type { TokenCounter } from '../../src/core/engine/ports';
+import { roundForOutput } from '../../src/core/lib/outputNumbers';
 import { createPriceCatalog } from '../../src/core/pricing/catalog';
 import { compareScenarios } from '../../src/core/replay/comparison';
 import { PreparedRun } from '../../src/core/replay/preparedRun';
@@ -166,7 +167,8 @@ describe('transcript report and replay panel (real VS Code extension host)', fun
 				return undefined;
 			}
 		});
-		assert.equal(parsed.baseline.costUsd, c.baseline.costUsd);
+		// Exports round money to 1e-9 USD, like every machine-readable output (no float noise).
+		assert.equal(parsed.baseline.costUsd, roundForOutput(c.baseline.costUsd));
 		assert.deepEqual(
 			parsed.scenarios.map(s => s.name),
 			['As recorded', 'Product defaults'],
