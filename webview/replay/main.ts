@@ -552,10 +552,9 @@ ipc.on(ReplayRunFinishedNotification, f => {
 	applySnapshot(f.snapshot);
 	// The results sit below the form: bring them into view when a comparison finishes on this tab.
 	if (f.kind === 'compare' && f.outcome === 'done') {
-		// Results first: the settings fold away after every run (the user can open them again).
+		// Results first, right below the Run button: the settings fold away after every run (the user can open them again).
 		setUi({ ...ui, settingsOpen: false });
 		renderResults();
-		if (ui.view === 'replay') results.scrollIntoView({ block: 'start' });
 	}
 });
 ipc.on(ReplayRunProgressNotification, p => {
