@@ -21,7 +21,7 @@ with_progress() {
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
 		if [ $((SECONDS - started)) -ge $next ]; then
-			last=$(grep -v '^\s*$' "$log" 2>/dev/null | tail -n 1 | tr -s '[:space:]' ' ' | sed 's/ $//' | cut -c1-100)
+			last=$(grep -E '[A-Za-z]{3,}' "$log" 2>/dev/null | tail -n 1 | tr -s '[:space:]' ' ' | sed 's/ $//' | cut -c1-100)
 			echo "harness setup: ${what}… $((SECONDS - started)) s${last:+ — $last}"
 			next=$((next + 15))
 		fi
