@@ -2,6 +2,7 @@
 //   node esbuild.mjs               development build (sourcemaps)
 //   node esbuild.mjs --production  minified, no sourcemaps (what `npm run package` ships)
 //   node esbuild.mjs --watch       rebuild on change
+//   node esbuild.mjs --cli         only what the CLI runs (what `npx agent-cost` builds on first use)
 // Type checking is separate (`npm run typecheck`): esbuild only strips types.
 import * as esbuild from 'esbuild';
 import { readdirSync, statSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
@@ -9,7 +10,8 @@ import { join, relative } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
-const withTests = !process.argv.includes('--no-tests');
+const cliOnly = process.argv.includes('--cli');
+const withTests = !process.argv.includes('--no-tests') && !cliOnly;
 
 /** Prints errors the way VS Code's `$esbuild-watch` problem matcher expects. */
 const problemMatcher = {
@@ -74,7 +76,7 @@ function findFiles(dir, suffix) {
 	return out;
 }
 
-const contexts = [
+const allContexts = [
 	// Extension host: Node, CommonJS, `vscode` provided by the host. The token worker is a separate
 	// file because it runs in a worker_thread so rank loading never blocks the shared extension host.
 	{
@@ -125,6 +127,10 @@ const contexts = [
 		loader: { '.css': 'css' },
 	},
 ];
+
+// The CLI alone: fast, and it leaves the other bundles and out/ (a test run may be using them) alone.
+// The CLI needs its own bundles, the engine data files and the workers it starts (dist/ledgerWorker.js for the gateway).
+const contexts = cliOnly ? allContexts.filter(c => c.entryPoints.cli || c.entryPoints['engineData-prices'] || c.entryPoints.ledgerWorker) : allContexts;
 
 if (withTests) {
 	// Unit tests: one bundle per test file, dependencies left in node_modules.
@@ -198,7 +204,7 @@ function copyStatic() {
 	}
 }
 
-if (!watch) rmSync('out', { recursive: true, force: true });
+if (!watch && !cliOnly) rmSync('out', { recursive: true, force: true });
 const started = Date.now();
 const ctxs = await Promise.all(contexts.map(c => esbuild.context(c)));
 if (watch) {
@@ -206,6 +212,6 @@ if (watch) {
 } else {
 	await Promise.all(ctxs.map(c => c.rebuild()));
 	await Promise.all(ctxs.map(c => c.dispose()));
-	copyStatic();
+	if (!cliOnly) copyStatic();
 	console.log(`esbuild: ${contexts.length} contexts built in ${Date.now() - started} ms${production ? ' (production)' : ''} → ${relative('.', 'dist')}/`);
 }

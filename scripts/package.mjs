@@ -1,6 +1,5 @@
 // Builds the .vsix in a throwaway staging folder: a production build (minified, no source maps) of a
-// fresh dist/, then `@vscode/vsce package` under Node >= 22 (vsce 4 refuses older Node; the system
-// Node here is 20, so it runs on the harness's Node 24, installed on demand). Staging keeps stale
+// fresh dist/, then `@vscode/vsce package` (vsce 3.9, which runs on Node 20: vsce 4 needs Node 22). Staging keeps stale
 // files out of the package and leaves the working tree's dist/ alone, so packaging never disturbs
 // a test run that is using it. The package's file list is checked against what the extension needs —
 // a package that ships sources, tests or maps fails.
@@ -19,11 +18,18 @@ const vsceBin = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
 
 export const defaultVsixPath = join(root, `${manifest.name}-${manifest.version}.vsix`);
 
+/** Files the manifest points at (the Marketplace icon, the walkthrough's pages): they ship, so a broken reference fails packaging. */
+export const manifestMedia = [
+	manifest.icon,
+	...(manifest.contributes?.walkthroughs ?? []).flatMap(w => w.steps.flatMap(s => Object.values(s.media ?? {}).filter(v => typeof v === 'string' && v.startsWith('media/')))),
+].filter(Boolean);
+
 /** Files the package must contain. */
 export const requiredFiles = [
 	'package.json',
 	'README.md',
 	'LICENSE',
+	'CHANGELOG.md',
 	'dist/extension.js',
 	'dist/cli.js',
 	'dist/cliMain.js',
@@ -34,12 +40,14 @@ export const requiredFiles = [
 	'dist/engineData-prices.js',
 	'dist/tokenWorker.js',
 	'dist/engineWorker.js',
+	'dist/ledgerWorker.js',
 	'dist/webview/replay.js',
 	'dist/webview/replay.css',
+	...manifestMedia,
 ];
 
-/** What may ship: the manifest and docs, bundled code and webview assets. Nothing else (the README's screenshots stay in the repository). */
-const allowed = [/^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/, /^dist\/[^/]+\.js$/, /^dist\/webview\/[^/]+\.(js|css|ttf)$/];
+/** What may ship: the manifest and docs, bundled code and webview assets, the icon and walkthrough pages. Nothing else (the README's screenshots stay in the repository). */
+const allowed = [/^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/, /^dist\/[^/]+\.js$/, /^dist\/webview\/[^/]+\.(js|css|ttf)$/, /^media\/icon\.png$/, /^media\/walkthrough\/[^/]+\.md$/];
 /** Named so a failure says why, not just "unexpected file". */
 const forbidden = [
 	[/^src\//, 'TypeScript sources'],
@@ -52,6 +60,7 @@ const forbidden = [
 	[/\.map$/, 'source maps'],
 	[/\.ts$/, 'TypeScript sources'],
 	[/^(\.ci|bench|scripts|types|webview|test-results)\//, 'build/test folders'],
+	[/^media\/(?!icon\.png$|walkthrough\/)/, 'README screenshots'],
 ];
 
 /**
@@ -68,23 +77,6 @@ export function checkPackageFiles(files) {
 		else if (!allowed.some(re => re.test(f))) problems.push(`ships an unexpected file: ${f}`);
 	}
 	return problems;
-}
-
-/** A Node that can run vsce (>= 22): this one, or the harness's Node 24 (installed if missing). */
-export function toolingNode() {
-	if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
-	const find = () => {
-		const out = spawnSync('bash', ['-c', '. "$0" && printf %s "$NODE24_HOME"', join(root, 'test', 'harness', 'env.sh')], { encoding: 'utf8' });
-		return join(out.stdout, 'bin', 'node');
-	};
-	let node = find();
-	if (!existsSync(node)) {
-		console.log('package: vsce needs Node >= 22; installing the harness Node 24 (test/harness/setup.sh --node-only)');
-		const setup = spawnSync('bash', [join(root, 'test', 'harness', 'setup.sh'), '--node-only'], { stdio: 'inherit' });
-		if (setup.status !== 0) throw new Error('could not install Node 24 — run test/harness/setup.sh');
-		node = find();
-	}
-	return node;
 }
 
 function run(command, args, what, cwd = root) {
@@ -108,8 +100,8 @@ const shipped = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', '.vscod
 export function packagedReadme(text) {
 	return text.replace(/^!\[[^\]]*\]\(media\/[^)]*\)\n\n?/gm, '').replace(/^\(Screenshots from the end-to-end tests[^\n]*\n\n?/m, '');
 }
-/** Never linked into the stage: build outputs and caches of the working tree. */
-const notLinked = new Set(['dist', 'out', '.git', '.harness', 'test-results']);
+/** Never linked into the stage: build outputs and caches of the working tree, and media (only what ships is copied). */
+const notLinked = new Set(['dist', 'out', '.git', '.harness', 'test-results', 'media']);
 
 /**
  * A staging folder with a fresh production dist/: the build reads sources through symlinks to the
@@ -121,18 +113,18 @@ function stage() {
 		if (notLinked.has(name) || name.endsWith('.vsix') || shipped.includes(name)) continue;
 		symlinkSync(join(root, name), join(dir, name));
 	}
-	for (const name of shipped) if (existsSync(join(root, name))) cpSync(join(root, name), join(dir, name), { recursive: true });
+	for (const name of [...shipped, ...manifestMedia]) if (existsSync(join(root, name))) cpSync(join(root, name), join(dir, name), { recursive: true });
 	writeFileSync(join(dir, 'README.md'), packagedReadme(readFileSync(join(root, 'README.md'), 'utf8')));
 	const build = run(process.execPath, [join(root, 'esbuild.mjs'), '--production', '--no-tests'], 'production build', dir);
 	for (const name of readdirSync(dir)) {
-		if (name !== 'dist' && !shipped.includes(name)) rmSync(join(dir, name), { recursive: true, force: true });
+		if (name !== 'dist' && name !== 'media' && !shipped.includes(name)) rmSync(join(dir, name), { recursive: true, force: true });
 	}
 	return { dir, build };
 }
 
 /** `vsce ls`: the files `vsce package` would put in the package, as extension-relative paths. */
-export function listPackageFiles(dir, node = toolingNode()) {
-	const out = run(node, [vsceBin, 'ls', '--no-dependencies'], 'vsce ls', dir);
+export function listPackageFiles(dir) {
+	const out = run(process.execPath, [vsceBin, 'ls', '--no-dependencies'], 'vsce ls', dir);
 	return out
 		.split('\n')
 		.map(l => l.trim())
@@ -146,16 +138,15 @@ export function listPackageFiles(dir, node = toolingNode()) {
  */
 export function packageVsix({ out = defaultVsixPath, check = true, quiet = false } = {}) {
 	const started = Date.now();
-	const node = toolingNode();
 	const { dir, build } = stage();
 	try {
 		if (!quiet) process.stdout.write(build);
-		const files = listPackageFiles(dir, node);
+		const files = listPackageFiles(dir);
 		const problems = checkPackageFiles(files);
 		if (check && problems.length) throw new Error(`the package would ship the wrong files:\n  ${problems.join('\n  ')}`);
 		mkdirSync(dirname(out), { recursive: true });
 		rmSync(out, { force: true });
-		run(node, [vsceBin, 'package', '--no-dependencies', '--allow-missing-repository', '--out', out], 'vsce package', dir);
+		run(process.execPath, [vsceBin, 'package', '--no-dependencies', '--out', out], 'vsce package', dir);
 		if (!existsSync(out)) throw new Error(`vsce reported success but ${out} does not exist`);
 		if (!quiet) console.log(`package: ${out} (${files.length} files: ${files.join(', ')}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 		return { vsix: out, files };

@@ -56,8 +56,8 @@ export class Container implements vscode.Disposable {
 		this.settings = this.own(new EngineSettings(this.log, context.globalState));
 		step('settings');
 		const replayServices: ReplaySessionServices = { engine: () => this.engine, settings: this.own(new ReplaySettingsSource(this.settings)), log: this.log };
-		this.replayPanel = this.own(new ReplayPanel(context.extensionUri, replayServices, () => this.engineInfo()));
-		this.transcriptEditors = new TranscriptEditorProvider(context.extensionUri, replayServices, () => this.engineInfo());
+		this.replayPanel = this.own(new ReplayPanel(context.extensionUri, replayServices));
+		this.transcriptEditors = new TranscriptEditorProvider(context.extensionUri, replayServices);
 		this.own(TranscriptEditorProvider.register(this.transcriptEditors));
 		for (const d of registerReplayCommands(this.replayPanel)) this.own(d);
 		step('replay panel, transcript editor, commands');

@@ -1,6 +1,6 @@
-import { IpcCommand, IpcNotification, IpcRequest } from './ipc';
+import { IpcCommand, IpcNotification } from './ipc';
 
-/** What the engine runs on, shown in the panel's header and by "Agent Cost: Show Engine Info". */
+/** What the engine runs on, shown by "Agent Cost: Show Engine Info" (a command, not a panel button: it is for debugging). */
 export interface EngineInfo {
 	readonly extensionVersion: string;
 	/** Tokenizer encodings available for exact counts. */
@@ -10,8 +10,6 @@ export interface EngineInfo {
 	/** VS Code host kind, e.g. "desktop" or "web". */
 	readonly host: string;
 }
-
-export const GetEngineInfoRequest = new IpcRequest<void, EngineInfo>('engine/info/get');
 
 /** Health check, host → webview: the panel answers with {@link ReplayPanelPongCommand} once it has rendered. */
 export interface PanelPing {

@@ -10,6 +10,7 @@
 //   manifest       the extension's package.json
 //   packageFiles   `vsce ls` output (extension-relative paths)
 //   installedDir   where code-server unpacked the .vsix
+//   vsix           the packaged .vsix (for checks that install it themselves, e.g. `npm run launch`)
 //   screenshot(name, locator?)  saves test-results/screenshots/<name>.png (page or element)
 //   expect(cond, message)       throws `message` unless cond
 //   note(message)               records a detail (printed, and kept in e2e.json) — e.g. what was read
@@ -18,9 +19,12 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkPackageFiles } from '../../scripts/package.mjs';
+import { compressChecks } from './compressChecks.mjs';
+import { launchChecks } from './launchChecks.mjs';
 import { lensChecks } from './lensChecks.mjs';
 import { liveChecks } from './liveChecks.mjs';
-import { editorTab, notificationToast, quickOpenFile, runPaletteCommand, statusBarItem, waitForWorkbench, webviewFrame } from './workbench.mjs';
+import { themeChecks } from './themeChecks.mjs';
+import { editorTab, notificationToast, pickQuickItem, quickOpenFile, runPaletteCommand, statusBarItem, waitForWorkbench, webviewFrame } from './workbench.mjs';
 
 function listFiles(dir, root = dir) {
 	return readdirSync(dir).flatMap(name => {
@@ -43,8 +47,8 @@ export const checks = [
 	{
 		name: 'code-server installed the vsix contents unchanged',
 		async run({ packageFiles, installedDir, expect }) {
-			// vsce stores README.md as readme.md and LICENSE as LICENSE.txt; code-server adds `.vsixmanifest`.
-			const renamed = { 'readme.md': 'README.md', 'LICENSE.txt': 'LICENSE' };
+			// vsce stores README.md as readme.md, CHANGELOG.md as changelog.md and LICENSE as LICENSE.txt; code-server adds `.vsixmanifest`.
+			const renamed = { 'readme.md': 'README.md', 'changelog.md': 'CHANGELOG.md', 'LICENSE.txt': 'LICENSE' };
 			const installed = listFiles(installedDir)
 				.filter(f => f !== '.vsixmanifest')
 				.map(f => renamed[f] ?? f)
@@ -73,6 +77,7 @@ export const checks = [
 	},
 	...lensChecks(),
 	...liveChecks(),
+	...compressChecks(),
 	{
 		name: 'F1 palette runs "Agent Cost: Open Replay Panel"',
 		async run({ page, screenshot }) {
@@ -83,19 +88,28 @@ export const checks = [
 		},
 	},
 	{
-		name: "webview button gets the extension host's answer",
-		async run({ page, manifest, screenshot }) {
+		name: 'the empty replay panel explains what to open, and its Open button asks the host for a file',
+		async run({ page, screenshot, expect, note }) {
 			const frame = webviewFrame(page);
-			const button = frame.locator('#engine-info-btn');
-			await button.waitFor({ state: 'visible', timeout: 30_000 });
-			await button.click();
-			const out = frame.locator('#engine-info');
-			// Only the host knows the version and host kind: seeing them proves the round trip.
-			await out.filter({ hasText: `Agent Cost Lens ${manifest.version} on web` }).waitFor({ state: 'visible', timeout: 20_000 });
-			await screenshot('replay-panel-engine-info');
+			const empty = frame.locator('#empty-state');
+			await empty.waitFor({ state: 'visible', timeout: 30_000 });
+			const text = (await empty.innerText()).replace(/\s+/g, ' ');
+			for (const part of ['Open a recorded agent run', 'Claude Code session', '*.traj.json', '.agent-cost.jsonl', 'Replay Transcript…'])
+				expect(text.includes(part), `the empty state lacks "${part}": ${text.slice(0, 200)}`);
+			expect(!(await frame.locator('#tabs').isVisible()), 'no tabs of empty views before a transcript is open');
+			expect((await frame.locator('#engine-info-btn').count()) === 0, 'engine info is a command, not a panel button');
+			await screenshot('replay-empty-state');
+			// A click in the webview answered by the extension host: its open dialog appears.
+			await frame.locator('#empty-open-btn').click();
+			const dialog = page.locator('.quick-input-widget');
+			await dialog.waitFor({ state: 'visible', timeout: 20_000 });
+			note(`open dialog: ${(await dialog.innerText()).replace(/\s+/g, ' ').slice(0, 120)}`);
+			await page.keyboard.press('Escape');
+			await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
 		},
 	},
 	...replayChecks(),
+	...themeChecks(),
 	{
 		name: 'F1 palette runs "Agent Cost: Show Engine Info" and a toast reports it',
 		async run({ page, manifest, screenshot }) {
@@ -105,6 +119,27 @@ export const checks = [
 			await screenshot('engine-info-toast');
 		},
 	},
+	{
+		name: 'the walkthrough shows its four steps: count a prompt, replay a transcript, start the gateway, set a budget',
+		timeoutMs: 60_000,
+		async run({ page, screenshot, expect }) {
+			await runPaletteCommand(page, 'Welcome: Open Walkthrough...', 20_000, { opensPicker: true });
+			await pickQuickItem(page, 'Get Started with Agent Cost Lens');
+			const page1 = page.locator('.gettingStartedContainer');
+			await page1.filter({ hasText: 'Get Started with Agent Cost Lens' }).waitFor({ state: 'visible', timeout: 20_000 });
+			for (const step of ['Count a prompt', 'Replay a transcript', 'Start the gateway', 'Set a budget'])
+				expect(await page1.locator('.getting-started-step', { hasText: step }).first().isVisible(), `step "${step}" is not shown`);
+			await page1.locator('.getting-started-step', { hasText: 'Start the gateway' }).first().click();
+			// Expanded: its two buttons run the gateway feature's commands (agentCost.gateway.start / .stop).
+			const expanded = page1.locator('.getting-started-step[aria-expanded="true"]', { hasText: 'Start the gateway' });
+			await expanded.waitFor({ state: 'visible', timeout: 10_000 });
+			const buttons = (await expanded.innerText()).replace(/\s+/g, ' ');
+			expect(buttons.includes('Start Gateway') && buttons.includes('Stop Gateway'), `gateway step: ${buttons}`);
+			await screenshot('walkthrough');
+			// The last check on this page: afterwards focus may stay inside the step's media frame, where F1 does not reach the workbench.
+		},
+	},
+	...launchChecks(),
 	{
 		name: 'the page never tried to reach a host other than 127.0.0.1',
 		async run({ foreignRequests, expect }) {
@@ -131,7 +166,8 @@ function replayChecks() {
 				});
 				await quickOpenFile(page, transcript);
 				await runPaletteCommand(page, 'Agent Cost: Replay Transcript…');
-				await editorTab(page, 'Agent Cost: Replay').waitFor({ state: 'visible', timeout: 20_000 });
+				// The tab is titled with the transcript's name.
+				await editorTab(page, `Replay: ${transcript}`).waitFor({ state: 'visible', timeout: 20_000 });
 				const frame = webviewFrame(page);
 				await frame.locator('#transcript-title', { hasText: transcript }).waitFor({ state: 'visible', timeout: 60_000 });
 				const summary = frame.locator('#transcript-summary');
@@ -164,6 +200,13 @@ function replayChecks() {
 				const lines = await frame.locator('svg#chart-cost path.chart-line').count();
 				expect(lines === 3, `cumulative cost chart lines: ${lines}`);
 				expect((await frame.locator('svg#chart-input path.chart-line').count()) === 3, 'input tokens chart lines');
+				// Results first: above the scenario settings, which fold away once there are results.
+				const resultsTop = (await frame.locator('#results').boundingBox())?.y ?? Infinity;
+				const settingsTop = (await frame.locator('#scenario-settings').boundingBox())?.y ?? -Infinity;
+				expect(resultsTop < settingsTop, `results at y=${resultsTop} are not above the settings at y=${settingsTop}`);
+				expect(!(await frame.locator('#scenario-settings').evaluate(d => d.open)), 'the settings did not fold away after the run');
+				expect(!(await frame.locator('#scenario-form').isVisible()), 'the 25 settings controls still push the results down');
+				await screenshot('replay-results-first');
 				await screenshot('replay-summary-table', frame.locator('#summary-table'));
 				await screenshot('replay-charts', frame.locator('#charts'));
 				await screenshot('replay-step-table', frame.locator('#step-table'));
@@ -189,7 +232,7 @@ function replayChecks() {
 			timeoutMs: 60_000,
 			async run({ page, expect }) {
 				await quickOpenFile(page, 'README.md');
-				await editorTab(page, 'Agent Cost: Replay').click();
+				await editorTab(page, `Replay: ${transcript}`).click();
 				const frame = webviewFrame(page);
 				// Rebuilt from the host's snapshot + the webview's saved state: the Sweep tab and its table.
 				await frame.locator('#sweep-table tbody tr').nth(4).waitFor({ state: 'visible', timeout: 30_000 });
@@ -222,7 +265,7 @@ function replayChecks() {
 				await webviewFrame(page).locator('#sweep-view').waitFor({ state: 'visible', timeout: 10_000 });
 				await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), runPaletteCommand(page, 'Developer: Reload Window')]);
 				await waitForWorkbench(page);
-				const tab = editorTab(page, 'Agent Cost: Replay');
+				const tab = editorTab(page, `Replay: ${transcript}`);
 				await tab.waitFor({ state: 'visible', timeout: 90_000 });
 				await tab.click();
 				const frame = webviewFrame(page);

@@ -18,7 +18,7 @@ export async function waitForWorkbench(page, timeoutMs = 90_000) {
  * that carries the label, give the list 250 ms to settle, press Enter, and wait for the palette to
  * close. F1 itself is retried because the first key press can land before the workbench has focus.
  */
-export async function runPaletteCommand(page, label, timeoutMs = 20_000) {
+export async function runPaletteCommand(page, label, timeoutMs = 20_000, { opensPicker = false } = {}) {
 	const widget = page.locator('.quick-input-widget');
 	const input = widget.locator('input.input, .quick-input-box input').first();
 	let opened = false;
@@ -32,10 +32,22 @@ export async function runPaletteCommand(page, label, timeoutMs = 20_000) {
 	if (!opened) throw new Error('the F1 command palette did not open');
 	await input.fill(`>${label}`);
 	const row = widget.locator('.monaco-list-row.focused', { hasText: label });
+	// A recently used or better-scored command can come first ("Revert and Close Editor" before
+	// "Close Editor"): move down to the row with the label.
+	const first = await row.waitFor({ state: 'visible', timeout: 3000 }).then(
+		() => true,
+		() => false,
+	);
+	for (let i = 0; !first && i < 15 && !(await row.isVisible()); i++) {
+		await page.keyboard.press('ArrowDown');
+		await page.waitForTimeout(50);
+	}
 	await row.waitFor({ state: 'visible', timeout: timeoutMs });
 	await page.waitForTimeout(250);
 	await page.keyboard.press('Enter');
-	await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
+	// A command that opens its own picker reuses the widget: wait for the palette's ">" filter to go instead.
+	if (opensPicker) await page.waitForFunction(el => el && !el.value.startsWith('>'), await input.elementHandle(), { timeout: timeoutMs });
+	else await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
 }
 
 /**
@@ -80,4 +92,25 @@ export async function quickOpenFile(page, fileName, timeoutMs = 20_000) {
 	await widget.waitFor({ state: 'hidden', timeout: timeoutMs });
 	// File tabs carry the file name as data (their label is split into highlighted spans).
 	await page.locator(`.tabs-container .tab[data-resource-name=${JSON.stringify(fileName)}]`).waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
+/** Clicks the item with this label in the open quick pick (a command's own picker), as a user would with the mouse. */
+export async function pickQuickItem(page, label, timeoutMs = 20_000) {
+	const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
+	await row.waitFor({ state: 'visible', timeout: timeoutMs });
+	await page.waitForTimeout(250);
+	await row.click();
+}
+
+/** Switches the color theme through "Preferences: Color Theme", as a user would, and waits for the workbench to wear it. */
+export async function setColorTheme(page, label, themeClass) {
+	await runPaletteCommand(page, 'Preferences: Color Theme', 20_000, { opensPicker: true });
+	const widget = page.locator('.quick-input-widget');
+	const input = widget.locator('input.input, .quick-input-box input').first();
+	await input.fill(label);
+	await widget.locator('.monaco-list-row.focused', { has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[+]/g, '\\+')}$`) }) }).waitFor({ state: 'visible', timeout: 20_000 });
+	await page.waitForTimeout(250);
+	await page.keyboard.press('Enter');
+	await widget.waitFor({ state: 'hidden', timeout: 20_000 });
+	await page.locator(`.monaco-workbench.${themeClass}`).waitFor({ state: 'attached', timeout: 20_000 });
 }

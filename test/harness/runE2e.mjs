@@ -81,6 +81,7 @@ async function main() {
 			manifest,
 			packageFiles,
 			installedDir,
+			vsix,
 			foreignRequests: () => foreign.urls,
 			expect(condition, message) {
 				if (!condition) throw new Error(message);

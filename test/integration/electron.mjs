@@ -17,15 +17,6 @@ const fail = message => {
 	process.exit(1);
 };
 
-// @vscode/test-electron 3 needs Node >= 22; re-run under the harness's Node 24 when this one is older.
-if (Number(process.versions.node.split('.')[0]) < 22) {
-	const home = spawnSync('bash', ['-c', '. "$0" && printf %s "$NODE24_HOME"', join(root, 'test', 'harness', 'env.sh')], { encoding: 'utf8' }).stdout;
-	const node24 = join(home, 'bin', 'node');
-	if (!existsSync(node24)) fail(`@vscode/test-electron needs Node >= 22 (this is ${process.version}); run \`bash test/harness/setup.sh --node-only\` or use Node 22+`);
-	const child = spawnSync(node24, [import.meta.filename, ...process.argv.slice(2)], { stdio: 'inherit' });
-	process.exit(child.status ?? 1);
-}
-
 const { downloadAndUnzipVSCode, runTests } = await import('@vscode/test-electron');
 
 const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });

@@ -82,8 +82,9 @@ describe('foundation (real VS Code extension host)', () => {
 		const pong = await api.pingReplayPanel(20_000);
 		assert.equal(pong.panel, 'replay');
 		assert.equal(pong.elementsDefined, true, '@vscode-elements/elements did not load in the webview');
-		assert.ok(pong.controls.includes('engine-info-btn'), `controls: ${pong.controls.join(', ')}`);
-		assert.ok(pong.controls.includes('engine-info'), `controls: ${pong.controls.join(', ')}`);
+		// Nothing open yet: the panel explains what to open. Engine info is a command, not a panel button.
+		assert.ok(pong.controls.includes('empty-state') && pong.controls.includes('empty-open-btn'), `controls: ${pong.controls.join(', ')}`);
+		assert.ok(!pong.controls.includes('engine-info-btn'), `controls: ${pong.controls.join(', ')}`);
 
 		// Two pings in flight are answered separately (paired by nonce, not by order).
 		const [a, b] = await Promise.all([api.pingReplayPanel(20_000), api.pingReplayPanel(20_000)]);

@@ -257,42 +257,60 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 		assert.ok(report.ledger && Math.abs(report.ledger.spentUsd - 0.0162) < 1e-6, JSON.stringify(report.ledger));
 	});
 
-	it('Compress Prompt (lossless): diff preview with tokens and dollars, then Apply edits the document', async () => {
-		const uri = vscode.Uri.file(join(prompts, 'refactor-agent.messages.json'));
+	it('Compress Prompt: "nothing to save" on a chat file\'s JSON layout; lossy preview with tokens sent, then Apply edits the body only', async () => {
+		// A chat file's indentation is not sent (the messages are re-serialized): nothing to save, nothing to apply.
+		const chatUri = vscode.Uri.file(join(prompts, 'refactor-agent.messages.json'));
+		const chat = await vscode.workspace.openTextDocument(chatUri);
+		const chatText = chat.getText();
+		const nothing = await vscode.commands.executeCommand<CompressPromptOutcome>('agentCost.compressPrompt', { uri: chatUri.toString(), strategy: 'lossless', decision: 'apply' });
+		seen.push(nothing);
+		assert.equal(nothing?.kind, 'nothingToSave', JSON.stringify(nothing));
+		if (nothing?.kind !== 'nothingToSave') return;
+		assert.match(nothing.message, /Nothing to save: .*re-serialized before sending/);
+		assert.equal(nothing.preview.tokensAfter, nothing.preview.tokensBefore);
+		assert.equal(chat.getText(), chatText, 'the chat file is untouched');
+		assert.equal(chat.isDirty, false);
+		assert.equal(
+			vscode.window.tabGroups.all.flatMap(g => g.tabs).some(t => t.input instanceof vscode.TabInputTextDiff),
+			false,
+			'no preview for nothing to save',
+		);
+
+		const uri = vscode.Uri.file(join(prompts, 'onboarding-reply.prompt.md'));
 		const doc = await vscode.workspace.openTextDocument(uri);
 		await vscode.window.showTextDocument(doc);
 		const original = doc.getText();
+		const frontMatter = original.slice(0, original.indexOf('---', 3) + 4);
 		try {
-			const outcome = await vscode.commands.executeCommand<CompressPromptOutcome>('agentCost.compressPrompt', { uri: uri.toString(), strategy: 'lossless', decision: 'apply' });
+			const outcome = await vscode.commands.executeCommand<CompressPromptOutcome>('agentCost.compressPrompt', { uri: uri.toString(), strategy: 'lossy', targetRatio: 0.8, decision: 'apply' });
 			seen.push(outcome);
 			assert.equal(outcome?.kind, 'applied', JSON.stringify(outcome));
 			if (outcome?.kind !== 'applied') return;
 			assert.equal(outcome.previewShown, true, 'the diff preview did not open');
+			assert.equal(outcome.preview.verdict, 'saves');
+			// The file names gpt-4o-mini: counted and priced with it.
+			assert.equal(outcome.preview.model, 'gpt-4o-mini');
 			assert.ok(outcome.preview.tokensAfter < outcome.preview.tokensBefore, JSON.stringify(outcome.preview));
 			assert.ok(outcome.preview.usdBefore !== null && outcome.preview.usdAfter !== null && outcome.preview.usdAfter < outcome.preview.usdBefore);
 			const after = doc.getText();
-			assert.notEqual(after, original);
-			assert.deepEqual(JSON.parse(after), JSON.parse(original), 'lossless: the same JSON');
-			assert.ok(!after.includes('\n\t'), 'minified');
+			assert.ok(after.startsWith(frontMatter), 'front matter untouched');
+			assert.ok(after.includes('The customer has just signed up and is new to accounting software.'), after);
+			assert.ok(after.includes('settings_path: Settings > Bank feeds > Add account'), 'the YAML block is data');
 			assert.equal(doc.isDirty, true, 'applied as an edit, not saved');
 			assert.equal(
 				vscode.window.tabGroups.all.flatMap(g => g.tabs).some(t => t.input instanceof vscode.TabInputTextDiff),
 				false,
 				'the preview was closed',
 			);
-			// Cancel leaves the document alone.
-			const cancelled = await vscode.commands.executeCommand<CompressPromptOutcome>('agentCost.compressPrompt', {
-				uri: vscode.Uri.file(join(prompts, 'code-review.prompt')).toString(),
-				strategy: 'lossy',
-				targetRatio: 0.7,
-				decision: 'cancel',
-			});
-			assert.equal(cancelled?.kind, 'cancelled');
 		} finally {
 			await vscode.window.showTextDocument(doc);
 			await vscode.commands.executeCommand('workbench.action.files.revert');
 		}
 		assert.equal(doc.getText(), original, 'reverted');
+		// Cancel leaves the document alone.
+		const cancelled = await vscode.commands.executeCommand<CompressPromptOutcome>('agentCost.compressPrompt', { uri: uri.toString(), strategy: 'lossless', decision: 'cancel' });
+		assert.equal(cancelled?.kind, 'cancelled', JSON.stringify(cancelled));
+		assert.equal(doc.getText(), original);
 	});
 
 	it('metrics: the Prometheus endpoint starts on 127.0.0.1 when enabled and stops when disabled, without a reload', async () => {

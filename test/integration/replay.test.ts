@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TokenCounter } from '../../src/core/ports/tokenCounter';
+import { roundForOutput } from '../../src/core/lib/outputNumbers';
 import { createPriceCatalog } from '../../src/core/pricing/catalog';
 import { compareScenarios } from '../../src/core/replay/comparison';
 import { PreparedRun } from '../../src/core/replay/preparedRun';
@@ -86,6 +87,11 @@ describe('transcript report and replay panel (real VS Code extension host)', fun
 		assert.equal(t.transcript.calls.length, 13);
 		for (const c of t.transcript.calls) assert.ok(c.recordedCostUsd !== undefined && c.computedCostUsd !== null && Math.abs(c.recordedCostUsd - c.computedCostUsd) < 1e-9, `call ${c.index}`);
 
+		// The tab is titled with the transcript's name.
+		const tab = await waitFor('the replay tab titled with the transcript', () =>
+			vscode.window.tabGroups.all.flatMap(g => g.tabs).find(x => x.input instanceof vscode.TabInputWebview && x.label === 'Replay: mswea_gemini3pro_django__django-14765.traj.json'),
+		);
+		assert.ok(tab);
 		// The webview rendered it: the report view, a totals row and one row per call, under the strict CSP.
 		const rendered = await waitForPong(p => p.tables?.['report-calls'] === 13);
 		assert.equal(rendered.view, 'report');
@@ -156,12 +162,13 @@ describe('transcript report and replay panel (real VS Code extension host)', fun
 		assert.ok(json.ok);
 		const parsed = await waitFor('the JSON export editor', () => {
 			try {
-				return JSON.parse(vscode.window.activeTextEditor?.document.getText() ?? '') as { baseline: { costUsd: number }; scenarios: { name: string }[] };
+				return JSON.parse(vscode.window.activeTextEditor?.document.getText() ?? '') as { baseline: { costUsd: number | null }; scenarios: { name: string }[] };
 			} catch {
 				return undefined;
 			}
 		});
-		assert.equal(parsed.baseline.costUsd, c.baseline.costUsd);
+		// Exports round money to 1e-9 USD, like every machine-readable output (no float noise).
+		assert.equal(parsed.baseline.costUsd, c.baseline.costUsd === null ? null : roundForOutput(c.baseline.costUsd));
 		assert.deepEqual(
 			parsed.scenarios.map(s => s.name),
 			['As recorded', 'Product defaults'],

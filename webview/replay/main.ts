@@ -14,7 +14,7 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { formatUsd } from '../../src/core/pricing/format';
 import type { ReplayScenario, SweepParameter } from '../../src/core/replay/scenario';
-import { GetEngineInfoRequest, PanelPingNotification, PanelPongCommand } from '../../src/protocol/engineInfo';
+import { PanelPingNotification, PanelPongCommand } from '../../src/protocol/engineInfo';
 import type { ReplayBootstrap, ReplayExportFormat, ReplaySnapshot, ReplayView } from '../../src/protocol/replay';
 import {
 	CancelReplayRunCommand,
@@ -32,11 +32,12 @@ import {
 import { barChart, lineChart } from '../shared/charts';
 import { HostIpc, readBootstrap } from '../shared/hostIpc';
 import { el, renderTable, setChildren, show } from './dom';
+import { openableFormats } from './emptyState';
 import './replay.css';
 import { renderSettingsForm } from './settingsForm';
 import { comparisonSeries, parseSweepValues, reportCallsTable, reportTotals, stepTable, summaryTable, sweepTable, transcriptSummary } from './tableModels';
 import type { UiState } from './uiState';
-import { addScenario, maxScenarios, removeScenario, restoreUiState, updateScenario } from './uiState';
+import { addScenario, maxScenarios, removeScenario, restoreUiState, settingsSectionOpen, updateScenario } from './uiState';
 
 // Lit falls back to <style> elements where constructable stylesheets are missing; give them the
 // page's nonce so the strict CSP still applies them.
@@ -83,7 +84,7 @@ const errorText = (e: unknown): string => (e instanceof Error ? e.message : Stri
 // ── layout (built once; sections are re-rendered from state) ─────────────────────────────────
 
 const app = document.getElementById('app')!;
-const title = el('h1', { id: 'transcript-title' }, 'Agent Cost Lens');
+const title = el('h1', { id: 'transcript-title' }, 'Replay an agent run');
 const openButton = el('vscode-button', { id: 'open-btn', secondary: true }, 'Open transcript…');
 const summaryList = el('dl', { id: 'transcript-summary', class: 'summary' });
 const importProgress = el('vscode-progress-bar', { id: 'import-progress', 'aria-label': 'Import progress' });
@@ -94,6 +95,34 @@ const settingsNote = el('div', { id: 'settings-note', class: 'settings-note' });
 const header = el('header', { class: 'panel-header' });
 header.append(el('div', { class: 'title-row' }), summaryList, importProgress, importStatus, errorBanner, warnings, settingsNote);
 header.firstElementChild!.append(title, openButton);
+
+// Empty state: what to open, before any transcript is (or after one failed to import).
+const emptyState = el('section', { id: 'empty-state', class: 'empty-state', 'aria-label': 'No transcript open' });
+{
+	const openHere = el('vscode-button', { id: 'empty-open-btn' }, 'Open transcript…');
+	openHere.addEventListener('click', () => void pickTranscript());
+	const formats = el('ul', { class: 'formats' });
+	for (const f of Object.values(openableFormats)) {
+		const li = el('li', {}, `${f.label} `);
+		li.append(el('code', {}, f.where));
+		formats.append(li);
+	}
+	emptyState.append(
+		el('h2', {}, 'Open a recorded agent run'),
+		el(
+			'p',
+			{},
+			'See what each LLM call of a run cost, then replay the run under other routing, compression, caching and budget settings to see what it would have cost. Nothing is sent anywhere: the replay runs on this machine.',
+		),
+		openHere,
+		el(
+			'p',
+			{ class: 'hint' },
+			'Or right-click a transcript in the Explorer → "Agent Cost: Replay Transcript…", or "Open With… → Agent Cost: Transcript Replay". The format is detected from the content:',
+		),
+		formats,
+	);
+}
 
 const tabs = el('vscode-tabs', { id: 'tabs' });
 const viewLabels: Record<ReplayView, string> = { report: 'Report', replay: 'Replay', sweep: 'Sweep' };
@@ -129,6 +158,9 @@ const runProgress = el('vscode-progress-bar', { id: 'run-progress', 'aria-label'
 const runStatus = el('div', { id: 'run-status', class: 'status', 'aria-live': 'polite' });
 const runProblemList = el('ul', { id: 'run-problems', class: 'problems' });
 const results = el('section', { id: 'results', 'aria-label': 'Comparison results' });
+const resultsEmpty = el('p', { id: 'results-empty', class: 'empty' });
+const settingsSection = el('details', { id: 'scenario-settings', class: 'scenario-settings' });
+const settingsSummary = el('summary', { id: 'scenario-settings-summary' });
 const summaryBox = el('div', { class: 'table-wrap' });
 const chartsBox = el('div', { id: 'charts', class: 'charts' });
 const stepSelect = el('vscode-single-select', { id: 'step-scenario' });
@@ -150,19 +182,20 @@ const exportStatusLine = el('span', { id: 'export-status', class: 'status', 'ari
 	const exportBar = el('div', { class: 'toolbar' });
 	exportBar.append(...exportButtons, exportStatusLine);
 	results.append(el('h2', {}, 'Summary'), summaryBox, el('h2', {}, 'Per step'), chartsBox, stepField, stepBox, stepsMore, el('h2', {}, 'Export'), exportBar);
+	settingsSection.append(settingsSummary, scenarioBar, scenarioForm);
+	// Top-down: run, then the results; the ~25 scenario settings fold away below them once there are results.
 	viewRoots.replay.append(
 		el(
 			'p',
 			{ class: 'hint' },
 			'Each scenario replays the recorded run step by step under its settings; the baseline is the run as recorded. Numbers marked ≈ are estimates (simulated cache, another model’s output, counted tokens).',
 		),
-		el('h2', {}, 'Scenarios'),
-		scenarioBar,
-		scenarioForm,
 		runBar,
 		runProgress,
 		runProblemList,
+		resultsEmpty,
 		results,
+		settingsSection,
 	);
 }
 
@@ -202,19 +235,13 @@ for (const p of boot.sweepParameters) sweepParam.append(el('vscode-option', { va
 	);
 }
 
-// Footer: the engine info round trip (also the foundation's health check).
-const footer = el('footer', { class: 'panel-footer' });
-const infoButton = el('vscode-button', { id: 'engine-info-btn', secondary: true }, 'Engine info');
-const infoOut = el('pre', { id: 'engine-info', 'aria-live': 'polite' });
-footer.append(infoButton, infoOut);
-
-app.append(header, tabs, footer);
+app.append(header, emptyState, tabs);
 
 // ── rendering ───────────────────────────────────────────────────────────────────────────────
 
 function renderHeader(): void {
 	const t = snapshot.transcript;
-	title.textContent = t.status === 'none' ? 'Agent Cost Lens — no transcript open' : t.file;
+	title.textContent = t.status === 'none' ? 'Replay an agent run' : t.file;
 	title.title = t.status === 'none' ? '' : t.file;
 	summaryList.replaceChildren();
 	warnings.replaceChildren();
@@ -243,10 +270,11 @@ function renderHeader(): void {
 			warnings.append(list);
 			show(warnings, true);
 		}
-	} else if (t.status === 'none') {
-		importStatus.textContent =
-			'Open a transcript (Claude Code JSONL, SWE-agent .traj, mini-SWE-agent .traj.json, OpenHands, Inspect AI, Aider, OpenAI/Anthropic recordings…) to see its report and replay it.';
 	}
+	// Nothing to show but what to open: no tabs of empty views.
+	show(emptyState, t.status === 'none' || t.status === 'failed');
+	show(openButton, t.status !== 'none');
+	show(tabs, t.status !== 'none' && t.status !== 'failed');
 	const banner = t.status === 'failed' ? t.error.message : requestError;
 	errorBanner.textContent = banner;
 	show(errorBanner, banner !== '');
@@ -282,7 +310,13 @@ function editingScenario() {
 	return ui.scenarios.find(s => s.id === ui.editing) ?? ui.scenarios[0];
 }
 
+function renderSettingsSection(): void {
+	settingsSection.open = settingsSectionOpen(ui, snapshot.comparison !== null);
+	settingsSummary.textContent = `Scenarios (${ui.scenarios.length}): ${ui.scenarios.map(s => s.settings.name).join(', ')} — ${settingsSection.open ? 'hide' : 'edit'} their settings`;
+}
+
 function renderScenarioList(): void {
+	renderSettingsSection();
 	selectOptions(
 		scenarioSelect,
 		ui.scenarios.map(s => ({ value: s.id, label: s.settings.name })),
@@ -374,6 +408,9 @@ function renderRunControls(): void {
 function renderResults(): void {
 	const c = snapshot.comparison;
 	show(results, c !== null);
+	show(resultsEmpty, c === null);
+	resultsEmpty.textContent = running('compare') ? '' : 'No results yet: press Run comparison to replay the run under each scenario below.';
+	renderSettingsSection();
 	if (!c) {
 		summaryBox.replaceChildren();
 		chartsBox.replaceChildren();
@@ -519,7 +556,11 @@ ipc.on(ReplayRunFinishedNotification, f => {
 	}
 	applySnapshot(f.snapshot);
 	// The results sit below the form: bring them into view when a comparison finishes on this tab.
-	if (f.kind === 'compare' && f.outcome === 'done' && ui.view === 'replay') results.scrollIntoView({ block: 'start' });
+	if (f.kind === 'compare' && f.outcome === 'done') {
+		// Results first, right below the Run button: the settings fold away after every run (the user can open them again).
+		setUi({ ...ui, settingsOpen: false });
+		renderResults();
+	}
 });
 ipc.on(ReplayRunProgressNotification, p => {
 	const run = snapshot.running.find(r => r.runId === p.runId);
@@ -541,7 +582,7 @@ tabs.addEventListener('vsc-tabs-select', e => {
 	if (view && view !== ui.view) setUi({ ...ui, view });
 });
 
-openButton.addEventListener('click', async () => {
+async function pickTranscript(): Promise<void> {
 	requestError = '';
 	try {
 		await ipc.request(PickTranscriptRequest, undefined);
@@ -549,6 +590,14 @@ openButton.addEventListener('click', async () => {
 		requestError = errorText(e);
 	}
 	renderHeader();
+}
+openButton.addEventListener('click', () => void pickTranscript());
+settingsSection.addEventListener('toggle', () => {
+	// Programmatic opening (render) matches the computed state; only a user's toggle is remembered.
+	if (settingsSection.open !== settingsSectionOpen(ui, snapshot.comparison !== null)) {
+		setUi({ ...ui, settingsOpen: settingsSection.open });
+		renderResults();
+	}
 });
 
 callsMore.addEventListener('click', () => {
@@ -640,16 +689,6 @@ sweepRun.addEventListener('click', async () => {
 sweepCancel.addEventListener('click', () => {
 	const run = running('sweep');
 	if (run) ipc.command(CancelReplayRunCommand, { runId: run.runId });
-});
-
-infoButton.addEventListener('click', async () => {
-	infoOut.textContent = 'Asking the extension host…';
-	try {
-		const info = await ipc.request(GetEngineInfoRequest, undefined);
-		infoOut.textContent = `Agent Cost Lens ${info.extensionVersion} on ${info.host} · encodings: ${info.encodings.join(', ')} · prices: ${info.priceSource}`;
-	} catch (e) {
-		infoOut.textContent = `Error: ${errorText(e)}`;
-	}
 });
 
 // Health check: answer from what is really on the page, so a blank or half-loaded panel fails it.

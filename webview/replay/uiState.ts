@@ -30,6 +30,8 @@ export interface UiState {
 	readonly lastRun?: readonly ReplayScenario[];
 	/** The last sweep that finished (its base settings as they were then), to run it again after a reload. */
 	readonly lastSweep?: LastSweep;
+	/** The scenario settings section, opened or closed by the user (unset: see {@link settingsSectionOpen}). */
+	readonly settingsOpen?: boolean;
 	readonly nextId: number;
 }
 
@@ -106,8 +108,17 @@ export function restoreUiState(saved: unknown, defaults: ReplayDefaults, view?: 
 		...(typeof saved.transcriptUri === 'string' && { transcriptUri: saved.transcriptUri }),
 		...(lastRun?.length && { lastRun }),
 		...(lastSweep && { lastSweep }),
+		...(typeof saved.settingsOpen === 'boolean' && { settingsOpen: saved.settingsOpen }),
 		nextId: Math.max(typeof saved.nextId === 'number' && Number.isFinite(saved.nextId) ? saved.nextId : 0, ...ids.map(n => n + 1)),
 	};
+}
+
+/**
+ * Whether the scenario settings (about 25 controls) are shown: as the user left them, else open
+ * until there are results to read — then the results come first and the form folds away.
+ */
+export function settingsSectionOpen(state: UiState, hasResults: boolean): boolean {
+	return state.settingsOpen ?? !hasResults;
 }
 
 /** A name not used by another scenario: "Copy of X", "Copy of X (2)"… */

@@ -87,3 +87,35 @@ export function serializeChatDocument(doc: ChatDocument, messages: readonly Engi
 	if (doc.format === 'object') return JSON.stringify({ ...doc.envelope, messages: items }, null, 2) + '\n';
 	return JSON.stringify(items, null, 2) + '\n';
 }
+
+/** Roles whose text is written prose (instructions, questions, answers): tool results are data. */
+const proseRoles = new Set(['system', 'developer', 'user', 'assistant']);
+
+/**
+ * The paths (`JSON.stringify`ed) of the string values in a parsed chat file that hold a message's
+ * prose: `content` strings and `text` blocks of system/developer/user/assistant messages, and an
+ * Anthropic body's `system`. Tool results, tool calls, tool definitions and every other field are
+ * left out: they are data a rewrite could break.
+ */
+export function proseStringPaths(value: unknown): Set<string> {
+	const paths = new Set<string>();
+	const add = (...path: (string | number)[]) => paths.add(JSON.stringify(path));
+	const record = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+	const textBlocks = (content: unknown, ...at: (string | number)[]) => {
+		if (typeof content === 'string') add(...at);
+		else if (Array.isArray(content))
+			content.forEach((b, j) => {
+				const block = record(b);
+				if (block && typeof block.text === 'string' && (block.type === undefined || block.type === 'text' || block.type === 'input_text' || block.type === 'output_text')) add(...at, j, 'text');
+			});
+	};
+	const body = record(value);
+	const messages = Array.isArray(value) ? value : Array.isArray(body?.messages) ? (body.messages as unknown[]) : [];
+	const prefix = Array.isArray(value) ? [] : ['messages'];
+	messages.forEach((m, i) => {
+		const message = record(m);
+		if (message && typeof message.role === 'string' && proseRoles.has(message.role)) textBlocks(message.content, ...prefix, i, 'content');
+	});
+	if (body) textBlocks(body.system, 'system');
+	return paths;
+}

@@ -1,6 +1,22 @@
-import type { TokenCounter } from '../ports/tokenCounter';
-import type { PromptChange, PromptCompressionResult } from './types';
-import { ratioOf } from './types';
+/**
+ * The text rules of Compress Prompt, applied to prose (a prompt body, a message's text); what a
+ * rule may touch is decided here, what a file sends is decided by `promptCompression.ts`.
+ *
+ * - Lossless: CRLF → LF, trailing spaces, runs of spaces inside a line, runs of blank lines,
+ *   consecutive duplicate lines, JSON minification (a whole JSON text, JSONL, ```json blocks).
+ *   Idempotent; the meaning of a JSON document is unchanged.
+ * - Lossy, stage by stage until a target is met: filler (empty phrases, intensifiers, "please"),
+ *   wordy phrases rewritten to their short form ("in order to" → "to"), repeated sentences. Every
+ *   rule keeps grammatical English: no rule drops articles, prepositions or verbs.
+ *
+ * Never touched by any rule: fenced and indented code, inline code, quoted strings, URLs,
+ * placeholders, HTML tags. Never touched by a lossy rule: YAML-like `key: value` blocks, table
+ * rows, identifiers (snake_case, camelCase, dotted, paths, hyphenated), numbers, negations.
+ */
+import type { PromptChange } from './types';
+
+export type PromptRule = PromptChange['rule'];
+export type RuleCounts = Map<PromptRule, number>;
 
 interface Block {
 	readonly code: boolean;
@@ -38,7 +54,7 @@ function joinBlocks(blocks: readonly Block[]): string {
 	return blocks.map(b => b.lines.join('\n')).join('\n');
 }
 
-/** Spans inside a prose line that no rule may change: inline code, quoted strings, URLs, template placeholders. */
+/** Spans inside a prose line that no rule may change: inline code, quoted strings, URLs, template placeholders, tags. */
 const protectedSpan = /`[^`\n]+`|"[^"\n]*"|“[^”\n]*”|‘[^’\n]*’|(?<![\w])'[^'\n]*'(?![\w])|\bhttps?:\/\/\S+|\{\{[^}\n]*\}\}|\{[A-Za-z_][\w.]*\}|<[A-Za-z/][^>\n]*>/g;
 
 /** Applies `fn` to the unprotected parts of a line only. */
@@ -51,6 +67,9 @@ function mapFree(line: string, fn: (free: string, isFirst: boolean) => string): 
 	}
 	return out + fn(line.slice(last), last === 0);
 }
+
+/** Indented code (a tab or 4+ spaces): its inner spacing may be meaningful, so only trailing spaces go. */
+const indentedCode = /^(?:\t| {4,})/;
 
 /** Removes JSON whitespace outside strings; keeps every number, key and duplicate key byte-for-byte. */
 export function minifyJsonText(s: string): string {
@@ -70,7 +89,7 @@ export function minifyJsonText(s: string): string {
 	return out;
 }
 
-function parsesAsJson(s: string): boolean {
+export function parsesAsJson(s: string): boolean {
 	try {
 		JSON.parse(s);
 		return true;
@@ -79,38 +98,37 @@ function parsesAsJson(s: string): boolean {
 	}
 }
 
-function counter(changes: Map<PromptChange['rule'], number>, rule: PromptChange['rule'], n = 1): void {
+function count(changes: RuleCounts, rule: PromptRule, n = 1): void {
 	if (n > 0) changes.set(rule, (changes.get(rule) ?? 0) + n);
 }
 
-const ruleText: Record<PromptChange['rule'], string> = {
+const ruleText: Record<PromptRule, string> = {
 	lineEndings: 'CRLF line endings → LF',
 	whitespace: 'trailing spaces and runs of spaces removed (outside code, quotes and inline code)',
 	blankLines: 'runs of blank lines collapsed to one',
 	jsonMinify: 'JSON minified (numbers, keys and strings unchanged)',
 	duplicateLines: 'consecutive duplicate lines removed',
-	filler: 'filler phrases shortened or removed',
-	articles: 'articles (a, an, the) removed',
-	stopWords: 'low-information words removed (is, are, that, which…)',
-	prepositions: 'some prepositions and possessives removed (of, in, on, with…)',
+	filler: 'filler removed ("please note that", "basically", "very", "please"…)',
+	wordyPhrases: 'wordy phrases shortened ("in order to" → "to", "due to the fact that" → "because"…)',
+	duplicateSentences: 'sentences that repeat an earlier one removed',
 };
 
-function changeList(changes: Map<PromptChange['rule'], number>): PromptChange[] {
-	return [...changes].map(([rule, count]) => ({ rule, count, description: ruleText[rule] }));
+export function changeList(changes: RuleCounts): PromptChange[] {
+	return [...changes].map(([rule, n]) => ({ rule, count: n, description: ruleText[rule] }));
 }
 
-/** The lossless pass; returns the text and what changed. Idempotent. */
-function losslessText(input: string, changes: Map<PromptChange['rule'], number>): string {
+/** The lossless pass over one prose text; counts what it changed into `changes`. Idempotent. */
+export function losslessText(input: string, changes: RuleCounts): string {
 	let text = input;
 	if (text.includes('\r\n')) {
-		counter(changes, 'lineEndings', text.split('\r\n').length - 1);
+		count(changes, 'lineEndings', text.split('\r\n').length - 1);
 		text = text.replace(/\r\n/g, '\n');
 	}
 	const trimmed = text.trim();
-	// A whole JSON document (chat message files): minify it and stop.
+	// A whole JSON text (sent as text, so its whitespace costs tokens): minify it and stop.
 	if (/^[[{]/.test(trimmed) && parsesAsJson(trimmed)) {
 		const min = minifyJsonText(trimmed);
-		if (min !== text) counter(changes, 'jsonMinify');
+		if (min !== text) count(changes, 'jsonMinify');
 		return min;
 	}
 	// JSONL: every non-empty line is JSON.
@@ -118,7 +136,7 @@ function losslessText(input: string, changes: Map<PromptChange['rule'], number>)
 	const nonEmpty = rawLines.filter(l => l.trim() !== '');
 	if (nonEmpty.length > 1 && nonEmpty.every(l => /^\s*[[{]/.test(l) && parsesAsJson(l))) {
 		const out = nonEmpty.map(l => minifyJsonText(l)).join('\n') + (text.endsWith('\n') ? '\n' : '');
-		if (out !== text) counter(changes, 'jsonMinify', nonEmpty.length);
+		if (out !== text) count(changes, 'jsonMinify', nonEmpty.length);
 		return out;
 	}
 	const endsWithNewline = text.endsWith('\n');
@@ -128,7 +146,7 @@ function losslessText(input: string, changes: Map<PromptChange['rule'], number>)
 			if (b.lang === 'json' && body.trim() && parsesAsJson(body)) {
 				const min = minifyJsonText(body);
 				if (min !== body) {
-					counter(changes, 'jsonMinify');
+					count(changes, 'jsonMinify');
 					const close = b.lines.length > 1 ? [b.lines[b.lines.length - 1]] : [];
 					return { ...b, lines: [b.lines[0], min, ...close] };
 				}
@@ -139,18 +157,18 @@ function losslessText(input: string, changes: Map<PromptChange['rule'], number>)
 		let blankRun = 0;
 		for (const raw of b.lines) {
 			const indent = /^[ \t]*/.exec(raw)![0];
-			let line = indent + mapFree(raw.slice(indent.length), free => free.replace(/[ \t]{2,}/g, ' '));
+			let line = indentedCode.test(raw) ? raw : indent + mapFree(raw.slice(indent.length), free => free.replace(/[ \t]{2,}/g, ' '));
 			line = line.replace(/[ \t]+$/, '');
-			if (line !== raw) counter(changes, 'whitespace');
+			if (line !== raw) count(changes, 'whitespace');
 			if (line === '') {
 				blankRun++;
 				if (blankRun > 1) {
-					counter(changes, 'blankLines');
+					count(changes, 'blankLines');
 					continue;
 				}
 			} else blankRun = 0;
 			if (line !== '' && lines.length > 0 && lines[lines.length - 1] === line) {
-				counter(changes, 'duplicateLines');
+				count(changes, 'duplicateLines');
 				continue;
 			}
 			lines.push(line);
@@ -159,156 +177,194 @@ function losslessText(input: string, changes: Map<PromptChange['rule'], number>)
 	});
 	let out = joinBlocks(blocks);
 	const stripped = out.replace(/^\n+/, '').replace(/\n+$/, '');
-	if (stripped !== out.replace(/\n$/, '')) counter(changes, 'blankLines');
+	if (stripped !== out.replace(/\n$/, '')) count(changes, 'blankLines');
 	out = stripped + (endsWithNewline && stripped !== '' ? '\n' : '');
 	return out;
 }
 
-function measure(counterPort: TokenCounter, model: string, text: string) {
-	return counterPort.countText(model, text);
+// ── lossy ───────────────────────────────────────────────────────────────────────────────────
+
+interface Rewrite {
+	readonly re: RegExp;
+	/** The short form, or a function of the regex's groups. */
+	readonly to: string | ((groups: readonly (string | undefined)[]) => string);
+	/** Only where a sentence starts ("I want you to review…" → "Review…"). */
+	readonly sentenceStart?: boolean;
 }
 
-/**
- * Lossless prompt compression: CRLF → LF, trailing spaces, runs of spaces (outside code, quotes and
- * inline code), runs of blank lines, consecutive duplicate lines, JSON minification (whole JSON or
- * JSONL documents and ```json blocks; numbers and keys are kept byte for byte). Idempotent; the
- * meaning of a JSON document is unchanged.
- */
-export function compressPromptLossless(text: string, model: string, tokenCounter: TokenCounter): PromptCompressionResult {
-	const changes = new Map<PromptChange['rule'], number>();
-	const out = losslessText(text, changes);
-	const b = measure(tokenCounter, model, text);
-	const a = measure(tokenCounter, model, out);
-	return {
-		strategy: 'lossless',
-		original: text,
-		text: out,
-		tokensBefore: b.tokens,
-		tokensAfter: a.tokens,
-		ratio: ratioOf(a.tokens, b.tokens),
-		exact: a.exact && b.exact,
-		changes: changeList(changes),
-	};
+/** Marks where a removal left a sentence without its first word, so the next word is capitalized. */
+const capitalizeMark = '\uE000';
+
+/** Empty phrases and intensifiers: removing them leaves the same sentence, shorter. */
+const filler: readonly Rewrite[] = [
+	{ re: /\b(?:please )?(?:note|remember|keep in mind) that\s+/gi, to: '', sentenceStart: true },
+	{ re: /\bit is (?:important|worth noting|worth mentioning|crucial|essential) to (?:note|remember|mention) that\s+/gi, to: '' },
+	{ re: /\bit should be noted that\s+/gi, to: '' },
+	{ re: /\bneedless to say,?\s+/gi, to: '' },
+	{ re: /\bas a matter of fact,?\s+/gi, to: '' },
+	{ re: /\bI (?:would like|want|need) you to\s+/gi, to: '', sentenceStart: true },
+	{ re: /\b(?:please|kindly)\s+(?=[a-z])/gi, to: '' },
+	{ re: /,\s*please(?=[.!?]|$)/gi, to: '' },
+	// With the article before it, so "a very important" becomes "an important", not "a important".
+	{
+		re: /\b(?:(an?)\s+)?(?:basically|actually|really|very|simply|literally|essentially|definitely|certainly|obviously|truly|extremely|absolutely|totally),?\s+(?=([A-Za-z]+))/gi,
+		to: ([article, next]) => (article ? `${articleFor(next ?? '', article)} ` : ''),
+	},
+];
+
+/** "a" or "an" for the word that now follows it, in the case of the article that was there. */
+function articleFor(word: string, was: string): string {
+	const w = word.toLowerCase();
+	const an = /^(?:hour|honest|honou?r|heir)/.test(w) || (/^[aeiou]/.test(w) && !/^(?:uni|use|usu|usa|ure|euro|one|once)/.test(w));
+	const article = an ? 'an' : 'a';
+	return was[0] === 'A' ? article[0].toUpperCase() + article.slice(1) : article;
 }
 
-const fillerPhrases: [RegExp, string][] = [
-	[/\bit is (?:important|worth noting) to note that\s*/gi, ''],
-	[/\bit is important to (?:note|remember) that\s*/gi, ''],
-	[/\bplease note that\s*/gi, ''],
-	[/\bi would like you to\s*/gi, ''],
-	[/\bcould you please\s*/gi, ''],
-	[/\bin order to\b/gi, 'to'],
-	[/\bdue to the fact that\b/gi, 'because'],
-	[/\bat this point in time\b/gi, 'now'],
-	[/\bfor the purpose of\b/gi, 'for'],
-	[/\bin the event that\b/gi, 'if'],
-	[/\bwith (?:regard|respect) to\b/gi, 'about'],
-	[/\ba large number of\b/gi, 'many'],
-	[/\bthe majority of\b/gi, 'most'],
-	[/\bis able to\b/gi, 'can'],
-	[/\b(?:please|kindly)\s+/gi, ''],
+/** Wordy phrases and their short form; the sentence keeps its grammar. */
+const wordy: readonly Rewrite[] = [
+	{ re: /\bin order to\b/gi, to: 'to' },
+	{ re: /\bso as to\b/gi, to: 'to' },
+	{ re: /\b(?:due|owing) to the fact that\b/gi, to: 'because' },
+	{ re: /\b(?:for the reason that|in light of the fact that|in view of the fact that)\b/gi, to: 'because' },
+	{ re: /\b(?:despite|in spite of) the fact that\b/gi, to: 'although' },
+	{ re: /\bat (?:this point in time|the present time|this moment in time)\b/gi, to: 'now' },
+	{ re: /\bfor the purpose of\b/gi, to: 'for' },
+	{ re: /\bin the event that\b/gi, to: 'if' },
+	{ re: /\b(?:with|in) (?:regard|respect) to\b/gi, to: 'about' },
+	{ re: /\ba (?:large|great) number of\b/gi, to: 'many' },
+	{ re: /\b(?:the|a) (?:vast )?majority of\b/gi, to: 'most' },
+	{ re: /\b(?:is|are) able to\b/gi, to: 'can' },
+	{ re: /\b(?:has|have) the ability to\b/gi, to: 'can' },
+	{ re: /\bprior to\b/gi, to: 'before' },
+	{ re: /\bsubsequent to\b/gi, to: 'after' },
+	{ re: /\bin close proximity to\b/gi, to: 'near' },
+	{ re: /\beach and every\b/gi, to: 'every' },
+	{ re: /\bfirst and foremost\b/gi, to: 'first' },
+	{ re: /\bmake sure that\b/gi, to: 'ensure that' },
+	{ re: /\bmake sure\b/gi, to: 'ensure' },
+	{ re: /\btake into (?:account|consideration)\b/gi, to: 'consider' },
+	{ re: /\bgive consideration to\b/gi, to: 'consider' },
+	{ re: /\bin the process of\s+/gi, to: '' },
+	{ re: /\bwhether or not\b/gi, to: 'whether' },
+	{ re: /\buntil such time as\b/gi, to: 'until' },
+	{ re: /\bon a daily basis\b/gi, to: 'daily' },
+	{ re: /\bon a regular basis\b/gi, to: 'regularly' },
+	{ re: /\bat all times\b/gi, to: 'always' },
+	{ re: /\bwith the exception of\b/gi, to: 'except' },
+	{ re: /\bin the near future\b/gi, to: 'soon' },
+	{ re: /\bby means of\b/gi, to: 'with' },
+	{ re: /\bin addition to that,?\s*/gi, to: 'also, ' },
 ];
 
-const stages: { rule: PromptChange['rule']; words: ReadonlySet<string> }[] = [
-	{ rule: 'filler', words: new Set(['basically', 'actually', 'really', 'very', 'simply', 'quite', 'literally', 'essentially', 'definitely', 'certainly', 'obviously', 'somewhat', 'rather']) },
-	{ rule: 'articles', words: new Set(['a', 'an', 'the']) },
-	{ rule: 'stopWords', words: new Set(['that', 'which', 'is', 'are', 'was', 'were', 'be', 'been', 'being', 'also', 'there', 'here', 'then', 'so', 'such', 'this', 'these', 'those', 'some']) },
-	{ rule: 'prepositions', words: new Set(['of', 'in', 'on', 'at', 'with', 'by', 'your', 'my', 'our', 'their']) },
-];
+/** Lines a lossy rule leaves alone: indented code, table rows, and (below) YAML-like blocks. */
+function structuredLine(line: string): boolean {
+	return indentedCode.test(line) || /^\s*\|/.test(line);
+}
 
-/** Removes the stage's words from a free (unprotected) part of a prose line; never names, identifiers or numbers. */
-function pruneFree(free: string, lineStart: boolean, words: ReadonlySet<string>, onRemove: () => void): string {
-	const out = free.replace(/[A-Za-z]+(?:'[a-z]+)?/g, (w: string, offset: number) => {
-		if (!words.has(w.toLowerCase())) return w;
-		const prev = free[offset - 1] ?? '';
-		const next = free[offset + w.length] ?? '';
-		// Part of an identifier, path, hyphenated term, handle or number: keep.
-		if (/[\w.\-/@$#\\]/.test(prev) || /[\w\-/@\\]/.test(next) || (next === '.' && /\w/.test(free[offset + w.length + 1] ?? ''))) return w;
-		// A capitalized stop word mid-sentence is a name ("Will", "May", "Plan A"): keep.
-		if (/^[A-Z]/.test(w)) {
-			const before = free.slice(0, offset).trimEnd();
-			const sentenceStart = before === '' ? lineStart : /[.!?:;]$|^[-*+>]$|^\d+[.)]$/.test(before) || /[.!?:]\s*$/.test(before);
-			if (!sentenceStart || w === 'A' || w === 'I') return w;
-		}
-		onRemove();
-		return '';
-	});
+const yamlLike = /^\s*(?:-\s+)?[A-Za-z_][\w.-]*:(?:\s|$)/;
+
+/** Indexes of lines in runs of 2+ `key: value` lines (a YAML block in a prompt is data, not prose). */
+function yamlBlockLines(lines: readonly string[]): Set<number> {
+	const out = new Set<number>();
+	for (let i = 0; i < lines.length;) {
+		let j = i;
+		while (j < lines.length && yamlLike.test(lines[j])) j++;
+		if (j - i >= 2) for (let k = i; k < j; k++) out.add(k);
+		i = j > i ? j : i + 1;
+	}
 	return out;
 }
 
-function tidy(free: string): string {
-	return free
-		.replace(/[ \t]{2,}/g, ' ')
-		.replace(/ +([,.;:!?)])/g, '$1')
-		.replace(/\( +/g, '(');
+/** List marker or quote prefix of a Markdown line, kept as is. */
+const linePrefix = /^[ \t]*(?:[-*+>]\s+|\d+[.)]\s+)?/;
+
+/** Applies the rewrites to one free (unprotected) part of a line. */
+function rewriteFree(free: string, lineStart: boolean, rewrites: readonly Rewrite[], onChange: () => void): string {
+	let f = free;
+	for (const rw of rewrites) {
+		f = f.replace(rw.re, (match: string, ...rest: unknown[]) => {
+			const offset = rest[rest.length - 2] as number;
+			const whole = rest[rest.length - 1] as string;
+			const groups = rest.slice(0, -2) as (string | undefined)[];
+			const before = whole.slice(0, offset);
+			const after = whole.slice(offset + match.length);
+			// Part of an identifier, path, hyphenated term or handle: keep.
+			if (/[\w.\-/@$#\\]$/.test(before) || (/\w$/.test(match) && /^[\w\-/@\\]/.test(after))) return match;
+			const atStart = (before.trim() === '' && lineStart) || /[.!?]\s+$/.test(before) || before.endsWith(capitalizeMark);
+			if (rw.sentenceStart && !atStart) return match;
+			onChange();
+			const to = typeof rw.to === 'string' ? rw.to : rw.to(groups);
+			if (to === '') return atStart ? capitalizeMark : '';
+			return /^[A-Z]/.test(match) && /^[a-z]/.test(to) ? to[0].toUpperCase() + to.slice(1) : to;
+		});
+	}
+	if (f === free) return f;
+	return (
+		f
+			// a plain lowercase word that now starts a sentence (never an identifier-like one)
+			.replace(new RegExp(`${capitalizeMark}([,;]\\s*)?([a-z])(?=[a-z]*(?:[\\s,;:!?)]|\\.(?!\\w)|$))`, 'g'), (_m, _p, c: string) => c.toUpperCase())
+			.replaceAll(capitalizeMark, '')
+			.replace(/[ \t]{2,}/g, ' ')
+			.replace(/ +([,.;:!?)])/g, '$1')
+			.replace(/,(?=[,.;:!?])/g, '')
+			.replace(/\( +/g, '(')
+	);
 }
 
-function applyLossyStage(text: string, stageIndex: number, changes: Map<PromptChange['rule'], number>): string {
+function applyRewrites(text: string, rewrites: readonly Rewrite[], rule: PromptRule, changes: RuleCounts): string {
 	return joinBlocks(
 		splitBlocks(text).map(b => {
 			if (b.code) return b;
-			const lines = b.lines.map(line => {
-				const indent = /^[ \t]*(?:[-*+>]\s+|\d+[.)]\s+)?/.exec(line)![0];
-				const body = line.slice(indent.length);
-				const next = mapFree(body, (free, isFirst) => {
-					let f = free;
-					if (stageIndex === 0) {
-						for (const [re, rep] of fillerPhrases) {
-							f = f.replace(re, () => {
-								counter(changes, 'filler');
-								return rep;
-							});
-						}
-					}
-					const stage = stages[stageIndex];
-					f = pruneFree(f, isFirst, stage.words, () => counter(changes, stage.rule));
-					return f === free ? f : tidy(f);
-				});
-				return (indent + next.replace(/^[ \t]+/, '')).replace(/[ \t]+$/, '');
+			const yaml = yamlBlockLines(b.lines);
+			const lines = b.lines.map((line, i) => {
+				if (yaml.has(i) || structuredLine(line) || line.includes(capitalizeMark)) return line;
+				const prefix = linePrefix.exec(line)![0];
+				const body = mapFree(line.slice(prefix.length), (free, isFirst) => rewriteFree(free, isFirst, rewrites, () => count(changes, rule)));
+				return (prefix + body.replace(/^[ \t]+/, '')).replace(/[ \t]+$/, '');
 			});
 			return { ...b, lines };
 		}),
 	);
 }
 
-/**
- * Lossy prompt compression towards `targetRatio` (tokens after / before, e.g. 0.8): the lossless
- * pass, then — stage by stage until the target is met — filler phrases and adverbs, articles,
- * low-information words, some prepositions. NEVER touches code blocks, inline code, quoted strings,
- * URLs, placeholders, numbers, identifiers (snake_case, camelCase, dotted, hyphenated) or
- * capitalized names; never removes negations or logic words (not, no, never, and, or, if, only, all…).
- */
-export function compressPromptLossy(text: string, model: string, tokenCounter: TokenCounter, targetRatio = 0.8): PromptCompressionResult {
-	const changes = new Map<PromptChange['rule'], number>();
-	const before = measure(tokenCounter, model, text);
-	let out = losslessText(text, changes);
-	let after = measure(tokenCounter, model, out);
-	const isJson = /^[[{]/.test(out.trim()) && parsesAsJson(out.trim());
-	for (let s = 0; s < stages.length && !isJson && ratioOf(after.tokens, before.tokens) > targetRatio; s++) {
-		out = applyLossyStage(out, s, changes);
-		after = measure(tokenCounter, model, out);
-	}
-	const ratio = ratioOf(after.tokens, before.tokens);
-	return {
-		strategy: 'lossy',
-		original: text,
-		text: out,
-		tokensBefore: before.tokens,
-		tokensAfter: after.tokens,
-		ratio,
-		exact: before.exact && after.exact,
-		changes: changeList(changes),
-		targetReached: ratio <= targetRatio,
-	};
+/** Removes sentences that repeat an earlier one of the same text (ignoring case and spacing); lines left empty go too. */
+function dropRepeatedSentences(text: string, changes: RuleCounts): string {
+	const seen = new Set<string>();
+	return joinBlocks(
+		splitBlocks(text).map(b => {
+			if (b.code) return b;
+			const yaml = yamlBlockLines(b.lines);
+			const lines: string[] = [];
+			b.lines.forEach((line, i) => {
+				if (yaml.has(i) || structuredLine(line) || line.trim() === '') {
+					lines.push(line);
+					return;
+				}
+				const prefix = linePrefix.exec(line)![0];
+				// A sentence ends at . ! or ? followed by a space (so "3.5" and "e.g.x" do not split).
+				const sentences = line.slice(prefix.length).split(/(?<=[.!?])(?=\s)/);
+				const kept = sentences.filter(s => {
+					const key = s.trim().toLowerCase().replace(/\s+/g, ' ');
+					// Short fragments ("Yes.") and anything quoted or coded are not worth the risk.
+					if (key.length < 20 || /["“”'`{<]/.test(key)) return true;
+					if (seen.has(key)) {
+						count(changes, 'duplicateSentences');
+						return false;
+					}
+					seen.add(key);
+					return true;
+				});
+				if (kept.length === sentences.length) lines.push(line);
+				else if (kept.length > 0) lines.push((prefix + kept.join('').trimStart()).replace(/[ \t]+$/, ''));
+			});
+			return { ...b, lines };
+		}),
+	);
 }
 
-/** The single-prompt strategies, for a quick pick (the live "summarize with the cheap model" is added by the caller once calls exist). */
-export const promptCompressionStrategies = [
-	{ id: 'lossless', label: 'Lossless', detail: 'Whitespace, blank and duplicate lines, JSON minify — the meaning is unchanged', offline: true },
-	{ id: 'lossy', label: 'Lossy (target ratio)', detail: 'Also prunes filler and stop words; never code, quotes, numbers, identifiers or names', offline: true },
-] as const;
-
-/** Runs a single-prompt strategy by id (what a Compress Prompt command previews before applying). */
-export function compressPrompt(strategy: (typeof promptCompressionStrategies)[number]['id'], text: string, model: string, tokenCounter: TokenCounter, targetRatio = 0.8): PromptCompressionResult {
-	return strategy === 'lossless' ? compressPromptLossless(text, model, tokenCounter) : compressPromptLossy(text, model, tokenCounter, targetRatio);
-}
+/** The lossy stages, mildest first: each one runs only while the target is not yet met. */
+export const lossyStages: readonly ((text: string, changes: RuleCounts) => string)[] = [
+	(text, changes) => applyRewrites(text, filler, 'filler', changes),
+	(text, changes) => applyRewrites(text, wordy, 'wordyPhrases', changes),
+	dropRepeatedSentences,
+];

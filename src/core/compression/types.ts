@@ -30,23 +30,34 @@ export interface HistoryCompressionResult {
 
 /** A change to a single prompt, for the Compress Prompt preview. */
 export interface PromptChange {
-	readonly rule: 'lineEndings' | 'whitespace' | 'blankLines' | 'jsonMinify' | 'duplicateLines' | 'filler' | 'articles' | 'stopWords' | 'prepositions';
+	readonly rule: 'lineEndings' | 'whitespace' | 'blankLines' | 'jsonMinify' | 'duplicateLines' | 'filler' | 'wordyPhrases' | 'duplicateSentences';
 	readonly count: number;
 	readonly description: string;
 }
 
-/** The result of compressing one prompt text: everything a diff preview needs. */
+/** The result of compressing a prompt file (or a selection of it): everything a diff preview needs. */
 export interface PromptCompressionResult {
-	readonly strategy: 'lossless' | 'lossy';
+	readonly strategy: 'lossless' | 'lossy' | 'summarize';
+	/** The compressed range as it was. */
 	readonly original: string;
+	/** Its replacement (the original when there is nothing to save). */
 	readonly text: string;
+	/** Tokens of the request the whole file stands for — what the API receives, not the file's raw text. */
 	readonly tokensBefore: number;
 	readonly tokensAfter: number;
-	/** tokensAfter / tokensBefore (1 for an empty prompt). */
+	/** tokensAfter / tokensBefore (1 for an empty prompt or nothing to save). */
 	readonly ratio: number;
 	readonly exact: boolean;
 	readonly changes: readonly PromptChange[];
-	/** Lossy only: whether the requested target ratio was reached without touching protected text. */
+	/**
+	 * `saves`: the request gets smaller. `unchanged`: no rule applied. `noSaving`: the text changed
+	 * but the request did not get smaller (only text that is never sent changed).
+	 */
+	readonly verdict: 'saves' | 'unchanged' | 'noSaving';
+	/** One or two sentences: why there is nothing to save, or how the tokens were counted. */
+	readonly note?: string;
+	/** Lossy only: the target asked for and whether it was reached without touching protected text. */
+	readonly targetRatio?: number;
 	readonly targetReached?: boolean;
 }
 

@@ -12,10 +12,11 @@
 import type { LiveBudgetEvent } from '../live/budgetEvents';
 import type { BudgetExceededDetails } from '../budget/budgetErrors';
 import type { BudgetStatus } from '../budget/budgetGuard';
-import type { PromptChange } from '../compression/types';
+import type { PromptChange, PromptCompressionResult } from '../compression/types';
 import type { EngineConfig } from '../config/defaults';
 import type { JobSpec } from './jobProtocol';
 import type { PlanExplanation } from '../engine/policyEngine';
+import type { PromptFormat } from '../prompts/promptGlobs';
 import { EngineError } from '../lib/errors';
 import type { UnpricedFee } from '../pricing/types';
 import type { Usage } from '../pricing/usage';
@@ -149,7 +150,12 @@ export type CompressPromptStrategy = 'lossless' | 'lossy' | 'summarize';
 
 export interface CompressPromptParams extends LiveJobContext {
 	readonly strategy: CompressPromptStrategy;
+	/** The whole prompt file: savings are counted on the request it stands for. */
 	readonly text: string;
+	/** How the file is sent (`promptFormatOf(fileName)`). `summarize` takes `text` prompts only. */
+	readonly format: PromptFormat;
+	/** The selection to compress (offsets into `text`, `end` exclusive); the whole file when absent. */
+	readonly range?: { readonly start: number; readonly end: number };
 	/** The model whose tokenizer counts and whose input price gives the dollars. */
 	readonly model: string;
 	/** Lossy: aim for compressed/original tokens ≤ this (0 < r ≤ 1). @default 0.8 */
@@ -160,10 +166,16 @@ export interface CompressPromptParams extends LiveJobContext {
 export interface CompressPreview {
 	readonly kind: 'compressed';
 	readonly strategy: CompressPromptStrategy;
+	/** The replacement for the compressed range (the original when there is nothing to save). */
 	readonly text: string;
 	readonly model: string;
+	/** Tokens the API receives for the whole file, before and after. */
 	readonly tokensBefore: number;
 	readonly tokensAfter: number;
+	/** `saves` only when the request gets smaller; otherwise there is nothing to apply (see `note`). */
+	readonly verdict: PromptCompressionResult['verdict'];
+	/** Why there is nothing to save, or how the tokens were counted. */
+	readonly note?: string;
 	/** False when a count is an estimate (≈). */
 	readonly exact: boolean;
 	/** Input cost of the prompt before and after, USD; null when the model has no price. */
@@ -229,7 +241,7 @@ export interface LiveJobs {
  * never silently replaced by local files, which would split a shared budget), `notClaude` (exact
  * counts are for Claude models only).
  */
-export class LiveJobError extends EngineError<'storeUnavailable' | 'notClaude'> {
+export class LiveJobError extends EngineError<'storeUnavailable' | 'notClaude' | 'notSummarizable'> {
 	readonly kind = 'liveJob';
 	override readonly name = 'LiveJobError';
 	static is(e: unknown, reason?: LiveJobError['reason']): e is LiveJobError {

@@ -31,7 +31,7 @@ export interface TextRange {
 }
 
 /**
- * A document the status-bar lens counts as a prompt (see `src/core/lens/promptParse.ts` for what
+ * A document the status-bar lens counts as a prompt (see `src/core/prompts/promptFile.ts` for what
  * each format counts). Its model is the user's pick, else the model the file names, else the
  * request's `model` (the `agentCost.lens.model` setting).
  */

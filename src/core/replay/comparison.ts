@@ -1,4 +1,5 @@
 import { throwIfAborted } from '../lib/errors';
+import { roundForOutput } from '../lib/outputNumbers';
 import { formatUsd } from '../pricing/format';
 import type { PreparedRun } from './preparedRun';
 import type { ReplayScenario, SweepParameter } from './scenario';
@@ -230,7 +231,7 @@ export function comparisonMarkdown(c: ReplayComparison): string {
 /** One CSV row per scenario step (RFC 4180 quoting), baseline columns alongside. */
 export function comparisonCsv(c: ReplayComparison): string {
 	const q = (v: unknown) => {
-		const s = v === null || v === undefined ? '' : String(v);
+		const s = v === null || v === undefined ? '' : String(typeof v === 'number' ? roundForOutput(v) : v);
 		return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 	};
 	const header = [

@@ -1,13 +1,14 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { promptCompressionStrategies } from '../../core/compression/prompt';
+import { promptCompressionStrategies } from '../../core/prompts/promptCompression';
+import { promptFormatOf, type PromptFormat } from '../../core/prompts/promptGlobs';
 import { CancelledError } from '../../core/lib/errors';
 import { defaultProviderOf } from '../../core/live/liveCalls';
 import type { CompressPreview, CompressPromptStrategy } from '../../core/jobs/liveJobs';
 import { parsePromptFile } from '../../core/prompts/promptFile';
 import type { EngineSettings } from '../engineSettings';
 import { jobErrorMessage, type LiveService } from '../live/liveService';
-import { compressQuestion, compressTitle, failureMessage, providerLabels, refusalMessage } from '../live/liveText';
+import { compressQuestion, compressTitle, failureMessage, nothingToSaveMessage, providerLabels, refusalMessage } from '../live/liveText';
 import type { VirtualDocuments } from '../live/virtualDocuments';
 import type { Secrets } from '../secrets';
 
@@ -21,6 +22,8 @@ export interface CompressPromptArgs {
 
 export type CompressPromptOutcome =
 	| { readonly kind: 'applied' | 'cancelled'; readonly preview: Omit<CompressPreview, 'text' | 'status'>; readonly previewUri: string; readonly previewShown: boolean }
+	/** The request would not get smaller: said so, no preview, nothing to apply. */
+	| { readonly kind: 'nothingToSave'; readonly preview: Omit<CompressPreview, 'text' | 'status'>; readonly message: string }
 	| { readonly kind: 'refused' | 'failed' | 'error' | 'stale'; readonly message: string };
 
 function isArgs(v: unknown): v is CompressPromptArgs {
@@ -41,11 +44,19 @@ async function waitForTab(previewUri: vscode.Uri, timeoutMs = 5000): Promise<vsc
 	}
 }
 
+/** How the document is sent: by its file name, or an untitled JSON document as a chat. */
+function formatOf(doc: vscode.TextDocument): PromptFormat {
+	if (doc.isUntitled) return doc.languageId === 'json' || doc.languageId === 'jsonl' ? 'chat' : 'text';
+	return promptFormatOf(doc.fileName);
+}
+
 /**
  * "Agent Cost: Compress Prompt": on the selection (or the whole prompt file) pick a strategy —
  * lossless, lossy with a target ratio, and "Summarize with cheap model" when the cheap tier's
  * provider has a key — then see a diff of the original against the compressed text with tokens and
- * dollars before → after, and Apply (one undoable edit on the original range) or Cancel.
+ * dollars before → after, and Apply (one undoable edit on the original range) or Cancel. Tokens are
+ * those the API receives for the whole file (its messages, not its raw text); when that number
+ * would not drop, it says "nothing to save" and offers nothing to apply.
  */
 export async function compressPrompt(deps: { live: LiveService; docs: VirtualDocuments; settings: EngineSettings; secrets: Secrets }, arg?: unknown): Promise<CompressPromptOutcome | undefined> {
 	const args: CompressPromptArgs = isArgs(arg) ? arg : arg instanceof vscode.Uri ? { uri: arg } : {};
@@ -64,6 +75,7 @@ export async function compressPrompt(deps: { live: LiveService; docs: VirtualDoc
 		return undefined;
 	}
 	const name = doc.isUntitled ? 'Untitled prompt' : basename(doc.fileName);
+	const format = formatOf(doc);
 	const config = deps.settings.config;
 	let model = config.lens.model;
 	try {
@@ -77,7 +89,8 @@ export async function compressPrompt(deps: { live: LiveService; docs: VirtualDoc
 	if (!strategy) {
 		const cheap = config.tiers.cheap;
 		const cheapProvider = defaultProviderOf(cheap);
-		const canSummarize = (await deps.secrets.has(cheapProvider)) || (cheapProvider === 'openai' && config.providers.openai.baseUrl.trim() !== '');
+		// The model rewrites prose: a Prompty file's role sections or a chat file's JSON would not survive it.
+		const canSummarize = format === 'text' && ((await deps.secrets.has(cheapProvider)) || (cheapProvider === 'openai' && config.providers.openai.baseUrl.trim() !== ''));
 		const items: (vscode.QuickPickItem & { id: CompressPromptStrategy })[] = [
 			...promptCompressionStrategies.map(s => ({ id: s.id, label: s.label, detail: s.detail, description: 'offline' })),
 			...(canSummarize
@@ -93,7 +106,7 @@ export async function compressPrompt(deps: { live: LiveService; docs: VirtualDoc
 		];
 		const picked = await vscode.window.showQuickPick(items, {
 			title: `Agent Cost: Compress ${sel ? 'Selection' : name}`,
-			placeHolder: canSummarize ? 'Strategy' : `Strategy (set a ${providerLabels[cheapProvider]} key to summarize with ${cheap})`,
+			placeHolder: canSummarize ? 'Strategy' : format === 'text' ? `Strategy (set a ${providerLabels[cheapProvider]} key to summarize with ${cheap})` : 'Strategy',
 		});
 		if (!picked) return undefined;
 		strategy = picked.id;
@@ -118,7 +131,12 @@ export async function compressPrompt(deps: { live: LiveService; docs: VirtualDoc
 				const abort = new AbortController();
 				const cancel = token.onCancellationRequested(() => abort.abort());
 				try {
-					return await deps.live.compress({ strategy: strategy!, text, model, ...(targetRatio !== undefined && { targetRatio }) }, { uri: doc.uri, label: name, signal: abort.signal });
+					const whole = doc.getText();
+					const selected = sel && { start: doc.offsetAt(sel.start), end: doc.offsetAt(sel.end) };
+					return await deps.live.compress(
+						{ strategy: strategy!, text: whole, format, model, ...(selected && { range: selected }), ...(targetRatio !== undefined && { targetRatio }) },
+						{ uri: doc.uri, label: name, signal: abort.signal },
+					);
 				} finally {
 					cancel.dispose();
 				}
@@ -139,6 +157,12 @@ export async function compressPrompt(deps: { live: LiveService; docs: VirtualDoc
 		return { kind: 'failed', message: result.message };
 	}
 
+	const { text: _text, status: _status, ...summary } = result;
+	if (result.verdict !== 'saves') {
+		const message = nothingToSaveMessage(name, result);
+		void vscode.window.showInformationMessage(message);
+		return { kind: 'nothingToSave', preview: summary, message };
+	}
 	const full = doc.getText();
 	const start = doc.offsetAt(range.start);
 	const compressedDoc = full.slice(0, start) + result.text + full.slice(doc.offsetAt(range.end));
@@ -147,7 +171,6 @@ export async function compressPrompt(deps: { live: LiveService; docs: VirtualDoc
 	const title = compressTitle(name, result);
 	await vscode.commands.executeCommand('vscode.diff', doc.uri, previewUri, title, { preview: true });
 	const previewShown = (await waitForTab(previewUri)) !== undefined;
-	const { text: _text, status: _status, ...summary } = result;
 
 	const decision = args.decision ?? ((await vscode.window.showInformationMessage(compressQuestion(name, result), 'Apply', 'Cancel')) === 'Apply' ? 'apply' : 'cancel');
 	const tab = previewTab(previewUri);

@@ -221,17 +221,27 @@ export function compressTitle(fileName: string, p: CompressPreview): string {
 	const approx = p.exact ? '' : '≈';
 	const change = p.tokensBefore > 0 ? ` (${p.tokensAfter <= p.tokensBefore ? '−' : '+'}${Math.abs(Math.round((1 - p.tokensAfter / p.tokensBefore) * 100))}%)` : '';
 	const usd = p.usdBefore === null ? `no price for ${p.model}` : `${perThousand(p.usdBefore)} → ${perThousand(p.usdAfter)} per 1,000 calls`;
-	return `${fileName} ↔ ${p.strategy}: ${approx}${formatTokens(p.tokensBefore)} → ${approx}${formatTokens(p.tokensAfter)} tokens${change} · ${usd} (${p.model})`;
+	return `${fileName} ↔ ${p.strategy}: ${approx}${formatTokens(p.tokensBefore)} → ${approx}${formatTokens(p.tokensAfter)} tokens sent${change} · ${usd} (${p.model})`;
+}
+
+function summaryCallText(p: CompressPreview): string {
+	const s = p.summaryCall;
+	return s
+		? ` The summary call to ${s.model} cost ${withOtherCharges(s.costUsd === undefined ? (s.source === 'provider' ? 'an unknown amount (no price)' : '$0.00 (cache hit)') : formatUsd(s.costUsd, { estimate: s.estimated }), s.otherCharges)}.`
+		: '';
 }
 
 /** The Apply/Cancel question under the preview. */
 export function compressQuestion(fileName: string, p: CompressPreview): string {
-	const s = p.summaryCall;
-	const summary = s
-		? ` The summary call to ${s.model} cost ${withOtherCharges(s.costUsd === undefined ? (s.source === 'provider' ? 'an unknown amount (no price)' : '$0.00 (cache hit)') : formatUsd(s.costUsd, { estimate: s.estimated }), s.otherCharges)}.`
-		: '';
 	const target = p.targetReached === false ? ' The target ratio was not reached without touching protected text.' : '';
-	return `${compressTitle(fileName, p)}. Apply the compressed text to ${fileName}?${summary}${target}`;
+	const note = p.note ? ` ${p.note}` : '';
+	return `${compressTitle(fileName, p)}. Apply the compressed text to ${fileName}?${note}${summaryCallText(p)}${target}`;
+}
+
+/** What Compress Prompt says instead of a preview when the request would not get smaller. */
+export function nothingToSaveMessage(fileName: string, p: CompressPreview): string {
+	const approx = p.exact ? '' : '≈';
+	return `Agent Cost: ${fileName} (${p.strategy}) — ${p.note ?? 'Nothing to save.'} It sends ${approx}${formatTokens(p.tokensBefore)} tokens to ${p.model}.${summaryCallText(p)}`;
 }
 
 /** A Spend view row for a model. */

@@ -1,5 +1,6 @@
 // The comparison exports, rendered on the host from the host's own copy of the results (never from
 // data the webview sends back). No `vscode` import: unit-tested in plain Node.
+import { stringifyForOutput } from '../../core/lib/outputNumbers';
 import type { ReplayComparison } from '../../core/replay/comparison';
 import { comparisonCsv, comparisonJson, comparisonMarkdown } from '../../core/replay/comparison';
 import type { ReplayExportFormat } from '../../protocol/replay';
@@ -21,6 +22,6 @@ export function renderComparisonExport(comparison: ReplayComparison, format: Rep
 			// No CSV language ships with VS Code; plain text keeps the columns readable.
 			return { content: comparisonCsv(comparison), language: 'plaintext' };
 		case 'json':
-			return { content: JSON.stringify(comparisonJson(comparison), null, 2) + '\n', language: 'json' };
+			return { content: stringifyForOutput(comparisonJson(comparison), 2) + '\n', language: 'json' };
 	}
 }

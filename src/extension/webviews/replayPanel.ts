@@ -1,16 +1,16 @@
 import * as vscode from 'vscode';
-import type { EngineInfo, PanelPong } from '../../protocol/engineInfo';
-import { GetEngineInfoRequest, PanelPingNotification, PanelPongCommand } from '../../protocol/engineInfo';
+import type { PanelPong } from '../../protocol/engineInfo';
+import { PanelPingNotification, PanelPongCommand } from '../../protocol/engineInfo';
 import type { ReplayView } from '../../protocol/replay';
 import { EngineError } from '../../core/lib/errors';
 import { createNonce } from '../system/nonce';
 import { replayErrorInfo } from './replayErrors';
 import type { ReplaySessionServices } from './replaySession';
 import { ReplaySession } from './replaySession';
+import { emptyReplayTitle, replayPanelTitle } from './replayTitle';
 import { WebviewController } from './webviewController';
 
 export const replayPanelViewType = 'agentCost.replay';
-const title = 'Agent Cost: Replay';
 
 /** A panel health check that could not complete. */
 export class PanelHealthError extends EngineError<'notOpen' | 'noAnswer'> {
@@ -21,16 +21,8 @@ export class PanelHealthError extends EngineError<'notOpen' | 'noAnswer'> {
 }
 
 /** Builds a replay session on a webview: the same app in the panel and in the transcript custom editor. */
-export function createReplaySession(
-	webview: vscode.Webview,
-	extensionUri: vscode.Uri,
-	services: ReplaySessionServices,
-	engineInfo: () => EngineInfo,
-	host: 'panel' | 'editor',
-	onPong?: (pong: PanelPong) => void,
-): ReplaySession {
+export function createReplaySession(webview: vscode.Webview, extensionUri: vscode.Uri, services: ReplaySessionServices, host: 'panel' | 'editor', onPong?: (pong: PanelPong) => void): ReplaySession {
 	const controller = new WebviewController(webview, extensionUri, services.log, e => replayErrorInfo(e));
-	controller.onRequest(GetEngineInfoRequest, () => engineInfo());
 	if (onPong) controller.onCommand(PanelPongCommand, onPong);
 	return new ReplaySession(controller, services, host);
 }
@@ -61,7 +53,6 @@ export class ReplayPanel implements vscode.Disposable {
 	constructor(
 		private readonly extensionUri: vscode.Uri,
 		private readonly services: ReplaySessionServices,
-		private readonly engineInfo: () => EngineInfo,
 	) {}
 
 	/** Opens (or reveals) the panel; with a file, opens that transcript in it; with a view, shows that view. */
@@ -70,7 +61,7 @@ export class ReplayPanel implements vscode.Disposable {
 		if (this.panel && session) {
 			this.panel.reveal();
 		} else {
-			const panel = vscode.window.createWebviewPanel(replayPanelViewType, title, vscode.ViewColumn.Active, { retainContextWhenHidden: false });
+			const panel = vscode.window.createWebviewPanel(replayPanelViewType, emptyReplayTitle, vscode.ViewColumn.Active, { retainContextWhenHidden: false });
 			session = this.attach(panel);
 		}
 		if (options.view) session.showView(options.view);
@@ -83,12 +74,14 @@ export class ReplayPanel implements vscode.Disposable {
 	attach(panel: vscode.WebviewPanel, state?: unknown): ReplaySession {
 		this.session?.dispose();
 		this.panel = panel;
-		const session = createReplaySession(panel.webview, this.extensionUri, this.services, this.engineInfo, 'panel', pong => this.pongWaiters.get(pong.nonce)?.(pong));
+		const session = createReplaySession(panel.webview, this.extensionUri, this.services, 'panel', pong => this.pongWaiters.get(pong.nonce)?.(pong));
 		this.session = session;
+		session.onDidPublish(s => (panel.title = replayPanelTitle(s.transcript)));
 		// Opened before rendering so the first paint already shows the import under way.
 		const restored = restoredTranscriptUri(state);
 		if (restored) void session.open(restored);
-		session.render(title);
+		panel.title = replayPanelTitle(session.snapshot().transcript);
+		session.render(panel.title);
 		panel.onDidChangeViewState(e => {
 			if (!e.webviewPanel.visible) session.controller.hidden();
 		});

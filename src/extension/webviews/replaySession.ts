@@ -76,6 +76,9 @@ export class ReplaySession implements vscode.Disposable {
 	private nextView = 0;
 	private disposed = false;
 	private readonly disposables = new DisposableStore();
+	private readonly published = new vscode.EventEmitter<ReplaySnapshot>();
+	/** Every snapshot the webview is sent (the panel titles its tab from it). */
+	readonly onDidPublish = this.published.event;
 
 	constructor(
 		readonly controller: WebviewController,
@@ -400,7 +403,9 @@ export class ReplaySession implements vscode.Disposable {
 	private publish(): void {
 		if (this.disposed) return;
 		this.revision++;
-		this.controller.notify(ReplayStateNotification, this.snapshot());
+		const snapshot = this.snapshot();
+		this.controller.notify(ReplayStateNotification, snapshot);
+		this.published.fire(snapshot);
 	}
 
 	dispose(): void {
@@ -410,6 +415,7 @@ export class ReplaySession implements vscode.Disposable {
 		this.cancelAll();
 		this.closeInWorker();
 		this.disposables.dispose();
+		this.published.dispose();
 		this.controller.dispose();
 	}
 }

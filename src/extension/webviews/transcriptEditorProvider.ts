@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { EngineInfo } from '../../protocol/engineInfo';
 import type { ReplaySession, ReplaySessionServices } from './replaySession';
 import { createReplaySession } from './replayPanel';
 
@@ -16,7 +15,6 @@ export class TranscriptEditorProvider implements vscode.CustomReadonlyEditorProv
 	constructor(
 		private readonly extensionUri: vscode.Uri,
 		private readonly services: ReplaySessionServices,
-		private readonly engineInfo: () => EngineInfo,
 	) {}
 
 	static register(provider: TranscriptEditorProvider): vscode.Disposable {
@@ -31,7 +29,7 @@ export class TranscriptEditorProvider implements vscode.CustomReadonlyEditorProv
 	}
 
 	resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): void {
-		const session = createReplaySession(panel.webview, this.extensionUri, this.services, this.engineInfo, 'editor');
+		const session = createReplaySession(panel.webview, this.extensionUri, this.services, 'editor');
 		this.sessions.add(session);
 		session.showView('report');
 		session.render(`Agent Cost: ${document.uri.path.split('/').pop() ?? 'transcript'}`);

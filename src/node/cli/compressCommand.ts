@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
 import { parseChatDocument, serializeChatDocument } from '../../core/compression/chatFile';
 import { slidingWindow, truncateHistory } from '../../core/compression/history';
-import { compressPromptLossless, compressPromptLossy } from '../../core/compression/prompt';
+import { compressPromptFile } from '../../core/prompts/promptCompression';
 import { truncateToolOutputs } from '../../core/compression/toolOutput';
+import type { PromptCompressionResult } from '../../core/compression/types';
 import { defaultEngineConfig } from '../../core/config/parseEngineConfig';
 import type { TokenCounter } from '../../core/ports/tokenCounter';
+import { stringifyForOutput } from '../../core/lib/outputNumbers';
 import { countChat, countText } from '../../core/tokens/count';
 import { countPromptText, readPromptFile } from '../../core/prompts/promptFile';
 import { promptFormatOf, type PromptFormat } from '../../core/prompts/promptGlobs';
@@ -20,13 +22,18 @@ const defaults = defaultEngineConfig();
 
 const usage = `Usage: agent-cost compress <file|-> --strategy S [--target-ratio R] [--json] [options]
 
-Compresses a prompt file (text, Markdown, .prompt…) or a chat file (JSON array of messages,
-{"messages":[…]} request body, or JSONL) and reports the tokens before and after.
+Compresses a prompt file (text, Markdown, .prompt, .prompty…) or a chat file (JSON array of
+messages, {"messages":[…]} request body, or JSONL) and reports the tokens the API receives before
+and after: a prompt's body after its front matter, a chat file's messages (its JSON layout is
+re-serialized before sending, so it is not a saving). When that number would not drop it says
+"nothing to save" and prints the file unchanged.
 
 Strategies:
-  lossless       whitespace, blank lines, duplicate lines, JSON minify (any file)
-  lossy          lossless + filler and stop-word pruning down to --target-ratio; never touches
-                 code blocks, inline code, quoted strings, numbers, identifiers or names
+  lossless       extra whitespace, blank and repeated lines in the prose that is sent (the
+                 body, or each message's text); JSON sent as text is minified
+  lossy          lossless + filler, wordy phrases and repeated sentences, stage by stage down
+                 to --target-ratio; the result stays plain English and never touches front
+                 matter, YAML/JSON structure, code, quoted strings, numbers or identifiers
   truncate       chat files: keep system messages, the last user turn and the newest
                  --keep-tokens tokens (tool calls stay with their results)
   window         chat files: the first and last --window messages, an omission marker between
@@ -35,11 +42,11 @@ Strategies:
 Options:
   --strategy S         one of: ${compressStrategies.join(', ')}
   --target-ratio R     lossy: aim for compressed/original tokens ≤ R (0 < R ≤ 1) [default 0.8]
-  --model M            model whose tokenizer counts [default: the file's model, else ${defaults.lens.model}]
+  --model M            model whose tokenizer counts [default: the one the file names, else ${defaults.lens.model}]
   --keep-tokens N      truncate: recent tokens kept [default ${defaults.compression.tokensToKeepRecent}]
   --window N           window: messages kept at each end [default ${defaults.compression.windowMessages}]
   --max-tool-tokens N  tool-outputs: limit per tool result [default ${defaults.compression.toolResponseMaxTokens}]
-  --json               print {"strategy","originalTokens","compressedTokens","ratio","text"}
+  --json               print {"strategy","originalTokens","compressedTokens","ratio","verdict","note"?,"text"}
 
 Without --json the compressed text goes to stdout and a one-line summary to stderr.`;
 
@@ -48,7 +55,15 @@ export interface CompressOutput {
 	readonly originalTokens: number;
 	readonly compressedTokens: number;
 	readonly ratio: number;
+	/** `saves`, or why not: `unchanged` (no rule applied), `noSaving` (only unsent text changed). */
+	readonly verdict: PromptCompressionResult['verdict'];
+	readonly note?: string;
 	readonly text: string;
+}
+
+/** How the file is sent: by its name; read from stdin, a chat if it parses as one. */
+function formatOf(text: string, fileName: string | undefined): PromptFormat {
+	return fileName !== undefined ? promptFormatOf(fileName) : /^\s*[[{]/.test(text) && !readPromptFile(text, 'chat').problem ? 'chat' : 'text';
 }
 
 /**
@@ -64,16 +79,16 @@ export function compressText(
 	const round = (r: number) => Math.round(r * 10_000) / 10_000;
 	const sent = (t: string) => countPromptText(o.counter, o.model, t, o.format);
 	if (strategy === 'lossless' || strategy === 'lossy') {
-		const r = strategy === 'lossless' ? compressPromptLossless(text, o.model, o.counter) : compressPromptLossy(text, o.model, o.counter, o.targetRatio);
-		const before = sent(text);
-		const after = r.text === text ? before : sent(r.text);
+		const r = compressPromptFile({ text, format: o.format, model: o.model }, o.counter, strategy, o.targetRatio);
 		return {
 			strategy,
-			originalTokens: before.tokens,
-			compressedTokens: after.tokens,
-			ratio: round(before.tokens > 0 ? after.tokens / before.tokens : 1),
+			originalTokens: r.tokensBefore,
+			compressedTokens: r.tokensAfter,
+			ratio: round(r.ratio),
+			verdict: r.verdict,
+			...(r.note !== undefined && { note: r.note }),
 			text: r.text,
-			exact: before.exact && after.exact,
+			exact: r.exact,
 		};
 	}
 	const doc = parseChatDocument(text);
@@ -88,7 +103,15 @@ export function compressText(
 	const out = r.applied ? serializeChatDocument(doc, r.messages) : text;
 	const before = sent(text);
 	const after = out === text ? before : sent(out);
-	return { strategy, originalTokens: before.tokens, compressedTokens: after.tokens, ratio: round(before.tokens > 0 ? after.tokens / before.tokens : 1), text: out, exact: before.exact && after.exact };
+	return {
+		strategy,
+		originalTokens: before.tokens,
+		compressedTokens: after.tokens,
+		ratio: round(before.tokens > 0 ? after.tokens / before.tokens : 1),
+		verdict: after.tokens < before.tokens ? 'saves' : 'unchanged',
+		text: out,
+		exact: before.exact && after.exact,
+	};
 }
 
 /** `agent-cost compress`, over an injected token counter (the CLI passes the real one). */
@@ -116,7 +139,8 @@ export function createCompressCommand(counter: TokenCounter): CliCommand {
 			if (!(targetRatio > 0 && targetRatio <= 1)) throw new UsageError(`--target-ratio must be in (0, 1], got ${targetRatio}`);
 			const window = optionalCount(args, 'window') ?? defaults.compression.windowMessages;
 			if (window < 1) throw new UsageError('--window must be at least 1');
-			const file = args.positionals[0]!;
+			const explicitModel = typeof args.values.model === 'string' && args.values.model ? args.values.model : undefined;
+			const file = args.positionals[0];
 			let text: string;
 			try {
 				text = file === '-' ? await io.readStdin() : await readRegularFile(resolve(io.cwd, file), 'utf8');
@@ -124,10 +148,9 @@ export function createCompressCommand(counter: TokenCounter): CliCommand {
 				io.stderr(`agent-cost: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
 				return 1;
 			}
-			// Stdin is a chat when it parses as one; a file's name decides, as in the editor.
-			const format: PromptFormat = file !== '-' ? promptFormatOf(file) : /^\s*[[{]/.test(text) && !readPromptFile(text, 'chat').problem ? 'chat' : 'text';
-			// The model the file names, like the lens, unless one is given.
-			const model = typeof args.values.model === 'string' && args.values.model ? args.values.model : (readPromptFile(text, format).model ?? defaults.lens.model);
+			const format = formatOf(text, file === '-' ? undefined : file);
+			// Like the lens: the model the file names (front matter, request body) unless --model says otherwise.
+			const model = explicitModel ?? readPromptFile(text, format).model ?? defaults.lens.model;
 			const r = compressText(text, strategy as Strategy, {
 				model,
 				counter,
@@ -138,12 +161,17 @@ export function createCompressCommand(counter: TokenCounter): CliCommand {
 				maxToolTokens: optionalCount(args, 'max-tool-tokens') ?? defaults.compression.toolResponseMaxTokens,
 			});
 			if (args.values.json) {
-				const out: CompressOutput = { strategy: r.strategy, originalTokens: r.originalTokens, compressedTokens: r.compressedTokens, ratio: r.ratio, text: r.text };
-				io.stdout(JSON.stringify(out) + '\n');
+				const { exact: _exact, ...out } = r;
+				io.stdout(stringifyForOutput(out) + '\n');
 			} else {
 				io.stdout(r.text.endsWith('\n') || r.text === '' ? r.text : r.text + '\n');
 				const approx = r.exact ? '' : '≈';
-				io.stderr(`${strategy}: ${approx}${r.originalTokens.toLocaleString('en-US')} → ${approx}${r.compressedTokens.toLocaleString('en-US')} tokens (${model}), ratio ${r.ratio.toFixed(3)}\n`);
+				const sent = `${approx}${r.originalTokens.toLocaleString('en-US')}`;
+				io.stderr(
+					r.verdict === 'saves'
+						? `${strategy}: ${sent} → ${approx}${r.compressedTokens.toLocaleString('en-US')} tokens sent (${model}), ratio ${r.ratio.toFixed(3)}\n`
+						: `${strategy}: ${r.note ?? 'nothing to save'} (${sent} tokens sent to ${model})\n`,
+				);
 			}
 			return 0;
 		},

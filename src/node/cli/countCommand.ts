@@ -3,6 +3,7 @@ import { InputError } from '../../core/lib/errors';
 import type { PromptFormat } from '../../core/prompts/promptGlobs';
 import { promptFormatOf } from '../../core/prompts/promptGlobs';
 import { countPromptText, readPromptFile } from '../../core/prompts/promptFile';
+import { stringifyForOutput } from '../../core/lib/outputNumbers';
 import type { TokenCount } from '../../core/tokens/types';
 import { workspacePriceOverridesRelativePath } from '../priceOverridesFile';
 import { type CliCommand, type CliIo, type ParsedCliArgs, UsageError } from './cliCommand';
@@ -166,7 +167,7 @@ export const countCommand: CliCommand = {
 		const file = args.positionals[0]!;
 		const overrides = await loadCliPriceOverrides(args, io);
 		const report = await countFile(text, model, { ...(file !== '-' && { fileName: file }), forceText: args.values.text === true, isKnown: id => unknownModelProblem(id, overrides) });
-		io.stdout(args.values.json ? `${JSON.stringify(report)}\n` : `${humanLine(report)}\n`);
+		io.stdout(args.values.json ? `${stringifyForOutput(report)}\n` : `${humanLine(report)}\n`);
 		return 0;
 	},
 };

@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import { stringifyForOutput } from '../../core/lib/outputNumbers';
 import type { RecordedBudgetEvent } from '../../core/metrics/transcriptMetrics';
 import { metricsFromTranscripts } from '../../core/metrics/transcriptMetrics';
 import { createPriceCatalog } from '../../core/pricing/catalog';
@@ -96,7 +97,7 @@ export const metricsCommand: CliCommand = {
 		}
 		const prices = await loadCliPriceOverrides(args, io);
 		const metrics = metricsFromTranscripts(transcripts, createPriceCatalog({ overrides: prices }), events);
-		if (args.values.json) io.stdout(JSON.stringify({ files, metrics: metrics.snapshot() }, null, 2) + '\n');
+		if (args.values.json) io.stdout(stringifyForOutput({ files, metrics: metrics.snapshot() }, 2) + '\n');
 		else io.stdout(metrics.render());
 		return failed > 0 ? 1 : 0;
 	},

@@ -1,3 +1,4 @@
+import { stringifyForOutput } from '../../core/lib/outputNumbers';
 import { createPriceCatalog } from '../../core/pricing/catalog';
 import { formatPerMtok, formatTokens, formatUsd } from '../../core/pricing/format';
 import type { CostResult, TokenPrices } from '../../core/pricing/types';
@@ -158,9 +159,8 @@ export const priceCommand: CliCommand = {
 			const suggestions = unknown !== undefined ? suggestModelIds(model, knownModelIds(overrides)) : [];
 			if (json)
 				io.stdout(
-					JSON.stringify(
+					stringifyForOutput(
 						{ model, error: unknown !== undefined ? 'unknownModel' : 'unpriced', reason: unknown ?? result.reason, hint: result.hint, ...(suggestions.length > 0 && { suggestions }) },
-						null,
 						2,
 					) + '\n',
 				);
@@ -182,7 +182,7 @@ export const priceCommand: CliCommand = {
 				...(at && { at: at.toISOString() }),
 				batch: args.values.batch === true,
 			};
-			io.stdout(JSON.stringify(out, null, 2) + '\n');
+			io.stdout(stringifyForOutput(out, 2) + '\n');
 		} else {
 			io.stdout(humanTable(model, u, result) + '\n');
 		}

@@ -2,6 +2,7 @@ import { basename, resolve } from 'node:path';
 import type { EngineConfig } from '../../core/config/defaults';
 import { defaultEngineConfig } from '../../core/config/parseEngineConfig';
 import type { TokenCounter } from '../../core/ports/tokenCounter';
+import { stringifyForOutput } from '../../core/lib/outputNumbers';
 import { createPriceCatalog } from '../../core/pricing/catalog';
 import { formatTokens, formatUsd } from '../../core/pricing/format';
 import type { PriceCatalog } from '../../core/pricing/types';
@@ -175,7 +176,7 @@ export function createReplayCommand(deps: { counter: TokenCounter; catalog?: Pri
 			}
 			const run = new PreparedRun(transcript, { counter: deps.counter, catalog });
 			const c = await compareScenarios(run, scenarios);
-			if (args.values.json === true) io.stdout(JSON.stringify(comparisonJson(c), null, 2) + '\n');
+			if (args.values.json === true) io.stdout(stringifyForOutput(comparisonJson(c), 2) + '\n');
 			else if (args.values.markdown === true) io.stdout(comparisonMarkdown(c));
 			else if (args.values.csv === true) io.stdout(comparisonCsv(c));
 			else io.stdout(humanComparison(c) + '\n');

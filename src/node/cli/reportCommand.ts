@@ -1,4 +1,5 @@
 import type { TokenCounter } from '../../core/ports/tokenCounter';
+import { stringifyForOutput } from '../../core/lib/outputNumbers';
 import { createPriceCatalog } from '../../core/pricing/catalog';
 import { formatTokens, formatUsd } from '../../core/pricing/format';
 import type { PriceCatalog } from '../../core/pricing/types';
@@ -163,7 +164,7 @@ export function createReportCommand(deps: { counter: TokenCounter; catalog?: Pri
 			}
 			if (args.values.json === true) {
 				const json = rows.map(r => (r.kind === 'ok' ? (args.values.calls === true ? { ...r.entry, callDetails: callDetails(r) } : r.entry) : { file: r.file, error: r.error.toJSON() }));
-				io.stdout(JSON.stringify(json, null, 2) + '\n');
+				io.stdout(stringifyForOutput(json, 2) + '\n');
 			} else {
 				io.stdout(humanReport(rows, args.values.calls === true) + '\n');
 			}

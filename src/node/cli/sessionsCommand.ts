@@ -1,3 +1,4 @@
+import { stringifyForOutput } from '../../core/lib/outputNumbers';
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TokenCounter } from '../../core/ports/tokenCounter';
@@ -191,7 +192,7 @@ export function createSessionsCommand(deps: { catalog?: PriceCatalog; count?: (m
 				const where = (agent === 'all' ? agentIds : [agent as AgentId]).map(a => `${agentLabels[a]}: ${(only[a]?.length ? only[a] : defaultAgentFolders(a, io.env)).join(', ')}`);
 				warnings.push(`no agent session folders found (looked in ${where.join('; ')})`);
 			}
-			io.stdout(args.values.json === true ? JSON.stringify({ ...report, timeZone, warnings }, null, 2) + '\n' : humanReport(report, group, count !== undefined) + '\n');
+			io.stdout(args.values.json === true ? stringifyForOutput({ ...report, timeZone, warnings }, 2) + '\n' : humanReport(report, group, count !== undefined) + '\n');
 			for (const w of warnings) io.stderr(`agent-cost: warning: ${w}\n`);
 			return 0;
 		},

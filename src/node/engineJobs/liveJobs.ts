@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { BudgetExceededError, UnpricedModelError } from '../../core/budget/budgetErrors';
 import { dayKey } from '../../core/budget/dayKey';
-import { compressPrompt } from '../../core/compression/prompt';
+import { compressionOutcome, compressPromptFile, proseUnits, writeUnits } from '../../core/prompts/promptCompression';
+import type { PromptCompressionResult } from '../../core/compression/types';
 import type { JobContext, JobHandlers } from '../../core/jobs/jobProtocol';
 import type { Plan } from '../../core/engine/policyEngine';
 import { CancelledError, describeError } from '../../core/lib/errors';
 import { budgetEventsOf } from '../../core/live/budgetEvents';
 import { defaultProviderOf, type LiveCallResult } from '../../core/live/liveCalls';
 import type {
+	CompressPreview,
 	CompressPromptParams,
 	CompressPromptResult,
 	KeyRequest,
@@ -234,23 +236,28 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 		},
 		async 'compress/prompt'(p, ctx): Promise<CompressPromptResult> {
 			const catalog = await offlineCatalog(p);
-			if (p.strategy !== 'summarize') {
-				const r = compressPrompt(p.strategy, p.text, p.model, counter, p.targetRatio ?? 0.8);
-				return {
-					kind: 'compressed',
-					strategy: p.strategy,
-					text: r.text,
-					model: p.model,
-					tokensBefore: r.tokensBefore,
-					tokensAfter: r.tokensAfter,
-					exact: r.exact,
-					usdBefore: zeroUsd(catalog, p.model, r.tokensBefore),
-					usdAfter: zeroUsd(catalog, p.model, r.tokensAfter),
-					changes: r.changes,
-					...(r.targetReached !== undefined && { targetReached: r.targetReached }),
-				};
-			}
-			const before = counter.countText(p.model, p.text);
+			const req = { text: p.text, format: p.format, model: p.model, ...(p.range && { range: p.range }) };
+			const preview = (r: PromptCompressionResult): CompressPreview => ({
+				kind: 'compressed',
+				strategy: p.strategy,
+				text: r.text,
+				model: p.model,
+				tokensBefore: r.tokensBefore,
+				tokensAfter: r.tokensAfter,
+				exact: r.exact,
+				usdBefore: zeroUsd(catalog, p.model, r.tokensBefore),
+				usdAfter: zeroUsd(catalog, p.model, r.tokensAfter),
+				changes: r.changes,
+				verdict: r.verdict,
+				...(r.note !== undefined && { note: r.note }),
+				...(r.targetReached !== undefined && { targetReached: r.targetReached }),
+			});
+			if (p.strategy !== 'summarize') return preview(compressPromptFile(req, counter, p.strategy, p.targetRatio ?? 0.8));
+			// The model rewrites prose: only a text prompt's body is one (front matter and role or JSON structure are not rewritten).
+			const units = p.format === 'text' ? proseUnits(req) : undefined;
+			if (!units || units.length !== 1 || units[0].text.trim() === '')
+				throw new LiveJobError('notSummarizable', 'Summarize rewrites the body of a text prompt; use lossless or lossy for Prompty and chat files (their structure must stay).');
+			const before = counter.countText(p.model, units[0].text);
 			const result = await withRuntime(p, ctx, (rt, channel) =>
 				runCall(
 					rt,
@@ -260,7 +267,7 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 						pinnedModel: p.config.tiers.cheap,
 						messages: [
 							{ role: 'system', content: summarizePromptInstruction },
-							{ role: 'user', content: p.text },
+							{ role: 'user', content: units[0].text },
 						],
 						maxOutputTokens: Math.max(64, Math.min(p.config.defaults.maxOutputTokens, before.tokens)),
 						temperature: 0,
@@ -272,19 +279,12 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 			);
 			if (result.kind === 'refused') return { kind: 'refused', reason: result.reason, message: result.message, status: result.status };
 			if (result.kind === 'failed') return { kind: 'failed', reason: result.reason, message: result.message, status: result.status, ...(result.keyMissing && { keyMissing: result.keyMissing }) };
-			const text = result.text.trim();
-			const after = counter.countText(p.model, text);
+			// Keep the body's own leading and trailing whitespace around the rewrite.
+			const body = units[0].text;
+			const rewritten = body.slice(0, body.length - body.trimStart().length) + result.text.trim() + body.slice(body.trimEnd().length);
+			const outcome = compressionOutcome(req, counter, 'summarize', writeUnits(p.text, units, [rewritten]), new Map());
 			return {
-				kind: 'compressed',
-				strategy: 'summarize',
-				text,
-				model: p.model,
-				tokensBefore: before.tokens,
-				tokensAfter: after.tokens,
-				exact: before.exact && after.exact,
-				usdBefore: zeroUsd(catalog, p.model, before.tokens),
-				usdAfter: zeroUsd(catalog, p.model, after.tokens),
-				changes: [],
+				...preview(outcome),
 				summaryCall: {
 					model: result.model,
 					...(result.costUsd !== undefined && { costUsd: result.costUsd }),

@@ -2,7 +2,17 @@ import * as assert from 'node:assert/strict';
 import { budgetStatus } from '../../../src/core/budget/budgetGuard';
 import { parseEngineConfig } from '../../../src/core/config/parseEngineConfig';
 import type { CompressPreview, LiveAnswer, LiveFailure, LiveRefusal } from '../../../src/core/jobs/liveJobs';
-import { answerMarkdown, callLogLine, compressQuestion, compressTitle, downgradeMessage, failureMessage, spendStatusView, thresholdWarning } from '../../../src/extension/live/liveText';
+import {
+	answerMarkdown,
+	callLogLine,
+	compressQuestion,
+	compressTitle,
+	downgradeMessage,
+	failureMessage,
+	nothingToSaveMessage,
+	spendStatusView,
+	thresholdWarning,
+} from '../../../src/extension/live/liveText';
 
 const budget = (s: Record<string, unknown> = {}) => parseEngineConfig(Object.fromEntries(Object.entries(s).map(([k, v]) => [`agentCost.budget.${k}`, v]))).config.budget;
 const nano = (usd: number) => Math.round(usd * 1e9);
@@ -167,9 +177,12 @@ describe('live-call texts (status bar, log, notifications, answer document)', ()
 			usdBefore: 0.001,
 			usdAfter: 0.00075,
 			changes: [],
+			verdict: 'saves',
 		};
-		assert.equal(compressTitle('code-review.prompt', p), 'code-review.prompt ↔ lossless: 400 → 300 tokens (−25%) · $1.00 → $0.750 per 1,000 calls (gpt-4o)');
-		assert.equal(compressTitle('a', { ...p, exact: false, usdBefore: null, usdAfter: null, model: 'local' }), 'a ↔ lossless: ≈400 → ≈300 tokens (−25%) · no price for local (local)');
+		assert.equal(compressTitle('code-review.prompt', p), 'code-review.prompt ↔ lossless: 400 → 300 tokens sent (−25%) · $1.00 → $0.750 per 1,000 calls (gpt-4o)');
+		assert.equal(compressTitle('a', { ...p, exact: false, usdBefore: null, usdAfter: null, model: 'local' }), 'a ↔ lossless: ≈400 → ≈300 tokens sent (−25%) · no price for local (local)');
+		const nothing = nothingToSaveMessage('x.messages.json', { ...p, tokensAfter: 400, verdict: 'unchanged', note: 'Nothing to save: the JSON layout is not sent.' });
+		assert.equal(nothing, 'Agent Cost: x.messages.json (lossless) — Nothing to save: the JSON layout is not sent. It sends 400 tokens to gpt-4o.');
 		// A summary served from the semantic cache still paid for its embedding: the question says so.
 		const q = compressQuestion('a', {
 			...p,

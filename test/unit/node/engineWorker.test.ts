@@ -97,7 +97,7 @@ describe('engine worker: a cancelled job stops inside a long count', function ()
 		try {
 			const dir = mkdtempSync(join(tmpdir(), 'engine-worker-'));
 			const paths = { ledgerDir: dir, cacheDir: dir, recordingsDir: dir };
-			const params = { config: defaultEngineConfig(), paths, strategy: 'lossless' as const, model: 'gpt-4o', text: `Summarize:\n${'中'.repeat(3_000_000)}` };
+			const params = { config: defaultEngineConfig(), paths, strategy: 'lossless' as const, format: 'text' as const, model: 'gpt-4o', text: `Summarize:\n${'中'.repeat(3_000_000)}` };
 			// Warm up (ranks, byte maps) so the timing below is the count, not the start-up.
 			await client.run('compress/prompt', { ...params, text: 'hi' });
 			const ac = new AbortController();

@@ -298,37 +298,55 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 		assert.equal(t.calls[0].status, 'cancelled');
 	});
 
-	it('compress/prompt: lossless and lossy offline, with tokens and dollars before → after', async () => {
+	it('compress/prompt: lossless and lossy offline, with the tokens sent and dollars before → after', async () => {
 		const text = 'Please   note that this is a very important prompt.\n\n\n\nReturn   the JSON:\n```json\n{ "a": 1,  "b": [1, 2] }\n```\n';
-		const lossless = await run('compress/prompt', { config: config(), paths, strategy: 'lossless', text, model: 'gpt-4o' });
+		const base = { config: config(), paths, text, format: 'text' as const, model: 'gpt-4o' };
+		const lossless = await run('compress/prompt', { ...base, strategy: 'lossless' });
 		assert.equal(lossless.result.kind, 'compressed');
 		if (lossless.result.kind !== 'compressed') return;
+		assert.equal(lossless.result.verdict, 'saves');
 		assert.ok(lossless.result.tokensAfter < lossless.result.tokensBefore);
 		assert.equal(lossless.result.exact, true);
 		// gpt-4o input: $2.50 per million tokens.
 		assert.ok(Math.abs(lossless.result.usdBefore! - lossless.result.tokensBefore * 2.5e-6) < 1e-12);
 		assert.ok(lossless.result.usdAfter! < lossless.result.usdBefore!);
-		assert.ok(lossless.result.text.includes('{ "a": 1,  "b": [1, 2] }') || lossless.result.text.includes('{"a":1,"b":[1,2]}'));
-		const lossy = await run('compress/prompt', { config: config(), paths, strategy: 'lossy', text, model: 'gpt-4o', targetRatio: 0.5 });
-		assert.ok(lossy.result.kind === 'compressed' && lossy.result.tokensAfter <= lossless.result.tokensAfter);
-		const unpriced = await run('compress/prompt', { config: config(), paths, strategy: 'lossless', text, model: 'my-local-model' });
+		assert.ok(lossless.result.text.includes('{"a":1,"b":[1,2]}'));
+		const lossy = await run('compress/prompt', { ...base, strategy: 'lossy', targetRatio: 0.5 });
+		assert.ok(lossy.result.kind === 'compressed' && lossy.result.tokensAfter < lossless.result.tokensAfter);
+		assert.ok(lossy.result.kind === 'compressed' && lossy.result.text.startsWith('This is an important prompt.'), JSON.stringify(lossy.result));
+		const unpriced = await run('compress/prompt', { ...base, strategy: 'lossless', model: 'my-local-model' });
 		assert.ok(unpriced.result.kind === 'compressed' && unpriced.result.usdBefore === null && unpriced.result.exact === false);
+		// A selection: only that range is compressed and returned.
+		const start = text.indexOf('Return');
+		const selected = await run('compress/prompt', { ...base, strategy: 'lossless', range: { start, end: text.length } });
+		assert.ok(selected.result.kind === 'compressed' && selected.result.text.startsWith('Return the JSON:'), JSON.stringify(selected.result));
+		// Nothing to save: a chat file's layout is not sent.
+		const chat = JSON.stringify([{ role: 'user', content: 'Hi.' }], null, 4);
+		const same = await run('compress/prompt', { ...base, text: chat, format: 'chat', strategy: 'lossless' });
+		assert.ok(same.result.kind === 'compressed' && same.result.verdict === 'unchanged' && same.result.text === chat && /re-serialized/.test(same.result.note ?? ''));
 		assert.equal(server.requests.length, 0, 'offline strategies make no call');
 		assert.equal(existsSync(paths.ledgerDir), false, 'offline strategies open no ledger');
 	});
 
-	it('compress/prompt summarize: a budgeted, recorded call to the cheap tier', async () => {
+	it('compress/prompt summarize: a budgeted, recorded call to the cheap tier on the body only', async () => {
 		server.enqueue({ type: 'reply', text: 'Short prompt.', usage: { input: 80, output: 4 } }, { model: 'gpt-4o-mini' });
-		const text = 'I would like you to please write, if at all possible, a very short prompt that is short.';
-		const { result } = await run('compress/prompt', { config: config(), paths, strategy: 'summarize', text, model: 'gpt-4o' });
+		const body = 'I would like you to please write, if at all possible, a very short prompt that is short.';
+		const text = `---\nmodel: gpt-4o\n---\n${body}\n`;
+		const { result } = await run('compress/prompt', { config: config(), paths, strategy: 'summarize', text, format: 'text', model: 'gpt-4o' });
 		assert.equal(result.kind, 'compressed');
 		if (result.kind !== 'compressed') return;
-		assert.equal(result.text, 'Short prompt.');
+		assert.equal(result.verdict, 'saves');
+		assert.equal(result.text, '---\nmodel: gpt-4o\n---\nShort prompt.\n', 'front matter and trailing newline kept');
 		assert.equal(result.summaryCall?.model, 'gpt-4o-mini');
 		assert.ok(result.summaryCall?.costUsd !== undefined && result.summaryCall.costUsd > 0);
 		assert.ok(Math.abs(result.status!.daily.spent - result.summaryCall.costUsd) < 1e-8);
 		const req = server.requests[0].body as { messages: { role: string; content: string }[] };
-		assert.equal(req.messages[1].content, text);
+		assert.equal(req.messages[1].content, `${body}\n`, 'only the body is sent to the model');
+		// A chat or Prompty file would not survive a rewrite: refused before any call.
+		await assert.rejects(run('compress/prompt', { config: config(), paths, strategy: 'summarize', text: '[{"role":"user","content":"x"}]', format: 'chat', model: 'gpt-4o' }), (e: unknown) =>
+			/Summarize rewrites the body of a text prompt/.test((e as Error).message),
+		);
+		assert.equal(server.requests.length, 1);
 	});
 
 	it("tokens/countExact asks Anthropic's countTokens (Claude only)", async () => {
@@ -392,7 +410,7 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 			await run('live/run', ask('canary one'));
 			await run('live/run', ask('canary two', {}, { 'agentCost.budget.runUsd': 0.0000001 }));
 			server.enqueue({ type: 'reply', text: 'short' });
-			await run('compress/prompt', { config: config(), paths, strategy: 'summarize', text: 'make me shorter please', model: 'gpt-4o' });
+			await run('compress/prompt', { config: config(), paths, strategy: 'summarize', text: 'make me shorter please', format: 'text', model: 'gpt-4o' });
 			await run('tokens/countExact', { config: config(), model: 'claude-opus-4-6', messages: [{ role: 'user', content: 'x' }] });
 			// 5. a wrong key: the server echoes a masked fragment of it in its 401.
 			keys = { openai: canary.wrong };

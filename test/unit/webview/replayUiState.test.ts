@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { parseScenario } from '../../../src/core/replay/scenario';
 import { replayConfig } from '../../../src/extension/webviews/replayDefaults';
 import { readField, settingsFields, visibleFields, writeField } from '../../../webview/replay/settingsFields';
-import { addScenario, initialUiState, maxScenarios, removeScenario, restoreUiState, updateScenario } from '../../../webview/replay/uiState';
+import { addScenario, initialUiState, maxScenarios, removeScenario, restoreUiState, settingsSectionOpen, updateScenario } from '../../../webview/replay/uiState';
 
 const { defaults } = replayConfig({});
 const field = (id: string) => settingsFields.find(f => f.id === id)!;
@@ -127,5 +127,18 @@ describe('replay panel UI state (DOM-free)', () => {
 		for (const bad of [{ ...lastSweep, parameter: 'routing.mode' }, { ...lastSweep, values: [] }, { ...lastSweep, values: 'x' }, 'x']) {
 			assert.equal(restoreUiState({ ...JSON.parse(JSON.stringify(ui)), lastSweep: bad }, defaults).lastSweep, undefined, JSON.stringify(bad));
 		}
+	});
+});
+
+describe('replay panel layout state (DOM-free)', () => {
+	it('the scenario settings are open until there are results, then fold away unless the user opened them', () => {
+		const ui = initialUiState(defaults);
+		assert.equal(settingsSectionOpen(ui, false), true);
+		assert.equal(settingsSectionOpen(ui, true), false);
+		assert.equal(settingsSectionOpen({ ...ui, settingsOpen: true }, true), true);
+		assert.equal(settingsSectionOpen({ ...ui, settingsOpen: false }, false), false);
+		// Kept across a hide/show or reload; junk is ignored.
+		assert.equal(restoreUiState(JSON.parse(JSON.stringify({ ...ui, settingsOpen: true })), defaults).settingsOpen, true);
+		assert.equal(restoreUiState({ ...ui, settingsOpen: 'yes' }, defaults).settingsOpen, undefined);
 	});
 });

@@ -5,7 +5,6 @@ import type { Summarizer } from '../../../../src/core/ports/summarizer';
 import { compressionTrigger, estimatingSummarizer, slidingWindow, summarizeHistory, truncateHistory } from '../../../../src/core/compression/history';
 import type { EngineMessage } from '../../../../src/core/compression/messages';
 import { countMessages, groupMessages, lastUserTurnIndex } from '../../../../src/core/compression/messages';
-import { compressPromptLossless, compressPromptLossy, minifyJsonText } from '../../../../src/core/compression/prompt';
 import { truncateToolOutput, truncateToolOutputs } from '../../../../src/core/compression/toolOutput';
 import { wordCounter, words } from '../../../support/policyFakes';
 
@@ -244,87 +243,7 @@ describe('tool output truncation', () => {
 	});
 });
 
-describe('prompt compression', () => {
-	it('lossless: whitespace, blank lines, duplicate lines, CRLF; code blocks untouched', () => {
-		const text = 'Title  here   \r\n\r\n\r\n\r\nSame line\r\nSame line\r\n```py\nx  =  1\n\n\n\n```\n"keep   these  spaces"\n';
-		const r = compressPromptLossless(text, model, wordCounter);
-		assert.equal(r.text, 'Title here\n\nSame line\n```py\nx  =  1\n\n\n\n```\n"keep   these  spaces"\n');
-		assert.deepEqual(r.changes.map(c => c.rule).sort(), ['blankLines', 'duplicateLines', 'lineEndings', 'whitespace']);
-		assert.equal(compressPromptLossless(r.text, model, wordCounter).text, r.text);
-	});
-
-	it('lossless JSON minify keeps big numbers and duplicate keys byte for byte', () => {
-		const text = '{\n  "id": 12345678901234567890,\n  "a": "x  y",\n  "a": 1.50\n}';
-		assert.equal(compressPromptLossless(text, model, wordCounter).text, '{"id":12345678901234567890,"a":"x  y","a":1.50}');
-	});
-
-	it('lossless is lossless for JSON semantics and idempotent (property)', () => {
-		fc.assert(
-			fc.property(fc.jsonValue(), fc.constantFrom(0, 1, 2, '\t'), (v, indent) => {
-				const text = JSON.stringify(v, null, indent);
-				const r = compressPromptLossless(text, model, wordCounter);
-				assert.deepEqual(JSON.parse(r.text), JSON.parse(text));
-				assert.equal(compressPromptLossless(r.text, model, wordCounter).text, r.text);
-			}),
-			{ numRuns: 300 },
-		);
-		fc.assert(
-			fc.property(fc.string({ unit: fc.constantFrom('a', ' ', '\n', '\r\n', '\t', 'b', '`', '"', '```') }), text => {
-				const once = compressPromptLossless(text, model, wordCounter).text;
-				assert.equal(compressPromptLossless(once, model, wordCounter).text, once);
-			}),
-			{ numRuns: 500 },
-		);
-	});
-
-	it('minifyJsonText handles escapes inside strings', () => {
-		assert.equal(minifyJsonText('{ "a\\" b" : [ 1 , "\\\\" ] }'), '{"a\\" b":[1,"\\\\"]}');
-	});
-
-	it('lossy: removes fillers and stop words, keeps code, numbers, names, quotes and logic words', () => {
-		const text = [
-			'Please note that you should basically read the file that is in the `src` folder in order to find the bug.',
-			'Ask Will about the 3 failing tests; do not change the "public API" of the parser.',
-			'```ts',
-			'const the = a.the; // the code is untouched',
-			'```',
-		].join('\n');
-		const r = compressPromptLossy(text, model, wordCounter, 0.7);
-		assert.ok(r.text.includes('```ts\nconst the = a.the; // the code is untouched\n```'));
-		assert.ok(r.text.includes('`src`'));
-		assert.ok(r.text.includes('"public API"'));
-		assert.ok(r.text.includes('Will'));
-		assert.ok(r.text.includes('3 failing tests'));
-		assert.ok(r.text.includes('not'));
-		assert.ok(!/basically|Please note/.test(r.text));
-		assert.ok(r.tokensAfter < r.tokensBefore);
-		assert.ok(r.changes.some(c => c.rule === 'filler'));
-		assert.equal(r.targetReached, r.ratio <= 0.7);
-	});
-
-	it('lossy never touches protected spans (property)', () => {
-		const prose = fc
-			.array(fc.constantFrom('the', 'a', 'is', 'that', 'of', 'very', 'agent', 'tool', 'result', 'not', 'only', 'The', 'Will', 'in', 'and'), { minLength: 1, maxLength: 12 })
-			.map(w => w.join(' '));
-		const prot = fc.oneof(
-			fc.integer({ min: 0, max: 99999 }).map(n => String(n)),
-			prose.map(p => `"${p}"`),
-			prose.map(p => `\`${p}\``),
-			prose.map(p => `\n\`\`\`\n${p}\n\`\`\`\n`),
-			fc.constantFrom('user_id', 'the.config', 'getTheValue', 'https://x.example/the/a', '{{the_var}}'),
-		);
-		fc.assert(
-			fc.property(fc.array(fc.tuple(prose, prot), { minLength: 1, maxLength: 6 }), fc.double({ min: 0.1, max: 0.95, noNaN: true }), (parts, ratio) => {
-				const text = parts.map(([p, q]) => `${p} ${q}`).join(' ');
-				const r = compressPromptLossy(text, model, wordCounter, ratio);
-				for (const [, q] of parts) assert.ok(r.text.includes(q.trim()), `lost ${JSON.stringify(q)} in ${JSON.stringify(r.text)}`);
-				assert.equal((r.text.match(/\bnot\b/g) ?? []).length >= (text.replace(/"[^"]*"|`[^`]*`/g, '').match(/\bnot\b/g) ?? []).length, true);
-				assert.ok(r.tokensAfter <= r.tokensBefore);
-			}),
-			{ numRuns: 300 },
-		);
-	});
-
+describe('message groups', () => {
 	it('groups tool calls with all their results (parallel calls)', () => {
 		const ms: EngineMessage[] = [
 			sys,

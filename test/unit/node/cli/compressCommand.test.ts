@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseChatDocument } from '../../../../src/core/compression/chatFile';
-import { compressStrategies, createCompressCommand } from '../../../../src/node/cli/compressCommand';
+import { compressCommand, compressStrategies, createCompressCommand } from '../../../../src/node/cli/compressCommand';
 import { wordCounter, words } from '../../../support/policyFakes';
 import { runCliCaptured } from '../../../support/cliRun';
 
@@ -12,31 +12,46 @@ before(() => (dir = mkdtempSync(join(tmpdir(), 'acl-compress-'))));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const cli = (args: string[], stdin = '') => runCliCaptured(['compress', ...args], dir, [createCompressCommand(wordCounter)], stdin);
+/** With the real tokenizers: whitespace savings are real tokens. */
+const real = (args: string[], stdin = '') => runCliCaptured(['compress', ...args], dir, [compressCommand], stdin);
 
 describe('agent-cost compress', () => {
-	it('lossless --json prints exactly {strategy, originalTokens, compressedTokens, ratio, text}', async () => {
+	it('lossless --json prints {strategy, originalTokens, compressedTokens, ratio, verdict, text}: tokens as sent', async () => {
 		writeFileSync(join(dir, 'p.prompt'), 'Hello   world\n\n\n\nHello   world again\n');
-		const r = await cli(['p.prompt', '--strategy', 'lossless', '--json']);
+		const r = await real(['p.prompt', '--strategy', 'lossless', '--json']);
 		assert.equal(r.code, 0, r.stderr);
 		const out = JSON.parse(r.stdout);
-		assert.deepEqual(Object.keys(out), ['strategy', 'originalTokens', 'compressedTokens', 'ratio', 'text']);
-		// The tokens the call sends (one user message, trimmed), as the lens and `count` report them.
-		const sent = (body: string) => wordCounter.countChat('gpt-4o', [{ role: 'user', content: body }]).tokens;
-		assert.deepEqual(out, {
-			strategy: 'lossless',
-			originalTokens: sent('Hello   world\n\n\n\nHello   world again'),
-			compressedTokens: sent('Hello world\n\nHello world again'),
-			ratio: Math.round((sent('Hello world\n\nHello world again') / sent('Hello   world\n\n\n\nHello   world again')) * 10_000) / 10_000,
-			text: 'Hello world\n\nHello world again\n',
-		});
+		assert.deepEqual(Object.keys(out), ['strategy', 'originalTokens', 'compressedTokens', 'ratio', 'verdict', 'text']);
+		assert.equal(out.verdict, 'saves');
+		assert.equal(out.text, 'Hello world\n\nHello world again\n');
+		assert.ok(out.compressedTokens < out.originalTokens, JSON.stringify(out));
 	});
 
-	it('lossy reaches a target ratio and prints the text with a summary on stderr', async () => {
-		writeFileSync(join(dir, 'l.md'), 'Please note that the agent should basically read the file that is in the folder in order to find the bug.\n');
-		const r = await cli(['l.md', '--strategy', 'lossy', '--target-ratio', '0.7']);
+	it('nothing to save: the file is printed unchanged and stderr says why (chat JSON layout is not sent)', async () => {
+		const chat = JSON.stringify(
+			[
+				{ role: 'system', content: 'Be brief.' },
+				{ role: 'user', content: 'Summarize the diff.' },
+			],
+			null,
+			8,
+		);
+		writeFileSync(join(dir, 'c.messages.json'), chat);
+		const r = await real(['c.messages.json', '--strategy', 'lossless']);
+		assert.equal(r.code, 0, r.stderr);
+		assert.equal(r.stdout, chat + '\n');
+		assert.match(r.stderr, /^lossless: Nothing to save: .*re-serialized before sending.*\(\d+ tokens sent to gpt-4o\)\n$/);
+		const j = JSON.parse((await real(['c.messages.json', '--strategy', 'lossless', '--json'])).stdout);
+		assert.equal(j.verdict, 'unchanged');
+		assert.equal(j.compressedTokens, j.originalTokens);
+	});
+
+	it('lossy prints English with a summary on stderr, front matter kept, counted with the model the file names', async () => {
+		writeFileSync(join(dir, 'l.md'), '---\nmodel: gpt-4o-mini\ndescription: please note that basically\n---\nPlease note that the agent should basically read the file in order to find the bug.\n');
+		const r = await real(['l.md', '--strategy', 'lossy', '--target-ratio', '0.7']);
 		assert.equal(r.code, 0);
-		assert.match(r.stderr, /^lossy: 28 → \d+ tokens \(gpt-4o\), ratio 0\.\d+/, 'the 21 tokens of the text, sent as one user message');
-		assert.ok(r.stdout.split(/\s+/).filter(Boolean).length <= 14, r.stdout);
+		assert.match(r.stderr, /^lossy: \d+ → \d+ tokens sent \(gpt-4o-mini\), ratio 0\.\d+/);
+		assert.equal(r.stdout, '---\nmodel: gpt-4o-mini\ndescription: please note that basically\n---\nThe agent should read the file to find the bug.\n');
 	});
 
 	it('truncate and window work on chat JSON (array, request body, JSONL) and keep its format', async () => {
