@@ -3,6 +3,7 @@ import type { TokenCounter } from '../ports/tokenCounter';
 import type { Summarizer, SummaryResult } from '../ports/summarizer';
 import type { EngineMessage, MessageGroup } from './messages';
 import { countMessages, groupMessages, messageTokens } from './messages';
+import { maskObservations } from './observationMask';
 import type { CompressionChange, HistoryCompressionResult } from './types';
 import { ratioOf } from './types';
 
@@ -250,7 +251,9 @@ export async function summarizeHistory(messages: readonly EngineMessage[], o: Su
 export type CompressionTrigger =
 	| { readonly kind: 'tokens'; readonly tokens: number; readonly threshold: number }
 	| { readonly kind: 'contextWindow'; readonly tokens: number; readonly threshold: number; readonly window: number }
-	| { readonly kind: 'steps'; readonly step: number; readonly every: number };
+	| { readonly kind: 'steps'; readonly step: number; readonly every: number }
+	/** Observation masking's batch boundary: every `every` steps (`step` undefined: the request has no step number, so every call is one). */
+	| { readonly kind: 'maskBatch'; readonly step?: number; readonly every: number };
 
 /**
  * Whether to compress before this call: the prompt exceeds `maxTokensBeforeCompression`, or fills
@@ -278,6 +281,10 @@ export function describeTrigger(t: CompressionTrigger): string {
 			return `prompt is ${t.tokens.toLocaleString('en-US')} tokens, over ${t.threshold.toLocaleString('en-US')} (${Math.round((t.threshold / t.window) * 100)}% of a ${t.window.toLocaleString('en-US')}-token window)`;
 		case 'steps':
 			return `step ${t.step} is a multiple of agentCost.compression.triggerSteps (${t.every})`;
+		case 'maskBatch':
+			return t.step === undefined
+				? 'the request has no step number, so every call is a masking batch'
+				: `step ${t.step} starts a masking batch (every ${t.every} step${t.every === 1 ? '' : 's'}, agentCost.compression.maskEverySteps)`;
 	}
 }
 
@@ -294,5 +301,7 @@ export async function compressHistory(
 			return slidingWindow(messages, o.config.windowMessages, o);
 		case 'summarize':
 			return summarizeHistory(messages, { ...o, keepRecentTokens: o.config.tokensToKeepRecent, summaryModel: o.config.summaryModel, summaryMaxTokens: o.config.summaryMaxTokens });
+		case 'observationMask':
+			return maskObservations(messages, o.config.keepObservations, o);
 	}
 }

@@ -3,6 +3,7 @@ import type { CacheableParams } from '../caching/cacheKey';
 import { canonicalJson } from '../lib/canonicalJson';
 import { isObservation, type EngineMessage } from '../compression/messages';
 import { describeTrigger, estimateSummary } from '../compression/history';
+import type { CompressionChange } from '../compression/types';
 import { throwIfAborted } from '../lib/errors';
 import { fastHash, mixHash } from '../lib/fastHash';
 import { seededRandom } from '../ports/clock';
@@ -11,10 +12,13 @@ import { zeroUsage, type Usage } from '../pricing/usage';
 import type { PlanExplanation, SideCall, StepDecision, StepPrompt } from '../policy/policyStep';
 import { decisionRecord, policyStep, runStepSync, toolOutputLimit } from '../policy/policyStep';
 import type { PolicyDecisionRecord } from '../transcripts/recording';
+import type { RunSignals } from '../routing/escalation';
 import type { RoutingDecision } from '../routing/router';
+import { tierOf } from '../routing/router';
 import type { PreparedCall, PreparedRun, PreparedSegment } from './preparedRun';
 import type { PromptCacheReason, PromptSegment } from './promptCacheSimulator';
 import { PromptCacheSimulator } from './promptCacheSimulator';
+import { RiskTracker } from './riskTracker';
 import type { ReplayScenario } from './scenario';
 
 /** What happened at one step of a replayed run. USD amounts are USD, not cents. */
@@ -51,6 +55,41 @@ export interface ReplayStep {
 		readonly summaryUsd?: number;
 	};
 	readonly budget?: { readonly kind: 'warn' | 'downgrade' | 'overLimit'; readonly text: string };
+	/** What this step risks besides its cost (present when it elided, needed or served something). */
+	readonly risk?: StepRisk;
+}
+
+/** A step's share of the scenario's risk (see {@link ScenarioRisk}; absent fields are 0 / false). */
+export interface StepRisk {
+	/** Observations the model stopped seeing whole at this step (masked, dropped, summarized away, truncated). */
+	readonly observationsElided?: number;
+	/** Elided observations this step's recorded answer referred to (a path, identifier or error message only they held). */
+	readonly elidedReferenced?: number;
+	/** Tokens of context removed at this step (history compression and tool-output truncation). */
+	readonly contextTokensDropped?: number;
+	/** Served by the response cache for a request that differed from the cached one (a semantic hit). */
+	readonly semanticCacheHit?: boolean;
+}
+
+/**
+ * What a scenario risks next to what it saves: plainly counted, never folded into one score. A
+ * cheaper scenario is only better if these are acceptable for the run.
+ */
+export interface ScenarioRisk {
+	/** Agent steps answered by another model than the recorded one. */
+	readonly modelChangedSteps: number;
+	/** Those steps by the tier of the model they moved to (`cheap`, `medium`, `expensive`; `other`: no configured tier). */
+	readonly modelChangedTo: Readonly<Record<string, number>>;
+	/** Recorded observations the model no longer saw whole (masked, dropped, summarized away or truncated), each counted once. */
+	readonly observationsElided: number;
+	/** Of those, how many a later step's recorded answer referred to — the run needed them. */
+	readonly elidedReferencedLater: number;
+	/** Tokens of context the scenario removed (each removal counted once, at the step it happened). */
+	readonly contextTokensDropped: number;
+	/** Response-cache hits served for a request that differed from the cached one (semantic hits). */
+	readonly semanticCacheHits: number;
+	/** The step the budget or step limit stopped the run at (null: it ran to the end). */
+	readonly budgetStopStep: number | null;
 }
 
 export interface ScenarioResult {
@@ -74,6 +113,8 @@ export interface ScenarioResult {
 	readonly unpricedSteps: number;
 	/** Some numbers are estimates (simulated cache, estimated output, ≈ token counts). */
 	readonly estimated: boolean;
+	/** What the scenario risks besides its cost. */
+	readonly risk: ScenarioRisk;
 	readonly perStep: readonly ReplayStep[];
 	readonly notes: readonly string[];
 }
@@ -173,6 +214,8 @@ interface ThreadState {
 	/** Tool outputs truncated among the segments after `prefix`, and the tokens that saved. */
 	truncated: number;
 	truncatedSaved: number;
+	/** Escalate routing: the run's signals after the thread's previous step (each thread is a run or subtask). */
+	signals?: RunSignals;
 }
 
 /** Rows of the recording's own side calls waiting for the agent step they were made for. */
@@ -231,6 +274,14 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 	let cacheHits = 0;
 	let largestPrompt = 0;
 	let pending: PendingSide[] = [];
+	// What the scenario risks (see ScenarioRisk): counted as the steps are decided.
+	const risks = new RiskTracker(run);
+	const changedTo: Record<string, number> = {};
+	let modelChangedSteps = 0;
+	let contextTokensDropped = 0;
+	let semanticCacheHits = 0;
+	let stepElided = 0;
+	let stepDropped = 0;
 
 	// Token sums and cache segments per model are kept up to date as the history grows, so a step
 	// costs O(new messages), not O(history).
@@ -353,6 +404,8 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			t = { version: undefined, recordedLen: 0, prefix: [], replacedUpTo: 0, segs: [], pristine: true, epoch: 0, perModel: new Map(), hash: 0, head: undefined, truncated: 0, truncatedSaved: 0 };
 			threads.set(pc.thread, t);
 		}
+		stepElided = 0;
+		stepDropped = 0;
 		const limit = toolOutputLimit(settings, call.request?.model ?? (call.model || undefined));
 		const transform = (seg: PreparedSegment): PreparedSegment => {
 			if (!limit) return seg;
@@ -363,12 +416,18 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			}
 			if (cut !== seg) {
 				truncatedOutputs++;
+				const saved = run.tokensOf(seg, limit.model) - run.tokensOf(cut, limit.model);
 				t!.truncated++;
-				t!.truncatedSaved += run.tokensOf(seg, limit.model) - run.tokensOf(cut, limit.model);
+				t!.truncatedSaved += saved;
+				stepDropped += saved;
+				stepElided += risks.shortened(pc.thread, seg.message, cut.message);
 			}
 			return cut;
 		};
-		if (t.version === pc.version && pc.commonWithPrevious >= t.recordedLen) {
+		// The agent's own messages new at this step (what escalation routing reads its signals from).
+		const appending = t.version === pc.version && pc.commonWithPrevious >= t.recordedLen;
+		const recentFrom = appending ? t.recordedLen : pc.commonWithPrevious;
+		if (appending) {
 			for (let k = t.recordedLen; k < pc.length; k++) {
 				const seg = pc.version.segments[k]!;
 				const s = transform(seg);
@@ -383,6 +442,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			if (!keep) {
 				t.prefix = [];
 				t.replacedUpTo = 0;
+				risks.reset(pc.thread);
 			}
 			rebuild(t, [...t.prefix]);
 			let pristine = !keep;
@@ -435,6 +495,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			complexity: () => run.complexityOf(pc, settings.tiers.medium, calibrated(settings.tiers.medium, run.recordedPromptTokens(pc, settings.tiers.medium))),
 			cacheKey: (model, params) => `${model}|${paramsKey(params)}|${th.hash}|${th.segs.length}|${th.head}`,
 			...(th.truncated > 0 && { toolOutputs: { truncated: th.truncated, savedTokens: th.truncatedSaved } }),
+			recent: () => pc.version.segments.slice(recentFrom, pc.length).map(s => s.message),
 		};
 
 		// 2. THE policy step, answered by the simulated world.
@@ -453,6 +514,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 					},
 					step: { index: pc.stepInThread },
 					...(call.input?.tools && { tools: call.input.tools }),
+					...(t.signals && { run: t.signals }),
 				},
 				{ settings, counter, pricing: catalog, contextWindowOf: m => run.contextWindowOf(m) },
 			),
@@ -475,6 +537,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 				summarize: r => estimateSummary(r),
 			},
 		);
+		if (decision.run) t.signals = decision.run;
 		const routing = routingLines(decision.explanation);
 		const summary = decisionRecord(decision);
 		let sideUsd = 0;
@@ -501,6 +564,10 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		if (decision.kind === 'cached') {
 			// A hit where the recording had one too changes nothing; anywhere else the run departs from it.
 			if (!call.servedFrom) diverged = true;
+			const semanticHit = decision.hit.source === 'semantic';
+			if (semanticHit) semanticCacheHits++;
+			const risk = stepRisk(stepElided, risks.references(pc.thread, i, pc), stepDropped, semanticHit);
+			contextTokensDropped += stepDropped;
 			perStep.push({
 				step: pc.step,
 				callIndex: call.index,
@@ -518,6 +585,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 				outputEstimated: false,
 				cache: 'responseCache',
 				costUsd: 0,
+				...(risk && { risk }),
 			});
 			continue;
 		}
@@ -525,6 +593,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		const tokensBefore = decision.compression ? scenarioInput(decision.routing.model) : 0;
 		if (decision.compression) compressions++;
 		if (decision.compression) {
+			stepElided += risks.removed(pc.thread, removedBy(decision.compression.changes, t.segs));
 			const segs = decision.compression.messages.map(m => run.segmentOf(m));
 			t.prefix = segs;
 			t.replacedUpTo = t.recordedLen;
@@ -619,6 +688,14 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			tokensAfter: scenarioInput(decision.routing.model),
 			...(decision.sideCalls.some(c => c.purpose === 'summary') && { summaryUsd: sideUsd }),
 		};
+		if (compression) stepDropped += Math.max(0, compression.tokensBefore - compression.tokensAfter);
+		contextTokensDropped += stepDropped;
+		if (recordedModel && model !== recordedModel) {
+			modelChangedSteps++;
+			const to = tierOf(model, settings.tiers) ?? 'other';
+			changedTo[to] = (changedTo[to] ?? 0) + 1;
+		}
+		const risk = stepRisk(stepElided, risks.references(pc.thread, i, pc), stepDropped, false);
 		const budgetEvent = budgetEventOf(decision, warnedAt === pc.step);
 		// Step rows are written out field by field on purpose: building them by spreading a shared
 		// helper's object made 100-scenario replays twice as slow (bench/results/replay.md).
@@ -641,6 +718,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			costUsd: cost,
 			...(compression && { compression }),
 			...(budgetEvent && { budget: budgetEvent }),
+			...(risk && { risk }),
 		});
 	}
 	if (stoppedAtStep === null) flushPending([]);
@@ -677,9 +755,39 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		...(stopReason && { stopReason }),
 		unpricedSteps: unpriced,
 		estimated,
+		risk: {
+			modelChangedSteps,
+			modelChangedTo: changedTo,
+			observationsElided: risks.observationsElided,
+			elidedReferencedLater: risks.referencedLater,
+			contextTokensDropped,
+			semanticCacheHits,
+			budgetStopStep: stoppedAtStep,
+		},
 		perStep,
 		notes: [...notes],
 	};
+}
+
+/** A step's risk, or undefined when it risked nothing (most steps: rows stay small). */
+function stepRisk(elided: number, referenced: number, dropped: number, semanticHit: boolean): StepRisk | undefined {
+	if (elided === 0 && referenced === 0 && dropped === 0 && !semanticHit) return undefined;
+	return {
+		...(elided > 0 && { observationsElided: elided }),
+		...(referenced > 0 && { elidedReferenced: referenced }),
+		...(dropped > 0 && { contextTokensDropped: dropped }),
+		...(semanticHit && { semanticCacheHit: true }),
+	};
+}
+
+/** The messages of the compression's input (`segs`) that its changes removed (dropped runs, masked observations). */
+function removedBy(changes: readonly CompressionChange[], segs: readonly PreparedSegment[]): EngineMessage[] {
+	const out: EngineMessage[] = [];
+	for (const c of changes) {
+		if (c.kind === 'dropped') for (let k = c.from; k < c.to; k++) out.push(segs[k]!.message);
+		else if (c.kind === 'masked') out.push(segs[c.index]!.message);
+	}
+	return out;
 }
 
 function sameContent(segs: readonly PreparedSegment[], keys: readonly number[], run: PreparedRun): boolean {

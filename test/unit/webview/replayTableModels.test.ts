@@ -67,6 +67,7 @@ function scenario(name: string, perStep: ReplayStep[], over: Partial<ScenarioRes
 		stoppedAtStep: null,
 		unpricedSteps: perStep.filter(p => p.costUsd === null).length,
 		estimated: perStep.some(p => !p.recorded),
+		risk: { modelChangedSteps: 0, modelChangedTo: {}, observationsElided: 0, elidedReferencedLater: 0, contextTokensDropped: 0, semanticCacheHits: 0, budgetStopStep: null },
 		perStep,
 		notes: [],
 		...over,
