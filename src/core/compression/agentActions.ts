@@ -59,7 +59,8 @@ const keyArgName = /^(path|file|filename|file_?path|filepath|target_file|command
 
 /**
  * The arguments that decide what an action does (file path, command, URL, query), as `name=value`
- * strings; a shell block's command is its own key argument. Used to judge whether two actions agree.
+ * strings; a shell block's command is its own key argument, and a tool with none of these names is
+ * decided by all its arguments. Used to judge whether two actions agree.
  */
 export function keyArgsOf(a: AgentAction): readonly string[] {
 	const text = a.args.trim();
@@ -67,10 +68,12 @@ export function keyArgsOf(a: AgentAction): readonly string[] {
 		try {
 			const v = JSON.parse(text) as unknown;
 			if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-				return Object.entries(v as Record<string, unknown>)
+				const keys = Object.entries(v as Record<string, unknown>)
 					.filter(([k, x]) => keyArgName.test(k) && (typeof x === 'string' || typeof x === 'number'))
 					.map(([k, x]) => `${k}=${String(x).trim().replace(/\s+/g, ' ')}`)
 					.sort();
+				// A tool without such arguments (book_reservation, calculate…): every argument decides.
+				if (keys.length > 0) return keys;
 			}
 		} catch {
 			// not JSON: the whole text is the key

@@ -3,7 +3,7 @@ import { formatUsd } from '../pricing/format';
 import type { PreparedRun } from './preparedRun';
 import type { ReplayScenario, SweepParameter } from './scenario';
 import { sweepParameters, withParameter } from './scenario';
-import type { ScenarioResult, SimulateOptions } from './simulator';
+import type { ScenarioResult, ScenarioRisk, SimulateOptions } from './simulator';
 import { baselineOf, simulateScenario } from './simulator';
 
 /** Between scenarios: let the host deliver a cancel, and honour it. */
@@ -167,11 +167,33 @@ export function comparisonJson(c: ReplayComparison): unknown {
 			...(s.stopReason && { stopReason: s.stopReason }),
 			unpricedSteps: s.unpricedSteps,
 			estimated: s.estimated,
+			risk: s.risk,
 			notes: s.notes,
 			settings: s.settings,
 			perStep: s.perStep,
 		})),
 	};
+}
+
+/**
+ * The risk columns every output shows, with one short label and a value each (the definitions are in
+ * `ScenarioRisk` and docs/policies.md). Never folded into a single score.
+ */
+export const riskColumns: readonly { readonly key: keyof ScenarioRisk; readonly label: string; readonly value: (r: ScenarioRisk) => string }[] = [
+	{ key: 'modelChangedSteps', label: 'Steps on another model', value: r => (r.modelChangedSteps === 0 ? '0' : `${r.modelChangedSteps} (${modelChangeText(r.modelChangedTo)})`) },
+	{ key: 'observationsElided', label: 'Observations elided', value: r => String(r.observationsElided) },
+	{ key: 'elidedReferencedLater', label: 'Elided, needed later', value: r => String(r.elidedReferencedLater) },
+	{ key: 'contextTokensDropped', label: 'Context tokens dropped', value: r => r.contextTokensDropped.toLocaleString('en-US') },
+	{ key: 'semanticCacheHits', label: 'Semantic cache hits', value: r => String(r.semanticCacheHits) },
+	{ key: 'budgetStopStep', label: 'Budget stop', value: r => (r.budgetStopStep === null ? '—' : `step ${r.budgetStopStep}`) },
+];
+
+/** `12 → cheap, 3 → expensive`: where the steps that changed model went. */
+export function modelChangeText(to: Readonly<Record<string, number>>): string {
+	return Object.entries(to)
+		.sort((a, b) => b[1] - a[1])
+		.map(([tier, n]) => `${n} → ${tier}`)
+		.join(', ');
 }
 
 function pct(a: number | null, b: number | null): string {
@@ -201,6 +223,10 @@ export function comparisonMarkdown(c: ReplayComparison): string {
 			`| ${cell(s.name)} | ${money(s.costUsd, s.estimated)} | ${pct(s.costUsd, c.baseline.costUsd)} | ${s.inputTokens.toLocaleString('en-US')} | ${s.outputTokens.toLocaleString('en-US')} | ${s.steps} | ${s.stoppedAtStep ?? '—'} |`,
 		);
 	}
+	lines.push('', 'What each scenario risks besides its cost (definitions: docs/policies.md, "Risk next to savings"):', '');
+	lines.push(`| Scenario | ${riskColumns.map(r => r.label).join(' | ')} |`);
+	lines.push(`|---|${riskColumns.map(() => '---:').join('|')}|`);
+	for (const s of c.scenarios) lines.push(`| ${cell(s.name)} | ${riskColumns.map(r => cell(r.value(s.risk))).join(' | ')} |`);
 	if (c.baseline.note) lines.push('', `Baseline: ${cell(c.baseline.note)}.`);
 	if (c.baseline.unpriced) lines.push('', `Baseline has no price: ${cell(c.baseline.unpriced)}.`);
 	for (const s of c.scenarios) {
@@ -253,6 +279,10 @@ export function comparisonCsv(c: ReplayComparison): string {
 		'compression',
 		'budget',
 		'routing',
+		'observations_elided',
+		'elided_referenced',
+		'context_tokens_dropped',
+		'semantic_cache_hit',
 	];
 	const rows = [header.join(',')];
 	for (const s of c.scenarios) {
@@ -278,6 +308,10 @@ export function comparisonCsv(c: ReplayComparison): string {
 					p.compression ? `${p.compression.strategy}: ${p.compression.tokensBefore}->${p.compression.tokensAfter}` : '',
 					p.budget?.text ?? '',
 					p.routing.join('; '),
+					p.risk?.observationsElided ?? 0,
+					p.risk?.elidedReferenced ?? 0,
+					p.risk?.contextTokensDropped ?? 0,
+					p.risk?.semanticCacheHit === true,
 				]
 					.map(q)
 					.join(','),

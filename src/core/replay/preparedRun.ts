@@ -20,8 +20,14 @@ import { distinctiveTerms } from './references';
 export interface ThreadTerms {
 	/** Position in `PreparedRun.calls` of the first call whose prompt holds the message. */
 	readonly firstSeen: ReadonlyMap<EngineMessage, number>;
-	/** The messages holding each string, in order of first appearance. */
-	readonly byTerm: ReadonlyMap<string, readonly EngineMessage[]>;
+	/** The messages holding each string, in order of first appearance, with the position each appears at. */
+	readonly byTerm: ReadonlyMap<string, TermHolders>;
+}
+
+export interface TermHolders {
+	readonly messages: readonly EngineMessage[];
+	/** `firstSeen` of each message (ascending). */
+	readonly seen: readonly number[];
 }
 
 /** One message of a prompt with a key that identifies its content exactly. */
@@ -186,7 +192,7 @@ export class PreparedRun {
 		let index = this.threadTerms.get(thread);
 		if (!index) {
 			const firstSeen = new Map<EngineMessage, number>();
-			const byTerm = new Map<string, EngineMessage[]>();
+			const byTerm = new Map<string, { messages: EngineMessage[]; seen: number[] }>();
 			let previous: PreparedCall | undefined;
 			this.calls.forEach((pc, i) => {
 				if (pc.thread !== thread || pc.call.purpose !== undefined) return;
@@ -198,9 +204,11 @@ export class PreparedRun {
 					if (firstSeen.has(m)) continue;
 					firstSeen.set(m, i);
 					for (const t of this.termsOf(m)) {
-						const list = byTerm.get(t);
-						if (list) list.push(m);
-						else byTerm.set(t, [m]);
+						const h = byTerm.get(t);
+						if (h) {
+							h.messages.push(m);
+							h.seen.push(i);
+						} else byTerm.set(t, { messages: [m], seen: [i] });
 					}
 				}
 			});

@@ -8,21 +8,47 @@
  *
  * Incremental: each elided message is recorded once, and a step's check looks up only the strings
  * of its own answer in the run's term index (`PreparedRun.termsOfThread`, built once per run and
- * shared by every scenario), stopping at the newest message that still shows the string. Nothing
- * is scanned per step while a scenario has elided nothing.
+ * shared by every scenario). Elision only grows while a thread's compression stands, so what a
+ * check found hidden stays hidden and is never scanned again, and a message found showing a string
+ * is asked first next time. Nothing is looked up while a scenario has elided nothing.
  */
 import type { EngineMessage } from '../compression/messages';
 import { isObservation } from '../compression/messages';
-import type { PreparedCall, PreparedRun } from './preparedRun';
+import type { PreparedCall, PreparedRun, TermHolders } from './preparedRun';
 
 /** How a recorded message is shown: not at all (`hidden`), or only as a shortened copy. */
 type Elision = { readonly kind: 'hidden' } | { readonly kind: 'shortened'; readonly copy: EngineMessage };
 
 const hidden: Elision = { kind: 'hidden' };
 
+/** Per string: holders [0, hiddenUpTo] are known not to show it; `shown` last did (-1: none known). */
+interface TermScan {
+	hiddenUpTo: number;
+	shown: number;
+}
+
+interface ThreadRisk {
+	readonly elided: Map<EngineMessage, Elision>;
+	readonly scans: Map<string, TermScan>;
+}
+
+/** The last index of `seen` (ascending) whose value is ≤ `at`, or -1. */
+function lastAtOrBefore(seen: readonly number[], at: number): number {
+	let lo = 0;
+	let hi = seen.length - 1;
+	let found = -1;
+	while (lo <= hi) {
+		const mid = (lo + hi) >> 1;
+		if (seen[mid]! <= at) {
+			found = mid;
+			lo = mid + 1;
+		} else hi = mid - 1;
+	}
+	return found;
+}
+
 export class RiskTracker {
-	/** Per thread: the recorded messages the scenario shows no longer (or only shortened). */
-	private readonly elided = new Map<string, Map<EngineMessage, Elision>>();
+	private readonly threads = new Map<string, ThreadRisk>();
 	/** Shortened copies → the recorded message they stand for. */
 	private readonly originals = new Map<EngineMessage, EngineMessage>();
 	private readonly everElided = new Set<EngineMessage>();
@@ -34,14 +60,14 @@ export class RiskTracker {
 
 	constructor(private readonly run: PreparedRun) {}
 
-	private elidedOf(thread: string): Map<EngineMessage, Elision> {
-		let m = this.elided.get(thread);
-		if (!m) this.elided.set(thread, (m = new Map()));
-		return m;
+	private threadOf(thread: string): ThreadRisk {
+		let t = this.threads.get(thread);
+		if (!t) this.threads.set(thread, (t = { elided: new Map(), scans: new Map() }));
+		return t;
 	}
 
 	private mark(thread: string, recorded: EngineMessage, how: Elision): number {
-		this.elidedOf(thread).set(recorded, how);
+		this.threadOf(thread).elided.set(recorded, how);
 		if (!isObservation(recorded) || this.everElided.has(recorded)) return 0;
 		this.everElided.add(recorded);
 		this.observationsElided++;
@@ -71,7 +97,9 @@ export class RiskTracker {
 
 	/** The recording rewrote the thread's history and the scenario's compression was dropped: everything is shown again. */
 	reset(thread: string): void {
-		this.elided.get(thread)?.clear();
+		const t = this.threads.get(thread);
+		t?.elided.clear();
+		t?.scans.clear();
 	}
 
 	/**
@@ -79,35 +107,47 @@ export class RiskTracker {
 	 * counted once each over the run. Returns how many this step added.
 	 */
 	references(thread: string, at: number, pc: PreparedCall): number {
-		const elided = this.elided.get(thread);
-		if (!elided || elided.size === 0) return 0;
-		const index = this.run.termsOfThread(thread);
+		const t = this.threads.get(thread);
+		if (!t || t.elided.size === 0) return 0;
+		const byTerm = this.run.termsOfThread(thread).byTerm;
 		let added = 0;
 		for (const term of this.run.outputTermsOf(pc)) {
-			const holders = index.byTerm.get(term);
-			if (!holders) continue;
-			if (this.stillShown(holders, term, at, elided, index.firstSeen)) continue;
-			for (const m of holders) {
-				if (index.firstSeen.get(m)! > at) break;
-				if (elided.has(m) && isObservation(m) && !this.referenced.has(m)) {
-					this.referenced.add(m);
-					this.referencedLater++;
-					added++;
-				}
-			}
+			const holders = byTerm.get(term);
+			if (holders) added += this.check(t, term, holders, lastAtOrBefore(holders.seen, at));
 		}
 		return added;
 	}
 
-	/** Some message the scenario shows at `at` holds `term` (the newest holders are checked first). */
-	private stillShown(holders: readonly EngineMessage[], term: string, at: number, elided: ReadonlyMap<EngineMessage, Elision>, firstSeen: ReadonlyMap<EngineMessage, number>): boolean {
-		for (let k = holders.length - 1; k >= 0; k--) {
-			const m = holders[k]!;
-			if (firstSeen.get(m)! > at) continue;
-			const e = elided.get(m);
-			if (e === undefined) return true;
-			if (e.kind === 'shortened' && this.run.termsOf(e.copy).includes(term)) return true;
+	/** Whether `holders.messages[k]` shows `term` in the scenario. */
+	private shows(t: ThreadRisk, holders: TermHolders, k: number, term: string): boolean {
+		const e = t.elided.get(holders.messages[k]!);
+		return e === undefined || (e.kind === 'shortened' && this.run.termsOf(e.copy).includes(term));
+	}
+
+	/** Checks one string against its holders [0, last]; marks and returns the elided observations it needed. */
+	private check(t: ThreadRisk, term: string, holders: TermHolders, last: number): number {
+		if (last < 0) return 0;
+		let scan = t.scans.get(term);
+		if (!scan) t.scans.set(term, (scan = { hiddenUpTo: -1, shown: -1 }));
+		if (scan.shown >= 0 && scan.shown <= last && this.shows(t, holders, scan.shown, term)) return 0;
+		for (let k = last; k > scan.hiddenUpTo; k--) {
+			if (this.shows(t, holders, k, term)) {
+				scan.shown = k;
+				return 0;
+			}
 		}
-		return false;
+		// Nothing up to `last` shows it: the elided observations among the newly scanned holders were needed.
+		let added = 0;
+		for (let k = scan.hiddenUpTo + 1; k <= last; k++) {
+			const m = holders.messages[k]!;
+			if (isObservation(m) && !this.referenced.has(m)) {
+				this.referenced.add(m);
+				this.referencedLater++;
+				added++;
+			}
+		}
+		scan.hiddenUpTo = last;
+		scan.shown = -1;
+		return added;
 	}
 }

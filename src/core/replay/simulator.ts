@@ -12,6 +12,8 @@ import { zeroUsage, type Usage } from '../pricing/usage';
 import type { PlanExplanation, SideCall, StepDecision, StepPrompt } from '../policy/policyStep';
 import { decisionRecord, policyStep, runStepSync, toolOutputLimit } from '../policy/policyStep';
 import type { PolicyDecisionRecord } from '../transcripts/recording';
+import type { LlmCall } from '../transcripts/model';
+import type { ToolDefinitionLike } from '../tokens/types';
 import type { RunSignals } from '../routing/escalation';
 import type { RoutingDecision } from '../routing/router';
 import { tierOf } from '../routing/router';
@@ -142,6 +144,26 @@ export interface SimulateOptions {
 	 * long replay runs (the engine worker passes `setImmediate`). Core cannot schedule this itself.
 	 */
 	readonly yieldToEventLoop?: () => Promise<void>;
+	/**
+	 * Hands over the prompt the scenario builds at these (1-based) steps, as it would be sent — for
+	 * the shadow probe, which sends it to the scenario's model. Steps the scenario serves from the
+	 * response cache or never reaches (a budget stop) are not handed over.
+	 */
+	readonly capture?: { readonly steps: ReadonlySet<number>; readonly onStep: (step: CapturedStep) => void };
+}
+
+/** A scenario's call at one step, as it would be sent (see {@link SimulateOptions.capture}). */
+export interface CapturedStep {
+	readonly step: number;
+	readonly model: string;
+	readonly tier: ReplayStep['tier'];
+	/** The prompt's messages after the scenario's policies (compressed, masked, truncated). */
+	readonly messages: readonly EngineMessage[];
+	readonly tools?: readonly ToolDefinitionLike[];
+	readonly maxOutputTokens: number;
+	readonly temperature?: number;
+	/** The recorded call at this step (its `output` is what the run answered). */
+	readonly call: LlmCall;
 }
 
 /** How many messages at the start are system messages (a cache breakpoint goes after them and the tools). */
@@ -603,6 +625,19 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		if (decision.warnings.some(w => w.kind === 'threshold')) warnedAt ??= pc.step;
 		for (const w of decision.warnings)
 			if (w.kind === 'overLimit' && w.scope === 'steps') notes.add(`step limit ${settings.budget.maxSteps} passed at step ${pc.step} (warn-only policy: the run went on)`);
+
+		if (options.capture?.steps.has(pc.step)) {
+			options.capture.onStep({
+				step: pc.step,
+				model,
+				tier,
+				messages: decision.messages,
+				...(call.input?.tools && { tools: call.input.tools }),
+				maxOutputTokens: decision.maxOutputTokens,
+				...(decision.params.temperature !== undefined && { temperature: decision.params.temperature }),
+				call,
+			});
+		}
 
 		// 3. The call itself: recorded numbers while nothing differs, the simulation afterwards.
 		// Identical to what was recorded: the agent's prompt unchanged — or, for a recording whose own
