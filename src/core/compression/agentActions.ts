@@ -18,6 +18,7 @@ export interface AgentAction {
 }
 
 const renderedCall = /^\[tool call (\S+) ([\s\S]*)\]$/;
+const gatewayCall = /^([A-Za-z_][\w.-]*)\(([\s\S]*)\)$/;
 const shellBlock = /```(?:bash|sh|shell|console)?[ \t]*\r?\n([\s\S]*?)```/;
 
 /** The tool calls of an assistant message (empty for other messages and plain answers). */
@@ -25,12 +26,17 @@ export function actionsOf(m: Pick<EngineMessage, 'role' | 'content' | 'toolCalls
 	if (m.role !== 'assistant') return [];
 	if (m.toolCalls && m.toolCalls.length > 0) return m.toolCalls.map(c => ({ ...(c.id && { id: c.id }), name: c.name, args: c.arguments }));
 	if (m.toolCallIds && m.toolCallIds.length > 0) {
+		const ids = m.toolCallIds;
+		const lines = m.content.split('\n');
 		const out: AgentAction[] = [];
-		for (const line of m.content.split('\n')) {
+		for (const line of lines) {
 			const r = renderedCall.exec(line);
-			if (r) out.push({ ...(m.toolCallIds[out.length] !== undefined && { id: m.toolCallIds[out.length] }), name: r[1]!, args: r[2]! });
+			if (r) out.push({ ...(ids[out.length] !== undefined && { id: ids[out.length] }), name: r[1]!, args: r[2]! });
 		}
 		if (out.length > 0) return out;
+		// The gateway's rendering: one `name(arguments)` line per call, after the text.
+		const tail = lines.slice(-ids.length).map(l => gatewayCall.exec(l));
+		if (tail.every(r => r !== null)) return tail.map((r, i) => ({ id: ids[i]!, name: r![1]!, args: r![2]! }));
 	}
 	const block = shellBlock.exec(m.content);
 	return block ? [{ name: 'bash', args: block[1]!.trim() }] : [];
@@ -104,7 +110,7 @@ export function producingAction(messages: readonly EngineMessage[], index: numbe
 export function describeAction(a: AgentAction, maxChars = 80): string {
 	const args = a.args.replace(/\s+/g, ' ').trim();
 	const shown = args.length > maxChars ? `${args.slice(0, maxChars - 1)}…` : args;
-	return a.name === 'bash' ? `bash "${shown}"` : shown ? `${a.name} ${shown}` : a.name;
+	return a.name === 'bash' && !args.startsWith('{') ? `bash "${shown}"` : shown ? `${a.name} ${shown}` : a.name;
 }
 
 /** Observations among `messages`, oldest first (indexes). */

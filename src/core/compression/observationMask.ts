@@ -50,14 +50,21 @@ export function placeholderText(content: string, action: AgentAction | undefined
 // The same observation masked again (a replay's next batch, a live run's next call) must be the
 // SAME object: token counts are memoized per message object, and a replay keys cached prefixes by it.
 const placeholders = new WeakMap<EngineMessage, EngineMessage>();
+const sources = new WeakMap<EngineMessage, EngineMessage>();
 
 function masked(m: EngineMessage, action: AgentAction | undefined): EngineMessage {
 	let p = placeholders.get(m);
 	if (!p) {
 		p = { ...m, content: placeholderText(m.content, action), compression: { kind: 'masked', replaces: 1 } };
 		placeholders.set(m, p);
+		sources.set(p, m);
 	}
 	return p;
+}
+
+/** The observation a placeholder stands for (the gateway edits that entry of the agent's body in place). */
+export function maskedSource(placeholder: EngineMessage): EngineMessage | undefined {
+	return sources.get(placeholder);
 }
 
 /** Masks every observation older than the newest `keep` whole ones (see the module comment). */

@@ -47,7 +47,7 @@ export const freshRunSignals: RunSignals = { level: 0, steps: 0, since: 0, error
 
 const exitCode = /<returncode>\s*(-?\d+)\s*<\/returncode>|\bexit(?:ed with)? code[:= ]+(-?\d+)|\bexit status (-?\d+)/i;
 const failureText =
-	/(^|\n)\s*(Traceback\b|[A-Za-z_.]*(Error|Exception)\b:|FAILED\b|FAIL:|error(\[E\d+\])?:|fatal:|panic:|Segmentation fault)|\b\d+ (failed|errors?)\b|command not found|No such file or directory|Permission denied/;
+	/(^|\n)\s*(Traceback\b|[A-Za-z_.]*(Error|Exception)\b:|FAILED\b|FAIL:|error(\[E\d+\])?:|fatal:|panic:|Segmentation fault)|\b[1-9]\d* (failed|errors?)\b|command not found|No such file or directory|Permission denied/;
 const passText = /\b\d+ passed\b|(^|\n)OK( \(|\s*$)|\bAll tests passed\b|\btest result: ok\b|(^|\n)ok\s+\S+\s+[\d.]+s|\bTests?:\s+\d+ passed|\bBUILD SUCCESS(FUL)?\b/;
 const checkCommand =
 	/\b(pytest|py\.test|unittest|tox|nox|runtests|npm (run )?test|yarn test|pnpm test|jest|vitest|mocha|go test|cargo (test|build|check)|make( \S+)*? (test|check)|mvn|gradle|ctest|tsc|mypy|ruff|flake8|eslint)\b/;
