@@ -34,7 +34,7 @@ import { HostIpc, readBootstrap } from '../shared/hostIpc';
 import { el, renderTable, setChildren, show } from './dom';
 import './replay.css';
 import { renderSettingsForm } from './settingsForm';
-import { comparisonSeries, parseSweepValues, reportCallsTable, reportTotals, stepTable, summaryTable, sweepTable, transcriptSummary } from './tableModels';
+import { comparisonSeries, parseSweepValues, reportCallsTable, reportTotals, riskHelp, riskTable, stepTable, summaryTable, sweepTable, transcriptSummary } from './tableModels';
 import type { UiState } from './uiState';
 import { addScenario, maxScenarios, removeScenario, restoreUiState, updateScenario } from './uiState';
 
@@ -130,6 +130,21 @@ const runStatus = el('div', { id: 'run-status', class: 'status', 'aria-live': 'p
 const runProblemList = el('ul', { id: 'run-problems', class: 'problems' });
 const results = el('section', { id: 'results', 'aria-label': 'Comparison results' });
 const summaryBox = el('div', { class: 'table-wrap' });
+const riskBox = el('div', { class: 'table-wrap' });
+const riskHelpBox = el('details', { id: 'risk-help', class: 'help' });
+{
+	riskHelpBox.append(el('summary', {}, 'What the risk columns mean'));
+	const list = el('dl');
+	for (const h of riskHelp) list.append(el('dt', {}, h.label), el('dd', {}, h.definition));
+	riskHelpBox.append(
+		list,
+		el(
+			'p',
+			{},
+			'These are counts, not a verdict: a scenario that saves money is only better if what it risks is acceptable for this run. The shadow probe (agent-cost replay --probe) checks a sample of steps with real calls.',
+		),
+	);
+}
 const chartsBox = el('div', { id: 'charts', class: 'charts' });
 const stepSelect = el('vscode-single-select', { id: 'step-scenario' });
 const stepBox = el('div', { class: 'table-wrap' });
@@ -149,7 +164,20 @@ const exportStatusLine = el('span', { id: 'export-status', class: 'status', 'ari
 	stepField.append(el('vscode-label', { for: 'step-scenario' }, 'Steps of scenario'), stepSelect);
 	const exportBar = el('div', { class: 'toolbar' });
 	exportBar.append(...exportButtons, exportStatusLine);
-	results.append(el('h2', {}, 'Summary'), summaryBox, el('h2', {}, 'Per step'), chartsBox, stepField, stepBox, stepsMore, el('h2', {}, 'Export'), exportBar);
+	results.append(
+		el('h2', {}, 'Summary'),
+		summaryBox,
+		el('h2', {}, 'Risk next to savings'),
+		riskBox,
+		riskHelpBox,
+		el('h2', {}, 'Per step'),
+		chartsBox,
+		stepField,
+		stepBox,
+		stepsMore,
+		el('h2', {}, 'Export'),
+		exportBar,
+	);
 	viewRoots.replay.append(
 		el(
 			'p',
@@ -376,6 +404,7 @@ function renderResults(): void {
 	show(results, c !== null);
 	if (!c) {
 		summaryBox.replaceChildren();
+		riskBox.replaceChildren();
 		chartsBox.replaceChildren();
 		stepBox.replaceChildren();
 		return;
@@ -392,6 +421,7 @@ function renderResults(): void {
 			}
 		}),
 	);
+	setChildren(riskBox, renderTable(riskTable(c, selected), 'risk-table'));
 	const markers = c.scenarios.flatMap(s => (s.stoppedAtStep === null ? [] : [{ x: s.stoppedAtStep, label: `${s.name.slice(0, 18)} stopped` }]));
 	const costChart = lineChart(
 		comparisonSeries(c, 'cumulativeCost').map(s => ({ name: s.name, xs: s.xs, ys: s.ys, dashed: s.dashed })),

@@ -179,13 +179,44 @@ export function comparisonJson(c: ReplayComparison): unknown {
  * The risk columns every output shows, with one short label and a value each (the definitions are in
  * `ScenarioRisk` and docs/policies.md). Never folded into a single score.
  */
-export const riskColumns: readonly { readonly key: keyof ScenarioRisk; readonly label: string; readonly value: (r: ScenarioRisk) => string }[] = [
-	{ key: 'modelChangedSteps', label: 'Steps on another model', value: r => (r.modelChangedSteps === 0 ? '0' : `${r.modelChangedSteps} (${modelChangeText(r.modelChangedTo)})`) },
-	{ key: 'observationsElided', label: 'Observations elided', value: r => String(r.observationsElided) },
-	{ key: 'elidedReferencedLater', label: 'Elided, needed later', value: r => String(r.elidedReferencedLater) },
-	{ key: 'contextTokensDropped', label: 'Context tokens dropped', value: r => r.contextTokensDropped.toLocaleString('en-US') },
-	{ key: 'semanticCacheHits', label: 'Semantic cache hits', value: r => String(r.semanticCacheHits) },
-	{ key: 'budgetStopStep', label: 'Budget stop', value: r => (r.budgetStopStep === null ? '—' : `step ${r.budgetStopStep}`) },
+export const riskColumns: readonly { readonly key: keyof ScenarioRisk; readonly label: string; readonly definition: string; readonly value: (r: ScenarioRisk) => string }[] = [
+	{
+		key: 'modelChangedSteps',
+		label: 'Steps on another model',
+		definition: 'Agent steps answered by another model than the one the run used, and the tier each moved to. A cheaper model may not have answered the same way (the shadow probe checks a sample).',
+		value: r => (r.modelChangedSteps === 0 ? '0' : `${r.modelChangedSteps} (${modelChangeText(r.modelChangedTo)})`),
+	},
+	{
+		key: 'observationsElided',
+		label: 'Observations elided',
+		definition: 'Tool outputs (observations) of the run that the model no longer saw in full at some step: masked, dropped, summarized away or truncated. Each counted once.',
+		value: r => String(r.observationsElided),
+	},
+	{
+		key: 'elidedReferencedLater',
+		label: 'Elided, needed later',
+		definition:
+			'Of the elided observations, those a later step’s recorded answer refers to: it names a file path, identifier or error message that only they held, and nothing the model is still shown at that step contains it. The run used that information; a model shown the scenario’s prompt did not have it.',
+		value: r => String(r.elidedReferencedLater),
+	},
+	{
+		key: 'contextTokensDropped',
+		label: 'Context tokens dropped',
+		definition: 'Tokens of history the scenario removed from the prompt (compression and tool-output truncation), each removal counted once at the step it happened.',
+		value: r => r.contextTokensDropped.toLocaleString('en-US'),
+	},
+	{
+		key: 'semanticCacheHits',
+		label: 'Semantic cache hits',
+		definition: 'Steps the response cache answered for a request that differed from the cached one (merely similar). An identical request (an exact hit) risks nothing and is not counted.',
+		value: r => String(r.semanticCacheHits),
+	},
+	{
+		key: 'budgetStopStep',
+		label: 'Budget stop',
+		definition: 'The step at which the budget or step limit refused to go on: the scenario’s cost covers an unfinished run.',
+		value: r => (r.budgetStopStep === null ? '—' : `step ${r.budgetStopStep}`),
+	},
 ];
 
 /** `12 → cheap, 3 → expensive`: where the steps that changed model went. */
