@@ -142,10 +142,12 @@ export const settingsSchema = [
 		description:
 			'How older agent history is compressed: once a trigger fires, keep-recent truncation, sliding window (first + last messages) or a summary by the summary model; or observationMask: keep the last agentCost.compression.keepObservations tool outputs whole and replace older ones with a one-line placeholder (tool, size, content hash), every agentCost.compression.maskEverySteps steps.',
 	},
+	// N and K come from the sweep over the shared transcripts in bench/results/policies.md
+	// (`npm run bench:policies`, which says when they no longer match its pick).
 	{
 		key: 'agentCost.compression.keepObservations',
 		type: 'integer',
-		default: 10,
+		default: 5,
 		minimum: 1,
 		maximum: 10000,
 		description:
@@ -154,7 +156,7 @@ export const settingsSchema = [
 	{
 		key: 'agentCost.compression.maskEverySteps',
 		type: 'integer',
-		default: 5,
+		default: 10,
 		minimum: 1,
 		maximum: 10000,
 		description:
