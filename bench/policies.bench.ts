@@ -106,6 +106,7 @@ function scenarios(base: ReplayScenario, product: ReplayScenario, tiers: PolicyS
 		...shownN.map(n => ({ ...base, name: `masking N=${n} K=${k}`, compression: { ...base.compression, strategy: 'observationMask' as const, keepObservations: n, maskEverySteps: k } })),
 		{ ...base, name: 'summarize (product triggers)', compression: { ...product.compression, strategy: 'summarize', toolResponseMaxTokens: 0 } },
 		{ ...base, name: 'truncate (product triggers)', compression: { ...product.compression, strategy: 'truncate', toolResponseMaxTokens: 0 } },
+		{ ...base, name: 'semantic response cache (0.95)', cache: { ...base.cache, enabled: true, semanticEnabled: true, similarityThreshold: product.cache.similarityThreshold } },
 		{ ...base, name: 'keyword routing', tiers, routing: { ...base.routing, mode: 'tiered' } },
 		{ ...base, name: 'escalation routing', tiers, routing: { ...base.routing, mode: 'escalate', escalation: product.routing.escalation } },
 	];
@@ -115,7 +116,7 @@ type Result = { readonly file: string; readonly steps: number; readonly rows: re
 type Point = { readonly n: number; readonly k: number; readonly cost: number; readonly baseline: number; readonly needed: number };
 
 /** What the numbers do and do not show, with the figures that say so computed from this run. */
-function note(results: readonly Result[], points: readonly Point[], pick: Point): string[] {
+function note(results: readonly Result[], points: readonly Point[], pick: Point, product: ReplayScenario): string[] {
 	const row = (r: Result, prefix: string) => r.rows.find(x => x.name.startsWith(prefix))!;
 	const cheaper = (prefix: string) => results.filter(r => (row(r, prefix).vsRecorded ?? 0) < -0.05).length;
 	const escalated = results.filter(r => Object.keys(row(r, 'escalation').tiers ?? {}).some(t => t !== 'cheap')).length;
@@ -133,6 +134,7 @@ function note(results: readonly Result[], points: readonly Point[], pick: Point)
 		`- **Masking cut cost on ${cheaper('masking N=3')} of ${results.length} runs at N=3 and ${cheaper('masking N=10')} at N=10.** These runs are short (${results.map(r => r.steps).join(', ')} steps): with N=10, a run with ten observations or fewer is never masked. The published result (JetBrains 2025, about half the cost at N=10) is on SWE-bench runs of many more steps; this set cannot confirm or refute it.`,
 		`- **Summarize and truncate with the product's triggers** (compress above 4,000 tokens) rewrote the prompt at ${fired('summarize')} and ${fired('truncate')} of the ${results.reduce((n, r) => n + r.steps, 0)} steps (masking at N=5: ${fired('masking N=5')}), losing the cached prefix each time; a later step needed an observation they had elided ${needed('summarize')} and ${needed('truncate')} times, against ${needed('masking N=3')} for masking at N=3 and ${needed('masking N=5')} at N=5.`,
 		`- **Routing.** The keyword classifier moved ${keywordMoves} of ${results.length} runs off the recorded model, always to the medium tier (coding tasks and tool errors lift it there), which made the Claude Haiku run several times dearer. Escalation routing kept every run on the cheap tier until trouble, and moved up on ${escalated} of ${results.length} runs. Its large savings are savings of a cheaper model's price only: a replay re-uses the recorded answers, so it cannot show the extra steps a weaker model would have needed — the "steps on another model" column is that risk, and the shadow probe (\`agent-cost replay --probe\`) is the way to check a sample of those steps with real calls.`,
+		`- **A semantic response cache** (threshold ${product.cache.similarityThreshold}, the offline embedder) answered ${results.reduce((n, r) => n + row(r, 'semantic').risk.semanticCacheHits, 0)} of the ${results.reduce((n, r) => n + r.steps, 0)} steps from an earlier step's answer: an agent's next request repeats almost all of the previous one, so whole-conversation similarity is high at nearly every step. Each of those hands the agent an answer given to a different request (an agent fed its previous answer again usually repeats itself); the cost column alone would call this the best policy.`,
 		'- **"Elided, needed later" is a lower bound of what a run lost and an upper bound of harm:** it counts an elided observation only when a later recorded answer names a path, identifier or error message nothing visible still holds; a model could also need what an observation said without naming it, and an agent can re-run a command whose output it lost (at the price of a step).',
 		"- Costs after a scenario first differs from the recording use the simulated prompt cache; other models' answers are the recorded ones re-counted with their tokenizers. Nothing here measures whether a run would still have solved its task.",
 		`- **The defaults** come from the sweep by the rule above: N=${pick.n}, K=${pick.k} on ${results.length} runs. That is a small sample; the rule and the sweep are committed so the choice can be re-made on more runs.`,
@@ -256,7 +258,7 @@ async function main(): Promise<void> {
 		`Rule (fixed before looking): among the settings where no elided observation was needed later on any transcript, the cheapest; ties to the larger N, then the larger K. Pick: **N=${pick.n}, K=${pick.k}**${safe.length ? '' : ' (no setting avoided every later need: the fewest, then the cheapest)'}. The product defaults (agentCost.compression.keepObservations / maskEverySteps) are N=${defaults.n}, K=${defaults.k}${defaults.n === pick.n && defaults.k === pick.k ? ' — the pick' : ' — NOT the pick: update src/core/config/defaults.ts or say why'}.`,
 		'',
 	);
-	md.push(...note(results, points, pick));
+	md.push(...note(results, points, pick, product));
 	writeFileSync(join(root, 'bench', 'results', 'policies.md'), md.join('\n'));
 	console.log(md.join('\n'));
 }

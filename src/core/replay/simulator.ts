@@ -1,4 +1,6 @@
 import { SyncBudgetGuard } from '../budget/budgetGuard';
+import { createOfflineEmbedder, normalizedCopy } from '../caching/embedder';
+import { SemanticCache } from '../caching/semanticCache';
 import type { CacheableParams } from '../caching/cacheKey';
 import { canonicalJson } from '../lib/canonicalJson';
 import { isObservation, type EngineMessage } from '../compression/messages';
@@ -17,7 +19,7 @@ import type { ToolDefinitionLike } from '../tokens/types';
 import type { RunSignals } from '../routing/escalation';
 import type { RoutingDecision } from '../routing/router';
 import { tierOf } from '../routing/router';
-import type { PreparedCall, PreparedRun, PreparedSegment } from './preparedRun';
+import type { PreparedCall, PreparedRun, PreparedSegment, PromptVersion } from './preparedRun';
 import type { PromptCacheReason, PromptSegment } from './promptCacheSimulator';
 import { PromptCacheSimulator } from './promptCacheSimulator';
 import { RiskTracker } from './riskTracker';
@@ -238,6 +240,8 @@ interface ThreadState {
 	truncatedSaved: number;
 	/** Escalate routing: the run's signals after the thread's previous step (each thread is a run or subtask). */
 	signals?: RunSignals;
+	/** Semantic cache: the running (un-normalized) embedding of the agent's recorded prompt, as far as `length`. */
+	semantic?: { vector: Float32Array; lastWord: string | undefined; version: PromptVersion; length: number };
 }
 
 /** Rows of the recording's own side calls waiting for the agent step they were made for. */
@@ -343,6 +347,44 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 	const atOf = (pc: PreparedCall) => (untimed ? (pc.step - 1) * settings.assumedStepGapSeconds * 1000 : pc.atMs);
 	// Only the response cache needs a running hash of the prompt.
 	const hashing = settings.cache.enabled;
+	// The semantic cache, simulated with the offline embedder live calls use by default; the clock is
+	// the transcript's (each step sets it), so its TTL runs on recorded time.
+	const semanticOn = settings.cache.enabled && settings.cache.semanticEnabled;
+	let simNow = 0;
+	const embedder = semanticOn ? createOfflineEmbedder() : undefined;
+	const semanticCache = embedder
+		? new SemanticCache<number>({
+				embedder,
+				threshold: settings.cache.similarityThreshold,
+				ttlMs: settings.cache.ttlSeconds * 1000,
+				maxEntries: settings.cache.semanticMaxEntries,
+				clock: { now: () => simNow },
+			})
+		: undefined;
+	/**
+	 * The embedding live calls would look up for this step: the agent's own messages (before any
+	 * policy), system messages left out — kept up to date message by message, so a step costs
+	 * O(its new messages).
+	 */
+	const semanticVectorOf = (t: ThreadState, pc: PreparedCall): Float32Array => {
+		let sem = t.semantic;
+		if (!sem || sem.version !== pc.version || sem.length > pc.length || pc.commonWithPrevious < sem.length) {
+			sem = t.semantic = { vector: new Float32Array(embedder!.dims), lastWord: undefined, version: pc.version, length: 0 };
+		}
+		for (let k = sem.length; k < pc.length; k++) {
+			const m = pc.version.segments[k]!.message;
+			if (m.role !== 'system' && m.role !== 'developer') sem.lastWord = embedder!.addFeatures(sem.vector, `${m.role}: ${m.content}`, sem.lastWord);
+		}
+		sem.length = pc.length;
+		return normalizedCopy(sem.vector);
+	};
+	const toolKeys = new WeakMap<object, number>();
+	const toolsKey = (tools: readonly unknown[] | undefined): number => {
+		if (!tools) return 0;
+		let k = toolKeys.get(tools);
+		if (k === undefined) toolKeys.set(tools, (k = fastHash(canonicalJson(tools))));
+		return k;
+	};
 	const exactFor = new Map<string, boolean>();
 	const isExact = (model: string) => {
 		let e = exactFor.get(model);
@@ -522,6 +564,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 
 		// 2. THE policy step, answered by the simulated world.
 		const at = atOf(pc);
+		simNow = at;
 		const decision = runStepSync(
 			policyStep(
 				{
@@ -538,17 +581,37 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 					...(call.input?.tools && { tools: call.input.tools }),
 					...(t.signals && { run: t.signals }),
 				},
-				{ settings, counter, pricing: catalog, contextWindowOf: m => run.contextWindowOf(m) },
+				{
+					settings,
+					counter,
+					pricing: catalog,
+					contextWindowOf: m => run.contextWindowOf(m),
+					...(semanticCache && {
+						semantic: {
+							// What must match exactly (model, parameters, tools, system prompt); the text is
+							// not built: the embedding is answered from the thread's running one.
+							query: (model: string, params: CacheableParams) => {
+								let system = 0;
+								for (let k = 0; k < pc.length; k++) {
+									const seg = pc.version.segments[k]!;
+									if (seg.message.role === 'system' || seg.message.role === 'developer') system = mixHash(system, seg.hash);
+								}
+								return { partition: `${model}|${paramsKey(params)}|${toolsKey(call.input?.tools)}|${system}`, text: '' };
+							},
+						},
+					}),
+				},
 			),
 			{
 				cacheGet: ({ key }) => {
 					const until = responseCache.get(key);
 					return until !== undefined && until >= at ? { source: 'exact', response: undefined, ageMs: 0 } : undefined;
 				},
-				embed: () => {
-					throw new Error('the semantic cache is not simulated in replays');
+				embed: () => semanticVectorOf(th, pc),
+				semanticGet: ({ partition, vector }) => {
+					const hit = semanticCache?.lookupVector(partition, vector);
+					return hit ? { source: 'semantic', response: hit.value, ageMs: hit.ageMs, similarity: hit.similarity } : undefined;
 				},
-				semanticGet: () => undefined,
 				budgetStatus: ({ runId: r }) => guard.status(r, at),
 				reserve: ({ input: ri }) => guard.tryReserve(ri, at),
 				settle: ({ reservation, usage }) => guard.settle(reservation, usage, at),
@@ -600,7 +663,12 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 				cumulativeUsd: spent,
 				baselineCostUsd: baselineUsd,
 				baselineCumulativeUsd: baselineCum,
-				routing: [...routing, 'served by the response cache (identical request within its TTL)'],
+				routing: [
+					...routing,
+					semanticHit
+						? `served by the semantic cache: a similar, not identical, request (cosine ${(decision.hit.similarity ?? 1).toFixed(3)}) answered at step ${String(decision.hit.response)}`
+						: 'served by the response cache (identical request within its TTL)',
+				],
 				decision: summary,
 				usage: zeroUsage,
 				recorded: false,
@@ -694,6 +762,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			estimated = true;
 		}
 		if (decision.cacheKey !== '') responseCache.set(decision.cacheKey, at + settings.cache.ttlSeconds * 1000);
+		if (semanticCache && decision.semantic) semanticCache.storeVector(decision.semantic.partition, decision.semantic.vector, pc.step);
 
 		let priced: CostResult | undefined;
 		if (model) {

@@ -141,6 +141,29 @@ describe('replay: what a scenario risks', () => {
 		assert.match(comparisonCsv(c).split('\r\n')[0]!, /,observations_elided,elided_referenced,context_tokens_dropped,semantic_cache_hit$/);
 	});
 
+	it('the semantic cache is simulated: on agent traffic it answers steps whose request merely resembles an earlier one, and each such hit is a risk', async () => {
+		const file = join(transcriptsDir(), 'mini_swe_agent', 'mswea_gemini3pro_pallets__flask-5014.traj.json');
+		const run = new PreparedRun(importTranscript(readFileSync(file, 'utf8'), { file, counter: tokenCounter }), { counter: tokenCounter, catalog });
+		const r = await simulateScenario(run, scenario({ name: 'semantic', cache: { enabled: true, semanticEnabled: true, similarityThreshold: 0.95 } }));
+		assert.ok(r.risk.semanticCacheHits > 5, String(r.risk.semanticCacheHits));
+		const hits = r.perStep.filter(p => p.risk?.semanticCacheHit);
+		assert.equal(hits.length, r.risk.semanticCacheHits);
+		assert.ok(
+			hits.every(
+				p => p.cache === 'responseCache' && p.costUsd === 0 && /semantic cache: a similar, not identical, request \(cosine (0\.9\d\d|1\.000)\) answered at step \d+/.test(p.routing.join(' ')),
+			),
+		);
+		assert.deepEqual(
+			r.perStep.find(p => p.risk?.semanticCacheHit)?.decision?.rules.filter(x => x.startsWith('cache.')),
+			['cache.semantic'],
+		);
+		// A stricter threshold serves fewer; the exact cache alone serves none of these distinct requests.
+		const strict = await simulateScenario(run, scenario({ name: 'strict', cache: { enabled: true, semanticEnabled: true, similarityThreshold: 0.999 } }));
+		assert.ok(strict.risk.semanticCacheHits < r.risk.semanticCacheHits);
+		const exact = await simulateScenario(run, scenario({ name: 'exact', cache: { enabled: true } }));
+		assert.equal(exact.risk.semanticCacheHits, 0);
+	});
+
 	it('finds paths, error messages and code identifiers in text', () => {
 		const t = distinctiveTerms(
 			'Traceback…\nValueError: \'name\' may not be empty\n  File "src/flask/blueprints.py", line 195, in __init__\n    def register_blueprint(self): ... version 2.3.1 see README.md',
