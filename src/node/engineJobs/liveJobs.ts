@@ -35,6 +35,7 @@ import { counter, LiveRuntimes, type LiveRuntime } from '../liveRuntime';
 import { startMetricsServer, type MetricsServer } from '../metricsServer';
 import { loadPriceOverrides } from '../priceOverridesFile';
 import { AnthropicTransport } from '../providers/anthropicTransport';
+import { runProbeJob } from './probeJob';
 
 export interface LiveJobHandlerOptions {
 	/** Writer name in recording headers. */
@@ -197,6 +198,9 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 	const handlers: JobHandlers<LiveJobs> = {
 		async 'live/run'(p, ctx) {
 			return withRuntime(p, ctx as JobContext<KeyRequest>, (rt, channel) => runCall(rt, p, ctx, channel, true));
+		},
+		'live/probe'(p, ctx) {
+			return runProbeJob(p, ctx, withRuntime);
 		},
 		'live/credentialsChanged'() {
 			runtimes.retireCurrent();
