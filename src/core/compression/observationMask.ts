@@ -11,14 +11,13 @@
  * steps, {@link maskTrigger}) rather than at every step — between batches the prompt only grows.
  */
 import { fastHash } from '../lib/fastHash';
-import type { TokenCounter } from '../ports/tokenCounter';
 import type { AgentAction } from './agentActions';
 import { describeAction, producingAction } from './agentActions';
 import type { CompressionTrigger } from './history';
 import type { EngineMessage } from './messages';
-import { countMessages, isObservation } from './messages';
+import { isObservation } from './messages';
+import { compressionResult, type CountingOptions, unchangedResult } from './result';
 import type { CompressionChange, HistoryCompressionResult } from './types';
-import { ratioOf } from './types';
 
 /** A masked observation (a placeholder a masking left), which is never counted or masked again. */
 export function isMasked(m: EngineMessage): boolean {
@@ -68,7 +67,7 @@ export function maskedSource(placeholder: EngineMessage): EngineMessage | undefi
 }
 
 /** Masks every observation older than the newest `keep` whole ones (see the module comment). */
-export function maskObservations(messages: readonly EngineMessage[], keep: number, o: { readonly model: string; readonly counter: TokenCounter }): HistoryCompressionResult {
+export function maskObservations(messages: readonly EngineMessage[], keep: number, o: CountingOptions): HistoryCompressionResult {
 	let whole = 0;
 	let cut = -1;
 	for (let i = messages.length - 1; i >= 0; i--) {
@@ -79,8 +78,7 @@ export function maskObservations(messages: readonly EngineMessage[], keep: numbe
 			break;
 		}
 	}
-	const before = countMessages(o.counter, o.model, messages);
-	if (cut < 0) return { strategy: 'observationMask', messages, applied: false, tokensBefore: before.tokens, tokensAfter: before.tokens, saved: 0, ratio: 1, exact: before.exact, changes: [] };
+	if (cut < 0) return unchangedResult('observationMask', messages, o);
 	const out = messages.slice();
 	const changes: CompressionChange[] = [];
 	for (let i = 0; i <= cut; i++) {
@@ -90,18 +88,7 @@ export function maskObservations(messages: readonly EngineMessage[], keep: numbe
 		out[i] = masked(m, action);
 		changes.push({ kind: 'masked', index: i, tool: action ? describeAction(action, 40) : 'tool output' });
 	}
-	const after = countMessages(o.counter, o.model, out);
-	return {
-		strategy: 'observationMask',
-		messages: out,
-		applied: true,
-		tokensBefore: before.tokens,
-		tokensAfter: after.tokens,
-		saved: before.tokens - after.tokens,
-		ratio: ratioOf(after.tokens, before.tokens),
-		exact: before.exact && after.exact,
-		changes,
-	};
+	return compressionResult('observationMask', messages, out, changes, o);
 }
 
 /** Observations of `messages` still whole (not masked). */
