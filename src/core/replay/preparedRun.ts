@@ -106,7 +106,7 @@ export class PreparedRun {
 	private readonly contentKeys = new WeakMap<EngineMessage, number>();
 	private readonly sentSums = new Map<PreparedCall, Map<string, number>>();
 	private readonly terms = new WeakMap<EngineMessage, readonly string[]>();
-	private readonly outputTerms = new Map<PreparedCall, readonly string[]>();
+	private readonly outputTerms = new Map<PreparedCall, readonly { readonly term: string; readonly holders: TermHolders }[]>();
 	private readonly threadTerms = new Map<string, ThreadTerms>();
 
 	constructor(
@@ -180,10 +180,22 @@ export class PreparedRun {
 		return t;
 	}
 
-	/** The distinctive strings of what a call answered (its text and tool calls), uncapped. */
-	outputTermsOf(call: PreparedCall): readonly string[] {
+	/**
+	 * The distinctive strings of what a call answered (its text and tool calls) that some message of
+	 * its thread holds, each with those holders — the only strings a reference check needs to look at
+	 * (memoized: shared by every scenario of the run).
+	 */
+	outputTermsOf(call: PreparedCall): readonly { readonly term: string; readonly holders: TermHolders }[] {
 		let t = this.outputTerms.get(call);
-		if (!t) this.outputTerms.set(call, (t = call.call.output ? distinctiveTerms(outputTextForCounting(call.call.output), 512) : []));
+		if (!t) {
+			const byTerm = this.termsOfThread(call.thread).byTerm;
+			const terms = call.call.output ? distinctiveTerms(outputTextForCounting(call.call.output), 256) : [];
+			t = terms.flatMap(term => {
+				const holders = byTerm.get(term);
+				return holders ? [{ term, holders }] : [];
+			});
+			this.outputTerms.set(call, t);
+		}
 		return t;
 	}
 

@@ -109,12 +109,8 @@ export class RiskTracker {
 	references(thread: string, at: number, pc: PreparedCall): number {
 		const t = this.threads.get(thread);
 		if (!t || t.elided.size === 0) return 0;
-		const byTerm = this.run.termsOfThread(thread).byTerm;
 		let added = 0;
-		for (const term of this.run.outputTermsOf(pc)) {
-			const holders = byTerm.get(term);
-			if (holders) added += this.check(t, term, holders, lastAtOrBefore(holders.seen, at));
-		}
+		for (const { term, holders } of this.run.outputTermsOf(pc)) added += this.check(t, term, holders, lastAtOrBefore(holders.seen, at));
 		return added;
 	}
 
