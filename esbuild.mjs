@@ -73,10 +73,11 @@ const contexts = [
 		target: 'node20',
 		external: ['vscode'],
 	},
-	// The headless CLI on the same engine.
+	// The headless CLI on the same engine: a tiny launcher (the `agent-cost` bin) that loads the full
+	// CLI, or the `sessions` command's own small bundle (start-up time and memory, bench/results/sessions.md).
 	{
 		...common,
-		entryPoints: { cli: 'src/node/cli/main.ts' },
+		entryPoints: { cli: 'src/node/cli/launcher.ts', cliMain: 'src/node/cli/main.ts', sessionsCli: 'src/node/cli/sessionsMain.ts', tokenCounter: 'src/node/cli/tokenCounterBundle.ts' },
 		outdir: 'dist',
 		platform: 'node',
 		format: 'cjs',

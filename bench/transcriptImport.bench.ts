@@ -5,7 +5,7 @@
 //  2. A ≈100 MB synthetic session (the same real lines repeated with new ids) streamed from disk in a
 //     fresh child process: peak RSS / heap must stay bounded (they must not grow with the file).
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createPriceCatalog } from '../src/core/pricing/catalog';
@@ -14,6 +14,7 @@ import { accountTranscript } from '../src/core/transcripts/accounting';
 import { importTranscript } from '../src/core/transcripts/importTranscript';
 import { readTranscriptFile } from '../src/node/transcriptFiles';
 import { repoRoot, transcriptsDir } from '../test/support/paths';
+import { readClaudeLines, renumberClaudeLine } from './support/claudeLines';
 
 const counter = { countText, countChat };
 const root = repoRoot();
@@ -21,34 +22,12 @@ const tmp = join(root, 'bench', '.tmp');
 
 /** The real Claude Code lines, in file order. */
 function realLines(): Record<string, unknown>[] {
-	const dir = join(transcriptsDir(), 'claude_code');
-	return readdirSync(dir)
-		.filter(f => f.endsWith('.jsonl'))
-		.sort()
-		.flatMap(f =>
-			readFileSync(join(dir, f), 'utf8')
-				.split('\n')
-				.filter(l => l.trim())
-				.map(l => JSON.parse(l) as Record<string, unknown>),
-		);
+	return readClaudeLines(join(transcriptsDir(), 'claude_code'));
 }
-
-const idKeys = ['uuid', 'parentUuid', 'logicalParentUuid', 'requestId', 'sourceToolAssistantUUID', 'messageId', 'leafUuid', 'toolUseID', 'parentToolUseID'];
 
 /** A copy of a line with every id suffixed, so repetition k is new calls, not duplicates. */
 function renumber(line: Record<string, unknown>, k: number): string {
-	const copy = structuredClone(line) as Record<string, unknown>;
-	copy.sessionId = 'bench-session';
-	for (const key of idKeys) if (typeof copy[key] === 'string') copy[key] = `${copy[key]}-r${k}`;
-	const message = copy.message as Record<string, unknown> | undefined;
-	if (message && typeof message.id === 'string') message.id = `${message.id}-r${k}`;
-	if (message && Array.isArray(message.content)) {
-		for (const b of message.content as Record<string, unknown>[]) {
-			if (typeof b.id === 'string') b.id = `${b.id}-r${k}`;
-			if (typeof b.tool_use_id === 'string') b.tool_use_id = `${b.tool_use_id}-r${k}`;
-		}
-	}
-	return JSON.stringify(copy);
+	return renumberClaudeLine(line, `-r${k}`, 'bench-session');
 }
 
 /** Writes repetitions of the real lines until `bytes`; returns the file's size and line count. */

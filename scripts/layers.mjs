@@ -24,6 +24,7 @@ export const coreLayers = [
 	'replay', // the replay shell (simulator)
 	'live', // live calls, recordings of them
 	'gateway', // the agent gateway's wire formats, request accounting and runs
+	'sessions', // coding agents' session logs: scanners, the call ledger, grouped totals
 	'lens', // the status-bar lens's worker state
 	'jobs', // engine-worker job messages
 ];

@@ -20,7 +20,18 @@ const vsceBin = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
 export const defaultVsixPath = join(root, `${manifest.name}-${manifest.version}.vsix`);
 
 /** Files the package must contain. */
-export const requiredFiles = ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/cli.js', 'dist/webview/replay.js', 'dist/webview/replay.css'];
+export const requiredFiles = [
+	'package.json',
+	'README.md',
+	'LICENSE',
+	'dist/extension.js',
+	'dist/cli.js',
+	'dist/cliMain.js',
+	'dist/sessionsCli.js',
+	'dist/tokenCounter.js',
+	'dist/webview/replay.js',
+	'dist/webview/replay.css',
+];
 
 /** What may ship: the manifest and docs, bundled code and webview assets. Nothing else (the README's screenshots stay in the repository). */
 const allowed = [/^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/, /^dist\/[^/]+\.js$/, /^dist\/webview\/[^/]+\.(js|css|ttf)$/];

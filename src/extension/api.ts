@@ -3,6 +3,9 @@ import type { PanelPong } from '../protocol/engineInfo';
 import type { IpcCommand, IpcRequest, IpcResponse } from '../protocol/ipc';
 import type { ReplayRunOutcome, ReplaySnapshot, TranscriptState } from '../protocol/replay';
 import type { LivePaths, MetricsEndpointState } from '../core/jobs/liveJobs';
+import type { SessionsSnapshot } from '../core/jobs/sessionJobs';
+import type { LiveSessionState } from '../node/sessions/liveSession';
+import type { SessionStatusView } from './sessions/sessionText';
 import type { SpendReport } from '../core/live/spendReport';
 import type { GatewaySnapshot } from '../core/gateway/gatewaySnapshot';
 import type { ProviderMessage } from '../core/ports/llmTransport';
@@ -41,6 +44,8 @@ export interface AgentCostApi {
 	readonly lens: LensApi;
 	/** The agent gateway (see {@link GatewayApi}). */
 	readonly gateway: GatewayApi;
+	/** Coding-agent sessions (see {@link SessionsApi}). */
+	readonly sessions: SessionsApi;
 }
 
 /** The agent gateway as automation sees it — never its control token, never a key. */
@@ -60,6 +65,18 @@ export interface GatewayApi {
 	agentEnvironment(): { readonly env: Readonly<Record<string, string>>; readonly text: string } | undefined;
 	/** The Spend view's run rows: label, description and the command a click runs. */
 	spendViewRuns(): { readonly label: string; readonly description: string; readonly command?: { readonly command: string; readonly arguments: readonly unknown[] } }[];
+}
+
+/** The Agent Sessions view and the running-session status item, read-only (numbers and paths, never log contents). */
+export interface SessionsApi {
+	/** What the status item shows now. */
+	readonly status: SessionStatusView & { readonly id: string };
+	/** The running session of this workspace as last read. */
+	readonly live: LiveSessionState;
+	/** The last scan. */
+	readonly snapshot: SessionsSnapshot | undefined;
+	/** Rescans (the view updates) and returns the new snapshot. */
+	refresh(): Promise<SessionsSnapshot | undefined>;
 }
 
 /** The status-bar lens, read-only: what it shows and how long its work took on the host's thread. */
@@ -198,6 +215,18 @@ export function createApi(container: Container): AgentCostApi {
 			stats: () => container.lens.statsReport(),
 			samples: handler => container.lens.stats.list(handler),
 			timeline: uri => container.lens.timeline(uri),
+		},
+		sessions: {
+			get status() {
+				return { id: container.sessions.item.id, ...container.sessions.status };
+			},
+			get live() {
+				return container.sessions.liveWatcher?.state ?? { kind: 'none' };
+			},
+			get snapshot() {
+				return container.sessions.snapshot;
+			},
+			refresh: () => container.sessions.refresh(),
 		},
 	};
 }

@@ -11,9 +11,11 @@ import type { ReplaySessionServices } from './webviews/replaySession';
 import { ReplaySettingsSource } from './webviews/replaySettingsSource';
 import { TranscriptEditorProvider } from './webviews/transcriptEditorProvider';
 import { EngineSettings } from './engineSettings';
+import { AttributionLenses } from './lens/attributionLenses';
 import { PromptLens } from './lens/promptLens';
 import { GatewayFeature } from './gateway/gatewayFeature';
 import { LiveFeature } from './live/liveFeature';
+import { SessionsFeature } from './sessions/sessionsFeature';
 import { Secrets } from './secrets';
 
 /**
@@ -35,6 +37,8 @@ export class Container implements vscode.Disposable {
 	readonly live: LiveFeature;
 	/** The agent gateway: Start/Stop, Copy Agent Environment, the live-run status bar item (the gateway runs in its own process). */
 	readonly gateway: GatewayFeature;
+	/** Coding-agent sessions: the Agent Sessions view, the running session's status item, archiving. */
+	readonly sessions: SessionsFeature;
 
 	/** Wall time of each construction step below (activation diagnostics, bench/results/lens.md). */
 	readonly activationSteps: { readonly name: string; readonly ms: number }[] = [];
@@ -70,10 +74,15 @@ export class Container implements vscode.Disposable {
 			}),
 		);
 		step('gateway, live calls, spend view and status');
+		step('live calls, spend view and status');
+		this.sessions = this.own(new SessionsFeature({ context, log: this.log, settings: this.settings, engine: () => this.engine }));
+		step('agent sessions view and status');
 
 		this.statusItem = this.own(vscode.window.createStatusBarItem('agentCost.lens', vscode.StatusBarAlignment.Right, 100));
 		// The token/cost lens drives the item: shown for prompt files, its worker started on first use.
 		this.lens = this.own(new PromptLens({ context, log: this.log, item: this.statusItem, secrets: this.secrets, settings: this.settings, engine: () => this.engine }));
+		// Each part's share of the prompt above it in the editor, from the lens's counts.
+		this.own(new AttributionLenses(this.lens, this.settings, this.log));
 		step('lens');
 
 		this.own(

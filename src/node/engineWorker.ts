@@ -6,7 +6,8 @@ import { parentPort } from 'node:worker_threads';
 import type { EngineJobs } from '../core/jobs/engineJobs';
 import { createLiveJobHandlers } from './engineJobs/liveJobs';
 import { createReplayJobHandlers } from './engineJobs/replayJobs';
+import { createSessionJobHandlers } from './engineJobs/sessionJobs';
 import { serveJobs } from './jobServer';
 
 if (!parentPort) throw new Error('engineWorker.js must run in a worker thread');
-serveJobs<EngineJobs>(parentPort, { ...createReplayJobHandlers(), ...createLiveJobHandlers().handlers });
+serveJobs<EngineJobs>(parentPort, { ...createReplayJobHandlers(), ...createLiveJobHandlers().handlers, ...createSessionJobHandlers() });

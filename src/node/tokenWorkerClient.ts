@@ -11,6 +11,7 @@ import {
 	type DocumentCount,
 	type PromptOptions,
 	type PromptRequestMessages,
+	type PromptSectionCounts,
 	type RangeCounts,
 	type TextEdit,
 	type TextRange,
@@ -189,6 +190,12 @@ export class TokenWorkerClient implements Disposable {
 	/** The messages a call for this prompt document would send (for an exact provider count). */
 	promptRequest(docId: string): Promise<PromptRequestMessages> {
 		const run = () => this.request({ type: 'promptRequest', docId });
+		return this.withReopen(docId, run, run);
+	}
+
+	/** Each part of a prompt document and its tokens, at the worker's newest version of it (context attribution). */
+	promptSections(docId: string): Promise<PromptSectionCounts> {
+		const run = () => this.request({ type: 'promptSections', docId });
 		return this.withReopen(docId, run, run);
 	}
 

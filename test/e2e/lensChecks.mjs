@@ -4,7 +4,7 @@
 // (test/integration/lens.test.ts); here it is what a user sees and does.
 import { quickOpenFile, statusBarItem, waitForWorkbench } from './workbench.mjs';
 
-/** `$(symbol-numeric) 123 tok · $0.021 · gpt-4o` as rendered (the codicon becomes an icon element). */
+/** `$(symbol-numeric) 123 tok · $0.000325 · gpt-4o` as rendered (the input cost; the codicon becomes an icon element). */
 const lensText = /^\s*(≈)?[\d,]+ tok · (≈)?\$\d+\.\d+ · (\S+)\s*$/;
 
 export function lensChecks() {
@@ -22,7 +22,7 @@ export function lensChecks() {
 				expect(m !== null && m[3] === 'gpt-4o', `lens text: ${JSON.stringify(text)}`);
 				expect(m[1] === undefined, 'gpt-4o counts are exact: no ≈');
 				const label = await item.getAttribute('aria-label');
-				expect(label !== null && /tokens, estimated cost \$\d/.test(label), `aria-label: ${label}`);
+				expect(label !== null && /tokens, input cost \$\d/.test(label), `aria-label: ${label}`);
 				note(`lens: ${JSON.stringify(text)}, aria-label: ${JSON.stringify(label)}`);
 				await screenshot('lens-statusbar-item', item);
 			},
@@ -44,7 +44,18 @@ export function lensChecks() {
 				}
 				await hover.first().waitFor({ state: 'visible', timeout: 5_000 });
 				const body = (await hover.first().innerText()).replace(/\s+/g, ' ');
-				for (const part of ['one user message', 'Estimate', 'assumed output', 'Cached input', 'Context window', 'Input cost by tier', 'gpt-4o-mini', 'claude-opus-4-6', 'Change model']) {
+				for (const part of [
+					'one user message',
+					'per 1,000 calls',
+					'With output',
+					'assumed output',
+					'Cached input',
+					'Context window',
+					'Input cost by tier',
+					'gpt-4o-mini',
+					'claude-opus-4-6',
+					'Change model',
+				]) {
 					expect(body.includes(part), `tooltip lacks "${part}": ${body.slice(0, 300)}`);
 				}
 				note(`tooltip: ${body.slice(0, 160)}…`);

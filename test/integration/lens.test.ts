@@ -7,12 +7,12 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { countPromptRequest, readPromptFile } from '../../src/core/prompts/promptFile';
+import { chatMessagesOf, countPromptRequest, readPromptFile } from '../../src/core/prompts/promptFile';
 import type { PromptFormat } from '../../src/core/prompts/promptGlobs';
 import { createPriceCatalog } from '../../src/core/pricing/catalog';
-import { formatTokens, formatUsd } from '../../src/core/pricing/format';
+import { formatTokens, formatUsdPrecise } from '../../src/core/pricing/format';
 import { zeroUsage } from '../../src/core/pricing/usage';
-import { countChat, countText } from '../../src/core/tokens/count';
+import { countChat, countChatParts, countText } from '../../src/core/tokens/count';
 import type { AgentCostApi } from '../../src/extension/api';
 import type { LensSnapshot } from '../../src/extension/lens/promptLens';
 import { startFakeProviderServer } from '../support/fakeProviderServer';
@@ -31,15 +31,15 @@ function expectedTokens(format: PromptFormat, model: string, text: string): { to
 	return { tokens: c.tokens, exact: c.exact };
 }
 
-/** input at the input price + `output` assumed tokens at the output price, from the catalog. */
-function expectedUsd(model: string, input: number, output = 2048): number {
+/** input at the input price (+ `output` assumed tokens at the output price), from the catalog. The bar shows the input cost by default. */
+function expectedUsd(model: string, input: number, output = 0): number {
 	const c = catalog.cost(model, { ...zeroUsage, input, output });
 	assert.equal(c.kind, 'priced', `${model} has a price`);
 	return c.kind === 'priced' ? c.usd : NaN;
 }
 
 function statusText(tokens: number, exact: boolean, usd: number, model: string, selected = false): string {
-	return `$(symbol-numeric) ${exact ? '' : '≈'}${formatTokens(tokens)} tok${selected ? ' selected' : ''} · ${formatUsd(usd, { estimate: !exact })} · ${model}`;
+	return `$(symbol-numeric) ${exact ? '' : '≈'}${formatTokens(tokens)} tok${selected ? ' selected' : ''} · ${formatUsdPrecise(usd, { estimate: !exact })} · ${model}`;
 }
 
 describe('status-bar lens (real VS Code extension host)', function () {
@@ -198,8 +198,17 @@ describe('status-bar lens (real VS Code extension host)', function () {
 		assert.equal(snap.model, 'gpt-4o-mini');
 		assert.equal(snap.modelSource, 'file');
 		assert.equal(snap.tokens, want.tokens);
-		assert.equal(api.statusBar.text, statusText(want.tokens, want.exact, expectedUsd('gpt-4o-mini', want.tokens, 400), 'gpt-4o-mini'));
+		assert.equal(api.statusBar.text, statusText(want.tokens, want.exact, expectedUsd('gpt-4o-mini', want.tokens), 'gpt-4o-mini'));
 		assert.match(api.statusBar.tooltip ?? '', /400 tokens assumed \(the file's `max_tokens`\)/);
+		// The figure with the assumed output, on request (`agentCost.lens.cost`).
+		try {
+			await setting('lens.cost', 'withOutput');
+			const withOutput = expectedUsd('gpt-4o-mini', want.tokens, 400);
+			await waitForLens('the figure with output', s => s.model === 'gpt-4o-mini' && s.usd === withOutput);
+			assert.ok(api.statusBar.text.includes(`${formatUsdPrecise(withOutput, { estimate: !want.exact })} w/ output`), api.statusBar.text);
+		} finally {
+			await setting('lens.cost', undefined);
+		}
 	});
 
 	it('a chat JSON file counts as a chat request (messages, tool calls, framing), and follows edits once typing pauses', async () => {
@@ -214,6 +223,73 @@ describe('status-bar lens (real VS Code extension host)', function () {
 		assert.ok(await editor.edit(b => b.insert(doc.positionAt(at), ' and the header row')));
 		const next = expectedTokens('chat', 'gpt-4o', doc.getText());
 		await waitForLens('the re-parsed chat', s => s.uri === doc.uri.toString() && s.tokens === next.tokens);
+	});
+
+	/** The titles of the CodeLenses VS Code shows for `uri`, polled until `done` accepts them. */
+	async function codeLenses(uri: vscode.Uri, what: string, done: (titles: string[]) => boolean): Promise<string[]> {
+		let titles: string[] = [];
+		for (let i = 0; i < 200; i++) {
+			const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+			titles = lenses.map(l => l.command?.title ?? '').filter(t => t !== '');
+			if (done(titles)) return titles;
+			await new Promise(r => setTimeout(r, 100));
+		}
+		assert.fail(`timed out waiting for ${what}; the lenses show ${JSON.stringify(titles)}`);
+	}
+
+	it('context attribution: a CodeLens above each message and tool definition with its tokens, cost and share; edits and the setting apply', async () => {
+		const { editor, snap } = await open('triage-agent.request.messages.json', { copy: true });
+		const doc = editor.document;
+		assert.equal(snap.model, 'gpt-4.1-mini', "the request body's model");
+		const priced = (titles: string[]) => titles.length === 6 && titles.every(t => /\$\d/.test(t));
+		const titles = await codeLenses(doc.uri, 'the priced parts', priced);
+		assert.deepEqual(
+			titles.map(t => t.split(' · ')[0]),
+			['#1 system', '#2 user', '3 tool definitions', 'tool lookup_customer', 'tool search_knowledge_base', 'tool open_incident'],
+		);
+		const parts = readPromptFile(doc.getText(), 'chat');
+		const want = countChatParts('gpt-4.1-mini', chatMessagesOf(parts), parts.tools);
+		const shown = (label: string) => titles.find(t => t.startsWith(label))!;
+		assert.match(shown('#1 system'), new RegExp(`^#1 system · ≈${want.parts.messages[0]} tok · ≈\\$0\\.\\d+ · \\d+%$`));
+		assert.ok(shown('3 tool definitions').includes(`≈${formatTokens(want.parts.tools)} tok`), shown('3 tool definitions'));
+		const share = Number(/ (\d+)%$/.exec(shown('3 tool definitions'))![1]);
+		assert.equal(share, Math.round((100 * want.parts.tools) / want.tokens));
+		assert.ok(
+			want.parts.messages.every(m => m < want.parts.tools),
+			'the tool definitions are the largest part of this request',
+		);
+		const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [];
+		const system = lenses.find(l => l.command?.title.startsWith('#1 system'))!;
+		assert.match(doc.lineAt(system.range.start.line).text, /^\s*\{\s*$/, 'the lens sits on the line where the message starts');
+
+		// Typing in a message changes its lens.
+		const before = shown('#2 user');
+		const at = doc.getText().indexOf('month-end run starts tomorrow') + 'month-end run starts tomorrow'.length;
+		assert.ok(await editor.edit(b => b.insert(doc.positionAt(at), ', and the CFO will ask why the invoices are late')));
+		await codeLenses(doc.uri, 'the edited user message', t => priced(t) && t.find(x => x.startsWith('#2 user')) !== before);
+
+		try {
+			await setting('lens.attribution', false);
+			await codeLenses(doc.uri, 'no lenses when attribution is off', t => t.length === 0);
+		} finally {
+			await setting('lens.attribution', undefined);
+		}
+		await codeLenses(doc.uri, 'the lenses again', priced);
+	});
+
+	it('context attribution: a lens per .prompty role section and per Markdown heading section', async () => {
+		const prompty = await open('support-triage.prompty');
+		const roles = await codeLenses(prompty.editor.document.uri, 'the role sections', t => t.length >= 2 && t.every(x => /\$\d/.test(x)));
+		assert.deepEqual(
+			roles.map(t => t.split(' · ')[0]),
+			readPromptFile(prompty.editor.document.getText(), 'prompty').messages.map((m, i) => `#${i + 1} ${m.role}`),
+		);
+		const md = await open('summarize-pull-request.prompt.md');
+		const sections = await codeLenses(md.editor.document.uri, 'the heading sections', t => t.length === 2 && t.every(x => /\$\d/.test(x)));
+		assert.deepEqual(
+			sections.map(t => t.split(' · ')[0]),
+			['(before the first heading)', '## Pull request'],
+		);
 	});
 
 	it('hides for files that are not prompts', async () => {

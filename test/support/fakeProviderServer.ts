@@ -1,6 +1,6 @@
 /**
- * A local stand-in for the OpenAI Chat Completions, Responses (and Embeddings) and Anthropic Messages APIs that speaks their
- * REAL wire protocols (JSON and SSE, usage included), so the official SDKs run end to end without
+ * A local stand-in for the OpenAI Chat Completions, Embeddings and Responses, Anthropic Messages and
+ * Gemini generateContent APIs that speaks their REAL wire protocols (JSON and SSE, usage included), so the official SDKs run end to end without
  * internet — in unit tests, in the VS Code integration test and from the command line
  * (`fakeProviderServerMain.ts`).
  *
@@ -19,8 +19,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { createOfflineEmbedder } from '../../src/core/caching/embedder';
 
-export type FakeProvider = 'openai' | 'anthropic';
-export type FakeEndpoint = 'chat' | 'messages' | 'countTokens' | 'embeddings' | 'responses' | 'models';
+export type FakeProvider = 'openai' | 'anthropic' | 'gemini';
+export type FakeEndpoint = 'chat' | 'messages' | 'countTokens' | 'embeddings' | 'responses' | 'models' | 'generateContent';
 
 /** Usage the fake reports, in the normalized convention: `input` INCLUDES cache reads and writes. */
 export interface FakeUsage {
@@ -124,6 +124,12 @@ export interface FakeProviderServerOptions {
 	 */
 	readonly countInput?: (provider: FakeProvider, body: unknown) => number;
 	/**
+	 * Put into every response, request and tool id (`msg_fake_<prefix><n>`). Ids restart at 1 with
+	 * every server, so agent sessions recorded against two servers would share ids without it.
+	 * @default ''
+	 */
+	readonly idPrefix?: string;
+	/**
 	 * Answers a chat request that no script matched, from the request itself (return undefined for
 	 * the default reply). How a test tells the fake to agree or disagree with a recorded run: look up
 	 * the step the request's messages are at and answer as the run did, or otherwise.
@@ -202,7 +208,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
 		}
 		if (path.startsWith('/__fake/')) return control(req.method ?? 'GET', path, rawBody, res);
 
-		const route = routeOf(req.method ?? 'GET', path) ?? agentRouteOf(req.method ?? 'GET', path, req.headers);
+		const route: { provider: FakeProvider; endpoint: FakeEndpoint; model?: string } | undefined = routeOf(req.method ?? 'GET', path) ?? agentRouteOf(req.method ?? 'GET', path, req.headers);
 		if (!route) {
 			sendJson(res, 404, { error: { message: `fake provider: no route for ${req.method} ${path}`, type: 'invalid_request_error', code: 'not_found' } });
 			return;
@@ -215,7 +221,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
 		}
 		const headers: Record<string, string> = {};
 		for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-		const model = typeof obj(body).model === 'string' ? (obj(body).model as string) : 'unknown-model';
+		const model = route.model ?? (typeof obj(body).model === 'string' ? (obj(body).model as string) : 'unknown-model');
 
 		const authOk = checkAuth(route.provider, headers, options.keys?.[route.provider]);
 		let behavior: FakeBehavior | undefined;
@@ -250,7 +256,18 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
 		});
 		notify(record);
 
-		const ctx: Ctx = { countInput: options.countInput, provider: route.provider, endpoint: route.endpoint, seq: record.seq, model, body, res, record };
+		const ctx: Ctx = {
+			countInput: options.countInput,
+			provider: route.provider,
+			endpoint: route.endpoint,
+			seq: record.seq,
+			id: `${options.idPrefix ?? ''}${record.seq}`,
+			model,
+			body,
+			res,
+			record,
+			stream: wantsStream(body, path),
+		};
 		if (!authOk) return sendProviderError(ctx, { type: 'error', status: 401, message: unauthorizedMessage(route.provider, headers) });
 		if (route.endpoint === 'embeddings') return behavior ? answer(ctx, behavior) : sendEmbeddings(ctx);
 		if (route.endpoint === 'models') return sendModels(ctx);
@@ -346,14 +363,19 @@ interface Ctx {
 	readonly provider: FakeProvider;
 	readonly endpoint: FakeEndpoint;
 	readonly seq: number;
+	/** What ids carry: the sequence number behind the server's id prefix. */
+	readonly id: string;
+	readonly stream: boolean;
 	readonly model: string;
 	readonly body: unknown;
 	readonly res: ServerResponse;
 	readonly record: FakeRequestRecord;
 }
 
-function routeOf(method: string, path: string): { provider: FakeProvider; endpoint: FakeEndpoint } | undefined {
+function routeOf(method: string, path: string): { provider: FakeProvider; endpoint: FakeEndpoint; model?: string } | undefined {
 	if (method !== 'POST') return undefined;
+	const gemini = geminiRoute(path);
+	if (gemini) return gemini;
 	// Suffix matching, so gateway-style prefixes (`/openai/v1/chat/completions`) work too.
 	if (path.endsWith('/chat/completions')) return { provider: 'openai', endpoint: 'chat' };
 	if (path.endsWith('/embeddings')) return { provider: 'openai', endpoint: 'embeddings' };
@@ -377,6 +399,7 @@ function matches(m: FakeMatch, provider: FakeProvider, endpoint: FakeEndpoint, m
 function checkAuth(provider: FakeProvider, headers: Record<string, string>, key: string | undefined): boolean {
 	if (key === undefined) return true;
 	if (headers.authorization === `Bearer ${key}`) return true;
+	if (provider === 'gemini') return headers['x-goog-api-key'] === key;
 	return provider === 'anthropic' && headers['x-api-key'] === key;
 }
 
@@ -411,7 +434,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 }
 
 function requestIdHeaders(ctx: Ctx): Record<string, string> {
-	const id = `req_fake_${ctx.seq}`;
+	const id = `req_fake_${ctx.id}`;
 	return ctx.provider === 'openai' ? { 'x-request-id': id } : { 'request-id': id };
 }
 
@@ -511,11 +534,11 @@ function pieces(text: string, size: number): string[] {
 }
 
 function toolId(ctx: Ctx, call: FakeToolCall, i: number): string {
-	return call.id ?? (ctx.provider === 'openai' ? `call_fake_${ctx.seq}_${i}` : `toolu_fake_${ctx.seq}_${i}`);
+	return call.id ?? (ctx.provider === 'openai' ? `call_fake_${ctx.id}_${i}` : `toolu_fake_${ctx.id}_${i}`);
 }
 
-function wantsStream(ctx: Ctx): boolean {
-	return obj(ctx.body).stream === true;
+function wantsStream(body: unknown, path: string): boolean {
+	return obj(body).stream === true || path.includes(':streamGenerateContent');
 }
 
 async function answer(ctx: Ctx, behavior: FakeBehavior): Promise<void> {
@@ -544,7 +567,12 @@ function sendProviderError(ctx: Ctx, e: Extract<FakeBehavior, { type: 'error' }>
 	if (e.retryAfterMs !== undefined) headers['retry-after-ms'] = String(e.retryAfterMs);
 	const message = e.message ?? d.message;
 	const code = e.code ?? d.code;
-	const body = ctx.provider === 'openai' ? { error: { message, type: d.openaiType, param: null, code } } : { type: 'error', error: { type: code, message }, request_id: `req_fake_${ctx.seq}` };
+	const body =
+		ctx.provider === 'openai'
+			? { error: { message, type: d.openaiType, param: null, code } }
+			: ctx.provider === 'gemini'
+				? geminiErrorJson(e.status, message)
+				: { type: 'error', error: { type: code, message }, request_id: `req_fake_${ctx.id}` };
 	sendJson(ctx.res, e.status, body, headers);
 	ctx.record.outcome = 'completed';
 }
@@ -583,7 +611,7 @@ function malformed(ctx: Ctx, where: 'body' | 'stream' | 'html'): void {
 		res.end(html);
 		return;
 	}
-	if (where === 'body' || !wantsStream(ctx)) {
+	if (where === 'body' || !ctx.stream) {
 		const truncated =
 			ctx.provider === 'openai' ? '{"id":"chatcmpl-fake","object":"chat.completion","choices":[{"index":0,"message":{"role":"assist' : '{"id":"msg_fake","type":"message","content":[{"type":"te';
 		res.writeHead(200, { 'content-type': 'application/json', ...requestIdHeaders(ctx) });
@@ -608,7 +636,8 @@ async function reply(ctx: Ctx, r: FakeReply, cut: Cut | undefined): Promise<void
 	if (res.destroyed) return;
 	const usage = resolveUsage(ctx, r);
 	const model = r.model ?? ctx.model;
-	if (!wantsStream(ctx)) {
+	if (ctx.endpoint === 'generateContent') return replyGemini(ctx, r, model, usage, cut);
+	if (!ctx.stream) {
 		if (cut) {
 			// A non-streamed answer cut short: headers and half a body, then the connection drops.
 			res.writeHead(200, { 'content-type': 'application/json', ...requestIdHeaders(ctx) });
@@ -663,7 +692,7 @@ function sse(data: unknown, event?: string): string {
 function openaiJson(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsage): unknown {
 	const calls = r.toolCalls ?? [];
 	return {
-		id: `chatcmpl-fake-${ctx.seq}`,
+		id: `chatcmpl-fake-${ctx.id}`,
 		object: 'chat.completion',
 		created: Math.floor(Date.now() / 1000),
 		model,
@@ -687,7 +716,7 @@ function openaiJson(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsage)
 
 function openaiEvents(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsage): string[] {
 	const includeUsage = obj(obj(ctx.body).stream_options).include_usage === true && !r.omitUsage;
-	const base = { id: `chatcmpl-fake-${ctx.seq}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, system_fingerprint: 'fp_fake' };
+	const base = { id: `chatcmpl-fake-${ctx.id}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, system_fingerprint: 'fp_fake' };
 	const chunk = (delta: unknown, finish: string | null = null) => sse({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) });
 	const out = [chunk({ role: 'assistant', content: '', refusal: null })];
 	for (const p of pieces(r.text ?? '', r.chunkChars ?? 8)) out.push(chunk({ content: p }));
@@ -715,7 +744,7 @@ function anthropicJson(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsa
 	if (r.text) content.push({ type: 'text', text: r.text });
 	(r.toolCalls ?? []).forEach((c, i) => content.push({ type: 'tool_use', id: toolId(ctx, c, i), name: c.name, input: anthropicToolInput(c) }));
 	return {
-		id: `msg_fake_${ctx.seq}`,
+		id: `msg_fake_${ctx.id}`,
 		type: 'message',
 		role: 'assistant',
 		model,
@@ -734,7 +763,7 @@ function anthropicEvents(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedU
 		sse(
 			{
 				type: 'message_start',
-				message: { id: `msg_fake_${ctx.seq}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, ...(startUsage ? { usage: startUsage } : {}) },
+				message: { id: `msg_fake_${ctx.id}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, ...(startUsage ? { usage: startUsage } : {}) },
 			},
 			'message_start',
 		),
@@ -782,7 +811,11 @@ function agentRouteOf(method: string, path: string, headers: IncomingMessage['he
 	return undefined;
 }
 
-const fakeModelIds = { openai: ['gpt-4o', 'gpt-4o-mini', 'gpt-5'], anthropic: ['claude-sonnet-4-5', 'claude-opus-4-6', 'claude-haiku-4-5'] } as const;
+const fakeModelIds: Record<FakeProvider, readonly string[]> = {
+	openai: ['gpt-4o', 'gpt-4o-mini', 'gpt-5'],
+	anthropic: ['claude-sonnet-4-5', 'claude-opus-4-6', 'claude-haiku-4-5'],
+	gemini: ['gemini-2.5-pro', 'gemini-2.5-flash'],
+};
 
 function sendModels(ctx: Ctx): void {
 	const ids = fakeModelIds[ctx.provider];
@@ -792,6 +825,47 @@ function sendModels(ctx: Ctx): void {
 			: { data: ids.map(id => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' })), has_more: false, first_id: ids[0], last_id: ids[ids.length - 1] };
 	sendJson(ctx.res, 200, body, requestIdHeaders(ctx));
 	ctx.record.outcome = 'completed';
+}
+
+// Gemini generateContent (Gemini CLI): enough to run a turn, call a tool and record usage —
+// what the agent-session fixtures are generated with.
+
+/** Gemini's `/v1beta/models/<model>:(stream)GenerateContent` (Gemini CLI, through GOOGLE_GEMINI_BASE_URL). */
+function geminiRoute(path: string): { provider: FakeProvider; endpoint: FakeEndpoint; model?: string } | undefined {
+	const gemini = /\/models\/([^/:]+):(?:stream)?[gG]enerateContent$/.exec(path);
+	if (gemini) return { provider: 'gemini', endpoint: 'generateContent', model: decodeURIComponent(gemini[1]) };
+	return undefined;
+}
+
+/** Gemini's error body (`{error:{code,message,status}}`). */
+function geminiErrorJson(status: number, message: string): unknown {
+	const statusName = status === 429 ? 'RESOURCE_EXHAUSTED' : status === 401 || status === 403 ? 'PERMISSION_DENIED' : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT';
+	return { error: { code: status, message, status: statusName } };
+}
+
+async function replyGemini(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsage, cut: Cut | undefined): Promise<void> {
+	const { res } = ctx;
+	const events = geminiChunks(ctx, r, model, usage);
+	if (!ctx.stream) {
+		const last = events[events.length - 1];
+		sendJson(res, 200, last.data, requestIdHeaders(ctx));
+		return;
+	}
+	res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', ...requestIdHeaders(ctx) });
+	res.flushHeaders();
+	let sent = 0;
+	for (const e of events) {
+		if (cut && sent >= cut.afterEvents) {
+			ctx.record.outcome = 'serverCut';
+			res.destroy();
+			return;
+		}
+		if (res.destroyed) return;
+		await new Promise<void>(resolve => res.write(sse(e.data, e.event), () => resolve()));
+		sent++;
+		if (r.chunkDelayMs) await sleep(r.chunkDelayMs);
+	}
+	if (!res.destroyed) res.end();
 }
 
 /** The Responses API `usage` object: `input_tokens` INCLUDES cached tokens, `output_tokens` includes reasoning. */
@@ -816,7 +890,7 @@ function responsesItems(ctx: Ctx, r: FakeReply): ResponsesItems {
 	const events: [string, Record<string, unknown>][] = [];
 	const size = r.chunkChars ?? 8;
 	if (r.text !== undefined && r.text !== '') {
-		const id = `msg_fake_${ctx.seq}`;
+		const id = `msg_fake_${ctx.id}`;
 		const output_index = items.length;
 		const done = { id, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: r.text, annotations: [] }] };
 		events.push(['response.output_item.added', { output_index, item: { ...done, status: 'in_progress', content: [] } }]);
@@ -828,7 +902,7 @@ function responsesItems(ctx: Ctx, r: FakeReply): ResponsesItems {
 		items.push(done);
 	}
 	(r.toolCalls ?? []).forEach((c, i) => {
-		const id = `fc_fake_${ctx.seq}_${i}`;
+		const id = `fc_fake_${ctx.id}_${i}`;
 		const output_index = items.length;
 		const args = argumentsText(c);
 		const done = { id, type: 'function_call', status: 'completed', call_id: toolId(ctx, c, i), name: c.name, arguments: args };
@@ -843,7 +917,7 @@ function responsesItems(ctx: Ctx, r: FakeReply): ResponsesItems {
 
 function responsesObject(ctx: Ctx, model: string, status: string, output: unknown[], usage: Record<string, unknown> | null, finish: 'stop' | 'length' | 'toolCalls'): Record<string, unknown> {
 	return {
-		id: `resp_fake_${ctx.seq}`,
+		id: `resp_fake_${ctx.id}`,
 		object: 'response',
 		created_at: Math.floor(Date.now() / 1000),
 		status: finish === 'length' && status === 'completed' ? 'incomplete' : status,
@@ -875,4 +949,33 @@ function responsesEvents(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedU
 
 function responsesErrorEvent(cut: Cut): string {
 	return sse({ type: 'error', code: cut.code ?? 'server_error', message: cut.message ?? 'The server had an error while processing your request.', param: null }, 'error');
+}
+
+/** Gemini `usageMetadata`: `promptTokenCount` INCLUDES the cached tokens, `candidatesTokenCount` EXCLUDES thoughts. */
+function geminiUsageJson(u: ResolvedUsage): Record<string, unknown> {
+	return {
+		promptTokenCount: u.input,
+		candidatesTokenCount: Math.max(0, u.output - u.reasoning),
+		totalTokenCount: u.input + u.output,
+		...(u.cacheRead > 0 && { cachedContentTokenCount: u.cacheRead }),
+		...(u.reasoning > 0 && { thoughtsTokenCount: u.reasoning }),
+	};
+}
+
+function geminiChunks(ctx: Ctx, r: FakeReply, model: string, usage: ResolvedUsage): { event: string; data: unknown }[] {
+	const finish = { stop: 'STOP', length: 'MAX_TOKENS', toolCalls: 'STOP' }[finishOf(r)];
+	const base = { modelVersion: model, responseId: `gemini_fake_${ctx.id}` };
+	const out: { event: string; data: unknown }[] = [];
+	const textPieces = pieces(r.text ?? '', r.chunkChars ?? 8);
+	textPieces.forEach(p => out.push({ event: '', data: { ...base, candidates: [{ content: { role: 'model', parts: [{ text: p }] }, index: 0 }] } }));
+	const calls = (r.toolCalls ?? []).map(c => ({ functionCall: { name: c.name, args: anthropicToolInput(c) } }));
+	out.push({
+		event: '',
+		data: {
+			...base,
+			candidates: [{ content: { role: 'model', parts: calls.length > 0 ? calls : [{ text: '' }] }, finishReason: finish, index: 0 }],
+			...(r.omitUsage ? {} : { usageMetadata: geminiUsageJson(usage) }),
+		},
+	});
+	return out;
 }

@@ -1,7 +1,7 @@
 /**
  * Command-line entry of the fake provider server (built to `out/fakeProviderServer.js`):
  *
- *   npm run fake-provider -- [--port N] [--openai-key K] [--anthropic-key K] [--script FILE]
+ *   npm run fake-provider -- [--port N] [--openai-key K] [--anthropic-key K] [--script FILE] [--id-prefix P]
  *
  * Prints one JSON line `{"url","port","openaiBaseUrl","anthropicBaseUrl"}` once listening on
  * 127.0.0.1, then serves until SIGINT/SIGTERM. FILE holds a JSON array of `{"behavior":…,"match":…}`
@@ -20,6 +20,7 @@ async function main(): Promise<number> {
 				'openai-key': { type: 'string' },
 				'anthropic-key': { type: 'string' },
 				script: { type: 'string' },
+				'id-prefix': { type: 'string' },
 				help: { type: 'boolean', short: 'h' },
 			},
 			strict: true,
@@ -29,7 +30,7 @@ async function main(): Promise<number> {
 		return 2;
 	}
 	if (values.help) {
-		process.stdout.write('Usage: fake-provider [--port N] [--openai-key K] [--anthropic-key K] [--script FILE]\n');
+		process.stdout.write('Usage: fake-provider [--port N] [--openai-key K] [--anthropic-key K] [--script FILE] [--id-prefix P]\n');
 		return 0;
 	}
 	const port = values.port === undefined ? 0 : Number(values.port);
@@ -51,7 +52,7 @@ async function main(): Promise<number> {
 	const keys: Record<string, string> = {};
 	if (typeof values['openai-key'] === 'string') keys.openai = values['openai-key'];
 	if (typeof values['anthropic-key'] === 'string') keys.anthropic = values['anthropic-key'];
-	const server = await startFakeProviderServer({ port, keys });
+	const server = await startFakeProviderServer({ port, keys, ...(typeof values['id-prefix'] === 'string' && { idPrefix: values['id-prefix'] }) });
 	for (const item of script) server.enqueue(item.behavior, item.match);
 	process.stdout.write(JSON.stringify({ url: server.url, port: server.port, openaiBaseUrl: server.openaiBaseUrl, anthropicBaseUrl: server.anthropicBaseUrl }) + '\n');
 	await new Promise<void>(resolve => {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseChatJson, type ParsedChat } from '../../src/core/tokens/chatShapes';
-import { transcriptsDir } from './paths';
+import { publicFixturesDir, transcriptsDir } from './paths';
 
 /**
  * Provider-reported token counts for known content, from the committed real transcripts: the data
@@ -46,18 +46,6 @@ interface AnthropicUsage {
 	output_tokens: number;
 	cache_creation_input_tokens?: number;
 	cache_read_input_tokens?: number;
-}
-
-/** Every Anthropic messages request of the pydantic-ai cassettes with its full input count. */
-export function anthropicRecordedRequests(): RecordedRequest[] {
-	const out: RecordedRequest[] = [];
-	for (const { file, cassette } of cassettes('anthropic_messages')) {
-		cassette.interactions.forEach((it, i) => {
-			const u = it.response.parsed_body.usage as AnthropicUsage;
-			out.push({ label: `${file}#${i}`, chat: parseChatJson(it.request.parsed_body)!, inputTokens: u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0) });
-		});
-	}
-	return out;
 }
 
 /** Anthropic responses whose content is plain text, with the billed `output_tokens` (a direct text ratio measurement). */
@@ -121,4 +109,65 @@ export function claudeCodeDeltas(): { label: string; model: string; chat: Parsed
 		}
 	}
 	return out;
+}
+
+/** One request of test/fixtures/public/recorded_requests with the provider's count of its prompt. */
+export interface PublicRecordedRequest extends RecordedRequest {
+	/** The cassette the request came from (requests of one file share a test: the split keeps them together). */
+	readonly file: string;
+	/** The model that answered (the response's id; the request's alias when only count_tokens was recorded). */
+	readonly model: string;
+	/**
+	 * Day of the last commit that touched the cassette: the recording is from that day or shortly
+	 * before (absent for the Inspect log's requests).
+	 */
+	readonly recorded?: Date;
+	/** The request body as sent. */
+	readonly body: Record<string, unknown>;
+}
+
+interface RecordedLine {
+	source: { repo: string; path: string; commit: string; interaction: number };
+	recorded?: string;
+	request: Record<string, unknown>;
+	usage?: AnthropicUsage & { prompt_tokens?: number };
+	countTokens?: { input_tokens: number };
+	model?: string;
+}
+
+function recordedLines(name: string): RecordedLine[] {
+	return readFileSync(join(publicFixturesDir(), 'recorded_requests', name), 'utf8')
+		.split('\n')
+		.filter(l => l.trim())
+		.map(l => JSON.parse(l) as RecordedLine);
+}
+
+function publicRequest(line: RecordedLine, inputTokens: number): PublicRecordedRequest {
+	const file = `${line.source.repo}/${line.source.path}`;
+	return {
+		label: `${line.source.path.split('/').pop()}#${line.source.interaction}`,
+		file,
+		chat: parseChatJson(line.request)!,
+		inputTokens,
+		model: line.model ?? String(line.request.model),
+		...(line.recorded !== undefined && { recorded: new Date(`${line.recorded}T00:00:00Z`) }),
+		body: line.request,
+	};
+}
+
+/**
+ * The 180 Anthropic messages requests extracted from pydantic-ai's cassettes (see PROVENANCE.md):
+ * billed input + cache creation + cache read, or the count_tokens answer for the same body.
+ */
+export function publicAnthropicRequests(): PublicRecordedRequest[] {
+	return recordedLines('anthropic_messages.jsonl').map(l => {
+		const u = l.usage;
+		const total = l.countTokens ? l.countTokens.input_tokens : u!.input_tokens + (u!.cache_creation_input_tokens ?? 0) + (u!.cache_read_input_tokens ?? 0);
+		return publicRequest(l, total);
+	});
+}
+
+/** The 210 OpenAI chat-completions requests (pydantic-ai cassettes, one Inspect log) with `usage.prompt_tokens`. */
+export function publicOpenAIRequests(): PublicRecordedRequest[] {
+	return recordedLines('openai_chat.jsonl').map(l => publicRequest(l, l.usage!.prompt_tokens!));
 }

@@ -60,6 +60,9 @@ export const compressionStrategies: readonly CompressionStrategy[] = ['none', 't
 
 export type EmbeddingProvider = 'offline' | 'openai';
 
+/** What the lens's status-bar figure is (see `agentCost.lens.cost`). */
+export type LensCostShown = 'input' | 'inputPer1000' | 'withOutput';
+
 export const defaultPromptGlobs: readonly string[] = ['**/*.prompt', '**/*.prompty', '**/*.prompt.md', '**/prompts/**/*.md', '**/prompts/**/*.txt', '**/*.messages.json', '**/*.messages.jsonl'];
 
 export const settingsSchema = [
@@ -310,6 +313,21 @@ export const settingsSchema = [
 		description: "Model the lens prices prompt files with, unless the file names one (front matter `model:`, a request body's `model`) or you picked one for that file by clicking the lens.",
 	},
 	{
+		key: 'agentCost.lens.cost',
+		type: 'string',
+		default: 'input',
+		enum: ['input', 'inputPer1000', 'withOutput'],
+		description:
+			"The dollar figure in the status bar. input: what the prompt itself costs (3 significant digits, so it moves as you edit); inputPer1000: the same for 1,000 calls; withOutput: the prompt plus the assumed output tokens (agentCost.defaults.maxOutputTokens or the file's max_tokens). The tooltip always shows all three.",
+	},
+	{
+		key: 'agentCost.lens.attribution',
+		type: 'boolean',
+		default: true,
+		description:
+			'Show the tokens and input cost of each part of a prompt above it in the editor: each message of a chat JSON/JSONL file and its tool definitions, each role section of a .prompty file, each heading section of a Markdown prompt.',
+	},
+	{
 		key: 'agentCost.tokens.exactClaudeCount',
 		type: 'boolean',
 		default: false,
@@ -354,6 +372,45 @@ export const settingsSchema = [
 			'Hand the API keys stored with "Agent Cost: Set API Key…" to the gateway (in memory only), which sends them for agents that use the placeholder key agent-cost-gateway: no real key then lives in the agent\'s environment.',
 	},
 	{ key: 'agentCost.gateway.runIdleMinutes', type: 'integer', default: 10, minimum: 1, maximum: 1440, description: 'A gap without calls that ends a run, for agents that send no session id.' },
+	// Agent sessions (the logs Claude Code, Codex CLI, Gemini CLI and pi write; read-only)
+	{
+		key: 'agentCost.sessions.enabled',
+		type: 'boolean',
+		default: true,
+		description: "Find your coding agents' session logs and show what they cost: the Agent Sessions view and the running session in the status bar. The logs are only read, never changed.",
+	},
+	{
+		key: 'agentCost.sessions.claudeDirs',
+		type: 'array',
+		items: { type: 'string' },
+		default: [],
+		description: 'More Claude Code folders to read sessions from (a config folder holding projects/, or a projects folder), besides $CLAUDE_CONFIG_DIR, ~/.config/claude and ~/.claude.',
+	},
+	{ key: 'agentCost.sessions.codexDirs', type: 'array', items: { type: 'string' }, default: [], description: 'More Codex CLI homes to read sessions from, besides $CODEX_HOME or ~/.codex.' },
+	{ key: 'agentCost.sessions.geminiDirs', type: 'array', items: { type: 'string' }, default: [], description: 'More Gemini CLI folders (a .gemini folder or its tmp folder), besides ~/.gemini.' },
+	{ key: 'agentCost.sessions.piDirs', type: 'array', items: { type: 'string' }, default: [], description: 'More pi session folders, besides $PI_CODING_AGENT_DIR/sessions or ~/.pi/agent/sessions.' },
+	{
+		key: 'agentCost.sessions.timeZone',
+		type: 'string',
+		default: '',
+		description: 'IANA time zone that decides "today" and "this week" in the Agent Sessions view (empty: this machine\'s).',
+	},
+	{
+		key: 'agentCost.sessions.archiveFolder',
+		type: 'string',
+		default: '',
+		scope: 'machine',
+		description: 'Where "Agent Cost: Archive Agent Sessions" keeps compressed copies of session logs (asked for on first use).',
+	},
+	{
+		key: 'agentCost.sessions.retentionNoticeDays',
+		type: 'integer',
+		default: 7,
+		minimum: 0,
+		maximum: 365,
+		description:
+			"Warn when Claude Code's own cleanup (cleanupPeriodDays in its settings.json, 30 days by default) will delete session logs within this many days and they are not archived (0 = never warn).",
+	},
 ] as const satisfies readonly SettingSpec[];
 
 /**
@@ -376,6 +433,14 @@ export const scenarioSchema = [
 		default: 'asRecorded',
 		enum: ['5m', '1h', 'asRecorded'],
 		description: 'TTL of cache writes; asRecorded uses 1 hour where the run wrote 1-hour entries.',
+	},
+	{
+		key: 'promptCache.fromStep',
+		type: 'integer',
+		default: 0,
+		minimum: 0,
+		description:
+			"0: steps reuse the recording's own usage while the scenario does what the recording did. N ≥ 1: simulate the provider's cache from step N on even where nothing differs — how the simulator is measured against the recorded cache reads and writes.",
 	},
 	{
 		key: 'promptCache.systemBreakpoint',
@@ -477,11 +542,21 @@ export interface EngineConfig extends PolicySettings {
 	readonly embeddings: { readonly provider: EmbeddingProvider; readonly model: string; readonly batchSize: number };
 	readonly store: { readonly redisUrl: string; readonly keyPrefix: string };
 	readonly pricing: { readonly overrides: Readonly<Record<string, unknown>>; readonly overridesFile: string };
-	readonly lens: { readonly promptGlobs: readonly string[]; readonly model: string };
+	readonly lens: { readonly promptGlobs: readonly string[]; readonly model: string; readonly cost: LensCostShown; readonly attribution: boolean };
 	readonly tokens: { readonly exactClaudeCount: boolean };
 	readonly providers: { readonly openai: { readonly baseUrl: string }; readonly anthropic: { readonly baseUrl: string } };
 	readonly metrics: { readonly enabled: boolean; readonly port: number };
 	readonly gateway: { readonly autoStart: boolean; readonly mode: 'observe' | 'enforce'; readonly port: number; readonly injectKeys: boolean; readonly runIdleMinutes: number };
+	readonly sessions: {
+		readonly enabled: boolean;
+		readonly claudeDirs: readonly string[];
+		readonly codexDirs: readonly string[];
+		readonly geminiDirs: readonly string[];
+		readonly piDirs: readonly string[];
+		readonly timeZone: string;
+		readonly archiveFolder: string;
+		readonly retentionNoticeDays: number;
+	};
 }
 
 /** The model a fixed routing mode uses. */

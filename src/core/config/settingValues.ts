@@ -50,7 +50,7 @@ export function semanticCheck(key: string, v: unknown): { severity: 'error' | 'w
 	if (key.startsWith('agentCost.tiers.') || key === 'agentCost.compression.summaryModel' || key === 'agentCost.lens.model') {
 		if (typeof v === 'string' && v.trim() === '') return { severity: 'error', message: 'a model id is required' };
 	}
-	if (key === 'agentCost.budget.timeZone' && typeof v === 'string') {
+	if ((key === 'agentCost.budget.timeZone' || (key === 'agentCost.sessions.timeZone' && v !== '')) && typeof v === 'string') {
 		try {
 			new Intl.DateTimeFormat('en-US', { timeZone: v });
 		} catch {

@@ -4,11 +4,12 @@
  * `StatusBarItem`), so every wording and number rule is unit-tested.
  *
  * Rules: estimates are marked `≈`; a model without a price shows "no price" (never $0) with the way
- * to add one; the cost is the prompt at the input price plus the assumed output tokens at the output
- * price; the window is the model's own capped by `agentCost.contextWindowMax`, and prompt + assumed
+ * to add one; the bar's figure is the prompt's input cost (or per 1,000 calls, or with the assumed
+ * output: `agentCost.lens.cost`), the tooltip shows all three; the window is the model's own capped by `agentCost.contextWindowMax`, and prompt + assumed
  * output past it turns the item to the warning colour.
  */
-import { formatPerMtok, formatTokens, formatUsd } from '../pricing/format';
+import type { LensCostShown } from '../config/defaults';
+import { formatPerMtok, formatTokens, formatUsd, formatUsdPrecise } from '../pricing/format';
 import type { ModelPriceInfo, UnpricedModel } from '../pricing/types';
 import type { CountMethod } from '../tokens/types';
 import type { ModelTokenCount, PromptCount } from './workerProtocol';
@@ -52,6 +53,8 @@ export interface LensViewInput {
 	readonly maxOutputTokens: number;
 	/** `agentCost.contextWindowMax`. */
 	readonly contextWindowMax: number;
+	/** What the status-bar figure is (`agentCost.lens.cost`). @default 'input' */
+	readonly costShown?: LensCostShown;
 }
 
 export interface LensView {
@@ -149,7 +152,16 @@ export function renderLens(input: LensViewInput): LensView {
 	const window = effectiveContextWindow(known?.contextWindow, input.contextWindowMax);
 	const warning = promptTokens + outputTokens > window;
 
-	const priceText = price === undefined ? '$…' : known ? formatUsd(cost!.total, { estimate: !shownExact }) : 'no price';
+	// The bar's figure must move as the prompt is edited: by default the prompt's own (input) cost at
+	// three significant digits; the assumed output is in the tooltip (it would dominate and never move).
+	const shown = input.costShown ?? 'input';
+	const figure = cost ? (shown === 'withOutput' ? cost.total : shown === 'inputPer1000' ? cost.input * 1000 : cost.input) : undefined;
+	const priceText =
+		price === undefined
+			? '$…'
+			: figure !== undefined
+				? `${formatUsdPrecise(figure, { estimate: !shownExact })}${shown === 'inputPer1000' ? '/1k calls' : shown === 'withOutput' ? ' w/ output' : ''}`
+				: 'no price';
 	const tokensLabel = `${tokensText(shownTokens, shownExact)} tok${selection ? ' selected' : ''}`;
 	const text = `${warning ? '$(warning)' : '$(symbol-numeric)'} ${tokensLabel} · ${priceText} · ${input.model}`;
 
@@ -200,7 +212,9 @@ export function renderLens(input: LensViewInput): LensView {
 		const c = cost!;
 		const est = { estimate: !shownExact };
 		const what = selection ? 'the selection' : 'the prompt';
-		lines.push(`**Estimate ${formatUsd(c.total, est)}** = ${what} at the input price + ${formatTokens(outputTokens)} assumed output tokens at the output price.`);
+		lines.push(
+			`**Input ${formatUsdPrecise(c.input, est)}** for ${what} (${formatUsdPrecise(c.input * 1000, est)} per 1,000 calls)${shown === 'withOutput' ? '' : ' — the status bar figure'}. **With output ${formatUsd(c.total, est)}**: + ${formatTokens(outputTokens)} assumed output tokens${shown === 'withOutput' ? ' — the status bar figure' : ''}. ${settingsLink('Choose the figure', 'agentCost.lens.cost')}`,
+		);
 		lines.push('');
 		lines.push(`- Input: ${tokensText(shownTokens, shownExact)} × ${formatPerMtok(c.prices.input)}/M = ${formatUsd(c.input, est)}`);
 		lines.push(
@@ -256,12 +270,12 @@ export function renderLens(input: LensViewInput): LensView {
 		`[Change model](command:${pickModelCommand}) · ${settingsLink('Lens settings', 'agentCost.lens')} · ${settingsLink('Tier models', 'agentCost.tiers')} · ${settingsLink('Price overrides', 'agentCost.pricing.overrides')}`,
 	);
 
-	const accessibilityLabel = `Agent Cost Lens: ${selection ? 'selection ' : ''}${shownExact ? '' : 'about '}${formatTokens(shownTokens)} tokens, ${known ? `estimated cost ${formatUsd(cost!.total)}` : price === undefined ? 'price loading' : 'no price'}, model ${input.model}${warning ? ', past the context window' : ''}`;
+	const accessibilityLabel = `Agent Cost Lens: ${selection ? 'selection ' : ''}${shownExact ? '' : 'about '}${formatTokens(shownTokens)} tokens, ${known ? `${shown === 'withOutput' ? 'with assumed output' : shown === 'inputPer1000' ? 'input cost per 1,000 calls' : 'input cost'} ${formatUsdPrecise(figure!)}` : price === undefined ? 'price loading' : 'no price'}, model ${input.model}${warning ? ', past the context window' : ''}`;
 	return {
 		text,
 		tooltip: lines.join('\n'),
 		warning,
 		accessibilityLabel,
-		shown: { tokens: shownTokens, exact: shownExact, ...(cost && { usd: cost.total }), selection: selection !== undefined },
+		shown: { tokens: shownTokens, exact: shownExact, ...(figure !== undefined && { usd: figure }), selection: selection !== undefined },
 	};
 }

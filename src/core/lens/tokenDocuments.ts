@@ -1,12 +1,13 @@
 import type { PromptFormat } from '../prompts/promptGlobs';
 import { maxFrontMatterChars, promptMeta, type PromptMeta } from '../prompts/promptMeta';
 import { countPromptRequest, noPromptText, readPromptFile, type PromptRequest } from '../prompts/promptFile';
+import { promptSections } from '../prompts/promptSections';
 import { describeError, InputError } from '../lib/errors';
 import type { PriceOverrides } from '../pricing/overrides';
 import type { ModelPriceInfo, UnpricedModel } from '../pricing/types';
-import { claudeCalibration, heuristicCalibration } from '../tokens/claudeEstimate';
+import { claudeTextRatio, heuristicCalibration } from '../tokens/claudeEstimate';
 import { ChunkedCounter, type ChunkedCount, type ChunkedCounterOptions } from '../tokens/chunkedCounter';
-import { checkModelId, countChat, countText } from '../tokens/count';
+import { checkModelId, countChat, countChatParts, countText } from '../tokens/count';
 import { getEncoder } from '../tokens/encodings';
 import { encodingForModel, modelFamily } from '../tokens/modelEncoding';
 import type { CountMethod, EncodingName } from '../tokens/types';
@@ -16,6 +17,7 @@ import {
 	type ModelTokenCount,
 	type PromptCount,
 	type PromptOptions,
+	type PromptSectionCounts,
 	type TokenWorkerErrorReason,
 	type TokenWorkerNotification,
 	type TokenWorkerRequest,
@@ -32,7 +34,8 @@ interface Plan {
 }
 
 /** The last structured (prompty/chat) count of a prompt document. */
-type StructuredCount = Omit<PromptCount, 'format' | 'modelSource' | 'fileModel'>;
+/** `rawText`: the count is the raw text's (a file that does not parse), so it follows the text's own count as it is refined. */
+type StructuredCount = Omit<PromptCount, 'format' | 'modelSource' | 'fileModel'> & { readonly rawText?: true };
 
 interface PromptState {
 	format: PromptFormat;
@@ -60,13 +63,15 @@ interface DocumentState extends Plan {
 	model: string;
 	counter: ChunkedCounter;
 	prompt?: PromptState;
+	/** The last `promptSections` answer: the editor asks again for the same version (scrolling, focus). */
+	sections?: PromptSectionCounts;
 }
 
 /** How a model's document count is derived from an exact encoding count. */
 function plan(model: string): Plan {
 	const encoding = encodingForModel(model);
 	if (encoding) return { encoding, method: encoding, ratio: 1 };
-	if (modelFamily(model) === 'claude') return { encoding: 'o200k_base', method: 'claude-estimate', ratio: claudeCalibration.textRatio };
+	if (modelFamily(model) === 'claude') return { encoding: 'o200k_base', method: 'claude-estimate', ratio: claudeTextRatio(model) };
 	return { encoding: 'o200k_base', method: 'heuristic-estimate', ratio: heuristicCalibration.textRatio };
 }
 
@@ -241,6 +246,15 @@ export class TokenDocuments {
 				if (request.problem) throw new InputError('badFile', request.problem);
 				return { docId: req.docId, version: doc.version, model: doc.model, messages: request.messages, ...(request.tools && { tools: request.tools }) };
 			}
+			case 'promptSections': {
+				const doc = this.doc(req.docId);
+				if (!doc.prompt) throw new InputError('badArgument', `document ${JSON.stringify(req.docId)} is not open as a prompt`);
+				const cached = doc.sections;
+				if (cached && cached.version === doc.version && cached.model === doc.model) return cached;
+				const { tokens, sections } = promptSections({ countChat, countChatParts, countText }, doc.model, doc.counter.text(), doc.prompt.format);
+				doc.sections = { docId: req.docId, version: doc.version, model: doc.model, tokens, sections };
+				return doc.sections;
+			}
 			case 'close':
 				this.docs.delete(req.docId);
 				return null;
@@ -333,7 +347,7 @@ export class TokenDocuments {
 		if (parsed.problem) {
 			// Mid-edit JSON that does not parse: keep the last count that did (marked ≈), else the raw text's.
 			const last = prompt.lastGood;
-			const fallback: StructuredCount = last ?? { ...scale(doc.counter.total(), doc.ratio), method: doc.method, version: doc.version, messages: 0 };
+			const fallback: StructuredCount = last ?? { ...scale(doc.counter.total(), doc.ratio), method: doc.method, version: doc.version, messages: 0, rawText: true };
 			prompt.structured = {
 				...fallback,
 				exact: false,
@@ -410,8 +424,9 @@ export class TokenDocuments {
 		const base = { docId, version: doc.version, model: doc.model, tokens: c.tokens, exact: c.exact, method: doc.method };
 		const prompt = doc.prompt;
 		if (!prompt) return base;
-		const counted = prompt.format === 'text' ? this.textPromptCount(doc, prompt) : prompt.structured;
-		if (!counted) return base; // a prompty/chat file still arriving in slices
+		const structured = prompt.format === 'text' ? this.textPromptCount(doc, prompt) : prompt.structured;
+		if (!structured) return base; // a prompty/chat file still arriving in slices
+		const { rawText: _rawText, ...counted } = structured.rawText ? { ...structured, tokens: c.tokens } : structured;
 		const modelSource = prompt.pinned !== undefined ? 'pinned' : usableModel(prompt.fileModel) !== undefined ? 'file' : 'default';
 		const fileModelProblem =
 			prompt.fileModel !== undefined && usableModel(prompt.fileModel) === undefined

@@ -1,4 +1,5 @@
 import type { PromptFormat } from '../prompts/promptGlobs';
+import type { PromptSection } from '../prompts/promptSections';
 import { EngineError } from '../lib/errors';
 import type { PriceOverrides } from '../pricing/overrides';
 import type { ModelPriceInfo, UnpricedModel } from '../pricing/types';
@@ -73,6 +74,8 @@ export type TokenWorkerRequest =
 	| { readonly id: number; readonly type: 'configurePrompt'; readonly docId: string; readonly model: string; readonly prompt: PromptOptions }
 	/** The messages a call for this prompt document sends (for an exact provider count). */
 	| { readonly id: number; readonly type: 'promptRequest'; readonly docId: string }
+	/** Each part of this prompt document and its tokens (context attribution in the editor). */
+	| { readonly id: number; readonly type: 'promptSections'; readonly docId: string }
 	/** Price overrides (setting + workspace file, already merged) for `describeModels`. */
 	| { readonly id: number; readonly type: 'setPriceOverrides'; readonly overrides: PriceOverrides }
 	/** Prices and context windows of models, from the bundled dataset with the overrides on top. */
@@ -146,6 +149,16 @@ export interface PromptRequestMessages {
 	readonly tools?: readonly ToolDefinitionLike[];
 }
 
+/** What {@link TokenWorkerRequest} `promptSections` answers. */
+export interface PromptSectionCounts {
+	readonly docId: string;
+	readonly version: number;
+	readonly model: string;
+	/** The whole prompt's input tokens (the sections' shares are of it; its price tier applies to them). */
+	readonly tokens: number;
+	readonly sections: readonly PromptSection[];
+}
+
 /** Counts of selections, in the order requested. */
 export interface RangeCounts {
 	readonly docId: string;
@@ -179,6 +192,7 @@ export interface TokenWorkerResult {
 	readonly countChat: TokenCount;
 	readonly configurePrompt: DocumentCount;
 	readonly promptRequest: PromptRequestMessages;
+	readonly promptSections: PromptSectionCounts;
 	readonly setPriceOverrides: null;
 	readonly describeModels: readonly (ModelPriceInfo | UnpricedModel)[];
 }

@@ -34,6 +34,22 @@ export function formatUsd(usd: number, options: FormatUsdOptions = {}): string {
 }
 
 /**
+ * A small amount with three significant digits, so it moves when a prompt changes by a few tokens:
+ * `$0.000325`, `$0.0123`, `$0.456`; two decimals from $1 (`$1.23`). For the lens's input cost,
+ * where {@link formatUsd}'s `<$0.001` would hide every edit.
+ */
+export function formatUsdPrecise(usd: number, options: FormatUsdOptions = {}): string {
+	if (!Number.isFinite(usd)) return '$?';
+	const mark = options.estimate ? '≈' : '';
+	if (usd === 0) return `${mark}$0.00`;
+	const sign = usd < 0 ? '-' : '';
+	const abs = Math.abs(usd);
+	if (abs >= 1) return `${mark}${sign}$${withThousands(abs.toFixed(2))}`;
+	const decimals = Math.min(12, Math.max(3, 2 - Math.floor(Math.log10(abs))));
+	return `${mark}${sign}$${abs.toFixed(decimals).replace(/(\.\d{2}\d*?)0+$/, '$1')}`;
+}
+
+/**
  * A price in USD per million tokens as the providers' price pages write it: `$3.00`, `$0.075`,
  * `$0.01875` (at least two decimals, no trailing zeros beyond them, up to 6 significant digits).
  */

@@ -18,9 +18,11 @@
  */
 import { InputError } from '../lib/errors';
 import type { ProviderMessage } from '../ports/llmTransport';
-import { parseChatJson } from '../tokens/chatShapes';
+import { chatCountOptions, parseChatJson, type ParsedChat } from '../tokens/chatShapes';
+import type { CountChatOptions } from '../tokens/count';
 import type { ChatMessageLike, TokenCount, ToolDefinitionLike } from '../tokens/types';
 import { frontMatterMeta, parseFrontMatter, type Yaml } from './frontMatter';
+import { jsonlLineOffsets, outlineJson } from './jsonOutline';
 import type { PromptFormat } from './promptGlobs';
 import { promptFormatOf } from './promptGlobs';
 
@@ -38,12 +40,24 @@ export interface PromptRequest {
 	readonly temperature?: number;
 	/** Anthropic extended thinking is enabled in the request body (it adds a fixed prompt overhead). */
 	readonly thinking: boolean;
+	/** How a request body changes the count beyond its messages (thinking mode, tool choice, output format). */
+	readonly countOptions?: CountChatOptions;
 	/** Image/audio/document parts that carry no countable text (a count is then a lower bound). */
 	readonly uncountedParts: number;
 	/** Things the user should know about how the file was read (unfilled placeholders…). */
 	readonly warnings: readonly string[];
 	/** Why there is nothing to send, when there is not. */
 	readonly problem?: string;
+	/** Where in the file each message and tool definition starts (only when asked: {@link ReadPromptOptions.origins}). */
+	readonly origins?: PromptOrigins;
+}
+
+/** UTF-16 offsets into the file's text, in step with {@link PromptRequest.messages} and `tools`. */
+export interface PromptOrigins {
+	readonly messages: readonly number[];
+	readonly tools: readonly number[];
+	/** Where the `tools` (or `functions`) key of a request body is. */
+	readonly toolsKey?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -60,10 +74,13 @@ function fillPlaceholders(text: string, sample: { readonly [key: string]: Yaml }
 	});
 }
 
-function promptyMessages(body: string, sample: { readonly [key: string]: Yaml }, warnings: string[]): ProviderMessage[] {
+/** `bodyOffset`: where `body` starts in the file, so each message's origin is a file offset (its role line). */
+function promptyMessages(body: string, bodyOffset: number, sample: { readonly [key: string]: Yaml }, warnings: string[]): { messages: ProviderMessage[]; origins: number[] } {
 	const unfilled = new Set<string>();
 	const out: ProviderMessage[] = [];
+	const origins: number[] = [];
 	let role: 'system' | 'user' | 'assistant' | undefined;
+	let origin = bodyOffset;
 	let lines: string[] = [];
 	const flush = () => {
 		const content = fillPlaceholders(lines.join('\n'), sample, unfilled).trim();
@@ -72,20 +89,24 @@ function promptyMessages(body: string, sample: { readonly [key: string]: Yaml },
 		// Text before the first role marker is the system prompt (Prompty's convention).
 		const r = role ?? 'system';
 		out.push(r === 'assistant' ? { role: 'assistant', content } : { role: r, content });
+		origins.push(origin);
 	};
-	for (const line of body.split(/\r?\n/)) {
-		const m = roleLine.exec(line);
+	let offset = bodyOffset;
+	for (const line of body.split('\n')) {
+		const m = roleLine.exec(line.replace(/\r$/, ''));
 		if (m) {
 			flush();
 			const r = m[1].toLowerCase();
 			role = r === 'developer' ? 'system' : (r as 'system' | 'user' | 'assistant');
-		} else lines.push(line);
+			origin = offset + (line.length - line.trimStart().length);
+		} else lines.push(line.replace(/\r$/, ''));
+		offset += line.length + 1;
 	}
 	flush();
 	if (unfilled.size) warnings.push(`placeholders without a sample value were sent as written: ${[...unfilled].map(n => `{{${n}}}`).join(', ')}`);
 	// A body of only a system prompt still needs a user turn: send it as the user's message.
-	if (out.length === 1 && out[0].role === 'system') return [{ role: 'user', content: out[0].content }];
-	return out;
+	if (out.length === 1 && out[0].role === 'system') return { messages: [{ role: 'user', content: out[0].content }], origins };
+	return { messages: out, origins };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,18 +121,35 @@ function nonNegative(v: unknown): number | undefined {
 }
 
 /** One JSON document, or JSONL (one message per line). */
-function parseJsonOrLines(text: string): unknown {
+function parseJsonOrLines(text: string): { value: unknown; lines: boolean } | undefined {
 	try {
-		return JSON.parse(text);
+		return { value: JSON.parse(text), lines: false };
 	} catch {
 		const lines = text.split('\n').filter(l => l.trim() !== '');
 		if (lines.length === 0) return undefined;
 		try {
-			return lines.map(l => JSON.parse(l) as unknown);
+			return { value: lines.map(l => JSON.parse(l) as unknown), lines: true };
 		} catch {
 			return undefined;
 		}
 	}
+}
+
+/** Where the messages and tools of a parsed chat file start (see {@link PromptOrigins}). */
+function chatOrigins(text: string, lines: boolean, chat: ParsedChat): PromptOrigins {
+	if (lines) {
+		const at = jsonlLineOffsets(text);
+		return { messages: chat.sources.map(s => (s === 'system' ? 0 : (at[s] ?? 0))), tools: [] };
+	}
+	const outline = outlineJson(text);
+	const elements = outline.elements ?? outline.members?.get('messages')?.elements ?? [];
+	const system = outline.members?.get('system')?.key ?? 0;
+	const toolsKey = outline.members?.get('tools')?.key ?? outline.members?.get('functions')?.key;
+	return {
+		messages: chat.sources.map(s => (s === 'system' ? system : (elements[s] ?? 0))),
+		tools: chat.toolSources.map(([key, i]) => outline.members?.get(key)?.elements[i] ?? 0),
+		...(toolsKey !== undefined && { toolsKey }),
+	};
 }
 
 /** The neutral counting shape → the provider-neutral message a call sends. */
@@ -134,10 +172,11 @@ function providerMessageOf(m: ChatMessageLike): ProviderMessage {
 
 const notChat = 'not (yet) a chat: expected a JSON array of {role, content} messages, a {"messages": [...]} request body, or JSONL with one message per line';
 
-function chatRequest(text: string): PromptRequest {
-	const value = parseJsonOrLines(text);
+function chatRequest(text: string, withOrigins = false): PromptRequest {
+	const parsed = parseJsonOrLines(text);
+	const value = parsed?.value;
 	const chat = value === undefined ? undefined : parseChatJson(value);
-	if (!chat) return { format: 'chat', messages: [], thinking: false, uncountedParts: 0, warnings: [], problem: notChat };
+	if (!chat || !parsed) return { format: 'chat', messages: [], thinking: false, uncountedParts: 0, warnings: [], problem: notChat };
 	const body = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 	const model = chat.model?.trim() || undefined;
 	const maxOutputTokens = positiveInt(body.max_tokens) ?? positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_output_tokens);
@@ -150,8 +189,10 @@ function chatRequest(text: string): PromptRequest {
 		...(maxOutputTokens !== undefined && { maxOutputTokens }),
 		...(temperature !== undefined && { temperature }),
 		thinking: chat.thinking,
+		countOptions: chatCountOptions(chat),
 		uncountedParts: chat.uncountedParts,
 		warnings: [],
+		...(withOrigins && { origins: chatOrigins(text, parsed.lines, chat) }),
 	};
 }
 
@@ -161,6 +202,8 @@ function chatRequest(text: string): PromptRequest {
 export interface ReadPromptOptions {
 	/** Read this instead of the file's body (the editor's selection) — as a chat if it is chat JSON, else one user message. The file's front matter still names the model. */
 	readonly selection?: string;
+	/** Also say where each message and tool definition starts in `text` ({@link PromptRequest.origins}; not for a selection). */
+	readonly origins?: boolean;
 }
 
 /** Reads a prompt file of a known format (see the module comment). Total: never throws. */
@@ -174,11 +217,17 @@ export function readPromptFile(text: string, format: PromptFormat, options: Read
 		const chat = /^\s*[[{]/.test(selection) ? chatRequest(selection) : undefined;
 		request = chat && !chat.problem ? chat : { format: 'text', messages: [{ role: 'user', content: selection.trim() }], thinking: false, uncountedParts: 0, warnings };
 	} else if (format === 'chat') {
-		request = chatRequest(text);
+		request = chatRequest(text, options.origins === true);
 	} else {
 		const body = front ? front.body : text;
-		const messages: ProviderMessage[] = format === 'prompty' ? promptyMessages(body, obj(front?.data.sample), warnings) : body.trim() === '' ? [] : [{ role: 'user', content: body.trim() }];
-		request = { format, messages, thinking: false, uncountedParts: 0, warnings };
+		const bodyOffset = text.length - body.length;
+		const read =
+			format === 'prompty'
+				? promptyMessages(body, bodyOffset, obj(front?.data.sample), warnings)
+				: body.trim() === ''
+					? { messages: [], origins: [] }
+					: { messages: [{ role: 'user', content: body.trim() } as const], origins: [bodyOffset + body.length - body.trimStart().length] };
+		request = { format, messages: read.messages, thinking: false, uncountedParts: 0, warnings, ...(options.origins === true && { origins: { messages: read.origins, tools: [] } }) };
 	}
 	const empty = request.messages.length === 0 || request.messages.every(m => m.content.trim() === '' && !(m.role === 'assistant' && m.toolCalls?.length));
 	return {
@@ -219,11 +268,16 @@ export function chatMessagesOf(request: Pick<PromptRequest, 'messages'>): ChatMe
 }
 
 /** `countChat` of `src/core/tokens/count.ts` (the token worker's and the CLI's counter). */
-export type ChatCounter = (model: string, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[], options?: { readonly thinking?: boolean }) => TokenCount;
+export type ChatCounter = (model: string, messages: readonly ChatMessageLike[], tools?: readonly ToolDefinitionLike[], options?: CountChatOptions) => TokenCount;
+
+/** The options a request's count takes (a request body's thinking mode, tool choice, output format). */
+export function countOptionsOf(request: Pick<PromptRequest, 'thinking' | 'countOptions'>): CountChatOptions {
+	return request.countOptions ?? { thinking: request.thinking };
+}
 
 /** The input tokens a prompt file's call sends to `model` (exact only when every part was countable). */
 export function countPromptRequest(countChat: ChatCounter, model: string, request: PromptRequest): TokenCount {
-	const c = countChat(model, chatMessagesOf(request), request.tools, { thinking: request.thinking });
+	const c = countChat(model, chatMessagesOf(request), request.tools, countOptionsOf(request));
 	return request.uncountedParts > 0 ? { ...c, exact: false } : c;
 }
 

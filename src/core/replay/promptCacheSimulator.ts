@@ -28,6 +28,18 @@ export interface PromptCacheRequest {
 	 * long replays; when absent the simulator compares keys itself. Wrong hints give wrong results.
 	 */
 	readonly unchangedPrefix?: number;
+	/**
+	 * The factor from segment tokens to the tokens this request is billed for (a replay calibrates
+	 * its counts to the recorded usage). An entry remembers the billed size it was written with, so a
+	 * later hit reads exactly what was written. @default 1
+	 */
+	readonly scale?: number;
+	/**
+	 * Segments from this index on are cached under this variant: a change of it invalidates their
+	 * entries but not the ones before (Anthropic: turning extended thinking on or off drops the
+	 * cached messages, while the system prompt and tools stay cached).
+	 */
+	readonly variant?: { readonly key: string; readonly from: number };
 }
 
 /** Why the request got the cache result it got, for the replay's step explanations. */
@@ -62,6 +74,8 @@ interface TrieNode {
 	/** Explicit caches: a written entry and when it expires. */
 	entryExpiresAt: number;
 	entryTtlMs: number;
+	/** The billed tokens the entry was written with (what a hit on it reads). */
+	entryTokens: number;
 	/** Automatic caches: when this prefix was last sent, once it left the current path. */
 	lastSeen: number;
 }
@@ -83,6 +97,7 @@ function newNode(parent: TrieNode | undefined, tokens: number): TrieNode {
 		children: undefined,
 		entryExpiresAt: Number.NEGATIVE_INFINITY,
 		entryTtlMs: 0,
+		entryTokens: 0,
 		lastSeen: Number.NEGATIVE_INFINITY,
 	};
 }
@@ -102,9 +117,11 @@ export class PromptCacheSimulator {
 
 	constructor(private readonly rulesFor: (model: string) => PromptCacheRules = promptCacheRulesFor) {}
 
-	request(req: PromptCacheRequest): PromptCacheOutcome {
+	request(request: PromptCacheRequest): PromptCacheOutcome {
+		const req = withVariant(request);
 		const state = this.stateFor(req.model);
 		const { rules } = state;
+		const scale = req.scale ?? 1;
 		const segments = req.segments;
 		const n = segments.length;
 		const now = req.atMs;
@@ -132,14 +149,14 @@ export class PromptCacheSimulator {
 			path.push(child);
 			node = child;
 		}
-		const input = n > 0 ? path[n - 1].tokens : 0;
+		const input = n > 0 ? path[n - 1].tokens * scale : 0;
 
 		const lookup: Lookup =
 			rules.family === 'none' || input < rules.minTokens
 				? { read: 0, hitSegments: 0, write5m: 0, write1h: 0, expired: false }
 				: rules.billedWrites
-					? this.explicit(rules, path, req, now)
-					: this.automatic(rules, path, shared, oldAt, now);
+					? this.explicit(rules, path, req, now, scale)
+					: this.automatic(rules, path, shared, oldAt, now, scale);
 
 		state.path = path;
 		state.pathAt = now;
@@ -185,8 +202,31 @@ export class PromptCacheSimulator {
 		return k;
 	}
 
+	/**
+	 * Marks the first `length` segments as cached before the run began (at `atMs`, for `ttlMs`), as
+	 * `billedTokens` tokens: a recording whose first call already read from the cache shows that a
+	 * prompt with that prefix (an agent's system prompt and tools) had been sent just before.
+	 */
+	prewarm(req: { readonly model: string; readonly segments: readonly PromptSegment[]; readonly length: number; readonly atMs: number; readonly ttlMs: number; readonly billedTokens: number }): void {
+		const state = this.stateFor(req.model);
+		let node = state.root;
+		for (const seg of req.segments.slice(0, req.length)) {
+			let child = node.children?.get(seg.key);
+			if (!child) {
+				child = newNode(node, node.tokens + seg.tokens);
+				(node.children ??= new Map()).set(seg.key, child);
+			}
+			node = child;
+			node.lastSeen = Math.max(node.lastSeen, req.atMs);
+		}
+		if (node === state.root) return;
+		node.entryExpiresAt = req.atMs + req.ttlMs;
+		node.entryTtlMs = req.ttlMs;
+		node.entryTokens = req.billedTokens;
+	}
+
 	/** OpenAI/Gemini: the longest prefix sent within the idle TTL, rounded to the provider's blocks. */
-	private automatic(rules: PromptCacheRules, path: TrieNode[], shared: number, oldAt: number, now: number): Lookup {
+	private automatic(rules: PromptCacheRules, path: TrieNode[], shared: number, oldAt: number, now: number, scale: number): Lookup {
 		const ttl = rules.ttlMs['5m'];
 		// Every node of the previous path was sent at oldAt, and an ancestor is always at least as
 		// recent as its descendants, so the hit is a contiguous run from the root.
@@ -195,14 +235,14 @@ export class PromptCacheSimulator {
 		while (hit < path.length && now - sentBefore(hit) <= ttl) hit++;
 		const expired = hit === 0 && path.length > 0 && sentBefore(0) !== Number.NEGATIVE_INFINITY;
 		if (hit === 0) return { read: 0, hitSegments: 0, write5m: 0, write1h: 0, expired };
-		const matched = path[hit - 1].tokens;
+		const matched = path[hit - 1].tokens * scale;
 		if (matched < rules.minTokens) return { read: 0, hitSegments: 0, write5m: 0, write1h: 0, expired: false };
 		const read = rules.minTokens + Math.floor((matched - rules.minTokens) / rules.blockTokens) * rules.blockTokens;
 		return { read, hitSegments: hit, write5m: 0, write1h: 0, expired: false };
 	}
 
 	/** Anthropic: hits at or up to `lookbackSegments` before each breakpoint; writes up to the last breakpoint. */
-	private explicit(rules: PromptCacheRules, path: TrieNode[], req: PromptCacheRequest, now: number): Lookup {
+	private explicit(rules: PromptCacheRules, path: TrieNode[], req: PromptCacheRequest, now: number, scale: number): Lookup {
 		const n = path.length;
 		const breakpoints = [...new Set((req.breakpoints ?? [n]).filter(b => b >= 1 && b <= n))].sort((a, b) => a - b);
 		let hit = 0;
@@ -218,7 +258,8 @@ export class PromptCacheSimulator {
 				if (entry.entryTtlMs > 0) expired = true;
 			}
 		}
-		const read = hit > 0 ? path[hit - 1].tokens : 0;
+		// A hit reads the entry as it was written (its billed size then), not as this request counts it.
+		const read = hit > 0 ? Math.min(path[hit - 1].entryTokens || path[hit - 1].tokens * scale, path[n - 1].tokens * scale) : 0;
 		if (hit > 0) {
 			// Every cached breakpoint inside the prefix that was read is used, so its TTL restarts too
 			// (this is what keeps a system-prompt breakpoint alive while the history keeps growing).
@@ -233,13 +274,21 @@ export class PromptCacheSimulator {
 		const ttlMs = rules.ttlMs[ttl];
 		let lastWritten = hit;
 		for (const b of breakpoints) {
-			if (b <= hit || path[b - 1].tokens < rules.minTokens) continue;
+			if (b <= hit || path[b - 1].tokens * scale < rules.minTokens) continue;
 			const entry = path[b - 1];
 			entry.entryExpiresAt = now + ttlMs;
 			entry.entryTtlMs = ttlMs;
+			entry.entryTokens = entry.tokens * scale;
 			lastWritten = b;
 		}
-		const written = lastWritten > hit ? path[lastWritten - 1].tokens - read : 0;
+		const written = lastWritten > hit ? Math.max(0, path[lastWritten - 1].tokens * scale - read) : 0;
 		return { read, hitSegments: hit, write5m: ttl === '5m' ? written : 0, write1h: ttl === '1h' ? written : 0, expired: expired && hit === 0 };
 	}
+}
+
+/** The request with its variant applied to the keys of the segments it covers (see `PromptCacheRequest.variant`). */
+function withVariant(req: PromptCacheRequest): PromptCacheRequest {
+	const v = req.variant;
+	if (!v || v.key === '') return req;
+	return { ...req, segments: req.segments.map((s, i) => (i < v.from ? s : { key: `${v.key}|${s.key}`, tokens: s.tokens })), unchangedPrefix: undefined };
 }

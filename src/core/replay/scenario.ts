@@ -20,6 +20,8 @@ export interface ReplayScenario extends PolicySettings {
 		readonly ttl: CacheTtl | 'asRecorded';
 		/** Anthropic: a breakpoint after the system prompt and tools, so history rewrites keep that prefix. */
 		readonly systemBreakpoint: boolean;
+		/** 0: reuse recorded usage while nothing differs; N ≥ 1: simulate every step from step N (to measure the simulator). */
+		readonly fromStep: number;
 	};
 	/** Gap assumed between calls whose file has no timestamps. */
 	readonly assumedStepGapSeconds: number;
@@ -34,7 +36,7 @@ export function asRecordedScenario(settings: PolicySettings): ReplayScenario {
 		compression: { ...settings.compression, strategy: 'none', triggerSteps: 0, toolResponseMaxTokens: 0 },
 		cache: { ...settings.cache, enabled: false, semanticEnabled: false },
 		budget: { ...settings.budget, enabled: false, maxSteps: 0 },
-		promptCache: { mode: 'simulate', ttl: 'asRecorded', systemBreakpoint: true },
+		promptCache: { mode: 'simulate', ttl: 'asRecorded', systemBreakpoint: true, fromStep: 0 },
 		assumedStepGapSeconds: 10,
 	};
 }

@@ -3,7 +3,7 @@ import { createOfflineEmbedder, normalizedCopy } from '../caching/embedder';
 import { SemanticCache } from '../caching/semanticCache';
 import type { CacheableParams } from '../caching/cacheKey';
 import { canonicalJson } from '../lib/canonicalJson';
-import { isObservation, type EngineMessage } from '../compression/messages';
+import { isObservation, isUserTurn, type EngineMessage } from '../compression/messages';
 import { describeTrigger, estimateSummary } from '../compression/history';
 import type { CompressionChange } from '../compression/types';
 import { throwIfAborted } from '../lib/errors';
@@ -22,6 +22,7 @@ import { tierOf } from '../routing/router';
 import type { PreparedCall, PreparedRun, PreparedSegment, PromptVersion } from './preparedRun';
 import type { PromptCacheReason, PromptSegment } from './promptCacheSimulator';
 import { PromptCacheSimulator } from './promptCacheSimulator';
+import { promptCacheRulesAt, type CacheTtl } from './promptCacheRules';
 import { RiskTracker } from './riskTracker';
 import type { ReplayScenario } from './scenario';
 
@@ -40,6 +41,8 @@ export interface ReplayStep {
 	/** The policy step's decision in brief: the rules that fired (stable ids) and the budget's verdict. */
 	readonly decision?: PolicyDecisionRecord;
 	readonly usage: Usage;
+	/** The recording's own usage of this step, when it was simulated although the recording has real numbers (`promptCache.fromStep`). */
+	readonly recordedUsage?: Usage;
 	/** True when `usage` is the recording's own (the scenario had not diverged yet). */
 	readonly recorded: boolean;
 	/** The output count is an estimate (another model would answer the same content). */
@@ -238,6 +241,11 @@ interface ThreadState {
 	/** Tool outputs truncated among the segments after `prefix`, and the tokens that saved. */
 	truncated: number;
 	truncatedSaved: number;
+	/** Calls of this thread the cache model has seen, and whether the last one used extended thinking. */
+	calls: number;
+	thinking: boolean | undefined;
+	/** The messages this step added include a real user turn. */
+	newUserTurn: boolean;
 	/** Escalate routing: the run's signals after the thread's previous step (each thread is a run or subtask). */
 	signals?: RunSignals;
 	/** Semantic cache: the running (un-normalized) embedding of the agent's recorded prompt, as far as `length`. */
@@ -269,7 +277,10 @@ interface PendingSide {
 export async function simulateScenario(run: PreparedRun, settings: ReplayScenario, options: SimulateOptions = {}): Promise<ScenarioResult> {
 	const catalog = run.options.catalog;
 	const counter = run.counter;
-	const cache = new PromptCacheSimulator();
+	// The provider's caching rules on the day the run happened (minimums and lifetimes changed over time).
+	const firstTimed = run.calls.find(c => c.timestamped);
+	const rulesFor = promptCacheRulesAt(firstTimed ? new Date(firstTimed.atMs) : run.options.at);
+	const cache = new PromptCacheSimulator(rulesFor);
 	const responseCache = new Map<string, number>();
 	const threads = new Map<string, ThreadState>();
 	const lastOnModel = new Map<string, { thread: string; epoch: number; length: number }>();
@@ -441,6 +452,32 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		pending = [];
 	};
 
+	/**
+	 * A thread whose first recorded call already READ from the cache started warm: a prompt with the
+	 * same head (an agent's system prompt and tools, sent by an earlier session or a warm-up) was
+	 * cached just before. The longest prefix within the recorded read is marked cached, as written at
+	 * that size, so the simulation starts where the provider did.
+	 */
+	const prewarm = (model: string, segments: readonly PromptSegment[], scale: number, at: number, ttl: CacheTtl, read: number) => {
+		// The prefix whose size is closest to what was read (a few tokens of framing may differ).
+		let length = 0;
+		let best = Infinity;
+		let tokens = 0;
+		for (let k = 0; k < segments.length; k++) {
+			tokens += segments[k]!.tokens;
+			const off = Math.abs(tokens * scale - read);
+			if (off < best) {
+				best = off;
+				length = k + 1;
+			}
+			if (tokens * scale > read) break;
+		}
+		// The head is one segment (whatever the file does not show: system prompt, tools, reminders):
+		// a read of most of it means the cached part was inside it.
+		if (best > 0.05 * read && !(length === 1 && read >= 0.5 * segments[0]!.tokens * scale)) length = 0;
+		if (length > 0) cache.prewarm({ model, segments, length, atMs: at - 1, ttlMs: rulesFor(model).ttlMs[ttl], billedTokens: read });
+	};
+
 	for (let i = 0; i < total; i++) {
 		if (i % every === 0 && i > 0) {
 			if (options.yieldToEventLoop) await options.yieldToEventLoop();
@@ -465,7 +502,23 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		// 1. The thread's history as the agent would have it now (tool outputs cut as they arrive).
 		let t = threads.get(pc.thread);
 		if (!t) {
-			t = { version: undefined, recordedLen: 0, prefix: [], replacedUpTo: 0, segs: [], pristine: true, epoch: 0, perModel: new Map(), hash: 0, head: undefined, truncated: 0, truncatedSaved: 0 };
+			t = {
+				version: undefined,
+				recordedLen: 0,
+				prefix: [],
+				replacedUpTo: 0,
+				segs: [],
+				pristine: true,
+				epoch: 0,
+				perModel: new Map(),
+				hash: 0,
+				head: undefined,
+				truncated: 0,
+				truncatedSaved: 0,
+				calls: 0,
+				thinking: undefined,
+				newUserTurn: false,
+			};
 			threads.set(pc.thread, t);
 		}
 		stepElided = 0;
@@ -488,12 +541,14 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			}
 			return cut;
 		};
+		t.newUserTurn = false;
 		// The agent's own messages new at this step (what escalation routing reads its signals from).
 		const appending = t.version === pc.version && pc.commonWithPrevious >= t.recordedLen;
 		const recentFrom = appending ? t.recordedLen : pc.commonWithPrevious;
 		if (appending) {
 			for (let k = t.recordedLen; k < pc.length; k++) {
 				const seg = pc.version.segments[k]!;
+				if (isUserTurn(seg.message)) t.newUserTurn = true;
 				const s = transform(seg);
 				if (s !== seg) t.pristine = false;
 				push(t, s);
@@ -510,6 +565,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			}
 			rebuild(t, [...t.prefix]);
 			let pristine = !keep;
+			t.newUserTurn = true;
 			for (let k = from; k < pc.length; k++) {
 				const seg = pc.version.segments[k]!;
 				const s = transform(seg);
@@ -713,7 +769,8 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		const samePrompt = pc.sent ? sameContent(t.segs, pc.sent.contentKeys, run) : t.pristine;
 		// The scenario still does what the recording did; a call with recorded usage then keeps it,
 		// a counted call (no recorded usage) is simulated without ending the recording's run.
-		const asRecorded = !diverged && samePrompt && model === recordedModel && settings.promptCache.mode === 'simulate';
+		const fromStep = settings.promptCache.fromStep;
+		const asRecorded = !diverged && samePrompt && model === recordedModel && settings.promptCache.mode === 'simulate' && !(fromStep > 0 && pc.step >= fromStep);
 		const identical = asRecorded && pc.anchorable;
 		const ttl = settings.promptCache.ttl === 'asRecorded' ? pc.recordedTtl : settings.promptCache.ttl;
 		let usage: Usage;
@@ -721,14 +778,30 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		const inputTokens = model ? scenarioInput(model) : recordedInput;
 		largestPrompt = Math.max(largestPrompt, inputTokens);
 		if (settings.promptCache.mode === 'simulate' && model) {
+			const view = modelView(t, model);
+			const segments = view.cacheSegs;
+			const head = 1 + leadingSystem(t.segs);
+			// The simulation counts segments; the step is billed in calibrated tokens: entries remember
+			// the billed size they were written with, so a hit reads what the earlier call wrote.
+			const structural = (t.head ?? 0) + view.sum;
+			const scale = structural > 0 ? inputTokens / structural : 1;
+			// Extended thinking turned on or off drops the cached messages (not the system prompt and tools).
+			// A call that thinks shows it is on; it stays on for the rest of the user's turn (an agent
+			// enables it per turn) even where the model chose not to think.
+			const thinking = call.output?.reasoning !== undefined || (t.thinking === true && !t.newUserTurn);
+			if (t.thinking !== undefined && t.thinking !== thinking) t.epoch++;
+			t.thinking = thinking;
+			if (t.calls === 0 && model === recordedModel && pc.anchorable && call.usage.cacheRead > 0) prewarm(model, segments, scale, at, ttl, call.usage.cacheRead);
+			t.calls++;
 			const last = lastOnModel.get(model);
-			const segments = modelView(t, model).cacheSegs;
 			const outcome = cache.request({
 				model,
 				segments,
 				atMs: at,
 				ttl,
-				breakpoints: settings.promptCache.systemBreakpoint ? [1 + leadingSystem(t.segs), segments.length] : [segments.length],
+				scale,
+				...(thinking && { variant: { key: 'thinking', from: head } }),
+				breakpoints: settings.promptCache.systemBreakpoint ? [head, segments.length] : [segments.length],
 				unchangedPrefix: last && last.thread === pc.thread && last.epoch === t.epoch ? Math.min(last.length, segments.length) : undefined,
 			});
 			lastOnModel.set(model, { thread: pc.thread, epoch: t.epoch, length: segments.length });
@@ -736,11 +809,9 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 				usage = call.usage;
 				cacheReason = 'asRecorded';
 			} else {
-				// Scale the structural simulation to the calibrated input of this step.
-				const f = outcome.input > 0 ? inputTokens / outcome.input : 0;
-				const cacheRead = Math.min(inputTokens, Math.round(outcome.cacheRead * f));
-				const w5 = Math.min(inputTokens - cacheRead, Math.round(outcome.cacheWrite5m * f));
-				const w1 = Math.min(inputTokens - cacheRead - w5, Math.round(outcome.cacheWrite1h * f));
+				const cacheRead = Math.min(inputTokens, Math.round(outcome.cacheRead));
+				const w5 = Math.min(inputTokens - cacheRead, Math.round(outcome.cacheWrite5m));
+				const w1 = Math.min(inputTokens - cacheRead - w5, Math.round(outcome.cacheWrite1h));
 				const out = run.outputTokensFor(pc, model);
 				usage = {
 					input: inputTokens,
@@ -816,6 +887,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			routing,
 			decision: summary,
 			usage,
+			...(!identical && pc.anchorable && fromStep > 0 && pc.step >= fromStep && { recordedUsage: call.usage }),
 			recorded: identical,
 			outputEstimated: model !== recordedModel,
 			cache: cacheReason,

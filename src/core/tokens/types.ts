@@ -39,4 +39,11 @@ export interface ToolDefinitionLike {
 	readonly name: string;
 	readonly description?: string;
 	readonly parameters?: unknown;
+	/**
+	 * A provider-defined tool's type with its version (`web_search_20250305`, `bash_20250124`): the
+	 * provider renders it, so its tokens are the provider's, not its JSON. Absent for your own tools.
+	 */
+	readonly kind?: string;
+	/** Anthropic `defer_loading`: not in the prompt until a tool search loads it. */
+	readonly deferred?: boolean;
 }

@@ -307,7 +307,7 @@ export class ClaudeCodeImporter implements LineSink {
 }
 
 /** The text of an assistant line's content blocks, for counting what was generated. */
-function blocksText(blocks: readonly unknown[]): string {
+export function blocksText(blocks: readonly unknown[]): string {
 	const out: string[] = [];
 	for (const raw of blocks) {
 		const b = rec(raw);

@@ -6,17 +6,22 @@
  */
 import { looksLikeAider } from './aider';
 import { chatMessagesOf } from './chatMessages';
+import { isCodexRolloutRecord } from './codexRollout';
+import { isGeminiSessionDocument, isGeminiSessionMetadata } from './geminiCli';
 import { isHttpRecording } from './httpRecording';
 import { isInspectLog } from './inspectAi';
 import { isRecord } from './jsonAccess';
 import { isMiniSweAgentTrajectory } from './miniSweAgent';
 import type { TranscriptFormat } from './model';
 import { isOpenHandsEval, isOpenHandsTrajectory } from './openHands';
+import { isPiSessionHeader } from './piSession';
 import { recordingFileSuffix } from './recording';
 import { isSweAgentTrajectory } from './sweAgent';
 
 /** Line formats are imported line by line (streamable); JSON formats parse the whole document. */
-export type LineFormat = 'claude-code' | 'agent-cost-recording';
+export type LineFormat = 'claude-code' | 'codex-rollout' | 'gemini-cli' | 'pi-session' | 'agent-cost-recording';
+
+const lineFormats: ReadonlySet<TranscriptFormat> = new Set<LineFormat>(['claude-code', 'codex-rollout', 'gemini-cli', 'pi-session', 'agent-cost-recording']);
 
 export type Detection =
 	| { readonly container: 'jsonl'; readonly format: LineFormat }
@@ -24,8 +29,9 @@ export type Detection =
 	/** A JSON document: the format is decided after parsing. */
 	| { readonly container: 'json' };
 
+/** Gemini CLI recordings are JSONL today and one JSON document in older versions (see geminiCli.ts). */
 export function isLineFormat(f: TranscriptFormat): f is LineFormat {
-	return f === 'claude-code' || f === 'agent-cost-recording';
+	return lineFormats.has(f);
 }
 
 const claudeTypes = new Set(['user', 'assistant', 'system', 'summary', 'progress', 'file-history-snapshot', 'queue-operation', 'result']);
@@ -43,6 +49,9 @@ function lineFormatOf(v: unknown): LineFormat | undefined {
 	if (!isRecord(v)) return undefined;
 	if (typeof v.v === 'number' && (v.type === 'run' || v.type === 'call' || v.type === 'event')) return 'agent-cost-recording';
 	if (typeof v.type === 'string' && claudeTypes.has(v.type) && ('sessionId' in v || 'uuid' in v || 'parentUuid' in v || 'leafUuid' in v || 'messageId' in v)) return 'claude-code';
+	if (isCodexRolloutRecord(v)) return 'codex-rollout';
+	if (isPiSessionHeader(v)) return 'pi-session';
+	if (isGeminiSessionMetadata(v)) return 'gemini-cli';
 	return undefined;
 }
 
@@ -89,6 +98,7 @@ export function detectFormat(prefix: string, fileName?: string): Detection | und
 
 /** The format of a parsed JSON document, or undefined. */
 export function detectJsonFormat(doc: unknown): TranscriptFormat | undefined {
+	if (isGeminiSessionDocument(doc)) return 'gemini-cli';
 	if (isHttpRecording(doc)) return 'http-recording';
 	if (isMiniSweAgentTrajectory(doc)) return 'mini-swe-agent';
 	if (isSweAgentTrajectory(doc)) return 'swe-agent';

@@ -7,16 +7,19 @@ import { CancelledError } from '../lib/errors';
 import { importAider } from './aider';
 import { ClaudeCodeImporter } from './claudeCode';
 import { importChatMessages } from './chatMessages';
+import { CodexRolloutImporter } from './codexRollout';
 import { type Detection, detectFormat, detectJsonFormat, isLineFormat, type LineFormat } from './detectFormat';
+import { GeminiSessionImporter, importGeminiSessionDocument } from './geminiCli';
 import { importHttpRecording } from './httpRecording';
 import { TranscriptImportError } from './importErrors';
 import type { ImportOptions } from './importSupport';
 import { importInspectLog } from './inspectAi';
 import { parseJsonDocument } from './jsonAccess';
-import { LineSplitter } from './lineSplitter';
+import { LineSplitter, type LineSink } from './lineSplitter';
 import { importMiniSweAgent } from './miniSweAgent';
 import { type Transcript, type TranscriptFormat, transcriptFormats } from './model';
 import { importOpenHandsEval, importOpenHandsTrajectory } from './openHands';
+import { PiSessionImporter } from './piSession';
 import { RecordingImporter } from './recording';
 import { importSweAgent } from './sweAgent';
 
@@ -40,9 +43,17 @@ export interface StreamingImport {
 	end(): Transcript;
 }
 
-/** Starts a streaming import of a Claude Code session or a recording. */
+const lineImporters: Readonly<Record<LineFormat, new (o: ImportOptions) => LineSink & { readonly calls: number; finish(): Transcript }>> = {
+	'claude-code': ClaudeCodeImporter,
+	'codex-rollout': CodexRolloutImporter,
+	'gemini-cli': GeminiSessionImporter,
+	'pi-session': PiSessionImporter,
+	'agent-cost-recording': RecordingImporter,
+};
+
+/** Starts a streaming import of a line-format transcript (agent session JSONL or a recording). */
 export function createStreamingImport(format: LineFormat, options: ImportOptions): StreamingImport {
-	const importer = format === 'claude-code' ? new ClaudeCodeImporter(options) : new RecordingImporter(options);
+	const importer = new lineImporters[format](options);
 	const splitter = new LineSplitter(importer, options.file);
 	return {
 		format,
@@ -67,7 +78,7 @@ export function createStreamingImport(format: LineFormat, options: ImportOptions
 function unknownFormat(options: ImportOptions, what: string): TranscriptImportError {
 	return new TranscriptImportError(
 		'unknownFormat',
-		`${what}; tried: ${transcriptFormats.join(', ')} (Claude Code JSONL, HTTP/VCR recordings of Anthropic/OpenAI/Gemini calls, mini-SWE-agent, SWE-agent, OpenHands eval/trajectory, Inspect AI, OpenAI chat arrays such as tau-bench, aider chat history, Agent Cost recordings)`,
+		`${what}; tried: ${transcriptFormats.join(', ')} (Claude Code, Codex CLI, Gemini CLI and pi session logs, HTTP/VCR recordings of Anthropic/OpenAI/Gemini calls, mini-SWE-agent, SWE-agent, OpenHands eval/trajectory, Inspect AI, OpenAI chat arrays such as tau-bench, aider chat history, Agent Cost recordings)`,
 		{ file: options.file, formatsTried: transcriptFormats },
 	);
 }
@@ -92,7 +103,10 @@ export function importTranscript(text: string, options: ImportOptions): Transcri
 		if (body.trim() === '') throw new TranscriptImportError('empty', 'the file is empty', { file: options.file });
 		const forced = options.format;
 		let detection: Detection | undefined;
-		if (forced !== undefined) {
+		if (forced === 'gemini-cli') {
+			// The one format that is JSONL today and was a single JSON document before.
+			detection = detectFormat(body.slice(0, 64 * 1024), options.file)?.container === 'json' ? { container: 'json' } : { container: 'jsonl', format: forced };
+		} else if (forced !== undefined) {
 			detection = isLineFormat(forced) ? { container: 'jsonl', format: forced } : forced === 'aider' ? { container: 'markdown', format: 'aider' } : { container: 'json' };
 		} else {
 			detection = detectFormat(body.slice(0, 64 * 1024), options.file);
@@ -106,6 +120,7 @@ export function importTranscript(text: string, options: ImportOptions): Transcri
 		if (detection.container === 'markdown') return importAider(body, options);
 		const doc = parseJsonDocument(body, options.file);
 		const format = forced ?? detectJsonFormat(doc);
+		if (format === 'gemini-cli') return importGeminiSessionDocument(doc, options);
 		if (format === undefined || isLineFormat(format) || format === 'aider') {
 			throw unknownFormat(options, 'valid JSON, but not a transcript structure this version reads');
 		}

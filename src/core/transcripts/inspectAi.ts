@@ -86,11 +86,13 @@ function inspectMessage(raw: unknown, resolve: (t: string) => string): Transcrip
 	};
 }
 
-function inspectTools(raw: unknown): ToolDefinitionLike[] | undefined {
+function inspectTools(raw: unknown, resolve: (t: string) => string): ToolDefinitionLike[] | undefined {
 	const list = arr(raw).map(t => {
 		const d = rec(t);
 		const description = str(d.description);
-		return { name: str(d.name) ?? '', ...(description !== undefined && { description }), ...(d.params !== undefined && { parameters: d.params }) };
+		// Inspect logs write the schema as `params` (older) or `parameters` (newer).
+		const parameters = d.parameters ?? d.params;
+		return { name: str(d.name) ?? '', ...(description !== undefined && { description: resolve(description) }), ...(parameters !== undefined && { parameters }) };
 	});
 	return list.length > 0 ? list : undefined;
 }
@@ -131,7 +133,7 @@ export function importInspectLog(doc: unknown, options: ImportOptions): Transcri
 				toolCalls: message.toolCalls ?? [],
 				...(nonEmpty(choice.stop_reason) !== undefined && { stopReason: nonEmpty(choice.stop_reason) }),
 			};
-			const tools = inspectTools(e.tools);
+			const tools = inspectTools(e.tools, resolve);
 			const response = rec(rec(e.call).response);
 			const id = nonEmpty(response.id);
 			const at = isoTime(e.timestamp);

@@ -149,7 +149,16 @@ export function toolDefinitions(tools: unknown): ToolDefinitionLike[] | undefine
 		const name = str(fn.name) ?? str(t.name) ?? str(t.type) ?? '';
 		const description = str(fn.description) ?? str(t.description);
 		const parameters = fn.parameters ?? t.parameters ?? t.input_schema;
-		out.push({ name, ...(description !== undefined && { description }), ...(parameters !== undefined && { parameters }) });
+		// Provider-defined tools (Anthropic's web_search_20250305, memory_20250818…): a dated type, no schema.
+		const type = str(t.type);
+		const kind = parameters === undefined && t.function === undefined && type !== undefined && /_\d{8}$/.test(type) ? type : undefined;
+		out.push({
+			name,
+			...(description !== undefined && { description }),
+			...(parameters !== undefined && { parameters }),
+			...(kind !== undefined && { kind }),
+			...(t.defer_loading === true && { deferred: true }),
+		});
 	}
 	return out;
 }

@@ -10,12 +10,27 @@ import type { PolicyDecisionRecord } from './recording';
 
 /** The file formats the importers read. */
 export type TranscriptFormat =
-	'claude-code' | 'http-recording' | 'openai-chat-messages' | 'swe-agent' | 'mini-swe-agent' | 'openhands-trajectory' | 'openhands-eval' | 'inspect-ai' | 'aider' | 'agent-cost-recording';
+	| 'claude-code'
+	| 'codex-rollout'
+	| 'gemini-cli'
+	| 'pi-session'
+	| 'http-recording'
+	| 'openai-chat-messages'
+	| 'swe-agent'
+	| 'mini-swe-agent'
+	| 'openhands-trajectory'
+	| 'openhands-eval'
+	| 'inspect-ai'
+	| 'aider'
+	| 'agent-cost-recording';
 
 /** Every format, in the order auto-detection tries them (listed in "unknown format" errors). */
 export const transcriptFormats: readonly TranscriptFormat[] = [
 	'agent-cost-recording',
 	'claude-code',
+	'codex-rollout',
+	'gemini-cli',
+	'pi-session',
 	'http-recording',
 	'mini-swe-agent',
 	'swe-agent',
@@ -223,7 +238,7 @@ export type TranscriptEvent = {
 	readonly trigger?: string;
 	/** Prompt size before compaction, when recorded. */
 	readonly preTokens?: number;
-	readonly source: 'claude-code' | 'anthropic-iterations' | 'openai-responses' | 'openhands-condenser' | 'agent-cost-recording';
+	readonly source: 'claude-code' | 'codex-rollout' | 'pi-session' | 'anthropic-iterations' | 'openai-responses' | 'openhands-condenser' | 'agent-cost-recording';
 	readonly line?: number;
 };
 

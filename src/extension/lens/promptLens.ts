@@ -9,7 +9,7 @@ import { createRenderThrottle, type RenderThrottle } from '../../core/lens/rende
 import { TimingStats, type TimingSummary } from '../../core/lens/timingStats';
 import { describeError } from '../../core/lib/errors';
 import type { PriceOverrides } from '../../core/pricing/overrides';
-import { TokenWorkerError, type DocumentCount, type PromptOptions, type TextEdit, type TextRange } from '../../core/lens/workerProtocol';
+import { TokenWorkerError, type DocumentCount, type PromptOptions, type PromptSectionCounts, type TextEdit, type TextRange } from '../../core/lens/workerProtocol';
 import type { JobWorkerClient } from '../../node/jobWorkerClient';
 import { TokenWorkerClient, type TextSlices } from '../../node/tokenWorkerClient';
 import type { Secrets } from '../secrets';
@@ -199,6 +199,20 @@ export class PromptLens implements vscode.Disposable {
 			workerStarts: this.client?.starts ?? 0,
 			workerRunning: this.client?.isRunning ?? false,
 		};
+	}
+
+	/**
+	 * The parts of a tracked prompt document with their tokens, and the price of the model they are
+	 * counted for (undefined while it loads: it is asked for, and the render that follows refreshes
+	 * the caller). Undefined for a document the lens does not follow or has not sent to the worker yet.
+	 */
+	async sections(document: vscode.TextDocument): Promise<{ readonly counts: PromptSectionCounts; readonly price?: LensPrice } | undefined> {
+		const t = this.tracked.get(document.uri.toString());
+		if (!t || !t.opened || t.reading) return undefined;
+		const counts = await this.tokens().promptSections(t.key);
+		const price = this.prices.get(counts.model);
+		if (!price) this.ensurePrices([counts.model]);
+		return { counts, ...(price && { price }) };
 	}
 
 	/** Per-version timings of a tracked document (oldest first). */
@@ -560,6 +574,7 @@ export class PromptLens implements vscode.Disposable {
 			tiers,
 			maxOutputTokens: config.defaults.maxOutputTokens,
 			contextWindowMax: config.contextWindowMax,
+			costShown: config.lens.cost,
 		});
 		this.ensurePrices([c.model, ...tierModels]);
 		setItem(item, { text: view.text, tooltip: view.tooltip, warning: view.warning, label: view.accessibilityLabel, markdown: true });

@@ -74,3 +74,22 @@ export function optionalNumber(args: ParsedCliArgs, name: string): number | unde
 	if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got ${JSON.stringify(v)}`);
 	return n;
 }
+
+/** Parses a command's arguments and runs it: `--help` prints its usage, a {@link UsageError} exits 2, anything else thrown exits 1. */
+export async function runCommand(command: CliCommand, argv: string[], io: CliIo): Promise<number> {
+	try {
+		const args = parseCommandArgs(command, argv);
+		if (args.values.help) {
+			io.stdout(command.usage + '\n');
+			return 0;
+		}
+		return await command.run(args, io);
+	} catch (e) {
+		if (UsageError.is(e)) {
+			io.stderr(`agent-cost: ${e.message}\n`);
+			return 2;
+		}
+		io.stderr(`agent-cost: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+		return 1;
+	}
+}

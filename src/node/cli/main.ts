@@ -1,7 +1,10 @@
 import type { CliCommand, CliIo } from './cliCommand';
-import { parseCommandArgs, UsageError } from './cliCommand';
+import { runCommand } from './cliCommand';
 import { cliCommands } from './commands';
 import { packageVersion } from './packageVersion';
+import { processIo } from './processIo';
+
+export { processIo };
 
 export function helpText(commands: readonly CliCommand[]): string {
 	const width = Math.max(...commands.map(c => c.name.length));
@@ -37,34 +40,8 @@ export async function runCli(argv: string[], io: CliIo, commands: readonly CliCo
 		io.stderr(`agent-cost: unknown command ${JSON.stringify(first)} (try: ${commands.map(c => c.name).join(', ')})\n`);
 		return 2;
 	}
-	try {
-		const args = parseCommandArgs(command, rest);
-		if (args.values.help) {
-			io.stdout(command.usage + '\n');
-			return 0;
-		}
-		return await command.run(args, io);
-	} catch (e) {
-		if (UsageError.is(e)) {
-			io.stderr(`agent-cost: ${e.message}\n`);
-			return 2;
-		}
-		io.stderr(`agent-cost: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
-		return 1;
-	}
+	return runCommand(command, rest, io);
 }
-
-export const processIo: CliIo = {
-	stdout: t => process.stdout.write(t),
-	stderr: t => process.stderr.write(t),
-	readStdin: async () => {
-		const chunks: Buffer[] = [];
-		for await (const c of process.stdin) chunks.push(c as Buffer);
-		return Buffer.concat(chunks).toString('utf8');
-	},
-	cwd: process.cwd(),
-	env: process.env,
-};
 
 if (require.main === module) {
 	void runCli(process.argv.slice(2), processIo).then(code => {

@@ -11,6 +11,7 @@ import { workspacePriceOverridesRelativePath } from '../priceOverridesFile';
 import { loadCliPriceOverrides } from './overridesOption';
 import { findTranscriptFiles, readTranscriptFile } from '../transcriptFiles';
 import { type CliCommand, UsageError } from './cliCommand';
+import { table } from './textTable';
 
 const usage = `Usage: agent-cost report <files or folders…> [--json] [--calls] [--model M]
 
@@ -53,16 +54,6 @@ type Row = { kind: 'ok'; entry: TranscriptReportEntry; transcript: Transcript; a
 function cost(v: number | null, approximate: boolean, complete = true): string {
 	if (v === null) return 'no price';
 	return `${formatUsd(v, { estimate: approximate })}${complete ? '' : '+'}`;
-}
-
-function table(rows: string[][], rightAligned: Set<number>): string[] {
-	const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)));
-	return rows.map(r =>
-		r
-			.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
-			.join('  ')
-			.trimEnd(),
-	);
 }
 
 function tokens(n: number, approximate: boolean): string {

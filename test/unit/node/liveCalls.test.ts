@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -414,6 +415,86 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		const [call] = parseRecording(text, { file: recordPath, counter: wordCounter }).calls;
 		assert.equal(call.status, 'error');
 		assert.deepEqual(call.usage, { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 });
+	});
+
+	it('offline (nothing reachable): no walk up the fallback chain, no blame on a missing key; the message, the log line and the recording name the host', async () => {
+		// Escalation allowed: even so, an unreachable provider says nothing about the model, so no other model is tried.
+		const { config } = parseEngineConfig({ 'agentCost.compression.strategy': 'none', 'agentCost.cache.enabled': false, 'agentCost.routing.fallbacks': 'escalate', 'agentCost.routing.maxRetries': 1 });
+		const store = new RecordingBudgetStore();
+		const engine = createPolicyEngine({ config, counter: wordCounter, pricing: fakePricing, clock: systemClock, random: seededRandom(1), budgetStore: store, summarizer: estimatingSummarizer });
+		const recordPath = join(mkdtempSync(join(tmpdir(), 'live-offline-')), 'calls.jsonl');
+		const dead = await new Promise<number>(resolve => {
+			const s = createServer();
+			s.listen(0, '127.0.0.1', () => {
+				const port = (s.address() as { port: number }).port;
+				s.close(() => resolve(port));
+			});
+		});
+		const live = new LiveCalls({
+			engine,
+			config,
+			counter: wordCounter,
+			clock: systemClock,
+			random: seededRandom(1),
+			// No Anthropic key at all: the old chain ended at claude-opus-4-6 and blamed it.
+			transports: {
+				openai: new OpenAITransport({ secrets: secretsOf({ openai: canary.openai }), baseUrl: `http://127.0.0.1:${dead}/v1` }),
+				anthropic: new AnthropicTransport({ secrets: secretsOf({}), baseUrl: `http://127.0.0.1:${dead}` }),
+			},
+			recorder: new JsonlCallRecorder(recordPath, { fsync: false }),
+			sleep: async () => {},
+		});
+		let error: unknown;
+		await assert.rejects(
+			live.run({ runId: 'run-offline', messages: [{ role: 'user', content: 'List the files in the folder.' }], maxOutputTokens: 50 }),
+			(e: unknown) => ((error = e), FallbackExhaustedError.is(e, 'unreachable')),
+		);
+		const e = error as InstanceType<typeof FallbackExhaustedError>;
+		assert.deepEqual([...new Set(e.attempts.map(a => a.model))], ['gpt-4o-mini'], 'only the routed model was tried (and retried)');
+		assert.ok(e.attempts.every(a => a.outcome === 'unreachable'));
+		assert.match(e.message, new RegExp(`could not be reached at http://127\\.0\\.0\\.1:${dead}.*ECONNREFUSED`));
+		assert.doesNotMatch(e.message, /key|credential|HTTP undefined/i);
+		const s = await engine.status('run-offline');
+		assert.deepEqual([s.run.spent, s.run.reserved], [0, 0], 'nothing was sent, nothing is charged');
+		const [call] = parseRecording(readFileSync(recordPath, 'utf8'), { file: recordPath, counter: wordCounter }).calls;
+		assert.equal(call!.status, 'error');
+		assert.equal(call!.model, 'gpt-4o-mini');
+		// The recording keeps the real cause, not "rejected the credentials … (HTTP undefined)".
+		const line = JSON.parse(readFileSync(recordPath, 'utf8').trim().split('\n').pop()!) as { error?: { reason: string; message: string } };
+		assert.equal(line.error?.reason, 'unreachable');
+		assert.match(line.error?.message ?? '', new RegExp(`127\\.0\\.0\\.1:${dead}`));
+	});
+
+	it('a missing key is named as such (which provider, where to set it), never as a rejected credential of "HTTP undefined"', async () => {
+		const { config } = parseEngineConfig({ 'agentCost.compression.strategy': 'none', 'agentCost.cache.enabled': false });
+		const engine = createPolicyEngine({
+			config,
+			counter: wordCounter,
+			pricing: fakePricing,
+			clock: systemClock,
+			random: seededRandom(1),
+			budgetStore: new RecordingBudgetStore(),
+			summarizer: estimatingSummarizer,
+		});
+		const live = new LiveCalls({
+			engine,
+			config,
+			counter: wordCounter,
+			clock: systemClock,
+			random: seededRandom(1),
+			transports: { anthropic: new AnthropicTransport({ secrets: secretsOf({}), baseUrl: server.anthropicBaseUrl }) },
+			sleep: async () => {},
+		});
+		let error: unknown;
+		await assert.rejects(
+			live.run({ runId: 'run-nokey', messages: [{ role: 'user', content: 'hi' }], pinnedModel: 'claude-opus-4-6', maxOutputTokens: 20 }),
+			(e: unknown) => ((error = e), FallbackExhaustedError.is(e, 'auth')),
+		);
+		const message = (error as Error).message;
+		assert.match(message, /Anthropic/);
+		assert.match(message, /key/i);
+		assert.doesNotMatch(message, /HTTP undefined|rejected the credentials/);
+		assert.equal(server.requests.length, 0, 'nothing was sent without a key');
 	});
 
 	it('Claude models go through the Anthropic client, with cache-aware usage', async () => {

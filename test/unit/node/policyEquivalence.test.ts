@@ -101,7 +101,7 @@ async function runAgent(server: FakeProviderServer, settings: Record<string, unk
 async function replay(recording: string, config: EngineConfig): Promise<ScenarioResult> {
 	const transcript = parseRecording(recording, { file: 'run.agent-cost.jsonl', counter: wordCounter });
 	const run = new PreparedRun(transcript, { counter: wordCounter, catalog });
-	const scenario: ReplayScenario = { ...config, name: 'as configured', promptCache: { mode: 'simulate', ttl: 'asRecorded', systemBreakpoint: true }, assumedStepGapSeconds: 10 };
+	const scenario: ReplayScenario = { ...config, name: 'as configured', promptCache: { mode: 'simulate', ttl: 'asRecorded', systemBreakpoint: true, fromStep: 0 }, assumedStepGapSeconds: 10 };
 	return simulateScenario(run, scenario);
 }
 

@@ -50,7 +50,7 @@ describe('transcript files on disk', () => {
 		assert.match(missing.message, /^nope\.jsonl: cannot read: no such file or folder/);
 		writeFileSync(join(dir, 'notes.txt'), 'just some notes\n');
 		const unknown = await rejects(readTranscriptFile(join(dir, 'notes.txt'), { counter }), 'unknownFormat');
-		assert.ok(unknown.formatsTried && unknown.formatsTried.length === 10);
+		assert.ok(unknown.formatsTried && unknown.formatsTried.length === 13);
 		await rejects(readTranscriptFile(dir, { counter }), 'unreadable');
 		if (process.getuid?.() !== 0) {
 			writeFileSync(join(dir, 'locked.jsonl'), '{}\n');
@@ -83,9 +83,9 @@ describe('transcript files on disk', () => {
 		);
 	});
 
-	it('the shared fixtures folder yields exactly its 21 transcripts', async () => {
+	it('the fixtures folder yields exactly its 25 transcripts', async () => {
 		const found = await findTranscriptFiles([transcriptsDir()], '/');
-		assert.equal(found.files.length, 21);
+		assert.equal(found.files.length, 25);
 		assert.deepEqual(found.problems, []);
 	});
 });

@@ -41,11 +41,28 @@ describe('memoizingCounter', () => {
 		assert.equal(countingKey('gpt-4o'), countingKey('openai/gpt-4.1'));
 		assert.notEqual(countingKey('gpt-4o'), countingKey('o3'));
 		assert.notEqual(countingKey('gpt-4o'), countingKey('gpt-4'));
-		assert.equal(countingKey('claude-opus-4-6'), countingKey('claude-haiku-4-5'));
+		// Claude models share a key when tokenizer generation and documented tool prompt agree.
+		assert.equal(countingKey('claude-opus-4-6'), countingKey('claude-sonnet-4-6'));
+		assert.notEqual(countingKey('claude-opus-4-6'), countingKey('claude-haiku-4-5'));
+		assert.notEqual(countingKey('claude-opus-4-6'), countingKey('claude-opus-4-8'));
 		assert.notEqual(countingKey('claude-opus-4-6'), countingKey('gemini-2.5-pro'));
 		assert.equal(countingKey(''), 'model:', 'an id that cannot be counted is its own key (never throws)');
 		const msg = fc.record({ role: fc.constantFrom('system', 'user', 'assistant', 'tool'), content: fc.string({ unit: 'grapheme', maxLength: 80 }) });
-		const models = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'o3', 'gpt-5', 'gpt-4', 'gpt-3.5-turbo', 'claude-opus-4-6', 'claude-sonnet-4-5', 'gemini-2.5-pro', 'mistral-large'];
+		const models = [
+			'gpt-4o',
+			'gpt-4o-mini',
+			'gpt-4.1',
+			'o3',
+			'gpt-5',
+			'gpt-4',
+			'gpt-3.5-turbo',
+			'claude-opus-4-6',
+			'claude-sonnet-4-6',
+			'claude-sonnet-4-5',
+			'claude-opus-4-8',
+			'gemini-2.5-pro',
+			'mistral-large',
+		];
 		fc.assert(
 			fc.property(fc.array(msg, { maxLength: 6 }), fc.constantFrom(...models), fc.constantFrom(...models), (ms, a, b) => {
 				if (countingKey(a) !== countingKey(b)) return;

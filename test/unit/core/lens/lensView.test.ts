@@ -35,12 +35,21 @@ describe('lens view (status bar text, tooltip, colour)', () => {
 		contextWindowMax: 128_000,
 	};
 
-	it('shows tokens · input + assumed output cost · model', () => {
+	it("shows tokens · the prompt's own (input) cost at a precision that moves with edits · model; the setting picks another figure", () => {
 		const v = renderLens(base);
-		// 12,345 × $2.50/M + 2,048 × $10/M = 0.0308625 + 0.02048 = 0.0513425
-		assert.equal(v.text, '$(symbol-numeric) 12,345 tok · $0.051 · gpt-4o');
+		// 12,345 × $2.50/M = $0.0308625 → 3 significant digits
+		assert.equal(v.text, '$(symbol-numeric) 12,345 tok · $0.0309 · gpt-4o');
 		assert.equal(v.warning, false);
-		assert.ok(Math.abs(v.shown.usd! - 0.0513425) < 1e-12);
+		assert.ok(Math.abs(v.shown.usd! - 0.0308625) < 1e-12);
+		// Shortening the prompt by a few tokens moves the figure (the assumed output used to hide it).
+		const shorter = renderLens({ ...base, prompt: { ...prompt, tokens: 130 } });
+		const shorter2 = renderLens({ ...base, prompt: { ...prompt, tokens: 126 } });
+		assert.match(shorter.text, /\$0\.000325 /);
+		assert.match(shorter2.text, /\$0\.000315 /);
+		// + 2,048 × $10/M = 0.0513425 with the assumed output; ×1,000 per thousand calls.
+		assert.equal(renderLens({ ...base, costShown: 'withOutput' }).text, '$(symbol-numeric) 12,345 tok · $0.0513 w/ output · gpt-4o');
+		assert.equal(renderLens({ ...base, costShown: 'inputPer1000' }).text, '$(symbol-numeric) 12,345 tok · $30.86/1k calls · gpt-4o');
+		assert.match(v.tooltip, /\*\*Input \$0\.0309\*\* for the prompt \(\$30\.86 per 1,000 calls\) — the status bar figure\. \*\*With output \$0\.051\*\*: \+ 2,048 assumed output tokens/);
 	});
 
 	it('the tooltip states the convention, method, output assumption, cached price, window share and tiers', () => {
@@ -82,7 +91,7 @@ describe('lens view (status bar text, tooltip, colour)', () => {
 
 	it('shows the selection count (and prices it) when there is a selection', () => {
 		const v = renderLens({ ...base, selection: { tokens: 120, exact: true, ranges: 2 } });
-		assert.equal(v.text, '$(symbol-numeric) 120 tok selected · $0.021 · gpt-4o');
+		assert.equal(v.text, '$(symbol-numeric) 120 tok selected · $0.0003 · gpt-4o');
 		assert.match(v.tooltip, /\*\*Selection\*\* 120 tokens of raw text in 2 ranges/);
 		assert.match(v.tooltip, /Whole prompt: \$0\.051/);
 		assert.equal(v.shown.selection, true);
@@ -104,7 +113,9 @@ describe('lens view (status bar text, tooltip, colour)', () => {
 	it("uses the file's max_tokens as the output assumption when the file names one", () => {
 		const v = renderLens({ ...base, prompt: { ...prompt, fileMaxOutputTokens: 400, modelSource: 'file', format: 'prompty', messages: 2 } });
 		// 12,345 × 2.5 + 400 × 10 per M = 0.0308625 + 0.004
-		assert.ok(Math.abs(v.shown.usd! - 0.0348625) < 1e-12);
+		assert.ok(
+			Math.abs(renderLens({ ...base, costShown: 'withOutput', prompt: { ...prompt, fileMaxOutputTokens: 400, modelSource: 'file', format: 'prompty', messages: 2 } }).shown.usd! - 0.0348625) < 1e-12,
+		);
 		assert.match(v.tooltip, /400 tokens assumed \(the file's `max_tokens`\)/);
 		assert.match(v.tooltip, /the file's front matter/);
 	});

@@ -9,7 +9,7 @@ import { createPriceCatalog } from '../../../../src/core/pricing/catalog';
 import type { ModelPriceInfo, UnpricedModel } from '../../../../src/core/pricing/types';
 import { countChat } from '../../../../src/core/tokens/count';
 import { TokenDocuments } from '../../../../src/core/lens/tokenDocuments';
-import type { DocumentCount, PromptRequestMessages, TextEdit, TokenWorkerRequest, TokenWorkerResponse } from '../../../../src/core/lens/workerProtocol';
+import type { DocumentCount, PromptRequestMessages, PromptSectionCounts, TextEdit, TokenWorkerRequest, TokenWorkerResponse } from '../../../../src/core/lens/workerProtocol';
 import { repoRoot } from '../../../support/paths';
 import { corpusDocument } from '../../../support/tokenCorpus';
 
@@ -185,6 +185,33 @@ describe('TokenDocuments: prompt documents (the lens counts)', () => {
 		assert.deepEqual(r, { docId: 't', version: 4, model: 'x', messages: [{ role: 'user', content: 'Review this.' }] });
 		ok(docs, { type: 'open', docId: 'raw', version: 1, model: 'gpt-4o', text: 'hi' });
 		const notPrompt = docs.handle({ id: 1, type: 'promptRequest', docId: 'raw' });
+		assert.equal(notPrompt.ok ? 'ok' : notPrompt.reason, 'badRequest');
+	});
+
+	it('promptSections: the parts of the edited document, for the model it is counted with, cached per version', () => {
+		const docs = new TokenDocuments();
+		const text = '[{"role":"system","content":"Be brief."},\n {"role":"user","content":"Summarise the diff."}]';
+		ok(docs, { type: 'open', docId: 'c', version: 1, model: 'gpt-4o', text, prompt: { format: 'chat', pinnedModel: 'gpt-4o-mini' } });
+		const first = ok<PromptSectionCounts>(docs, { type: 'promptSections', docId: 'c' });
+		assert.equal(first.model, 'gpt-4o-mini');
+		assert.deepEqual(
+			first.sections.map(s => [s.label, s.offset]),
+			[
+				['#1 system', 1],
+				['#2 user', text.indexOf('{"role":"user"')],
+			],
+		);
+		assert.equal(first.tokens, reference('chat', 'gpt-4o-mini', text).tokens);
+		assert.equal(ok<PromptSectionCounts>(docs, { type: 'promptSections', docId: 'c' }), first, 'the same version is answered from the cache');
+		// An edit (not yet re-parsed for the status bar) is in the next answer, at its version.
+		const at = text.indexOf('Summarise');
+		ok(docs, { type: 'edit', docId: 'c', version: 2, edits: [{ rangeOffset: at, rangeLength: 0, text: 'Carefully ' }] });
+		const second = ok<PromptSectionCounts>(docs, { type: 'promptSections', docId: 'c' });
+		assert.equal(second.version, 2);
+		assert.equal(second.sections[1].tokens, countChat('gpt-4o-mini', [{ role: 'user', content: 'Carefully Summarise the diff.' }]).tokens - countChat('gpt-4o-mini', []).tokens);
+		assert.notEqual(second.sections[1].tokens, first.sections[1].tokens);
+		ok(docs, { type: 'open', docId: 'raw', version: 1, model: 'gpt-4o', text: 'hi' });
+		const notPrompt = docs.handle({ id: 1, type: 'promptSections', docId: 'raw' });
 		assert.equal(notPrompt.ok ? 'ok' : notPrompt.reason, 'badRequest');
 	});
 

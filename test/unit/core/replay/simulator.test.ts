@@ -376,7 +376,7 @@ describe('replay comparison, sweep and exports', () => {
 describe('replay on the shared real transcripts', () => {
 	const counter: TokenCounter = { countText, countChat };
 	const files = readdirSync(transcriptsDir()).flatMap(d => (d.endsWith('.md') ? [] : readdirSync(join(transcriptsDir(), d)).map(f => join(transcriptsDir(), d, f))));
-	it('finds all 21 transcripts', () => assert.equal(files.length, 21));
+	it('finds all 25 transcripts', () => assert.equal(files.length, 25));
 	for (const file of files) {
 		it(`the baseline is the report's number; as recorded = baseline where usage is recorded: ${file.split('/').pop()}`, async () => {
 			const t = importTranscript(readFileSync(file, 'utf8'), { file, counter });

@@ -5,6 +5,7 @@ import { parseChatJson } from '../../../../src/core/tokens/chatShapes';
 import { countChat, countText } from '../../../../src/core/tokens/count';
 import type { ChatMessageLike, ToolDefinitionLike } from '../../../../src/core/tokens/types';
 import { transcriptsDir } from '../../../support/paths';
+import { publicOpenAIRequests } from '../../../support/providerCounts';
 
 interface Interaction {
 	request: { uri: string; parsed_body: unknown };
@@ -192,9 +193,35 @@ describe('OpenAI chat overhead', () => {
 		);
 	});
 
-	it('o-series and gpt-5 use the same formula but are not marked exact (their chat framing is not validated)', () => {
+	it('reasoning models (o3, o4, gpt-5 families) prime the reply with 2 tokens: "hello" is 7 prompt tokens, as recorded', () => {
+		// pydantic-ai cassette test_max_completion_tokens[o3-mini]: prompt_tokens 7 for [{user: "hello"}].
 		const messages: ChatMessageLike[] = [{ role: 'user', content: 'hello' }];
-		assert.deepEqual(countChat('o3-mini', messages), { tokens: 8, exact: false, method: 'o200k_base' });
-		assert.deepEqual(countChat('gpt-5', messages), { tokens: 8, exact: false, method: 'o200k_base' });
+		assert.deepEqual(countChat('o3-mini', messages), { tokens: 7, exact: true, method: 'o200k_base' });
+		assert.deepEqual(countChat('gpt-5', messages), { tokens: 7, exact: true, method: 'o200k_base' });
+		assert.deepEqual(countChat('gpt-4o', messages), { tokens: 8, exact: true, method: 'o200k_base' });
+		// o1 and the search/audio previews follow other rules: counted the same way, never called exact.
+		assert.equal(countChat('o1-mini', messages).exact, false);
+		assert.equal(countChat('gpt-4o-search-preview', messages).exact, false);
+	});
+
+	it('recorded requests: every count marked exact is the billed prompt_tokens (one unexplained document request aside)', () => {
+		const wrong: string[] = [];
+		let exact = 0;
+		for (const r of publicOpenAIRequests()) {
+			const c = countChat(r.chat.model!, r.chat.messages, r.chat.tools);
+			if (!c.exact || r.chat.uncountedParts > 0) continue;
+			exact++;
+			if (c.tokens !== r.inputTokens) wrong.push(`${r.label}: ${c.tokens} vs ${r.inputTokens}`);
+		}
+		assert.equal(exact, 60);
+		// A 13 kB YAML file sent as a second text part: 19 tokens over; the same shape with other files is exact.
+		assert.deepEqual(wrong, ['test_yaml_document_url_input.yaml#1: 3171 vs 3152']);
+	});
+
+	it('recorded requests: provider-defined tools are not rendered as functions', () => {
+		const messages: ChatMessageLike[] = [{ role: 'user', content: 'hello' }];
+		const provider: ToolDefinitionLike[] = [{ name: 'web_search', kind: 'web_search_20250305' }];
+		assert.equal(countChat('gpt-4o', messages, provider).tokens, countChat('gpt-4o', messages).tokens);
+		assert.equal(countChat('gpt-4o', messages, provider).exact, false);
 	});
 });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { accountTranscript } from '../../../../src/core/transcripts/accounting';
-import { detectFormat, detectJsonFormat } from '../../../../src/core/transcripts/detectFormat';
+import { detectFormat, detectJsonFormat, type LineFormat } from '../../../../src/core/transcripts/detectFormat';
 import { TranscriptImportError } from '../../../../src/core/transcripts/importErrors';
 import { createStreamingImport, importTranscript } from '../../../../src/core/transcripts/importTranscript';
 import { locateJsonError } from '../../../../src/core/transcripts/jsonAccess';
@@ -22,6 +22,9 @@ const expectedFormat: Record<string, TranscriptFormat> = {
 	aider: 'aider',
 	anthropic_messages: 'http-recording',
 	claude_code: 'claude-code',
+	codex_cli: 'codex-rollout',
+	gemini_cli: 'gemini-cli',
+	pi: 'pi-session',
 	inspect_ai: 'inspect-ai',
 	mini_swe_agent: 'mini-swe-agent',
 	openai_chat: 'http-recording',
@@ -136,7 +139,7 @@ describe('streaming: the same transcript whatever the chunking', () => {
 			const whole = importFixture(file);
 			for (const crlf of [false, true]) {
 				const body = crlf ? text.replace(/\n/g, '\r\n') : text;
-				const s = createStreamingImport('claude-code', { file, counter: engineCounter });
+				const s = createStreamingImport(whole.format as LineFormat, { file, counter: engineCounter });
 				let at = 0;
 				while (at < body.length) {
 					const size = 1 + Math.floor(next() * 700);

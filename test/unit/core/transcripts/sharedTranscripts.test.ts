@@ -92,6 +92,54 @@ const recorded: Record<string, Expected> = {
 		models: ['claude-opus-4-6'],
 		sources: { 'placeholder-output': 4 },
 	},
+	// Agent session logs (codex_cli, gemini_cli, pi): calls = token_count events whose cumulative total
+	// changed (Codex), gemini messages with tokens (Gemini CLI: input = tokens.input + tool, output =
+	// output + thoughts), assistant messages with non-zero usage (pi: input + cacheRead + cacheWrite).
+	'codex_cli/agenthistory_codex_0.135_session-01.jsonl': {
+		format: 'codex-rollout',
+		calls: 1,
+		input: 22_539,
+		cacheRead: 20_864,
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: 10,
+		models: ['gpt-5.5'],
+		sources: { recorded: 1 },
+	},
+	'gemini_cli/agenthistory_gemini_session-01.json': {
+		format: 'gemini-cli',
+		calls: 1,
+		input: 4_383,
+		cacheRead: 0,
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: 36,
+		reasoning: 28,
+		models: ['gemini-2.5-flash'],
+		sources: { recorded: 1 },
+	},
+	'pi/agenthistory_pi_session-01.jsonl': {
+		format: 'pi-session',
+		calls: 1,
+		input: 433,
+		cacheRead: 0,
+		cacheWrite5m: 0,
+		cacheWrite1h: 0,
+		output: 9,
+		models: ['gpt-5.5'],
+		sources: { recorded: 1 },
+	},
+	'pi/pimono_large-session.jsonl': {
+		format: 'pi-session',
+		calls: 439,
+		input: 47_526_750,
+		cacheRead: 43_229_469,
+		cacheWrite5m: 4_296_232,
+		cacheWrite1h: 0,
+		output: 83_156,
+		models: ['claude-sonnet-4-5'],
+		sources: { recorded: 439 },
+	},
 	'anthropic_messages/pydai_anthropic_cache_real_api.json': {
 		format: 'http-recording',
 		calls: 2,
@@ -251,9 +299,9 @@ function sources(t: Transcript): Partial<Record<UsageSource, number>> {
 }
 
 describe('shared transcripts: every file imports with the expected calls and usage', () => {
-	it('the tables below cover all 21 shared transcripts', () => {
+	it('the tables below cover all 25 fixture transcripts', () => {
 		assert.deepEqual([...Object.keys(recorded), ...Object.keys(counted)].sort(), fixtureFiles());
-		assert.equal(fixtureFiles().length, 21);
+		assert.equal(fixtureFiles().length, 25);
 	});
 
 	for (const [file, e] of Object.entries(recorded)) {
