@@ -150,7 +150,7 @@ export const settingsSchema = [
 	{
 		key: 'agentCost.compression.keepObservations',
 		type: 'integer',
-		default: 5,
+		default: 10,
 		minimum: 1,
 		maximum: 10000,
 		description:
