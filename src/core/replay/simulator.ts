@@ -908,7 +908,22 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 				: `tool outputs ≤ ${c.toolResponseMaxTokens} tokens changed nothing: the longest of ${observations} observation(s) is ${largestObservation.toLocaleString('en-US')} tokens`,
 		);
 	}
-	if (c.strategy !== 'none' && compressions === 0 && stoppedAtStep === null) {
+	if (c.strategy === 'observationMask') {
+		// Masking's trade in one line: input tokens saved against cache reads lost, both vs the recording.
+		let recordedInput = 0;
+		let recordedRead = 0;
+		for (const pc of run.calls) {
+			if (pc.call.purpose !== undefined || (stoppedAtStep !== null && pc.step >= stoppedAtStep)) continue;
+			recordedInput += pc.call.usage.input;
+			recordedRead += pc.call.usage.cacheRead;
+		}
+		const signed = (n: number) => `${n > 0 ? '+' : n < 0 ? '−' : '±'}${Math.abs(n).toLocaleString('en-US')}`;
+		notes.add(
+			compressions === 0
+				? `observation masking never masked anything: no batch step (every ${c.maskEverySteps} steps) had more than ${c.keepObservations} observations whole`
+				: `observation masking rewrote the prompt at ${compressions} step(s) (a batch every ${c.maskEverySteps} steps, the last ${c.keepObservations} observations kept whole): input ${signed(input - recordedInput)} tokens, cache reads ${signed(read - recordedRead)} tokens against the recording`,
+		);
+	} else if (c.strategy !== 'none' && compressions === 0 && stoppedAtStep === null) {
 		notes.add(
 			`${c.strategy} never fired: the largest prompt was ${largestPrompt.toLocaleString('en-US')} tokens (trigger: over ${c.maxTokensBeforeCompression.toLocaleString('en-US')} tokens, ${Math.round(c.contextWindowTriggerRatio * 100)}% of the context window${c.triggerSteps > 0 ? `, or every ${c.triggerSteps} steps` : ''})`,
 		);

@@ -124,6 +124,15 @@ describe('replay: what a scenario risks', () => {
 			scenario({ name: 'truncate', compression: { strategy: 'truncate', maxTokensBeforeCompression: 8000, tokensToKeepRecent: 2000 } }),
 		]);
 		for (const s of c.scenarios) assert.ok(s.risk.observationsElided > 0, s.name);
+		// The trade masking makes is said in words: input saved against cache reads lost.
+		assert.ok(
+			c.scenarios[0]!.notes.some(n =>
+				/^observation masking rewrote the prompt at \d+ step\(s\) \(a batch every 1 steps, the last 1 observations kept whole\): input −[\d,]+ tokens, cache reads −[\d,]+ tokens against the recording$/.test(
+					n,
+				),
+			),
+			c.scenarios[0]!.notes.join('\n'),
+		);
 		// Masking at every step drops more context than in batches of five, and the batches keep more of the prompt cache.
 		assert.ok(c.scenarios[0]!.risk.contextTokensDropped > c.scenarios[1]!.risk.contextTokensDropped);
 		assert.ok(c.scenarios[1]!.cacheReadTokens > c.scenarios[0]!.cacheReadTokens);
