@@ -128,7 +128,8 @@ export class LiveRuntime {
 		readonly transports: Readonly<Record<ProviderId, LlmTransport>>,
 		readonly recorder: DayFileRecorder,
 		readonly storeKind: 'file' | 'redis',
-		private readonly budgetStore: BudgetStore & { close?(): unknown },
+		/** The ledger every call of this runtime is budgeted in (the shadow probe's calls too). */
+		readonly budgetStore: BudgetStore & { close?(): unknown },
 		private readonly snapshots: SnapshotStore,
 		/** The ledger folder, for the Spend view (file store only). */
 		readonly ledger: FileLedgerStore | undefined,

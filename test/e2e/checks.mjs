@@ -208,6 +208,18 @@ function replayChecks() {
 				expect(!(await frame.locator('#scenario-form').isVisible()), 'the 25 settings controls still push the results down');
 				await screenshot('replay-results-first');
 				await screenshot('replay-summary-table', frame.locator('#summary-table'));
+				// What each scenario risks, next to its cost: one plainly named column per risk, defined in the help.
+				const riskHeaders = (await frame.locator('#risk-table thead th').allInnerTexts()).map(t => t.trim());
+				expect(
+					riskHeaders.join('|') === 'Scenario|Steps on another model|Observations elided|Elided, needed later|Context tokens dropped|Semantic cache hits|Budget stop',
+					`risk columns: ${riskHeaders.join('|')}`,
+				);
+				expect((await frame.locator('#risk-table tbody tr').count()) === 2, 'one risk row per scenario');
+				const cheapRisk = (await frame.locator('#risk-table tbody tr').nth(1).innerText()).replace(/\s+/g, ' ');
+				expect(/13 \(13 → cheap\)/.test(cheapRisk), `the all-cheap scenario moved every step to the cheap tier: ${cheapRisk}`);
+				await frame.locator('#risk-help summary').click();
+				expect((await frame.locator('#risk-help dt').count()) === 6, 'the help defines each risk column');
+				await screenshot('replay-risk-table', frame.locator('#results'));
 				await screenshot('replay-charts', frame.locator('#charts'));
 				await screenshot('replay-step-table', frame.locator('#step-table'));
 			},

@@ -8,10 +8,10 @@ export interface CliRun {
 }
 
 /** Runs `agent-cost <argv…>` in-process with captured output (as the binary would, minus process.exit). */
-export async function runCliCaptured(argv: readonly string[], cwd: string, commands?: readonly CliCommand[], stdin = ''): Promise<CliRun> {
+export async function runCliCaptured(argv: readonly string[], cwd: string, commands?: readonly CliCommand[], stdin = '', env: CliIo['env'] = {}): Promise<CliRun> {
 	let stdout = '';
 	let stderr = '';
-	const io: CliIo = { stdout: t => (stdout += t), stderr: t => (stderr += t), readStdin: async () => stdin, cwd, env: {} };
+	const io: CliIo = { stdout: t => (stdout += t), stderr: t => (stderr += t), readStdin: async () => stdin, cwd, env };
 	const code = await runCli([...argv], io, commands);
 	return { code, stdout, stderr };
 }

@@ -129,6 +129,12 @@ export interface FakeProviderServerOptions {
 	 * @default ''
 	 */
 	readonly idPrefix?: string;
+	/**
+	 * Answers a chat request that no script matched, from the request itself (return undefined for
+	 * the default reply). How a test tells the fake to agree or disagree with a recorded run: look up
+	 * the step the request's messages are at and answer as the run did, or otherwise.
+	 */
+	readonly respond?: (request: { readonly provider: FakeProvider; readonly endpoint: FakeEndpoint; readonly model: string; readonly body: unknown }) => FakeReply | undefined;
 }
 
 export interface FakeProviderServer {
@@ -270,7 +276,7 @@ export async function startFakeProviderServer(options: FakeProviderServerOptions
 			if (behavior && behavior.type !== 'reply') return answer(ctx, behavior);
 			return sendJson(res, 200, { input_tokens: estimateRequestTokens(body) });
 		}
-		return answer(ctx, behavior ?? { type: 'reply', ...defaultReply });
+		return answer(ctx, behavior ?? { type: 'reply', ...(options.respond?.({ provider: route.provider, endpoint: route.endpoint, model, body }) ?? defaultReply) });
 	}
 
 	function control(method: string, path: string, rawBody: string, res: ServerResponse): void {

@@ -35,7 +35,7 @@ import { el, renderTable, setChildren, show } from './dom';
 import { openableFormats } from './emptyState';
 import './replay.css';
 import { renderSettingsForm } from './settingsForm';
-import { comparisonSeries, parseSweepValues, reportCallsTable, reportTotals, stepTable, summaryTable, sweepTable, transcriptSummary } from './tableModels';
+import { comparisonSeries, parseSweepValues, reportCallsTable, reportTotals, riskHelp, riskTable, stepTable, summaryTable, sweepTable, transcriptSummary } from './tableModels';
 import type { UiState } from './uiState';
 import { addScenario, maxScenarios, removeScenario, restoreUiState, settingsSectionOpen, updateScenario } from './uiState';
 
@@ -162,6 +162,21 @@ const resultsEmpty = el('p', { id: 'results-empty', class: 'empty' });
 const settingsSection = el('details', { id: 'scenario-settings', class: 'scenario-settings' });
 const settingsSummary = el('summary', { id: 'scenario-settings-summary' });
 const summaryBox = el('div', { class: 'table-wrap' });
+const riskBox = el('div', { class: 'table-wrap' });
+const riskHelpBox = el('details', { id: 'risk-help', class: 'help' });
+{
+	riskHelpBox.append(el('summary', {}, 'What the risk columns mean'));
+	const list = el('dl');
+	for (const h of riskHelp) list.append(el('dt', {}, h.label), el('dd', {}, h.definition));
+	riskHelpBox.append(
+		list,
+		el(
+			'p',
+			{},
+			'These are counts, not a verdict: a scenario that saves money is only better if what it risks is acceptable for this run. The shadow probe (agent-cost replay --probe) checks a sample of steps with real calls.',
+		),
+	);
+}
 const chartsBox = el('div', { id: 'charts', class: 'charts' });
 const stepSelect = el('vscode-single-select', { id: 'step-scenario' });
 const stepBox = el('div', { class: 'table-wrap' });
@@ -181,7 +196,20 @@ const exportStatusLine = el('span', { id: 'export-status', class: 'status', 'ari
 	stepField.append(el('vscode-label', { for: 'step-scenario' }, 'Steps of scenario'), stepSelect);
 	const exportBar = el('div', { class: 'toolbar' });
 	exportBar.append(...exportButtons, exportStatusLine);
-	results.append(el('h2', {}, 'Summary'), summaryBox, el('h2', {}, 'Per step'), chartsBox, stepField, stepBox, stepsMore, el('h2', {}, 'Export'), exportBar);
+	results.append(
+		el('h2', {}, 'Summary'),
+		summaryBox,
+		el('h2', {}, 'Risk next to savings'),
+		riskBox,
+		riskHelpBox,
+		el('h2', {}, 'Per step'),
+		chartsBox,
+		stepField,
+		stepBox,
+		stepsMore,
+		el('h2', {}, 'Export'),
+		exportBar,
+	);
 	settingsSection.append(settingsSummary, scenarioBar, scenarioForm);
 	// Top-down: run, then the results; the ~25 scenario settings fold away below them once there are results.
 	viewRoots.replay.append(
@@ -413,6 +441,7 @@ function renderResults(): void {
 	renderSettingsSection();
 	if (!c) {
 		summaryBox.replaceChildren();
+		riskBox.replaceChildren();
 		chartsBox.replaceChildren();
 		stepBox.replaceChildren();
 		return;
@@ -429,6 +458,7 @@ function renderResults(): void {
 			}
 		}),
 	);
+	setChildren(riskBox, renderTable(riskTable(c, selected), 'risk-table'));
 	const markers = c.scenarios.flatMap(s => (s.stoppedAtStep === null ? [] : [{ x: s.stoppedAtStep, label: `${s.name.slice(0, 18)} stopped` }]));
 	const costChart = lineChart(
 		comparisonSeries(c, 'cumulativeCost').map(s => ({ name: s.name, xs: s.xs, ys: s.ys, dashed: s.dashed })),

@@ -63,8 +63,11 @@ function field(l: FieldLabel): FieldSpec {
 	};
 }
 
-const compressing = (s: ReplayScenario) => s.compression.strategy !== 'none';
-const tiered = (s: ReplayScenario) => s.routing.mode === 'tiered';
+// Masking has its own cadence; the size and step triggers belong to the other strategies.
+const compressing = (s: ReplayScenario) => s.compression.strategy !== 'none' && s.compression.strategy !== 'observationMask';
+const masking = (s: ReplayScenario) => s.compression.strategy === 'observationMask';
+const tiered = (s: ReplayScenario) => s.routing.mode === 'tiered' || s.routing.mode === 'escalate';
+const escalating = (s: ReplayScenario) => s.routing.mode === 'escalate';
 
 const labels: readonly FieldLabel[] = [
 	{ id: 's-name', path: 'name', label: 'Name', group: 'Scenario' },
@@ -74,8 +77,18 @@ const labels: readonly FieldLabel[] = [
 		path: 'routing.mode',
 		label: 'Routing',
 		group: 'Routing',
-		choices: { asRequested: 'As recorded (each call keeps its model)', fixed: 'One fixed model for every call', tiered: 'Tiered: the router picks cheap / medium / expensive' },
+		choices: {
+			asRequested: 'As recorded (each call keeps its model)',
+			fixed: 'One fixed model for every call',
+			tiered: 'Tiered: keywords of the task pick cheap / medium / expensive',
+			escalate: 'Escalate: start cheap, move up on trouble in the run',
+		},
 	},
+	{ id: 's-esc-errors', path: 'routing.escalation.toolErrors', label: 'Escalate after this many failing tool outputs in a row (0 = off)', group: 'Routing', when: escalating },
+	{ id: 's-esc-repeats', path: 'routing.escalation.repeatedCalls', label: 'Escalate when the same tool call is made this many times in a row (0 = off)', group: 'Routing', when: escalating },
+	{ id: 's-esc-check', path: 'routing.escalation.stepsWithoutCheck', label: 'Escalate after this many steps without a passing check (0 = off)', group: 'Routing', when: escalating },
+	{ id: 's-esc-context', path: 'routing.escalation.contextRatio', label: 'At least medium above this share of the cheap model’s window (0 = off)', group: 'Routing', when: escalating },
+	{ id: 's-esc-down', path: 'routing.escalation.deescalateAfter', label: 'Step back down after this many clean steps (0 = never)', group: 'Routing', when: escalating },
 	{ id: 's-routing-model', path: 'routing.model', label: 'Model', group: 'Routing', hint: 'Empty: the medium tier model.', when: s => s.routing.mode === 'fixed' },
 	{ id: 's-tier-cheap', path: 'tiers.cheap', label: 'Cheap tier model', group: 'Routing', when: s => tiered(s) || s.budget.policy === 'soft' },
 	{ id: 's-tier-medium', path: 'tiers.medium', label: 'Medium tier model', group: 'Routing', when: s => tiered(s) || s.budget.policy === 'soft' },
@@ -85,7 +98,16 @@ const labels: readonly FieldLabel[] = [
 		path: 'compression.strategy',
 		label: 'Strategy',
 		group: 'Compression',
-		choices: { none: 'None', truncate: 'Truncate (keep recent)', window: 'Sliding window', summarize: 'Summarize older history' },
+		choices: { none: 'None', truncate: 'Truncate (keep recent)', window: 'Sliding window', summarize: 'Summarize older history', observationMask: 'Mask older tool outputs' },
+	},
+	{ id: 's-mask-keep', path: 'compression.keepObservations', label: 'Tool outputs kept whole (the most recent)', group: 'Compression', when: masking },
+	{
+		id: 's-mask-every',
+		path: 'compression.maskEverySteps',
+		label: 'Mask in batches every N steps',
+		group: 'Compression',
+		hint: 'Larger batches rewrite the provider’s cached prefix less often: fewer cache misses, more input tokens.',
+		when: masking,
 	},
 	{ id: 's-compression-max-tokens', path: 'compression.maxTokensBeforeCompression', label: 'Compress above (tokens)', group: 'Compression', when: compressing },
 	{ id: 's-compression-ratio', path: 'compression.contextWindowTriggerRatio', label: 'Or above this share of the context window', group: 'Compression', when: compressing },

@@ -2,6 +2,7 @@
 // DOM (unit-tested in plain Node). Money is never silently wrong: a missing price reads "no price",
 // never $0, and every estimate carries ≈.
 import type { ReplayComparison, SweepResult } from '../../src/core/replay/comparison';
+import { riskColumns } from '../../src/core/replay/comparison';
 import type { ReportCallRow } from '../../src/core/jobs/replayJobs';
 import type { ReplayStep, ScenarioResult } from '../../src/core/replay/simulator';
 import { formatTokens, formatUsd } from '../../src/core/pricing/format';
@@ -221,6 +222,46 @@ export function summaryTable(c: ReplayComparison, selected: number): TableModel 
 	};
 }
 
+/**
+ * What each scenario risks next to what it saves: one column per risk, plainly named, with its
+ * definition as the column's tooltip (and in {@link riskHelp}); never folded into one score.
+ */
+export function riskTable(c: ReplayComparison, selected: number): TableModel {
+	return {
+		caption: 'What each scenario risks (definitions below the table)',
+		columns: [{ label: 'Scenario' }, ...riskColumns.map(r => ({ label: r.label, numeric: true, title: r.definition }))],
+		rows: c.scenarios.map((s, i) => ({
+			key: `risk-${i}`,
+			...(i === selected && { cls: 'selected' }),
+			cells: [
+				{ text: s.name },
+				...riskColumns.map(r => {
+					const text = r.value(s.risk);
+					const zero = text === '0' || text === '—';
+					return { text, numeric: true, ...(zero ? { cls: 'muted' } : r.key === 'elidedReferencedLater' || r.key === 'budgetStopStep' || r.key === 'semanticCacheHits' ? { cls: 'worse' } : {}) };
+				}),
+			],
+		})),
+	};
+}
+
+/** The help text of the risk columns: each plain name with its definition. */
+export const riskHelp: readonly { readonly label: string; readonly definition: string }[] = riskColumns.map(r => ({ label: r.label, definition: r.definition }));
+
+/** A step's risk in a few words (empty when it risked nothing). */
+export function stepRiskText(p: ReplayStep): string {
+	const r = p.risk;
+	if (!r) return '';
+	return [
+		r.observationsElided && `${r.observationsElided} observation${r.observationsElided === 1 ? '' : 's'} elided`,
+		r.elidedReferenced && `${r.elidedReferenced} elided one${r.elidedReferenced === 1 ? '' : 's'} needed here`,
+		r.contextTokensDropped && `−${formatTokens(r.contextTokensDropped)} tokens of context`,
+		r.semanticCacheHit && 'semantic cache hit (a different request’s answer)',
+	]
+		.filter(Boolean)
+		.join(' · ');
+}
+
 const cacheText: Record<ReplayStep['cache'], string> = {
 	hit: 'prefix hit',
 	cold: 'cold (written)',
@@ -261,6 +302,7 @@ export function stepTable(s: ScenarioResult, limit = Number.POSITIVE_INFINITY): 
 				{ text: p.routing.join('; '), cls: 'event' },
 				{ text: compressionText(p), cls: 'event' },
 				{ text: p.budget?.text ?? '', cls: 'event' },
+				{ text: stepRiskText(p), cls: p.risk?.elidedReferenced || p.risk?.semanticCacheHit ? 'event worse' : 'event' },
 			],
 		};
 	});
@@ -270,7 +312,7 @@ export function stepTable(s: ScenarioResult, limit = Number.POSITIVE_INFINITY): 
 					{
 						key: 'stopped',
 						cls: 'stopped',
-						cells: [{ text: String(s.stoppedAtStep), numeric: true }, { text: `Run stopped: ${s.stopReason ?? 'limit reached'}` }, ...Array.from({ length: 10 }, () => ({ text: '' }))],
+						cells: [{ text: String(s.stoppedAtStep), numeric: true }, { text: `Run stopped: ${s.stopReason ?? 'limit reached'}` }, ...Array.from({ length: 11 }, () => ({ text: '' }))],
 					},
 				]
 			: [];
@@ -289,6 +331,7 @@ export function stepTable(s: ScenarioResult, limit = Number.POSITIVE_INFINITY): 
 			{ label: 'Routing' },
 			{ label: 'Compression' },
 			{ label: 'Budget' },
+			{ label: 'Risk', title: 'What this step risks: observations elided here, elided ones this step’s answer needed, context dropped, a semantic cache hit' },
 		],
 		rows: [...rows, ...(rows.length === s.perStep.length ? stopRow : [])],
 		...(s.perStep.length > rows.length && { omitted: s.perStep.length - rows.length }),

@@ -12,6 +12,26 @@ function fnv1a(s: string, seed = 0x811c9dc5): number {
 
 export interface OfflineEmbedder extends Embedder {
 	embedSync(text: string): Float32Array;
+	/**
+	 * Adds the features of `text` to an un-normalized vector (see {@link normalizedCopy}), continuing
+	 * after `previousWord` (the last word of text added before; a word bigram spans the two), and
+	 * returns the last word. Adding the parts of a text in order gives the same vector as embedding
+	 * it whole when the parts are separated by non-word characters — how a replay keeps a running
+	 * embedding of a growing conversation without re-reading it.
+	 */
+	addFeatures(vector: Float32Array, text: string, previousWord?: string): string | undefined;
+}
+
+/** An L2-normalized copy of a vector (zero stays zero). */
+export function normalizedCopy(v: Float32Array): Float32Array {
+	const out = new Float32Array(v);
+	let norm = 0;
+	for (let i = 0; i < out.length; i++) norm += out[i] * out[i];
+	if (norm > 0) {
+		const inv = 1 / Math.sqrt(norm);
+		for (let i = 0; i < out.length; i++) out[i] *= inv;
+	}
+	return out;
 }
 
 /**
@@ -21,32 +41,32 @@ export interface OfflineEmbedder extends Embedder {
  * a 0.95 threshold should match anyway. ≈ 10–30 µs per prompt.
  */
 export function createOfflineEmbedder(dims = 256): OfflineEmbedder {
-	const embedSync = (text: string): Float32Array => {
-		const v = new Float32Array(dims);
+	const addFeatures = (v: Float32Array, text: string, previousWord?: string): string | undefined => {
 		const words = text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
 		const add = (feature: string, w: number) => {
 			const h = fnv1a(feature);
 			v[h % dims] += h & 0x80000000 ? -w : w;
 		};
-		for (let i = 0; i < words.length; i++) {
-			const w = words[i];
+		let prev = previousWord;
+		for (const w of words) {
 			add('w:' + w, 1);
-			if (i > 0) add('b:' + words[i - 1] + ' ' + w, 0.8);
+			if (prev !== undefined) add('b:' + prev + ' ' + w, 0.8);
 			const padded = `^${w}$`;
 			for (let j = 0; j + 3 <= padded.length; j++) add('c:' + padded.slice(j, j + 3), 0.25);
+			prev = w;
 		}
-		let norm = 0;
-		for (let i = 0; i < dims; i++) norm += v[i] * v[i];
-		if (norm > 0) {
-			const inv = 1 / Math.sqrt(norm);
-			for (let i = 0; i < dims; i++) v[i] *= inv;
-		}
-		return v;
+		return prev;
+	};
+	const embedSync = (text: string): Float32Array => {
+		const v = new Float32Array(dims);
+		addFeatures(v, text);
+		return normalizedCopy(v);
 	};
 	return {
 		id: `offline-ngram-v1-${dims}`,
 		dims,
 		embedSync,
+		addFeatures,
 		async embed(texts) {
 			return texts.map(embedSync);
 		},

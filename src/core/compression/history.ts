@@ -3,8 +3,9 @@ import type { TokenCounter } from '../ports/tokenCounter';
 import type { Summarizer, SummaryResult } from '../ports/summarizer';
 import type { EngineMessage, MessageGroup } from './messages';
 import { countMessages, groupMessages, messageTokens } from './messages';
+import { maskObservations } from './observationMask';
+import { compressionResult, unchangedResult } from './result';
 import type { CompressionChange, HistoryCompressionResult } from './types';
-import { ratioOf } from './types';
 
 export interface HistoryOptions {
 	/** Model whose tokenizer counts the messages. */
@@ -14,35 +15,6 @@ export interface HistoryOptions {
 
 /** Role of inserted markers and summaries. `user` is valid for every provider (Anthropic has no mid-conversation system role). */
 export type InsertedRole = 'user' | 'system';
-
-function unchanged(strategy: HistoryCompressionResult['strategy'], messages: readonly EngineMessage[], o: HistoryOptions): HistoryCompressionResult {
-	const c = countMessages(o.counter, o.model, messages);
-	return { strategy, messages, applied: false, tokensBefore: c.tokens, tokensAfter: c.tokens, saved: 0, ratio: 1, exact: c.exact, changes: [] };
-}
-
-function finish(
-	strategy: HistoryCompressionResult['strategy'],
-	before: readonly EngineMessage[],
-	after: readonly EngineMessage[],
-	changes: CompressionChange[],
-	o: HistoryOptions,
-	extra: Partial<HistoryCompressionResult> = {},
-): HistoryCompressionResult {
-	const b = countMessages(o.counter, o.model, before);
-	const a = countMessages(o.counter, o.model, after);
-	return {
-		strategy,
-		messages: after,
-		applied: true,
-		tokensBefore: b.tokens,
-		tokensAfter: a.tokens,
-		saved: b.tokens - a.tokens,
-		ratio: ratioOf(a.tokens, b.tokens),
-		exact: b.exact && a.exact,
-		changes,
-		...extra,
-	};
-}
 
 /** Groups kept by a recent-token budget: pinned groups + the newest suffix within `keepTokens` (at least the newest group). */
 function keepRecent(messages: readonly EngineMessage[], groups: readonly MessageGroup[], keepTokens: number, o: HistoryOptions): Set<number> {
@@ -88,9 +60,9 @@ function droppedRuns(messages: readonly EngineMessage[], groups: readonly Messag
 export function truncateHistory(messages: readonly EngineMessage[], keepRecentTokens: number, o: HistoryOptions): HistoryCompressionResult {
 	const groups = groupMessages(messages);
 	const keep = keepRecent(messages, groups, keepRecentTokens, o);
-	if (keep.size === groups.length) return unchanged('truncate', messages, o);
+	if (keep.size === groups.length) return unchangedResult('truncate', messages, o);
 	const kept = groups.flatMap((g, i) => (keep.has(i) ? messages.slice(g.start, g.end) : []));
-	return finish('truncate', messages, kept, droppedRuns(messages, groups, keep, o), o);
+	return compressionResult('truncate', messages, kept, droppedRuns(messages, groups, keep, o), o);
 }
 
 function markerText(omitted: number, tokens: number): string {
@@ -119,7 +91,7 @@ export function slidingWindow(messages: readonly EngineMessage[], n: number, o: 
 	const omittedIdx = groups.flatMap((g, i) => (keep.has(i) ? [] : [i]));
 	// Only old markers in the middle: nothing new to omit.
 	if (omittedIdx.every(i => messages[groups[i].start].compression?.kind === 'marker' && groups[i].end - groups[i].start === 1)) {
-		return unchanged('window', messages, o);
+		return unchangedResult('window', messages, o);
 	}
 	const empty = o.counter.countChat(o.model, []).tokens;
 	let omitted = 0;
@@ -147,7 +119,7 @@ export function slidingWindow(messages: readonly EngineMessage[], n: number, o: 
 		}
 	});
 	const changes: CompressionChange[] = [...droppedRuns(messages, groups, keep, o), { kind: 'marker', omitted, tokens }];
-	return finish('window', messages, out, changes, o);
+	return compressionResult('window', messages, out, changes, o);
 }
 
 /** The instruction prepended to the history a live summarizer sends (its tokens are part of the estimate below). */
@@ -235,13 +207,13 @@ export function applySummary(
 		...droppedRuns(messages, plan.groups, plan.keep, o),
 		{ kind: 'summarized', messages: plan.older.length, tokens: plan.inputTokens, summaryTokens, estimated: s.estimated },
 	];
-	return finish('summarize', messages, out, changes, o, { summary: { model: o.summaryModel, usage: s.usage, estimated: s.estimated } });
+	return compressionResult('summarize', messages, out, changes, o, { summary: { model: o.summaryModel, usage: s.usage, estimated: s.estimated } });
 }
 
 /** {@link planSummary}, one call to the summarizer, {@link applySummary}. */
 export async function summarizeHistory(messages: readonly EngineMessage[], o: SummarizeOptions): Promise<HistoryCompressionResult> {
 	const plan = planSummary(messages, o);
-	if (!plan) return unchanged('summarize', messages, o);
+	if (!plan) return unchangedResult('summarize', messages, o);
 	const s = await o.summarizer.summarize({ messages: plan.older, model: o.summaryModel, maxTokens: o.summaryMaxTokens, inputTokens: plan.inputTokens, signal: o.signal });
 	return applySummary(messages, plan, s, o);
 }
@@ -250,7 +222,9 @@ export async function summarizeHistory(messages: readonly EngineMessage[], o: Su
 export type CompressionTrigger =
 	| { readonly kind: 'tokens'; readonly tokens: number; readonly threshold: number }
 	| { readonly kind: 'contextWindow'; readonly tokens: number; readonly threshold: number; readonly window: number }
-	| { readonly kind: 'steps'; readonly step: number; readonly every: number };
+	| { readonly kind: 'steps'; readonly step: number; readonly every: number }
+	/** Observation masking's batch boundary: every `every` steps (`step` undefined: the request has no step number, so every call is one). */
+	| { readonly kind: 'maskBatch'; readonly step?: number; readonly every: number };
 
 /**
  * Whether to compress before this call: the prompt exceeds `maxTokensBeforeCompression`, or fills
@@ -278,6 +252,10 @@ export function describeTrigger(t: CompressionTrigger): string {
 			return `prompt is ${t.tokens.toLocaleString('en-US')} tokens, over ${t.threshold.toLocaleString('en-US')} (${Math.round((t.threshold / t.window) * 100)}% of a ${t.window.toLocaleString('en-US')}-token window)`;
 		case 'steps':
 			return `step ${t.step} is a multiple of agentCost.compression.triggerSteps (${t.every})`;
+		case 'maskBatch':
+			return t.step === undefined
+				? 'the request has no step number, so every call is a masking batch'
+				: `step ${t.step} starts a masking batch (every ${t.every} step${t.every === 1 ? '' : 's'}, agentCost.compression.maskEverySteps)`;
 	}
 }
 
@@ -294,5 +272,7 @@ export async function compressHistory(
 			return slidingWindow(messages, o.config.windowMessages, o);
 		case 'summarize':
 			return summarizeHistory(messages, { ...o, keepRecentTokens: o.config.tokensToKeepRecent, summaryModel: o.config.summaryModel, summaryMaxTokens: o.config.summaryMaxTokens });
+		case 'observationMask':
+			return maskObservations(messages, o.config.keepObservations, o);
 	}
 }

@@ -19,9 +19,10 @@ export interface EngineMessage extends ChatMessageLike {
 	 * for mini-SWE-agent and SWE-agent): set by the importers, read through {@link isObservation}.
 	 */
 	readonly observation?: boolean;
-	/** Set on messages a compression inserted (omission markers, summaries). */
+	/** Set on messages a compression inserted (omission markers, summaries, masked observations). */
 	readonly compression?: {
-		readonly kind: 'marker' | 'summary';
+		/** `masked`: an observation replaced by a placeholder; it keeps its role and tool-result ids. */
+		readonly kind: 'marker' | 'summary' | 'masked';
 		/** Original messages this one stands for. */
 		readonly replaces: number;
 		/** Token count to use instead of counting `content` (a replay's estimated summary). */

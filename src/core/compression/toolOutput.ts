@@ -1,8 +1,8 @@
 import type { TokenCounter } from '../ports/tokenCounter';
 import type { EngineMessage } from './messages';
-import { countMessages, isObservation } from './messages';
+import { isObservation } from './messages';
+import { compressionResult, unchangedResult } from './result';
 import type { CompressionChange, HistoryCompressionResult } from './types';
-import { ratioOf } from './types';
 
 export interface ToolOutputTruncation {
 	readonly text: string;
@@ -189,18 +189,6 @@ export function truncateToolOutputs(messages: readonly EngineMessage[], maxToken
 		changes.push({ kind: 'toolOutputTruncated', index, before: t.tokensBefore, after: t.tokensAfter, note: t.note });
 		return { ...m, content: t.text };
 	});
-	const b = countMessages(counter, model, messages);
-	if (changes.length === 0) return { strategy: 'toolOutputs', messages, applied: false, tokensBefore: b.tokens, tokensAfter: b.tokens, saved: 0, ratio: 1, exact: b.exact, changes };
-	const a = countMessages(counter, model, out);
-	return {
-		strategy: 'toolOutputs',
-		messages: out,
-		applied: true,
-		tokensBefore: b.tokens,
-		tokensAfter: a.tokens,
-		saved: b.tokens - a.tokens,
-		ratio: ratioOf(a.tokens, b.tokens),
-		exact: a.exact && b.exact,
-		changes,
-	};
+	if (changes.length === 0) return unchangedResult('toolOutputs', messages, { model, counter });
+	return compressionResult('toolOutputs', messages, out, changes, { model, counter });
 }

@@ -6,9 +6,11 @@ export type CompressionChange =
 	| { readonly kind: 'dropped'; readonly from: number; readonly to: number; readonly messages: number; readonly tokens: number }
 	| { readonly kind: 'marker'; readonly omitted: number; readonly tokens: number }
 	| { readonly kind: 'summarized'; readonly messages: number; readonly tokens: number; readonly summaryTokens: number; readonly estimated: boolean }
-	| { readonly kind: 'toolOutputTruncated'; readonly index: number; readonly before: number; readonly after: number; readonly note: string };
+	| { readonly kind: 'toolOutputTruncated'; readonly index: number; readonly before: number; readonly after: number; readonly note: string }
+	/** An observation replaced by a one-line placeholder (`tool`: what produced it, in a few words). */
+	| { readonly kind: 'masked'; readonly index: number; readonly tool: string };
 
-export type HistoryStrategy = 'truncate' | 'window' | 'summarize' | 'toolOutputs';
+export type HistoryStrategy = 'truncate' | 'window' | 'summarize' | 'toolOutputs' | 'observationMask';
 
 /** The result of a history compression with its measured savings. */
 export interface HistoryCompressionResult {

@@ -37,12 +37,14 @@ export type BudgetPolicy = 'hard' | 'soft' | 'warn';
 export const budgetPolicies: readonly BudgetPolicy[] = ['hard', 'soft', 'warn'];
 
 /**
- * How a call's model is chosen. `tiered`: the complexity router picks cheap / medium / expensive;
- * `fixed`: one model for every call; `asRequested`: the model the call asks for (a recorded call's
- * in a replay, the agent's own through the gateway).
+ * How a call's model is chosen. `tiered`: the complexity router picks cheap / medium / expensive
+ * from keywords of the task; `fixed`: one model for every call; `asRequested`: the model the call
+ * asks for (a recorded call's in a replay, the agent's own through the gateway); `escalate`: each
+ * run starts on the cheap tier and moves up on signs of trouble in the run itself (see
+ * `src/core/routing/escalation.ts`).
  */
-export type RoutingMode = 'tiered' | 'fixed' | 'asRequested';
-export const routingModes: readonly RoutingMode[] = ['tiered', 'fixed', 'asRequested'];
+export type RoutingMode = 'tiered' | 'fixed' | 'asRequested' | 'escalate';
+export const routingModes: readonly RoutingMode[] = ['tiered', 'fixed', 'asRequested', 'escalate'];
 
 /** Which models a failing call may fall back to (see `agentCost.routing.fallbacks`). */
 export type FallbackMode = 'cheaper' | 'escalate' | 'off';
@@ -51,9 +53,13 @@ export const fallbackModes: readonly FallbackMode[] = ['cheaper', 'escalate', 'o
 /** The top-level groups of {@link PolicySettings} (the first path segment of its setting keys). */
 export const policySettingGroups: readonly (keyof PolicySettings)[] = ['tiers', 'routing', 'compression', 'cache', 'budget', 'defaults', 'contextWindowMax'];
 
-/** History compression strategies for agent steps. */
-export type CompressionStrategy = 'none' | 'truncate' | 'window' | 'summarize';
-export const compressionStrategies: readonly CompressionStrategy[] = ['none', 'truncate', 'window', 'summarize'];
+/**
+ * History compression strategies for agent steps. `observationMask` keeps the last N tool outputs
+ * whole and replaces older ones with a one-line placeholder, in batches every K steps (see
+ * `src/core/compression/observationMask.ts`); the others fire on the compression triggers.
+ */
+export type CompressionStrategy = 'none' | 'truncate' | 'window' | 'summarize' | 'observationMask';
+export const compressionStrategies: readonly CompressionStrategy[] = ['none', 'truncate', 'window', 'summarize', 'observationMask'];
 
 export type EmbeddingProvider = 'offline' | 'openai';
 
@@ -73,7 +79,7 @@ export const settingsSchema = [
 		default: 'tiered',
 		enum: routingModes,
 		description:
-			"tiered: route each call to a tier by its complexity; fixed: every call uses agentCost.routing.model; asRequested: every call keeps the model it asks for (an agent's own choice through the gateway, a recorded call in a replay). A model you pick explicitly (a prompt file's `model:`) is always kept.",
+			"tiered: route each call to a tier by keywords of its task (the complexity classifier); fixed: every call uses agentCost.routing.model; asRequested: every call keeps the model it asks for (an agent's own choice through the gateway, a recorded call in a replay); escalate: each run starts on the cheap tier and moves up one tier on signs of trouble in the run (repeated tool errors, the same tool call repeated, a failed validation, many steps without a passing check, a long context) and back down after a streak of clean steps (agentCost.routing.escalation.*). A model you pick explicitly (a prompt file's `model:`) is always kept.",
 	},
 	{ key: 'agentCost.routing.model', type: 'string', scope: 'machine', default: '', description: "The model of the fixed routing mode (empty: the medium tier's)." },
 	{
@@ -94,13 +100,74 @@ export const settingsSchema = [
 		description: 'Retries per model on rate limits (429), server errors (5xx) and timeouts, with exponential backoff and jitter, before falling back to the next tier.',
 	},
 	{ key: 'agentCost.routing.cooldownSeconds', type: 'integer', default: 60, minimum: 0, maximum: 3600, description: 'After a model keeps failing, skip it for this many seconds (circuit breaker).' },
+	{
+		key: 'agentCost.routing.escalation.toolErrors',
+		type: 'integer',
+		default: 2,
+		minimum: 0,
+		maximum: 100,
+		description: 'Escalate routing: move up a tier after this many tool outputs in a row report an error (0 = ignore tool errors).',
+	},
+	{
+		key: 'agentCost.routing.escalation.repeatedCalls',
+		type: 'integer',
+		default: 2,
+		minimum: 0,
+		maximum: 100,
+		description: 'Escalate routing: move up a tier once the agent makes the same tool call (same tool, same arguments) this many times in a row (0 = ignore repeats).',
+	},
+	{
+		key: 'agentCost.routing.escalation.stepsWithoutCheck',
+		type: 'integer',
+		default: 15,
+		minimum: 0,
+		maximum: 10000,
+		description: 'Escalate routing: move up a tier after this many steps without a passing check (a test or build run that succeeded) since the run started or the last one (0 = off).',
+	},
+	{
+		key: 'agentCost.routing.escalation.contextRatio',
+		type: 'number',
+		default: 0.5,
+		minimum: 0,
+		maximum: 1,
+		description: "Escalate routing: a prompt above this share of the cheap model's context window runs at least one tier up (0 = off).",
+	},
+	{
+		key: 'agentCost.routing.escalation.deescalateAfter',
+		type: 'integer',
+		default: 5,
+		minimum: 0,
+		maximum: 10000,
+		description: 'Escalate routing: move back down a tier after this many steps in a row without a trouble signal (0 = never step down).',
+	},
 	// Compression
 	{
 		key: 'agentCost.compression.strategy',
 		type: 'string',
 		default: 'summarize',
 		enum: compressionStrategies,
-		description: 'How older agent history is compressed once a trigger fires: keep-recent truncation, sliding window (first + last messages), or a summary by the summary model.',
+		description:
+			'How older agent history is compressed: once a trigger fires, keep-recent truncation, sliding window (first + last messages) or a summary by the summary model; or observationMask: keep the last agentCost.compression.keepObservations tool outputs whole and replace older ones with a one-line placeholder (tool, size, content hash), every agentCost.compression.maskEverySteps steps.',
+	},
+	// N and K come from the sweep over the shared transcripts in bench/results/policies.md
+	// (`npm run bench:policies`, which says when they no longer match its pick).
+	{
+		key: 'agentCost.compression.keepObservations',
+		type: 'integer',
+		default: 10,
+		minimum: 1,
+		maximum: 10000,
+		description:
+			'Observation masking: the most recent tool outputs (observations) kept whole; older ones become a one-line placeholder. The system prompt, the task, assistant messages and tool calls are never masked.',
+	},
+	{
+		key: 'agentCost.compression.maskEverySteps',
+		type: 'integer',
+		default: 10,
+		minimum: 1,
+		maximum: 10000,
+		description:
+			"Observation masking: mask in batches every N steps, so the provider's cached prompt prefix is rewritten once per batch rather than at every step (1 = every step: fewest input tokens, most cache rewrites).",
 	},
 	{
 		key: 'agentCost.compression.maxTokensBeforeCompression',
@@ -439,6 +506,14 @@ export interface PolicySettings {
 		readonly fallbacks: FallbackMode;
 		readonly maxRetries: number;
 		readonly cooldownSeconds: number;
+		/** The `escalate` mode's signals (0 turns a signal off). */
+		readonly escalation: {
+			readonly toolErrors: number;
+			readonly repeatedCalls: number;
+			readonly stepsWithoutCheck: number;
+			readonly contextRatio: number;
+			readonly deescalateAfter: number;
+		};
 	};
 	readonly compression: {
 		readonly strategy: CompressionStrategy;
@@ -451,6 +526,10 @@ export interface PolicySettings {
 		readonly summaryMaxTokens: number;
 		/** 0 = keep tool outputs whole. */
 		readonly toolResponseMaxTokens: number;
+		/** `observationMask`: tool outputs kept whole (the most recent). */
+		readonly keepObservations: number;
+		/** `observationMask`: steps between masking batches. */
+		readonly maskEverySteps: number;
 	};
 	readonly cache: {
 		readonly enabled: boolean;

@@ -24,6 +24,7 @@ import type { CachedDecision, CallDecision, CacheHit, RefusedDecision, SideCall,
 import { plainExplanations, policyStep, runStepAsync, toolOutputLimit } from '../policy/policyStep';
 import { mayHaveBilled, type ProviderFailure } from '../providers/providerFailure';
 import type { StepInfo } from '../routing/classifier';
+import type { RunSignals } from '../routing/escalation';
 import { classifyComplexity } from '../routing/classifier';
 import type { ToolDefinitionLike } from '../tokens/types';
 import { memoizingCounter } from './memoizingCounter';
@@ -135,7 +136,21 @@ interface CompressionMemory {
 	readonly replacement: readonly EngineMessage[];
 }
 
+/** What the escalate routing mode remembers of a run between its calls. */
+interface RunMemory {
+	/** Content keys of the agent's messages at the run's previous call (what is new is what follows them). */
+	readonly keys: readonly number[];
+	readonly signals?: RunSignals;
+}
+
 const maxRememberedRuns = 1000;
+
+/** How many leading keys two lists share. */
+function commonPrefix(a: readonly number[], b: readonly number[]): number {
+	let i = 0;
+	while (i < a.length && i < b.length && a[i] === b[i]) i++;
+	return i;
+}
 
 function messageKey(m: EngineMessage): number {
 	return fastHash(`${m.role}\u0000${m.name ?? ''}\u0000${m.toolCallIds?.join(',') ?? ''}\u0000${m.toolResultIds?.join(',') ?? ''}\u0000${m.content}`);
@@ -156,6 +171,7 @@ export class PolicyEngine {
 	private settings: PolicySettings;
 	private readonly counter: TokenCounter;
 	private readonly memory = new Map<string, CompressionMemory>();
+	private readonly runs = new Map<string, RunMemory>();
 
 	constructor(private readonly deps: PolicyEngineDeps) {
 		this.settings = deps.config;
@@ -183,7 +199,7 @@ export class PolicyEngine {
 	}
 
 	/** The agent's messages with the run's remembered compression and the tool-output limit applied. */
-	private promptOf(req: PlanRequest, settings: PolicySettings): StepPrompt {
+	private promptOf(req: PlanRequest, settings: PolicySettings, recent?: () => readonly EngineMessage[]): StepPrompt {
 		const counter = this.counter;
 		let head: readonly EngineMessage[] = [];
 		let tail: readonly EngineMessage[] = req.messages;
@@ -214,6 +230,7 @@ export class PolicyEngine {
 		return {
 			messages: current,
 			...(truncated > 0 && { toolOutputs: { truncated, savedTokens } }),
+			...(recent && { recent }),
 			tokens: (model, msgs = current) => {
 				const c = countMessages(counter, model, msgs);
 				return { tokens: c.tokens + toolTokens(model), exact: c.exact };
@@ -243,7 +260,12 @@ export class PolicyEngine {
 	/** {@link plan}, with a refusal returned as a decision of its own (its explanation says why). */
 	async decide(req: PlanRequest): Promise<Plan | RefusedPlan> {
 		const settings = this.settings;
-		const prompt = this.promptOf(req, settings);
+		// Escalation routing reads the run's signals from what the agent added since its previous call.
+		const escalating = settings.routing.mode === 'escalate';
+		const keys = escalating ? req.messages.map(messageKey) : undefined;
+		const previous = escalating ? this.runs.get(req.runId) : undefined;
+		const recent = keys ? () => req.messages.slice(commonPrefix(previous?.keys ?? [], keys)) : undefined;
+		const prompt = this.promptOf(req, settings, recent);
 		const semanticCache = this.semanticCache;
 		const embedder = semanticCache?.embedder;
 		const step = policyStep(
@@ -256,6 +278,7 @@ export class PolicyEngine {
 				pinned: req.pinnedModel !== undefined,
 				step: req.step,
 				cache: req.cache,
+				...(previous?.signals && { run: previous.signals }),
 			},
 			{
 				settings,
@@ -302,6 +325,7 @@ export class PolicyEngine {
 			summarize: ({ messages, model, maxTokens, inputTokens }) => this.deps.summarizer.summarize({ messages, model, maxTokens, inputTokens, signal: req.signal }),
 		});
 		if (decision.kind !== 'cached' && decision.compression?.applied) this.remember(req, decision.compression.messages);
+		if (keys) this.rememberRun(req.runId, { keys, ...(decision.run && { signals: decision.run }) });
 		// Plans travel to the extension host and into recordings: explanations as plain objects.
 		const explanation = plainExplanations(decision.explanation);
 		if (decision.kind === 'refused') return { ...decision, explanation, error: decision.budget.error };
@@ -318,6 +342,12 @@ export class PolicyEngine {
 		this.memory.delete(req.runId);
 		this.memory.set(req.runId, { replacedKeys: req.messages.map(messageKey), replacement });
 		if (this.memory.size > maxRememberedRuns) this.memory.delete(this.memory.keys().next().value!);
+	}
+
+	private rememberRun(runId: string, memory: RunMemory): void {
+		this.runs.delete(runId);
+		this.runs.set(runId, memory);
+		if (this.runs.size > maxRememberedRuns) this.runs.delete(this.runs.keys().next().value!);
 	}
 
 	/**

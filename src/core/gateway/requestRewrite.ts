@@ -6,6 +6,7 @@
  * outputs. When nothing changed the caller forwards the original bytes.
  */
 import type { EngineMessage } from '../compression/messages';
+import { isMasked, maskedSource } from '../compression/observationMask';
 import { isRecord, type JsonRecord } from '../transcripts/jsonAccess';
 import type { TranscriptMessage } from '../transcripts/model';
 import type { CallRequest } from './callRequest';
@@ -23,9 +24,14 @@ function insertedEntry(protocol: CallRequest['protocol'], text: string): unknown
 	return protocol === 'openaiResponses' ? { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } : { role: 'user', content: text };
 }
 
-/** The original entry with its tool output replaced by the truncated text, or undefined when the entry's shape does not allow a faithful edit. */
-function truncatedEntry(protocol: CallRequest['protocol'], raw: unknown, text: string): unknown {
+/**
+ * The original entry with its tool output replaced by the policy's text (a truncated output, a
+ * masked observation's placeholder), or undefined when the entry's shape does not allow a faithful
+ * edit. Observations some agents send as plain user turns (mini-SWE-agent) are edited in place too.
+ */
+function editedEntry(protocol: CallRequest['protocol'], raw: unknown, text: string): unknown {
 	if (!isRecord(raw)) return undefined;
+	if (raw.role === 'user' && typeof raw.content === 'string') return { ...raw, content: text };
 	switch (protocol) {
 		case 'openaiChat':
 			return raw.role === 'tool' ? { ...raw, content: text } : undefined;
@@ -50,7 +56,13 @@ function origins(req: CallRequest): (m: EngineMessage) => Origin {
 	return m => {
 		const same = indexOf.get(m);
 		if (same !== undefined) return { index: same, same: true };
-		// Truncation copies a tool-result message with new content; compression inserts messages marked `compression`.
+		// Truncation copies a tool-result message with new content; masking replaces an observation
+		// with a placeholder in its place; other compressions insert messages of their own.
+		if (isMasked(m)) {
+			const source = maskedSource(m);
+			const at = (source && indexOf.get(source)) ?? (m.toolResultIds?.[0] !== undefined ? byResult.get(m.toolResultIds[0]) : undefined);
+			return at === undefined ? undefined : { index: at, same: false };
+		}
 		const edited = m.compression ? undefined : m.toolResultIds?.[0] !== undefined ? byResult.get(m.toolResultIds[0]) : undefined;
 		return edited === undefined ? undefined : { index: edited, same: false };
 	};
@@ -80,6 +92,7 @@ export function rewriteRequest(req: CallRequest, model: string, messages: readon
 		let keptInstructions = false;
 		let inserted = 0;
 		let truncated = 0;
+		let masked = 0;
 		const seen = new Set<number>();
 		for (const m of messages) {
 			const origin = originOf(m);
@@ -96,9 +109,12 @@ export function rewriteRequest(req: CallRequest, model: string, messages: readon
 				const entry = source.index < 0 ? { role: 'user', content: req.body.input } : raw[source.index];
 				if (origin.same) out.push(entry);
 				else {
-					const edited = truncatedEntry(req.protocol, entry, m.content);
+					const edited = editedEntry(req.protocol, entry, m.content);
 					out.push(edited ?? entry);
-					if (edited !== undefined) truncated++;
+					if (edited !== undefined) {
+						if (isMasked(m)) masked++;
+						else truncated++;
+					}
 				}
 			}
 		}
@@ -114,6 +130,7 @@ export function rewriteRequest(req: CallRequest, model: string, messages: readon
 		if (dropped) changes.push(`${dropped} message${dropped === 1 ? '' : 's'} dropped`);
 		if (inserted) changes.push(`${inserted} summary or marker inserted`);
 		if (truncated) changes.push(`${truncated} tool output${truncated === 1 ? '' : 's'} truncated`);
+		if (masked) changes.push(`${masked} observation${masked === 1 ? '' : 's'} masked`);
 	}
 	return { body: JSON.stringify(body), value: body, changes };
 }

@@ -24,6 +24,8 @@ import type { FinishReason, ProviderId, ProviderMessage } from '../ports/llmTran
 import type { AttemptRecord } from '../routing/fallback';
 import type { ToolDefinitionLike } from '../tokens/types';
 import type { SpendReport } from '../live/spendReport';
+import type { ProbeResult } from '../live/shadowProbe';
+import type { ReplayScenario } from '../replay/scenario';
 
 /** Where the worker keeps live-call state; chosen by the host (see `src/extension/live/livePaths.ts`). */
 export interface LivePaths {
@@ -198,6 +200,21 @@ export interface ExactCountParams {
 	readonly tools?: readonly ToolDefinitionLike[];
 }
 
+/** The shadow probe of one replay scenario (see `core/live/shadowProbe.ts`). */
+export interface ProbeParams extends LiveJobContext {
+	/** The transcript file the scenario replays (imported again in the job). */
+	readonly path: string;
+	/** The model of a file that records none (as the replay used it). */
+	readonly model?: string;
+	readonly scenario: ReplayScenario;
+	/** Steps to send at most. */
+	readonly sample: number;
+	/** The most the probe may spend, USD (every call's worst case is reserved against it first). */
+	readonly maxUsd: number;
+}
+
+export type ProbeProgress = KeyRequest | { readonly type: 'probe'; readonly done: number; readonly total: number };
+
 export interface MetricsEndpointState {
 	readonly enabled: boolean;
 	/** `http://127.0.0.1:<port>/metrics` while serving. */
@@ -226,6 +243,12 @@ export interface LiveJobs {
 	 * and its reason) or `LiveJobError('notClaude')`.
 	 */
 	readonly 'tokens/countExact': JobSpec<ExactCountParams, KeyRequest, { readonly model: string; readonly tokens: number; readonly exact: true }>;
+	/**
+	 * The shadow probe: sampled steps of a replay scenario sent to its model through the live path,
+	 * under a USD cap, compared with the recorded answers; recorded like any live call (run id
+	 * `probe-…`). A scenario naming a model without a price fails with `LiveJobError('unknownModel')`.
+	 */
+	readonly 'live/probe': JobSpec<ProbeParams, ProbeProgress, ProbeResult & { readonly recordingFile: string }>;
 	/** Starts, moves or stops the Prometheus endpoint (127.0.0.1 only). */
 	/** A store credential changed (the Redis password): the next job reconnects with the new one. */
 	readonly 'live/credentialsChanged': JobSpec<Record<string, never>, never, null>;
@@ -239,9 +262,10 @@ export interface LiveJobs {
 /**
  * Live-call infrastructure that cannot work as configured: `storeUnavailable` (Redis unreachable —
  * never silently replaced by local files, which would split a shared budget), `notClaude` (exact
- * counts are for Claude models only).
+ * counts are for Claude models only), `unknownModel` (a probe's scenario names a model without a
+ * price: the message names the closest ids).
  */
-export class LiveJobError extends EngineError<'storeUnavailable' | 'notClaude' | 'notSummarizable'> {
+export class LiveJobError extends EngineError<'storeUnavailable' | 'notClaude' | 'notSummarizable' | 'unknownModel'> {
 	readonly kind = 'liveJob';
 	override readonly name = 'LiveJobError';
 	static is(e: unknown, reason?: LiveJobError['reason']): e is LiveJobError {

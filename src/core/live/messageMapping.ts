@@ -66,3 +66,23 @@ export function toProviderMessages(engine: readonly EngineMessage[], original: r
 	}
 	return out;
 }
+
+/**
+ * A recorded conversation (transcript messages: tool calls as structured `toolCalls`, results by
+ * id, observations in whatever role the format used) as provider messages, for sending it again
+ * (the shadow probe). A result message that answers several calls at once (Anthropic parallel
+ * tools) becomes one tool message per call, the text on the first.
+ */
+export function transcriptToProviderMessages(messages: readonly EngineMessage[]): ProviderMessage[] {
+	const out: ProviderMessage[] = [];
+	for (const m of messages) {
+		if (m.role === 'system' || m.role === 'developer') out.push({ role: 'system', content: m.content });
+		else if (m.role === 'assistant') {
+			const calls = (m.toolCalls ?? []).map((c, i): ProviderToolCall => ({ id: c.id || m.toolCallIds?.[i] || `call_${out.length}_${i}`, name: c.name, arguments: c.arguments || '{}' }));
+			out.push(calls.length ? { role: 'assistant', content: m.content, toolCalls: calls } : { role: 'assistant', content: m.content });
+		} else if (m.toolResultIds?.length) {
+			m.toolResultIds.forEach((id, i) => out.push({ role: 'tool', toolCallId: id, content: i === 0 ? m.content : '(answered together with the call above)' }));
+		} else out.push({ role: 'user', content: m.content });
+	}
+	return out;
+}

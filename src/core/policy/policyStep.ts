@@ -14,6 +14,7 @@ import type { CacheableParams } from '../caching/cacheKey';
 import type { PolicySettings } from '../config/defaults';
 import type { CompressionTrigger } from '../compression/history';
 import { applySummary, compressionTrigger, describeTrigger, planSummary, slidingWindow, summaryPromptOverheadTokens, truncateHistory } from '../compression/history';
+import { maskObservations, maskTrigger, wholeObservations } from '../compression/observationMask';
 import type { EngineMessage } from '../compression/messages';
 import type { HistoryCompressionResult } from '../compression/types';
 import type { PricingPort } from '../ports/pricing';
@@ -24,6 +25,8 @@ import { zeroUsage, type Usage } from '../pricing/usage';
 import { classifyFailure, mayHaveBilled, type ProviderFailure } from '../providers/providerFailure';
 import type { ComplexityDecision, StepInfo } from '../routing/classifier';
 import { tierOrder } from '../routing/classifier';
+import type { EscalationDecision, RunSignals } from '../routing/escalation';
+import { escalationRoute } from '../routing/escalation';
 import type { RoutingDecision } from '../routing/router';
 import { fallbackChain, routeRequest, tierOf } from '../routing/router';
 import type { ToolDefinitionLike } from '../tokens/types';
@@ -76,6 +79,11 @@ export interface StepPrompt {
 	cacheKey(model: string, params: CacheableParams): string;
 	/** What the caller already did to tool outputs under {@link toolOutputLimit} (for the explanation). */
 	readonly toolOutputs?: { readonly truncated: number; readonly savedTokens: number };
+	/**
+	 * The agent's own messages added since the run's previous step (before any policy touched them):
+	 * what escalation routing reads its signals from. Asked in the escalate mode only.
+	 */
+	recent?(): readonly EngineMessage[];
 }
 
 export interface StepRequest {
@@ -91,6 +99,8 @@ export interface StepRequest {
 	readonly step?: StepInfo;
 	/** 'bypass' skips the cache look-up (a forced fresh answer); the response is still stored. */
 	readonly cache?: 'use' | 'bypass';
+	/** The run's signals as the previous step left them (escalate mode; kept by the caller, see {@link DecisionBase.run}). */
+	readonly run?: RunSignals;
 }
 
 /** A paid embedder for the semantic cache, as the step needs to know it (live only). */
@@ -184,6 +194,8 @@ interface DecisionBase {
 	readonly cacheKey: string;
 	/** Side calls the step paid for (an embedding, a summary), in the order they were made. */
 	readonly sideCalls: readonly SideCall[];
+	/** Escalate mode: the run's signals after this step, for the caller to pass with the run's next step. */
+	readonly run?: RunSignals;
 }
 
 /** Served from the response cache: no call, no cost. */
@@ -301,17 +313,38 @@ export function* policyStep(req: StepRequest, ctx: StepContext): PolicyStep {
 	const prompt = req.prompt;
 	const explain: Explain = (stage, rule, text) => explanation.push(new LazyExplanation(stage, rule, text));
 
-	// 1. Routing.
-	const routing = routeRequest({ requestedModel: req.requestedModel, pinned: req.pinned, complexity: () => prompt.complexity() }, settings);
+	// 1. Routing (the escalate mode reads the run's signals from the messages the agent added).
+	let escalation: EscalationDecision | undefined;
+	const routing = routeRequest(
+		{
+			requestedModel: req.requestedModel,
+			pinned: req.pinned,
+			complexity: () => prompt.complexity(),
+			escalation: () =>
+				(escalation = escalationRoute(
+					{
+						state: req.run,
+						recent: prompt.recent?.() ?? [],
+						step: req.step,
+						cheapPromptTokens: () => prompt.tokens(settings.tiers.cheap).tokens,
+						cheapContextWindow: () => Math.min(ctx.contextWindowOf(settings.tiers.cheap) ?? settings.contextWindowMax, settings.contextWindowMax),
+					},
+					settings,
+				)),
+		},
+		settings,
+	);
 	for (const r of routing.reasons) explain('routing', r.rule, r.text);
 	explain('routing', 'route.model', () => `${routing.tier} → ${routing.model}`);
+	// A pinned request leaves the run's signals where they were.
+	const run = escalation?.state ?? req.run;
 
 	// 2. Response cache (on the request as it stands before this step's compression).
 	const params: CacheableParams = { temperature: settings.defaults.temperature, maxOutputTokens: settings.defaults.maxOutputTokens, ...req.params };
 	const cacheOn = settings.cache.enabled;
 	const lookup = cacheOn && req.cache !== 'bypass';
 	const cacheKey = cacheOn ? prompt.cacheKey(routing.model, params) : '';
-	const base = () => ({ routing, explanation, cacheKey, sideCalls });
+	const base = () => ({ routing, explanation, cacheKey, sideCalls, ...(run && { run }) });
 	if (lookup) {
 		const hit = (yield { kind: 'cacheGet', key: cacheKey }) as CacheHit | undefined;
 		if (hit) {
@@ -354,7 +387,34 @@ export function* policyStep(req: StepRequest, ctx: StepContext): PolicyStep {
 	let compression: HistoryCompressionResult | undefined;
 	let trigger: CompressionTrigger | undefined;
 	const strategy = settings.compression.strategy;
-	if (strategy !== 'none') {
+	if (strategy === 'observationMask') {
+		// Masking runs on its own cadence (a batch every K steps), not on the size triggers: that
+		// cadence is what keeps the provider's cached prefix stable between batches.
+		const c = settings.compression;
+		trigger = maskTrigger(req.step?.index, c.maskEverySteps);
+		if (trigger) {
+			const fired = trigger;
+			const result = maskObservations(prompt.messages, c.keepObservations, { model: routing.model, counter: ctx.counter });
+			if (result.applied) {
+				compression = result;
+				messages = result.messages;
+				const n = result.changes.length;
+				explain(
+					'compression',
+					'compress.observationMask',
+					() =>
+						`${describeTrigger(fired)}: ${n} older observation${n === 1 ? '' : 's'} masked, the last ${c.keepObservations} kept whole: ${fmt(result.tokensBefore)} → ${fmt(result.tokensAfter)} tokens`,
+				);
+			} else {
+				const whole = wholeObservations(prompt.messages);
+				explain(
+					'compression',
+					'compress.nothing',
+					() => `${describeTrigger(fired)}, but only ${whole} observation${whole === 1 ? ' is' : 's are'} whole (≤ ${c.keepObservations} kept): nothing to mask`,
+				);
+			}
+		}
+	} else if (strategy !== 'none') {
 		const before = prompt.tokens(routing.model).tokens;
 		trigger = compressionTrigger({ tokens: before, step: req.step?.index, contextWindow: ctx.contextWindowOf(routing.model) }, settings);
 		if (trigger) {
@@ -453,7 +513,7 @@ function sideCallList(ctx: StepContext): SideCall[] {
 /** Runs a history strategy. Summaries are calls of their own: reserved, paid, and replaced by truncation when the budget cannot cover them or they fail. */
 function* compressHistory(
 	ctx: StepContext,
-	strategy: 'truncate' | 'window' | 'summarize',
+	strategy: Exclude<PolicySettings['compression']['strategy'], 'none' | 'observationMask'>,
 	messages: readonly EngineMessage[],
 	model: string,
 	req: StepRequest,

@@ -4,7 +4,7 @@ import { formatUsd } from '../pricing/format';
 import type { PreparedRun } from './preparedRun';
 import type { ReplayScenario, SweepParameter } from './scenario';
 import { sweepParameters, withParameter } from './scenario';
-import type { ScenarioResult, SimulateOptions } from './simulator';
+import type { ScenarioResult, ScenarioRisk, SimulateOptions } from './simulator';
 import { baselineOf, simulateScenario } from './simulator';
 
 /** Between scenarios: let the host deliver a cancel, and honour it. */
@@ -168,11 +168,64 @@ export function comparisonJson(c: ReplayComparison): unknown {
 			...(s.stopReason && { stopReason: s.stopReason }),
 			unpricedSteps: s.unpricedSteps,
 			estimated: s.estimated,
+			risk: s.risk,
 			notes: s.notes,
 			settings: s.settings,
 			perStep: s.perStep,
 		})),
 	};
+}
+
+/**
+ * The risk columns every output shows, with one short label and a value each (the definitions are in
+ * `ScenarioRisk` and docs/policies.md). Never folded into a single score.
+ */
+export const riskColumns: readonly { readonly key: keyof ScenarioRisk; readonly label: string; readonly definition: string; readonly value: (r: ScenarioRisk) => string }[] = [
+	{
+		key: 'modelChangedSteps',
+		label: 'Steps on another model',
+		definition: 'Agent steps answered by another model than the one the run used, and the tier each moved to. A cheaper model may not have answered the same way (the shadow probe checks a sample).',
+		value: r => (r.modelChangedSteps === 0 ? '0' : `${r.modelChangedSteps} (${modelChangeText(r.modelChangedTo)})`),
+	},
+	{
+		key: 'observationsElided',
+		label: 'Observations elided',
+		definition: 'Tool outputs (observations) of the run that the model no longer saw in full at some step: masked, dropped, summarized away or truncated. Each counted once.',
+		value: r => String(r.observationsElided),
+	},
+	{
+		key: 'elidedReferencedLater',
+		label: 'Elided, needed later',
+		definition:
+			'Of the elided observations, those a later step’s recorded answer refers to: it names a file path, identifier or error message that only they held, and nothing the model is still shown at that step contains it. The run used that information; a model shown the scenario’s prompt did not have it.',
+		value: r => String(r.elidedReferencedLater),
+	},
+	{
+		key: 'contextTokensDropped',
+		label: 'Context tokens dropped',
+		definition: 'Tokens of history the scenario removed from the prompt (compression and tool-output truncation), each removal counted once at the step it happened.',
+		value: r => r.contextTokensDropped.toLocaleString('en-US'),
+	},
+	{
+		key: 'semanticCacheHits',
+		label: 'Semantic cache hits',
+		definition: 'Steps the response cache answered for a request that differed from the cached one (merely similar). An identical request (an exact hit) risks nothing and is not counted.',
+		value: r => String(r.semanticCacheHits),
+	},
+	{
+		key: 'budgetStopStep',
+		label: 'Budget stop',
+		definition: 'The step at which the budget or step limit refused to go on: the scenario’s cost covers an unfinished run.',
+		value: r => (r.budgetStopStep === null ? '—' : `step ${r.budgetStopStep}`),
+	},
+];
+
+/** `12 → cheap, 3 → expensive`: where the steps that changed model went. */
+export function modelChangeText(to: Readonly<Record<string, number>>): string {
+	return Object.entries(to)
+		.sort((a, b) => b[1] - a[1])
+		.map(([tier, n]) => `${n} → ${tier}`)
+		.join(', ');
 }
 
 function pct(a: number | null, b: number | null): string {
@@ -202,6 +255,10 @@ export function comparisonMarkdown(c: ReplayComparison): string {
 			`| ${cell(s.name)} | ${money(s.costUsd, s.estimated)} | ${pct(s.costUsd, c.baseline.costUsd)} | ${s.inputTokens.toLocaleString('en-US')} | ${s.outputTokens.toLocaleString('en-US')} | ${s.steps} | ${s.stoppedAtStep ?? '—'} |`,
 		);
 	}
+	lines.push('', 'What each scenario risks besides its cost (definitions: docs/policies.md, "Risk next to savings"):', '');
+	lines.push(`| Scenario | ${riskColumns.map(r => r.label).join(' | ')} |`);
+	lines.push(`|---|${riskColumns.map(() => '---:').join('|')}|`);
+	for (const s of c.scenarios) lines.push(`| ${cell(s.name)} | ${riskColumns.map(r => cell(r.value(s.risk))).join(' | ')} |`);
 	if (c.baseline.note) lines.push('', `Baseline: ${cell(c.baseline.note)}.`);
 	if (c.baseline.unpriced) lines.push('', `Baseline has no price: ${cell(c.baseline.unpriced)}.`);
 	for (const s of c.scenarios) {
@@ -254,6 +311,10 @@ export function comparisonCsv(c: ReplayComparison): string {
 		'compression',
 		'budget',
 		'routing',
+		'observations_elided',
+		'elided_referenced',
+		'context_tokens_dropped',
+		'semantic_cache_hit',
 	];
 	const rows = [header.join(',')];
 	for (const s of c.scenarios) {
@@ -279,6 +340,10 @@ export function comparisonCsv(c: ReplayComparison): string {
 					p.compression ? `${p.compression.strategy}: ${p.compression.tokensBefore}->${p.compression.tokensAfter}` : '',
 					p.budget?.text ?? '',
 					p.routing.join('; '),
+					p.risk?.observationsElided ?? 0,
+					p.risk?.elidedReferenced ?? 0,
+					p.risk?.contextTokensDropped ?? 0,
+					p.risk?.semanticCacheHit === true,
 				]
 					.map(q)
 					.join(','),

@@ -10,6 +10,25 @@ import type { CostResult, PriceCatalog } from '../pricing/types';
 import type { LlmCall, Transcript } from '../transcripts/model';
 import { outputMessage, outputTextForCounting } from '../transcripts/messageShapes';
 import type { CacheTtl } from './promptCacheRules';
+import { distinctiveTerms } from './references';
+
+/**
+ * Where a thread's recorded messages first appear and which distinctive strings (paths,
+ * identifiers, error messages) each holds: how a replay tells whether a later answer needed an
+ * observation a scenario elided (see `riskTracker.ts`).
+ */
+export interface ThreadTerms {
+	/** Position in `PreparedRun.calls` of the first call whose prompt holds the message. */
+	readonly firstSeen: ReadonlyMap<EngineMessage, number>;
+	/** The messages holding each string, in order of first appearance, with the position each appears at. */
+	readonly byTerm: ReadonlyMap<string, TermHolders>;
+}
+
+export interface TermHolders {
+	readonly messages: readonly EngineMessage[];
+	/** `firstSeen` of each message (ascending). */
+	readonly seen: readonly number[];
+}
 
 /** One message of a prompt with a key that identifies its content exactly. */
 export interface PreparedSegment {
@@ -86,6 +105,9 @@ export class PreparedRun {
 	private readonly truncated = new WeakMap<PreparedSegment, Map<string, PreparedSegment>>();
 	private readonly contentKeys = new WeakMap<EngineMessage, number>();
 	private readonly sentSums = new Map<PreparedCall, Map<string, number>>();
+	private readonly terms = new WeakMap<EngineMessage, readonly string[]>();
+	private readonly outputTerms = new Map<PreparedCall, readonly { readonly term: string; readonly holders: TermHolders }[]>();
+	private readonly threadTerms = new Map<string, ThreadTerms>();
 
 	constructor(
 		readonly transcript: Transcript,
@@ -149,6 +171,62 @@ export class PreparedRun {
 			byKey.set(key, out);
 		}
 		return out;
+	}
+
+	/** The distinctive strings of a message (memoized: shared by every scenario of the run). */
+	termsOf(message: EngineMessage): readonly string[] {
+		let t = this.terms.get(message);
+		if (!t) this.terms.set(message, (t = distinctiveTerms(message.content)));
+		return t;
+	}
+
+	/**
+	 * The distinctive strings of what a call answered (its text and tool calls) that some message of
+	 * its thread holds, each with those holders — the only strings a reference check needs to look at
+	 * (memoized: shared by every scenario of the run).
+	 */
+	outputTermsOf(call: PreparedCall): readonly { readonly term: string; readonly holders: TermHolders }[] {
+		let t = this.outputTerms.get(call);
+		if (!t) {
+			const byTerm = this.termsOfThread(call.thread).byTerm;
+			const terms = call.call.output ? distinctiveTerms(outputTextForCounting(call.call.output), 256) : [];
+			t = terms.flatMap(term => {
+				const holders = byTerm.get(term);
+				return holders ? [{ term, holders }] : [];
+			});
+			this.outputTerms.set(call, t);
+		}
+		return t;
+	}
+
+	/** The term index of a thread's recorded messages (built on first use, once per run). */
+	termsOfThread(thread: string): ThreadTerms {
+		let index = this.threadTerms.get(thread);
+		if (!index) {
+			const firstSeen = new Map<EngineMessage, number>();
+			const byTerm = new Map<string, { messages: EngineMessage[]; seen: number[] }>();
+			let previous: PreparedCall | undefined;
+			this.calls.forEach((pc, i) => {
+				if (pc.thread !== thread || pc.call.purpose !== undefined) return;
+				// Only what is new since the thread's previous call (the common prefix was indexed then).
+				const from = previous && previous.version === pc.version ? Math.min(pc.commonWithPrevious, previous.length) : 0;
+				previous = pc;
+				for (let k = from; k < pc.length; k++) {
+					const m = pc.version.segments[k]!.message;
+					if (firstSeen.has(m)) continue;
+					firstSeen.set(m, i);
+					for (const t of this.termsOf(m)) {
+						const h = byTerm.get(t);
+						if (h) {
+							h.messages.push(m);
+							h.seen.push(i);
+						} else byTerm.set(t, { messages: [m], seen: [i] });
+					}
+				}
+			});
+			this.threadTerms.set(thread, (index = { firstSeen, byTerm }));
+		}
+		return index;
 	}
 
 	/** Tokens one message adds to a chat for `model` (memoized per message object). */

@@ -167,7 +167,7 @@ export function parseScenario(raw: unknown, base: ReplayScenario): ParsedScenari
 export function scenarioModelProblems(s: ReplayScenario, unknown: (id: string) => string | undefined): string[] {
 	const fields: [string, string][] = [];
 	if (s.routing.mode === 'fixed' && s.routing.model.trim() !== '') fields.push(['routing.model', s.routing.model]);
-	if (s.routing.mode === 'tiered' || s.routing.mode === 'fixed' || (s.budget.enabled && s.budget.policy === 'soft')) {
+	if (s.routing.mode === 'tiered' || s.routing.mode === 'escalate' || s.routing.mode === 'fixed' || (s.budget.enabled && s.budget.policy === 'soft')) {
 		fields.push(['tiers.cheap', s.tiers.cheap], ['tiers.medium', s.tiers.medium], ['tiers.expensive', s.tiers.expensive]);
 	}
 	if (s.compression.strategy === 'summarize') fields.push(['compression.summaryModel', s.compression.summaryModel]);

@@ -1,8 +1,11 @@
 import { SyncBudgetGuard } from '../budget/budgetGuard';
+import { createOfflineEmbedder, normalizedCopy } from '../caching/embedder';
+import { SemanticCache } from '../caching/semanticCache';
 import type { CacheableParams } from '../caching/cacheKey';
 import { canonicalJson } from '../lib/canonicalJson';
 import { isObservation, isUserTurn, type EngineMessage } from '../compression/messages';
 import { describeTrigger, estimateSummary } from '../compression/history';
+import type { CompressionChange } from '../compression/types';
 import { throwIfAborted } from '../lib/errors';
 import { fastHash, mixHash } from '../lib/fastHash';
 import { seededRandom } from '../ports/clock';
@@ -11,11 +14,16 @@ import { zeroUsage, type Usage } from '../pricing/usage';
 import type { PlanExplanation, SideCall, StepDecision, StepPrompt } from '../policy/policyStep';
 import { decisionRecord, policyStep, runStepSync, toolOutputLimit } from '../policy/policyStep';
 import type { PolicyDecisionRecord } from '../transcripts/recording';
+import type { LlmCall } from '../transcripts/model';
+import type { ToolDefinitionLike } from '../tokens/types';
+import type { RunSignals } from '../routing/escalation';
 import type { RoutingDecision } from '../routing/router';
-import type { PreparedCall, PreparedRun, PreparedSegment } from './preparedRun';
+import { tierOf } from '../routing/router';
+import type { PreparedCall, PreparedRun, PreparedSegment, PromptVersion } from './preparedRun';
 import type { PromptCacheReason, PromptSegment } from './promptCacheSimulator';
 import { PromptCacheSimulator } from './promptCacheSimulator';
 import { promptCacheRulesAt, type CacheTtl } from './promptCacheRules';
+import { RiskTracker } from './riskTracker';
 import type { ReplayScenario } from './scenario';
 
 /** What happened at one step of a replayed run. USD amounts are USD, not cents. */
@@ -54,6 +62,41 @@ export interface ReplayStep {
 		readonly summaryUsd?: number;
 	};
 	readonly budget?: { readonly kind: 'warn' | 'downgrade' | 'overLimit'; readonly text: string };
+	/** What this step risks besides its cost (present when it elided, needed or served something). */
+	readonly risk?: StepRisk;
+}
+
+/** A step's share of the scenario's risk (see {@link ScenarioRisk}; absent fields are 0 / false). */
+export interface StepRisk {
+	/** Observations the model stopped seeing whole at this step (masked, dropped, summarized away, truncated). */
+	readonly observationsElided?: number;
+	/** Elided observations this step's recorded answer referred to (a path, identifier or error message only they held). */
+	readonly elidedReferenced?: number;
+	/** Tokens of context removed at this step (history compression and tool-output truncation). */
+	readonly contextTokensDropped?: number;
+	/** Served by the response cache for a request that differed from the cached one (a semantic hit). */
+	readonly semanticCacheHit?: boolean;
+}
+
+/**
+ * What a scenario risks next to what it saves: plainly counted, never folded into one score. A
+ * cheaper scenario is only better if these are acceptable for the run.
+ */
+export interface ScenarioRisk {
+	/** Agent steps answered by another model than the recorded one. */
+	readonly modelChangedSteps: number;
+	/** Those steps by the tier of the model they moved to (`cheap`, `medium`, `expensive`; `other`: no configured tier). */
+	readonly modelChangedTo: Readonly<Record<string, number>>;
+	/** Recorded observations the model no longer saw whole (masked, dropped, summarized away or truncated), each counted once. */
+	readonly observationsElided: number;
+	/** Of those, how many a later step's recorded answer referred to — the run needed them. */
+	readonly elidedReferencedLater: number;
+	/** Tokens of context the scenario removed (each removal counted once, at the step it happened). */
+	readonly contextTokensDropped: number;
+	/** Response-cache hits served for a request that differed from the cached one (semantic hits). */
+	readonly semanticCacheHits: number;
+	/** The step the budget or step limit stopped the run at (null: it ran to the end). */
+	readonly budgetStopStep: number | null;
 }
 
 export interface ScenarioResult {
@@ -77,6 +120,8 @@ export interface ScenarioResult {
 	readonly unpricedSteps: number;
 	/** Some numbers are estimates (simulated cache, estimated output, ≈ token counts). */
 	readonly estimated: boolean;
+	/** What the scenario risks besides its cost. */
+	readonly risk: ScenarioRisk;
 	readonly perStep: readonly ReplayStep[];
 	readonly notes: readonly string[];
 }
@@ -104,6 +149,26 @@ export interface SimulateOptions {
 	 * long replay runs (the engine worker passes `setImmediate`). Core cannot schedule this itself.
 	 */
 	readonly yieldToEventLoop?: () => Promise<void>;
+	/**
+	 * Hands over the prompt the scenario builds at these (1-based) steps, as it would be sent — for
+	 * the shadow probe, which sends it to the scenario's model. Steps the scenario serves from the
+	 * response cache or never reaches (a budget stop) are not handed over.
+	 */
+	readonly capture?: { readonly steps: ReadonlySet<number>; readonly onStep: (step: CapturedStep) => void };
+}
+
+/** A scenario's call at one step, as it would be sent (see {@link SimulateOptions.capture}). */
+export interface CapturedStep {
+	readonly step: number;
+	readonly model: string;
+	readonly tier: ReplayStep['tier'];
+	/** The prompt's messages after the scenario's policies (compressed, masked, truncated). */
+	readonly messages: readonly EngineMessage[];
+	readonly tools?: readonly ToolDefinitionLike[];
+	readonly maxOutputTokens: number;
+	readonly temperature?: number;
+	/** The recorded call at this step (its `output` is what the run answered). */
+	readonly call: LlmCall;
 }
 
 /** How many messages at the start are system messages (a cache breakpoint goes after them and the tools). */
@@ -181,6 +246,10 @@ interface ThreadState {
 	thinking: boolean | undefined;
 	/** The messages this step added include a real user turn. */
 	newUserTurn: boolean;
+	/** Escalate routing: the run's signals after the thread's previous step (each thread is a run or subtask). */
+	signals?: RunSignals;
+	/** Semantic cache: the running (un-normalized) embedding of the agent's recorded prompt, as far as `length`. */
+	semantic?: { vector: Float32Array; lastWord: string | undefined; version: PromptVersion; length: number };
 }
 
 /** Rows of the recording's own side calls waiting for the agent step they were made for. */
@@ -242,6 +311,14 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 	let cacheHits = 0;
 	let largestPrompt = 0;
 	let pending: PendingSide[] = [];
+	// What the scenario risks (see ScenarioRisk): counted as the steps are decided.
+	const risks = new RiskTracker(run);
+	const changedTo: Record<string, number> = {};
+	let modelChangedSteps = 0;
+	let contextTokensDropped = 0;
+	let semanticCacheHits = 0;
+	let stepElided = 0;
+	let stepDropped = 0;
 
 	// Token sums and cache segments per model are kept up to date as the history grows, so a step
 	// costs O(new messages), not O(history).
@@ -281,6 +358,44 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 	const atOf = (pc: PreparedCall) => (untimed ? (pc.step - 1) * settings.assumedStepGapSeconds * 1000 : pc.atMs);
 	// Only the response cache needs a running hash of the prompt.
 	const hashing = settings.cache.enabled;
+	// The semantic cache, simulated with the offline embedder live calls use by default; the clock is
+	// the transcript's (each step sets it), so its TTL runs on recorded time.
+	const semanticOn = settings.cache.enabled && settings.cache.semanticEnabled;
+	let simNow = 0;
+	const embedder = semanticOn ? createOfflineEmbedder() : undefined;
+	const semanticCache = embedder
+		? new SemanticCache<number>({
+				embedder,
+				threshold: settings.cache.similarityThreshold,
+				ttlMs: settings.cache.ttlSeconds * 1000,
+				maxEntries: settings.cache.semanticMaxEntries,
+				clock: { now: () => simNow },
+			})
+		: undefined;
+	/**
+	 * The embedding live calls would look up for this step: the agent's own messages (before any
+	 * policy), system messages left out — kept up to date message by message, so a step costs
+	 * O(its new messages).
+	 */
+	const semanticVectorOf = (t: ThreadState, pc: PreparedCall): Float32Array => {
+		let sem = t.semantic;
+		if (!sem || sem.version !== pc.version || sem.length > pc.length || pc.commonWithPrevious < sem.length) {
+			sem = t.semantic = { vector: new Float32Array(embedder!.dims), lastWord: undefined, version: pc.version, length: 0 };
+		}
+		for (let k = sem.length; k < pc.length; k++) {
+			const m = pc.version.segments[k]!.message;
+			if (m.role !== 'system' && m.role !== 'developer') sem.lastWord = embedder!.addFeatures(sem.vector, `${m.role}: ${m.content}`, sem.lastWord);
+		}
+		sem.length = pc.length;
+		return normalizedCopy(sem.vector);
+	};
+	const toolKeys = new WeakMap<object, number>();
+	const toolsKey = (tools: readonly unknown[] | undefined): number => {
+		if (!tools) return 0;
+		let k = toolKeys.get(tools);
+		if (k === undefined) toolKeys.set(tools, (k = fastHash(canonicalJson(tools))));
+		return k;
+	};
 	const exactFor = new Map<string, boolean>();
 	const isExact = (model: string) => {
 		let e = exactFor.get(model);
@@ -406,6 +521,8 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			};
 			threads.set(pc.thread, t);
 		}
+		stepElided = 0;
+		stepDropped = 0;
 		const limit = toolOutputLimit(settings, call.request?.model ?? (call.model || undefined));
 		const transform = (seg: PreparedSegment): PreparedSegment => {
 			if (!limit) return seg;
@@ -416,13 +533,19 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			}
 			if (cut !== seg) {
 				truncatedOutputs++;
+				const saved = run.tokensOf(seg, limit.model) - run.tokensOf(cut, limit.model);
 				t!.truncated++;
-				t!.truncatedSaved += run.tokensOf(seg, limit.model) - run.tokensOf(cut, limit.model);
+				t!.truncatedSaved += saved;
+				stepDropped += saved;
+				stepElided += risks.shortened(pc.thread, seg.message, cut.message);
 			}
 			return cut;
 		};
 		t.newUserTurn = false;
-		if (t.version === pc.version && pc.commonWithPrevious >= t.recordedLen) {
+		// The agent's own messages new at this step (what escalation routing reads its signals from).
+		const appending = t.version === pc.version && pc.commonWithPrevious >= t.recordedLen;
+		const recentFrom = appending ? t.recordedLen : pc.commonWithPrevious;
+		if (appending) {
 			for (let k = t.recordedLen; k < pc.length; k++) {
 				const seg = pc.version.segments[k]!;
 				if (isUserTurn(seg.message)) t.newUserTurn = true;
@@ -438,6 +561,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			if (!keep) {
 				t.prefix = [];
 				t.replacedUpTo = 0;
+				risks.reset(pc.thread);
 			}
 			rebuild(t, [...t.prefix]);
 			let pristine = !keep;
@@ -491,10 +615,12 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			complexity: () => run.complexityOf(pc, settings.tiers.medium, calibrated(settings.tiers.medium, run.recordedPromptTokens(pc, settings.tiers.medium))),
 			cacheKey: (model, params) => `${model}|${paramsKey(params)}|${th.hash}|${th.segs.length}|${th.head}`,
 			...(th.truncated > 0 && { toolOutputs: { truncated: th.truncated, savedTokens: th.truncatedSaved } }),
+			recent: () => pc.version.segments.slice(recentFrom, pc.length).map(s => s.message),
 		};
 
 		// 2. THE policy step, answered by the simulated world.
 		const at = atOf(pc);
+		simNow = at;
 		const decision = runStepSync(
 			policyStep(
 				{
@@ -509,18 +635,39 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 					},
 					step: { index: pc.stepInThread },
 					...(call.input?.tools && { tools: call.input.tools }),
+					...(t.signals && { run: t.signals }),
 				},
-				{ settings, counter, pricing: catalog, contextWindowOf: m => run.contextWindowOf(m) },
+				{
+					settings,
+					counter,
+					pricing: catalog,
+					contextWindowOf: m => run.contextWindowOf(m),
+					...(semanticCache && {
+						semantic: {
+							// What must match exactly (model, parameters, tools, system prompt); the text is
+							// not built: the embedding is answered from the thread's running one.
+							query: (model: string, params: CacheableParams) => {
+								let system = 0;
+								for (let k = 0; k < pc.length; k++) {
+									const seg = pc.version.segments[k]!;
+									if (seg.message.role === 'system' || seg.message.role === 'developer') system = mixHash(system, seg.hash);
+								}
+								return { partition: `${model}|${paramsKey(params)}|${toolsKey(call.input?.tools)}|${system}`, text: '' };
+							},
+						},
+					}),
+				},
 			),
 			{
 				cacheGet: ({ key }) => {
 					const until = responseCache.get(key);
 					return until !== undefined && until >= at ? { source: 'exact', response: undefined, ageMs: 0 } : undefined;
 				},
-				embed: () => {
-					throw new Error('the semantic cache is not simulated in replays');
+				embed: () => semanticVectorOf(th, pc),
+				semanticGet: ({ partition, vector }) => {
+					const hit = semanticCache?.lookupVector(partition, vector);
+					return hit ? { source: 'semantic', response: hit.value, ageMs: hit.ageMs, similarity: hit.similarity } : undefined;
 				},
-				semanticGet: () => undefined,
 				budgetStatus: ({ runId: r }) => guard.status(r, at),
 				reserve: ({ input: ri }) => guard.tryReserve(ri, at),
 				settle: ({ reservation, usage }) => guard.settle(reservation, usage, at),
@@ -531,6 +678,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 				summarize: r => estimateSummary(r),
 			},
 		);
+		if (decision.run) t.signals = decision.run;
 		const routing = routingLines(decision.explanation);
 		const summary = decisionRecord(decision);
 		let sideUsd = 0;
@@ -557,6 +705,10 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		if (decision.kind === 'cached') {
 			// A hit where the recording had one too changes nothing; anywhere else the run departs from it.
 			if (!call.servedFrom) diverged = true;
+			const semanticHit = decision.hit.source === 'semantic';
+			if (semanticHit) semanticCacheHits++;
+			const risk = stepRisk(stepElided, risks.references(pc.thread, i, pc), stepDropped, semanticHit);
+			contextTokensDropped += stepDropped;
 			perStep.push({
 				step: pc.step,
 				callIndex: call.index,
@@ -567,13 +719,19 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 				cumulativeUsd: spent,
 				baselineCostUsd: baselineUsd,
 				baselineCumulativeUsd: baselineCum,
-				routing: [...routing, 'served by the response cache (identical request within its TTL)'],
+				routing: [
+					...routing,
+					semanticHit
+						? `served by the semantic cache: a similar, not identical, request (cosine ${(decision.hit.similarity ?? 1).toFixed(3)}) answered at step ${String(decision.hit.response)}`
+						: 'served by the response cache (identical request within its TTL)',
+				],
 				decision: summary,
 				usage: zeroUsage,
 				recorded: false,
 				outputEstimated: false,
 				cache: 'responseCache',
 				costUsd: 0,
+				...(risk && { risk }),
 			});
 			continue;
 		}
@@ -581,6 +739,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		const tokensBefore = decision.compression ? scenarioInput(decision.routing.model) : 0;
 		if (decision.compression) compressions++;
 		if (decision.compression) {
+			stepElided += risks.removed(pc.thread, removedBy(decision.compression.changes, t.segs));
 			const segs = decision.compression.messages.map(m => run.segmentOf(m));
 			t.prefix = segs;
 			t.replacedUpTo = t.recordedLen;
@@ -590,6 +749,19 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		if (decision.warnings.some(w => w.kind === 'threshold')) warnedAt ??= pc.step;
 		for (const w of decision.warnings)
 			if (w.kind === 'overLimit' && w.scope === 'steps') notes.add(`step limit ${settings.budget.maxSteps} passed at step ${pc.step} (warn-only policy: the run went on)`);
+
+		if (options.capture?.steps.has(pc.step)) {
+			options.capture.onStep({
+				step: pc.step,
+				model,
+				tier,
+				messages: decision.messages,
+				...(call.input?.tools && { tools: call.input.tools }),
+				maxOutputTokens: decision.maxOutputTokens,
+				...(decision.params.temperature !== undefined && { temperature: decision.params.temperature }),
+				call,
+			});
+		}
 
 		// 3. The call itself: recorded numbers while nothing differs, the simulation afterwards.
 		// Identical to what was recorded: the agent's prompt unchanged — or, for a recording whose own
@@ -661,6 +833,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			estimated = true;
 		}
 		if (decision.cacheKey !== '') responseCache.set(decision.cacheKey, at + settings.cache.ttlSeconds * 1000);
+		if (semanticCache && decision.semantic) semanticCache.storeVector(decision.semantic.partition, decision.semantic.vector, pc.step);
 
 		let priced: CostResult | undefined;
 		if (model) {
@@ -690,6 +863,14 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			tokensAfter: scenarioInput(decision.routing.model),
 			...(decision.sideCalls.some(c => c.purpose === 'summary') && { summaryUsd: sideUsd }),
 		};
+		if (compression) stepDropped += Math.max(0, compression.tokensBefore - compression.tokensAfter);
+		contextTokensDropped += stepDropped;
+		if (recordedModel && model !== recordedModel) {
+			modelChangedSteps++;
+			const to = tierOf(model, settings.tiers) ?? 'other';
+			changedTo[to] = (changedTo[to] ?? 0) + 1;
+		}
+		const risk = stepRisk(stepElided, risks.references(pc.thread, i, pc), stepDropped, false);
 		const budgetEvent = budgetEventOf(decision, warnedAt === pc.step);
 		// Step rows are written out field by field on purpose: building them by spreading a shared
 		// helper's object made 100-scenario replays twice as slow (bench/results/replay.md).
@@ -713,6 +894,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			costUsd: cost,
 			...(compression && { compression }),
 			...(budgetEvent && { budget: budgetEvent }),
+			...(risk && { risk }),
 		});
 	}
 	if (stoppedAtStep === null) flushPending([]);
@@ -726,7 +908,22 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 				: `tool outputs ≤ ${c.toolResponseMaxTokens} tokens changed nothing: the longest of ${observations} observation(s) is ${largestObservation.toLocaleString('en-US')} tokens`,
 		);
 	}
-	if (c.strategy !== 'none' && compressions === 0 && stoppedAtStep === null) {
+	if (c.strategy === 'observationMask') {
+		// Masking's trade in one line: input tokens saved against cache reads lost, both vs the recording.
+		let recordedInput = 0;
+		let recordedRead = 0;
+		for (const pc of run.calls) {
+			if (pc.call.purpose !== undefined || (stoppedAtStep !== null && pc.step >= stoppedAtStep)) continue;
+			recordedInput += pc.call.usage.input;
+			recordedRead += pc.call.usage.cacheRead;
+		}
+		const signed = (n: number) => `${n > 0 ? '+' : n < 0 ? '−' : '±'}${Math.abs(n).toLocaleString('en-US')}`;
+		notes.add(
+			compressions === 0
+				? `observation masking never masked anything: no batch step (every ${c.maskEverySteps} steps) had more than ${c.keepObservations} observations whole`
+				: `observation masking rewrote the prompt at ${compressions} step(s) (a batch every ${c.maskEverySteps} steps, the last ${c.keepObservations} observations kept whole): input ${signed(input - recordedInput)} tokens, cache reads ${signed(read - recordedRead)} tokens against the recording`,
+		);
+	} else if (c.strategy !== 'none' && compressions === 0 && stoppedAtStep === null) {
 		notes.add(
 			`${c.strategy} never fired: the largest prompt was ${largestPrompt.toLocaleString('en-US')} tokens (trigger: over ${c.maxTokensBeforeCompression.toLocaleString('en-US')} tokens, ${Math.round(c.contextWindowTriggerRatio * 100)}% of the context window${c.triggerSteps > 0 ? `, or every ${c.triggerSteps} steps` : ''})`,
 		);
@@ -749,9 +946,39 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		...(stopReason && { stopReason }),
 		unpricedSteps: unpriced,
 		estimated,
+		risk: {
+			modelChangedSteps,
+			modelChangedTo: changedTo,
+			observationsElided: risks.observationsElided,
+			elidedReferencedLater: risks.referencedLater,
+			contextTokensDropped,
+			semanticCacheHits,
+			budgetStopStep: stoppedAtStep,
+		},
 		perStep,
 		notes: [...notes],
 	};
+}
+
+/** A step's risk, or undefined when it risked nothing (most steps: rows stay small). */
+function stepRisk(elided: number, referenced: number, dropped: number, semanticHit: boolean): StepRisk | undefined {
+	if (elided === 0 && referenced === 0 && dropped === 0 && !semanticHit) return undefined;
+	return {
+		...(elided > 0 && { observationsElided: elided }),
+		...(referenced > 0 && { elidedReferenced: referenced }),
+		...(dropped > 0 && { contextTokensDropped: dropped }),
+		...(semanticHit && { semanticCacheHit: true }),
+	};
+}
+
+/** The messages of the compression's input (`segs`) that its changes removed (dropped runs, masked observations). */
+function removedBy(changes: readonly CompressionChange[], segs: readonly PreparedSegment[]): EngineMessage[] {
+	const out: EngineMessage[] = [];
+	for (const c of changes) {
+		if (c.kind === 'dropped') for (let k = c.from; k < c.to; k++) out.push(segs[k]!.message);
+		else if (c.kind === 'masked') out.push(segs[c.index]!.message);
+	}
+	return out;
 }
 
 function sameContent(segs: readonly PreparedSegment[], keys: readonly number[], run: PreparedRun): boolean {

@@ -2,6 +2,7 @@ import type { PolicySettings } from '../config/defaults';
 import { fixedModelOf } from '../config/defaults';
 import type { ComplexityDecision, RoutingReason, Tier } from './classifier';
 import { tierOrder } from './classifier';
+import type { EscalationDecision } from './escalation';
 
 export interface RoutingDecision {
 	/** `pinned`: the user's explicit choice; `requested`: the model the call asked for (asRequested mode); `fixed`: the fixed mode's model (when it is no tier's). */
@@ -32,12 +33,15 @@ export interface RouteInput {
 	readonly pinned?: boolean;
 	/** The complexity classifier's verdict on the request (asked only in tiered mode). */
 	readonly complexity: () => ComplexityDecision;
+	/** The escalation mode's verdict from the run's signals (asked only in escalate mode). */
+	readonly escalation?: () => EscalationDecision;
 }
 
 /**
  * Picks the model for a call. A pinned model (the user's explicit choice) wins; otherwise the
  * routing mode decides: `tiered` → the complexity classifier's tier, `fixed` → one model,
- * `asRequested` → the model the call asks for (the medium tier when it names none). Budget-driven
+ * `asRequested` → the model the call asks for (the medium tier when it names none), `escalate` →
+ * the tier the run's trouble signals have reached (cheap without a run state). Budget-driven
  * downgrades happen afterwards (`policyStep`), which knows the budget.
  */
 export function routeRequest(input: RouteInput, settings: Pick<PolicySettings, 'tiers' | 'routing'>): RoutingDecision {
@@ -64,6 +68,12 @@ export function routeRequest(input: RouteInput, settings: Pick<PolicySettings, '
 			const complexity = input.complexity();
 			const chain = fallbackChain(complexity.tier, tiers);
 			return { tier: complexity.tier, model: chain[0]!, reasons: complexity.reasons, fallbacks: chain.slice(1), complexity };
+		}
+		case 'escalate': {
+			const e = input.escalation?.();
+			const tier = e?.tier ?? 'cheap';
+			const chain = fallbackChain(tier, tiers);
+			return { tier, model: chain[0]!, reasons: e?.reasons ?? [{ rule: 'route.escalate.start', text: 'the run starts on the cheap tier' }], fallbacks: chain.slice(1) };
 		}
 	}
 }

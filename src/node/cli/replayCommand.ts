@@ -7,7 +7,7 @@ import { createPriceCatalog } from '../../core/pricing/catalog';
 import { formatTokens, formatUsd } from '../../core/pricing/format';
 import type { PriceCatalog } from '../../core/pricing/types';
 import type { ReplayComparison } from '../../core/replay/comparison';
-import { compareScenarios, comparisonCsv, comparisonJson, comparisonMarkdown } from '../../core/replay/comparison';
+import { compareScenarios, comparisonCsv, comparisonJson, comparisonMarkdown, riskColumns } from '../../core/replay/comparison';
 import { PreparedRun } from '../../core/replay/preparedRun';
 import type { ReplayScenario } from '../../core/replay/scenario';
 import { asRecordedScenario, parseScenario, productDefaultScenario, scenarioModelProblems } from '../../core/replay/scenario';
@@ -18,22 +18,30 @@ import { readTranscriptFile } from '../transcriptFiles';
 import { type CliCommand, type CliIo, optionalNumber, UsageError } from './cliCommand';
 import { loadCliPriceOverrides } from './overridesOption';
 import { readRegularFile } from '../regularFile';
+import { probeOptions, probeRequest, probeText, probeUsage, runCliProbe } from './probeOption';
 
 const usage = `Usage: agent-cost replay <transcript> [--settings S.json] [--compare S2.json …] [--json | --markdown | --csv]
                          [--model M] [--overrides FILE] [--max-cost USD] [--max-increase PCT]
+                         [--probe N --probe-max-usd USD [--probe-record FILE]]
 
 Replays a recorded agent run step by step under other settings — routing, compression, response
 cache, provider prompt caching, budget and step limit — and compares each scenario's cost with the
 run as recorded (the baseline). Steps stay on the recorded numbers until a scenario first differs;
 after that the provider's prompt cache is simulated, so a compression that rewrites the history
-pays for the cache hits it loses.
+pays for the cache hits it loses. Next to each scenario's cost it shows what the scenario risks:
+steps moved to another model (and to which tier), observations the model no longer saw and how many
+of those a later step needed, context tokens dropped, semantic response-cache hits, and where a
+budget stopped the run.
 
 A settings file is JSON; every field is optional and defaults to "as recorded" (or to the product
 defaults with "extends": "productDefaults"):
   {"name": "cheap tier, summarize", "extends": "asRecorded",
-   "routing": {"mode": "fixed" | "tiered" | "asRecorded", "model": "gpt-4o-mini",
-               "tiers": {"cheap": "gpt-4o-mini", "medium": "gpt-4o", "expensive": "claude-opus-4-6"}},
-   "compression": {"strategy": "none" | "truncate" | "window" | "summarize", "maxTokensBeforeCompression": 4000,
+   "routing": {"mode": "fixed" | "tiered" | "escalate" | "asRecorded", "model": "gpt-4o-mini",
+               "escalation": {"toolErrors": 2, "repeatedCalls": 2, "stepsWithoutCheck": 15,
+                              "contextRatio": 0.5, "deescalateAfter": 5}},
+   "tiers": {"cheap": "gpt-4o-mini", "medium": "gpt-4o", "expensive": "claude-opus-4-6"},
+   "compression": {"strategy": "none" | "truncate" | "window" | "summarize" | "observationMask",
+                   "keepObservations": 10, "maskEverySteps": 5, "maxTokensBeforeCompression": 4000,
                    "tokensToKeepRecent": 1500, "triggerSteps": 10, "toolResponseMaxTokens": 2000, …},
    "responseCache": {"enabled": true, "ttlSeconds": 3600},
    "promptCache": {"mode": "simulate" | "off", "ttl": "5m" | "1h" | "asRecorded", "systemBreakpoint": true},
@@ -46,13 +54,17 @@ Options:
   --settings FILE      the scenario to replay (repeatable through --compare)
   --compare FILE       another scenario to compare (repeatable)
   --json               {"baseline":{"costUsd","inputTokens","outputTokens","steps",…},
-                        "scenarios":[{"name","costUsd","inputTokens","outputTokens","steps",
-                        "stoppedAtStep","perStep":[…]}]}
+                        "scenarios":[{"name","costUsd","inputTokens","outputTokens","steps","stoppedAtStep",
+                        "risk":{"modelChangedSteps","modelChangedTo","observationsElided","elidedReferencedLater",
+                                "contextTokensDropped","semanticCacheHits","budgetStopStep"},
+                        "perStep":[{…,"risk":{…}}]}], "probe":{…} with --probe}
   --markdown, --csv    the comparison as a Markdown report or one CSV row per step
   --model M            model for files that record none (tau-bench, SWE-agent demos, aider)
   --overrides FILE     price overrides (as the agentCost.pricing.overrides setting)
   --max-cost USD       exit 3 when any scenario costs more than this (for CI)
   --max-increase PCT   exit 3 when any scenario costs more than the baseline + PCT %
+
+${probeUsage}
 
 Exit codes: 0 ok, 1 the transcript could not be read, 2 bad arguments or settings, 3 a cost check failed.
 
@@ -119,6 +131,10 @@ function humanComparison(c: ReplayComparison): string {
 	const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)));
 	const out = rows.map(r => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
 	out.unshift(`${c.transcript.file ?? 'transcript'} — ${c.transcript.format}, ${c.transcript.calls} calls, ${c.transcript.models.join(', ') || 'model unknown'}`, '');
+	// What each scenario risks, next to what it saves (never one score).
+	const risk = [['scenario', ...riskColumns.map(r => r.label.toLowerCase())], ...c.scenarios.map(s => [s.name, ...riskColumns.map(r => r.value(s.risk))])];
+	const riskWidths = risk[0].map((_, i) => Math.max(...risk.map(r => r[i].length)));
+	out.push('', ...risk.map(r => r.map((cell, i) => (i === 0 ? cell.padEnd(riskWidths[i]) : cell.padStart(riskWidths[i]))).join('  ')));
 	if (c.baseline.note) out.push('', `baseline: ${c.baseline.note}`);
 	for (const s of c.scenarios) {
 		const lines = [...(s.stopReason ? [`stopped at step ${s.stoppedAtStep}: ${s.stopReason}`] : []), ...s.notes];
@@ -145,6 +161,7 @@ export function createReplayCommand(deps: { counter: TokenCounter; catalog?: Pri
 			overrides: { type: 'string' },
 			'max-cost': { type: 'string' },
 			'max-increase': { type: 'string' },
+			...probeOptions,
 		},
 		async run(args, io) {
 			if (args.positionals.length !== 1) throw new UsageError('replay: give exactly one transcript file (see agent-cost replay --help)');
@@ -152,6 +169,7 @@ export function createReplayCommand(deps: { counter: TokenCounter; catalog?: Pri
 			if (formats.length > 1) throw new UsageError(`replay: choose one of --json, --markdown, --csv (got ${formats.map(f => `--${f}`).join(' ')})`);
 			const maxCost = optionalNumber(args, 'max-cost');
 			const maxIncrease = optionalNumber(args, 'max-increase');
+			const probe = probeRequest(args, io, new Date());
 			const config = deps.config ?? defaultEngineConfig();
 			const files = [...strings(args.values.settings), ...strings(args.values.compare)];
 			const scenarios = files.length ? await Promise.all(files.map(f => readSettings(f, io, config))) : [productDefaultScenario(config)];
@@ -176,10 +194,12 @@ export function createReplayCommand(deps: { counter: TokenCounter; catalog?: Pri
 			}
 			const run = new PreparedRun(transcript, { counter: deps.counter, catalog });
 			const c = await compareScenarios(run, scenarios);
-			if (args.values.json === true) io.stdout(stringifyForOutput(comparisonJson(c), 2) + '\n');
+			const probed = probe ? await runCliProbe(probe, run, scenarios[0]!, { io, counter: deps.counter, catalog, config }) : undefined;
+			if (args.values.json === true) io.stdout(stringifyForOutput({ ...(comparisonJson(c) as object), ...(probed && { probe: probed }) }, 2) + '\n');
 			else if (args.values.markdown === true) io.stdout(comparisonMarkdown(c));
 			else if (args.values.csv === true) io.stdout(comparisonCsv(c));
 			else io.stdout(humanComparison(c) + '\n');
+			if (probed && args.values.json !== true) (args.values.markdown === true || args.values.csv === true ? io.stderr : io.stdout)(probeText(probed) + '\n');
 
 			const failures: string[] = [];
 			for (const s of c.scenarios) {

@@ -37,6 +37,7 @@ import { counter, LiveRuntimes, type LiveRuntime } from '../liveRuntime';
 import { startMetricsServer, type MetricsServer } from '../metricsServer';
 import { livePriceOverrides } from '../livePriceOverrides';
 import { AnthropicTransport } from '../providers/anthropicTransport';
+import { runProbeJob } from './probeJob';
 
 export interface LiveJobHandlerOptions {
 	/** Writer name in recording headers. */
@@ -199,6 +200,9 @@ export function createLiveJobHandlers(options: LiveJobHandlerOptions = {}): { re
 	const handlers: JobHandlers<LiveJobs> = {
 		async 'live/run'(p, ctx) {
 			return withRuntime(p, ctx as JobContext<KeyRequest>, (rt, channel) => runCall(rt, p, ctx, channel, true));
+		},
+		'live/probe'(p, ctx) {
+			return runProbeJob(p, ctx, withRuntime);
 		},
 		'live/credentialsChanged'() {
 			runtimes.retireCurrent();

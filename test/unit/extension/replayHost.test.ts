@@ -113,6 +113,7 @@ describe('replay panel host: exports', () => {
 				stoppedAtStep: null,
 				unpricedSteps: 0,
 				estimated: true,
+				risk: { modelChangedSteps: 1, modelChangedTo: { cheap: 1 }, observationsElided: 0, elidedReferencedLater: 0, contextTokensDropped: 0, semanticCacheHits: 0, budgetStopStep: null },
 				notes: [],
 				perStep: [
 					{

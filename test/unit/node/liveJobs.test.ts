@@ -7,12 +7,14 @@ import type { JobContext } from '../../../src/core/jobs/jobProtocol';
 import { CancelledError } from '../../../src/core/lib/errors';
 import { isKeyRequest, LiveJobError, type LiveJobs, type LivePaths, type LiveRunResult } from '../../../src/core/jobs/liveJobs';
 import type { ProviderId } from '../../../src/core/ports/llmTransport';
+import { asRecordedScenario } from '../../../src/core/replay/scenario';
 import { parseRecording } from '../../../src/core/transcripts/recording';
 import { createLiveJobHandlers } from '../../../src/node/engineJobs/liveJobs';
 import { counter } from '../../../src/node/liveRuntime';
 import { startFakeProviderServer, type FakeProviderServer } from '../../support/fakeProviderServer';
 import { parsePrometheusText, sampleValue } from '../../support/prometheusText';
 import { startRedis } from '../../support/redisServer';
+import { transcriptsDir } from '../../support/paths';
 
 type Handlers = ReturnType<typeof createLiveJobHandlers>;
 
@@ -347,6 +349,31 @@ describe('live jobs (engine worker handlers) against the fake provider', functio
 			/Summarize rewrites the body of a text prompt/.test((e as Error).message),
 		);
 		assert.equal(server.requests.length, 1);
+	});
+
+	it('live/probe: the shadow probe of a replay scenario, keys from the host, charged to the ledger, recorded in the day’s recording', async () => {
+		const file = join(transcriptsDir(), 'mini_swe_agent', 'mswea_gemini3pro_pallets__flask-5014.traj.json');
+		const scenario = { ...asRecordedScenario(config()), name: 'mini', routing: { ...asRecordedScenario(config()).routing, mode: 'fixed' as const, model: 'gpt-4o-mini' } };
+		const { result, progress } = await run('live/probe', { config: config(), paths, path: file, scenario, sample: 3, maxUsd: 0.05 });
+		assert.equal(result.sent, 3);
+		assert.deepEqual(Object.keys(result.byTier), ['cheap'], 'gpt-4o-mini is the default cheap tier');
+		assert.ok(result.steps.every(s => s.model === 'gpt-4o-mini' && (s.status === 'agreed' || s.status === 'disagreed')));
+		assert.ok(result.costUsd > 0 && result.costUsd <= 0.05);
+		assert.deepEqual(progress.at(-1), { type: 'probe', done: 3, total: 3 });
+		assert.ok(
+			server.requests.every(r => r.headers.authorization === `Bearer ${canary.openai}`),
+			'the key came from the host',
+		);
+		const text = readFileSync(result.recordingFile, 'utf8');
+		assert.equal(parseRecording(text, { file: result.recordingFile, counter }).calls.length, 3, 'recorded like any live call');
+		assert.match(text, /"runId":"probe-[0-9a-z]+-[0-9a-f]{6}"/);
+		const status = await run('live/status', { config: config(), paths });
+		assert.ok(Math.abs(status.result.daily.spent - result.costUsd) < 1e-8, 'the daily budget counts the probe');
+
+		await assert.rejects(
+			run('live/probe', { config: config(), paths, path: file, scenario: { ...scenario, routing: { ...scenario.routing, model: 'gpt-4o-mnii' } }, sample: 1, maxUsd: 0.05 }),
+			(e: unknown) => LiveJobError.is(e, 'unknownModel') && /gpt-4o-mini/.test((e as Error).message),
+		);
 	});
 
 	it("tokens/countExact asks Anthropic's countTokens (Claude only)", async () => {

@@ -171,6 +171,36 @@ describe('one policy pipeline: replaying live calls decides every step the same 
 		['warn budget', { 'agentCost.routing.mode': 'asRequested', 'agentCost.budget.policy': 'warn', 'agentCost.budget.runUsd': 0.01 }],
 		['step limit', { 'agentCost.budget.maxSteps': 4 }],
 		['response cache off', { 'agentCost.cache.enabled': false }],
+		['observation masking', { 'agentCost.compression.strategy': 'observationMask', 'agentCost.compression.keepObservations': 2, 'agentCost.compression.maskEverySteps': 3 }],
+		[
+			'observation masking + tool outputs',
+			{
+				'agentCost.compression.strategy': 'observationMask',
+				'agentCost.compression.keepObservations': 1,
+				'agentCost.compression.maskEverySteps': 2,
+				'agentCost.compression.toolResponseMaxTokens': 250,
+			},
+		],
+		[
+			'escalation routing',
+			{
+				'agentCost.routing.mode': 'escalate',
+				'agentCost.routing.escalation.toolErrors': 1,
+				'agentCost.routing.escalation.repeatedCalls': 3,
+				'agentCost.routing.escalation.deescalateAfter': 2,
+			},
+		],
+		[
+			'escalation + masking + soft budget',
+			{
+				'agentCost.routing.mode': 'escalate',
+				'agentCost.compression.strategy': 'observationMask',
+				'agentCost.compression.keepObservations': 2,
+				'agentCost.compression.maskEverySteps': 2,
+				'agentCost.budget.policy': 'soft',
+				'agentCost.budget.runUsd': 0.05,
+			},
+		],
 	];
 	for (const [label, settings] of cases) {
 		it(label, async () => {
@@ -197,5 +227,9 @@ describe('one policy pipeline: replaying live calls decides every step the same 
 		assert.ok(all.get('warn budget')!.has('budget.overLimit'));
 		assert.ok(all.get('step limit')!.has('budget.refused.steps'));
 		assert.ok(all.get('tiered routing')!.has('cache.exact'), 'the repeated request was answered by the response cache');
+		assert.ok(all.get('observation masking')!.has('compress.observationMask'));
+		assert.ok(all.get('observation masking + tool outputs')!.has('compress.observationMask') && all.get('observation masking + tool outputs')!.has('compress.toolOutputs'));
+		for (const rule of ['route.escalate.start', 'route.escalate.toolErrors', 'route.escalate.up', 'route.escalate.down', 'route.escalate.repeatedCall'])
+			assert.ok(all.get('escalation routing')!.has(rule), `escalation routing fired ${rule}`);
 	});
 });

@@ -21,6 +21,9 @@ import {
 	parseSweepValues,
 	reportCallsTable,
 	reportTotals,
+	riskHelp,
+	riskTable,
+	stepRiskText,
 	stepTable,
 	summaryTable,
 	sweepTable,
@@ -67,6 +70,7 @@ function scenario(name: string, perStep: ReplayStep[], over: Partial<ScenarioRes
 		stoppedAtStep: null,
 		unpricedSteps: perStep.filter(p => p.costUsd === null).length,
 		estimated: perStep.some(p => !p.recorded),
+		risk: { modelChangedSteps: 0, modelChangedTo: {}, observationsElided: 0, elidedReferencedLater: 0, contextTokensDropped: 0, semanticCacheHits: 0, budgetStopStep: null },
 		perStep,
 		notes: [],
 		...over,
@@ -182,6 +186,39 @@ describe('replay panel table models (DOM-free)', () => {
 		const limited = stepTable(s, 1);
 		assert.equal(limited.rows.length, 1);
 		assert.equal(limited.omitted, 1);
+	});
+
+	it('risk next to savings: one plainly named column per risk with its definition, per-step risk in words, no single score', () => {
+		const risky = scenario('masked + cheap', [step(1), step(2, { model: 'gpt-4o-mini', risk: { observationsElided: 2, elidedReferenced: 1, contextTokensDropped: 4117 } })], {
+			risk: { modelChangedSteps: 1, modelChangedTo: { cheap: 1 }, observationsElided: 2, elidedReferencedLater: 1, contextTokensDropped: 4117, semanticCacheHits: 0, budgetStopStep: null },
+		});
+		const safe = scenario('as recorded', [step(1), step(2)]);
+		const t = riskTable(comparison([safe, risky]), 1);
+		assert.deepEqual(
+			t.columns.map(c => c.label),
+			['Scenario', 'Steps on another model', 'Observations elided', 'Elided, needed later', 'Context tokens dropped', 'Semantic cache hits', 'Budget stop'],
+		);
+		assert.ok(
+			t.columns.slice(1).every(c => (c.title ?? '').length > 40),
+			'every column carries its definition',
+		);
+		assert.deepEqual(
+			t.rows[1]!.cells.map(c => c.text),
+			['masked + cheap', '1 (1 → cheap)', '2', '1', '4,117', '0', '—'],
+		);
+		assert.equal(t.rows[1]!.cls, 'selected');
+		assert.equal(t.rows[1]!.cells[3]!.cls, 'worse', 'an elided observation the run needed later stands out');
+		assert.ok(
+			t.rows[0]!.cells.slice(1).every(c => c.cls === 'muted'),
+			'nothing at risk reads muted',
+		);
+		assert.equal(riskHelp.length, 6);
+		assert.match(riskHelp.find(h => h.label === 'Elided, needed later')!.definition, /file path, identifier or error message/);
+		assert.equal(stepRiskText(risky.perStep[1]!), '2 observations elided · 1 elided one needed here · −4,117 tokens of context');
+		assert.equal(stepRiskText(risky.perStep[0]!), '');
+		const st = stepTable(risky);
+		assert.equal(st.columns[st.columns.length - 1]!.label, 'Risk');
+		assert.equal(st.rows[1]!.cells[12]!.text, '2 observations elided · 1 elided one needed here · −4,117 tokens of context');
 	});
 
 	it('chart series: the dashed baseline first, then each scenario by its step numbers', () => {

@@ -52,6 +52,17 @@ describe('replay panel settings form (DOM-free)', () => {
 		assert.ok(fixed.ok && ids(fixed.settings).includes('s-routing-model'));
 		const offCache = writeField(defaults.asRecorded, field('s-pc-mode'), 'off');
 		assert.ok(offCache.ok && !ids(offCache.settings).includes('s-pc-ttl'));
+		// Masking shows its N and K, not the size triggers; escalation shows its signals and the tiers.
+		const masked = writeField(defaults.asRecorded, field('s-compression-strategy'), 'observationMask');
+		assert.ok(masked.ok);
+		const m = ids(masked.settings);
+		assert.ok(m.includes('s-mask-keep') && m.includes('s-mask-every') && !m.includes('s-compression-max-tokens'), m.join());
+		assert.ok(!tiered.includes('s-mask-keep') && !tiered.includes('s-esc-errors'));
+		const escalating = writeField(defaults.asRecorded, field('s-routing-mode'), 'escalate');
+		assert.ok(escalating.ok);
+		const e = ids(escalating.settings);
+		for (const id of ['s-esc-errors', 's-esc-repeats', 's-esc-check', 's-esc-context', 's-esc-down', 's-tier-cheap', 's-tier-expensive']) assert.ok(e.includes(id), id);
+		assert.equal(field('s-routing-mode').options?.find(o => o.value === 'escalate')?.label, 'Escalate: start cheap, move up on trouble in the run');
 	});
 });
 

@@ -61,6 +61,40 @@ describe('agent-cost replay', () => {
 		assert.equal(r.code, 2);
 		assert.match(r.stderr, /typo: routing\.model: .*gtp-4o-mini.*did you mean "gpt-4o-mini"/);
 		assert.equal(r.stdout, '');
+		// Escalation routes over the tiers: a typo'd tier is caught the same way.
+		writeFileSync(join(dir, 'esc.json'), JSON.stringify({ name: 'esc', routing: { mode: 'escalate' }, tiers: { cheap: 'gpt-4o-mnii' } }));
+		const e = await run(['run.traj.json', '--settings', 'esc.json', '--json'], dir);
+		assert.equal(e.code, 2);
+		assert.match(e.stderr, /esc: tiers\.cheap: .*gpt-4o-mnii/);
+	});
+
+	it("--json carries each scenario's risk next to its cost, and per step where it applies; masking and escalation are settings like any other", async () => {
+		writeFileSync(join(dir, 'mask.json'), JSON.stringify({ name: 'mask', compression: { strategy: 'observationMask', keepObservations: 3, maskEverySteps: 2 } }));
+		writeFileSync(join(dir, 'esc.json'), JSON.stringify({ name: 'esc', routing: { mode: 'escalate' }, tiers: { cheap: 'gpt-4o-mini', medium: 'gpt-4o', expensive: 'gpt-4.1' } }));
+		const r = await run(['run.traj.json', '--settings', 'mask.json', '--compare', 'esc.json', '--compare', 'steps.json', '--json'], dir);
+		assert.equal(r.code, 0, r.stderr);
+		type Risk = {
+			modelChangedSteps: number;
+			modelChangedTo: Record<string, number>;
+			observationsElided: number;
+			elidedReferencedLater: number;
+			contextTokensDropped: number;
+			semanticCacheHits: number;
+			budgetStopStep: number | null;
+		};
+		const out = JSON.parse(r.stdout) as { scenarios: { name: string; risk: Risk; perStep: { step: number; risk?: { observationsElided?: number } }[] }[] };
+		const [mask, esc, steps] = out.scenarios;
+		assert.ok(mask!.risk.observationsElided > 0 && mask!.risk.contextTokensDropped > 0);
+		assert.equal(
+			mask!.perStep.reduce((n, p) => n + (p.risk?.observationsElided ?? 0), 0),
+			mask!.risk.observationsElided,
+		);
+		assert.equal(esc!.risk.modelChangedSteps, 20);
+		assert.deepEqual(esc!.risk.modelChangedTo, { cheap: 20 }, 'a calm run stays on the cheap tier');
+		assert.equal(steps!.risk.budgetStopStep, 6);
+		const text = await run(['run.traj.json', '--settings', 'mask.json', '--compare', 'esc.json'], dir);
+		assert.match(text.stdout, /scenario +steps on another model +observations elided +elided, needed later +context tokens dropped +semantic cache hits +budget stop/);
+		assert.match(text.stdout, /esc +20 \(20 → cheap\)/);
 	});
 
 	it('a run it cannot price has no cost — null in JSON, "no price" in text and Markdown, with the reason — never $0', async () => {

@@ -93,6 +93,59 @@ describe('gateway, enforce mode', () => {
 			assert.match(text, /"kind":"gatewayDecision".*window/);
 		}));
 
+	it('masks older tool results in the agent’s own body, keeping every call paired with its result, and says so', () =>
+		withGateway(
+			{ 'agentCost.compression.strategy': 'observationMask', 'agentCost.compression.keepObservations': 1, 'agentCost.compression.maskEverySteps': 1, 'agentCost.compression.toolResponseMaxTokens': 0 },
+			async t => {
+				const big = (what: string) => `${what}\n${'def handler(request):\n    return respond(request)\n'.repeat(40)}`;
+				const messages = [
+					{ role: 'system' as const, content: 'You are a coding agent.' },
+					{ role: 'user' as const, content: 'Fix the bug in app.py' },
+					{ role: 'assistant' as const, content: null, tool_calls: [{ id: 'c1', type: 'function' as const, function: { name: 'read_file', arguments: '{"path":"app.py"}' } }] },
+					{ role: 'tool' as const, tool_call_id: 'c1', content: big('app.py') },
+					{ role: 'assistant' as const, content: 'Running it.', tool_calls: [{ id: 'c0', type: 'function' as const, function: { name: 'bash', arguments: '{"command":"python app.py"}' } }] },
+					{ role: 'tool' as const, tool_call_id: 'c0', content: `exit code 1\n${big('Traceback')}` },
+					{ role: 'assistant' as const, content: null, tool_calls: [{ id: 'c2', type: 'function' as const, function: { name: 'read_file', arguments: '{"path":"util.py"}' } }] },
+					{ role: 'tool' as const, tool_call_id: 'c2', content: big('util.py') },
+				];
+				const client = new OpenAI({ apiKey: 'sk-c', baseURL: `${t.gateway.url}/v1`, maxRetries: 0 });
+				const { response } = await client.chat.completions.create({ model: 'gpt-4o', messages }).withResponse();
+				const sent = (fake.requests[0].body as { messages: { role: string; content: string; tool_call_id?: string }[] }).messages;
+				assert.equal(sent.length, messages.length, 'nothing dropped: tool calls and their results stay paired');
+				assert.match(sent[3]!.content, /^\[observation elided to save context: the output of read_file \{"path":"app\.py"\} — \d[\d,]* characters, 82 lines, hash [0-9a-f]{10}\./);
+				assert.equal(sent[3]!.tool_call_id, 'c1');
+				assert.match(sent[5]!.content, /^\[observation elided to save context: the output of bash \{"command":"python app\.py"\}/);
+				assert.equal(sent[7]!.content, messages[7]!.content, 'the newest observation is kept whole');
+				for (const i of [0, 1, 2, 4, 6]) assert.deepEqual(sent[i], messages[i], `entry ${i} (system, task, assistant turns, tool calls) is untouched`);
+				assert.match(response.headers.get('x-agent-cost-decision') ?? '', /compression=2 observations masked/);
+			},
+		));
+
+	it('escalation routing starts the run on the cheap tier and moves up on repeated tool errors, with the reason recorded', () =>
+		withGateway(
+			{
+				'agentCost.routing.mode': 'escalate',
+				'agentCost.tiers.cheap': 'gpt-4o-mini',
+				'agentCost.tiers.medium': 'gpt-4o',
+				'agentCost.tiers.expensive': 'gpt-4.1',
+				'agentCost.routing.escalation.toolErrors': 2,
+			},
+			async t => {
+				const client = new OpenAI({ apiKey: 'sk-c', baseURL: `${t.gateway.url}/v1`, maxRetries: 0 });
+				const history: OpenAI.Chat.ChatCompletionMessageParam[] = [{ role: 'user', content: 'make the tests pass' }];
+				const models: string[] = [];
+				for (let step = 1; step <= 4; step++) {
+					await client.chat.completions.create({ model: 'gpt-4.1', messages: history });
+					models.push((fake.requests[step - 1]!.body as { model: string }).model);
+					history.push({ role: 'assistant', content: null, tool_calls: [{ id: `c${step}`, type: 'function', function: { name: 'run_tests', arguments: `{"attempt":${step}}` } }] });
+					history.push({ role: 'tool', tool_call_id: `c${step}`, content: 'FAILED tests/test_app.py::test_root - AssertionError: 404 != 200' });
+				}
+				assert.deepEqual(models, ['gpt-4o-mini', 'gpt-4o-mini', 'gpt-4o', 'gpt-4o'], 'cheap, then up one tier after two failing tool outputs in a row');
+				const text = await eventually('the recording', () => (t.recordings()[0]?.transcript.calls.length === 4 ? t.recordings()[0]?.text : undefined));
+				assert.match(text, /"model":"gpt-4o".*2 tool outputs in a row reported an error \(limit 2\); routing: escalated cheap → medium/s);
+			},
+		));
+
 	it('retries a 429 with the routing policy’s backoff: the agent sees only the answer, the budget only the billed call', () =>
 		withGateway({ 'agentCost.routing.maxRetries': 2 }, async t => {
 			fake.enqueue([
