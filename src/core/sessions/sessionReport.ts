@@ -149,7 +149,8 @@ class Sum {
 			sessions: this.sessions.size,
 			calls: this.calls,
 			usage: { input: this.input, cacheRead: this.cacheRead, cacheWrite: this.cacheWrite, output: this.output, reasoning: this.reasoning },
-			computedCostUsd: this.priced > 0 ? this.usd : null,
+			// No calls cost $0 (there is nothing to price); calls none of which has a price are null, never $0.
+			computedCostUsd: this.priced > 0 || this.calls === 0 ? this.usd : null,
 			approximate: this.approximate,
 			unpricedCalls: this.unpriced,
 			placeholderCalls: this.placeholders,

@@ -261,7 +261,7 @@ describe('agent-cost sessions: other agents and bad input', () => {
 		const { code, report } = await runSessions(['--json'], { HOME: join(tmp, 'nobody') });
 		assert.equal(code, 0);
 		assert.equal(report!.totals.calls, 0);
-		assert.equal(report!.totals.computedCostUsd, null);
+		assert.equal(report!.totals.computedCostUsd, 0, 'no calls cost $0: there is nothing without a price');
 		assert.match(report!.warnings.join('\n'), /no agent session folders found \(looked in Claude Code: .*nobody\/\.config\/claude, .*nobody\/\.claude; Codex CLI: .*nobody\/\.codex/);
 	});
 
