@@ -67,6 +67,45 @@ export function lensChecks() {
 			},
 		},
 		{
+			name: 'context attribution: a CodeLens above each message and tool definition says what it costs',
+			timeoutMs: 90_000,
+			async run({ page, screenshot, expect, note }) {
+				await quickOpenFile(page, 'triage-agent.request.messages.json');
+				// CodeLens titles are `#1 system · ≈45 tok · ≈$0.000018 · 11%` (≈: an OpenAI chat with tools is an estimate).
+				const lenses = page.locator('.contentWidgets .codelens-decoration, .codelens-decoration');
+				await lenses
+					.filter({ hasText: /tool lookup_customer · ≈[\d,]+ tok/ })
+					.first()
+					.waitFor({ state: 'visible', timeout: 60_000 });
+				// Prices arrive a moment after the counts.
+				await lenses
+					.filter({ hasText: /^\s*#1 system · ≈?[\d,]+ tok · ≈?\$\d/ })
+					.first()
+					.waitFor({ state: 'visible', timeout: 20_000 });
+				const titles = (await lenses.allInnerTexts()).map(t => t.replace(/\s+/g, ' ').trim()).filter(t => / tok/.test(t));
+				note(`attribution lenses: ${JSON.stringify(titles)}`);
+				expect(
+					titles.some(t => /^#1 system · ≈?[\d,]+ tok · ≈?\$\d/.test(t)),
+					`a system-message lens with its cost: ${JSON.stringify(titles)}`,
+				);
+				expect(
+					titles.some(t => /^#2 user · ≈?[\d,]+ tok/.test(t)),
+					'a user-message lens',
+				);
+				expect(
+					titles.some(t => /^\d+ tool definitions · /.test(t)),
+					'a lens over the tools array',
+				);
+				expect(
+					titles.every(t => /(\d+%|<1%)$/.test(t)),
+					'every lens ends with its share of the prompt',
+				);
+				await screenshot('lens-attribution');
+				// Later checks read the lens of the first prompt file.
+				await quickOpenFile(page, 'code-review.prompt');
+			},
+		},
+		{
 			name: 'clicking the lens opens the model quick pick; a pick re-prices the prompt',
 			timeoutMs: 60_000,
 			async run({ page, screenshot, expect, note }) {

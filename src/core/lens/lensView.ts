@@ -216,7 +216,7 @@ export function renderLens(input: LensViewInput): LensView {
 			`**Input ${formatUsdPrecise(c.input, est)}** for ${what} (${formatUsdPrecise(c.input * 1000, est)} per 1,000 calls)${shown === 'withOutput' ? '' : ' — the status bar figure'}. **With output ${formatUsd(c.total, est)}**: + ${formatTokens(outputTokens)} assumed output tokens${shown === 'withOutput' ? ' — the status bar figure' : ''}. ${settingsLink('Choose the figure', 'agentCost.lens.cost')}`,
 		);
 		lines.push('');
-		lines.push(`- Input: ${tokensText(shownTokens, shownExact)} × ${formatPerMtok(c.prices.input)}/M = ${formatUsd(c.input, est)}`);
+		lines.push(`- Input: ${tokensText(shownTokens, shownExact)} × ${formatPerMtok(c.prices.input)}/M = ${formatUsdPrecise(c.input, est)}`);
 		lines.push(
 			c.prices.output === undefined
 				? `- Output: this model bills no output tokens`
@@ -225,7 +225,7 @@ export function renderLens(input: LensViewInput): LensView {
 		if (c.request !== undefined) lines.push(`- Per-request fee: ${formatUsd(c.request)}`);
 		lines.push(
 			c.cachedInput !== undefined
-				? `- Cached input: ${formatPerMtok(c.prices.cacheRead!)}/M — ${formatUsd(c.cachedInput, est)} if all of ${what} were a cache read`
+				? `- Cached input: ${formatPerMtok(c.prices.cacheRead!)}/M — ${formatUsdPrecise(c.cachedInput, est)} if all of ${what} were a cache read`
 				: '- Cached input: no cache price for this model (cache reads bill as input)',
 		);
 		if (c.longContext) lines.push(`- Long-context prices apply above the model's input threshold (whole request repriced).`);
@@ -258,7 +258,7 @@ export function renderLens(input: LensViewInput): LensView {
 		const exact = count ? count.exact : false;
 		const tokenCell = count ? tokensText(tokens, exact) : `≈${formatTokens(tokens)}¹`;
 		const usd = t.price?.kind === 'known' ? lensCost(t.price, tokens, 0).input : undefined;
-		const priceCell = (factor: number) => (t.price === undefined ? '…' : usd !== undefined ? formatUsd(usd * factor, { estimate: !exact }) : 'no price');
+		const priceCell = (factor: number) => (t.price === undefined ? '…' : usd !== undefined ? formatUsdPrecise(usd * factor, { estimate: !exact }) : 'no price');
 		lines.push(`| ${t.tier} | ${code(t.model)} | ${tokenCell} | ${priceCell(1)} | ${priceCell(1000)} |`);
 	}
 	if (input.tiers.some(t => t.model !== input.model && !prompt.compare?.some(c => c.model === t.model))) {

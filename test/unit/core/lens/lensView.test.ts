@@ -60,8 +60,8 @@ describe('lens view (status bar text, tooltip, colour)', () => {
 		assert.match(t, /Cached input: \$1\.25\/M/);
 		assert.match(t, /\*\*Context window\*\* 9\.6% of 128,000 tokens \(the model's own\); 11% with the assumed output/);
 		// 12,345 × $0.15/M = $0.00185 per call, $1.85 per 1,000 calls.
-		assert.match(t, /\| cheap \| `gpt-4o-mini` \| 12,345 \| \$0\.002 \| \$1\.85 \|/);
-		assert.match(t, /\| expensive \| `claude-opus-4-6` \| ≈13,820 \| ≈\$0\.069 \| ≈\$69\.10 \|/);
+		assert.match(t, /\| cheap \| `gpt-4o-mini` \| 12,345 \| \$0\.00185 \| \$1\.85 \|/);
+		assert.match(t, /\| expensive \| `claude-opus-4-6` \| ≈13,820 \| ≈\$0\.0691 \| ≈\$69\.10 \|/);
 		assert.match(t, /command:agentCost\.lens\.pickModel/);
 		assert.match(t, /command:workbench\.action\.openSettings\?%5B%22agentCost\.lens%22%5D/);
 		for (const m of t.matchAll(/\(command:([\w.]+)/g)) assert.ok(lensTooltipCommands.includes(m[1]), `${m[1]} is a trusted command`);
