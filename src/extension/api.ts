@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { PanelPong } from '../protocol/engineInfo';
 import type { IpcCommand, IpcRequest, IpcResponse } from '../protocol/ipc';
-import type { ReplayRunOutcome, ReplaySnapshot, TranscriptState } from '../protocol/replay';
+import type { ProbeState, ReplayRunOutcome, ReplaySnapshot, TranscriptState } from '../protocol/replay';
 import type { LivePaths, MetricsEndpointState } from '../core/jobs/liveJobs';
 import type { SessionsSnapshot } from '../core/jobs/sessionJobs';
 import type { LiveSessionState } from '../node/sessions/liveSession';
@@ -151,6 +151,8 @@ export interface ReplayApi {
 	whenTranscriptOpened(): Promise<TranscriptState | undefined>;
 	/** Resolves when a run of the panel ends (undefined for an unknown run id). */
 	whenRunFinished(runId: string): Promise<ReplayRunOutcome | undefined>;
+	/** Resolves when the panel's running shadow probe (if any) ends, with its state. */
+	whenProbeFinished(): Promise<ProbeState | null | undefined>;
 }
 
 function digest(text: string): Buffer {
@@ -201,6 +203,7 @@ function createTestApi(container: Container): AgentCostTestApi {
 			command: (descriptor, params) => container.replayPanel.current?.controller.deliver(descriptor.method, params) ?? false,
 			whenTranscriptOpened: async () => container.replayPanel.current?.whenOpened(),
 			whenRunFinished: async runId => container.replayPanel.current?.whenFinished(runId),
+			whenProbeFinished: async () => container.replayPanel.current?.whenProbeFinished(),
 		},
 		secrets: {
 			store: async (provider, value) => container.secrets.store(provider, value),

@@ -55,7 +55,13 @@ export class Container implements vscode.Disposable {
 		this.secrets = new Secrets(context.secrets);
 		this.settings = this.own(new EngineSettings(this.log, context.globalState));
 		step('settings');
-		const replayServices: ReplaySessionServices = { engine: () => this.engine, settings: this.own(new ReplaySettingsSource(this.settings)), log: this.log };
+		const replayServices: ReplaySessionServices = {
+			engine: () => this.engine,
+			settings: this.own(new ReplaySettingsSource(this.settings)),
+			log: this.log,
+			// Live calls are set up below; a probe only runs once the panel is open and a user asks.
+			probe: (request, options) => this.live.live.probe(request, options),
+		};
 		this.replayPanel = this.own(new ReplayPanel(context.extensionUri, replayServices));
 		this.transcriptEditors = new TranscriptEditorProvider(context.extensionUri, replayServices);
 		this.own(TranscriptEditorProvider.register(this.transcriptEditors));
@@ -74,7 +80,6 @@ export class Container implements vscode.Disposable {
 			}),
 		);
 		step('gateway, live calls, spend view and status');
-		step('live calls, spend view and status');
 		this.sessions = this.own(new SessionsFeature({ context, log: this.log, settings: this.settings, engine: () => this.engine }));
 		step('agent sessions view and status');
 

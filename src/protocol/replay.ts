@@ -15,6 +15,7 @@
  */
 import type { ReplayComparison, SweepResult } from '../core/replay/comparison';
 import type { OpenedTranscript, TranscriptImportProgress } from '../core/jobs/replayJobs';
+import type { ProbeResult } from '../core/live/shadowProbe';
 import type { ReplayScenario, SweepParameter } from '../core/replay/scenario';
 import type { TranscriptImportReason } from '../core/transcripts/importErrors';
 import { IpcCommand, IpcNotification, IpcRequest } from './ipc';
@@ -32,9 +33,12 @@ export const replayViews: readonly ReplayView[] = ['report', 'replay', 'sweep'];
  * - `noTranscript` / `noComparison`: the action needs an open transcript / a finished comparison;
  * - `badRequest`: the webview sent something the host cannot use;
  * - `engineCrashed` / `engineStopped`: the engine worker died (the next run restarts it) / is shut down;
+ * - `untrusted`: the action sends paid calls, which Restricted Mode does not allow;
+ * - `liveUnavailable`: the live path cannot run as configured (e.g. the shared Redis budget store is unreachable);
  * - `internal`: a bug.
  */
-export type ReplayErrorReason = TranscriptImportReason | 'cancelled' | 'unsupportedLocation' | 'noTranscript' | 'noComparison' | 'badRequest' | 'engineCrashed' | 'engineStopped' | 'internal';
+export type ReplayErrorReason =
+	TranscriptImportReason | 'cancelled' | 'unsupportedLocation' | 'noTranscript' | 'noComparison' | 'badRequest' | 'engineCrashed' | 'engineStopped' | 'untrusted' | 'liveUnavailable' | 'internal';
 
 export interface ReplayError {
 	readonly reason: ReplayErrorReason;
@@ -80,6 +84,19 @@ export interface ReplayRunOutcome {
 	readonly error?: ReplayError;
 }
 
+/**
+ * The shadow probe of one scenario (`core/live/shadowProbe.ts`): real, paid calls under a USD cap the
+ * user set in the panel. One probe per panel at a time; the last one's outcome stays until the next.
+ */
+export type ProbeState =
+	| { readonly status: 'running'; readonly scenario: string; readonly sample: number; readonly maxUsd: number; readonly done: number; readonly total: number }
+	| { readonly status: 'done'; readonly scenario: string; readonly result: ProbeResult; readonly recordingFile: string }
+	| { readonly status: 'cancelled'; readonly scenario: string }
+	| { readonly status: 'failed'; readonly scenario: string; readonly error: ReplayError };
+
+/** Limits of a probe started from the panel (the CLI allows larger samples). */
+export const probeLimits = { maxSample: 50, maxUsd: 100 } as const;
+
 /** Everything the webview renders, in one piece. */
 export interface ReplaySnapshot {
 	/** Increases with every change; a webview ignores a snapshot older than the one it shows. */
@@ -91,6 +108,8 @@ export interface ReplaySnapshot {
 	readonly sweep: SweepResult | null;
 	/** How the last run ended (a failed or cancelled run keeps the previous results). */
 	readonly lastOutcome: ReplayRunOutcome | null;
+	/** The running or last shadow probe of this panel. */
+	readonly probe: ProbeState | null;
 	readonly defaults: ReplayDefaults;
 	/**
 	 * The host asked for a view ("Open Transcript Report" → report). Part of the state rather than a
@@ -146,6 +165,19 @@ export const CancelReplayRunCommand = new IpcCommand<{ readonly runId: string }>
  * UNTITLED editor beside the panel, in the matching language; the user saves it where they want.
  */
 export const ExportComparisonRequest = new IpcRequest<{ readonly format: ReplayExportFormat }, { readonly format: ReplayExportFormat; readonly characters: number }>('replay/comparison/export');
+
+/**
+ * Starts the shadow probe of one scenario: up to `sample` of its steps, each prompt as the scenario
+ * builds it, sent to the scenario's model through the live path (budgets, keys from SecretStorage,
+ * recordings), never spending more than `maxUsd` (every call's worst case is reserved against it
+ * first). The button that sends this names the sample and the cap: pressing it is the consent.
+ * Resolves when the probe STARTED; its progress and end arrive in the snapshot (`probe`).
+ * Refused while another probe of the panel runs.
+ */
+export const RunProbeRequest = new IpcRequest<{ readonly scenario: ReplayScenario; readonly sample: number; readonly maxUsd: number }, { readonly problems: readonly string[] }>('replay/probe/run');
+
+/** Cancels the running probe (calls already answered stay spent and recorded). */
+export const CancelProbeCommand = new IpcCommand<void>('replay/probe/cancel');
 
 // ── host → webview ────────────────────────────────────────────────────────────────────────────
 

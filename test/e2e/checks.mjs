@@ -222,6 +222,25 @@ function replayChecks() {
 				await screenshot('replay-risk-table', frame.locator('#results'));
 				await screenshot('replay-charts', frame.locator('#charts'));
 				await screenshot('replay-step-table', frame.locator('#step-table'));
+				// The shadow probe spends money: its button names the sample and the cap, and a bad value disables it.
+				const probe = frame.locator('#probe');
+				await probe.locator('summary').click();
+				const send = frame.locator('#probe-run');
+				await send.waitFor({ state: 'visible', timeout: 10_000 });
+				const sendText = (await send.innerText()).trim();
+				expect(sendText === 'Send 5 steps · spend at most $0.50', `probe button: ${JSON.stringify(sendText)}`);
+				await frame.locator('#probe-sample').evaluate(f => {
+					f.value = '0';
+					f.dispatchEvent(new Event('input', { bubbles: true }));
+				});
+				expect((await send.getAttribute('disabled')) !== null, 'a sample of 0 steps leaves the probe button enabled');
+				expect(/Steps to send: a whole number from 1 to 50/.test(await frame.locator('#probe-status').innerText()), 'the probe says what is wrong with the sample');
+				await frame.locator('#probe-sample').evaluate(f => {
+					f.value = '5';
+					f.dispatchEvent(new Event('input', { bubbles: true }));
+				});
+				expect((await send.getAttribute('disabled')) === null, 'the probe button stays disabled after the sample is fixed');
+				await screenshot('replay-probe-form', probe);
 			},
 		},
 		{

@@ -15,7 +15,9 @@ import { testSurface } from '../support/testApi';
 import type { CompressPromptOutcome } from '../../src/extension/commands/compressPrompt';
 import type { RunPromptFileOutcome } from '../../src/extension/commands/runPromptFile';
 import { startFakeProviderServer, type FakeProviderServer } from '../support/fakeProviderServer';
-import { repoRoot } from '../support/paths';
+import { repoRoot, transcriptsDir } from '../support/paths';
+import { CancelProbeCommand, RunProbeRequest, type ProbeState } from '../../src/protocol/replay';
+import type { TranscriptCommandResult } from '../../src/extension/commands/replayCommands';
 import { waitFor as waitForValue } from '../support/waitFor';
 
 const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { name: string; publisher: string };
@@ -30,6 +32,31 @@ const keys = {
 	wrong: `sk-proj-INTEGCANARYwrong${tail}Q3`,
 };
 const fragments = (k: string) => [k, k.slice(8, 26), k.slice(-10)];
+
+/**
+ * The shadow probe's transcript (a real tau-bench run on gpt-4o) and how the fake answers it: a
+ * request is at step N when it carries N-1 assistant turns; even steps answer as the run did, odd
+ * steps go elsewhere — so which steps agree is known in advance.
+ */
+const tauFile = join(transcriptsDir(), 'openai_chat', 'taubench_gpt-4o_airline_idx000_task0_trial0.json');
+type TauMessage = { role: string; content?: string | null; tool_calls?: { id: string; function: { name: string; arguments: string } }[] };
+const tauAssistant = (JSON.parse(readFileSync(tauFile, 'utf8')) as { traj: TauMessage[] }).traj.filter(m => m.role === 'assistant');
+function tauResponder({ body }: { body: unknown }) {
+	const messages = (body as { messages?: TauMessage[] }).messages ?? [];
+	if (!messages.some(m => m.role === 'system' && typeof m.content === 'string' && m.content.includes('airline'))) return undefined;
+	const step = messages.filter(m => m.role === 'assistant').length + 1;
+	const recorded = tauAssistant[step - 1];
+	const usage = { output: 30 };
+	if (step % 2 === 0 && recorded)
+		return {
+			text: recorded.content ?? '',
+			toolCalls: (recorded.tool_calls ?? []).map(c => ({ id: c.id, name: c.function.name, arguments: JSON.parse(c.function.arguments) as Record<string, unknown> })),
+			usage,
+		};
+	return recorded?.tool_calls?.length
+		? { text: '', toolCalls: [{ name: 'transfer_to_human_agents', arguments: { summary: 'somewhere else entirely' } }], usage }
+		: { text: 'Let me transfer you to a human agent, who will book a different trip for another passenger.', usage };
+}
 
 /** Tab, webview and status changes reach the extension host asynchronously (REAL-VSCODE.md pitfall 9). */
 const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000) => waitForValue(what, probe, timeoutMs);
@@ -80,7 +107,7 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 
 	before(async () => {
 		api = testSurface(await vscode.extensions.getExtension<AgentCostApi>(extensionId)!.activate());
-		server = await startFakeProviderServer({ keys: { openai: keys.openai, anthropic: keys.anthropic } });
+		server = await startFakeProviderServer({ keys: { openai: keys.openai, anthropic: keys.anthropic }, respond: tauResponder });
 		// Every tier on one OpenAI model: the routing is explained either way, the prices are known.
 		await setSettings({
 			'providers.openai.baseUrl': server.openaiBaseUrl,
@@ -338,6 +365,73 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 		}
 		await waitFor('the endpoint to stop', () => api.live.metrics?.enabled === false);
 		await assert.rejects(fetch(`http://127.0.0.1:${port}/metrics`));
+	});
+
+	it('shadow probe from the replay panel: sampled steps sent to the scenario model under the cap, answers compared, calls recorded and counted as spend', async () => {
+		const opened = await vscode.commands.executeCommand<TranscriptCommandResult>('agentCost.replayTranscript', vscode.Uri.file(tauFile));
+		assert.equal(opened?.status, 'open', JSON.stringify(opened));
+		const snapshot = () => api.replay.snapshot()!;
+		const base = snapshot().defaults.asRecorded;
+		const scenario = { ...base, name: 'All on gpt-4o-mini', routing: { ...base.routing, mode: 'fixed' as const, model: 'gpt-4o-mini' } };
+
+		// The webview is untrusted: sample and cap are checked on the host, nothing is sent.
+		const before = server.requests.length;
+		for (const bad of [
+			{ sample: 0, maxUsd: 1 },
+			{ sample: 5, maxUsd: 0 },
+			{ sample: 51, maxUsd: 1 },
+			{ sample: 5, maxUsd: Number.NaN },
+		]) {
+			const r = await api.replay.request(RunProbeRequest, { scenario, ...bad });
+			assert.ok(!r.ok && r.reason === 'badRequest', `${JSON.stringify(bad)} → ${JSON.stringify(r)}`);
+		}
+		assert.equal(server.requests.length, before);
+
+		const spentBefore = (await api.live.spendReport())?.ledger?.spentUsd ?? 0;
+		const started = await api.replay.request(RunProbeRequest, { scenario, sample: 4, maxUsd: 0.5 });
+		assert.ok(started.ok, JSON.stringify(started));
+		assert.equal(snapshot().probe?.status, 'running');
+		// One probe at a time: it spends money, so a second one is refused rather than restarting the first.
+		const second = await api.replay.request(RunProbeRequest, { scenario, sample: 2, maxUsd: 0.5 });
+		assert.ok(!second.ok && second.reason === 'badRequest' && /running/.test(second.error), JSON.stringify(second));
+		const state = (await api.replay.whenProbeFinished()) as ProbeState;
+		assert.equal(state.status, 'done', JSON.stringify(state));
+		if (state.status !== 'done') return;
+		const r = state.result;
+		assert.equal(r.scenario, 'All on gpt-4o-mini');
+		assert.equal(r.sent, 4);
+		assert.equal(server.requests.length, before + 4, 'exactly the sampled steps reached the provider');
+		for (const req of server.requests.slice(before)) assert.equal((req.body as { model: string }).model, 'gpt-4o-mini');
+		for (const step of r.steps) assert.equal(step.status, step.step % 2 === 0 ? 'agreed' : 'disagreed', JSON.stringify(step));
+		const agreed = r.steps.filter(s => s.status === 'agreed').length;
+		assert.deepEqual(
+			Object.values(r.byTier).reduce((a, t) => ({ sent: a.sent + t.sent, agreed: a.agreed + t.agreed }), { sent: 0, agreed: 0 }),
+			{ sent: 4, agreed },
+		);
+		assert.ok(r.costUsd > 0 && r.costUsd <= 0.5, String(r.costUsd));
+		// Recorded as its own run, and the day's budget ledger counts it.
+		const lines = readFileSync(state.recordingFile, 'utf8')
+			.trim()
+			.split('\n')
+			.map(l => JSON.parse(l) as { type: string; runId?: string; model?: string });
+		assert.equal(lines.filter(l => l.type === 'call' && l.runId?.startsWith('probe-') && l.model === 'gpt-4o-mini').length, 4);
+		const spentAfter = (await api.live.spendReport())?.ledger?.spentUsd ?? 0;
+		assert.ok(Math.abs(spentAfter - spentBefore - r.costUsd) < 1e-9, `spend went from ${spentBefore} to ${spentAfter}, the probe cost ${r.costUsd}`);
+
+		// A cap below one call's worst case: nothing is sent, the probe says the cap stopped it.
+		const capped = await api.replay.request(RunProbeRequest, { scenario, sample: 3, maxUsd: 0.000001 });
+		assert.ok(capped.ok, JSON.stringify(capped));
+		const cappedState = (await api.replay.whenProbeFinished()) as ProbeState;
+		assert.equal(cappedState.status, 'done', JSON.stringify(cappedState));
+		if (cappedState.status === 'done') {
+			assert.equal(cappedState.result.sent, 0);
+			assert.ok(cappedState.result.cappedAt !== undefined);
+			assert.ok(cappedState.result.steps.every(s => s.status === 'notSent'));
+		}
+		assert.equal(server.requests.length, before + 4, 'the capped probe sent nothing');
+		// Cancelling when nothing runs is harmless.
+		assert.equal(api.replay.command(CancelProbeCommand, undefined), true);
+		seen.push(state, cappedState);
 	});
 
 	it('canary: no key appears in recordings, ledger, caches, settings, logs, status texts or results', async () => {

@@ -12,20 +12,23 @@ import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import { formatUsd } from '../../src/core/pricing/format';
+import { formatUsd, formatUsdPrecise } from '../../src/core/pricing/format';
 import type { ReplayScenario, SweepParameter } from '../../src/core/replay/scenario';
 import { PanelPingNotification, PanelPongCommand } from '../../src/protocol/engineInfo';
 import type { ReplayBootstrap, ReplayExportFormat, ReplaySnapshot, ReplayView } from '../../src/protocol/replay';
 import {
+	CancelProbeCommand,
 	CancelReplayRunCommand,
 	ExportComparisonRequest,
 	GetReplayStateRequest,
 	PickTranscriptRequest,
 	ReplayRunFinishedNotification,
 	ReplayRunProgressNotification,
+	probeLimits,
 	ReplayStateNotification,
 	replayViews,
 	RunComparisonRequest,
+	RunProbeRequest,
 	RunSweepRequest,
 	TranscriptImportProgressNotification,
 } from '../../src/protocol/replay';
@@ -35,7 +38,20 @@ import { el, renderTable, setChildren, show } from './dom';
 import { openableFormats } from './emptyState';
 import './replay.css';
 import { renderSettingsForm } from './settingsForm';
-import { comparisonSeries, parseSweepValues, reportCallsTable, reportTotals, riskHelp, riskTable, stepTable, summaryTable, sweepTable, transcriptSummary } from './tableModels';
+import {
+	comparisonSeries,
+	parseSweepValues,
+	probeStepTable,
+	probeTierTable,
+	reportCallsTable,
+	reportTotals,
+	riskHelp,
+	riskTable,
+	stepTable,
+	summaryTable,
+	sweepTable,
+	transcriptSummary,
+} from './tableModels';
 import type { UiState } from './uiState';
 import { addScenario, maxScenarios, removeScenario, restoreUiState, settingsSectionOpen, updateScenario } from './uiState';
 
@@ -173,10 +189,53 @@ const riskHelpBox = el('details', { id: 'risk-help', class: 'help' });
 		el(
 			'p',
 			{},
-			'These are counts, not a verdict: a scenario that saves money is only better if what it risks is acceptable for this run. The shadow probe (agent-cost replay --probe) checks a sample of steps with real calls.',
+			'These are counts, not a verdict: a scenario that saves money is only better if what it risks is acceptable for this run. The shadow probe below (or agent-cost replay --probe) checks a sample of steps with real calls.',
 		),
 	);
 }
+// Shadow probe: real, paid calls, so the button names the sample and the cap it sends under.
+const probeSection = el('details', { id: 'probe', class: 'scenario-settings probe' });
+const probeSummary = el('summary', {}, 'Shadow probe: check a sample of steps with real, paid calls');
+const probeScenario = el('vscode-single-select', { id: 'probe-scenario' });
+const probeSample = el('vscode-textfield', { id: 'probe-sample', inputmode: 'numeric', value: '5' });
+const probeMaxUsd = el('vscode-textfield', { id: 'probe-max-usd', inputmode: 'decimal', value: '0.50' });
+const probeRun = el('vscode-button', { id: 'probe-run' });
+const probeCancel = el('vscode-button', { id: 'probe-cancel', secondary: true }, 'Cancel probe');
+const probeProgress = el('vscode-progress-bar', { id: 'probe-progress', 'aria-label': 'Probe progress' });
+const probeStatus = el('div', { id: 'probe-status', class: 'status', 'aria-live': 'polite' });
+const probeTiers = el('div', { class: 'table-wrap' });
+const probeSteps = el('div', { class: 'table-wrap' });
+let probeError = '';
+let probeShown = '';
+{
+	const form = el('div', { class: 'settings-form' });
+	const field = (label: string, id: string, control: HTMLElement, hint: string) => {
+		const f = el('div', { class: 'field' });
+		f.append(el('vscode-label', { for: id }, label), control, el('div', { class: 'field-hint' }, hint));
+		return f;
+	};
+	form.append(
+		field('Scenario', 'probe-scenario', probeScenario, 'Its prompts, as it builds them, go to the models it picks.'),
+		field('Steps to send', 'probe-sample', probeSample, `1 to ${probeLimits.maxSample}; steps where the scenario departs from the recording come first.`),
+		field('Spend at most (USD)', 'probe-max-usd', probeMaxUsd, 'Each call’s worst case is reserved against this cap before it is sent; the daily budget counts the probe too.'),
+	);
+	const bar = el('div', { class: 'toolbar run-bar' });
+	bar.append(probeRun, probeCancel, probeStatus);
+	probeSection.append(
+		probeSummary,
+		el(
+			'p',
+			{ class: 'hint' },
+			'Sends the chosen steps through the live path (your API keys, budgets and recordings) and compares each answer with the one the run recorded: the same tool with the same key arguments (file path, command), or similar text. A proxy, not a guarantee: one answer per step.',
+		),
+		form,
+		bar,
+		probeProgress,
+		probeTiers,
+		probeSteps,
+	);
+}
+
 const chartsBox = el('div', { id: 'charts', class: 'charts' });
 const stepSelect = el('vscode-single-select', { id: 'step-scenario' });
 const stepBox = el('div', { class: 'table-wrap' });
@@ -223,6 +282,7 @@ const exportStatusLine = el('span', { id: 'export-status', class: 'status', 'ari
 		runProblemList,
 		resultsEmpty,
 		results,
+		probeSection,
 		settingsSection,
 	);
 }
@@ -357,6 +417,7 @@ function renderScenarioList(): void {
 		ui.scenarios.map(s => ({ value: s.id, label: s.settings.name })),
 		ui.sweep.base,
 	);
+	renderProbe();
 }
 
 function renderForm(): void {
@@ -486,6 +547,69 @@ function renderResults(): void {
 	exportStatusLine.textContent = exportStatus;
 }
 
+/** The probe's sample and cap as typed, or why they cannot be used. */
+function probeInput(): { sample: number; maxUsd: number } | string {
+	const sample = Number(probeSample.value.trim());
+	const maxUsd = Number(probeMaxUsd.value.trim().replace(/^\$/, ''));
+	if (!Number.isInteger(sample) || sample < 1 || sample > probeLimits.maxSample) return `Steps to send: a whole number from 1 to ${probeLimits.maxSample}.`;
+	if (!Number.isFinite(maxUsd) || maxUsd <= 0 || maxUsd > probeLimits.maxUsd) return `Spend at most: above $0 and at most $${probeLimits.maxUsd}.`;
+	return { sample, maxUsd };
+}
+
+function renderProbe(): void {
+	const open = snapshot.transcript.status === 'open';
+	show(probeSection, open);
+	const chosen = ui.scenarios.some(s => s.id === probeScenario.value) ? probeScenario.value : (ui.scenarios[0]?.id ?? '');
+	selectOptions(
+		probeScenario,
+		ui.scenarios.map(s => ({ value: s.id, label: s.settings.name })),
+		chosen,
+	);
+	const p = snapshot.probe;
+	const input = probeInput();
+	const runningProbe = p?.status === 'running';
+	probeRun.textContent = typeof input === 'string' ? 'Send probe' : `Send ${input.sample} step${input.sample === 1 ? '' : 's'} · spend at most ${formatUsdPrecise(input.maxUsd)}`;
+	probeRun.toggleAttribute('disabled', !open || runningProbe || typeof input === 'string');
+	show(probeCancel, runningProbe);
+	show(probeProgress, runningProbe);
+	// Unfold once when a probe starts or ends (a user may fold it again).
+	const shown = p ? `${p.status}:${p.scenario}` : '';
+	if (shown !== probeShown && p && p.status !== 'cancelled') probeSection.open = true;
+	probeShown = shown;
+	if (runningProbe) {
+		probeProgress.indeterminate = p.total === 0;
+		probeProgress.max = Math.max(1, p.total);
+		probeProgress.value = p.done;
+		probeStatus.textContent = `Probing "${p.scenario}": ${p.total > 0 ? `${p.done} / ${p.total} steps` : 'choosing steps…'} (at most ${formatUsdPrecise(p.maxUsd)})`;
+	} else if (probeError || typeof input === 'string') probeStatus.textContent = probeError || (input as string);
+	else if (p?.status === 'failed') probeStatus.textContent = `The probe of "${p.scenario}" failed: ${p.error.message}`;
+	else if (p?.status === 'cancelled') probeStatus.textContent = `The probe of "${p.scenario}" was cancelled; calls already answered are spent and recorded.`;
+	else if (p?.status === 'done')
+		probeStatus.textContent = `${p.result.cappedAt !== undefined ? `The cap stopped the probe at step ${p.result.cappedAt}. ` : ''}Its calls are recorded in ${p.recordingFile}.`;
+	else probeStatus.textContent = '';
+	if (p?.status === 'done') {
+		setChildren(probeTiers, renderTable(probeTierTable(p.result), 'probe-tiers'));
+		setChildren(probeSteps, renderTable(probeStepTable(p.result), 'probe-steps'));
+	} else if (!runningProbe) {
+		probeTiers.replaceChildren();
+		probeSteps.replaceChildren();
+	}
+}
+
+async function startProbe(): Promise<void> {
+	const input = probeInput();
+	const scenario = ui.scenarios.find(s => s.id === probeScenario.value) ?? ui.scenarios[0];
+	if (typeof input === 'string' || !scenario) return;
+	probeError = '';
+	try {
+		const started = await ipc.request(RunProbeRequest, { scenario: scenario.settings, ...input });
+		if (started.problems.length) probeError = `Started; some settings were replaced: ${started.problems.join('; ')}`;
+	} catch (e) {
+		probeError = errorText(e);
+	}
+	renderProbe();
+}
+
 function renderSweep(): void {
 	sweepParam.value = ui.sweep.parameter;
 	if (sweepValues.value !== ui.sweep.values) sweepValues.value = ui.sweep.values;
@@ -521,6 +645,7 @@ function renderAll(): void {
 	renderForm();
 	renderRunControls();
 	renderResults();
+	renderProbe();
 	renderSweep();
 	renderView();
 }
@@ -662,6 +787,14 @@ remove.addEventListener('click', () => {
 	renderRunControls();
 });
 
+probeRun.addEventListener('click', () => void startProbe());
+probeCancel.addEventListener('click', () => ipc.command(CancelProbeCommand, undefined));
+for (const field of [probeSample, probeMaxUsd])
+	field.addEventListener('input', () => {
+		probeError = '';
+		renderProbe();
+	});
+probeScenario.addEventListener('change', () => renderProbe());
 runButton.addEventListener('click', () => {
 	if (runButton.hasAttribute('disabled')) return;
 	runProblems = [];

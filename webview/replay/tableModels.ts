@@ -5,9 +5,11 @@ import type { ReplayComparison, SweepResult } from '../../src/core/replay/compar
 import { riskColumns } from '../../src/core/replay/comparison';
 import type { ReportCallRow } from '../../src/core/jobs/replayJobs';
 import type { ReplayStep, ScenarioResult } from '../../src/core/replay/simulator';
-import { formatTokens, formatUsd } from '../../src/core/pricing/format';
+import { formatTokens, formatUsd, formatUsdPrecise } from '../../src/core/pricing/format';
 import type { UsageSource } from '../../src/core/transcripts/model';
 import type { TranscriptView } from '../../src/protocol/replay';
+import { probeVerdictText } from '../../src/core/live/probeVerdictText';
+import type { ProbeResult, ProbeStepResult } from '../../src/core/live/shadowProbe';
 
 export interface Cell {
 	readonly text: string;
@@ -403,4 +405,54 @@ export function parseSweepValues(text: string, integer: boolean): { readonly val
 	}
 	if (values.length > 50) return { error: `At most 50 values (got ${values.length}).` };
 	return { values };
+}
+
+// ── the shadow probe ───────────────────────────────────────────────────────────────────────────
+
+/** `3 of 4 (75%)`, or `—` when nothing was sent. */
+function agreementText(agreed: number, sent: number): string {
+	return sent === 0 ? '—' : `${agreed} of ${sent} (${Math.round((agreed / sent) * 100)}%)`;
+}
+
+/** Agreement per tier (the scenario's model per step decides the tier) and what the probe spent. */
+export function probeTierTable(p: ProbeResult): TableModel {
+	const tiers = Object.entries(p.byTier);
+	const sent = tiers.reduce((a, [, t]) => a + t.sent, 0);
+	const agreed = tiers.reduce((a, [, t]) => a + t.agreed, 0);
+	return {
+		// Probe calls cost fractions of a cent: three significant digits, not three decimals.
+		caption: `Shadow probe of "${p.scenario}": ${p.sent} of ${p.sampled} sampled steps sent, ${formatUsdPrecise(p.costUsd)} spent of the ${formatUsdPrecise(p.maxUsd)} cap`,
+		columns: [{ label: 'Tier' }, { label: 'Answers sent', numeric: true }, { label: 'Agree with the recording', numeric: true }],
+		rows: [
+			...tiers.map(([tier, t]) => ({
+				key: `tier-${tier}`,
+				cells: [{ text: tier || 'model' }, { text: String(t.sent), numeric: true }, { text: agreementText(t.agreed, t.sent), numeric: true, ...(t.agreed < t.sent && { cls: 'worse' }) }],
+			})),
+			{ key: 'total', cls: 'total', cells: [{ text: 'All' }, { text: String(sent), numeric: true }, { text: agreementText(agreed, sent), numeric: true }] },
+		],
+	};
+}
+
+const probeStatusText: Record<ProbeStepResult['status'], string> = { agreed: 'agrees', disagreed: 'differs', notSent: 'not sent', failed: 'failed' };
+
+/** One row per sampled step: the model asked, whether its answer went the recorded way and how, its cost. */
+export function probeStepTable(p: ProbeResult): TableModel {
+	const shorten = (text: string) => (text.length > 120 ? `${text.slice(0, 119)}…` : text);
+	const sent = (s: ProbeStepResult) => s.status === 'agreed' || s.status === 'disagreed';
+	return {
+		caption: 'Each probed step: the scenario’s prompt at that step, sent to its model, and the answer compared with the recorded one',
+		columns: [{ label: 'Step', numeric: true }, { label: 'Tier' }, { label: 'Model' }, { label: 'Answer' }, { label: 'How' }, { label: 'Cost', numeric: true }],
+		rows: p.steps.map(s => ({
+			key: `probe-${s.step}`,
+			cells: [
+				{ text: String(s.step), numeric: true },
+				{ text: s.tier || 'model' },
+				{ text: s.model },
+				{ text: probeStatusText[s.status], cls: s.status === 'agreed' ? 'better' : s.status === 'disagreed' ? 'worse' : 'muted' },
+				{ text: shorten(probeVerdictText(s)), title: [probeVerdictText(s), s.answer && `Answer: ${s.answer}`].filter(Boolean).join('\n') },
+				// A sent call without a cost has no price (never $0); an unsent one cost nothing.
+				s.costUsd !== undefined ? { text: formatUsdPrecise(s.costUsd), numeric: true } : sent(s) ? moneyCell(null, false, 'The model has no price') : { text: '—', numeric: true, cls: 'muted' },
+			],
+		})),
+	};
 }

@@ -5,7 +5,18 @@ import type { BudgetStatus } from '../../core/budget/budgetGuard';
 import type { EngineJobs } from '../../core/jobs/engineJobs';
 import { EngineJobError } from '../../core/jobs/jobProtocol';
 import { CancelledError, describeError } from '../../core/lib/errors';
-import type { CompressPromptParams, CompressPromptResult, LivePaths, LiveRunParams, LiveRunProgress, LiveRunResult, MetricsEndpointState, SecretId } from '../../core/jobs/liveJobs';
+import type {
+	CompressPromptParams,
+	CompressPromptResult,
+	LiveJobs,
+	LivePaths,
+	LiveRunParams,
+	LiveRunProgress,
+	LiveRunResult,
+	MetricsEndpointState,
+	ProbeParams,
+	SecretId,
+} from '../../core/jobs/liveJobs';
 import type { SpendReport } from '../../core/live/spendReport';
 import type { ProviderMessage } from '../../core/ports/llmTransport';
 import type { ToolDefinitionLike } from '../../core/tokens/types';
@@ -137,6 +148,38 @@ export class LiveService implements vscode.Disposable {
 			this.spendChanged.fire();
 		}
 		return result;
+	}
+
+	/**
+	 * The shadow probe of a replay scenario (the replay panel's "Probe" button): sampled steps sent to
+	 * the scenario's model through the live path under the user's USD cap, recorded under a `probe-…`
+	 * run. Needs a trusted workspace, like every paid call.
+	 */
+	async probe(
+		request: Omit<ProbeParams, 'config' | 'paths'>,
+		options: { readonly uri?: vscode.Uri; readonly signal?: AbortSignal; readonly onProgress?: (done: number, total: number) => void },
+	): Promise<LiveJobs['live/probe']['result']> {
+		requireTrust('liveCalls');
+		const label = `probe of "${request.scenario.name}" (${request.sample} step${request.sample === 1 ? '' : 's'}, at most $${request.maxUsd})`;
+		try {
+			const result = await runLiveJob(
+				this.deps.engine(),
+				'live/probe',
+				{ ...request, config: this.deps.settings.config, paths: this.paths(options.uri) },
+				{ ...this.keyOptions(), signal: options.signal, onProgress: p => p.type === 'probe' && options.onProgress?.(p.done, p.total) },
+			);
+			const agreed = result.steps.filter(s => s.status === 'agreed').length;
+			this.deps.log.info(`${label}: ${result.sent} sent, ${agreed} agreed, spent $${result.costUsd.toFixed(6)}; recorded in ${result.recordingFile}`);
+			return result;
+		} catch (e) {
+			if (CancelledError.is(e)) this.deps.log.info(`${label}: cancelled`);
+			else this.deps.log.error(`${label}: ${jobErrorMessage(e)}`);
+			throw e;
+		} finally {
+			// The probe's calls count against today's budget.
+			this.spendChanged.fire();
+			void this.refreshStatus();
+		}
 	}
 
 	/** Today's spend by model, cache hits and budget events (the Spend view). */

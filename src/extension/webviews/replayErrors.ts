@@ -3,6 +3,7 @@
 import { EngineJobError } from '../../core/jobs/jobProtocol';
 import { CancelledError, describeError, EngineError } from '../../core/lib/errors';
 import { ReplayJobError } from '../../core/jobs/replayJobs';
+import { LiveJobError } from '../../core/jobs/liveJobs';
 import type { TranscriptImportReason } from '../../core/transcripts/importErrors';
 import type { ReplayError } from '../../protocol/replay';
 
@@ -54,6 +55,13 @@ export function replayErrorInfo(e: unknown): ReplayError {
 	if (ReplayRequestError.is(e)) return { reason: e.reason, message: e.message };
 	if (ReplayJobError.is(e, 'unknownModel') || (EngineJobError.is(e) && e.original?.name === 'ReplayJobError' && e.original.reason === 'unknownModel')) {
 		return { reason: 'badRequest', message: `${(EngineJobError.is(e) ? e.original?.message : undefined) ?? (e as Error).message} Fix the model in the scenario's settings.` };
+	}
+	// Restricted Mode (extension/workspaceTrust.ts, which needs `vscode`): its typed reason, not its class.
+	if (e instanceof EngineError && e.kind === 'trust' && e.reason === 'untrusted') return { reason: 'untrusted', message: e.message };
+	const live = LiveJobError.is(e) ? e : EngineJobError.is(e) && e.original?.name === 'LiveJobError' ? e.original : undefined;
+	if (live) {
+		if (live.reason === 'unknownModel') return { reason: 'badRequest', message: `${live.message} Fix the model in the scenario's settings.` };
+		return { reason: 'liveUnavailable', message: `The live path cannot run as configured: ${live.message}` };
 	}
 	if (ReplayJobError.is(e, 'unknownTranscript')) {
 		return { reason: 'engineCrashed', message: 'The engine no longer holds this transcript and could not reopen it. Open the transcript again.' };

@@ -8,16 +8,20 @@ import { ReplayJobError } from '../../core/jobs/replayJobs';
 import type { ReplayScenario, SweepParameter } from '../../core/replay/scenario';
 import { parseScenario, sweepParameters, withParameter } from '../../core/replay/scenario';
 import type { JobWorkerClient } from '../../node/jobWorkerClient';
-import type { ReplayBootstrap, ReplayRunKind, ReplayRunOutcome, ReplayRunStarted, ReplaySnapshot, ReplayView, RunningReplay, TranscriptState } from '../../protocol/replay';
+import type { ProbeResult } from '../../core/live/shadowProbe';
+import type { ProbeState, ReplayBootstrap, ReplayRunKind, ReplayRunOutcome, ReplayRunStarted, ReplaySnapshot, ReplayView, RunningReplay, TranscriptState } from '../../protocol/replay';
 import {
+	CancelProbeCommand,
 	CancelReplayRunCommand,
 	ExportComparisonRequest,
 	GetReplayStateRequest,
 	PickTranscriptRequest,
 	ReplayRunFinishedNotification,
 	ReplayRunProgressNotification,
+	probeLimits,
 	ReplayStateNotification,
 	RunComparisonRequest,
+	RunProbeRequest,
 	RunSweepRequest,
 	TranscriptImportProgressNotification,
 } from '../../protocol/replay';
@@ -33,6 +37,11 @@ export interface ReplaySessionServices {
 	readonly engine: () => JobWorkerClient<EngineJobs>;
 	readonly settings: ReplaySettingsSource;
 	readonly log: vscode.LogOutputChannel;
+	/** The shadow probe through the live path (`LiveService.probe`): paid calls, keys from SecretStorage. */
+	readonly probe: (
+		request: { readonly path: string; readonly scenario: ReplayScenario; readonly sample: number; readonly maxUsd: number },
+		options: { readonly uri: vscode.Uri; readonly signal: AbortSignal; readonly onProgress: (done: number, total: number) => void },
+	) => Promise<ProbeResult & { readonly recordingFile: string }>;
 }
 
 /** Limits on what a webview may ask for in one run (each scenario replays the whole transcript). */
@@ -71,6 +80,8 @@ export class ReplaySession implements vscode.Disposable {
 	private comparison: ReplayComparison | null = null;
 	private sweep: SweepResult | null = null;
 	private lastOutcome: ReplayRunOutcome | null = null;
+	private probe: ProbeState | null = null;
+	private probeRun: { readonly abort: AbortController; readonly finished: Promise<ProbeState> } | undefined;
 	private viewRequest: { readonly view: ReplayView; readonly seq: number } | undefined;
 	private nextRun = 0;
 	private nextView = 0;
@@ -91,6 +102,8 @@ export class ReplaySession implements vscode.Disposable {
 		controller.onRequest(RunSweepRequest, params => this.runSweep(params));
 		controller.onRequest(ExportComparisonRequest, params => this.exportComparison(params));
 		controller.onCommand(CancelReplayRunCommand, params => this.cancel(typeof params?.runId === 'string' ? params.runId : ''));
+		controller.onRequest(RunProbeRequest, params => this.runProbe(params));
+		controller.onCommand(CancelProbeCommand, () => this.probeRun?.abort.abort());
 		this.disposables.add(
 			services.settings.onDidChange(({ pricing }) => {
 				// New prices make the opened numbers stale: import again (results go with them).
@@ -114,6 +127,7 @@ export class ReplaySession implements vscode.Disposable {
 			comparison: this.comparison,
 			sweep: this.sweep,
 			lastOutcome: this.lastOutcome,
+			probe: this.probe,
 			defaults: this.services.settings.defaults(),
 			...(this.viewRequest && { viewRequest: this.viewRequest }),
 		};
@@ -146,6 +160,8 @@ export class ReplaySession implements vscode.Disposable {
 		this.comparison = null;
 		this.sweep = null;
 		this.lastOutcome = null;
+		this.probeRun?.abort.abort();
+		this.probe = null;
 		const abort = new AbortController();
 		const done = (async (): Promise<TranscriptState> => {
 			if (uri.scheme !== 'file') {
@@ -179,6 +195,11 @@ export class ReplaySession implements vscode.Disposable {
 	/** Resolves when the run ends (for the commands and the integration tests' API). */
 	whenFinished(runId: string): Promise<ReplayRunOutcome> | undefined {
 		return this.finished.get(runId);
+	}
+
+	/** Resolves when the running probe (if any) ends, with its final state. */
+	whenProbeFinished(): Promise<ProbeState | null> {
+		return this.probeRun?.finished ?? Promise.resolve(this.probe);
 	}
 
 	/** Resolves when the transcript being opened (if any) is open or failed. */
@@ -272,6 +293,65 @@ export class ReplaySession implements vscode.Disposable {
 			},
 		);
 		return { runId, problems };
+	}
+
+	/**
+	 * The shadow probe of one scenario. Unlike a replay it spends money, so a second probe is refused
+	 * while one runs (never silently cancelled and restarted), and sample and cap are checked here
+	 * again: the webview is untrusted.
+	 */
+	runProbe(params: { readonly scenario: ReplayScenario; readonly sample: number; readonly maxUsd: number }): { problems: readonly string[] } {
+		const sample: unknown = params?.sample;
+		const maxUsd: unknown = params?.maxUsd;
+		if (typeof sample !== 'number' || !Number.isInteger(sample) || sample < 1 || sample > probeLimits.maxSample)
+			throw new ReplayRequestError('badRequest', `The probe sends 1 to ${probeLimits.maxSample} steps (got ${JSON.stringify(sample)}); the CLI's --probe takes more.`);
+		if (typeof maxUsd !== 'number' || !Number.isFinite(maxUsd) || maxUsd <= 0 || maxUsd > probeLimits.maxUsd)
+			throw new ReplayRequestError('badRequest', `Set the most the probe may spend, above $0 and at most $${probeLimits.maxUsd} (got ${JSON.stringify(maxUsd)}).`);
+		this.requireReplayable();
+		if (this.probeRun) throw new ReplayRequestError('badRequest', 'A probe is running; wait for it or cancel it before starting another.');
+		const handle = this.handle!;
+		const parsed = parseScenario(params.scenario, this.services.settings.defaults().productDefaults);
+		const scenario = parsed.scenario;
+		const abort = new AbortController();
+		let lastNotified = 0;
+		this.probe = { status: 'running', scenario: scenario.name, sample, maxUsd, done: 0, total: 0 };
+		const finished = (async (): Promise<ProbeState> => {
+			try {
+				const result = await this.services.probe(
+					{ path: handle.uri.fsPath, scenario, sample, maxUsd },
+					{
+						uri: handle.uri,
+						signal: abort.signal,
+						onProgress: (done, total) => {
+							if (this.probe?.status !== 'running' || this.probeRun?.abort !== abort) return;
+							this.probe = { ...this.probe, done, total };
+							const now = Date.now();
+							if (done < total && now - lastNotified < progressIntervalMs) return;
+							lastNotified = now;
+							this.publish();
+						},
+					},
+				);
+				const { recordingFile, ...rest } = result;
+				return { status: 'done', scenario: scenario.name, result: rest, recordingFile };
+			} catch (e) {
+				const error = replayErrorInfo(e);
+				if (error.reason === 'cancelled') return { status: 'cancelled', scenario: scenario.name };
+				this.services.log.error(`probe of ${scenario.name} failed: ${error.message}`);
+				return { status: 'failed', scenario: scenario.name, error };
+			}
+		})().then(state => {
+			// A transcript opened meanwhile dropped this probe's state with it.
+			if (this.probeRun?.abort === abort) {
+				this.probeRun = undefined;
+				this.probe = state;
+				this.publish();
+			}
+			return state;
+		});
+		this.probeRun = { abort, finished };
+		this.publish();
+		return { problems: parsed.problems.map(p => `${scenario.name}: ${p}`) };
 	}
 
 	private async exportComparison(params: { readonly format: unknown }): Promise<{ format: 'markdown' | 'csv' | 'json'; characters: number }> {
@@ -412,6 +492,7 @@ export class ReplaySession implements vscode.Disposable {
 		if (this.disposed) return;
 		this.disposed = true;
 		this.opening?.abort.abort();
+		this.probeRun?.abort.abort();
 		this.cancelAll();
 		this.closeInWorker();
 		this.disposables.dispose();

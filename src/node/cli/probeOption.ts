@@ -7,7 +7,8 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { EngineConfig } from '../../core/config/defaults';
-import { agrees, runShadowProbe, type ProbeResult } from '../../core/live/shadowProbe';
+import { probeVerdictText } from '../../core/live/probeVerdictText';
+import { runShadowProbe, type ProbeResult } from '../../core/live/shadowProbe';
 import { systemClock, systemRandom } from '../../core/ports/clock';
 import type { ProviderId, SecretSource } from '../../core/ports/llmTransport';
 import type { TokenCounter } from '../../core/ports/tokenCounter';
@@ -100,16 +101,7 @@ export function probeText(p: ProbeResult & { readonly recording: string }): stri
 		...Object.entries(p.byTier).map(([tier, t]) => `  ${tier || 'model'}: ${t.agreed} of ${t.sent} answers agree with the recording`),
 	];
 	for (const s of p.steps) {
-		const v = s.verdict;
-		const how = !v
-			? (s.reason ?? '')
-			: v.kind === 'sameAction'
-				? `same ${v.tool} call`
-				: v.kind === 'otherArguments'
-					? `same tool, other arguments: recorded ${v.recorded}, probed ${v.probed}`
-					: v.kind === 'otherTool'
-						? `recorded ${v.recorded}, probed ${v.probed}`
-						: `text similarity ${v.similarity.toFixed(2)}${agrees(v) ? '' : ' (below 0.80)'}`;
+		const how = probeVerdictText(s);
 		lines.push(`  step ${s.step} · ${s.model}: ${s.status}${how ? ` — ${how}` : ''}`);
 	}
 	if (p.cappedAt !== undefined) lines.push(`  the cap stopped the probe at step ${p.cappedAt}`);

@@ -4,6 +4,8 @@ import { deserializeError, EngineJobError, serializeError } from '../../../src/c
 import { CancelledError } from '../../../src/core/lib/errors';
 import type { ReplayComparison } from '../../../src/core/replay/comparison';
 import { ReplayJobError } from '../../../src/core/jobs/replayJobs';
+import { LiveJobError } from '../../../src/core/jobs/liveJobs';
+import { EngineError } from '../../../src/core/lib/errors';
 import { TranscriptImportError } from '../../../src/core/transcripts/importErrors';
 import { replayConfig, sweepParameterList } from '../../../src/extension/webviews/replayDefaults';
 import { replayErrorInfo, ReplayRequestError } from '../../../src/extension/webviews/replayErrors';
@@ -41,6 +43,18 @@ describe('replay panel host: errors → user text (one place)', () => {
 		const bug = replayErrorInfo(fromWorker(new TypeError('x is undefined\n    at stack')));
 		assert.deepEqual(bug, { reason: 'internal', message: 'The engine failed: x is undefined' });
 		assert.equal(replayErrorInfo('weird').reason, 'internal');
+	});
+
+	it('the probe: Restricted Mode, a model without a price and an unreachable budget store get their own reasons', () => {
+		class Untrusted extends EngineError<'untrusted'> {
+			readonly kind = 'trust';
+		}
+		assert.deepEqual(replayErrorInfo(new Untrusted('untrusted', 'Live calls need a trusted workspace.')), { reason: 'untrusted', message: 'Live calls need a trusted workspace.' });
+		const typo = replayErrorInfo(fromWorker(new LiveJobError('unknownModel', 'gpt-4o-minni has no price (did you mean gpt-4o-mini?)')));
+		assert.equal(typo.reason, 'badRequest');
+		assert.match(typo.message, /did you mean gpt-4o-mini\?\) Fix the model in the scenario's settings\./);
+		const store = replayErrorInfo(fromWorker(new LiveJobError('storeUnavailable', 'Redis at 127.0.0.1:6390 is unreachable')));
+		assert.deepEqual(store, { reason: 'liveUnavailable', message: 'The live path cannot run as configured: Redis at 127.0.0.1:6390 is unreachable' });
 	});
 });
 

@@ -14,11 +14,14 @@ import { accountTranscript } from '../../../src/core/transcripts/accounting';
 import { reportEntry } from '../../../src/core/transcripts/reportEntry';
 import { readTranscriptFile } from '../../../src/node/transcriptFiles';
 import type { TranscriptView } from '../../../src/protocol/replay';
+import type { ProbeResult } from '../../../src/core/live/shadowProbe';
 import {
 	comparisonSeries,
 	deltaText,
 	moneyCell,
 	parseSweepValues,
+	probeStepTable,
+	probeTierTable,
 	reportCallsTable,
 	reportTotals,
 	riskHelp,
@@ -298,5 +301,40 @@ describe('replay panel table models (DOM-free)', () => {
 		assert.equal(summaryRows.length, 3);
 		assert.equal(summaryRows[1].cells[2].text, '0.0%', 'as recorded = baseline');
 		assert.equal(stepTable(c.scenarios[1]).rows.filter(r => r.key.startsWith('step-')).length, c.scenarios[1].perStep.length);
+	});
+
+	it('shadow probe: agreement per tier with the total, each step with its verdict in words, costs never a silent $0', () => {
+		const probe: ProbeResult = {
+			scenario: 'Cheap tier',
+			sampled: 4,
+			sent: 3,
+			steps: [
+				{ step: 2, tier: 'cheap', model: 'gpt-4o-mini', status: 'agreed', verdict: { kind: 'sameAction', tool: 'bash' }, costUsd: 0.0012, answer: 'bash: ls' },
+				{ step: 5, tier: 'cheap', model: 'gpt-4o-mini', status: 'disagreed', verdict: { kind: 'otherArguments', tool: 'bash', recorded: 'cat a.py', probed: 'cat b.py' }, costUsd: 0.0011 },
+				{ step: 7, tier: 'medium', model: 'my-org/unpriced', status: 'disagreed', verdict: { kind: 'text', similarity: 0.42 } },
+				{ step: 9, tier: 'medium', model: 'gpt-4o', status: 'notSent', reason: 'the $0.005 cap was used up at step 9' },
+			],
+			byTier: { cheap: { sent: 2, agreed: 1 }, medium: { sent: 1, agreed: 0 } },
+			costUsd: 0.0023,
+			maxUsd: 0.005,
+			cappedAt: 9,
+		};
+		const tiers = probeTierTable(probe);
+		assert.match(tiers.caption, /"Cheap tier": 3 of 4 sampled steps sent, \$0\.0023 spent of the \$0\.005 cap/);
+		assert.deepEqual(
+			tiers.rows.map(r => r.cells.map(c => c.text)),
+			[
+				['cheap', '2', '1 of 2 (50%)'],
+				['medium', '1', '0 of 1 (0%)'],
+				['All', '3', '1 of 3 (33%)'],
+			],
+		);
+		const steps = probeStepTable(probe);
+		const rows = steps.rows.map(r => r.cells.map(c => c.text));
+		assert.deepEqual(rows[0], ['2', 'cheap', 'gpt-4o-mini', 'agrees', 'same bash call', '$0.0012']);
+		assert.deepEqual(rows[1]!.slice(3, 5), ['differs', 'same tool, other arguments: recorded cat a.py, probed cat b.py']);
+		assert.deepEqual(rows[2]!.slice(3), ['differs', 'text similarity 0.42 (below 0.80)', 'no price'], 'a sent call without a cost has no price, never $0');
+		assert.deepEqual(rows[3]!.slice(3), ['not sent', 'the $0.005 cap was used up at step 9', '—']);
+		assert.match(steps.rows[0]!.cells[4]!.title ?? '', /Answer: bash: ls/);
 	});
 });
