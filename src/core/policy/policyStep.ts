@@ -502,6 +502,8 @@ export function* policyStep(req: StepRequest, ctx: StepContext): PolicyStep {
 /** An array of side calls that tells the context of each one as it is added. */
 function sideCallList(ctx: StepContext): SideCall[] {
 	const list: SideCall[] = [];
+	// Replays decide every step of 100s of scenarios and listen to nothing: a plain array then.
+	if (!ctx.onSideCall) return list;
 	const push = list.push.bind(list);
 	list.push = (...calls: SideCall[]) => {
 		for (const c of calls) ctx.onSideCall?.(c);

@@ -11,10 +11,10 @@ import { fastHash, mixHash } from '../lib/fastHash';
 import { seededRandom } from '../ports/clock';
 import type { CostResult } from '../pricing/types';
 import { zeroUsage, type Usage } from '../pricing/usage';
-import type { PlanExplanation, SideCall, StepDecision, StepPrompt } from '../policy/policyStep';
+import type { PlanExplanation, SideCall, StepContext, StepDecision, StepPrompt, SyncEffects } from '../policy/policyStep';
 import { decisionRecord, policyStep, runStepSync, toolOutputLimit } from '../policy/policyStep';
 import type { PolicyDecisionRecord } from '../transcripts/recording';
-import type { LlmCall } from '../transcripts/model';
+import type { CallRequest, LlmCall } from '../transcripts/model';
 import type { ToolDefinitionLike } from '../tokens/types';
 import type { RunSignals } from '../routing/escalation';
 import type { RoutingDecision } from '../routing/router';
@@ -259,6 +259,21 @@ interface PendingSide {
 	readonly baselineCum: number;
 }
 
+const noParams: CacheableParams = {};
+const requestParamsMemo = new WeakMap<CallRequest, CacheableParams>();
+/** The parameters a recorded request asked for (memoized: every scenario asks again at every step). */
+function requestParams(r: CallRequest): CacheableParams {
+	let p = requestParamsMemo.get(r);
+	if (!p) {
+		p = {
+			...(r.maxOutputTokens !== undefined && { maxOutputTokens: r.maxOutputTokens }),
+			...(r.temperature !== undefined && { temperature: r.temperature }),
+		};
+		requestParamsMemo.set(r, p);
+	}
+	return p;
+}
+
 /**
  * Replays a prepared run under one scenario. Every step is decided by THE policy step live calls
  * run (`policyStep`: routing, response cache, compression, budget), answered synchronously by a
@@ -404,7 +419,11 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 	};
 	const paramsKeys = new Map<string, number>();
 	const paramsKey = (params: CacheableParams) => {
-		const k = canonicalJson(params);
+		// Almost every step has only scalar parameters: a fixed-order key, not a sorted JSON of them.
+		const k =
+			params.stop === undefined && params.responseFormat === undefined && params.toolChoice === undefined
+				? `${params.temperature}|${params.topP}|${params.maxOutputTokens}|${params.seed}|${params.reasoningEffort}`
+				: canonicalJson(params);
 		let h = paramsKeys.get(k);
 		if (h === undefined) paramsKeys.set(k, (h = fastHash(k)));
 		return h;
@@ -476,6 +495,51 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		// a read of most of it means the cached part was inside it.
 		if (best > 0.05 * read && !(length === 1 && read >= 0.5 * segments[0]!.tokens * scale)) length = 0;
 		if (length > 0) cache.prewarm({ model, segments, length, atMs: at - 1, ttlMs: rulesFor(model).ttlMs[ttl], billedTokens: read });
+	};
+
+	// The policy step's context and effects, made once per scenario (a replay decides 100,000s of
+	// steps: closures made per step were most of its garbage). They read the step being decided.
+	let stepPc: PreparedCall | undefined;
+	let stepThread: ThreadState | undefined;
+	const stepContext: StepContext = {
+		settings,
+		counter,
+		pricing: catalog,
+		contextWindowOf: m => run.contextWindowOf(m),
+		...(semanticCache && {
+			semantic: {
+				// What must match exactly (model, parameters, tools, system prompt); the text is
+				// not built: the embedding is answered from the thread's running one.
+				query: (model: string, params: CacheableParams) => {
+					const pc = stepPc!;
+					let system = 0;
+					for (let k = 0; k < pc.length; k++) {
+						const seg = pc.version.segments[k]!;
+						if (seg.message.role === 'system' || seg.message.role === 'developer') system = mixHash(system, seg.hash);
+					}
+					return { partition: `${model}|${paramsKey(params)}|${toolsKey(pc.call.input?.tools)}|${system}`, text: '' };
+				},
+			},
+		}),
+	};
+	const stepEffects: SyncEffects = {
+		cacheGet: ({ key }) => {
+			const until = responseCache.get(key);
+			return until !== undefined && until >= simNow ? { source: 'exact', response: undefined, ageMs: 0 } : undefined;
+		},
+		embed: () => semanticVectorOf(stepThread!, stepPc!),
+		semanticGet: ({ partition, vector }) => {
+			const hit = semanticCache?.lookupVector(partition, vector);
+			return hit ? { source: 'semantic', response: hit.value, ageMs: hit.ageMs, similarity: hit.similarity } : undefined;
+		},
+		budgetStatus: ({ runId: r }) => guard.status(r, simNow),
+		reserve: ({ input: ri }) => guard.tryReserve(ri, simNow),
+		settle: ({ reservation, usage }) => guard.settle(reservation, usage, simNow),
+		release: ({ reservation }) => {
+			guard.release(reservation, simNow);
+			return undefined;
+		},
+		summarize: r => estimateSummary(r),
 	};
 
 	for (let i = 0; i < total; i++) {
@@ -621,6 +685,8 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		// 2. THE policy step, answered by the simulated world.
 		const at = atOf(pc);
 		simNow = at;
+		stepPc = pc;
+		stepThread = th;
 		const decision = runStepSync(
 			policyStep(
 				{
@@ -629,54 +695,14 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 					// What the agent asked for when the recording kept it (our own recordings), else the recorded model.
 					requestedModel: call.request?.model ?? (recordedModel || undefined),
 					pinned: call.request?.pinned === true,
-					params: {
-						...(call.request?.maxOutputTokens !== undefined && { maxOutputTokens: call.request.maxOutputTokens }),
-						...(call.request?.temperature !== undefined && { temperature: call.request.temperature }),
-					},
+					params: call.request ? requestParams(call.request) : noParams,
 					step: { index: pc.stepInThread },
 					...(call.input?.tools && { tools: call.input.tools }),
 					...(t.signals && { run: t.signals }),
 				},
-				{
-					settings,
-					counter,
-					pricing: catalog,
-					contextWindowOf: m => run.contextWindowOf(m),
-					...(semanticCache && {
-						semantic: {
-							// What must match exactly (model, parameters, tools, system prompt); the text is
-							// not built: the embedding is answered from the thread's running one.
-							query: (model: string, params: CacheableParams) => {
-								let system = 0;
-								for (let k = 0; k < pc.length; k++) {
-									const seg = pc.version.segments[k]!;
-									if (seg.message.role === 'system' || seg.message.role === 'developer') system = mixHash(system, seg.hash);
-								}
-								return { partition: `${model}|${paramsKey(params)}|${toolsKey(call.input?.tools)}|${system}`, text: '' };
-							},
-						},
-					}),
-				},
+				stepContext,
 			),
-			{
-				cacheGet: ({ key }) => {
-					const until = responseCache.get(key);
-					return until !== undefined && until >= at ? { source: 'exact', response: undefined, ageMs: 0 } : undefined;
-				},
-				embed: () => semanticVectorOf(th, pc),
-				semanticGet: ({ partition, vector }) => {
-					const hit = semanticCache?.lookupVector(partition, vector);
-					return hit ? { source: 'semantic', response: hit.value, ageMs: hit.ageMs, similarity: hit.similarity } : undefined;
-				},
-				budgetStatus: ({ runId: r }) => guard.status(r, at),
-				reserve: ({ input: ri }) => guard.tryReserve(ri, at),
-				settle: ({ reservation, usage }) => guard.settle(reservation, usage, at),
-				release: ({ reservation }) => {
-					guard.release(reservation, at);
-					return undefined;
-				},
-				summarize: r => estimateSummary(r),
-			},
+			stepEffects,
 		);
 		if (decision.run) t.signals = decision.run;
 		const routing = routingLines(decision.explanation);
