@@ -23,10 +23,10 @@ function keepRecent(messages: readonly EngineMessage[], groups: readonly Message
 	groups.forEach((g, i) => g.pinned && keep.add(i));
 	let used = 0;
 	for (let i = groups.length - 1; i >= 0; i--) {
-		const g = groups[i];
+		const g = groups[i]!;
 		if (g.pinned) continue;
 		let t = 0;
-		for (let j = g.start; j < g.end; j++) t += messageTokens(o.counter, o.model, messages[j], empty);
+		for (let j = g.start; j < g.end; j++) t += messageTokens(o.counter, o.model, messages[j]!, empty);
 		if (used + t > keepTokens && i !== groups.length - 1) break;
 		used += t;
 		keep.add(i);
@@ -45,7 +45,7 @@ function droppedRuns(messages: readonly EngineMessage[], groups: readonly Messag
 			return;
 		}
 		let t = 0;
-		for (let j = g.start; j < g.end; j++) t += messageTokens(o.counter, o.model, messages[j], empty);
+		for (let j = g.start; j < g.end; j++) t += messageTokens(o.counter, o.model, messages[j]!, empty);
 		run = run ? { from: run.from, to: g.end, tokens: run.tokens + t } : { from: g.start, to: g.end, tokens: t };
 	});
 	if (run) out.push({ kind: 'dropped', from: run.from, to: run.to, messages: run.to - run.from, tokens: run.tokens });
@@ -80,28 +80,28 @@ export function slidingWindow(messages: readonly EngineMessage[], n: number, o: 
 	let count = 0;
 	for (let i = 0; i < groups.length && count < n; i++) {
 		keep.add(i);
-		count += groups[i].end - groups[i].start;
+		count += groups[i]!.end - groups[i]!.start;
 	}
 	count = 0;
 	for (let i = groups.length - 1; i >= 0 && count < n; i--) {
 		keep.add(i);
-		count += groups[i].end - groups[i].start;
+		count += groups[i]!.end - groups[i]!.start;
 	}
 	groups.forEach((g, i) => g.pinned && keep.add(i));
-	const omittedIdx = groups.flatMap((g, i) => (keep.has(i) ? [] : [i]));
+	const omittedGroups = groups.filter((_, i) => !keep.has(i));
 	// Only old markers in the middle: nothing new to omit.
-	if (omittedIdx.every(i => messages[groups[i].start].compression?.kind === 'marker' && groups[i].end - groups[i].start === 1)) {
+	if (omittedGroups.every(g => messages[g.start]!.compression?.kind === 'marker' && g.end - g.start === 1)) {
 		return unchangedResult('window', messages, o);
 	}
 	const empty = o.counter.countChat(o.model, []).tokens;
 	let omitted = 0;
 	let tokens = 0;
-	for (const i of omittedIdx) {
-		for (let j = groups[i].start; j < groups[i].end; j++) {
-			const m = messages[j];
+	for (const g of omittedGroups) {
+		for (let j = g.start; j < g.end; j++) {
+			const m = messages[j]!;
 			if (m.compression?.kind === 'marker') {
 				omitted += m.compression.replaces;
-				tokens += Number(/\(([\d,]+) tokens\)/.exec(m.content)?.[1].replace(/,/g, '') ?? 0);
+				tokens += Number(/\(([\d,]+) tokens\)/.exec(m.content)?.[1]!.replace(/,/g, '') ?? 0);
 			} else {
 				omitted += 1;
 				tokens += messageTokens(o.counter, o.model, m, empty);

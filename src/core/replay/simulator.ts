@@ -174,7 +174,7 @@ export interface CapturedStep {
 /** How many messages at the start are system messages (a cache breakpoint goes after them and the tools). */
 function leadingSystem(segs: readonly PreparedSegment[]): number {
 	let n = 0;
-	while (n < segs.length && (segs[n].message.role === 'system' || segs[n].message.role === 'developer')) n++;
+	while (n < segs.length && (segs[n]!.message.role === 'system' || segs[n]!.message.role === 'developer')) n++;
 	return n;
 }
 

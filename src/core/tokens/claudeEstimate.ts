@@ -159,7 +159,7 @@ function toolPromptTerms(model: string | undefined, toolChoice: ClaudeToolChoice
 	if (at !== undefined && /claude-(?:sonnet|haiku)-4[-.]5/.test(id) && at.toISOString().slice(0, 10) < claudeCalibration.legacyToolPrompt.until) {
 		return { toolPrompt: 0, legacyToolPrompt: forced ? 'any' : 'auto' };
 	}
-	const row = claudeToolPrompts.find(r => r.models.test(id)) ?? claudeToolPrompts[0];
+	const row = claudeToolPrompts.find(r => r.models.test(id)) ?? claudeToolPrompts[0]!;
 	return { toolPrompt: forced ? row.any : row.auto };
 }
 

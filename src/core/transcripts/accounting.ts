@@ -262,7 +262,7 @@ export function accountTranscript(recorded: Transcript, catalog: PriceCatalog, o
 		}
 		const distinct = [...new Set(t.calls.map(c => c.model))];
 		if (distinct.length === 1 && distinct[0] !== '' && t.calls.length > 0) {
-			const r = price(t.calls[0], totals.usage);
+			const r = price(t.calls[0]!, totals.usage);
 			if (r.kind === 'priced') {
 				recordedTotalsComputedUsd = r.usd;
 				if (totals.costUsd !== undefined && !allRecorded && !closeEnough(r.usd, totals.costUsd)) {

@@ -186,7 +186,7 @@ export class TranscriptBuilder {
 		}
 		const first = this.calls.find(c => c.startedAt !== undefined)?.startedAt;
 		let last: string | undefined;
-		for (let i = this.calls.length - 1; i >= 0 && last === undefined; i--) last = this.calls[i].endedAt ?? this.calls[i].startedAt;
+		for (let i = this.calls.length - 1; i >= 0 && last === undefined; i--) last = this.calls[i]!.endedAt ?? this.calls[i]!.startedAt;
 		let recordedTotals: RecordedTotals | undefined = meta.recordedTotals;
 		if (recordedTotals) {
 			const finite = (v: number | undefined) => v === undefined || (Number.isFinite(v) && v >= 0 && v <= maxTokens);

@@ -140,7 +140,7 @@ export function locateJsonError(text: string): JsonErrorLocation {
 			if (c === 92) {
 				i++;
 				if (i >= n) break;
-				const e = text[i];
+				const e = text[i]!;
 				if (e === 'u') {
 					if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail(i + 5 > n ? 'unexpected end' : 'bad \\u escape');
 					i += 5;
