@@ -1,9 +1,8 @@
-import type { CompressionStrategy, PolicySettings } from '../config/defaults';
+import type { PolicySettings } from '../config/defaults';
 import type { TokenCounter } from '../ports/tokenCounter';
 import type { Summarizer, SummaryResult } from '../ports/summarizer';
 import type { EngineMessage, MessageGroup } from './messages';
 import { countMessages, groupMessages, messageTokens } from './messages';
-import { maskObservations } from './observationMask';
 import { compressionResult, unchangedResult } from './result';
 import type { CompressionChange, HistoryCompressionResult } from './types';
 
@@ -256,23 +255,5 @@ export function describeTrigger(t: CompressionTrigger): string {
 			return t.step === undefined
 				? 'the request has no step number, so every call is a masking batch'
 				: `step ${t.step} starts a masking batch (every ${t.every} step${t.every === 1 ? '' : 's'}, agentCost.compression.maskEverySteps)`;
-	}
-}
-
-/** Runs the configured history strategy (no trigger check; see {@link compressionTrigger}). */
-export async function compressHistory(
-	strategy: Exclude<CompressionStrategy, 'none'>,
-	messages: readonly EngineMessage[],
-	o: HistoryOptions & { readonly config: PolicySettings['compression']; readonly summarizer: Summarizer; readonly signal?: AbortSignal },
-): Promise<HistoryCompressionResult> {
-	switch (strategy) {
-		case 'truncate':
-			return truncateHistory(messages, o.config.tokensToKeepRecent, o);
-		case 'window':
-			return slidingWindow(messages, o.config.windowMessages, o);
-		case 'summarize':
-			return summarizeHistory(messages, { ...o, keepRecentTokens: o.config.tokensToKeepRecent, summaryModel: o.config.summaryModel, summaryMaxTokens: o.config.summaryMaxTokens });
-		case 'observationMask':
-			return maskObservations(messages, o.config.keepObservations, o);
 	}
 }

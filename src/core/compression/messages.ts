@@ -39,7 +39,7 @@ export interface MessageGroup {
 	readonly pinned: boolean;
 }
 
-export function isSystem(m: EngineMessage): boolean {
+function isSystem(m: EngineMessage): boolean {
 	return m.role === 'system' || m.role === 'developer';
 }
 

@@ -15,7 +15,7 @@
  */
 import type { PromptChange } from './types';
 
-export type PromptRule = PromptChange['rule'];
+type PromptRule = PromptChange['rule'];
 export type RuleCounts = Map<PromptRule, number>;
 
 interface Block {
@@ -89,7 +89,7 @@ export function minifyJsonText(s: string): string {
 	return out;
 }
 
-export function parsesAsJson(s: string): boolean {
+function parsesAsJson(s: string): boolean {
 	try {
 		JSON.parse(s);
 		return true;

@@ -60,7 +60,7 @@ function block(b: Uint8Array, off: number): void {
  * used (full blocks are read in place, only the padded tail is copied). Verified against
  * node:crypto in the unit tests; timings in bench/policy.md.
  */
-export function sha256Bytes(data: Uint8Array): string {
+function sha256Bytes(data: Uint8Array): string {
 	H.set([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
 	const full = data.length - (data.length % 64);
 	for (let off = 0; off < full; off += 64) block(data, off);

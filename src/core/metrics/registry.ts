@@ -7,7 +7,7 @@
  */
 
 export type Labels = Readonly<Record<string, string>>;
-export type MetricType = 'counter' | 'gauge' | 'histogram';
+type MetricType = 'counter' | 'gauge' | 'histogram';
 
 /** One sample line: `name{labels} value`. */
 export interface MetricSample {
@@ -161,7 +161,7 @@ function sortedEntries<V>(m: Map<string, V>): [string, V][] {
 }
 
 /** Prometheus float syntax: `+Inf`, `-Inf`, `NaN`, else the shortest round-tripping decimal. */
-export function formatNumber(v: number): string {
+function formatNumber(v: number): string {
 	if (v === Infinity) return '+Inf';
 	if (v === -Infinity) return '-Inf';
 	if (Number.isNaN(v)) return 'NaN';

@@ -29,7 +29,7 @@
  * - Keys starting with `$` (e.g. `$schema`, `$comment`) are ignored.
  */
 
-export interface LongContextOverride {
+interface LongContextOverride {
 	/** Total input tokens above which the whole request is repriced. */
 	readonly threshold: number;
 	readonly input?: number;
@@ -125,7 +125,7 @@ function readPrice(obj: Record<string, unknown>, field: string, where: string, p
  * The dearest price an override may set (USD per million tokens): 15× the dearest real price today
  * ($600/M output). Above it a price is a typo or an attack (1e308 made every cost $Infinity).
  */
-export const maxPricePerMillion = 10_000;
+const maxPricePerMillion = 10_000;
 
 function suspiciousPrice(where: string, field: string, v: number, problems: string[]): void {
 	// Real prices are ≥ $0.001 per million tokens; smaller ones are almost always per-token prices.

@@ -7,7 +7,7 @@
  * Meant for text `JSON.parse` accepted: it does not validate, only tracks strings and nesting.
  */
 
-export interface JsonMember {
+interface JsonMember {
 	/** Offset of the key's opening quote. */
 	readonly key: number;
 	/** Offset of the value's first character. */

@@ -53,7 +53,7 @@ export interface PromptRequest {
 }
 
 /** UTF-16 offsets into the file's text, in step with {@link PromptRequest.messages} and `tools`. */
-export interface PromptOrigins {
+interface PromptOrigins {
 	readonly messages: readonly number[];
 	readonly tools: readonly number[];
 	/** Where the `tools` (or `functions`) key of a request body is. */

@@ -19,7 +19,7 @@ import type { ChatCounter, PromptRequest } from './promptFile';
 import { chatMessagesOf, countOptionsOf, countPromptRequest, readPromptFile } from './promptFile';
 import type { PromptFormat } from './promptGlobs';
 
-export type PromptSectionKind = 'message' | 'tools' | 'tool' | 'heading';
+type PromptSectionKind = 'message' | 'tools' | 'tool' | 'heading';
 
 export interface PromptSection {
 	/** UTF-16 offset in the file where the part starts (the lens goes on its line). */
@@ -41,7 +41,7 @@ export interface SectionCounter {
 }
 
 /** More parts than this (a pasted transcript) are not worth a lens each: the first ones are shown. */
-export const maxPromptSections = 1000;
+const maxPromptSections = 1000;
 
 const headingLine = /^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$/;
 const fenceLine = /^ {0,3}(```|~~~)/;

@@ -67,7 +67,7 @@ export interface ReplayStep {
 }
 
 /** A step's share of the scenario's risk (see {@link ScenarioRisk}; absent fields are 0 / false). */
-export interface StepRisk {
+interface StepRisk {
 	/** Observations the model stopped seeing whole at this step (masked, dropped, summarized away, truncated). */
 	readonly observationsElided?: number;
 	/** Elided observations this step's recorded answer referred to (a path, identifier or error message only they held). */

@@ -40,12 +40,12 @@ export interface ComplexityDecision {
 }
 
 /** The reference rule set: simple task verbs… */
-export const simplePattern = /\b(extract|classify|format|validate|list|count)\b/i;
+const simplePattern = /\b(extract|classify|format|validate|list|count)\b/i;
 /** …apply only to short tasks (words). */
-export const shortTaskWords = 150;
+const shortTaskWords = 150;
 
 /** The reference's complex markers; two or more → expensive. */
-export const complexMarkers: readonly { readonly id: string; readonly re: RegExp }[] = [
+const complexMarkers: readonly { readonly id: string; readonly re: RegExp }[] = [
 	{ id: 'design-system', re: /\bdesign\b[^.?!\n]{0,80}\b(system|architecture)s?\b/i },
 	{ id: 'novel', re: /\bnovel\b/i },
 	{ id: 'creative', re: /\bcreative(ly)?\b/i },
@@ -58,9 +58,9 @@ const errorPattern = /\b(error|exception|traceback|failed|failure|panic|segfault
 const codeTaskPattern = /\b(write|implement|fix|debug|refactor|optimi[sz]e|port|rewrite)\b/i;
 
 /** Prompts longer than this need at least the medium tier: small models lose track in long contexts. */
-export const longPromptTokens = 32_000;
+const longPromptTokens = 32_000;
 /** Choosing among this many tools is itself a hard decision. */
-export const manyTools = 12;
+const manyTools = 12;
 
 function step(t: Tier, by: 1 | -1): Tier {
 	return tierOrder[Math.max(0, Math.min(2, tierOrder.indexOf(t) + by))]!;

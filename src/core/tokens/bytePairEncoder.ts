@@ -9,7 +9,7 @@ import type { EncodingName } from './types';
  * A text with a run this long (see `longPieces.ts`) is counted on the exact linear path: cut at safe
  * chunk boundaries, and only the chunks holding such a run are merged by {@link ReferenceBpe}.
  */
-export const longPieceChars = 256;
+const longPieceChars = 256;
 const guardedChunkChars = 4096;
 
 /**

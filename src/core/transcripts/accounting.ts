@@ -9,7 +9,7 @@ import type { CostResult, PriceCatalog, UnpricedFee } from '../pricing/types';
 import { addUsage, type Usage, zeroUsage } from '../pricing/usage';
 import type { LlmCall, Transcript, TranscriptWarning, TranscriptWarningCode } from './model';
 
-export type CallPrice =
+type CallPrice =
 	| {
 			readonly kind: 'priced';
 			readonly usd: number;
@@ -23,7 +23,7 @@ export type CallPrice =
 	  }
 	| { readonly kind: 'unpriced'; readonly reason: string; readonly hint: string };
 
-export interface CallCost {
+interface CallCost {
 	readonly index: number;
 	readonly model: string;
 	readonly computed: CallPrice;
@@ -36,7 +36,7 @@ export interface CallCost {
 	readonly matches?: boolean;
 }
 
-export interface ModelTotals {
+interface ModelTotals {
 	readonly model: string;
 	readonly calls: number;
 	readonly usage: Usage;

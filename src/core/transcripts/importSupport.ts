@@ -9,7 +9,7 @@ import type { ToolDefinitionLike } from '../tokens/types';
 import { outputTextForCounting } from './messageShapes';
 import type { CallOutput, LlmCall, RecordedTotals, Transcript, TranscriptEvent, TranscriptFormat, TranscriptMessage, TranscriptWarning, TranscriptWarningCode } from './model';
 
-export interface ImportProgress {
+interface ImportProgress {
 	/** Characters consumed so far (streaming imports; the Node reader reports bytes instead). */
 	readonly consumed: number;
 	readonly lines: number;
@@ -49,7 +49,7 @@ export function recordedUsage(normalize: (raw: unknown, problems: UsageProblems)
 }
 
 /** Tokenizer used to count prompts whose model is unknown (demonstrations, website transcripts). */
-export const countingFallbackModel = 'gpt-4o';
+const countingFallbackModel = 'gpt-4o';
 
 /** The model id with its provider prefix dropped (`openai/gpt-4o-mini` → `gpt-4o-mini`) for the tokenizer choice. */
 export function modelForCounting(model: string): string {
