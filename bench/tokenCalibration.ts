@@ -201,7 +201,7 @@ ceil(${heuristicCalibration.textRatio} × o200k(text)) + ${heuristicCalibration.
 in test/fixtures/transcripts/mini_swe_agent are 1.08× o200k on the first call and 1.16–1.19× later.
 
 Every Claude/other count is \`exact: false\` (shown with ≈). The exact Claude number needs Anthropic's
-\`messages.countTokens\` (the \`ExactCountPort\` in src/core/tokens/exactCountPort.ts).
+\`messages.countTokens\` (the opt-in \`tokens/countExact\` engine job, src/extension/lens/exactClaudeCount.ts).
 `;
 writeFileSync(join(dir, 'tokenCalibration.md'), md);
 console.log(JSON.stringify(summary));

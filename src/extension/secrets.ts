@@ -1,7 +1,7 @@
 import type * as vscode from 'vscode';
 
 export type ProviderId = 'openai' | 'anthropic';
-export const providerIds: readonly ProviderId[] = ['openai', 'anthropic'];
+const providerIds: readonly ProviderId[] = ['openai', 'anthropic'];
 
 /**
  * What can be stored: a provider's API key, the password of the shared Redis store, or the bearer

@@ -77,7 +77,7 @@ export class LedgerError extends EngineError<LedgerErrorReason> {
 }
 
 /** A file-system error as a {@link LedgerError} that says what failed, where, and what to do. */
-export function ledgerIoError(e: unknown, action: string, path: string): LedgerError {
+function ledgerIoError(e: unknown, action: string, path: string): LedgerError {
 	if (LedgerError.is(e)) return e;
 	const code = (e as NodeJS.ErrnoException)?.code;
 	const cause = { cause: e };
@@ -102,7 +102,7 @@ export function ledgerIoError(e: unknown, action: string, path: string): LedgerE
 const noProbe = { enter() {}, exit() {} };
 
 /** The day before `YYYY-MM-DD`. */
-export function previousDay(day: string): string {
+function previousDay(day: string): string {
 	const t = Date.parse(`${day}T00:00:00Z`);
 	return Number.isFinite(t) ? new Date(t - 86_400_000).toISOString().slice(0, 10) : day;
 }

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { KeyRequest, SecretId } from '../core/jobs/liveJobs';
 import type { SecretSource } from '../core/ports/llmTransport';
 
-export class KeyBrokerError extends Error {
+class KeyBrokerError extends Error {
 	override readonly name = 'KeyBrokerError';
 }
 

@@ -8,7 +8,7 @@ import { isKeyRequest, type KeyRequest, type LiveJobs, type SecretId } from '../
 import type { JobWorkerClient } from './jobWorkerClient';
 
 /** Where secrets come from (SecretStorage); `undefined` when none is set. */
-export interface HostKeySource {
+interface HostKeySource {
 	get(secret: SecretId): PromiseLike<string | undefined>;
 }
 

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 /** A held lock; `release` is idempotent. */
-export interface HeldLock {
+interface HeldLock {
 	release(): void;
 }
 

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The `.gitignore` a recordings folder gets: recordings hold prompts and answers. */
-export const recordingsGitignore = '# Agent Cost Lens recordings hold prompts and answers: not committed unless you delete this file.\n*\n';
+const recordingsGitignore = '# Agent Cost Lens recordings hold prompts and answers: not committed unless you delete this file.\n*\n';
 
 /**
  * Creates a recordings folder and makes sure it has a `.gitignore` of `*` before every write:

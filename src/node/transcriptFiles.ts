@@ -16,9 +16,9 @@ import { createStreamingImport, importTranscript } from '../core/transcripts/imp
 import type { Transcript } from '../core/transcripts/model';
 
 /** Whole-document formats (JSON, Markdown) are parsed in memory up to this size. */
-export const maxDocumentBytes = 256 * 1024 * 1024;
+const maxDocumentBytes = 256 * 1024 * 1024;
 
-export interface FileProgress {
+interface FileProgress {
 	readonly bytesRead: number;
 	readonly totalBytes: number;
 	readonly calls: number;
@@ -164,14 +164,14 @@ const candidateName = /\.(jsonl|json|traj|md)$/i;
 const skippedFolders = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'out', '.venv', 'venv', '__pycache__']);
 
 /** Cheap content check for folder walks: detected line/markdown formats, or JSON with transcript keys. */
-export function looksLikeTranscript(prefix: string, name: string): boolean {
+function looksLikeTranscript(prefix: string, name: string): boolean {
 	const d = detectFormat(prefix, name);
 	if (d === undefined) return false;
 	if (d.container !== 'json') return true;
 	return /"(interactions|trajectory|trajectory_format|history|traj|messages|samples|events|model_stats)"\s*:/.test(prefix) || /"source"\s*:\s*"(user|agent|environment)"/.test(prefix);
 }
 
-export interface FoundFile {
+interface FoundFile {
 	readonly path: string;
 	/** The path as the user would write it (relative to the argument). */
 	readonly display: string;

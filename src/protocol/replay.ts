@@ -37,7 +37,7 @@ export const replayViews: readonly ReplayView[] = ['report', 'replay', 'sweep'];
  * - `liveUnavailable`: the live path cannot run as configured (e.g. the shared Redis budget store is unreachable);
  * - `internal`: a bug.
  */
-export type ReplayErrorReason =
+type ReplayErrorReason =
 	TranscriptImportReason | 'cancelled' | 'unsupportedLocation' | 'noTranscript' | 'noComparison' | 'badRequest' | 'engineCrashed' | 'engineStopped' | 'untrusted' | 'liveUnavailable' | 'internal';
 
 export interface ReplayError {

@@ -18,7 +18,7 @@ export interface CalibrationRow {
 }
 
 /** Terms of one recorded request, with the options its body carries. */
-export function termsOf(r: PublicRecordedRequest): ClaudeTerms {
+function termsOf(r: PublicRecordedRequest): ClaudeTerms {
 	const chat = r.chat;
 	return claudeTerms(getEncoder('o200k_base'), chat.messages, chat.tools, {
 		model: r.model,
@@ -75,7 +75,7 @@ const notInPrompt = new Set(['stream', 'max_tokens', 'cache_control', 'metadata'
  * recorded requests hold 142 distinct ones); a repeat with the same count would only weigh its
  * content more in the fit and count twice in the error.
  */
-export function distinctRequests(requests: readonly PublicRecordedRequest[]): PublicRecordedRequest[] {
+function distinctRequests(requests: readonly PublicRecordedRequest[]): PublicRecordedRequest[] {
 	const seen = new Set<string>();
 	return requests.filter(r => {
 		const prompt = Object.fromEntries(Object.entries(r.body).filter(([k]) => !notInPrompt.has(k)));

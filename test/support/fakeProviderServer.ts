@@ -19,11 +19,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { createOfflineEmbedder } from '../../src/core/caching/embedder';
 
-export type FakeProvider = 'openai' | 'anthropic' | 'gemini';
-export type FakeEndpoint = 'chat' | 'messages' | 'countTokens' | 'embeddings' | 'responses' | 'models' | 'generateContent';
+type FakeProvider = 'openai' | 'anthropic' | 'gemini';
+type FakeEndpoint = 'chat' | 'messages' | 'countTokens' | 'embeddings' | 'responses' | 'models' | 'generateContent';
 
 /** Usage the fake reports, in the normalized convention: `input` INCLUDES cache reads and writes. */
-export interface FakeUsage {
+interface FakeUsage {
 	readonly input?: number;
 	readonly cacheRead?: number;
 	readonly cacheWrite5m?: number;
@@ -34,7 +34,7 @@ export interface FakeUsage {
 	readonly serverTools?: Readonly<Record<string, number>>;
 }
 
-export interface FakeToolCall {
+interface FakeToolCall {
 	readonly id?: string;
 	readonly name: string;
 	/** JSON text or an object (serialized for OpenAI, sent as `input` for Anthropic). */
@@ -92,9 +92,9 @@ export interface FakeMatch {
 	readonly model?: string;
 }
 
-export type FakeOutcome = 'pending' | 'completed' | 'clientClosed' | 'serverCut';
+type FakeOutcome = 'pending' | 'completed' | 'clientClosed' | 'serverCut';
 
-export interface FakeRequestRecord {
+interface FakeRequestRecord {
 	readonly seq: number;
 	readonly provider: FakeProvider;
 	readonly endpoint: FakeEndpoint;
@@ -869,7 +869,7 @@ async function replyGemini(ctx: Ctx, r: FakeReply, model: string, usage: Resolve
 }
 
 /** The Responses API `usage` object: `input_tokens` INCLUDES cached tokens, `output_tokens` includes reasoning. */
-export function responsesUsageJson(u: ResolvedUsage): Record<string, unknown> {
+function responsesUsageJson(u: ResolvedUsage): Record<string, unknown> {
 	return {
 		input_tokens: u.input,
 		input_tokens_details: { cached_tokens: u.cacheRead },

@@ -6,7 +6,7 @@ import { uncachedInput } from '../../src/core/pricing/usage';
 import type { ChatMessageLike, TokenCount } from '../../src/core/tokens/types';
 
 /** USD per million tokens: [input, output]; cache read 0.1×, 5-minute write 1.25×, 1-hour write 2× input. */
-export const fakePrices: Record<string, [number, number]> = {
+const fakePrices: Record<string, [number, number]> = {
 	'gpt-4o-mini': [0.15, 0.6],
 	'gpt-4o': [2.5, 10],
 	'claude-opus-4-6': [5, 25],

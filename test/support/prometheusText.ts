@@ -3,7 +3,7 @@
  * a Prometheus scraper would reject (bad names, bad escapes, samples before their TYPE, a family
  * split in two, non-cumulative histogram buckets), so "parses back" means "a scraper accepts it".
  */
-export interface ParsedSample {
+interface ParsedSample {
 	readonly name: string;
 	readonly labels: Record<string, string>;
 	readonly value: number;

@@ -16,7 +16,7 @@ export interface RedisServer {
 const candidates = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'];
 
 /** Path of redis-server, or a LOUD error: these tests must never be skipped silently. */
-export function redisServerPath(): string {
+function redisServerPath(): string {
 	const found = candidates.find(p => existsSync(p));
 	if (!found) throw new Error('redis-server is not installed (Debian: apt-get install -y redis-server); the Redis store tests cannot run and FAIL instead of skipping.');
 	return found;

@@ -5,7 +5,7 @@
 import { scenarioFieldSpec } from '../../src/core/config/defaults';
 import type { ReplayScenario } from '../../src/core/replay/scenario';
 
-export type FieldKind = 'text' | 'number' | 'checkbox' | 'select';
+type FieldKind = 'text' | 'number' | 'checkbox' | 'select';
 
 export interface FieldSpec {
 	/** DOM id of the control (`s-…`), stable for tests and labels. */

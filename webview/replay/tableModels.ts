@@ -277,7 +277,7 @@ const cacheText: Record<ReplayStep['cache'], string> = {
 };
 
 /** The compression event of a step, in words. */
-export function compressionText(p: ReplayStep): string {
+function compressionText(p: ReplayStep): string {
 	if (!p.compression) return '';
 	const c = p.compression;
 	return `${c.strategy} (${c.trigger}): ${formatTokens(c.tokensBefore)} → ${formatTokens(c.tokensAfter)} tokens${c.summaryUsd !== undefined ? `, summary ${formatUsd(c.summaryUsd, { estimate: true })}` : ''}`;

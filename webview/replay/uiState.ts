@@ -7,7 +7,7 @@ import { parseScenario, sweepParameters } from '../../src/core/replay/scenario';
 import type { ReplayDefaults, ReplayView } from '../../src/protocol/replay';
 import { replayViews } from '../../src/protocol/replay';
 
-export interface Scenario {
+interface Scenario {
 	/** Stable id within this webview (form field ids and selection use it). */
 	readonly id: string;
 	readonly settings: ReplayScenario;
@@ -35,7 +35,7 @@ export interface UiState {
 	readonly nextId: number;
 }
 
-export interface LastSweep {
+interface LastSweep {
 	readonly base: ReplayScenario;
 	readonly parameter: SweepParameter;
 	readonly values: readonly number[];

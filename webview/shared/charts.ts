@@ -42,7 +42,7 @@ function text(parent: Element, x: number, y: number, content: string, cls: strin
 }
 
 /** Rounds a range up to a "nice" step so the axis labels are readable (1, 2, 5 × 10^n). */
-export function niceTicks(max: number, count = 4): number[] {
+function niceTicks(max: number, count = 4): number[] {
 	if (!(max > 0) || !Number.isFinite(max)) return [0];
 	const raw = max / count;
 	const mag = 10 ** Math.floor(Math.log10(raw));

@@ -66,7 +66,7 @@ export class HostIpc {
 }
 
 /** A request the host answered with a failure: its user-facing text and, when typed, its reason. */
-export class HostRequestError extends Error {
+class HostRequestError extends Error {
 	constructor(
 		message: string,
 		readonly reason?: string,

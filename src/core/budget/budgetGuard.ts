@@ -16,7 +16,7 @@ export type BudgetSettings = PolicySettings['budget'];
  * Token counts that are estimates (Claude, Gemini: no public tokenizer) are inflated by this factor
  * when reserving, so an estimate that runs low still cannot push spend past a limit.
  */
-export const estimateSafetyFactor = 1.15;
+const estimateSafetyFactor = 1.15;
 
 export type WorstCase =
 	| { readonly kind: 'priced'; readonly usd: number; readonly nano: number; readonly inputTokens: number; readonly outputTokens: number }
@@ -101,7 +101,7 @@ export interface ReserveInput {
 
 export type TryReserveResult = { readonly ok: true; readonly reservation: Reservation } | { readonly ok: false; readonly error: BudgetExceededError | UnpricedModelError };
 
-export interface BudgetScopeStatus {
+interface BudgetScopeStatus {
 	/** USD. */
 	readonly spent: number;
 	readonly reserved: number;
@@ -156,7 +156,7 @@ function scopeStatus(spentNano: number, reservedNano: number, limitNano: number)
 }
 
 /** What a reservation asks the store, computed before the store is asked (see {@link prepareReservation}). */
-export type PreparedReservation =
+type PreparedReservation =
 	| { readonly ok: true; readonly request: ReserveRequest; readonly warnings: readonly BudgetWarning[]; readonly purpose: Reservation['purpose'] }
 	| { readonly ok: false; readonly error: UnpricedModelError };
 

@@ -335,7 +335,7 @@ export class RecordingBudgetStore implements BudgetStore {
 }
 
 /** The rule every store implements, so all stores refuse the same calls. */
-export function checkReservation(totals: BudgetTotals, r: Pick<ReserveRequest, 'nano' | 'limits' | 'newStep' | 'enforce'>): BudgetExceededReason | undefined {
+function checkReservation(totals: BudgetTotals, r: Pick<ReserveRequest, 'nano' | 'limits' | 'newStep' | 'enforce'>): BudgetExceededReason | undefined {
 	if (!r.enforce) return undefined;
 	const { limits } = r;
 	if (limits.maxSteps > 0 && r.newStep && totals.run.steps + 1 > limits.maxSteps) return 'steps';

@@ -5,7 +5,7 @@ import { EngineError } from '../lib/errors';
  * and the Redis backend needs integers for atomic INCRBY. Costs are rounded UP, so rounding can
  * only make the budget stricter, never let it overshoot.
  */
-export const nanoPerUsd = 1e9;
+const nanoPerUsd = 1e9;
 
 /**
  * An amount of money that cannot be counted: not a finite number (a price of 1e308 multiplies to
@@ -20,7 +20,7 @@ export class MoneyError extends EngineError<'nonFinite' | 'outOfRange'> {
 }
 
 /** The largest USD amount budgets count exactly (nano-USD stay safe integers). */
-export const maxCountableUsd = Math.floor(Number.MAX_SAFE_INTEGER / nanoPerUsd);
+const maxCountableUsd = Math.floor(Number.MAX_SAFE_INTEGER / nanoPerUsd);
 
 /** True when `usd` can be counted by a budget (see {@link MoneyError}). */
 export function isCountableUsd(usd: number): boolean {

@@ -23,7 +23,7 @@ export interface CacheableRequest {
 	readonly params?: CacheableParams;
 }
 
-export const cacheKeyVersion = 'v1';
+const cacheKeyVersion = 'v1';
 
 function pickMessage(m: EngineMessage) {
 	return { role: m.role, content: m.content, name: m.name, toolCallIds: m.toolCallIds, toolResultIds: m.toolResultIds };

@@ -3,7 +3,7 @@ import type { SemanticCache } from './semanticCache';
 import type { SnapshotStore } from '../ports/snapshotStore';
 
 /** Snapshot names in the store (one JSON document each). */
-export const cacheSnapshotNames = { exact: 'response-cache', semantic: 'semantic-cache' } as const;
+const cacheSnapshotNames = { exact: 'response-cache', semantic: 'semantic-cache' } as const;
 
 export interface PersistedCaches {
 	readonly exact: ExactCache<unknown>;

@@ -26,10 +26,10 @@ export interface OfflineEmbedder extends Embedder {
 export function normalizedCopy(v: Float32Array): Float32Array {
 	const out = new Float32Array(v);
 	let norm = 0;
-	for (let i = 0; i < out.length; i++) norm += out[i] * out[i];
+	for (let i = 0; i < out.length; i++) norm += out[i]! * out[i]!;
 	if (norm > 0) {
 		const inv = 1 / Math.sqrt(norm);
-		for (let i = 0; i < out.length; i++) out[i] *= inv;
+		for (let i = 0; i < out.length; i++) out[i]! *= inv;
 	}
 	return out;
 }
@@ -45,7 +45,7 @@ export function createOfflineEmbedder(dims = 256): OfflineEmbedder {
 		const words = text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
 		const add = (feature: string, w: number) => {
 			const h = fnv1a(feature);
-			v[h % dims] += h & 0x80000000 ? -w : w;
+			v[h % dims]! += h & 0x80000000 ? -w : w;
 		};
 		let prev = previousWord;
 		for (const w of words) {
@@ -76,6 +76,6 @@ export function createOfflineEmbedder(dims = 256): OfflineEmbedder {
 /** Cosine similarity of two L2-normalized vectors (their dot product). */
 export function cosine(a: Float32Array, b: Float32Array): number {
 	let s = 0;
-	for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+	for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
 	return s;
 }

@@ -67,8 +67,7 @@ export class SemanticCache<V> {
 	}
 
 	async lookup(partition: string, text: string, signal?: AbortSignal): Promise<SemanticHit<V> | undefined> {
-		const [v] = await this.opts.embedder.embed([text], signal);
-		return this.lookupVector(partition, v);
+		return this.lookupVector(partition, await this.embedOne(text, signal));
 	}
 
 	lookupVector(partition: string, v: Float32Array): SemanticHit<V> | undefined {
@@ -83,8 +82,14 @@ export class SemanticCache<V> {
 	}
 
 	async store(partition: string, text: string, value: V, signal?: AbortSignal): Promise<void> {
+		this.storeVector(partition, await this.embedOne(text, signal), value);
+	}
+
+	/** The port returns one vector per text; an embedder that does not fails here, not deep inside the index. */
+	private async embedOne(text: string, signal?: AbortSignal): Promise<Float32Array> {
 		const [v] = await this.opts.embedder.embed([text], signal);
-		this.storeVector(partition, v, value);
+		if (v === undefined) throw new RangeError(`embedder ${this.opts.embedder.id} returned no vector`);
+		return v;
 	}
 
 	storeVector(partition: string, v: Float32Array, value: V, createdAt = this.opts.clock.now(), expiresAt = this.opts.ttlMs > 0 ? createdAt + this.opts.ttlMs : 0): void {
@@ -100,7 +105,7 @@ export class SemanticCache<V> {
 	private evict(): void {
 		const now = this.opts.clock.now();
 		while (this.orderHead < this.order.length) {
-			const { slot, seq } = this.order[this.orderHead];
+			const { slot, seq } = this.order[this.orderHead]!;
 			const e = this.meta.get(slot);
 			if (!e || e.seq !== seq) {
 				this.orderHead++;
@@ -123,12 +128,12 @@ export class SemanticCache<V> {
 		const now = this.opts.clock.now();
 		const entries: [string, V, number, number, string][] = [];
 		for (let i = this.orderHead; i < this.order.length; i++) {
-			const { slot, seq } = this.order[i];
+			const { slot, seq } = this.order[i]!;
 			const e = this.meta.get(slot);
 			if (!e || e.seq !== seq || (e.expiresAt !== 0 && e.expiresAt <= now)) continue;
 			const v = this.index.vector(slot);
 			const q = new Int8Array(v.length);
-			for (let j = 0; j < v.length; j++) q[j] = Math.max(-127, Math.min(127, Math.round(v[j] * 127)));
+			for (let j = 0; j < v.length; j++) q[j] = Math.max(-127, Math.min(127, Math.round(v[j]! * 127)));
 			entries.push([e.partition, e.value, e.createdAt, e.expiresAt, bytesToBase64(new Uint8Array(q.buffer))]);
 		}
 		this.dirty = false;
@@ -154,9 +159,9 @@ export class SemanticCache<V> {
 			const q = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 			const v = new Float32Array(q.length);
 			let norm = 0;
-			for (let j = 0; j < q.length; j++) norm += (v[j] = q[j] / 127) ** 2;
+			for (let j = 0; j < q.length; j++) norm += (v[j] = q[j]! / 127) ** 2;
 			const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-			for (let j = 0; j < v.length; j++) v[j] *= inv;
+			for (let j = 0; j < v.length; j++) v[j]! *= inv;
 			this.storeVector(row[0], v, row[1], row[2], row[3]);
 			n++;
 		}

@@ -83,7 +83,7 @@ export class SemanticIndex {
 			for (let b = 0; b < bits; b++) {
 				const p = (t * bits + b) * dims;
 				let s = 0;
-				for (let i = 0; i < dims; i++) s += planes[p + i] * v[i];
+				for (let i = 0; i < dims; i++) s += planes[p + i]! * v[i]!;
 				if (s >= 0) code |= 1 << b;
 			}
 			out[outOffset + t] = code;
@@ -98,15 +98,15 @@ export class SemanticIndex {
 		this.ensure(slot);
 		const c = (slot / chunkSlots) | 0;
 		const o = slot % chunkSlots;
-		this.chunks[c].set(v, o * this.dims);
-		this.hash(v, this.codes[c], o * this.tables);
+		this.chunks[c]!.set(v, o * this.dims);
+		this.hash(v, this.codes[c]!, o * this.tables);
 		for (let t = 0; t < this.tables; t++) {
-			const code = this.codes[c][o * this.tables + t];
-			let list = this.buckets[t].get(code);
-			if (!list) this.buckets[t].set(code, (list = []));
+			const code = this.codes[c]![o * this.tables + t]!;
+			let list = this.buckets[t]!.get(code);
+			if (!list) this.buckets[t]!.set(code, (list = []));
 			list.push(slot);
 		}
-		this.live[c][o] = 1;
+		this.live[c]![o] = 1;
 		this.count++;
 		return slot;
 	}
@@ -117,12 +117,12 @@ export class SemanticIndex {
 		if (!this.live[c]?.[o]) return;
 		this.live[c][o] = 0;
 		for (let t = 0; t < this.tables; t++) {
-			const code = this.codes[c][o * this.tables + t];
-			const list = this.buckets[t].get(code)!;
+			const code = this.codes[c]![o * this.tables + t]!;
+			const list = this.buckets[t]!.get(code)!;
 			const i = list.indexOf(slot);
-			list[i] = list[list.length - 1];
+			list[i] = list[list.length - 1]!;
 			list.pop();
-			if (list.length === 0) this.buckets[t].delete(code);
+			if (list.length === 0) this.buckets[t]!.delete(code);
 		}
 		this.free.push(slot);
 		this.count--;
@@ -131,15 +131,15 @@ export class SemanticIndex {
 	vector(slot: number): Float32Array {
 		const c = (slot / chunkSlots) | 0;
 		const o = slot % chunkSlots;
-		return this.chunks[c].subarray(o * this.dims, (o + 1) * this.dims);
+		return this.chunks[c]!.subarray(o * this.dims, (o + 1) * this.dims);
 	}
 
 	private similarity(slot: number, q: Float32Array): number {
 		const c = (slot / chunkSlots) | 0;
 		const base = (slot % chunkSlots) * this.dims;
-		const data = this.chunks[c];
+		const data = this.chunks[c]!;
 		let s = 0;
-		for (let i = 0; i < this.dims; i++) s += data[base + i] * q[i];
+		for (let i = 0; i < this.dims; i++) s += data[base + i]! * q[i]!;
 		return s;
 	}
 
@@ -154,17 +154,17 @@ export class SemanticIndex {
 			if (s >= threshold && (!best || s > best.similarity) && accept(slot)) best = { slot, similarity: s };
 		};
 		if (exact || this.count < this.exactBelow) {
-			for (let slot = 0; slot < this.highWater; slot++) if (this.live[(slot / chunkSlots) | 0][slot % chunkSlots]) consider(slot);
+			for (let slot = 0; slot < this.highWater; slot++) if (this.live[(slot / chunkSlots) | 0]![slot % chunkSlots]) consider(slot);
 			return best;
 		}
 		const codes = new Int32Array(this.tables);
 		this.hash(q, codes, 0);
 		const gen = ++this.generation;
 		for (let t = 0; t < this.tables; t++) {
-			const list = this.buckets[t].get(codes[t]);
+			const list = this.buckets[t]!.get(codes[t]!);
 			if (!list) continue;
 			for (const slot of list) {
-				const st = this.stamp[(slot / chunkSlots) | 0];
+				const st = this.stamp[(slot / chunkSlots) | 0]!;
 				const o = slot % chunkSlots;
 				if (st[o] === gen) continue;
 				st[o] = gen;

@@ -8,7 +8,6 @@
  */
 import { canonicalJson } from '../lib/canonicalJson';
 import type { EngineMessage } from './messages';
-import { isObservation } from './messages';
 
 export interface AgentAction {
 	readonly id?: string;
@@ -43,7 +42,7 @@ export function actionsOf(m: Pick<EngineMessage, 'role' | 'content' | 'toolCalls
 }
 
 /** Arguments compared by meaning: JSON in canonical key order, other text with whitespace collapsed. */
-export function canonicalArgs(args: string): string {
+function canonicalArgs(args: string): string {
 	const text = args.trim();
 	if (text.startsWith('{') || text.startsWith('[')) {
 		try {
@@ -111,11 +110,4 @@ export function describeAction(a: AgentAction, maxChars = 80): string {
 	const args = a.args.replace(/\s+/g, ' ').trim();
 	const shown = args.length > maxChars ? `${args.slice(0, maxChars - 1)}…` : args;
 	return a.name === 'bash' && !args.startsWith('{') ? `bash "${shown}"` : shown ? `${a.name} ${shown}` : a.name;
-}
-
-/** Observations among `messages`, oldest first (indexes). */
-export function observationIndexes(messages: readonly EngineMessage[]): number[] {
-	const out: number[] = [];
-	messages.forEach((m, i) => isObservation(m) && out.push(i));
-	return out;
 }

@@ -20,7 +20,7 @@ function blockText(b: unknown): string {
 }
 
 /** Maps one OpenAI-chat or Anthropic-messages message onto an {@link EngineMessage}; undefined if it is not a message. */
-export function toEngineMessage(raw: unknown): EngineMessage | undefined {
+function toEngineMessage(raw: unknown): EngineMessage | undefined {
 	if (typeof raw !== 'object' || raw === null || typeof (raw as { role?: unknown }).role !== 'string') return undefined;
 	const m = raw as Record<string, unknown>;
 	const blocks = Array.isArray(m.content) ? (m.content as unknown[]) : undefined;

@@ -1,9 +1,8 @@
-import type { CompressionStrategy, PolicySettings } from '../config/defaults';
+import type { PolicySettings } from '../config/defaults';
 import type { TokenCounter } from '../ports/tokenCounter';
 import type { Summarizer, SummaryResult } from '../ports/summarizer';
 import type { EngineMessage, MessageGroup } from './messages';
 import { countMessages, groupMessages, messageTokens } from './messages';
-import { maskObservations } from './observationMask';
 import { compressionResult, unchangedResult } from './result';
 import type { CompressionChange, HistoryCompressionResult } from './types';
 
@@ -23,10 +22,10 @@ function keepRecent(messages: readonly EngineMessage[], groups: readonly Message
 	groups.forEach((g, i) => g.pinned && keep.add(i));
 	let used = 0;
 	for (let i = groups.length - 1; i >= 0; i--) {
-		const g = groups[i];
+		const g = groups[i]!;
 		if (g.pinned) continue;
 		let t = 0;
-		for (let j = g.start; j < g.end; j++) t += messageTokens(o.counter, o.model, messages[j], empty);
+		for (let j = g.start; j < g.end; j++) t += messageTokens(o.counter, o.model, messages[j]!, empty);
 		if (used + t > keepTokens && i !== groups.length - 1) break;
 		used += t;
 		keep.add(i);
@@ -45,7 +44,7 @@ function droppedRuns(messages: readonly EngineMessage[], groups: readonly Messag
 			return;
 		}
 		let t = 0;
-		for (let j = g.start; j < g.end; j++) t += messageTokens(o.counter, o.model, messages[j], empty);
+		for (let j = g.start; j < g.end; j++) t += messageTokens(o.counter, o.model, messages[j]!, empty);
 		run = run ? { from: run.from, to: g.end, tokens: run.tokens + t } : { from: g.start, to: g.end, tokens: t };
 	});
 	if (run) out.push({ kind: 'dropped', from: run.from, to: run.to, messages: run.to - run.from, tokens: run.tokens });
@@ -80,28 +79,28 @@ export function slidingWindow(messages: readonly EngineMessage[], n: number, o: 
 	let count = 0;
 	for (let i = 0; i < groups.length && count < n; i++) {
 		keep.add(i);
-		count += groups[i].end - groups[i].start;
+		count += groups[i]!.end - groups[i]!.start;
 	}
 	count = 0;
 	for (let i = groups.length - 1; i >= 0 && count < n; i--) {
 		keep.add(i);
-		count += groups[i].end - groups[i].start;
+		count += groups[i]!.end - groups[i]!.start;
 	}
 	groups.forEach((g, i) => g.pinned && keep.add(i));
-	const omittedIdx = groups.flatMap((g, i) => (keep.has(i) ? [] : [i]));
+	const omittedGroups = groups.filter((_, i) => !keep.has(i));
 	// Only old markers in the middle: nothing new to omit.
-	if (omittedIdx.every(i => messages[groups[i].start].compression?.kind === 'marker' && groups[i].end - groups[i].start === 1)) {
+	if (omittedGroups.every(g => messages[g.start]!.compression?.kind === 'marker' && g.end - g.start === 1)) {
 		return unchangedResult('window', messages, o);
 	}
 	const empty = o.counter.countChat(o.model, []).tokens;
 	let omitted = 0;
 	let tokens = 0;
-	for (const i of omittedIdx) {
-		for (let j = groups[i].start; j < groups[i].end; j++) {
-			const m = messages[j];
+	for (const g of omittedGroups) {
+		for (let j = g.start; j < g.end; j++) {
+			const m = messages[j]!;
 			if (m.compression?.kind === 'marker') {
 				omitted += m.compression.replaces;
-				tokens += Number(/\(([\d,]+) tokens\)/.exec(m.content)?.[1].replace(/,/g, '') ?? 0);
+				tokens += Number(/\(([\d,]+) tokens\)/.exec(m.content)?.[1]!.replace(/,/g, '') ?? 0);
 			} else {
 				omitted += 1;
 				tokens += messageTokens(o.counter, o.model, m, empty);
@@ -256,23 +255,5 @@ export function describeTrigger(t: CompressionTrigger): string {
 			return t.step === undefined
 				? 'the request has no step number, so every call is a masking batch'
 				: `step ${t.step} starts a masking batch (every ${t.every} step${t.every === 1 ? '' : 's'}, agentCost.compression.maskEverySteps)`;
-	}
-}
-
-/** Runs the configured history strategy (no trigger check; see {@link compressionTrigger}). */
-export async function compressHistory(
-	strategy: Exclude<CompressionStrategy, 'none'>,
-	messages: readonly EngineMessage[],
-	o: HistoryOptions & { readonly config: PolicySettings['compression']; readonly summarizer: Summarizer; readonly signal?: AbortSignal },
-): Promise<HistoryCompressionResult> {
-	switch (strategy) {
-		case 'truncate':
-			return truncateHistory(messages, o.config.tokensToKeepRecent, o);
-		case 'window':
-			return slidingWindow(messages, o.config.windowMessages, o);
-		case 'summarize':
-			return summarizeHistory(messages, { ...o, keepRecentTokens: o.config.tokensToKeepRecent, summaryModel: o.config.summaryModel, summaryMaxTokens: o.config.summaryMaxTokens });
-		case 'observationMask':
-			return maskObservations(messages, o.config.keepObservations, o);
 	}
 }

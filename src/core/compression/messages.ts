@@ -39,7 +39,7 @@ export interface MessageGroup {
 	readonly pinned: boolean;
 }
 
-export function isSystem(m: EngineMessage): boolean {
+function isSystem(m: EngineMessage): boolean {
 	return m.role === 'system' || m.role === 'developer';
 }
 
@@ -58,7 +58,7 @@ export function isUserTurn(m: EngineMessage): boolean {
 }
 
 export function lastUserTurnIndex(messages: readonly EngineMessage[]): number {
-	for (let i = messages.length - 1; i >= 0; i--) if (isUserTurn(messages[i])) return i;
+	for (let i = messages.length - 1; i >= 0; i--) if (isUserTurn(messages[i]!)) return i;
 	return -1;
 }
 
@@ -72,19 +72,19 @@ export function groupMessages(messages: readonly EngineMessage[]): MessageGroup[
 	let i = 0;
 	while (i < messages.length) {
 		const start = i;
-		const m = messages[i];
+		const m = messages[i]!;
 		i++;
 		if (m.toolCallIds && m.toolCallIds.length > 0) {
 			const pending = new Set(m.toolCallIds);
 			while (i < messages.length && pending.size > 0) {
-				const ids = messages[i].toolResultIds;
+				const ids = messages[i]!.toolResultIds;
 				if (!ids || !ids.some(id => pending.has(id))) break;
 				for (const id of ids) pending.delete(id);
 				i++;
 			}
 		}
 		let pinned = false;
-		for (let j = start; j < i; j++) if (isSystem(messages[j]) || j === lastUser) pinned = true;
+		for (let j = start; j < i; j++) if (isSystem(messages[j]!) || j === lastUser) pinned = true;
 		groups.push({ start, end: i, pinned });
 	}
 	return groups;

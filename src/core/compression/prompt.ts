@@ -15,7 +15,7 @@
  */
 import type { PromptChange } from './types';
 
-export type PromptRule = PromptChange['rule'];
+type PromptRule = PromptChange['rule'];
 export type RuleCounts = Map<PromptRule, number>;
 
 interface Block {
@@ -31,20 +31,20 @@ function splitBlocks(text: string): Block[] {
 	let prose: string[] = [];
 	const lines = text.split('\n');
 	for (let i = 0; i < lines.length; i++) {
-		const open = /^\s{0,3}(`{3,}|~{3,})\s*([\w+-]*)/.exec(lines[i]);
+		const open = /^\s{0,3}(`{3,}|~{3,})\s*([\w+-]*)/.exec(lines[i]!);
 		if (!open) {
-			prose.push(lines[i]);
+			prose.push(lines[i]!);
 			continue;
 		}
 		if (prose.length) blocks.push({ code: false, lang: '', lines: prose });
 		prose = [];
-		const fence = open[1];
-		const code = [lines[i]];
+		const fence = open[1]!;
+		const code = [lines[i]!];
 		for (i++; i < lines.length; i++) {
-			code.push(lines[i]);
-			if (new RegExp(`^\\s{0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`).test(lines[i])) break;
+			code.push(lines[i]!);
+			if (new RegExp(`^\\s{0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`).test(lines[i]!)) break;
 		}
-		blocks.push({ code: true, lang: open[2].toLowerCase(), lines: code });
+		blocks.push({ code: true, lang: open[2]!.toLowerCase(), lines: code });
 	}
 	if (prose.length) blocks.push({ code: false, lang: '', lines: prose });
 	return blocks;
@@ -89,7 +89,7 @@ export function minifyJsonText(s: string): string {
 	return out;
 }
 
-export function parsesAsJson(s: string): boolean {
+function parsesAsJson(s: string): boolean {
 	try {
 		JSON.parse(s);
 		return true;
@@ -142,13 +142,14 @@ export function losslessText(input: string, changes: RuleCounts): string {
 	const endsWithNewline = text.endsWith('\n');
 	const blocks = splitBlocks(text).map(b => {
 		if (b.code) {
-			const body = b.lines.slice(1, b.lines.length > 1 && /^\s{0,3}(`{3,}|~{3,})\s*$/.test(b.lines[b.lines.length - 1]) ? -1 : undefined).join('\n');
+			const body = b.lines.slice(1, b.lines.length > 1 && /^\s{0,3}(`{3,}|~{3,})\s*$/.test(b.lines[b.lines.length - 1]!) ? -1 : undefined).join('\n');
 			if (b.lang === 'json' && body.trim() && parsesAsJson(body)) {
 				const min = minifyJsonText(body);
 				if (min !== body) {
 					count(changes, 'jsonMinify');
-					const close = b.lines.length > 1 ? [b.lines[b.lines.length - 1]] : [];
-					return { ...b, lines: [b.lines[0], min, ...close] };
+					// A code block's first line is its opening fence, so lines[0] exists.
+					const close = b.lines.length > 1 ? [b.lines[b.lines.length - 1]!] : [];
+					return { ...b, lines: [b.lines[0]!, min, ...close] };
 				}
 			}
 			return b;
@@ -217,7 +218,7 @@ function articleFor(word: string, was: string): string {
 	const w = word.toLowerCase();
 	const an = /^(?:hour|honest|honou?r|heir)/.test(w) || (/^[aeiou]/.test(w) && !/^(?:uni|use|usu|usa|ure|euro|one|once)/.test(w));
 	const article = an ? 'an' : 'a';
-	return was[0] === 'A' ? article[0].toUpperCase() + article.slice(1) : article;
+	return was[0] === 'A' ? article[0]!.toUpperCase() + article.slice(1) : article;
 }
 
 /** Wordy phrases and their short form; the sentence keeps its grammar. */
@@ -268,7 +269,7 @@ function yamlBlockLines(lines: readonly string[]): Set<number> {
 	const out = new Set<number>();
 	for (let i = 0; i < lines.length;) {
 		let j = i;
-		while (j < lines.length && yamlLike.test(lines[j])) j++;
+		while (j < lines.length && yamlLike.test(lines[j]!)) j++;
 		if (j - i >= 2) for (let k = i; k < j; k++) out.add(k);
 		i = j > i ? j : i + 1;
 	}
@@ -295,7 +296,7 @@ function rewriteFree(free: string, lineStart: boolean, rewrites: readonly Rewrit
 			onChange();
 			const to = typeof rw.to === 'string' ? rw.to : rw.to(groups);
 			if (to === '') return atStart ? capitalizeMark : '';
-			return /^[A-Z]/.test(match) && /^[a-z]/.test(to) ? to[0].toUpperCase() + to.slice(1) : to;
+			return /^[A-Z]/.test(match) && /^[a-z]/.test(to) ? to[0]!.toUpperCase() + to.slice(1) : to;
 		});
 	}
 	if (f === free) return f;

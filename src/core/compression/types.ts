@@ -10,7 +10,7 @@ export type CompressionChange =
 	/** An observation replaced by a one-line placeholder (`tool`: what produced it, in a few words). */
 	| { readonly kind: 'masked'; readonly index: number; readonly tool: string };
 
-export type HistoryStrategy = 'truncate' | 'window' | 'summarize' | 'toolOutputs' | 'observationMask';
+type HistoryStrategy = 'truncate' | 'window' | 'summarize' | 'toolOutputs' | 'observationMask';
 
 /** The result of a history compression with its measured savings. */
 export interface HistoryCompressionResult {

@@ -7,7 +7,7 @@
  * `param` field names the table entry a key implements, so the mapping stays reviewable.
  */
 
-export type SettingType = 'number' | 'integer' | 'string' | 'boolean' | 'object' | 'array';
+type SettingType = 'number' | 'integer' | 'string' | 'boolean' | 'object' | 'array';
 
 export interface SettingSpec {
 	readonly key: string;
@@ -34,7 +34,7 @@ export interface SettingSpec {
 
 /** Budget enforcement policies. `soft` downgrades to a cheaper tier first, then refuses like `hard`. */
 export type BudgetPolicy = 'hard' | 'soft' | 'warn';
-export const budgetPolicies: readonly BudgetPolicy[] = ['hard', 'soft', 'warn'];
+const budgetPolicies: readonly BudgetPolicy[] = ['hard', 'soft', 'warn'];
 
 /**
  * How a call's model is chosen. `tiered`: the complexity router picks cheap / medium / expensive
@@ -43,12 +43,12 @@ export const budgetPolicies: readonly BudgetPolicy[] = ['hard', 'soft', 'warn'];
  * run starts on the cheap tier and moves up on signs of trouble in the run itself (see
  * `src/core/routing/escalation.ts`).
  */
-export type RoutingMode = 'tiered' | 'fixed' | 'asRequested' | 'escalate';
-export const routingModes: readonly RoutingMode[] = ['tiered', 'fixed', 'asRequested', 'escalate'];
+type RoutingMode = 'tiered' | 'fixed' | 'asRequested' | 'escalate';
+const routingModes: readonly RoutingMode[] = ['tiered', 'fixed', 'asRequested', 'escalate'];
 
 /** Which models a failing call may fall back to (see `agentCost.routing.fallbacks`). */
-export type FallbackMode = 'cheaper' | 'escalate' | 'off';
-export const fallbackModes: readonly FallbackMode[] = ['cheaper', 'escalate', 'off'];
+type FallbackMode = 'cheaper' | 'escalate' | 'off';
+const fallbackModes: readonly FallbackMode[] = ['cheaper', 'escalate', 'off'];
 
 /** The top-level groups of {@link PolicySettings} (the first path segment of its setting keys). */
 export const policySettingGroups: readonly (keyof PolicySettings)[] = ['tiers', 'routing', 'compression', 'cache', 'budget', 'defaults', 'contextWindowMax'];
@@ -59,9 +59,9 @@ export const policySettingGroups: readonly (keyof PolicySettings)[] = ['tiers', 
  * `src/core/compression/observationMask.ts`); the others fire on the compression triggers.
  */
 export type CompressionStrategy = 'none' | 'truncate' | 'window' | 'summarize' | 'observationMask';
-export const compressionStrategies: readonly CompressionStrategy[] = ['none', 'truncate', 'window', 'summarize', 'observationMask'];
+const compressionStrategies: readonly CompressionStrategy[] = ['none', 'truncate', 'window', 'summarize', 'observationMask'];
 
-export type EmbeddingProvider = 'offline' | 'openai';
+type EmbeddingProvider = 'offline' | 'openai';
 
 /** What the lens's status-bar figure is (see `agentCost.lens.cost`). */
 export type LensCostShown = 'input' | 'inputPer1000' | 'withOutput';
@@ -436,7 +436,7 @@ export const settingsSchema = [
  * same spec form as {@link settingsSchema}, keyed by their path in a scenario, never contributed to
  * `package.json`.
  */
-export const scenarioSchema = [
+const scenarioSchema = [
 	{ key: 'name', type: 'string', default: 'Scenario', description: 'Shown in tables, charts and exports.' },
 	{
 		key: 'promptCache.mode',

@@ -61,7 +61,7 @@ export function semanticCheck(key: string, v: unknown): { severity: 'error' | 'w
 		const m = /^(rediss?):\/\/([^/?#]*)/.exec(v);
 		if (!m) return { severity: 'error', message: `expected redis://host:port[/db] or rediss://…, got a value of another form` };
 		// Never echo the URL: it may hold a password.
-		if (/:[^@]*@/.test(m[2])) return { severity: 'warning', message: 'the URL contains a password; settings are not secret — store the password in the secret store instead' };
+		if (/:[^@]*@/.test(m[2]!)) return { severity: 'warning', message: 'the URL contains a password; settings are not secret — store the password in the secret store instead' };
 	}
 	return undefined;
 }
@@ -72,7 +72,10 @@ export function setPath(target: Record<string, unknown>, path: string[], value: 
 		if (!isRecord(node[part])) node[part] = {};
 		node = node[part] as Record<string, unknown>;
 	}
-	node[path[path.length - 1]] = value;
+	const last = path[path.length - 1];
+	// Every caller splits a dotted key, which gives at least one part; an empty path names nothing.
+	if (last === undefined) throw new RangeError('setPath: empty path');
+	node[last] = value;
 }
 
 export function cloneDefault(v: unknown): unknown {

@@ -15,7 +15,7 @@ import type { TranscriptMessage } from '../transcripts/model';
 import type { CallProtocol } from './gatewayRoutes';
 
 /** Where a neutral message came from in the request body. */
-export type MessageSource =
+type MessageSource =
 	/** Anthropic `system`. */
 	| { readonly kind: 'system' }
 	/** Responses `instructions`. */
@@ -62,7 +62,7 @@ function countAttachments(v: unknown, depth = 0): number {
 }
 
 /** The engine's view of a message: tool calls are part of the content (they are sent and billed as prompt). */
-export function engineMessageOf(m: TranscriptMessage): EngineMessage {
+function engineMessageOf(m: TranscriptMessage): EngineMessage {
 	const calls = m.toolCalls ?? [];
 	return {
 		role: m.role,

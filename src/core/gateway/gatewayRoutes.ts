@@ -19,7 +19,7 @@ export type GatewayProvider = 'anthropic' | 'openai';
 export const gatewayKeyPlaceholder = 'agent-cost-gateway';
 
 /** A provider endpoint the gateway accounts for (`call` endpoints) or just forwards. */
-export type GatewayEndpoint = 'messages' | 'chat' | 'responses' | 'countTokens' | 'models' | 'other';
+type GatewayEndpoint = 'messages' | 'chat' | 'responses' | 'countTokens' | 'models' | 'other';
 
 /** The wire protocol of a billed call. */
 export type CallProtocol = 'anthropicMessages' | 'openaiChat' | 'openaiResponses';
@@ -79,7 +79,7 @@ export function parseGatewayPath(target: string): { readonly ok: true; readonly 
 export type HeaderLookup = (name: string) => string | undefined;
 
 /** Anthropic clients send `x-api-key` and `anthropic-version`; OpenAI clients a Bearer token. */
-export function providerOfHeaders(header: HeaderLookup): GatewayProvider {
+function providerOfHeaders(header: HeaderLookup): GatewayProvider {
 	return header('x-api-key') !== undefined || header('anthropic-version') !== undefined ? 'anthropic' : 'openai';
 }
 

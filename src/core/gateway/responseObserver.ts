@@ -39,7 +39,7 @@ export interface ObservedResponse {
 }
 
 /** A JSON body larger than this is not kept for parsing (usage is then counted, marked ≈). */
-export const maxObservedJsonChars = 32 * 1024 * 1024;
+const maxObservedJsonChars = 32 * 1024 * 1024;
 
 interface MutableCall {
 	id: string;

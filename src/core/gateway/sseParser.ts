@@ -13,7 +13,7 @@ export interface SseEvent {
 }
 
 /** Longest line kept while waiting for its end: a stream that never ends a line cannot grow memory without bound. */
-export const maxSseLineChars = 16 * 1024 * 1024;
+const maxSseLineChars = 16 * 1024 * 1024;
 
 export class SseParser {
 	private buffer = '';

@@ -39,7 +39,7 @@ export interface WireError {
 }
 
 /** Every message the gateway writes starts with this, so a user knows who answered. */
-export const gatewayMessagePrefix = 'Agent Cost gateway: ';
+const gatewayMessagePrefix = 'Agent Cost gateway: ';
 
 export function wireError(provider: GatewayProvider, kind: GatewayErrorKind, message: string): WireError {
 	const s = shapes[kind];

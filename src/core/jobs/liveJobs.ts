@@ -193,7 +193,7 @@ export interface CompressPreview {
 
 export type CompressPromptResult = CompressPreview | Pick<LiveRefusal, 'kind' | 'reason' | 'message' | 'status'> | Pick<LiveFailure, 'kind' | 'reason' | 'message' | 'keyMissing' | 'status'>;
 
-export interface ExactCountParams {
+interface ExactCountParams {
 	readonly config: EngineConfig;
 	readonly model: string;
 	readonly messages: readonly ProviderMessage[];

@@ -27,7 +27,7 @@ export interface SessionsScanParams {
 	readonly retentionNoticeDays: number;
 }
 
-export interface SessionsScanProgress {
+interface SessionsScanProgress {
 	readonly files: number;
 	readonly totalFiles: number;
 }
@@ -94,12 +94,12 @@ export interface SessionFileRef {
 }
 
 /** The session the agents are running in a folder now: the most recently written session file for it. */
-export interface CurrentSessionParams {
+interface CurrentSessionParams {
 	readonly folders: SessionFolders;
 	readonly workspace: string;
 }
 
-export interface SessionTailParams {
+interface SessionTailParams {
 	readonly file: SessionFileRef;
 	readonly timeZone: string;
 	readonly overrides?: PriceOverrides;
@@ -125,12 +125,12 @@ export interface SessionTailResult {
 	readonly modifiedMs: number;
 }
 
-export interface ArchiveParams {
+interface ArchiveParams {
 	readonly dest: string;
 	readonly folders: SessionFolders;
 }
 
-export interface ArchiveProgress {
+interface ArchiveProgress {
 	readonly files: number;
 	readonly totalFiles: number;
 }

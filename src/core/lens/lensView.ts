@@ -88,7 +88,7 @@ function code(text: string): string {
 }
 
 /** Plain text safe inside Markdown (file names, reasons from the engine). */
-export function escapeMarkdown(text: string): string {
+function escapeMarkdown(text: string): string {
 	return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&').replace(/[\r\n]+/g, ' ');
 }
 

@@ -15,8 +15,9 @@ export interface TimingSummary {
 export function summarize(xs: readonly number[]): TimingSummary {
 	if (xs.length === 0) return { count: 0, median: 0, p95: 0, max: 0, mean: 0 };
 	const sorted = [...xs].sort((a, b) => a - b);
-	const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-	return { count: xs.length, median: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1], mean: xs.reduce((a, b) => a + b, 0) / xs.length };
+	// Not empty (checked above), so every clamped index is in range.
+	const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+	return { count: xs.length, median: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1]!, mean: xs.reduce((a, b) => a + b, 0) / xs.length };
 }
 
 export class TimingStats {

@@ -460,7 +460,7 @@ function skipSpace(counter: ChunkedCounter, from: number, length: number): numbe
 	let pos = from;
 	for (let block = 256; pos < length; block *= 2) {
 		const text = counter.slice(pos, pos + block);
-		for (let i = 0; i < text.length; i++) if (!isSpace(text[i])) return pos + i;
+		for (let i = 0; i < text.length; i++) if (!isSpace(text[i]!)) return pos + i;
 		pos += text.length;
 	}
 	return length;
@@ -472,7 +472,7 @@ function trimEnd(counter: ChunkedCounter, start: number, end: number): number {
 	for (let block = 256; pos > start; block *= 2) {
 		const from = Math.max(start, pos - block);
 		const text = counter.slice(from, pos);
-		for (let i = text.length - 1; i >= 0; i--) if (!isSpace(text[i])) return from + i + 1;
+		for (let i = text.length - 1; i >= 0; i--) if (!isSpace(text[i]!)) return from + i + 1;
 		pos = from;
 	}
 	return start;

@@ -21,8 +21,8 @@ export function crc32Hex(text: string): string {
 	let c = 0xffffffff;
 	for (let i = 0; i < text.length; i++) {
 		const u = text.charCodeAt(i);
-		c = t[(c ^ u) & 0xff] ^ (c >>> 8);
-		c = t[(c ^ (u >>> 8)) & 0xff] ^ (c >>> 8);
+		c = t[(c ^ u) & 0xff]! ^ (c >>> 8);
+		c = t[(c ^ (u >>> 8)) & 0xff]! ^ (c >>> 8);
 	}
 	return ((c ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0');
 }

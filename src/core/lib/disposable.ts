@@ -34,7 +34,3 @@ export class DisposableStore implements Disposable {
 		}
 	}
 }
-
-export function toDisposable(fn: () => void): Disposable {
-	return { dispose: fn };
-}

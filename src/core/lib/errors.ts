@@ -40,6 +40,6 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 
 /** A short, single-line description of any thrown value, for logs and CLI messages. */
 export function describeError(e: unknown): string {
-	if (e instanceof Error) return e.message.split('\n')[0];
+	if (e instanceof Error) return e.message.split('\n')[0]!; // split always yields a first part
 	return String(e);
 }

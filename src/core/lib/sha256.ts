@@ -13,26 +13,26 @@ const tail = new Uint8Array(128);
 function block(b: Uint8Array, off: number): void {
 	for (let i = 0; i < 16; i++) {
 		const j = off + i * 4;
-		W[i] = (b[j] << 24) | (b[j + 1] << 16) | (b[j + 2] << 8) | b[j + 3];
+		W[i] = (b[j]! << 24) | (b[j + 1]! << 16) | (b[j + 2]! << 8) | b[j + 3]!;
 	}
 	for (let i = 16; i < 64; i++) {
-		const w15 = W[i - 15],
-			w2 = W[i - 2];
+		const w15 = W[i - 15]!,
+			w2 = W[i - 2]!;
 		const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
 		const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-		W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
+		W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0;
 	}
-	let a = H[0],
-		b1 = H[1],
-		c = H[2],
-		d = H[3],
-		e = H[4],
-		f = H[5],
-		g = H[6],
-		h = H[7];
+	let a = H[0]!,
+		b1 = H[1]!,
+		c = H[2]!,
+		d = H[3]!,
+		e = H[4]!,
+		f = H[5]!,
+		g = H[6]!,
+		h = H[7]!;
 	for (let i = 0; i < 64; i++) {
 		const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-		const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i] + W[i]) | 0;
+		const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i]! + W[i]!) | 0;
 		const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
 		const t2 = (S0 + ((a & b1) ^ (a & c) ^ (b1 & c))) | 0;
 		h = g;
@@ -44,14 +44,14 @@ function block(b: Uint8Array, off: number): void {
 		b1 = a;
 		a = (t1 + t2) | 0;
 	}
-	H[0] = (H[0] + a) | 0;
-	H[1] = (H[1] + b1) | 0;
-	H[2] = (H[2] + c) | 0;
-	H[3] = (H[3] + d) | 0;
-	H[4] = (H[4] + e) | 0;
-	H[5] = (H[5] + f) | 0;
-	H[6] = (H[6] + g) | 0;
-	H[7] = (H[7] + h) | 0;
+	H[0] = (H[0]! + a) | 0;
+	H[1] = (H[1]! + b1) | 0;
+	H[2] = (H[2]! + c) | 0;
+	H[3] = (H[3]! + d) | 0;
+	H[4] = (H[4]! + e) | 0;
+	H[5] = (H[5]! + f) | 0;
+	H[6] = (H[6]! + g) | 0;
+	H[7] = (H[7]! + h) | 0;
 }
 
 /**
@@ -60,7 +60,7 @@ function block(b: Uint8Array, off: number): void {
  * used (full blocks are read in place, only the padded tail is copied). Verified against
  * node:crypto in the unit tests; timings in bench/policy.md.
  */
-export function sha256Bytes(data: Uint8Array): string {
+function sha256Bytes(data: Uint8Array): string {
 	H.set([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
 	const full = data.length - (data.length % 64);
 	for (let off = 0; off < full; off += 64) block(data, off);
@@ -84,7 +84,7 @@ export function sha256Bytes(data: Uint8Array): string {
 	block(tail, 0);
 	if (tailLen === 128) block(tail, 64);
 	let out = '';
-	for (let i = 0; i < 8; i++) out += (H[i] >>> 0).toString(16).padStart(8, '0');
+	for (let i = 0; i < 8; i++) out += (H[i]! >>> 0).toString(16).padStart(8, '0');
 	return out;
 }
 

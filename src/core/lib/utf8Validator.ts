@@ -22,7 +22,7 @@ export class Utf8Validator {
 
 	push(bytes: Uint8Array): void {
 		for (let i = 0; i < bytes.length; i++) {
-			const b = bytes[i];
+			const b = bytes[i]!;
 			const at = this.offset + i;
 			if (this.need > 0) {
 				if (b >= this.lower && b <= this.upper) {

@@ -96,7 +96,7 @@ export interface LiveCallRequest {
 	readonly validate?: (text: string) => string | undefined;
 }
 
-export interface AttemptInfo {
+interface AttemptInfo {
 	readonly model: string;
 	readonly retry: number;
 }

@@ -47,7 +47,7 @@ export function toProviderMessages(engine: readonly EngineMessage[], original: r
 	const out: ProviderMessage[] = [];
 	for (const m of engine) {
 		if (m.role === 'assistant' && m.toolCallIds?.length) {
-			const source = assistantByCall.get(m.toolCallIds[0]);
+			const source = assistantByCall.get(m.toolCallIds[0]!);
 			// Compression keeps a tool-call message whole or drops it, so the original is the message.
 			if (source) {
 				out.push(source);
@@ -55,7 +55,7 @@ export function toProviderMessages(engine: readonly EngineMessage[], original: r
 			}
 		}
 		if (m.role === 'tool' && m.toolResultIds?.length) {
-			const id = m.toolResultIds[0];
+			const id = m.toolResultIds[0]!;
 			const source = toolByCall.get(id);
 			out.push({ role: 'tool', toolCallId: id, content: m.content, ...(source?.isError ? { isError: true } : {}) });
 			continue;

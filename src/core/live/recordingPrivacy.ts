@@ -7,7 +7,7 @@ import type { LiveCallRecord } from './liveCallRecord';
  * costs, timings, status and tool NAMES — no prompt, answer, tool arguments or tool results. The
  * messages keep their roles (with empty text), so a report still shows the shape of the call.
  */
-export function metadataOnly(r: LiveCallRecord): LiveCallRecord {
+function metadataOnly(r: LiveCallRecord): LiveCallRecord {
 	return {
 		...r,
 		messages: r.messages.map((m): ProviderMessage => (m.role === 'tool' ? { role: 'tool', toolCallId: m.toolCallId, content: '' } : { role: m.role, content: '' })),

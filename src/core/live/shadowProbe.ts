@@ -117,7 +117,7 @@ function spread<T>(candidates: readonly T[], n: number): T[] {
  * changed prompt), spread over the run, then others — at most `sample`. Only agent steps with a
  * recorded answer qualify.
  */
-export async function chooseProbeSteps(run: PreparedRun, scenario: ReplayScenario, sample: number, signal?: AbortSignal): Promise<number[]> {
+async function chooseProbeSteps(run: PreparedRun, scenario: ReplayScenario, sample: number, signal?: AbortSignal): Promise<number[]> {
 	const result = await simulateScenario(run, scenario, signal ? { signal } : {});
 	const answered = new Set(run.calls.filter(c => !c.call.purpose && c.call.output && c.call.status !== 'refused').map(c => c.step));
 	const steps = result.perStep.filter(p => p.tier !== 'recorded' && p.cache !== 'responseCache' && answered.has(p.step));
@@ -134,7 +134,7 @@ export async function chooseProbeSteps(run: PreparedRun, scenario: ReplayScenari
 }
 
 /** The scenario's prompts at `steps`, as it would send them. */
-export async function captureSteps(run: PreparedRun, scenario: ReplayScenario, steps: readonly number[], signal?: AbortSignal): Promise<CapturedStep[]> {
+async function captureSteps(run: PreparedRun, scenario: ReplayScenario, steps: readonly number[], signal?: AbortSignal): Promise<CapturedStep[]> {
 	const captured: CapturedStep[] = [];
 	await simulateScenario(run, scenario, { ...(signal && { signal }), capture: { steps: new Set(steps), onStep: s => captured.push(s) } });
 	return captured;

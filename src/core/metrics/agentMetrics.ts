@@ -31,9 +31,9 @@ export type BudgetEventKind = 'warn' | 'downgrade' | 'refused';
 export type BudgetScope = 'run' | 'day';
 
 /** Call latencies in seconds: interactive calls up to long agent steps. */
-export const callDurationBuckets: readonly number[] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const callDurationBuckets: readonly number[] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 /** Agent run durations in seconds. */
-export const runDurationBuckets: readonly number[] = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200];
+const runDurationBuckets: readonly number[] = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200];
 
 /** Label values are snake_case, as is usual in Prometheus. */
 const statusLabel: Record<CallStatus, string> = {

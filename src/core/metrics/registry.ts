@@ -7,7 +7,7 @@
  */
 
 export type Labels = Readonly<Record<string, string>>;
-export type MetricType = 'counter' | 'gauge' | 'histogram';
+type MetricType = 'counter' | 'gauge' | 'histogram';
 
 /** One sample line: `name{labels} value`. */
 export interface MetricSample {
@@ -60,8 +60,9 @@ abstract class Family {
 	}
 
 	protected labelsOf(key: string): Labels {
+		// Keys are made by key() from these label names, one value each.
 		const values = JSON.parse(key) as string[];
-		return Object.fromEntries(this.labelNames.map((n, i) => [n, values[i]]));
+		return Object.fromEntries(this.labelNames.map((n, i) => [n, values[i]!]));
 	}
 
 	abstract samples(): MetricSample[];
@@ -119,7 +120,7 @@ export class Histogram extends Family {
 
 	constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]) {
 		super(name, help, labelNames);
-		if (buckets.length === 0 || buckets.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]))) {
+		if (buckets.length === 0 || buckets.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]!))) {
 			throw new Error(`metric ${name}: buckets must be finite and strictly increasing`);
 		}
 		this.buckets = [...buckets];
@@ -137,7 +138,7 @@ export class Histogram extends Family {
 			s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
 			this.series.set(k, s);
 		}
-		for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) s.counts[i]++;
+		for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
 		s.sum += value;
 		s.count++;
 	}
@@ -146,7 +147,7 @@ export class Histogram extends Family {
 		const out: MetricSample[] = [];
 		for (const [k, s] of sortedEntries(this.series)) {
 			const labels = this.labelsOf(k);
-			this.buckets.forEach((b, i) => out.push({ name: `${this.name}_bucket`, labels: { ...labels, le: formatNumber(b) }, value: s.counts[i] }));
+			this.buckets.forEach((b, i) => out.push({ name: `${this.name}_bucket`, labels: { ...labels, le: formatNumber(b) }, value: s.counts[i]! }));
 			out.push({ name: `${this.name}_bucket`, labels: { ...labels, le: '+Inf' }, value: s.count });
 			out.push({ name: `${this.name}_sum`, labels, value: s.sum });
 			out.push({ name: `${this.name}_count`, labels, value: s.count });
@@ -160,7 +161,7 @@ function sortedEntries<V>(m: Map<string, V>): [string, V][] {
 }
 
 /** Prometheus float syntax: `+Inf`, `-Inf`, `NaN`, else the shortest round-tripping decimal. */
-export function formatNumber(v: number): string {
+function formatNumber(v: number): string {
 	if (v === Infinity) return '+Inf';
 	if (v === -Infinity) return '-Inf';
 	if (Number.isNaN(v)) return 'NaN';

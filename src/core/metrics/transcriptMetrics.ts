@@ -13,7 +13,7 @@ function durationMs(startedAt: string | undefined, endedAt: string | undefined):
 }
 
 /** One call of a transcript as a metrics record: the recorded cost wins (it is what was charged), else the catalog's price. */
-export function callMetricRecords(t: Transcript, pricing: PricingPort): CallMetricRecord[] {
+function callMetricRecords(t: Transcript, pricing: PricingPort): CallMetricRecord[] {
 	return t.calls.map(c => {
 		const status: CallStatus = c.servedFrom ? 'cacheHit' : c.status === 'refused' ? 'refused' : c.status === 'cancelled' ? 'cancelled' : c.status === 'error' ? 'error' : 'ok';
 		let costUsd = c.recordedCostUsd;
@@ -26,7 +26,7 @@ export function callMetricRecords(t: Transcript, pricing: PricingPort): CallMetr
 }
 
 /** The wall time of a run: first call start to last call end (undefined without timestamps). */
-export function runSpan(t: Transcript): { startMs: number; endMs: number } | undefined {
+function runSpan(t: Transcript): { startMs: number; endMs: number } | undefined {
 	const starts = t.calls.map(c => Date.parse(c.startedAt ?? '')).filter(Number.isFinite);
 	const ends = t.calls.map(c => Date.parse(c.endedAt ?? c.startedAt ?? '')).filter(Number.isFinite);
 	if (starts.length === 0 || ends.length === 0) return undefined;

@@ -104,7 +104,7 @@ export interface StepRequest {
 }
 
 /** A paid embedder for the semantic cache, as the step needs to know it (live only). */
-export interface SemanticCachePort {
+interface SemanticCachePort {
 	/** The priced model each embedding bills (undefined: a free, offline embedder). */
 	readonly billedModel?: string;
 	readonly maxInputTokens?: number;
@@ -139,7 +139,7 @@ export interface CacheHit<R = unknown> {
 }
 
 /** What the step asks of its caller; the answer types are in {@link EffectAnswer}. */
-export type StepEffect =
+type StepEffect =
 	| { readonly kind: 'cacheGet'; readonly key: string }
 	| { readonly kind: 'embed'; readonly text: string }
 	| { readonly kind: 'semanticGet'; readonly partition: string; readonly vector: Float32Array }
@@ -155,7 +155,7 @@ export type StepEffect =
 			readonly inputTokens: number;
 	  };
 
-export interface EffectAnswer {
+interface EffectAnswer {
 	readonly cacheGet: CacheHit | undefined;
 	readonly embed: Float32Array;
 	readonly semanticGet: CacheHit | undefined;
@@ -180,7 +180,7 @@ export interface SideCall {
 }
 
 /** What the budget decided for the call. */
-export type BudgetVerdict =
+type BudgetVerdict =
 	| { readonly kind: 'allow'; readonly model: string }
 	| { readonly kind: 'downgrade'; readonly model: string; readonly from: string }
 	/** Warn-only policy past a limit, or a model without a price that is not enforced: the call goes ahead. */
@@ -249,7 +249,7 @@ export function toolOutputLimit(settings: PolicySettings, requestedModel: string
 }
 
 /** The maximum output the call is sent (and the budget reserves). */
-export function maxOutputTokensOf(settings: PolicySettings, params: CacheableParams | undefined): number {
+function maxOutputTokensOf(settings: PolicySettings, params: CacheableParams | undefined): number {
 	return params?.maxOutputTokens ?? settings.defaults.maxOutputTokens;
 }
 
@@ -289,7 +289,7 @@ function downgradeCandidates(routing: RoutingDecision, settings: PolicySettings,
  * failure never silently moves a run to a pricier model — or, with `routing.fallbacks: escalate`,
  * the tiers above it first. A pinned model has none.
  */
-export function fallbacksFor(model: string, tier: RoutingDecision['tier'], settings: PolicySettings, worstOf: (model: string) => WorstCase): string[] {
+function fallbacksFor(model: string, tier: RoutingDecision['tier'], settings: PolicySettings, worstOf: (model: string) => WorstCase): string[] {
 	if (tier === 'pinned' || settings.routing.fallbacks === 'off') return [];
 	const own = worstOf(model);
 	const tiers = [...new Set(tierOrder.map(t => settings.tiers[t]))].filter(m => m !== model);

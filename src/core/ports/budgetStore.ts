@@ -32,7 +32,7 @@ export interface ReserveRequest {
 	readonly expiresAt: number;
 }
 
-export interface ScopeTotals {
+interface ScopeTotals {
 	readonly spentNano: number;
 	readonly reservedNano: number;
 }

@@ -12,7 +12,6 @@ import type { ToolDefinitionLike } from '../tokens/types';
 
 /** Providers with a first-party client. OpenAI-compatible servers (gateways, local) use `openai`. */
 export type ProviderId = 'openai' | 'anthropic';
-export const providerIds: readonly ProviderId[] = ['openai', 'anthropic'];
 
 /** A tool call the model made. `arguments` is the JSON text exactly as the model produced it. */
 export interface ProviderToolCall {

@@ -8,18 +8,6 @@ export interface SnapshotStore {
 	save(name: string, value: unknown): Promise<void>;
 }
 
-/** In-memory store for tests and replays. */
-export class MemorySnapshotStore implements SnapshotStore {
-	private readonly data = new Map<string, string>();
-	async load(name: string): Promise<unknown | undefined> {
-		const s = this.data.get(name);
-		return s === undefined ? undefined : JSON.parse(s);
-	}
-	async save(name: string, value: unknown): Promise<void> {
-		this.data.set(name, JSON.stringify(value));
-	}
-}
-
 /**
  * A response cache shared between processes and machines (Redis), consulted after the in-process
  * exact cache misses. Keys are exact-cache keys (`v1:<sha256>`), values JSON-serializable.

@@ -54,7 +54,7 @@ interface Resolved {
 }
 
 /** The hint every "no price" result carries: the two places a user can add one. */
-export function unpricedHint(model: string): string {
+function unpricedHint(model: string): string {
 	const example = JSON.stringify({ [model || 'my-model']: { input: 3, output: 15 } });
 	return `Add a price for it to the setting agentCost.pricing.overrides or to the workspace file .agent-cost/prices.json, e.g. ${example} (USD per million tokens).`;
 }

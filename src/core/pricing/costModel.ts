@@ -80,11 +80,6 @@ export function rateAt(rate: TieredRate, totalInput: number): number {
 	return price;
 }
 
-/** A flat (untiered) rate. */
-export function flatRate(price: number): TieredRate {
-	return { base: price, tiers: [] };
-}
-
 const perMillion = 1_000_000;
 
 const count = formatTokens;

@@ -9,7 +9,7 @@ export interface FormatUsdOptions {
 }
 
 function withThousands(fixed: string): string {
-	const [whole, frac] = fixed.split('.');
+	const [whole = '', frac] = fixed.split('.'); // split always yields a first part
 	const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 	return frac === undefined ? grouped : `${grouped}.${frac}`;
 }
@@ -59,7 +59,7 @@ export function formatPerMtok(usdPerMtok: number): string {
 	const abs = Math.abs(usdPerMtok);
 	let text = String(Number(abs.toPrecision(6)));
 	if (text.includes('e')) text = abs.toFixed(8).replace(/0+$/, '');
-	const [whole, frac = ''] = text.split('.');
+	const [whole = '', frac = ''] = text.split('.');
 	return `${sign}$${withThousands(whole)}.${frac.padEnd(2, '0')}`;
 }
 

@@ -67,7 +67,7 @@ export function findDatasetModel(model: string, providerHint?: string): DatasetM
 	const tries: { model: string; provider?: string }[] = [];
 	if (hint) tries.push({ model: id, provider: hint });
 	const colon = /^([a-z0-9_.-]+):(.+)$/i.exec(id);
-	if (colon && isKnownProvider(colon[1])) tries.push({ model: colon[2], provider: colon[1] });
+	if (colon && isKnownProvider(colon[1]!)) tries.push({ model: colon[2]!, provider: colon[1]! });
 	tries.push({ model: id });
 	const slash = id.indexOf('/');
 	if (slash > 0) {
@@ -120,7 +120,7 @@ export function selectModelPrice(model: ModelInfo, at: Date): SelectedPrice {
 	const secondsOfDay = at.getUTCHours() * 3600 + at.getUTCMinutes() * 60 + at.getUTCSeconds() + at.getUTCMilliseconds() / 1000;
 	const day = at.toISOString().slice(0, 10);
 	for (let i = entries.length - 1; i >= 0; i--) {
-		const { constraint, prices } = entries[i];
+		const { constraint, prices } = entries[i]!;
 		if (constraint === undefined) return { price: prices, note: describeDefault(entries, day) };
 		if (constraint.type === 'start_date') {
 			if (at >= new Date(constraint.start_date)) return { price: prices, note: `price in effect since ${constraint.start_date} (for a call on ${day})` };
@@ -132,7 +132,8 @@ export function selectModelPrice(model: ModelInfo, at: Date): SelectedPrice {
 			if (inside) return { price: prices, note: `time-of-day price (${constraint.start_time}–${constraint.end_time})` };
 		}
 	}
-	return { price: entries[0].prices, note: describeDefault(entries, day) };
+	// The bundled dataset has no empty conditional price list (findDatasetModel only returns its models).
+	return { price: entries[0]!.prices, note: describeDefault(entries, day) };
 }
 
 function describeDefault(entries: readonly { constraint?: { type: string; start_date?: string } }[], day: string): string {

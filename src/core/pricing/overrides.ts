@@ -29,7 +29,7 @@
  * - Keys starting with `$` (e.g. `$schema`, `$comment`) are ignored.
  */
 
-export interface LongContextOverride {
+interface LongContextOverride {
 	/** Total input tokens above which the whole request is repriced. */
 	readonly threshold: number;
 	readonly input?: number;
@@ -125,7 +125,7 @@ function readPrice(obj: Record<string, unknown>, field: string, where: string, p
  * The dearest price an override may set (USD per million tokens): 15× the dearest real price today
  * ($600/M output). Above it a price is a typo or an attack (1e308 made every cost $Infinity).
  */
-export const maxPricePerMillion = 10_000;
+const maxPricePerMillion = 10_000;
 
 function suspiciousPrice(where: string, field: string, v: number, problems: string[]): void {
 	// Real prices are ≥ $0.001 per million tokens; smaller ones are almost always per-token prices.
@@ -149,7 +149,8 @@ function parseEntry(key: string, raw: unknown, problems: string[]): PriceOverrid
 		}
 	}
 	for (const field of ['input', 'output'] as const) {
-		if (!(field in raw)) {
+		// An explicit undefined is absent too (readPrice skips it), not a price of undefined.
+		if (raw[field] === undefined) {
 			problems.push(`${where}: "${field}" is required (USD per million tokens${field === 'output' ? '; use 0 for a model without output' : ''})`);
 			invalid = true;
 		}
@@ -225,13 +226,15 @@ function parseEntry(key: string, raw: unknown, problems: string[]): PriceOverrid
 
 	for (const field of Object.keys(raw)) if (!entryFields.has(field)) problems.push(unknownFieldProblem(where, field));
 
-	if (invalid) {
+	// input and output are read and required above, so they are missing only when invalid is set.
+	const { input, output } = prices;
+	if (invalid || input === undefined || output === undefined) {
 		problems.push(`${where}: entry dropped; the dataset price (if any) is used instead`);
 		return undefined;
 	}
 	return {
-		input: prices.input,
-		output: prices.output,
+		input,
+		output,
 		...(prices.cacheRead !== undefined && { cacheRead: prices.cacheRead }),
 		...(prices.cacheWrite !== undefined && { cacheWrite: prices.cacheWrite }),
 		...(prices.cacheWrite1h !== undefined && { cacheWrite1h: prices.cacheWrite1h }),
@@ -312,9 +315,9 @@ export function createOverrideMatcher(overrides: PriceOverrides): OverrideMatche
 	return (model, provider) => {
 		const candidates = [model.trim().toLowerCase()];
 		if (provider) candidates.push(`${provider.trim().toLowerCase()}/${candidates[0]}`);
-		for (const c of candidates) if (Object.prototype.hasOwnProperty.call(overrides, c)) return { key: c, override: overrides[c] };
+		for (const c of candidates) if (Object.prototype.hasOwnProperty.call(overrides, c)) return { key: c, override: overrides[c]! };
 		const glob = globs.find(g => candidates.some(c => g.re.test(c)));
-		return glob && { key: glob.key, override: overrides[glob.key] };
+		return glob && { key: glob.key, override: overrides[glob.key]! };
 	};
 }
 

@@ -11,7 +11,7 @@ import type { UnpricedFee } from './types';
 import type { ServerToolUses } from './usage';
 
 /** `@pydantic/genai-prices` price keys (USD per 1,000 uses) by canonical tool name. */
-export const datasetToolFeeKeys: Readonly<Record<string, string>> = {
+const datasetToolFeeKeys: Readonly<Record<string, string>> = {
 	web_search: 'web_searches_kcount',
 	// The dataset's "storage searches" are OpenAI's file search tool calls ($2.50 per 1,000).
 	file_search: 'storage_searches_kcount',

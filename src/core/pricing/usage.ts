@@ -40,19 +40,12 @@ export function cacheWrite(u: Usage): number {
 }
 
 /** Per-tool sums; undefined when neither side used a server tool (keeps usage objects plain). */
-export function addServerTools(a: ServerToolUses | undefined, b: ServerToolUses | undefined): ServerToolUses | undefined {
+function addServerTools(a: ServerToolUses | undefined, b: ServerToolUses | undefined): ServerToolUses | undefined {
 	if (!a) return b;
 	if (!b) return a;
 	const out: Record<string, number> = { ...a };
 	for (const [tool, uses] of Object.entries(b)) out[tool] = (out[tool] ?? 0) + uses;
 	return out;
-}
-
-/** Total uses of server tools in `u` (0 when none). */
-export function serverToolUseCount(u: Usage): number {
-	let n = 0;
-	for (const uses of Object.values(u.serverTools ?? {})) n += uses;
-	return n;
 }
 
 /** `u` with `serverTools` set (dropped when empty or all zero). */

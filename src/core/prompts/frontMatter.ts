@@ -28,44 +28,46 @@ function scalar(raw: string): Yaml {
 /** Parses lines[i…] that are indented more than `parent` into a map or a list. */
 function parseBlock(lines: readonly YamlLine[], from: number, parent: number): { value: Yaml; next: number } {
 	const skipBlank = (i: number) => {
-		while (i < lines.length && lines[i].text === '') i++;
+		while (i < lines.length && lines[i]!.text === '') i++;
 		return i;
 	};
 	const start = skipBlank(from);
-	if (start >= lines.length || lines[start].indent <= parent) return { value: null, next: from };
-	const indent = lines[start].indent;
-	if (lines[start].text.startsWith('- ') || lines[start].text === '-') {
+	const first = lines[start];
+	if (first === undefined || first.indent <= parent) return { value: null, next: from };
+	const indent = first.indent;
+	if (first.text.startsWith('- ') || first.text === '-') {
 		const list: Yaml[] = [];
 		let i = start;
-		while ((i = skipBlank(i)) < lines.length && lines[i].indent === indent && (lines[i].text.startsWith('- ') || lines[i].text === '-')) {
-			const item = lines[i].text.slice(1).trim();
+		while ((i = skipBlank(i)) < lines.length && lines[i]!.indent === indent && (lines[i]!.text.startsWith('- ') || lines[i]!.text === '-')) {
+			const item = lines[i]!.text.slice(1).trim();
 			i++;
 			if (item === '') {
 				const sub = parseBlock(lines, i, indent);
 				list.push(sub.value);
 				i = sub.next;
 			} else list.push(scalar(item));
-			while (i < lines.length && (lines[i].indent > indent || lines[i].text === '')) i++; // nested item maps: not needed
+			while (i < lines.length && (lines[i]!.indent > indent || lines[i]!.text === '')) i++; // nested item maps: not needed
 		}
 		return { value: list, next: i };
 	}
 	const map: { [key: string]: Yaml } = {};
 	let i = start;
-	while ((i = skipBlank(i)) < lines.length && lines[i].indent === indent) {
-		const m = /^([^:#][^:]*?)\s*:(?:\s+(.*)|\s*)$/.exec(lines[i].text);
+	while ((i = skipBlank(i)) < lines.length && lines[i]!.indent === indent) {
+		const m = /^([^:#][^:]*?)\s*:(?:\s+(.*)|\s*)$/.exec(lines[i]!.text);
 		if (!m) {
 			i++;
 			continue;
 		}
-		const key = m[1].trim().replace(/^["']|["']$/g, '');
+		const key = m[1]!.trim().replace(/^["']|["']$/g, '');
 		const rest = (m[2] ?? '').trim();
 		i++;
 		if (/^[|>][+-]?$/.test(rest)) {
 			const body: string[] = [];
 			let blockIndent: number | undefined;
-			while (i < lines.length && (lines[i].indent > indent || lines[i].text === '')) {
-				blockIndent ??= lines[i].text === '' ? undefined : lines[i].indent;
-				body.push(lines[i].text === '' ? '' : ' '.repeat(lines[i].indent - (blockIndent ?? lines[i].indent)) + lines[i].text);
+			while (i < lines.length && (lines[i]!.indent > indent || lines[i]!.text === '')) {
+				const line = lines[i]!;
+				blockIndent ??= line.text === '' ? undefined : line.indent;
+				body.push(line.text === '' ? '' : ' '.repeat(line.indent - (blockIndent ?? line.indent)) + line.text);
 				i++;
 			}
 			const text = rest[0] === '|' ? body.join('\n') : body.join('\n').replace(/([^\n])\n(?=[^\n ])/g, '$1 ');
@@ -75,7 +77,7 @@ function parseBlock(lines: readonly YamlLine[], from: number, parent: number): {
 			map[key] = sub.value;
 			i = sub.next;
 		} else map[key] = scalar(rest);
-		while (i < lines.length && (lines[i].indent > indent || lines[i].text === '')) i++; // continuation lines of a plain scalar: ignored
+		while (i < lines.length && (lines[i]!.indent > indent || lines[i]!.text === '')) i++; // continuation lines of a plain scalar: ignored
 	}
 	return { value: map, next: i };
 }
@@ -85,14 +87,14 @@ export function parseFrontMatter(text: string): { data: { [key: string]: Yaml };
 	const m = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(text);
 	if (!m) return undefined;
 	const lines: YamlLine[] = [];
-	for (const raw of m[1].split(/\r?\n/)) {
+	for (const raw of m[1]!.split(/\r?\n/)) {
 		if (/^\s*#/.test(raw)) continue;
 		const text = raw.replace(/\s+$/, '');
 		lines.push({ indent: text === '' ? 0 : raw.length - raw.trimStart().length, text: text.trim() });
 	}
 	const content = lines.filter(l => l.text !== '');
 	// Something between two `---` lines that is not `key: value` is not front matter (e.g. a horizontal rule).
-	if (content.length > 0 && !/^[^:#\s][^:]*:/.test(content[0].text)) return undefined;
+	if (content.length > 0 && !/^[^:#\s][^:]*:/.test(content[0]!.text)) return undefined;
 	const parsed = parseBlock(lines, 0, -1).value;
 	const data = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {};
 	return { data, body: text.slice(m[0].length) };

@@ -7,7 +7,7 @@
  * Meant for text `JSON.parse` accepted: it does not validate, only tracks strings and nesting.
  */
 
-export interface JsonMember {
+interface JsonMember {
 	/** Offset of the key's opening quote. */
 	readonly key: number;
 	/** Offset of the value's first character. */
@@ -54,7 +54,7 @@ export function outlineJson(text: string): JsonOutline {
 
 	/** A value starts at `i` in the innermost container. */
 	const valueAt = (i: number): { key: number; value: number; elements: number[] } | undefined => {
-		const top = stack[stack.length - 1];
+		const top = stack[stack.length - 1]!;
 		if (stack.length === 1 && top.kind === 'array') rootElements.push(i);
 		else if (stack.length === 1 && top.kind === 'object' && pendingKey) {
 			const member = { key: pendingKey.offset, value: i, elements: [] as number[] };
@@ -70,7 +70,7 @@ export function outlineJson(text: string): JsonOutline {
 		const c = text[i];
 		if (c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === ',' || c === ':') {
 			if (c === ',' && stack.length > 0) {
-				const top = stack[stack.length - 1];
+				const top = stack[stack.length - 1]!;
 				if (top.kind === 'object') top.expectKey = true;
 			}
 			i++;
@@ -99,7 +99,7 @@ export function outlineJson(text: string): JsonOutline {
 		} else if (c === '"') i = readString(text, i).end;
 		else {
 			// A number, true, false or null: up to the next delimiter.
-			while (i < text.length && !/[\s,\]}:]/.test(text[i])) i++;
+			while (i < text.length && !/[\s,\]}:]/.test(text[i]!)) i++;
 		}
 	}
 	if (rootKind === 'array') return { elements: rootElements };

@@ -82,9 +82,12 @@ export function proseUnits(req: PromptCompressionRequest): ProseUnit[] | undefin
 	return start < range.end ? [{ start, end: range.end, text: req.text.slice(start, range.end), json: false }] : [];
 }
 
-/** The file with the units' new texts written in (units whose text did not change keep their bytes). */
+/** The file with the units' new texts written in (units whose text did not change, or that `next` has no text for, keep their bytes). */
 export function writeUnits(text: string, units: readonly ProseUnit[], next: readonly string[]): string {
-	const edits = units.flatMap((u, i) => (next[i] === u.text ? [] : [{ ...u, value: next[i] }]));
+	const edits = units.flatMap((u, i) => {
+		const value = next[i];
+		return value === undefined || value === u.text ? [] : [{ ...u, value }];
+	});
 	if (edits.length === 0) return text;
 	if (edits.every(e => e.json)) return replaceJsonStrings(text, edits);
 	let out = '';

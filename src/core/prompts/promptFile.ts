@@ -53,7 +53,7 @@ export interface PromptRequest {
 }
 
 /** UTF-16 offsets into the file's text, in step with {@link PromptRequest.messages} and `tools`. */
-export interface PromptOrigins {
+interface PromptOrigins {
 	readonly messages: readonly number[];
 	readonly tools: readonly number[];
 	/** Where the `tools` (or `functions`) key of a request body is. */
@@ -96,7 +96,7 @@ function promptyMessages(body: string, bodyOffset: number, sample: { readonly [k
 		const m = roleLine.exec(line.replace(/\r$/, ''));
 		if (m) {
 			flush();
-			const r = m[1].toLowerCase();
+			const r = m[1]!.toLowerCase();
 			role = r === 'developer' ? 'system' : (r as 'system' | 'user' | 'assistant');
 			origin = offset + (line.length - line.trimStart().length);
 		} else lines.push(line.replace(/\r$/, ''));
@@ -105,7 +105,7 @@ function promptyMessages(body: string, bodyOffset: number, sample: { readonly [k
 	flush();
 	if (unfilled.size) warnings.push(`placeholders without a sample value were sent as written: ${[...unfilled].map(n => `{{${n}}}`).join(', ')}`);
 	// A body of only a system prompt still needs a user turn: send it as the user's message.
-	if (out.length === 1 && out[0].role === 'system') return { messages: [{ role: 'user', content: out[0].content }], origins };
+	if (out.length === 1 && out[0]!.role === 'system') return { messages: [{ role: 'user', content: out[0]!.content }], origins };
 	return { messages: out, origins };
 }
 

@@ -27,7 +27,7 @@ export function globToRegExp(glob: string): RegExp {
 	let braceDepth = 0;
 	const g = glob.replace(/\\/g, '/');
 	while (i < g.length) {
-		const c = g[i];
+		const c = g[i]!;
 		if (c === '*') {
 			if (g[i + 1] === '*') {
 				// `**` as a whole segment matches zero or more folders; elsewhere it is a `*`.

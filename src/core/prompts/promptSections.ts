@@ -19,7 +19,7 @@ import type { ChatCounter, PromptRequest } from './promptFile';
 import { chatMessagesOf, countOptionsOf, countPromptRequest, readPromptFile } from './promptFile';
 import type { PromptFormat } from './promptGlobs';
 
-export type PromptSectionKind = 'message' | 'tools' | 'tool' | 'heading';
+type PromptSectionKind = 'message' | 'tools' | 'tool' | 'heading';
 
 export interface PromptSection {
 	/** UTF-16 offset in the file where the part starts (the lens goes on its line). */
@@ -41,7 +41,7 @@ export interface SectionCounter {
 }
 
 /** More parts than this (a pasted transcript) are not worth a lens each: the first ones are shown. */
-export const maxPromptSections = 1000;
+const maxPromptSections = 1000;
 
 const headingLine = /^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$/;
 const fenceLine = /^ {0,3}(```|~~~)/;
@@ -65,7 +65,7 @@ function markdownHeadings(text: string, from: number): { offset: number; title: 
 }
 
 function messageLabel(index: number, messages: readonly ChatMessageLike[]): string {
-	const first = messages[0];
+	const first = messages[0]!; // a part has at least one message
 	const calls = messages.flatMap(m => m.toolCalls ?? []).map(c => c.name);
 	const results = messages.filter(m => m.role === 'tool' || m.role === 'function').length;
 	const role = messages.find(m => m.role !== 'tool' && m.role !== 'function')?.role ?? first.role;
@@ -99,9 +99,9 @@ function headingSections(counter: SectionCounter, model: string, text: string, r
 	const bodyStart = request.origins?.messages[0] ?? 0;
 	const headings = markdownHeadings(text, bodyStart);
 	if (headings.length === 0) return [];
-	const starts = headings[0].offset > bodyStart && text.slice(bodyStart, headings[0].offset).trim() !== '' ? [{ offset: bodyStart, title: '(before the first heading)' }, ...headings] : headings;
+	const starts = headings[0]!.offset > bodyStart && text.slice(bodyStart, headings[0]!.offset).trim() !== '' ? [{ offset: bodyStart, title: '(before the first heading)' }, ...headings] : headings;
 	return starts.slice(0, maxPromptSections).map((h, i) => {
-		const end = i + 1 < starts.length ? starts[i + 1].offset : text.length;
+		const end = i + 1 < starts.length ? starts[i + 1]!.offset : text.length;
 		const c = counter.countText(model, text.slice(h.offset, end).trim());
 		return { offset: h.offset, kind: 'heading', label: h.title.length > 60 ? `${h.title.slice(0, 59)}…` : h.title, tokens: c.tokens, exact: c.exact, share: share(c.tokens, total) };
 	});
@@ -138,7 +138,7 @@ function chatSections(counter: SectionCounter, model: string, request: PromptReq
 		const sum = alone.reduce((a, b) => a + b, 0);
 		for (const [k, tool] of tools.entries()) {
 			if (out.length >= maxPromptSections) break;
-			const tokens = sum > 0 ? Math.round((toolsTokens * alone[k]) / sum) : 0;
+			const tokens = sum > 0 ? Math.round((toolsTokens * alone[k]!) / sum) : 0;
 			out.push({ offset: origins.tools[k] ?? 0, kind: 'tool', label: `tool ${tool.name || '(unnamed)'}`, tokens, exact: false, share: share(tokens, total) });
 		}
 	}

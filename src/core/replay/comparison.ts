@@ -14,7 +14,7 @@ async function between(options: SimulateOptions): Promise<void> {
 }
 
 /** The run as it happened, which every scenario is compared with: the number `agent-cost report` gives. */
-export interface ReplayBaseline {
+interface ReplayBaseline {
 	/**
 	 * - `recorded`: every call's own recorded usage, priced with the catalog;
 	 * - `counted`: some calls record no usage (tokens counted, or rounded): those are priced as
@@ -59,7 +59,7 @@ function recordedCostOf(run: PreparedRun): number | undefined {
  * counted — the same number `agent-cost report` prints. Scenarios may simulate the provider's
  * prompt cache for counted calls; the baseline never does.
  */
-export function replayBaseline(run: PreparedRun): ReplayBaseline {
+function replayBaseline(run: PreparedRun): ReplayBaseline {
 	const b = baselineOf(run);
 	const counted = run.calls.filter(c => !c.anchorable && !c.call.servedFrom && c.call.status !== 'refused').length;
 	const recorded = recordedCostOf(run);
@@ -103,7 +103,7 @@ export async function compareScenarios(run: PreparedRun, scenarios: readonly Rep
 	};
 }
 
-export interface SweepPoint {
+interface SweepPoint {
 	readonly value: number;
 	/** Null when a step has no price. */
 	readonly costUsd: number | null;

@@ -254,9 +254,9 @@ export class PreparedRun {
 		const segs = call.version.segments;
 		while (cum.length <= call.length) {
 			const i = cum.length - 1;
-			cum.push(cum[i] + this.tokensOf(segs[i], model));
+			cum.push(cum[i]! + this.tokensOf(segs[i]!, model));
 		}
-		return cum[call.length];
+		return cum[call.length]!;
 	}
 
 	/** The recorded prompt of a call as messages (a fresh array). */
@@ -345,11 +345,11 @@ export class PreparedRun {
 				if (prev) {
 					const old = prev.version.segments;
 					const limit = Math.min(prev.length, segs.length);
-					while (common < limit && old[common].key === segs[common].key) common++;
+					while (common < limit && old[common]!.key === segs[common]!.key) common++;
 				}
 				if (prev && common === prev.length && prev.version.segments.length === prev.length) {
 					version = prev.version;
-					for (let i = common; i < segs.length; i++) version.segments.push(segs[i]);
+					for (let i = common; i < segs.length; i++) version.segments.push(segs[i]!);
 				} else {
 					version = { id: ++versions, segments: segs };
 				}

@@ -3,7 +3,7 @@ import type { ReplayScenario } from './scenario';
 import { simulateScenario } from './simulator';
 
 /** Cache-read and cache-write totals of a run's steps, in tokens. */
-export interface CacheTotals {
+interface CacheTotals {
 	readonly read: number;
 	readonly write: number;
 }

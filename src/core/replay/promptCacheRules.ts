@@ -165,7 +165,7 @@ const noCache: PromptCacheRules = {
 };
 
 /** Strips routing prefixes like `openrouter/`, `anthropic/`, `bedrock/…` to the bare model id. */
-export function bareModelId(model: string): string {
+function bareModelId(model: string): string {
 	const lower = model.toLowerCase();
 	const slash = lower.lastIndexOf('/');
 	return slash >= 0 ? lower.slice(slash + 1) : lower;

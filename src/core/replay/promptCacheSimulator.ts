@@ -133,14 +133,14 @@ export class PromptCacheSimulator {
 		// Nodes leaving the current path keep the time they were last sent. (No new-path node can be
 		// one of them: past the shared prefix the keys differ, so the subtrees do.)
 		if (!rules.billedWrites) {
-			for (let i = shared; i < oldPath.length; i++) oldPath[i].lastSeen = Math.max(oldPath[i].lastSeen, oldAt);
+			for (let i = shared; i < oldPath.length; i++) oldPath[i]!.lastSeen = Math.max(oldPath[i]!.lastSeen, oldAt);
 		}
 		// An agent loop usually extends the previous prompt: grow that path in place instead of
 		// copying it, which would make a long run quadratic.
 		const path = shared === oldPath.length ? oldPath : oldPath.slice(0, shared);
-		let node = shared > 0 ? path[shared - 1] : state.root;
+		let node = shared > 0 ? path[shared - 1]! : state.root;
 		for (let i = shared; i < n; i++) {
-			const seg = segments[i];
+			const seg = segments[i]!;
 			let child = node.children?.get(seg.key);
 			if (!child) {
 				child = newNode(node, node.tokens + seg.tokens);
@@ -149,7 +149,7 @@ export class PromptCacheSimulator {
 			path.push(child);
 			node = child;
 		}
-		const input = n > 0 ? path[n - 1].tokens * scale : 0;
+		const input = n > 0 ? path[n - 1]!.tokens * scale : 0;
 
 		const lookup: Lookup =
 			rules.family === 'none' || input < rules.minTokens
@@ -198,7 +198,7 @@ export class PromptCacheSimulator {
 		if (req.unchangedPrefix !== undefined) return Math.max(0, Math.min(limit, req.unchangedPrefix));
 		let k = 0;
 		// Keys are compared through the trie: node i's key is the one its parent maps to it.
-		while (k < limit && state.path[k].parent!.children!.get(req.segments[k].key) === state.path[k]) k++;
+		while (k < limit && state.path[k]!.parent!.children!.get(req.segments[k]!.key) === state.path[k]) k++;
 		return k;
 	}
 
@@ -230,12 +230,12 @@ export class PromptCacheSimulator {
 		const ttl = rules.ttlMs['5m'];
 		// Every node of the previous path was sent at oldAt, and an ancestor is always at least as
 		// recent as its descendants, so the hit is a contiguous run from the root.
-		const sentBefore = (i: number) => (i < shared ? oldAt : path[i].lastSeen);
+		const sentBefore = (i: number) => (i < shared ? oldAt : path[i]!.lastSeen);
 		let hit = 0;
 		while (hit < path.length && now - sentBefore(hit) <= ttl) hit++;
 		const expired = hit === 0 && path.length > 0 && sentBefore(0) !== Number.NEGATIVE_INFINITY;
 		if (hit === 0) return { read: 0, hitSegments: 0, write5m: 0, write1h: 0, expired };
-		const matched = path[hit - 1].tokens * scale;
+		const matched = path[hit - 1]!.tokens * scale;
 		if (matched < rules.minTokens) return { read: 0, hitSegments: 0, write5m: 0, write1h: 0, expired: false };
 		const read = rules.minTokens + Math.floor((matched - rules.minTokens) / rules.blockTokens) * rules.blockTokens;
 		return { read, hitSegments: hit, write5m: 0, write1h: 0, expired: false };
@@ -250,7 +250,7 @@ export class PromptCacheSimulator {
 		for (const b of breakpoints) {
 			const floor = Math.max(1, b - rules.lookbackSegments);
 			for (let p = b; p >= floor && p > hit; p--) {
-				const entry = path[p - 1];
+				const entry = path[p - 1]!;
 				if (entry.entryExpiresAt >= now) {
 					hit = p;
 					break;
@@ -259,13 +259,13 @@ export class PromptCacheSimulator {
 			}
 		}
 		// A hit reads the entry as it was written (its billed size then), not as this request counts it.
-		const read = hit > 0 ? Math.min(path[hit - 1].entryTokens || path[hit - 1].tokens * scale, path[n - 1].tokens * scale) : 0;
+		const read = hit > 0 ? Math.min(path[hit - 1]!.entryTokens || path[hit - 1]!.tokens * scale, path[n - 1]!.tokens * scale) : 0;
 		if (hit > 0) {
 			// Every cached breakpoint inside the prefix that was read is used, so its TTL restarts too
 			// (this is what keeps a system-prompt breakpoint alive while the history keeps growing).
-			path[hit - 1].entryExpiresAt = now + path[hit - 1].entryTtlMs;
+			path[hit - 1]!.entryExpiresAt = now + path[hit - 1]!.entryTtlMs;
 			for (const b of breakpoints) {
-				const e = path[b - 1];
+				const e = path[b - 1]!;
 				if (b < hit && e.entryExpiresAt >= now) e.entryExpiresAt = now + e.entryTtlMs;
 			}
 		}
@@ -274,14 +274,14 @@ export class PromptCacheSimulator {
 		const ttlMs = rules.ttlMs[ttl];
 		let lastWritten = hit;
 		for (const b of breakpoints) {
-			if (b <= hit || path[b - 1].tokens * scale < rules.minTokens) continue;
-			const entry = path[b - 1];
+			if (b <= hit || path[b - 1]!.tokens * scale < rules.minTokens) continue;
+			const entry = path[b - 1]!;
 			entry.entryExpiresAt = now + ttlMs;
 			entry.entryTtlMs = ttlMs;
 			entry.entryTokens = entry.tokens * scale;
 			lastWritten = b;
 		}
-		const written = lastWritten > hit ? Math.max(0, path[lastWritten - 1].tokens * scale - read) : 0;
+		const written = lastWritten > hit ? Math.max(0, path[lastWritten - 1]!.tokens * scale - read) : 0;
 		return { read, hitSegments: hit, write5m: ttl === '5m' ? written : 0, write1h: ttl === '1h' ? written : 0, expired: expired && hit === 0 };
 	}
 }

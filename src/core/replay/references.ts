@@ -19,7 +19,7 @@ const bareErrorClass = /(?:Error|Exception|Warning)$/;
 /** Texts longer than this are scanned in their first part only (a 1 MB log has enough names in it). */
 const maxScannedChars = 40_000;
 /** Distinct strings kept per text: enough to identify what an observation held. */
-export const maxTermsPerText = 64;
+const maxTermsPerText = 64;
 
 /**
  * The distinctive strings of a text, first occurrences first: paths, then error messages (their

@@ -67,7 +67,7 @@ export interface ReplayStep {
 }
 
 /** A step's share of the scenario's risk (see {@link ScenarioRisk}; absent fields are 0 / false). */
-export interface StepRisk {
+interface StepRisk {
 	/** Observations the model stopped seeing whole at this step (masked, dropped, summarized away, truncated). */
 	readonly observationsElided?: number;
 	/** Elided observations this step's recorded answer referred to (a path, identifier or error message only they held). */
@@ -174,7 +174,7 @@ export interface CapturedStep {
 /** How many messages at the start are system messages (a cache breakpoint goes after them and the tools). */
 function leadingSystem(segs: readonly PreparedSegment[]): number {
 	let n = 0;
-	while (n < segs.length && (segs[n].message.role === 'system' || segs[n].message.role === 'developer')) n++;
+	while (n < segs.length && (segs[n]!.message.role === 'system' || segs[n]!.message.role === 'developer')) n++;
 	return n;
 }
 

@@ -40,12 +40,12 @@ export interface ComplexityDecision {
 }
 
 /** The reference rule set: simple task verbs… */
-export const simplePattern = /\b(extract|classify|format|validate|list|count)\b/i;
+const simplePattern = /\b(extract|classify|format|validate|list|count)\b/i;
 /** …apply only to short tasks (words). */
-export const shortTaskWords = 150;
+const shortTaskWords = 150;
 
 /** The reference's complex markers; two or more → expensive. */
-export const complexMarkers: readonly { readonly id: string; readonly re: RegExp }[] = [
+const complexMarkers: readonly { readonly id: string; readonly re: RegExp }[] = [
 	{ id: 'design-system', re: /\bdesign\b[^.?!\n]{0,80}\b(system|architecture)s?\b/i },
 	{ id: 'novel', re: /\bnovel\b/i },
 	{ id: 'creative', re: /\bcreative(ly)?\b/i },
@@ -58,12 +58,12 @@ const errorPattern = /\b(error|exception|traceback|failed|failure|panic|segfault
 const codeTaskPattern = /\b(write|implement|fix|debug|refactor|optimi[sz]e|port|rewrite)\b/i;
 
 /** Prompts longer than this need at least the medium tier: small models lose track in long contexts. */
-export const longPromptTokens = 32_000;
+const longPromptTokens = 32_000;
 /** Choosing among this many tools is itself a hard decision. */
-export const manyTools = 12;
+const manyTools = 12;
 
 function step(t: Tier, by: 1 | -1): Tier {
-	return tierOrder[Math.max(0, Math.min(2, tierOrder.indexOf(t) + by))];
+	return tierOrder[Math.max(0, Math.min(2, tierOrder.indexOf(t) + by))]!;
 }
 
 function atLeast(t: Tier, floor: Tier): Tier {
@@ -80,12 +80,12 @@ export function classifyComplexity(input: RoutingInput): ComplexityDecision {
 	const { messages } = input;
 	let taskIdx = -1;
 	for (let i = messages.length - 1; i >= 0; i--) {
-		if (isUserTurn(messages[i])) {
+		if (isUserTurn(messages[i]!)) {
 			taskIdx = i;
 			break;
 		}
 	}
-	const task = taskIdx >= 0 ? messages[taskIdx].content : '';
+	const task = taskIdx >= 0 ? messages[taskIdx]!.content : '';
 	const reasons: RoutingReason[] = [];
 	const wordCount = task.split(/\s+/).filter(Boolean).length;
 
@@ -97,7 +97,7 @@ export function classifyComplexity(input: RoutingInput): ComplexityDecision {
 		reasons.push({ rule: 'ref.complex', text: `${markers.length} complex markers in the task (${markers.join(', ')})` });
 	} else if (simplePattern.test(task) && wordCount <= shortTaskWords) {
 		tier = 'cheap';
-		reasons.push({ rule: 'ref.simple', text: `simple task ("${simplePattern.exec(task)![1].toLowerCase()}") of ${wordCount} words` });
+		reasons.push({ rule: 'ref.simple', text: `simple task ("${simplePattern.exec(task)![1]!.toLowerCase()}") of ${wordCount} words` });
 	} else {
 		tier = 'medium';
 		reasons.push({ rule: 'ref.default', text: markers.length === 1 ? `one complex marker (${markers[0]}); two are needed for the expensive tier` : 'no simple or complex pattern matched' });
@@ -121,7 +121,7 @@ export function classifyComplexity(input: RoutingInput): ComplexityDecision {
 	if (hasCode && codeTaskPattern.test(task)) {
 		const before = tier;
 		tier = atLeast(tier, 'medium');
-		reasons.push({ rule: 'agent.code', text: `code to ${codeTaskPattern.exec(task)![1].toLowerCase()}${before === tier ? '' : `: at least the medium tier (was ${before})`}` });
+		reasons.push({ rule: 'agent.code', text: `code to ${codeTaskPattern.exec(task)![1]!.toLowerCase()}${before === tier ? '' : `: at least the medium tier (was ${before})`}` });
 	}
 	if (input.promptTokens !== undefined && input.promptTokens > longPromptTokens) {
 		const before = tier;

@@ -43,7 +43,7 @@ export interface RunSignals {
 	readonly cleanStreak: number;
 }
 
-export const freshRunSignals: RunSignals = { level: 0, steps: 0, since: 0, errorsInRow: 0, sameActionInRow: 0, stepsSinceCheck: 0, cleanStreak: 0 };
+const freshRunSignals: RunSignals = { level: 0, steps: 0, since: 0, errorsInRow: 0, sameActionInRow: 0, stepsSinceCheck: 0, cleanStreak: 0 };
 
 const exitCode = /<returncode>\s*(-?\d+)\s*<\/returncode>|\bexit(?:ed with)? code[:= ]+(-?\d+)|\bexit status (-?\d+)/i;
 const failureText =

@@ -144,7 +144,7 @@ export async function callWithFallback<R>(o: FallbackOptions<R>): Promise<Fallba
 	const classify = o.classify ?? classifyFailure;
 	let last: ProviderFailure | undefined;
 	for (let index = 0; index < o.models.length; index++) {
-		const model = o.models[index];
+		const model = o.models[index]!;
 		if (o.breaker?.isOpen(model) && index < o.models.length - 1) {
 			attempts.push({ model, retry: 0, outcome: 'skipped', detail: `cooling down for ${Math.ceil(o.breaker.cooldownLeft(model) / 1000)} s after repeated failures`, waitedMs: 0 });
 			await o.onSkipped?.(model, index);

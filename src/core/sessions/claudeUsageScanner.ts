@@ -22,7 +22,7 @@ function quickString(text: string, marker: string): string | undefined {
 }
 
 /** The call key of a line, from the line itself: message id (NUL) request id, or undefined without a message id. */
-export function claudeCallKey(messageId: string | undefined, requestId: string | undefined): string | undefined {
+function claudeCallKey(messageId: string | undefined, requestId: string | undefined): string | undefined {
 	return messageId === undefined ? undefined : `${messageId}\u0000${requestId ?? ''}`;
 }
 

@@ -186,7 +186,7 @@ function groupKey(p: PricedCall, group: SessionGroupBy): string {
 }
 
 /** Does a priced call pass the date and agent filters? */
-export function inRange(p: PricedCall, options: Pick<GroupOptions, 'since' | 'until' | 'agents'>): boolean {
+function inRange(p: PricedCall, options: Pick<GroupOptions, 'since' | 'until' | 'agents'>): boolean {
 	if (options.agents && !options.agents.has(p.call.agent)) return false;
 	if (options.since !== undefined || options.until !== undefined) {
 		if (p.day === undefined) return false;

@@ -43,7 +43,8 @@ export class TimeBuckets {
 
 	/** The Monday (YYYY-MM-DD) of the week a local date is in. */
 	static weekOf(day: string): string {
-		const [y, m, d] = day.split('-').map(Number);
+		// A malformed day gives NaN parts (as a missing one always did): an invalid date, and toISOString throws.
+		const [y = NaN, m = NaN, d = NaN] = day.split('-').map(Number);
 		const date = new Date(Date.UTC(y, m - 1, d));
 		date.setUTCDate(date.getUTCDate() - ((date.getUTCDay() + 6) % 7));
 		return date.toISOString().slice(0, 10);

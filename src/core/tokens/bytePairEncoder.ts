@@ -9,7 +9,7 @@ import type { EncodingName } from './types';
  * A text with a run this long (see `longPieces.ts`) is counted on the exact linear path: cut at safe
  * chunk boundaries, and only the chunks holding such a run are merged by {@link ReferenceBpe}.
  */
-export const longPieceChars = 256;
+const longPieceChars = 256;
 const guardedChunkChars = 4096;
 
 /**
@@ -109,7 +109,7 @@ const encoder = new TextEncoder();
 function binaryKey(bytes: ArrayLike<number>): string {
 	if (bytes.length <= 16) {
 		let s = '';
-		for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+		for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
 		return s;
 	}
 	// Long pieces (a megabyte-long run): whole blocks at a time, not one concatenation per byte.
@@ -189,14 +189,14 @@ export class ReferenceBpe {
 		const starts: number[] = [];
 		const pairRanks: number[] = [];
 		for (let i = 0; i <= bytes.length; i++) starts.push(i);
-		const rankAt = (i: number): number => (i + 2 < starts.length ? this.rankOf(bytes, starts[i], starts[i + 2]) : Infinity);
+		const rankAt = (i: number): number => (i + 2 < starts.length ? this.rankOf(bytes, starts[i]!, starts[i + 2]!) : Infinity);
 		for (let i = 0; i < starts.length - 1; i++) pairRanks.push(rankAt(i));
 		for (;;) {
 			let best = Infinity;
 			let at = -1;
 			for (let i = 0; i < pairRanks.length; i++) {
-				if (pairRanks[i] < best) {
-					best = pairRanks[i];
+				if (pairRanks[i]! < best) {
+					best = pairRanks[i]!;
 					at = i;
 				}
 			}
@@ -206,7 +206,7 @@ export class ReferenceBpe {
 			pairRanks[at] = rankAt(at);
 			if (at > 0) pairRanks[at - 1] = rankAt(at - 1);
 		}
-		for (let i = 0; i + 1 < starts.length; i++) out.push(this.tokenOf(bytes, starts[i], starts[i + 1]));
+		for (let i = 0; i + 1 < starts.length; i++) out.push(this.tokenOf(bytes, starts[i]!, starts[i + 1]!));
 	}
 
 	/**
@@ -262,7 +262,7 @@ export class ReferenceBpe {
 		};
 		for (let i = 0; i < n; i++) {
 			pairRank[i] = rank(i);
-			if (pairRank[i] !== none) add(i, pairRank[i]);
+			if (pairRank[i] !== none) add(i, pairRank[i]!);
 		}
 		let scratch = new Int32Array(64);
 		let merges = 0;
@@ -273,17 +273,17 @@ export class ReferenceBpe {
 			if (lastHeadRank === r) lastHeadRank = -1;
 			if (scratch.length < head.size) scratch = new Int32Array(Math.max(head.size, scratch.length * 2));
 			let k = 0;
-			for (let e = head.last; e >= 0; e = entryNext[e]) scratch[k++] = entryPos[e];
+			for (let e = head.last; e >= 0; e = entryNext[e]!) scratch[k++] = entryPos[e]!;
 			const bucket = scratch.subarray(0, k).sort();
 			for (let b = 0; b < k; b++) {
-				const i = bucket[b];
+				const i = bucket[b]!;
 				if (!alive[i] || pairRank[i] !== r) continue;
 				const p = parts.merge(i, r);
 				pairRank[i] = rank(i);
 				if (p >= 0) pairRank[p] = rank(p);
-				if (pairRank[i] <= r || (p >= 0 && pairRank[p] <= r)) return false;
+				if (pairRank[i] <= r || (p >= 0 && pairRank[p]! <= r)) return false;
 				if (pairRank[i] !== none) add(i, pairRank[i]);
-				if (p >= 0 && pairRank[p] !== none) add(p, pairRank[p]);
+				if (p >= 0 && pairRank[p] !== none) add(p, pairRank[p]!);
 				if (interrupted && ++merges % 4096 === 0) interrupted();
 			}
 		}
@@ -305,16 +305,16 @@ export class ReferenceBpe {
 		let lastRight = -1;
 		let lastRank = Infinity;
 		return i => {
-			const j = next[i];
+			const j = next[i]!;
 			if (j >= n) return Infinity;
-			const left = token[i];
-			const rightId = token[j];
+			const left = token[i]!;
+			const rightId = token[j]!;
 			if (left === lastLeft && rightId === lastRight) return lastRank;
 			let right = memo.get(left);
 			if (!right) memo.set(left, (right = new Map()));
 			let r = right.get(rightId);
 			if (r === undefined) {
-				r = this.rankOf(bytes, i, next[j] >= n ? n : next[j]);
+				r = this.rankOf(bytes, i, next[j]! >= n ? n : next[j]!);
 				right.set(rightId, r);
 			}
 			lastLeft = left;
@@ -339,7 +339,7 @@ export class ReferenceBpe {
 		const rank = this.pairRanker(parts);
 		for (let i = 0; i < n; i++) {
 			pairRank[i] = rank(i);
-			if (pairRank[i] !== Infinity) heap.push(pairRank[i] * 4294967296 + i);
+			if (pairRank[i] !== Infinity) heap.push(pairRank[i]! * 4294967296 + i);
 		}
 		let merges = 0;
 		while (heap.size > 0) {
@@ -382,24 +382,24 @@ class PieceParts {
 		for (let i = 0; i < n; i++) {
 			this.next[i] = i + 1;
 			this.prev[i] = i - 1;
-			this.token[i] = byteToken[bytes.charCodeAt(i)];
+			this.token[i] = byteToken[bytes.charCodeAt(i)]!;
 		}
 	}
 
 	/** Merges part `i` with the part after it into token `rank`; returns the part before `i` (-1: none). */
 	merge(i: number, rank: number): number {
 		const { next, prev } = this;
-		const j = next[i];
+		const j = next[i]!;
 		this.alive[j] = 0;
-		next[i] = next[j];
-		if (next[j] < next.length) prev[next[j]] = i;
+		next[i] = next[j]!;
+		if (next[j]! < next.length) prev[next[j]!] = i;
 		this.token[i] = rank;
-		return prev[i];
+		return prev[i]!;
 	}
 
 	/** The parts' tokens, in order. */
 	appendTo(out: number[]): void {
-		for (let i = 0; i < this.next.length; i = this.next[i]) out.push(this.token[i]);
+		for (let i = 0; i < this.next.length; i = this.next[i]!) out.push(this.token[i]!);
 	}
 }
 
@@ -422,8 +422,8 @@ class MinHeap {
 		let i = this.size++;
 		while (i > 0) {
 			const parent = (i - 1) >> 1;
-			if (d[parent] <= v) break;
-			d[i] = d[parent];
+			if (d[parent]! <= v) break;
+			d[i] = d[parent]!;
 			i = parent;
 		}
 		d[i] = v;
@@ -431,15 +431,15 @@ class MinHeap {
 
 	pop(): number {
 		const d = this.data;
-		const top = d[0];
-		const last = d[--this.size];
+		const top = d[0]!;
+		const last = d[--this.size]!;
 		let i = 0;
 		for (;;) {
 			let child = 2 * i + 1;
 			if (child >= this.size) break;
-			if (child + 1 < this.size && d[child + 1] < d[child]) child++;
-			if (d[child] >= last) break;
-			d[i] = d[child];
+			if (child + 1 < this.size && d[child + 1]! < d[child]!) child++;
+			if (d[child]! >= last) break;
+			d[i] = d[child]!;
 			i = child;
 		}
 		d[i] = last;

@@ -116,7 +116,7 @@ function fromOpenAI(body: Json): ParsedChat {
 function thinkingSent(messages: readonly Json[], index: number, keepsEarlier: boolean): boolean {
 	if (keepsEarlier) return true;
 	const later = messages.slice(index + 1).some(m => m.role === 'assistant');
-	const content = messages[index].content;
+	const content = messages[index]!.content;
 	return !later && Array.isArray(content) && content.some(b => isObject(b) && b.type === 'tool_use');
 }
 

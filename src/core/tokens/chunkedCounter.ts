@@ -152,8 +152,9 @@ export class ChunkedCounter {
 	}
 
 	get length(): number {
+		// Never empty: the splitter returns at least one chunk and an emptied document keeps ''.
 		const last = this.chunks.length - 1;
-		return this.starts[last] + this.chunks[last].length;
+		return this.starts[last]! + this.chunks[last]!.length;
 	}
 
 	get chunkCount(): number {
@@ -178,10 +179,10 @@ export class ChunkedCounter {
 		if (s === e) return '';
 		const a = this.chunkAt(s);
 		const b = this.chunkAt(e - 1);
-		if (a === b) return this.chunks[a].slice(s - this.starts[a], e - this.starts[a]);
-		const parts = [this.chunks[a].slice(s - this.starts[a])];
-		for (let i = a + 1; i < b; i++) parts.push(this.chunks[i]);
-		parts.push(this.chunks[b].slice(0, e - this.starts[b]));
+		if (a === b) return this.chunks[a]!.slice(s - this.starts[a]!, e - this.starts[a]!);
+		const parts = [this.chunks[a]!.slice(s - this.starts[a]!)];
+		for (let i = a + 1; i < b; i++) parts.push(this.chunks[i]!);
+		parts.push(this.chunks[b]!.slice(0, e - this.starts[b]!));
 		return parts.join('');
 	}
 
@@ -197,7 +198,7 @@ export class ChunkedCounter {
 		const first = this.chunkAt(Math.max(0, rangeOffset - 1));
 		let last = this.chunkAt(Math.min(length - 1, rangeOffset + rangeLength));
 		if (last < first) last = first;
-		const regionStart = this.starts[first];
+		const regionStart = this.starts[first]!;
 		let region = this.chunks.slice(first, last + 1).join('');
 		// Keep chunks from shrinking without bound under deletions: absorb the next chunk too.
 		if (region.length - rangeLength + text.length < this.target / 2 && last + 1 < this.chunks.length) {
@@ -224,13 +225,13 @@ export class ChunkedCounter {
 		if (s === e) return { tokens: 0, exact: true };
 		const a = this.chunkAt(s);
 		const b = this.chunkAt(e - 1);
-		if (a === b) return this.countEdge(this.chunks[a].slice(s - this.starts[a], e - this.starts[a]));
-		const head = this.countEdge(this.chunks[a].slice(s - this.starts[a]));
-		const tail = this.countEdge(this.chunks[b].slice(0, e - this.starts[b]));
+		if (a === b) return this.countEdge(this.chunks[a]!.slice(s - this.starts[a]!, e - this.starts[a]!));
+		const head = this.countEdge(this.chunks[a]!.slice(s - this.starts[a]!));
+		const tail = this.countEdge(this.chunks[b]!.slice(0, e - this.starts[b]!));
 		let tokens = head.tokens + tail.tokens;
 		let exact = head.exact && tail.exact;
 		for (let i = a + 1; i < b; i++) {
-			tokens += this.counts[i];
+			tokens += this.counts[i]!;
 			exact &&= !this.approximate[i];
 		}
 		return { tokens, exact };
@@ -253,8 +254,8 @@ export class ChunkedCounter {
 	refineNext(): boolean {
 		const i = this.refinableIndex();
 		if (i >= 0) {
-			const exact = this.count(this.chunks[i]);
-			this.totalTokens += exact - this.counts[i];
+			const exact = this.count(this.chunks[i]!);
+			this.totalTokens += exact - this.counts[i]!;
 			this.counts[i] = exact;
 			this.approximate[i] = false;
 			this.approximateChunks--;
@@ -264,7 +265,7 @@ export class ChunkedCounter {
 
 	private refinableIndex(): number {
 		if (this.approximateChunks === 0) return -1;
-		for (let i = 0; i < this.chunks.length; i++) if (this.approximate[i] && this.chunks[i].length <= this.maxRefine) return i;
+		for (let i = 0; i < this.chunks.length; i++) if (this.approximate[i] && this.chunks[i]!.length <= this.maxRefine) return i;
 		return -1;
 	}
 
@@ -310,7 +311,7 @@ export class ChunkedCounter {
 
 	private removeChunks(at: number, n: number): void {
 		for (let i = at; i < at + n; i++) {
-			this.totalTokens -= this.counts[i];
+			this.totalTokens -= this.counts[i]!;
 			if (this.approximate[i]) this.approximateChunks--;
 		}
 		this.chunks.splice(at, n);
@@ -320,10 +321,10 @@ export class ChunkedCounter {
 
 	private rebuildStarts(from: number): void {
 		this.starts.length = this.chunks.length;
-		let pos = from === 0 ? 0 : this.starts[from - 1] + this.chunks[from - 1].length;
+		let pos = from === 0 ? 0 : this.starts[from - 1]! + this.chunks[from - 1]!.length;
 		for (let i = from; i < this.chunks.length; i++) {
 			this.starts[i] = pos;
-			pos += this.chunks[i].length;
+			pos += this.chunks[i]!.length;
 		}
 	}
 
@@ -333,7 +334,7 @@ export class ChunkedCounter {
 		let hi = this.chunks.length - 1;
 		while (lo < hi) {
 			const mid = (lo + hi + 1) >> 1;
-			if (this.starts[mid] <= pos) lo = mid;
+			if (this.starts[mid]! <= pos) lo = mid;
 			else hi = mid - 1;
 		}
 		return lo;

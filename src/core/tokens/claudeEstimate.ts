@@ -16,7 +16,7 @@ import type { ChatMessageLike, ToolDefinitionLike } from './types';
  *   prompt Sonnet 4.5 and Haiku 4.5 used before the 2025-11-24 update, and each server tool's tokens.
  *
  * Every count from here is `exact: false`; the exact number needs `messages.countTokens`
- * ({@link ExactCountPort}).
+ * (the opt-in `tokens/countExact` engine job, src/extension/lens/exactClaudeCount.ts).
  */
 export const claudeCalibration = {
 	/** Claude tokens per o200k token of text (Claude 3–4.6 tokenizer). */
@@ -159,7 +159,7 @@ function toolPromptTerms(model: string | undefined, toolChoice: ClaudeToolChoice
 	if (at !== undefined && /claude-(?:sonnet|haiku)-4[-.]5/.test(id) && at.toISOString().slice(0, 10) < claudeCalibration.legacyToolPrompt.until) {
 		return { toolPrompt: 0, legacyToolPrompt: forced ? 'any' : 'auto' };
 	}
-	const row = claudeToolPrompts.find(r => r.models.test(id)) ?? claudeToolPrompts[0];
+	const row = claudeToolPrompts.find(r => r.models.test(id)) ?? claudeToolPrompts[0]!;
 	return { toolPrompt: forced ? row.any : row.auto };
 }
 

@@ -18,6 +18,3 @@ export function getEncoder(name: EncodingName): TiktokenEncoder {
 	}
 	return encoder;
 }
-
-/** Both encodings this engine counts exactly. */
-export const encodingNames: readonly EncodingName[] = ['o200k_base', 'cl100k_base'];

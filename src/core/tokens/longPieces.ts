@@ -30,7 +30,7 @@ export function hasLongPiece(text: string, minChars: number): boolean {
 				i++;
 			} else k = 4;
 		} else {
-			k = classes[c];
+			k = classes[c]!;
 			if (k === 0) k = classes[c] = classify(String.fromCharCode(c));
 		}
 		if (k === current && k !== 3) {

@@ -16,8 +16,8 @@ export function bareModelId(model: string): string {
 	let id = model.trim().toLowerCase();
 	id = id.slice(id.lastIndexOf('/') + 1);
 	const parts = id.split(':');
-	while (parts.length > 1 && (parts[0] === 'ft' || providerPrefix.test(parts[0]))) parts.shift();
-	return parts[0];
+	while (parts.length > 1 && (parts[0] === 'ft' || providerPrefix.test(parts[0]!))) parts.shift();
+	return parts[0]!; // split always yields a first part, and the loop keeps one
 }
 
 const o200kModels = /^(?:gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|o[134](?:-|$)|codex-|computer-use-preview|omni-moderation)/;

@@ -21,7 +21,7 @@ const tokensPerMessage = 3;
 const tokensPerName = 1;
 
 /** How the reply is primed: `<|im_start|>assistant<|im_sep|>` (3) on chat models; reasoning models (o3, o4, gpt-5 families) use 2. */
-export type ReplyPriming = 2 | 3;
+type ReplyPriming = 2 | 3;
 
 export interface OpenAIChatOptions {
 	/** @default 3 */

@@ -86,7 +86,7 @@ export function decodeRanges(encoded: string): number[] {
 function classBody(ranges: readonly number[]): string {
 	const hex = (cp: number) => `\\u{${cp.toString(16)}}`;
 	let body = '';
-	for (let i = 0; i < ranges.length; i += 2) body += ranges[i] === ranges[i + 1] ? hex(ranges[i]) : `${hex(ranges[i])}-${hex(ranges[i + 1])}`;
+	for (let i = 0; i < ranges.length; i += 2) body += ranges[i] === ranges[i + 1] ? hex(ranges[i]!) : `${hex(ranges[i]!)}-${hex(ranges[i + 1]!)}`;
 	return body;
 }
 
@@ -147,7 +147,7 @@ function runtimeRanges(all: string, body: string): number[] {
 function toggles(ranges: readonly number[]): number[] {
 	const out: number[] = [];
 	for (let i = 0; i < ranges.length; i += 2) {
-		const [s, e] = [ranges[i], ranges[i + 1]];
+		const [s, e] = [ranges[i]!, ranges[i + 1]!];
 		for (const [lo, hi] of scannedPlanes) {
 			const a = Math.max(s, lo);
 			const b = Math.min(e, hi);
@@ -164,7 +164,7 @@ function symmetricDifference(a: readonly number[], b: readonly number[]): number
 	let parity = 0;
 	let start = 0;
 	for (let i = 0; i < points.length;) {
-		const p = points[i];
+		const p = points[i]!;
 		let flips = 0;
 		while (i < points.length && points[i] === p) {
 			flips++;
@@ -198,11 +198,11 @@ export function versionSensitiveChars(): RegExp | null {
 
 function mergeRanges(ranges: readonly number[]): number[] {
 	const pairs: [number, number][] = [];
-	for (let i = 0; i < ranges.length; i += 2) pairs.push([ranges[i], ranges[i + 1]]);
+	for (let i = 0; i < ranges.length; i += 2) pairs.push([ranges[i]!, ranges[i + 1]!]);
 	pairs.sort((x, y) => x[0] - y[0]);
 	const out: number[] = [];
 	for (const [s, e] of pairs) {
-		if (out.length && s <= out[out.length - 1] + 1) out[out.length - 1] = Math.max(out[out.length - 1], e);
+		if (out.length && s <= out[out.length - 1]! + 1) out[out.length - 1] = Math.max(out[out.length - 1]!, e);
 		else out.push(s, e);
 	}
 	return out;

@@ -9,7 +9,7 @@ import type { CostResult, PriceCatalog, UnpricedFee } from '../pricing/types';
 import { addUsage, type Usage, zeroUsage } from '../pricing/usage';
 import type { LlmCall, Transcript, TranscriptWarning, TranscriptWarningCode } from './model';
 
-export type CallPrice =
+type CallPrice =
 	| {
 			readonly kind: 'priced';
 			readonly usd: number;
@@ -23,7 +23,7 @@ export type CallPrice =
 	  }
 	| { readonly kind: 'unpriced'; readonly reason: string; readonly hint: string };
 
-export interface CallCost {
+interface CallCost {
 	readonly index: number;
 	readonly model: string;
 	readonly computed: CallPrice;
@@ -36,7 +36,7 @@ export interface CallCost {
 	readonly matches?: boolean;
 }
 
-export interface ModelTotals {
+interface ModelTotals {
 	readonly model: string;
 	readonly calls: number;
 	readonly usage: Usage;
@@ -262,7 +262,7 @@ export function accountTranscript(recorded: Transcript, catalog: PriceCatalog, o
 		}
 		const distinct = [...new Set(t.calls.map(c => c.model))];
 		if (distinct.length === 1 && distinct[0] !== '' && t.calls.length > 0) {
-			const r = price(t.calls[0], totals.usage);
+			const r = price(t.calls[0]!, totals.usage);
 			if (r.kind === 'priced') {
 				recordedTotalsComputedUsd = r.usd;
 				if (totals.costUsd !== undefined && !allRecorded && !closeEnough(r.usd, totals.costUsd)) {

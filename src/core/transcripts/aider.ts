@@ -27,9 +27,9 @@ class FenceTracker {
 	/** Feeds one line; returns true when it is a fence line. */
 	line(text: string): boolean {
 		const m = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(text);
-		if (!m || (m[1][0] === '`' && m[2].includes('`'))) return false;
+		if (!m || (m[1]![0] === '`' && m[2]!.includes('`'))) return false;
 		if (this.open === undefined) this.open = m[1];
-		else if (m[1][0] === this.open[0] && m[1].length >= this.open.length && m[2].trim() === '') this.open = undefined;
+		else if (m[1]![0] === this.open[0] && m[1]!.length >= this.open.length && m[2]!.trim() === '') this.open = undefined;
 		else return false;
 		return true;
 	}
@@ -59,7 +59,7 @@ export function parseRoundedCount(text: string): { value: number; low: number; h
 	const m = /^(\d[\d,]*(?:\.(\d+))?)([kM]?)$/.exec(text.trim());
 	if (!m) return undefined;
 	const unit = m[3] === 'k' ? 1_000 : m[3] === 'M' ? 1_000_000 : 1;
-	const value = Number(m[1].replace(/,/g, '')) * unit;
+	const value = Number(m[1]!.replace(/,/g, '')) * unit;
 	if (!Number.isFinite(value) || value > 1e12) return undefined;
 	if (unit === 1) return { value, low: value, high: value };
 	const decimals = m[2]?.length ?? 0;
@@ -90,8 +90,8 @@ const costRe = /Cost: (\$[\d.]+) message, (\$[\d.]+) session\./;
 function parseTokenLine(text: string): TokenLine | undefined {
 	const m = tokensRe.exec(text);
 	if (!m) return undefined;
-	const sent = parseRoundedCount(m[1]);
-	const received = parseRoundedCount(m[4]);
+	const sent = parseRoundedCount(m[1]!);
+	const received = parseRoundedCount(m[4]!);
 	if (!sent || !received) return undefined;
 	const write = m[2] !== undefined ? parseRoundedCount(m[2]) : undefined;
 	const hit = m[3] !== undefined ? parseRoundedCount(m[3]) : undefined;
@@ -143,8 +143,8 @@ const maxOutputLookahead = 400;
 /** True when a line with aider's two-space line end comes before the next boundary. */
 function terminatorAhead(lines: readonly string[], from: number): boolean {
 	for (let j = from; j < lines.length && j < from + maxOutputLookahead; j++) {
-		if (isBoundary(lines[j])) return false;
-		if (lines[j].endsWith('  ') && lines[j].trim() !== '') return true;
+		if (isBoundary(lines[j]!)) return false;
+		if (lines[j]!.endsWith('  ') && lines[j]!.trim() !== '') return true;
 	}
 	return false;
 }
@@ -171,7 +171,7 @@ function classify(lines: readonly string[]): Line[] {
 		if (end > 0) start = end + 1;
 	}
 	for (let i = start; i < lines.length; i++) {
-		const raw = lines[i];
+		const raw = lines[i]!;
 		const lineNo = i + 1;
 		if (!fence.inside && /^# aider chat started at /.test(raw)) {
 			out.push({ kind: 'session', text: raw.slice('# aider chat started at '.length).trim(), lineNo });
@@ -244,7 +244,7 @@ function sentPrompt(prompt: string): string | undefined {
 	if (prompt.trim() === '') return undefined;
 	const command = /^\/([a-z-]+)\s*/.exec(prompt);
 	if (!command) return prompt;
-	return ['ask', 'code', 'architect', 'context'].includes(command[1]) ? prompt.slice(command[0].length) : undefined;
+	return ['ask', 'code', 'architect', 'context'].includes(command[1]!) ? prompt.slice(command[0].length) : undefined;
 }
 
 export function importAider(text: string, options: ImportOptions): Transcript {
@@ -358,7 +358,7 @@ export function importAider(text: string, options: ImportOptions): Transcript {
 	let lastKind: Kind | undefined;
 	for (let i = 0; i < classified.length; i++) {
 		if (i % 4096 === 0) throwIfAborted(options.signal);
-		const l = classified[i];
+		const l = classified[i]!;
 		if (l.kind === 'blank') {
 			if (reply.length > 0) reply.push('');
 			continue;
@@ -380,21 +380,21 @@ export function importAider(text: string, options: ImportOptions): Transcript {
 				let costMatch = costRe.exec(l.text);
 				// With both cache hits and writes aider prints the cost on the next line.
 				if (!costMatch && classified[i + 1]?.kind === 'aider') {
-					costMatch = costRe.exec(classified[i + 1].text);
+					costMatch = costRe.exec(classified[i + 1]!.text);
 					if (costMatch) i++;
 				}
-				const sessionCost = costMatch ? parseCost(costMatch[2]) : undefined;
+				const sessionCost = costMatch ? parseCost(costMatch[2]!) : undefined;
 				if (sessionCost) {
 					if (!session) sessions.push((session = { model: '' }));
 					session.lastSessionCost = sessionCost;
 				}
 				flushAiderBlock();
-				emit(tokens, costMatch ? parseCost(costMatch[1]) : undefined, l.lineNo);
+				emit(tokens, costMatch ? parseCost(costMatch[1]!) : undefined, l.lineNo);
 			} else {
 				const model = /^(?:Main model|Model): (\S+)/.exec(l.text);
 				if (model) {
 					if (!session) sessions.push((session = { model: '' }));
-					session.model = model[1];
+					session.model = model[1]!;
 				}
 				// Without usage lines, aider output after a reply closes it.
 				if (lastKind === 'text' && !hasTokenLines) closeReply(l.lineNo);

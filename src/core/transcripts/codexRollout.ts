@@ -43,7 +43,7 @@ export interface CodexTokenUsage {
 }
 
 /** A `*_token_usage` object, or undefined when the value is not one. `field` names it in problems. */
-export function codexTokenUsage(v: unknown, field = 'usage'): CodexTokenUsage | undefined {
+function codexTokenUsage(v: unknown, field = 'usage'): CodexTokenUsage | undefined {
 	const u = rec(v);
 	if (u.input_tokens === undefined && u.output_tokens === undefined && u.total_tokens === undefined) return undefined;
 	const problems: UsageProblems = [];
@@ -81,7 +81,7 @@ function same(a: CodexTokenUsage, b: CodexTokenUsage | undefined): boolean {
 }
 
 /** Codex's numbers in the product's convention: input includes cache reads and writes, output includes reasoning. */
-export function fromCodexUsage(u: CodexTokenUsage): Usage {
+function fromCodexUsage(u: CodexTokenUsage): Usage {
 	return {
 		input: u.input,
 		cacheRead: Math.min(u.cached, u.input),

@@ -47,7 +47,7 @@ export function fromGeminiCliTokens(raw: unknown, problems?: UsageProblems): Usa
 }
 
 /** A message record (`{id, timestamp, type, content, …}`; the timestamp is not needed to count it). */
-export function isGeminiMessageRecord(v: JsonRecord): boolean {
+function isGeminiMessageRecord(v: JsonRecord): boolean {
 	return typeof v.id === 'string' && typeof v.type === 'string' && messageTypes.has(v.type) && ('content' in v || 'tokens' in v || 'timestamp' in v);
 }
 

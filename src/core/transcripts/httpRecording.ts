@@ -30,7 +30,7 @@ export function isHttpRecording(doc: unknown): boolean {
 }
 
 /** The dialect of a request URI, or undefined for endpoints that are not LLM calls. */
-export function dialectOfUri(uri: string): ApiDialect | undefined {
+function dialectOfUri(uri: string): ApiDialect | undefined {
 	let path = uri;
 	const q = path.indexOf('?');
 	if (q >= 0) path = path.slice(0, q);
@@ -47,7 +47,7 @@ function isNonBillable(uri: string): boolean {
 }
 
 /** Provider id for pricing from the API host. */
-export function providerOfUri(uri: string): string | undefined {
+function providerOfUri(uri: string): string | undefined {
 	const host = /^[a-z]+:\/\/([^/:?#]+)/i.exec(uri)?.[1]?.toLowerCase() ?? '';
 	if (host.endsWith('anthropic.com')) return 'anthropic';
 	if (host.endsWith('openai.com')) return 'openai';

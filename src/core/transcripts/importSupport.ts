@@ -9,7 +9,7 @@ import type { ToolDefinitionLike } from '../tokens/types';
 import { outputTextForCounting } from './messageShapes';
 import type { CallOutput, LlmCall, RecordedTotals, Transcript, TranscriptEvent, TranscriptFormat, TranscriptMessage, TranscriptWarning, TranscriptWarningCode } from './model';
 
-export interface ImportProgress {
+interface ImportProgress {
 	/** Characters consumed so far (streaming imports; the Node reader reports bytes instead). */
 	readonly consumed: number;
 	readonly lines: number;
@@ -49,7 +49,7 @@ export function recordedUsage(normalize: (raw: unknown, problems: UsageProblems)
 }
 
 /** Tokenizer used to count prompts whose model is unknown (demonstrations, website transcripts). */
-export const countingFallbackModel = 'gpt-4o';
+const countingFallbackModel = 'gpt-4o';
 
 /** The model id with its provider prefix dropped (`openai/gpt-4o-mini` → `gpt-4o-mini`) for the tokenizer choice. */
 export function modelForCounting(model: string): string {
@@ -186,7 +186,7 @@ export class TranscriptBuilder {
 		}
 		const first = this.calls.find(c => c.startedAt !== undefined)?.startedAt;
 		let last: string | undefined;
-		for (let i = this.calls.length - 1; i >= 0 && last === undefined; i--) last = this.calls[i].endedAt ?? this.calls[i].startedAt;
+		for (let i = this.calls.length - 1; i >= 0 && last === undefined; i--) last = this.calls[i]!.endedAt ?? this.calls[i]!.startedAt;
 		let recordedTotals: RecordedTotals | undefined = meta.recordedTotals;
 		if (recordedTotals) {
 			const finite = (v: number | undefined) => v === undefined || (Number.isFinite(v) && v >= 0 && v <= maxTokens);

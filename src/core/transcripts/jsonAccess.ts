@@ -74,13 +74,6 @@ export function isoTime(v: unknown): string | undefined {
 	return undefined;
 }
 
-/** Milliseconds since the epoch of an ISO string, or undefined. */
-export function timeMs(iso: string | undefined): number | undefined {
-	if (iso === undefined) return undefined;
-	const t = Date.parse(iso);
-	return Number.isNaN(t) ? undefined : t;
-}
-
 /**
  * JSON.parse with a typed error that says where the text stops being JSON (V8's messages carry no
  * position on Node 20, so a small scanner finds it; it only runs after a failure).
@@ -140,7 +133,7 @@ export function locateJsonError(text: string): JsonErrorLocation {
 			if (c === 92) {
 				i++;
 				if (i >= n) break;
-				const e = text[i];
+				const e = text[i]!;
 				if (e === 'u') {
 					if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail(i + 5 > n ? 'unexpected end' : 'bad \\u escape');
 					i += 5;

@@ -10,7 +10,7 @@ export interface LineSink {
 }
 
 /** The longest line accepted (a runaway line without newlines must not exhaust memory). */
-export const maxLineLength = 64 * 1024 * 1024;
+const maxLineLength = 64 * 1024 * 1024;
 
 /**
  * Splits streamed text into lines (LF or CRLF) across chunk boundaries, so a 100 MB JSONL file is

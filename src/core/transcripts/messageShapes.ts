@@ -167,7 +167,7 @@ export function toolDefinitions(tools: unknown): ToolDefinitionLike[] | undefine
 // OpenAI Chat Completions (also LiteLLM/OpenRouter and the chat arrays of tau-bench, SWE-agent…)
 
 /** `tool_calls[]` in the OpenAI shape `{id, type, function: {name, arguments}}`. */
-export function openAIToolCalls(raw: unknown): ToolCall[] {
+function openAIToolCalls(raw: unknown): ToolCall[] {
 	const out: ToolCall[] = [];
 	for (const c of arr(raw)) {
 		const call = rec(c);

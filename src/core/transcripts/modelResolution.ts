@@ -5,7 +5,7 @@ import type { LlmCall } from './model';
  * A model id in a file name, e.g. `taubench_gpt-4o_airline_….json` → `gpt-4o` (tau-bench names its
  * historical trajectories after the agent model). Only well-known family prefixes are recognized.
  */
-export function modelFromFileName(file: string | undefined): string | undefined {
+function modelFromFileName(file: string | undefined): string | undefined {
 	if (!file) return undefined;
 	const base = file.split(/[\\/]/).pop() ?? '';
 	const m = /(?:^|[_\-/.])((?:gpt-\d[a-z0-9.-]*?)|(?:o[134](?:-mini|-pro)?)|(?:claude-[a-z0-9.-]+?)|(?:gemini-[a-z0-9.-]+?))(?=[_/]|\.json|\.jsonl|\.traj|$)/i.exec(base);

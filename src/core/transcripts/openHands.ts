@@ -166,8 +166,8 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 	// The prompt each call sent, as far as the events show it (the history up to that step).
 	const visible = slots.map((slot, i) => {
 		if (!needsCounting) return { tokens: 0, exact: true };
-		const countModel = modelForCounting(models[i]);
-		const p = running.prompt('main', countModel, { kind: 'delta', messages: deltas[i], ...(tools && { tools }) });
+		const countModel = modelForCounting(models[i]!);
+		const p = running.prompt('main', countModel, { kind: 'delta', messages: deltas[i]!, ...(tools && { tools }) });
 		running.addOutput('main', countModel, slot.bare ?? outputMessage(outputOf(slot)));
 		return p;
 	});
@@ -177,7 +177,7 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 		if (!needsCounting || !hasRecordedUsage(slot)) return undefined;
 		const entry = entryOf(slot);
 		const input = entry !== undefined ? tokenUsage(entry).input : fromOpenAIChatUsage(slot.response!.usage).input;
-		return { tokens: Math.max(0, input - visible[i].tokens), call: i };
+		return { tokens: Math.max(0, input - visible[i]!.tokens), call: i };
 	});
 	const hiddenNear = (i: number) => {
 		for (let d = 1; d < slots.length; d++) {
@@ -191,15 +191,15 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 	let inferred = 0;
 	let compactionIndex = 0;
 	slots.forEach((slot, i) => {
-		while (compactionIndex < compactions.length && compactions[compactionIndex].before <= i) {
-			const c = compactions[compactionIndex++];
+		while (compactionIndex < compactions.length && compactions[compactionIndex]!.before <= i) {
+			const c = compactions[compactionIndex++]!;
 			b.events.push({ kind: 'compaction', beforeCall: b.calls.length, thread: 'main', source: 'openhands-condenser', ...(c.at !== undefined && { at: c.at }) });
 		}
 		const response = slot.response;
 		const entry = entryOf(slot);
-		const model = models[i];
+		const model = models[i]!;
 		const countModel = modelForCounting(model);
-		const input = { kind: 'delta' as const, messages: deltas[i], ...(tools && { tools }), reconstructed: true };
+		const input = { kind: 'delta' as const, messages: deltas[i]!, ...(tools && { tools }), reconstructed: true };
 		const output = outputOf(slot);
 		const at = isoTime(response?.created) ?? slot.at;
 		const modelSource = named[i] !== undefined ? ('recorded' as const) : configModel !== '' ? ('config' as const) : model !== '' ? ('run' as const) : ('unknown' as const);
@@ -226,7 +226,7 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 			const h = hiddenNear(i);
 			b.addCall({
 				...common,
-				usage: plainUsage(visible[i].tokens + (h?.tokens ?? 0), o.tokens, o.reasoning),
+				usage: plainUsage(visible[i]!.tokens + (h?.tokens ?? 0), o.tokens, o.reasoning),
 				usageSource: 'counted',
 				usageExact: false,
 				usageNotes: [
@@ -238,7 +238,7 @@ function build(format: 'openhands-trajectory' | 'openhands-eval', events: readon
 		}
 	});
 	while (compactionIndex < compactions.length) {
-		const c = compactions[compactionIndex++];
+		const c = compactions[compactionIndex++]!;
 		b.events.push({ kind: 'compaction', beforeCall: b.calls.length, thread: 'main', source: 'openhands-condenser', ...(c.at !== undefined && { at: c.at }) });
 	}
 	const hiddenKnown = hidden.some(h => h !== undefined);

@@ -49,7 +49,7 @@ export function isPiSessionHeader(v: JsonRecord): boolean {
 }
 
 /** Any pi entry line. */
-export function isPiEntry(v: JsonRecord): boolean {
+function isPiEntry(v: JsonRecord): boolean {
 	return (
 		isPiSessionHeader(v) ||
 		(v.type === 'message' && isRecord(v.message) && typeof rec(v.message).role === 'string') ||

@@ -25,7 +25,7 @@ function pythonToJson(s: string): string | undefined {
 	let i = 0;
 	const n = s.length;
 	while (i < n) {
-		const c = s[i];
+		const c = s[i]!;
 		if (c === "'" || c === '"') {
 			const quote = c;
 			let value = '';
@@ -71,7 +71,7 @@ function pythonToJson(s: string): string | undefined {
 		} else if (c === ')' || c === ']' || c === '}') {
 			// Python allows a trailing comma; JSON does not.
 			let k = out.length - 1;
-			while (k >= 0 && /^\s$/.test(out[k])) k--;
+			while (k >= 0 && /^\s$/.test(out[k]!)) k--;
 			if (k >= 0 && out[k] === ',') out.splice(k, 1);
 			out.push(c === ')' ? ']' : c);
 			i++;

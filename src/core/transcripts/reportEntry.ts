@@ -6,7 +6,7 @@
 import type { TranscriptAccount } from './accounting';
 import type { ApiDialect, Transcript, TranscriptFormat, TranscriptWarningCode, UsageSource } from './model';
 
-export interface ReportUsage {
+interface ReportUsage {
 	/** TOTAL input tokens (cache reads and writes included). */
 	readonly input: number;
 	readonly cacheRead: number;

@@ -98,19 +98,19 @@ export function importSweAgent(doc: unknown, options: ImportOptions): Transcript
 		if (stepMessages.length > 0) {
 			// 1.x keeps the exact prompt of each step (after history processors).
 			input = { kind: 'full', messages: withObservations(stepMessages).map(h => h.message) };
-			output = stepOutput(step, assistantAt !== undefined ? history[assistantAt].message : undefined);
+			output = stepOutput(step, assistantAt !== undefined ? history[assistantAt]!.message : undefined);
 		} else {
 			const end = assistantAt ?? history.length;
 			input = { kind: 'delta', messages: history.slice(cursor, end).map(h => h.message) };
-			output = stepOutput(step, assistantAt !== undefined ? history[assistantAt].message : undefined);
+			output = stepOutput(step, assistantAt !== undefined ? history[assistantAt]!.message : undefined);
 			cursor = assistantAt !== undefined ? assistantAt + 1 : history.length;
 		}
 		const action = str(step.action);
 		if (assistantAt === undefined && output.toolCalls.length === 0 && action !== undefined && action.trim() !== '') {
 			// A step beyond the history (the final submit): its tool call survives only as the action.
-			output = { ...output, toolCalls: [{ id: '', name: action.trim().split(/\s+/)[0], arguments: action }] };
+			output = { ...output, toolCalls: [{ id: '', name: action.trim().split(/\s+/)[0]!, arguments: action }] };
 		}
-		const usage = counted.call(input, output, assistantAt !== undefined ? history[assistantAt].message : undefined);
+		const usage = counted.call(input, output, assistantAt !== undefined ? history[assistantAt]!.message : undefined);
 		b.addCall({
 			model: resolved.model,
 			modelSource: resolved.source,

@@ -13,7 +13,7 @@ import type { VirtualDocuments } from '../live/virtualDocuments';
 import type { Secrets } from '../secrets';
 
 /** Automation/tests: skip the pickers and the Apply/Cancel question (the preview still opens). */
-export interface CompressPromptArgs {
+interface CompressPromptArgs {
 	readonly uri?: string | vscode.Uri;
 	readonly strategy?: CompressPromptStrategy;
 	readonly targetRatio?: number;

@@ -3,7 +3,7 @@ import type { ReplayView, TranscriptState } from '../../protocol/replay';
 import type { ReplayPanel } from '../webviews/replayPanel';
 
 /** File names that may be agent transcripts (the importers detect the actual format from the content). */
-export const transcriptFilePattern = /\.(jsonl|json|traj|md)$/i;
+const transcriptFilePattern = /\.(jsonl|json|traj|md)$/i;
 
 /** What the commands return to `executeCommand` callers (scripts, tests): where the import ended. */
 export interface TranscriptCommandResult {

@@ -11,7 +11,7 @@ import { livePaths } from '../live/livePaths';
 import type { Secrets } from '../secrets';
 import { agentEnvironment, gatewayStatusView, type AgentEnvironment, type GatewayStatusView } from './gatewayText';
 
-export const gatewayStatusItemId = 'agentCost.gatewayRun';
+const gatewayStatusItemId = 'agentCost.gatewayRun';
 
 /** When the first look for a running gateway happens (never during activation). */
 const firstLookDelayMs = 1500;

@@ -12,8 +12,8 @@ import { SpendStatusBar } from './spendStatusBar';
 import { SpendView, spendViewId, type GatewayRunsSource } from './spendView';
 import { VirtualDocuments } from './virtualDocuments';
 
-export const answerScheme = 'agent-cost-answer';
-export const previewScheme = 'agent-cost-preview';
+const answerScheme = 'agent-cost-answer';
+const previewScheme = 'agent-cost-preview';
 
 /** How long after activation today's spend is first read (the worker thread starts then, not during activation). */
 const firstStatusDelayMs = 1500;

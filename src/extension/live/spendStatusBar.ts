@@ -4,7 +4,7 @@ import type { EngineSettings } from '../engineSettings';
 import type { LiveService } from './liveService';
 import { spendStatusView, type SpendStatusView } from './liveText';
 
-export const spendStatusItemId = 'agentCost.spend';
+const spendStatusItemId = 'agentCost.spend';
 
 /**
  * Today's spend against the daily budget in the status bar (`$0.42 / $5.00`), separate from the

@@ -23,7 +23,7 @@ function compactTokens(n: number): string {
 }
 
 /** Input (the whole prompt, cache included) plus output. */
-export function totalTokens(u: UsageTotals): number {
+function totalTokens(u: UsageTotals): number {
 	return u.input + u.output;
 }
 

@@ -8,7 +8,7 @@ import { jobErrorMessage } from '../live/liveService';
 import { retentionText, sessionStatusView, type SessionStatusView } from './sessionText';
 import { sessionsViewId, SessionsView } from './sessionsView';
 
-export const sessionStatusItemId = 'agentCost.agentSession';
+const sessionStatusItemId = 'agentCost.agentSession';
 
 /** The first scan waits this long after activation (the worker starts then, not during activation). */
 const firstScanDelayMs = 2000;

@@ -13,7 +13,7 @@ import { WebviewController } from './webviewController';
 export const replayPanelViewType = 'agentCost.replay';
 
 /** A panel health check that could not complete. */
-export class PanelHealthError extends EngineError<'notOpen' | 'noAnswer'> {
+class PanelHealthError extends EngineError<'notOpen' | 'noAnswer'> {
 	readonly kind = 'panelHealth';
 	static is(e: unknown, reason?: PanelHealthError['reason']): e is PanelHealthError {
 		return e instanceof PanelHealthError && (reason === undefined || e.reason === reason);

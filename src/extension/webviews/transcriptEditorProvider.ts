@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ReplaySession, ReplaySessionServices } from './replaySession';
 import { createReplaySession } from './replayPanel';
 
-export const transcriptEditorViewType = 'agentCost.transcript';
+const transcriptEditorViewType = 'agentCost.transcript';
 
 /**
  * "Open With… → Agent Cost: Transcript Replay" on transcript files: the replay app as a read-only

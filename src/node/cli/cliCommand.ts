@@ -11,7 +11,7 @@ export interface CliIo {
 	readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-export type CliOptions = NonNullable<ParseArgsConfig['options']>;
+type CliOptions = NonNullable<ParseArgsConfig['options']>;
 
 export interface CliCommand {
 	readonly name: string;
@@ -37,7 +37,7 @@ export class UsageError extends Error {
 	}
 }
 
-export function parseCommandArgs(command: CliCommand, argv: string[]): ParsedCliArgs {
+function parseCommandArgs(command: CliCommand, argv: string[]): ParsedCliArgs {
 	try {
 		const { values, positionals } = parseArgs({
 			args: argv,

@@ -146,7 +146,7 @@ function humanComparison(c: ReplayComparison): string {
 }
 
 /** `agent-cost replay`, over an injected counter and catalog (tests pass their own). */
-export function createReplayCommand(deps: { counter: TokenCounter; catalog?: PriceCatalog; config?: EngineConfig } = { counter: engineCounter }): CliCommand {
+function createReplayCommand(deps: { counter: TokenCounter; catalog?: PriceCatalog; config?: EngineConfig } = { counter: engineCounter }): CliCommand {
 	return {
 		name: 'replay',
 		summary: 'replay a recorded agent run under other routing / compression / caching / budget settings and compare costs',

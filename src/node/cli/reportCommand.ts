@@ -124,7 +124,7 @@ function humanReport(rows: readonly Row[], withCalls: boolean): string {
 }
 
 /** `agent-cost report`, over an injected counter and catalog (tests pass their own). */
-export function createReportCommand(deps: { counter: TokenCounter; catalog?: PriceCatalog } = { counter: engineCounter }): CliCommand {
+function createReportCommand(deps: { counter: TokenCounter; catalog?: PriceCatalog } = { counter: engineCounter }): CliCommand {
 	return {
 		name: 'report',
 		summary: 'report calls, token usage and recorded vs computed cost of agent transcripts (9 formats)',

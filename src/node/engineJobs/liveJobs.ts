@@ -47,7 +47,7 @@ export interface LiveJobHandlerOptions {
 }
 
 /** What the summarize strategy asks the cheap model to do. */
-export const summarizePromptInstruction =
+const summarizePromptInstruction =
 	'You shorten prompts for large language models. Rewrite the prompt the user sends so it uses as few tokens as possible while keeping its meaning: keep every instruction, constraint, number, name, identifier, placeholder, code block and quoted string exactly as written; drop filler, repetition and politeness. Answer with the rewritten prompt only, no preface.';
 
 function zeroUsd(catalog: FullPriceCatalog, model: string, tokens: number): number | null {

@@ -124,7 +124,7 @@ function sendWire(res: ServerResponse, provider: GatewayProvider, kind: GatewayE
 }
 
 /** Header values must be Latin-1; explanations use arrows and ellipses. */
-export function asciiHeader(text: string): string {
+function asciiHeader(text: string): string {
 	return text
 		.replace(/→/g, '->')
 		.replace(/…/g, '...')
@@ -539,7 +539,7 @@ function stripHopByHop(headers: WireResponse['headers']): WireResponse['headers'
 }
 
 /** The decision for the response header, and (when the policy changed anything) for the run's tally. */
-export function describeDecision(d: EnforceDecision): { readonly header: string; readonly changed?: string } {
+function describeDecision(d: EnforceDecision): { readonly header: string; readonly changed?: string } {
 	if (d.kind === 'cached') {
 		const text = `served from the ${d.source} response cache at no cost`;
 		return { header: `cache=${d.source}; ${text}`, changed: text };

@@ -11,7 +11,7 @@ import type { GatewayState } from './gatewayState';
 const prefix = '/__agent-cost/';
 const tokenHeader = 'x-agent-cost-token';
 
-export class GatewayControlError extends Error {
+class GatewayControlError extends Error {
 	constructor(
 		readonly reason: 'unreachable' | 'rejected' | 'timeout',
 		message: string,

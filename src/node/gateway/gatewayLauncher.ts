@@ -27,7 +27,7 @@ export interface LaunchOptions {
 	readonly timeoutMs?: number;
 }
 
-export class GatewayLaunchError extends Error {
+class GatewayLaunchError extends Error {
 	override readonly name = 'GatewayLaunchError';
 }
 

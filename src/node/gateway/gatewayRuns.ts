@@ -48,7 +48,7 @@ export function runBudgetOf(s: BudgetStatus, warnThreshold: number): GatewayRunB
 }
 
 /** The recording file of a run. */
-export function runRecordingFile(dir: string, runId: string): string {
+function runRecordingFile(dir: string, runId: string): string {
 	return join(dir, `gateway-${runId}.agent-cost.jsonl`);
 }
 

@@ -39,8 +39,8 @@ import { gatewaySummarizer } from './gatewaySummarizer';
 import { defaultUpstreams, upstreamOf, type Upstream } from './upstream';
 import { pipeResponse, startUpstream, UpstreamFailure } from './upstreamExchange';
 
-export const controlPrefix = '/__agent-cost/';
-export const controlTokenHeader = 'x-agent-cost-token';
+const controlPrefix = '/__agent-cost/';
+const controlTokenHeader = 'x-agent-cost-token';
 
 export interface GatewayOptions {
 	readonly mode: GatewayMode;
@@ -149,7 +149,7 @@ function clientKeyOf(req: IncomingMessage): string | undefined {
 }
 
 /** A workspace's `/w/<key>/` prefix: stable for a folder, so an agent configured once keeps working. */
-export function workspaceKeyOf(recordDir: string): string {
+function workspaceKeyOf(recordDir: string): string {
 	return createHash('sha256').update(recordDir).digest('hex').slice(0, 10);
 }
 

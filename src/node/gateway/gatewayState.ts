@@ -22,10 +22,10 @@ export interface GatewayState {
 	readonly logFile?: string;
 }
 
-export const gatewayStateFileName = 'gateway.json';
+const gatewayStateFileName = 'gateway.json';
 const lockFileName = 'gateway.lock';
 
-export function gatewayStatePath(dir: string): string {
+function gatewayStatePath(dir: string): string {
 	return join(dir, gatewayStateFileName);
 }
 

@@ -54,7 +54,7 @@ const decodable = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'identity', ...(ty
  * `accept-encoding` without the codings the gateway could not decode: the response must stay
  * readable for accounting. Only the header changes; the request body is untouched.
  */
-export function decodableAcceptEncoding(value: string): string | undefined {
+function decodableAcceptEncoding(value: string): string | undefined {
 	const kept = value
 		.split(',')
 		.map(s => s.trim())

@@ -29,7 +29,7 @@ import {
 	fromServer,
 } from './transportSupport';
 
-export const anthropicDefaultBaseUrl = 'https://api.anthropic.com';
+const anthropicDefaultBaseUrl = 'https://api.anthropic.com';
 
 export interface AnthropicTransportOptions {
 	readonly secrets: SecretSource;
@@ -241,10 +241,6 @@ export class AnthropicTransport implements LlmTransport, ProviderTokenCounter {
 			guard.abort();
 		}
 	}
-}
-
-export function createAnthropicTransport(options: AnthropicTransportOptions): AnthropicTransport {
-	return new AnthropicTransport(options);
 }
 
 /**

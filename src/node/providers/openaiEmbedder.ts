@@ -12,14 +12,14 @@ import { createOpenAIClient, openaiEndpoint } from './openaiTransport';
 import { badShape, CallGuard, type CallContext, defaultTimeoutMs, newProgress, readKey, toProviderError } from './transportSupport';
 
 /** Output sizes of OpenAI's embedding models (the semantic index is built for one size up front). */
-export const openaiEmbeddingDims: Readonly<Record<string, number>> = {
+const openaiEmbeddingDims: Readonly<Record<string, number>> = {
 	'text-embedding-3-small': 1536,
 	'text-embedding-3-large': 3072,
 	'text-embedding-ada-002': 1536,
 };
 
 /** The input limit of every OpenAI embedding model (in cl100k tokens). */
-export const openaiEmbeddingMaxInputTokens = 8191;
+const openaiEmbeddingMaxInputTokens = 8191;
 
 export interface OpenAIEmbedderOptions {
 	readonly secrets: SecretSource;

@@ -27,7 +27,7 @@ import {
 	fromServer,
 } from './transportSupport';
 
-export const openaiDefaultBaseUrl = 'https://api.openai.com/v1';
+const openaiDefaultBaseUrl = 'https://api.openai.com/v1';
 
 export interface OpenAITransportOptions {
 	readonly secrets: SecretSource;
@@ -241,10 +241,6 @@ export class OpenAITransport implements LlmTransport {
 			...(tools && request.toolChoice ? { tool_choice: toolChoice(request.toolChoice) } : {}),
 		};
 	}
-}
-
-export function createOpenAITransport(options: OpenAITransportOptions): LlmTransport {
-	return new OpenAITransport(options);
 }
 
 function toOpenAIMessage(m: ProviderMessage): ChatCompletionMessageParam {

@@ -194,7 +194,7 @@ function clip(text: string, max = 300): string {
 }
 
 /** Maps an HTTP/API error of either SDK (status set, or an in-stream error event) to a ProviderError. */
-export function fromApiError(e: SdkApiError, ctx: CallContext, progress: Progress, nowMs: number): ProviderError {
+function fromApiError(e: SdkApiError, ctx: CallContext, progress: Progress, nowMs: number): ProviderError {
 	const { code, type, message } = describeBody(e.error);
 	const status = typeof e.status === 'number' ? e.status : undefined;
 	const reason = status !== undefined ? reasonForStatus(status, code, type) : reasonForStreamError(code, type);

@@ -64,7 +64,7 @@ function expandHome(path: string, home: string): string {
  * The folder to walk for a folder the user named: the agent's own subfolder when the name is the
  * agent's home (`~/.claude` → `projects`), else the folder itself (a projects folder, one project).
  */
-export function searchFolders(agent: AgentId, dir: string): string[] {
+function searchFolders(agent: AgentId, dir: string): string[] {
 	const sub = (name: string) => join(dir, name);
 	switch (agent) {
 		case 'claude':

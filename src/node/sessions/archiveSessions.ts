@@ -29,7 +29,7 @@ function readManifest(dest: string): Manifest {
 }
 
 /** Where a session file goes in the archive: the agent, its folder as a safe name, its path under it. */
-export function archivePath(file: Pick<SessionFile, 'agent' | 'root' | 'path'>): string {
+function archivePath(file: Pick<SessionFile, 'agent' | 'root' | 'path'>): string {
 	const folder = file.root
 		.replace(/^[A-Za-z]:/, '')
 		.replace(/[^A-Za-z0-9._-]+/g, '-')

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export const claudeDefaultCleanupDays = 30;
+const claudeDefaultCleanupDays = 30;
 const dayMs = 24 * 60 * 60 * 1000;
 
 export interface ClaudeCleanup {

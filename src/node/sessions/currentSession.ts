@@ -13,7 +13,7 @@ export function claudeProjectFolder(workspace: string): string {
 }
 
 /** pi's folder name for a working folder (`--home-me-proj--`). */
-export function piProjectFolder(workspace: string): string {
+function piProjectFolder(workspace: string): string {
 	return `--${workspace.replace(/^[/\\]/, '').replace(/[/\\:]/g, '-')}--`;
 }
 

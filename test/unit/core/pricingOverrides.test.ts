@@ -76,6 +76,15 @@ describe('parsePriceOverrides', () => {
 		assert.ok(problems.some(p => p.includes('"threshold" must be a positive whole number')));
 	});
 
+	it('a required price given as undefined (an object built in code, not JSON) is missing, not a price of undefined', () => {
+		const { overrides, problems } = parsePriceOverrides({ 'gpt-x': { input: undefined, output: 2 } });
+		assert.deepEqual(overrides, {});
+		assert.ok(
+			problems.some(p => p.includes('"gpt-x": "input" is required')),
+			problems.join('\n'),
+		);
+	});
+
 	it('keeps an entry with an unknown field but reports it, suggesting the right name', () => {
 		const { overrides, problems } = parsePriceOverrides({ 'gpt-x': { input: 1, output: 2, cache_read: 0.1 } });
 		assert.deepEqual(overrides['gpt-x'], { input: 1, output: 2 });

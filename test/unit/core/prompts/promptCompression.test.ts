@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { jsonStringValues, replaceJsonStrings } from '../../../../src/core/compression/jsonStrings';
 import { losslessText, minifyJsonText, type RuleCounts } from '../../../../src/core/compression/prompt';
-import { compressPromptFile, type PromptCompressionRequest } from '../../../../src/core/prompts/promptCompression';
+import { compressPromptFile, writeUnits, type PromptCompressionRequest } from '../../../../src/core/prompts/promptCompression';
 import type { PromptCompressionResult } from '../../../../src/core/compression/types';
 import type { TokenCounter } from '../../../../src/core/ports/tokenCounter';
 import { promptFormatOf } from '../../../../src/core/prompts/promptGlobs';
@@ -56,6 +56,18 @@ describe('Compress Prompt: the text rules', () => {
 			}),
 			{ numRuns: 500 },
 		);
+	});
+});
+
+describe('Compress Prompt: writeUnits', () => {
+	it('a unit that the new texts do not cover keeps its bytes (it is not written as "undefined")', () => {
+		const text = 'aaa|bbb';
+		const units = [
+			{ start: 0, end: 3, text: 'aaa', json: false },
+			{ start: 4, end: 7, text: 'bbb', json: false },
+		];
+		assert.equal(writeUnits(text, units, ['AA', 'BB']), 'AA|BB');
+		assert.equal(writeUnits(text, units, ['AA']), 'AA|bbb');
 	});
 });
 

@@ -27,7 +27,7 @@ export interface TestGateway {
 }
 
 /** Settings every gateway test starts from: generous budgets, no response cache or compression (tests turn them on). */
-export const baseSettings = {
+const baseSettings = {
 	'agentCost.budget.runUsd': 100,
 	'agentCost.budget.dailyUsd': 0,
 	'agentCost.budget.maxSteps': 0,
