@@ -366,6 +366,8 @@ export class BudgetGuard {
  * replay's policy step reserves against, so a replayed budget refuses exactly the calls the live
  * budget would (same worst cases, limits, warnings and errors).
  */
+const noWarnings: readonly BudgetWarning[] = [];
+
 export class SyncBudgetGuard {
 	private readonly core: GuardCore;
 	private readonly store = new RecordingBudgetStore();
@@ -379,43 +381,32 @@ export class SyncBudgetGuard {
 	}
 
 	tryReserve(input: ReserveInput, at: number): TryReserveResult {
-		// A disabled budget never refuses nor warns, so a replay does not price its worst cases.
-		const p: PreparedReservation = this.settings.enabled
-			? prepareReservation(this.core, this.settings, input, at)
-			: {
-					ok: true,
-					warnings: [],
-					purpose: input.purpose ?? 'call',
-					request: {
-						id: String(this.core.counter++),
-						runId: input.runId,
-						day: '',
-						nano: 0,
-						model: input.model,
-						at,
-						limits: { runNano: 0, dailyNano: 0, maxSteps: 0 },
-						enforce: false,
-						newStep: input.newStep ?? true,
-						expiresAt: at + this.core.ttlMs,
-					},
-				};
+		// A disabled budget never refuses nor warns: a replay neither prices its worst cases nor keeps
+		// a ledger of them (nothing reads it), it only hands out reservations to settle.
+		if (!this.settings.enabled) {
+			return {
+				ok: true,
+				reservation: { id: String(this.core.counter++), runId: input.runId, model: input.model, day: '', usd: 0, nano: 0, at, purpose: input.purpose ?? 'call', warnings: noWarnings },
+			};
+		}
+		const p = prepareReservation(this.core, this.settings, input, at);
 		if (!p.ok) return p;
 		return completeReservation(this.settings, p, this.store.reserveSync(p.request));
 	}
 
 	settle(reservation: Reservation, usage: Usage, at: number): CostResult {
 		const { cost, nano } = settledNano({ pricing: this.pricing }, reservation, usage);
-		this.store.finishSync(reservation.id, 'settle', nano, at);
+		if (this.settings.enabled) this.store.finishSync(reservation.id, 'settle', nano, at);
 		return cost;
 	}
 
 	/** Settles at a cost already worked out (a replay prices each step once, at the step's date). */
 	settleCost(reservation: Reservation, cost: CostResult | undefined, at: number): void {
-		this.store.finishSync(reservation.id, 'settle', countedNano(reservation, cost?.kind === 'priced' ? cost.usd : undefined), at);
+		if (this.settings.enabled) this.store.finishSync(reservation.id, 'settle', countedNano(reservation, cost?.kind === 'priced' ? cost.usd : undefined), at);
 	}
 
 	release(reservation: Reservation, at: number): void {
-		this.store.finishSync(reservation.id, 'release', 0, at);
+		if (this.settings.enabled) this.store.finishSync(reservation.id, 'release', 0, at);
 	}
 
 	status(runId: string, at: number): BudgetStatus {

@@ -21,7 +21,7 @@ import type { CostResult } from '../pricing/types';
 import type { Usage } from '../pricing/usage';
 import type { BudgetExceededError, UnpricedModelError } from '../budget/budgetErrors';
 import type { CachedDecision, CallDecision, CacheHit, RefusedDecision, SideCall, SideCallPurpose, StepPrompt } from '../policy/policyStep';
-import { plainExplanations, policyStep, runStepAsync, toolOutputLimit } from '../policy/policyStep';
+import { plainCallDecision, plainExplanations, policyStep, runStepAsync, toolOutputLimit } from '../policy/policyStep';
 import { mayHaveBilled, type ProviderFailure } from '../providers/providerFailure';
 import type { StepInfo } from '../routing/classifier';
 import type { RunSignals } from '../routing/escalation';
@@ -333,7 +333,7 @@ export class PolicyEngine {
 			const hit: CacheHit = decision.hit;
 			return { ...decision, explanation, response: hit.response as CachedResponse, source: hit.source, ageMs: hit.ageMs, ...(hit.similarity !== undefined && { similarity: hit.similarity }) };
 		}
-		return { ...decision, explanation, ...(decision.budget.kind === 'downgrade' && { downgradedFrom: decision.budget.from }), ...(req.tools && { tools: req.tools }) };
+		return { ...plainCallDecision(decision), explanation, ...(decision.budget.kind === 'downgrade' && { downgradedFrom: decision.budget.from }), ...(req.tools && { tools: req.tools }) };
 	}
 
 	/** Remembers a compression for the run's next calls (see {@link CompressionMemory}). */

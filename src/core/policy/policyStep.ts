@@ -344,7 +344,6 @@ export function* policyStep(req: StepRequest, ctx: StepContext): PolicyStep {
 	const cacheOn = settings.cache.enabled;
 	const lookup = cacheOn && req.cache !== 'bypass';
 	const cacheKey = cacheOn ? prompt.cacheKey(routing.model, params) : '';
-	const base = () => ({ routing, explanation, cacheKey, sideCalls, ...(run && { run }) });
 	if (lookup) {
 		const hit = (yield { kind: 'cacheGet', key: cacheKey }) as CacheHit | undefined;
 		if (hit) {
@@ -355,7 +354,7 @@ export function* policyStep(req: StepRequest, ctx: StepContext): PolicyStep {
 					? 'identical request answered on another machine or window: served from the shared cache at no cost'
 					: `identical request answered ${Math.round(hit.ageMs / 1000)} s ago: served from the cache at no cost`,
 			);
-			return { kind: 'cached', hit, ...base() };
+			return { kind: 'cached', hit, routing, explanation, cacheKey, sideCalls, run };
 		}
 	}
 	let semantic: CallDecision['semantic'];
@@ -367,7 +366,7 @@ export function* policyStep(req: StepRequest, ctx: StepContext): PolicyStep {
 			const hit = lookup ? ((yield { kind: 'semanticGet', partition: q.partition, vector }) as CacheHit | undefined) : undefined;
 			if (hit) {
 				explain('cache', 'cache.semantic', `a similar request (cosine ${(hit.similarity ?? 1).toFixed(3)} ≥ ${settings.cache.similarityThreshold}) was answered ${Math.round(hit.ageMs / 1000)} s ago`);
-				return { kind: 'cached', hit, ...base() };
+				return { kind: 'cached', hit, routing, explanation, cacheKey, sideCalls, run };
 			}
 		}
 	}
@@ -434,8 +433,17 @@ export function* policyStep(req: StepRequest, ctx: StepContext): PolicyStep {
 
 	// 4. Budget: reserve the worst case; under the soft policy step down the tiers until one fits.
 	const maxOutputTokens = maxOutputTokensOf(settings, params);
-	const counts = new Map<string, { tokens: number; exact: boolean }>();
+	// Almost always only the routed model is counted: the map exists only once a second one is.
+	let firstModel: string | undefined;
+	let firstCount: { tokens: number; exact: boolean } | undefined;
+	let counts: Map<string, { tokens: number; exact: boolean }> | undefined;
 	const countFor = (model: string) => {
+		if (model === firstModel) return firstCount!;
+		if (firstModel === undefined) {
+			firstModel = model;
+			return (firstCount = prompt.tokens(model, messages));
+		}
+		counts ??= new Map();
 		let c = counts.get(model);
 		if (!c) counts.set(model, (c = prompt.tokens(model, messages)));
 		return c;
@@ -470,33 +478,101 @@ export function* policyStep(req: StepRequest, ctx: StepContext): PolicyStep {
 		const warned = r.reservation.warnings.some(w => w.kind === 'overLimit' || w.kind === 'unpriced');
 		// The tier the model serves as, when it is one (a pinned or requested tier model too); else how it was chosen.
 		const tier = tierOf(model, settings.tiers) ?? routing.tier;
-		const sent = messages;
-		let fallbacks: string[] | undefined;
-		return {
-			kind: 'call',
+		const budget: CallDecision['budget'] = downgraded ? { kind: 'downgrade', model, from: routing.model } : warned ? { kind: 'warn', model } : { kind: 'allow', model };
+		return new CallDecisionOf(
 			model,
 			tier,
-			get messages() {
-				return sent ?? prompt.messages;
-			},
+			messages,
+			prompt,
 			maxOutputTokens,
-			inputTokens: c.tokens,
-			exactCount: c.exact,
-			reservation: r.reservation,
-			budget: downgraded ? { kind: 'downgrade', model, from: routing.model } : warned ? { kind: 'warn', model } : { kind: 'allow', model },
-			// Worked out on first use: only a failed call needs them, and they price every tier.
-			get fallbacks() {
-				return (fallbacks ??= fallbacksFor(model, routing.tier, settings, worstOf));
-			},
-			...(trigger && { trigger }),
-			...(compression && { compression }),
-			warnings: r.reservation.warnings,
+			c,
+			r.reservation,
+			budget,
+			() => fallbacksFor(model, routing.tier, settings, worstOf),
+			trigger,
+			compression,
 			params,
-			...(semantic && { semantic }),
-			...base(),
-		};
+			semantic,
+			routing,
+			explanation,
+			cacheKey,
+			sideCalls,
+			run,
+		);
 	}
-	return { kind: 'refused', budget: { kind: 'refuse', model: routing.model, error: firstError! }, ...(compression && { compression }), ...base() };
+	return { kind: 'refused', budget: { kind: 'refuse', model: routing.model, error: firstError! }, compression, routing, explanation, cacheKey, sideCalls, run };
+}
+
+/**
+ * A call decision. A class, not a literal with getters: a replay makes one per step of every
+ * scenario, and its two lazy parts — the prompt's messages (a replay materializes them only when
+ * asked) and the fallbacks (they price every tier) — then live on the prototype.
+ */
+class CallDecisionOf implements CallDecision {
+	readonly kind = 'call';
+	readonly inputTokens: number;
+	readonly exactCount: boolean;
+	readonly warnings: readonly BudgetWarning[];
+	private fallbackList: readonly string[] | undefined;
+	constructor(
+		readonly model: string,
+		readonly tier: RoutingDecision['tier'],
+		private readonly sent: readonly EngineMessage[] | undefined,
+		private readonly prompt: StepPrompt,
+		readonly maxOutputTokens: number,
+		count: { readonly tokens: number; readonly exact: boolean },
+		readonly reservation: Reservation,
+		readonly budget: CallDecision['budget'],
+		private readonly workOutFallbacks: () => string[],
+		readonly trigger: CompressionTrigger | undefined,
+		readonly compression: HistoryCompressionResult | undefined,
+		readonly params: CacheableParams,
+		readonly semantic: CallDecision['semantic'],
+		readonly routing: RoutingDecision,
+		readonly explanation: readonly PlanExplanation[],
+		readonly cacheKey: string,
+		readonly sideCalls: readonly SideCall[],
+		readonly run: RunSignals | undefined,
+	) {
+		this.inputTokens = count.tokens;
+		this.exactCount = count.exact;
+		this.warnings = reservation.warnings;
+	}
+
+	get messages(): readonly EngineMessage[] {
+		return this.sent ?? this.prompt.messages;
+	}
+
+	/** Worked out on first use: only a failed call needs them. */
+	get fallbacks(): readonly string[] {
+		return (this.fallbackList ??= this.workOutFallbacks());
+	}
+}
+
+/** A call decision as a plain object (its lazy parts worked out), for callers that extend or send it. */
+export function plainCallDecision(d: CallDecision): CallDecision {
+	return {
+		kind: 'call',
+		model: d.model,
+		tier: d.tier,
+		messages: d.messages,
+		maxOutputTokens: d.maxOutputTokens,
+		inputTokens: d.inputTokens,
+		exactCount: d.exactCount,
+		reservation: d.reservation,
+		budget: d.budget,
+		fallbacks: d.fallbacks,
+		...(d.trigger && { trigger: d.trigger }),
+		...(d.compression && { compression: d.compression }),
+		warnings: d.warnings,
+		params: d.params,
+		...(d.semantic && { semantic: d.semantic }),
+		routing: d.routing,
+		explanation: d.explanation,
+		cacheKey: d.cacheKey,
+		sideCalls: d.sideCalls,
+		...(d.run && { run: d.run }),
+	};
 }
 
 /** An array of side calls that tells the context of each one as it is added. */

@@ -259,6 +259,27 @@ interface PendingSide {
 	readonly baselineCum: number;
 }
 
+/**
+ * A step's prompt as the policy step sees it. A class rather than a literal with a getter: one is
+ * made per step of every scenario, and its messages are materialized only when a policy asks.
+ */
+class ReplayStepPrompt implements StepPrompt {
+	/** The messages once materialized (the policy step may pass them back to `tokens`). */
+	built: readonly EngineMessage[] | undefined;
+	constructor(
+		private readonly segs: readonly PreparedSegment[],
+		readonly tokens: StepPrompt['tokens'],
+		readonly complexity: StepPrompt['complexity'],
+		readonly cacheKey: StepPrompt['cacheKey'],
+		readonly toolOutputs: StepPrompt['toolOutputs'],
+		readonly recent: NonNullable<StepPrompt['recent']>,
+	) {}
+
+	get messages(): readonly EngineMessage[] {
+		return (this.built ??= this.segs.map(s => s.message));
+	}
+}
+
 const noParams: CacheableParams = {};
 const requestParamsMemo = new WeakMap<CallRequest, CacheableParams>();
 /** The parameters a recorded request asked for (memoized: every scenario asks again at every step). */
@@ -665,22 +686,19 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			return Math.max(0, Math.round(hidden * ratio + k * visible));
 		};
 		const scenarioInput = (model: string): number => calibrated(model, modelView(th, model).sum);
-		let messages: readonly EngineMessage[] | undefined;
-		const prompt: StepPrompt = {
-			get messages() {
-				return (messages ??= th.segs.map(s => s.message));
-			},
-			tokens: (model, msgs) => {
-				if (msgs === undefined || msgs === messages) return { tokens: scenarioInput(model), exact: isExact(model) };
+		const prompt: ReplayStepPrompt = new ReplayStepPrompt(
+			th.segs,
+			(model, msgs) => {
+				if (msgs === undefined || msgs === prompt.built) return { tokens: scenarioInput(model), exact: isExact(model) };
 				let visible = 0;
 				for (const m of msgs) visible += run.tokensOf(run.segmentOf(m), model);
 				return { tokens: calibrated(model, visible), exact: isExact(model) };
 			},
-			complexity: () => run.complexityOf(pc, settings.tiers.medium, calibrated(settings.tiers.medium, run.recordedPromptTokens(pc, settings.tiers.medium))),
-			cacheKey: (model, params) => `${model}|${paramsKey(params)}|${th.hash}|${th.segs.length}|${th.head}`,
-			...(th.truncated > 0 && { toolOutputs: { truncated: th.truncated, savedTokens: th.truncatedSaved } }),
-			recent: () => pc.version.segments.slice(recentFrom, pc.length).map(s => s.message),
-		};
+			() => run.complexityOf(pc, settings.tiers.medium, calibrated(settings.tiers.medium, run.recordedPromptTokens(pc, settings.tiers.medium))),
+			(model, params) => `${model}|${paramsKey(params)}|${th.hash}|${th.segs.length}|${th.head}`,
+			th.truncated > 0 ? { truncated: th.truncated, savedTokens: th.truncatedSaved } : undefined,
+			() => pc.version.segments.slice(recentFrom, pc.length).map(s => s.message),
+		);
 
 		// 2. THE policy step, answered by the simulated world.
 		const at = atOf(pc);

@@ -45,8 +45,32 @@ export interface RouteInput {
  * downgrades happen afterwards (`policyStep`), which knows the budget.
  */
 export function routeRequest(input: RouteInput, settings: Pick<PolicySettings, 'tiers' | 'routing'>): RoutingDecision {
-	const { tiers } = settings;
 	const requested = input.requestedModel?.trim() || undefined;
+	// Decisions that depend only on the settings and the model asked for (or the classifier's verdict,
+	// itself memoized per step) are made once: a replay routes every step of 100s of scenarios.
+	const mode = settings.routing.mode;
+	if (mode === 'escalate' && !(input.pinned && requested)) return decideRoute(input, settings, requested);
+	let memo = routeMemo.get(settings.tiers);
+	if (!memo) routeMemo.set(settings.tiers, (memo = new Map()));
+	if (mode === 'tiered' && !(input.pinned && requested)) {
+		const complexity = input.complexity();
+		let byVerdict = tieredMemo.get(complexity);
+		if (!byVerdict) tieredMemo.set(complexity, (byVerdict = new WeakMap()));
+		let d = byVerdict.get(settings.tiers);
+		if (!d) byVerdict.set(settings.tiers, (d = decideRoute({ ...input, complexity: () => complexity }, settings, requested)));
+		return d;
+	}
+	const key = `${input.pinned ? 'pinned' : mode}|${mode === 'fixed' ? fixedModelOf(settings) : ''}|${requested ?? ''}`;
+	let d = memo.get(key);
+	if (!d) memo.set(key, (d = decideRoute(input, settings, requested)));
+	return d;
+}
+
+const routeMemo = new WeakMap<PolicySettings['tiers'], Map<string, RoutingDecision>>();
+const tieredMemo = new WeakMap<ComplexityDecision, WeakMap<PolicySettings['tiers'], RoutingDecision>>();
+
+function decideRoute(input: RouteInput, settings: Pick<PolicySettings, 'tiers' | 'routing'>, requested: string | undefined): RoutingDecision {
+	const { tiers } = settings;
 	if (input.pinned && requested) {
 		return { tier: 'pinned', model: requested, reasons: [{ rule: 'route.pinned', text: `model ${requested} was chosen explicitly` }], fallbacks: [] };
 	}
