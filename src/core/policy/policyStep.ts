@@ -305,6 +305,24 @@ function fallbacksFor(model: string, tier: RoutingDecision['tier'], settings: Po
 		.map(x => x.m);
 }
 
+const paramsMemo = new WeakMap<PolicySettings, { readonly none: CacheableParams; readonly byRequest: WeakMap<CacheableParams, CacheableParams> }>();
+
+/**
+ * The request's parameters over the settings' defaults. The same object for the same settings and
+ * request parameters, so callers may key memos on it (a replay asks at every step).
+ */
+function requestParams(settings: PolicySettings, own: CacheableParams | undefined): CacheableParams {
+	let memo = paramsMemo.get(settings);
+	if (!memo) {
+		memo = { none: { temperature: settings.defaults.temperature, maxOutputTokens: settings.defaults.maxOutputTokens }, byRequest: new WeakMap() };
+		paramsMemo.set(settings, memo);
+	}
+	if (!own) return memo.none;
+	let p = memo.byRequest.get(own);
+	if (!p) memo.byRequest.set(own, (p = { ...memo.none, ...own }));
+	return p;
+}
+
 /** The policy decision of one step (see the module comment). */
 export function* policyStep(req: StepRequest, ctx: StepContext): PolicyStep {
 	const { settings } = ctx;
@@ -340,7 +358,7 @@ export function* policyStep(req: StepRequest, ctx: StepContext): PolicyStep {
 	const run = escalation?.state ?? req.run;
 
 	// 2. Response cache (on the request as it stands before this step's compression).
-	const params: CacheableParams = { temperature: settings.defaults.temperature, maxOutputTokens: settings.defaults.maxOutputTokens, ...req.params };
+	const params = requestParams(settings, req.params);
 	const cacheOn = settings.cache.enabled;
 	const lookup = cacheOn && req.cache !== 'bypass';
 	const cacheKey = cacheOn ? prompt.cacheKey(routing.model, params) : '';

@@ -18,9 +18,13 @@
  *   known fee is an unpriced fee, excluded from the total and noted (`serverToolFees.ts`).
  */
 import { formatPerMtok, formatTokens } from './format';
-import { priceServerTools } from './serverToolFees';
+import { priceServerTools, type PricedServerTools } from './serverToolFees';
 import type { CostBreakdown, TokenPrices, UnpricedFee } from './types';
+
 import type { Usage } from './usage';
+
+/** The priced server tools of a call that used none (shared: it is never changed). */
+const noServerTools: PricedServerTools = Object.freeze({ usd: Object.freeze({}), notes: Object.freeze([]), unpriced: Object.freeze([]) });
 
 /** A USD-per-million-token price that steps up when the request's total input exceeds `above`. */
 export interface TieredRate {
@@ -196,11 +200,12 @@ export function computeCost(rates: ModelRates, usage: Usage, rules: CostRules): 
 		breakdown.request = rates.perRequest;
 		notes.push(`per-request fee of $${rates.perRequest} (${rules.label} bills each call)`);
 	}
-	const tools = priceServerTools(usage.serverTools, rates.serverTools, rules.freeServerTool ?? (() => undefined), rules.label);
-	notes.push(...tools.notes);
+	// Most calls use no server tool: nothing to price (and nothing to allocate: replays price every step).
+	const tools = usage.serverTools === undefined ? noServerTools : priceServerTools(usage.serverTools, rates.serverTools, rules.freeServerTool ?? (() => undefined), rules.label);
+	if (tools.notes.length > 0) notes.push(...tools.notes);
 	let fees = 0;
 	for (const v of Object.values(tools.usd)) fees += v;
-	if (Object.keys(tools.usd).length > 0) breakdown.serverTools = tools.usd;
+	if (tools !== noServerTools && Object.keys(tools.usd).length > 0) breakdown.serverTools = tools.usd;
 	const usd = breakdown.input + breakdown.cacheRead + breakdown.cacheWrite5m + breakdown.cacheWrite1h + breakdown.output + (breakdown.request ?? 0) + fees;
 	return { kind: 'priced', usd, breakdown, rates: applied, notes, estimated, unpricedFees: tools.unpriced };
 }

@@ -100,6 +100,7 @@ export class PreparedRun {
 	private readonly complexity = new Map<PreparedCall, Map<string, ComplexityDecision>>();
 	private readonly outputTokens = new Map<PreparedCall, Map<string, number>>();
 	private readonly emptyChat = new Map<string, number>();
+	private readonly segmentTokens = new Map<string, Map<PreparedSegment, number>>();
 	private readonly windows = new Map<string, number | undefined>();
 	private readonly keyed = new WeakMap<EngineMessage, PreparedSegment>();
 	private readonly truncated = new WeakMap<PreparedSegment, Map<string, PreparedSegment>>();
@@ -229,11 +230,17 @@ export class PreparedRun {
 		return index;
 	}
 
-	/** Tokens one message adds to a chat for `model` (memoized per message object). */
+	/** Tokens one message adds to a chat for `model` (memoized per segment and model: every scenario asks at every step). */
 	tokensOf(segment: PreparedSegment, model: string): number {
-		let empty = this.emptyChat.get(model);
-		if (empty === undefined) this.emptyChat.set(model, (empty = this.counter.countChat(model, []).tokens));
-		return messageTokens(this.counter, model, segment.message, empty);
+		let byModel = this.segmentTokens.get(model);
+		if (!byModel) this.segmentTokens.set(model, (byModel = new Map()));
+		let n = byModel.get(segment);
+		if (n === undefined) {
+			let empty = this.emptyChat.get(model);
+			if (empty === undefined) this.emptyChat.set(model, (empty = this.counter.countChat(model, []).tokens));
+			byModel.set(segment, (n = messageTokens(this.counter, model, segment.message, empty)));
+		}
+		return n;
 	}
 
 	/** The model's context window from the catalog (memoized: asked at every step). */

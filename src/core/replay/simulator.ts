@@ -439,7 +439,11 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		return e;
 	};
 	const paramsKeys = new Map<string, number>();
+	// The policy step hands out one parameters object per settings and request parameters.
+	const paramsByObject = new WeakMap<CacheableParams, number>();
 	const paramsKey = (params: CacheableParams) => {
+		const known = paramsByObject.get(params);
+		if (known !== undefined) return known;
 		// Almost every step has only scalar parameters: a fixed-order key, not a sorted JSON of them.
 		const k =
 			params.stop === undefined && params.responseFormat === undefined && params.toolChoice === undefined
@@ -447,6 +451,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 				: canonicalJson(params);
 		let h = paramsKeys.get(k);
 		if (h === undefined) paramsKeys.set(k, (h = fastHash(k)));
+		paramsByObject.set(params, h);
 		return h;
 	};
 

@@ -23,7 +23,9 @@ export function fallbackChain(tier: Tier, tiers: PolicySettings['tiers']): strin
 
 /** The tier a model is configured as, if any (the lowest, when one model serves several). */
 export function tierOf(model: string, tiers: PolicySettings['tiers']): Tier | undefined {
-	return tierOrder.find(t => tiers[t] === model);
+	// A loop, not find(): asked several times per step of every replayed scenario.
+	for (const t of tierOrder) if (tiers[t] === model) return t;
+	return undefined;
 }
 
 export interface RouteInput {
@@ -50,8 +52,6 @@ export function routeRequest(input: RouteInput, settings: Pick<PolicySettings, '
 	// itself memoized per step) are made once: a replay routes every step of 100s of scenarios.
 	const mode = settings.routing.mode;
 	if (mode === 'escalate' && !(input.pinned && requested)) return decideRoute(input, settings, requested);
-	let memo = routeMemo.get(settings.tiers);
-	if (!memo) routeMemo.set(settings.tiers, (memo = new Map()));
 	if (mode === 'tiered' && !(input.pinned && requested)) {
 		const complexity = input.complexity();
 		let byVerdict = tieredMemo.get(complexity);
@@ -60,13 +60,17 @@ export function routeRequest(input: RouteInput, settings: Pick<PolicySettings, '
 		if (!d) byVerdict.set(settings.tiers, (d = decideRoute({ ...input, complexity: () => complexity }, settings, requested)));
 		return d;
 	}
-	const key = `${input.pinned ? 'pinned' : mode}|${mode === 'fixed' ? fixedModelOf(settings) : ''}|${requested ?? ''}`;
-	let d = memo.get(key);
-	if (!d) memo.set(key, (d = decideRoute(input, settings, requested)));
+	// Per settings object (tiers and routing are part of it), then per pinned-ness and model asked for.
+	let memo = routeMemo.get(settings);
+	if (!memo) routeMemo.set(settings, (memo = { pinned: new Map(), plain: new Map() }));
+	const byModel = input.pinned && requested ? memo.pinned : memo.plain;
+	const key = requested ?? '';
+	let d = byModel.get(key);
+	if (!d) byModel.set(key, (d = decideRoute(input, settings, requested)));
 	return d;
 }
 
-const routeMemo = new WeakMap<PolicySettings['tiers'], Map<string, RoutingDecision>>();
+const routeMemo = new WeakMap<object, { readonly pinned: Map<string, RoutingDecision>; readonly plain: Map<string, RoutingDecision> }>();
 const tieredMemo = new WeakMap<ComplexityDecision, WeakMap<PolicySettings['tiers'], RoutingDecision>>();
 
 function decideRoute(input: RouteInput, settings: Pick<PolicySettings, 'tiers' | 'routing'>, requested: string | undefined): RoutingDecision {
