@@ -523,6 +523,26 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		if (length > 0) cache.prewarm({ model, segments, length, atMs: at - 1, ttlMs: rulesFor(model).ttlMs[ttl], billedTokens: read });
 	};
 
+	// A comparison keeps every step row of every scenario, so rows share what repeats: the decision
+	// record (most steps of a scenario are decided alike) and the routing lines (from memoized routing
+	// decisions). Shared values are never changed.
+	const records = new Map<string, PolicyDecisionRecord>();
+	const internRecord = (r: PolicyDecisionRecord): PolicyDecisionRecord => {
+		const key = `${r.outcome}|${r.budget ?? ''}|${r.compression ? `${r.compression.strategy}/${r.compression.trigger ?? ''}` : ''}|${r.rules.join(',')}`;
+		const known = records.get(key);
+		if (known) return known;
+		records.set(key, r);
+		return r;
+	};
+	const routingByDecision = new WeakMap<RoutingDecision, string[]>();
+	const routingOf = (d: StepDecision): string[] => {
+		// A budget downgrade adds its own line: those steps get their own array.
+		if (d.kind === 'call' && d.budget.kind === 'downgrade') return routingLines(d.explanation);
+		let lines = routingByDecision.get(d.routing);
+		if (!lines) routingByDecision.set(d.routing, (lines = routingLines(d.explanation)));
+		return lines;
+	};
+
 	// The policy step's context and effects, made once per scenario (a replay decides 100,000s of
 	// steps: closures made per step were most of its garbage). They read the step being decided.
 	let stepPc: PreparedCall | undefined;
@@ -728,8 +748,8 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 			stepEffects,
 		);
 		if (decision.run) t.signals = decision.run;
-		const routing = routingLines(decision.explanation);
-		const summary = decisionRecord(decision);
+		const routing = routingOf(decision);
+		const summary = internRecord(decisionRecord(decision));
 		let sideUsd = 0;
 		for (const c of decision.sideCalls) {
 			if (c.cost?.kind === 'priced') sideUsd += c.cost.usd;
