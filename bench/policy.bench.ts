@@ -66,7 +66,8 @@ async function measure(name: string, samples: number, batch: number, fn: () => u
 async function budget(): Promise<void> {
 	const pricing = defaultPriceCatalog();
 	const clock = new ManualClock(Date.UTC(2026, 10, 27, 12));
-	const settings = { ...defaultEngineConfig().budget, runUsd: 1e9, dailyUsd: 1e9, maxSteps: 0 };
+	// Limits no benchmark call reaches (a budget counts at most ~$9M: nano-dollars in a safe integer).
+	const settings = { ...defaultEngineConfig().budget, runUsd: 1e6, dailyUsd: 1e6, maxSteps: 0 };
 	const guardFor = (store: BudgetStore) => new BudgetGuard({ store, pricing, clock, random: seededRandom(1) }, settings);
 	const mem = new RecordingBudgetStore();
 	const g = guardFor(mem);
