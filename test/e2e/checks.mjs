@@ -15,6 +15,8 @@
 //   expect(cond, message)       throws `message` unless cond
 //   note(message)               records a detail (printed, and kept in e2e.json) — e.g. what was read
 //   foreignRequests()           non-local URLs the page tried to load so far
+//   userSettings(patch, {machine}?)  merges into the profile's settings.json (undefined removes); applied live;
+//                               machine: true for machine-scoped settings (code-server reads them from Machine/)
 // plus the helpers of ./workbench.mjs (import them). Give a check `timeoutMs` if it needs more than 60 s.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

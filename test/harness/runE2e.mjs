@@ -83,6 +83,22 @@ async function main() {
 			installedDir,
 			vsix,
 			foreignRequests: () => foreign.urls,
+			/**
+			 * Merges `patch` into the profile's settings.json (undefined removes a key); VS Code applies it
+			 * live. `machine`: the server machine's settings file, the one that holds machine-scoped settings
+			 * in code-server (they are ignored in the user file of a remote window).
+			 */
+			userSettings(patch, { machine = false } = {}) {
+				const dir = join(dirs.userData, machine ? 'Machine' : 'User');
+				mkdirSync(dir, { recursive: true });
+				const file = join(dir, 'settings.json');
+				const current = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+				for (const [k, v] of Object.entries(patch)) {
+					if (v === undefined) delete current[k];
+					else current[k] = v;
+				}
+				writeFileSync(file, JSON.stringify(current, null, '\t'));
+			},
 			expect(condition, message) {
 				if (!condition) throw new Error(message);
 			},

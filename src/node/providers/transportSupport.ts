@@ -270,7 +270,7 @@ export function toProviderError(e: unknown, ctx: CallContext, guard: CallGuard, 
 	if (e instanceof sdk.APIConnectionError) {
 		const cause = networkCause(e);
 		const reason = !progress.responded && neverReached(e) ? 'unreachable' : 'network';
-		return new ProviderError(reason, scrubSecrets(`${ctx.label} could not be reached at ${displayUrl(baseUrl)}${cause ? ` (${cause})` : ''}.`, [ctx.key]), base);
+		return new ProviderError(reason, scrubSecrets(`${ctx.label} could not be reached${reachedAt(ctx.label, baseUrl)}${cause ? ` (${cause})` : ''}.`, [ctx.key]), base);
 	}
 	if (e instanceof sdk.APIError) return fromApiError(e, ctx, progress, Date.now());
 	if (e instanceof SyntaxError) {
@@ -290,7 +290,7 @@ export function toProviderError(e: unknown, ctx: CallContext, guard: CallGuard, 
 		const msg =
 			progress.responded || /terminated/i.test(e.message)
 				? `The connection to ${ctx.label} closed in the middle of the response, after ${progress.events} stream event(s) (model ${ctx.model}; ${cause}).`
-				: `${ctx.label} could not be reached at ${displayUrl(baseUrl)} (${cause}).`;
+				: `${ctx.label} could not be reached${reachedAt(ctx.label, baseUrl)} (${cause}).`;
 		return new ProviderError(!progress.responded && neverReached(e) ? 'unreachable' : 'network', scrubSecrets(msg, [ctx.key]), base);
 	}
 	const message = e instanceof Error ? e.message : String(e);
@@ -345,4 +345,10 @@ export function fromServer(value: unknown, key: string | undefined): string | un
 	if (typeof value !== 'string') return undefined;
 	const clean = scrubSecrets(value.replace(/[\u0000-\u001f\u007f]/g, ''), [key]).slice(0, 200);
 	return clean === '' ? undefined : clean;
+}
+
+/** ` at <url>`, unless the label already names it (an OpenAI-compatible endpoint is labelled by its URL). */
+function reachedAt(label: string, baseUrl: string): string {
+	const url = displayUrl(baseUrl);
+	return label.includes(url) ? '' : ` at ${url}`;
 }

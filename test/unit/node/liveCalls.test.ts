@@ -452,7 +452,8 @@ describe('live calls: plan → provider (real SDKs, fake server) → settle → 
 		const e = error as InstanceType<typeof FallbackExhaustedError>;
 		assert.deepEqual([...new Set(e.attempts.map(a => a.model))], ['gpt-4o-mini'], 'only the routed model was tried (and retried)');
 		assert.ok(e.attempts.every(a => a.outcome === 'unreachable'));
-		assert.match(e.message, new RegExp(`could not be reached at http://127\\.0\\.0\\.1:${dead}.*ECONNREFUSED`));
+		assert.match(e.message, new RegExp(`endpoint http://127\\.0\\.0\\.1:${dead}/v1 could not be reached \\(.*ECONNREFUSED`));
+		assert.equal(e.message.split(`127.0.0.1:${dead}`).length, 2, `the host is named once: ${e.message}`);
 		assert.doesNotMatch(e.message, /key|credential|HTTP undefined/i);
 		const s = await engine.status('run-offline');
 		assert.deepEqual([s.run.spent, s.run.reserved], [0, 0], 'nothing was sent, nothing is charged');
