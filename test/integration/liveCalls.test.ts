@@ -431,6 +431,20 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 		assert.equal(server.requests.length, before + 4, 'the capped probe sent nothing');
 		// Cancelling when nothing runs is harmless.
 		assert.equal(api.replay.command(CancelProbeCommand, undefined), true);
+
+		// A probe belongs to its transcript: opening another one cancels it and drops its state, and a
+		// new probe can start at once (the cancelled one does not block it).
+		const running = await api.replay.request(RunProbeRequest, { scenario, sample: 4, maxUsd: 0.5 });
+		assert.ok(running.ok, JSON.stringify(running));
+		const other = join(transcriptsDir(), 'mini_swe_agent', 'mswea_gemini3pro_pallets__flask-5014.traj.json');
+		const reopened = await vscode.commands.executeCommand<TranscriptCommandResult>('agentCost.replayTranscript', vscode.Uri.file(other));
+		assert.equal(reopened?.status, 'open', JSON.stringify(reopened));
+		assert.equal(snapshot().probe, null, "the other transcript starts without the first one's probe");
+		const fresh = await api.replay.request(RunProbeRequest, { scenario: { ...snapshot().defaults.asRecorded, name: 'As recorded' }, sample: 1, maxUsd: 0.5 });
+		assert.ok(fresh.ok, JSON.stringify(fresh));
+		const freshState = (await api.replay.whenProbeFinished()) as ProbeState;
+		assert.ok(freshState.status === 'done' || freshState.status === 'failed', JSON.stringify(freshState));
+		assert.equal(snapshot().probe?.scenario, 'As recorded');
 		seen.push(state, cappedState);
 	});
 

@@ -160,7 +160,9 @@ export class ReplaySession implements vscode.Disposable {
 		this.comparison = null;
 		this.sweep = null;
 		this.lastOutcome = null;
+		// The probe belongs to the transcript it sampled: cancelled, and its outcome dropped (see runProbe).
 		this.probeRun?.abort.abort();
+		this.probeRun = undefined;
 		this.probe = null;
 		const abort = new AbortController();
 		const done = (async (): Promise<TranscriptState> => {
