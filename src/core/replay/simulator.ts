@@ -280,6 +280,14 @@ class ReplayStepPrompt implements StepPrompt {
 	}
 }
 
+const callDates = new WeakMap<PreparedCall, Date>();
+/** A timestamped call's date (one Date per call, not per step of every scenario). */
+function dateOf(pc: PreparedCall): Date {
+	let d = callDates.get(pc);
+	if (!d) callDates.set(pc, (d = new Date(pc.atMs)));
+	return d;
+}
+
 const noParams: CacheableParams = {};
 const requestParamsMemo = new WeakMap<CallRequest, CacheableParams>();
 /** The parameters a recorded request asked for (memoized: every scenario asks again at every step). */
@@ -523,17 +531,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		if (length > 0) cache.prewarm({ model, segments, length, atMs: at - 1, ttlMs: rulesFor(model).ttlMs[ttl], billedTokens: read });
 	};
 
-	// A comparison keeps every step row of every scenario, so rows share what repeats: the decision
-	// record (most steps of a scenario are decided alike) and the routing lines (from memoized routing
-	// decisions). Shared values are never changed.
-	const records = new Map<string, PolicyDecisionRecord>();
-	const internRecord = (r: PolicyDecisionRecord): PolicyDecisionRecord => {
-		const key = `${r.outcome}|${r.budget ?? ''}|${r.compression ? `${r.compression.strategy}/${r.compression.trigger ?? ''}` : ''}|${r.rules.join(',')}`;
-		const known = records.get(key);
-		if (known) return known;
-		records.set(key, r);
-		return r;
-	};
+	// Steps routed alike share their routing lines (routing decisions are memoized); never changed.
 	const routingByDecision = new WeakMap<RoutingDecision, string[]>();
 	const routingOf = (d: StepDecision): string[] => {
 		// A budget downgrade adds its own line: those steps get their own array.
@@ -740,8 +738,9 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 					pinned: call.request?.pinned === true,
 					params: call.request ? requestParams(call.request) : noParams,
 					step: { index: pc.stepInThread },
-					...(call.input?.tools && { tools: call.input.tools }),
-					...(t.signals && { run: t.signals }),
+					// Plain properties (undefined when absent): this literal is built at every step.
+					tools: call.input?.tools,
+					run: t.signals,
 				},
 				stepContext,
 			),
@@ -749,7 +748,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 		);
 		if (decision.run) t.signals = decision.run;
 		const routing = routingOf(decision);
-		const summary = internRecord(decisionRecord(decision));
+		const summary = decisionRecord(decision);
 		let sideUsd = 0;
 		for (const c of decision.sideCalls) {
 			if (c.cost?.kind === 'priced') sideUsd += c.cost.usd;
@@ -906,7 +905,7 @@ export async function simulateScenario(run: PreparedRun, settings: ReplayScenari
 
 		let priced: CostResult | undefined;
 		if (model) {
-			const priceAt = pc.timestamped ? new Date(pc.atMs) : run.options.at;
+			const priceAt = pc.timestamped ? dateOf(pc) : run.options.at;
 			priced = identical && pc.recordedCost ? pc.recordedCost : catalog.cost(model, usage, priceAt ? { at: priceAt } : {});
 			if (priced.kind === 'unpriced') {
 				notes.add(`${model}: ${priced.reason} — ${priced.hint}`);
