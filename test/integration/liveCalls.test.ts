@@ -376,6 +376,8 @@ describe('live calls: Run Prompt File, spend, Compress Prompt (real VS Code exte
 
 		// The webview is untrusted: sample and cap are checked on the host, nothing is sent.
 		const before = server.requests.length;
+		const typo = await api.replay.request(RunProbeRequest, { scenario: { ...scenario, routing: { ...scenario.routing, maxRetries: -3 } }, sample: 2, maxUsd: 1 });
+		assert.ok(!typo.ok && typo.reason === 'badRequest' && /Fix the scenario/.test(typo.error), `paid calls are not sent for replaced settings: ${JSON.stringify(typo)}`);
 		for (const bad of [
 			{ sample: 0, maxUsd: 1 },
 			{ sample: 5, maxUsd: 0 },

@@ -313,6 +313,9 @@ export class ReplaySession implements vscode.Disposable {
 		if (this.probeRun) throw new ReplayRequestError('badRequest', 'A probe is running; wait for it or cancel it before starting another.');
 		const handle = this.handle!;
 		const parsed = parseScenario(params.scenario, this.services.settings.defaults().productDefaults);
+		// A comparison runs with unusable values replaced and says so; paid calls are not sent for
+		// settings the user did not write.
+		if (parsed.problems.length > 0) throw new ReplayRequestError('badRequest', `Fix the scenario's settings before probing: ${parsed.problems.join('; ')}`);
 		const scenario = parsed.scenario;
 		const abort = new AbortController();
 		let lastNotified = 0;
@@ -353,7 +356,7 @@ export class ReplaySession implements vscode.Disposable {
 		});
 		this.probeRun = { abort, finished };
 		this.publish();
-		return { problems: parsed.problems.map(p => `${scenario.name}: ${p}`) };
+		return { problems: [] };
 	}
 
 	private async exportComparison(params: { readonly format: unknown }): Promise<{ format: 'markdown' | 'csv' | 'json'; characters: number }> {
