@@ -336,21 +336,21 @@ async function noResponse(
 	settle: (usage: Usage | undefined) => Promise<CostResult | undefined>,
 ): Promise<Conclusion> {
 	if (!UpstreamFailure.is(e)) throw e;
-	if (e.kind === 'unreachable') {
+	if (e.reason === 'unreachable') {
 		await settle(undefined);
 		sendWire(inc.res, inc.provider, 'upstreamUnreachable', e.message, headers);
 		return { ...base, status: 'network', error: { kind: 'provider', reason: 'network', message: e.message } };
 	}
 	const usage: Usage = { ...zeroUsage, input: inputTokens };
 	const cost = await settle(usage);
-	if (e.kind === 'timeout') sendWire(inc.res, inc.provider, 'upstreamTimeout', e.message, headers);
+	if (e.reason === 'timeout') sendWire(inc.res, inc.provider, 'upstreamTimeout', e.message, headers);
 	return {
 		...base,
-		status: e.kind === 'timeout' ? 'timeout' : 'cancelled',
+		status: e.reason === 'timeout' ? 'timeout' : 'cancelled',
 		usage,
 		estimated: true,
 		...(cost && { cost }),
-		error: { kind: 'provider', reason: e.kind === 'timeout' ? 'timeout' : 'cancelled', message: `${e.message}: charged the counted prompt (≈), which the provider may have processed` },
+		error: { kind: 'provider', reason: e.reason === 'timeout' ? 'timeout' : 'cancelled', message: `${e.message}: charged the counted prompt (≈), which the provider may have processed` },
 	};
 }
 
@@ -460,8 +460,8 @@ async function enforceCall(ctx: CallContext, inc: CallIncoming, policy: EnforceP
 				} catch (e) {
 					if (!UpstreamFailure.is(e)) throw e;
 					lastFailure = e;
-					if (e.kind === 'cancelled') throw new CancelledError();
-					throw new ProviderError(e.kind === 'timeout' ? 'timeout' : 'network', e.message, { provider: inc.provider, model: a.model });
+					if (e.reason === 'cancelled') throw new CancelledError();
+					throw new ProviderError(e.reason === 'timeout' ? 'timeout' : 'network', e.message, { provider: inc.provider, model: a.model });
 				}
 				const status = s.res.statusCode ?? 502;
 				if (status < 300) return s;
@@ -493,13 +493,13 @@ async function enforceCall(ctx: CallContext, inc: CallIncoming, policy: EnforceP
 				error: { kind: 'provider', reason: statusOfHttp(wire.status), message: scrubSecrets(e.message, [...ctx.secrets(), inc.clientKey]) + (err.code ? ` (${err.code})` : '') },
 			};
 		}
-		const kind = lastFailure?.kind === 'timeout' ? 'upstreamTimeout' : 'upstreamUnreachable';
+		const kind = lastFailure?.reason === 'timeout' ? 'upstreamTimeout' : 'upstreamUnreachable';
 		sendWire(inc.res, inc.provider, kind, lastFailure?.message ?? e.message, headers);
 		return {
 			...base,
-			status: lastFailure?.kind === 'timeout' ? 'timeout' : 'network',
+			status: lastFailure?.reason === 'timeout' ? 'timeout' : 'network',
 			attempts,
-			error: { kind: 'provider', reason: lastFailure?.kind === 'timeout' ? 'timeout' : 'network', message: e.message },
+			error: { kind: 'provider', reason: lastFailure?.reason === 'timeout' ? 'timeout' : 'network', message: e.message },
 		};
 	}
 	const started = outcome.result;

@@ -5,19 +5,15 @@
  * engine's tokenizers or price data.
  */
 import { request } from 'node:http';
+import { EngineError } from '../../core/lib/errors';
 import type { GatewaySnapshot } from '../../core/gateway/gatewaySnapshot';
 import type { GatewayState } from './gatewayState';
 
 const prefix = '/__agent-cost/';
 const tokenHeader = 'x-agent-cost-token';
 
-class GatewayControlError extends Error {
-	constructor(
-		readonly reason: 'unreachable' | 'rejected' | 'timeout',
-		message: string,
-	) {
-		super(message);
-	}
+class GatewayControlError extends EngineError<'unreachable' | 'rejected' | 'timeout'> {
+	readonly kind = 'gatewayControl';
 	static is(e: unknown): e is GatewayControlError {
 		return e instanceof GatewayControlError;
 	}

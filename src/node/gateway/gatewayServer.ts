@@ -358,7 +358,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 			await pipeResponse(started, { client: res, headers: {}, timeoutMs: ctx.upstreamTimeoutMs, signal, errorEvent: () => '' });
 		} catch (e) {
 			if (!UpstreamFailure.is(e)) throw e;
-			if (e.kind !== 'cancelled') sendWire(res, target.provider, e.kind === 'timeout' ? 'upstreamTimeout' : 'upstreamUnreachable', e.message);
+			if (e.reason !== 'cancelled') sendWire(res, target.provider, e.reason === 'timeout' ? 'upstreamTimeout' : 'upstreamUnreachable', e.message);
 		} finally {
 			forwarding--;
 		}

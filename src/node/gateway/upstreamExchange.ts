@@ -9,17 +9,13 @@ import type { Transform } from 'node:stream';
 import type { GatewayProvider } from '../../core/gateway/gatewayRoutes';
 import type { ResponseObserver } from '../../core/gateway/responseObserver';
 import { ProviderError, type ProviderErrorReason } from '../../core/providers/providerError';
+import { EngineError } from '../../core/lib/errors';
 import { parseRetryAfter } from '../../core/providers/retryAfter';
 import { bodyDecoder, forwardRequestHeaders, forwardResponseHeaders, upstreamRequest, type Upstream } from './upstream';
 
 /** Why no response arrived. */
-export class UpstreamFailure extends Error {
-	constructor(
-		readonly kind: 'unreachable' | 'timeout' | 'cancelled',
-		message: string,
-	) {
-		super(message);
-	}
+export class UpstreamFailure extends EngineError<'unreachable' | 'timeout' | 'cancelled'> {
+	readonly kind = 'upstream';
 	static is(e: unknown): e is UpstreamFailure {
 		return e instanceof UpstreamFailure;
 	}
